@@ -1,0 +1,201 @@
+// Error classes. Each says, with `code` and `retryable`, what the runner does with it;
+// `shouldRetry` is the one decision point for retries, `exitCodeFor`/`httpStatusFor` the one for faces.
+
+/** Base of every error Harvester raises on purpose. */
+export class HarvesterError extends Error {
+  readonly code: string = 'HARVESTER_ERROR';
+  readonly retryable: boolean = false;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Bad configuration value, CLI flag or input: usage error, exit code 2. */
+export class ConfigError extends HarvesterError {
+  override readonly code = 'CONFIG_INVALID';
+}
+
+/** A timeout of one phase of a request or of a whole deadline; the message names the phase. */
+export class TimeoutError extends HarvesterError {
+  override readonly code = 'TIMEOUT';
+  override readonly retryable: boolean;
+  constructor(
+    readonly phase: 'connect' | 'headers' | 'idle' | 'request' | 'download' | 'stall' | 'source',
+    readonly timeoutMs: number,
+    message?: string,
+  ) {
+    super(message ?? `Timeout awaiting '${phase}' for ${timeoutMs}ms`);
+    // A source deadline is final; a request-level timeout may be retried if time is left.
+    this.retryable = phase !== 'source';
+  }
+}
+
+/** A source's whole budget ran out: "Timeout after 30s" (the seed's wording). */
+export class SourceTimeoutError extends TimeoutError {
+  constructor(timeoutMs: number) {
+    super('source', timeoutMs, `Timeout after ${formatSeconds(timeoutMs)}s`);
+  }
+}
+
+/** A download moved slower than MIN_DOWNLOAD_SPEED for STALL_TIMEOUT. */
+export class StalledError extends HarvesterError {
+  override readonly code = 'STALLED';
+  override readonly retryable = true;
+}
+
+/** Connection-level failure (refused, reset, DNS…); `cause` keeps the system error. */
+export class NetworkError extends HarvesterError {
+  override readonly code: string = 'NETWORK';
+  override readonly retryable: boolean;
+  constructor(
+    message: string,
+    readonly sysCode?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    // A name that does not resolve will not resolve on the next try either.
+    this.retryable = sysCode !== 'ENOTFOUND';
+  }
+}
+
+/** A response with a status the caller did not want. 408, 429 and 5xx are transient. */
+export class HttpStatusError extends HarvesterError {
+  override readonly code = 'HTTP_STATUS';
+  override readonly retryable: boolean;
+  constructor(
+    readonly status: number,
+    readonly url: string,
+    /** Delay the server asked for (Retry-After), in ms, if any. */
+    readonly retryAfterMs?: number,
+  ) {
+    super(`HTTP ${status}`);
+    this.retryable = status === 408 || status === 429 || status >= 500;
+  }
+}
+
+/** A request or redirect to a loopback/private/link-local address with the guard on. */
+export class PrivateNetworkError extends HarvesterError {
+  override readonly code = 'PRIVATE_NETWORK';
+}
+
+/** Too many redirects, or a redirect loop. */
+export class RedirectError extends HarvesterError {
+  override readonly code = 'REDIRECT';
+}
+
+/** A body larger than allowed (MAX_FILE_SIZE_MB or a page cap). */
+export class TooLargeError extends HarvesterError {
+  override readonly code = 'TOO_LARGE';
+}
+
+/** A body shorter than its Content-Length, or a connection closed mid-body. */
+export class TruncatedError extends HarvesterError {
+  override readonly code = 'TRUNCATED';
+  override readonly retryable = true;
+}
+
+/** Content that is not the media it should be (an HTML error page served as image/jpeg…). */
+export class ContentError extends HarvesterError {
+  override readonly code = 'NOT_MEDIA';
+}
+
+/** The disk is full (ENOSPC) or another write failed. */
+export class DiskError extends HarvesterError {
+  override readonly code = 'DISK';
+}
+
+/** A source's page had no recognisable result markup: the layout changed. */
+export class ParseError extends HarvesterError {
+  override readonly code = 'PARSE';
+  constructor(
+    readonly source: string,
+    what: string,
+  ) {
+    super(`${source}: layout changed: ${what}`);
+  }
+}
+
+/** A source refused us: captcha, block page, 403 on a token. */
+export class BlockedError extends HarvesterError {
+  override readonly code = 'BLOCKED';
+  constructor(
+    readonly source: string,
+    reason: string,
+  ) {
+    super(`${source}: blocked: ${reason}`);
+  }
+}
+
+/** A key-based source without its key: "pexels: needs PEXELS_API_KEY". */
+export class NotConfiguredError extends HarvesterError {
+  override readonly code = 'NOT_CONFIGURED';
+  constructor(
+    readonly source: string,
+    readonly variable: string,
+  ) {
+    super(`${source}: needs ${variable}`);
+  }
+}
+
+/** The source is cooling down after repeated failures. */
+export class CoolingDownError extends HarvesterError {
+  override readonly code = 'COOLING_DOWN';
+  constructor(
+    readonly source: string,
+    readonly until: Date,
+    failures: number,
+  ) {
+    super(`cooling down after ${failures} consecutive failures; retry after ${until.toISOString()}`);
+  }
+}
+
+/** The user or the server cancelled. */
+export class CancelledError extends HarvesterError {
+  override readonly code = 'CANCELLED';
+}
+
+/** Not found (a job id, a file). */
+export class NotFoundError extends HarvesterError {
+  override readonly code = 'NOT_FOUND';
+}
+
+/** The store cannot be used (corrupt file, newer schema): exit code 2. */
+export class StoreError extends HarvesterError {
+  override readonly code = 'STORE';
+}
+
+/** The one retry decision: transient errors only, and only while attempts remain. */
+export function shouldRetry(error: unknown, attempt: number, maxRetries: number): boolean {
+  if (attempt >= maxRetries) return false;
+  return error instanceof HarvesterError && error.retryable;
+}
+
+/** Exit codes of the CLI (DESIGN §6). */
+export const EXIT = { completed: 0, failed: 1, usage: 2, partial: 3, interrupted: 130 } as const;
+
+/** Maps an error that ends a command to its exit code. */
+export function exitCodeFor(error: unknown): number {
+  if (error instanceof ConfigError || error instanceof StoreError) return EXIT.usage;
+  if (error instanceof CancelledError) return EXIT.interrupted;
+  return EXIT.failed;
+}
+
+/** Maps an error that ends an API request to its HTTP status. */
+export function httpStatusFor(error: unknown): number {
+  if (error instanceof ConfigError) return 400;
+  if (error instanceof NotFoundError) return 404;
+  if (error instanceof StoreError) return 503;
+  return 500;
+}
+
+/** A short, single-line description of any thrown value. */
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message.replace(/\s+/g, ' ').trim() || error.name;
+  return String(error);
+}
+
+function formatSeconds(ms: number): string {
+  const s = ms / 1000;
+  return Number.isInteger(s) ? String(s) : s.toFixed(1);
+}

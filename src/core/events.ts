@@ -1,0 +1,101 @@
+// Runner events (DESIGN §4): plain JSON objects, the same in the CLI, the API's event
+// stream and (later) across processes. Every event has `type`, `job_id`, `ts` and `seq`.
+import type { JobDocument, JobSourceName, MediaKind, MediaType, SavedFile, SourceStats } from './types.ts';
+
+interface EventBase {
+  job_id: string;
+  /** ISO-8601 time the event happened. */
+  ts: string;
+  /** Position in the job's event history, from 1; stable across reconnects (SSE `id:`). */
+  seq: number;
+}
+
+export interface JobStartedEvent extends EventBase {
+  type: 'job_started';
+  query: string;
+  sources: JobSourceName[];
+  limit: number;
+  media_type: MediaType;
+  /** True when this run resumes or retries an earlier one of the same job. */
+  resumed: boolean;
+}
+export interface SourceStartedEvent extends EventBase {
+  type: 'source_started';
+  source: JobSourceName;
+  timeout_ms: number;
+}
+export interface CandidateFoundEvent extends EventBase {
+  type: 'candidate_found';
+  source: JobSourceName;
+  candidate_id: string;
+  url: string;
+  kind: MediaKind;
+  title: string | null;
+  page_url: string | null;
+  thumbnail_url: string | null;
+  width: number | null;
+  height: number | null;
+}
+export interface FileSavedEvent extends EventBase {
+  type: 'file_saved';
+  source: JobSourceName;
+  file: SavedFile;
+  /** Index of the file in the job document's `results.files`. */
+  index: number;
+}
+export interface FileFailedEvent extends EventBase {
+  type: 'file_failed';
+  source: JobSourceName;
+  candidate_id: string;
+  url: string;
+  error: string;
+}
+export interface RetryEvent extends EventBase {
+  type: 'retry';
+  source: JobSourceName;
+  /** What was retried. */
+  phase: 'search' | 'download';
+  url: string;
+  /** The attempt about to be made, from 2. */
+  attempt: number;
+  delay_ms: number;
+  error: string;
+}
+export interface SourceFinishedEvent extends EventBase {
+  type: 'source_finished';
+  source: JobSourceName;
+  stats: SourceStats;
+}
+export interface JobFinishedEvent extends EventBase {
+  type: 'job_finished';
+  status: JobDocument['status'];
+  job: JobDocument;
+}
+
+export type RunnerEvent =
+  | JobStartedEvent
+  | SourceStartedEvent
+  | CandidateFoundEvent
+  | FileSavedEvent
+  | FileFailedEvent
+  | RetryEvent
+  | SourceFinishedEvent
+  | JobFinishedEvent;
+
+export type RunnerEventType = RunnerEvent['type'];
+
+export const RUNNER_EVENT_TYPES: readonly RunnerEventType[] = [
+  'job_started',
+  'source_started',
+  'candidate_found',
+  'file_saved',
+  'file_failed',
+  'retry',
+  'source_finished',
+  'job_finished',
+];
+
+/** An event before the runner stamps it with `job_id`, `ts` and `seq`. */
+export type EventInput = RunnerEvent extends infer E ? (E extends RunnerEvent ? Omit<E, 'job_id' | 'ts' | 'seq'> : never) : never;
+
+export type EventListener = (event: RunnerEvent) => void;

@@ -1,0 +1,195 @@
+// Shared data types: what sources yield, what jobs produce, what faces show (DESIGN §2, §4).
+
+/** Source ids are part of the API (DESIGN §2); the seed's five come first. */
+export const SOURCE_IDS = [
+  'google_images',
+  'bing_images',
+  'yandex_images',
+  'unsplash',
+  'pexels',
+  'duckduckgo_images',
+  'openverse',
+  'wikimedia_commons',
+  'pixabay',
+  'nasa_images',
+] as const;
+export type SourceId = (typeof SOURCE_IDS)[number];
+
+/** The pseudo-source of `harvester get`: a list of media URLs run through the same engine. */
+export const URLS_SOURCE = 'urls';
+/** Any name a job may list as a source. */
+export type JobSourceName = SourceId | typeof URLS_SOURCE;
+
+export type MediaKind = 'image' | 'video';
+/** What a job asks for. */
+export type MediaType = MediaKind | 'any';
+
+/** One thing a source found: everything the runner needs to download and attribute it. */
+export interface MediaCandidate {
+  /** Stable id for de-duplication: `<source>:<native id>`. */
+  id: string;
+  source: JobSourceName;
+  kind: MediaKind;
+  /** The media file itself (absolute http(s) URL). */
+  url: string;
+  width?: number;
+  height?: number;
+  title?: string;
+  /** The page the media is shown on (for attribution). */
+  pageUrl?: string;
+  thumbnailUrl?: string;
+  author?: string;
+  license?: string;
+  licenseUrl?: string;
+  /** MIME type the source claims, if any (the downloader still sniffs). */
+  mime?: string;
+  /** Size in bytes the source claims, if any. */
+  bytes?: number;
+  /** Headers the media host needs (e.g. a Referer). */
+  headers?: Record<string, string>;
+  /**
+   * A URL the source's terms ask to be called once the file is saved (Unsplash's
+   * `download_location`). The runner calls it through the source's `onSaved`.
+   */
+  trackUrl?: string;
+}
+
+/** Status of one source in one job (DESIGN §4). */
+export type SourceStatus = 'pending' | 'running' | 'ok' | 'partial' | 'failed' | 'skipped';
+/** Status of a job (DESIGN §4). */
+export type JobStatus = 'queued' | 'running' | 'completed' | 'partial' | 'failed' | 'cancelled' | 'interrupted';
+
+/** What a job asks for. */
+export interface JobSpec {
+  query: string;
+  sources: JobSourceName[];
+  /** Files saved per source (images and videos together). */
+  limit: number;
+  type: MediaType;
+  /** For `harvester get`: the URLs of the pseudo-source `urls`. */
+  urls?: string[];
+  /** Options that change how the job treats history (issue 4). */
+  options?: JobOptions;
+}
+
+export interface JobOptions {
+  /** Skip the download archive (re-download files earlier jobs saved). */
+  noArchive?: boolean;
+  /** Bypass the search cache. */
+  noCache?: boolean;
+  /** Ignore source cool-downs. */
+  force?: boolean;
+  /** Write a JSON sidecar per file. */
+  writeMetadata?: boolean;
+}
+
+/** One saved file, as listed in the job document. */
+export interface SavedFile {
+  /** Path relative to DOWNLOAD_DIR, with forward slashes. */
+  path: string;
+  source: JobSourceName;
+  kind: MediaKind;
+  url: string;
+  /** The candidate's stable id (`<source>:<native id>`). */
+  candidate_id: string;
+  bytes: number;
+  sha256: string;
+  mime: string;
+  width: number | null;
+  height: number | null;
+  title: string | null;
+  page_url: string | null;
+  thumbnail_url: string | null;
+  author: string | null;
+  license: string | null;
+  license_url: string | null;
+  duration_ms: number;
+  saved_at: string;
+}
+
+/** Per-source statistics (DESIGN §4: the seed's names plus what debugging needs). */
+export interface SourceStats {
+  status: SourceStatus;
+  downloaded: number;
+  images: number;
+  videos: number;
+  success: boolean;
+  error: string | null;
+  /** Candidates the source yielded (after the media-type filter). */
+  found: number;
+  failed_downloads: number;
+  /** Candidates dropped as duplicates within this job (same id or same content). */
+  skipped_duplicates: number;
+  /** Candidates skipped because an earlier job already saved them (download archive). */
+  skipped_existing: number;
+  bytes: number;
+  duration_ms: number;
+  retries: number;
+  /** Search pages requested. */
+  pages: number;
+  started_at: string | null;
+  finished_at: string | null;
+  /** Last `X-Ratelimit-Remaining` the service reported, if any. */
+  rate_limit_remaining: number | null;
+  /** When a skipped (cooling) source will be tried again. */
+  retry_after: string | null;
+}
+
+export interface JobResults {
+  downloaded: number;
+  images: number;
+  videos: number;
+  source_stats: Record<string, SourceStats>;
+  successful_sources: string[];
+  failed_sources: string[];
+  files: SavedFile[];
+}
+
+/** The job document (DESIGN §4): API `GET /api/jobs/:id`, CLI `--json`. */
+export interface JobDocument {
+  job_id: string;
+  status: JobStatus;
+  query: string;
+  sources: JobSourceName[];
+  limit: number;
+  type: MediaType;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  duration_ms: number | null;
+  results: JobResults;
+}
+
+/** A line of `harvester jobs --json` and `GET /api/jobs` (DESIGN §6). */
+export interface JobSummary {
+  job_id: string;
+  status: JobStatus;
+  query: string;
+  sources: JobSourceName[];
+  created_at: string;
+  finished_at: string | null;
+  downloaded: number;
+}
+
+export function emptySourceStats(): SourceStats {
+  return {
+    status: 'pending',
+    downloaded: 0,
+    images: 0,
+    videos: 0,
+    success: false,
+    error: null,
+    found: 0,
+    failed_downloads: 0,
+    skipped_duplicates: 0,
+    skipped_existing: 0,
+    bytes: 0,
+    duration_ms: 0,
+    retries: 0,
+    pages: 0,
+    started_at: null,
+    finished_at: null,
+    rate_limit_remaining: null,
+    retry_after: null,
+  };
+}

@@ -1,0 +1,26 @@
+// The runner's intake (DESIGN §8): how a job reaches a runner. The CLI and the server both
+// go through a JobService; a queue consumer can later hand jobs to one the same way.
+import type { EventListener, RunnerEvent } from '../core/events.ts';
+import type { JobDocument, JobSpec, JobSummary } from '../core/types.ts';
+import type { JobListFilter } from '../store/store.ts';
+
+export interface JobService {
+  /** Validates and records a job, queues it (at most MAX_CONCURRENT_JOBS run at once) and returns its document (status `queued` or `running`). */
+  submit(spec: JobSpec): Promise<JobDocument>;
+  /** Resolves with the final document when the job ends (completed, partial, failed, cancelled). */
+  wait(jobId: string): Promise<JobDocument>;
+  /** Cancels a queued or running job: in-flight work is aborted, completed files are kept. Returns false when the job is not active. */
+  cancel(jobId: string): Promise<boolean>;
+  /** Resumes an `interrupted` (or cancelled) job: sources that had not ended run again; files already saved are kept and not downloaded again. */
+  resume(jobId: string): Promise<JobDocument>;
+  /** Reruns only the sources of an ended job whose `error` was set. */
+  retry(jobId: string): Promise<JobDocument>;
+  get(jobId: string): Promise<JobDocument | null>;
+  list(filter?: JobListFilter): Promise<JobSummary[]>;
+  /** The job's past events after `afterSeq` (from the store). */
+  history(jobId: string, afterSeq?: number): Promise<RunnerEvent[]>;
+  /** Live events of every job; returns an unsubscribe function. */
+  subscribe(listener: EventListener): () => void;
+  /** Stops accepting jobs, cancels running ones within `drainMs`, marks them interrupted, and closes. */
+  shutdown(options?: { drainMs?: number }): Promise<void>;
+}

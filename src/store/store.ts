@@ -1,0 +1,101 @@
+// The Store seam (DESIGN §8): everything jobs, source runs, files, the download archive, the
+// search cache, source health and event history need, as async methods. SQLite implements
+// it today (./sqlite-store.ts); PostgreSQL can implement it later without touching callers.
+import type { RunnerEvent } from '../core/events.ts';
+import type { JobDocument, JobSourceName, JobSpec, JobStatus, JobSummary, SavedFile, SourceStats } from '../core/types.ts';
+
+export interface JobListFilter {
+  status?: JobStatus;
+  /** Page size (default 50). */
+  limit?: number;
+  offset?: number;
+}
+
+/** A file some job saved earlier: what the download archive knows. */
+export interface ArchivedFile {
+  job_id: string;
+  path: string;
+  candidate_id: string;
+  sha256: string;
+}
+
+/** A cached search answer (only successful answers are ever stored). */
+export interface CachedPage {
+  status: number;
+  url: string;
+  headers: Record<string, string>;
+  text: string;
+  stored_at: string;
+}
+
+/** How one source run ended, for source health. */
+export interface SourceOutcome {
+  source: JobSourceName;
+  /** False when the source's `error` was set. */
+  ok: boolean;
+  error: string | null;
+  durationMs: number;
+  downloaded: number;
+  /** Sum of the saved files' download times, ms. */
+  downloadMs: number;
+  at: Date;
+}
+
+/** Health of one source, for `harvester sources`, /api/sources and /api/stats. */
+export interface SourceHealth {
+  source: JobSourceName;
+  runs: number;
+  successes: number;
+  /** successes / runs, or null with no runs. */
+  success_rate: number | null;
+  /** Average time per saved file, ms, or null. */
+  avg_download_ms: number | null;
+  consecutive_failures: number;
+  last_error: string | null;
+  last_run_at: string | null;
+  /** ISO time until which the source is skipped, or null. */
+  cooling_until: string | null;
+}
+
+export interface Store {
+  /** Records a new job (status `queued` or `running`) with the spec it was asked with. */
+  createJob(job: JobDocument, spec: JobSpec): Promise<void>;
+  /** Updates a job's status and times (and, at the end, its result totals). */
+  updateJob(
+    jobId: string,
+    patch: Partial<Pick<JobDocument, 'status' | 'started_at' | 'finished_at' | 'duration_ms'>>,
+  ): Promise<void>;
+  /** Records (inserts or replaces) one source's stats in a job, as they change. */
+  saveSourceStats(jobId: string, source: JobSourceName, stats: SourceStats): Promise<void>;
+  /** Records one saved file, as soon as it is renamed into place. */
+  recordFile(jobId: string, file: SavedFile): Promise<void>;
+  /** The whole job document, files included, or null. */
+  getJob(jobId: string): Promise<JobDocument | null>;
+  /** The spec a job was created with, or null. */
+  getJobSpec(jobId: string): Promise<JobSpec | null>;
+  listJobs(filter?: JobListFilter): Promise<JobSummary[]>;
+  /** Marks every `running` (and, if asked, `queued`) job `interrupted`; returns their ids. Called at start-up. */
+  markInterrupted(options?: { includeQueued?: boolean }): Promise<string[]>;
+
+  /** Appends an event to the job's history (for SSE replay). */
+  appendEvent(event: RunnerEvent): Promise<void>;
+  /** The job's events with `seq` greater than `afterSeq`, in order. */
+  listEvents(jobId: string, afterSeq?: number): Promise<RunnerEvent[]>;
+
+  /** Download archive: a file an earlier job saved with this candidate id or content hash. */
+  findArchived(query: { candidateId?: string; sha256?: string }): Promise<ArchivedFile | null>;
+
+  /** Search cache: a fresh cached answer for `key`, or null. */
+  getCachedPage(key: string, maxAgeMs: number): Promise<CachedPage | null>;
+  putCachedPage(key: string, page: CachedPage): Promise<void>;
+
+  /** Source health: records how a run ended and updates the cool-down schedule. */
+  recordSourceOutcome(outcome: SourceOutcome): Promise<SourceHealth>;
+  getSourceHealth(source: JobSourceName): Promise<SourceHealth>;
+  listSourceHealth(): Promise<SourceHealth[]>;
+  /** Per-source outcomes over time (for /api/stats charts), newest last. */
+  listOutcomes(options?: { since?: Date; source?: JobSourceName; limit?: number }): Promise<SourceOutcome[]>;
+
+  /** Flushes pending writes and closes the database. */
+  close(): Promise<void>;
+}
