@@ -19,6 +19,13 @@ export interface ArchivedFile {
   sha256: string;
 }
 
+/** A file a job started downloading and has not recorded or abandoned yet. */
+export interface PendingFile {
+  job_id: string;
+  path: string;
+  created_at: string;
+}
+
 /** A cached search answer (only successful answers are ever stored). */
 export interface CachedPage {
   status: number;
@@ -39,6 +46,11 @@ export interface SourceOutcome {
   /** Sum of the saved files' download times, ms. */
   downloadMs: number;
   at: Date;
+  /**
+   * True for a run that did not happen (not configured, cooling down): recorded for history but
+   * never counted as a run or a failure, so a cooling source does not extend its own cool-down.
+   */
+  skipped?: boolean;
 }
 
 /** Health of one source, for `harvester sources`, /api/sources and /api/stats. */
@@ -51,16 +63,22 @@ export interface SourceHealth {
   /** Average time per saved file, ms, or null. */
   avg_download_ms: number | null;
   consecutive_failures: number;
+  /** The most recent error (kept after later successes, with its time, for debugging). */
   last_error: string | null;
+  last_error_at: string | null;
   last_run_at: string | null;
   /** ISO time until which the source is skipped, or null. */
   cooling_until: string | null;
 }
 
 export interface Store {
-  /** Records a new job (status `queued` or `running`) with the spec it was asked with. */
+  /** Records a new job (status `queued` or `running`) with the spec it was asked with; this process becomes its owner. */
   createJob(job: JobDocument, spec: JobSpec): Promise<void>;
-  /** Updates a job's status and times (and, at the end, its result totals). */
+  /**
+   * Updates a job's status and times (result totals are derived from its source stats and files).
+   * Setting status `running` or `queued` makes this process the job's owner (resume, retry).
+   * Rejects with NotFoundError for an unknown job.
+   */
   updateJob(
     jobId: string,
     patch: Partial<Pick<JobDocument, 'status' | 'started_at' | 'finished_at' | 'duration_ms'>>,
@@ -74,20 +92,50 @@ export interface Store {
   /** The spec a job was created with, or null. */
   getJobSpec(jobId: string): Promise<JobSpec | null>;
   listJobs(filter?: JobListFilter): Promise<JobSummary[]>;
-  /** Marks every `running` (and, if asked, `queued`) job `interrupted`; returns their ids. Called at start-up. */
+  /**
+   * Marks every `running` (and, if asked, `queued`) job whose owning process is gone `interrupted`
+   * (a job owned by a live process — another CLI, the server — is left alone); returns their ids.
+   * Called at start-up.
+   */
   markInterrupted(options?: { includeQueued?: boolean }): Promise<string[]>;
 
   /** Appends an event to the job's history (for SSE replay). */
   appendEvent(event: RunnerEvent): Promise<void>;
   /** The job's events with `seq` greater than `afterSeq`, in order. */
   listEvents(jobId: string, afterSeq?: number): Promise<RunnerEvent[]>;
+  /** The highest `seq` recorded for the job (0 when none), so a resumed run continues the numbering. */
+  lastEventSeq(jobId: string): Promise<number>;
 
-  /** Download archive: a file an earlier job saved with this candidate id or content hash. */
-  findArchived(query: { candidateId?: string; sha256?: string }): Promise<ArchivedFile | null>;
+  /**
+   * Download archive: the newest recorded file with this candidate id or content hash (either
+   * matches), or null. `excludeJobId` leaves out that job's own files (a job de-duplicates within
+   * itself). The archive is what the store recorded (like gallery-dl's --download-archive): a
+   * file deleted by hand stays archived until its job's rows are removed.
+   */
+  findArchived(query: { candidateId?: string; sha256?: string; excludeJobId?: string }): Promise<ArchivedFile | null>;
+  /** Removes recorded files of a job (reconcile: rows whose file is gone). Returns rows removed. */
+  removeFiles(jobId: string, paths: string[]): Promise<number>;
+  /** Which of `paths` (relative to DOWNLOAD_DIR) any job has recorded. */
+  recordedPaths(paths: string[]): Promise<string[]>;
+
+  /**
+   * In-flight files (the crash window between download and record). Call `addPendingFile` before
+   * a download starts, with the path the file will get relative to DOWNLOAD_DIR — or that path
+   * without its extension while the extension is still unknown (`nature/bing_images/nature_007`);
+   * `recordFile` of that file (same path, or same path minus extension) clears it, and
+   * `removePendingFile` clears it when the download is abandoned (its `.part` removed). After a
+   * crash, `reconcileJobFiles` deletes whatever a job's pending rows name (`<path>`, `<path>.*`).
+   */
+  addPendingFile(jobId: string, path: string): Promise<void>;
+  removePendingFile(jobId: string, path: string): Promise<void>;
+  /** Pending files of one job, or of every job. */
+  listPendingFiles(jobId?: string): Promise<PendingFile[]>;
 
   /** Search cache: a fresh cached answer for `key`, or null. */
   getCachedPage(key: string, maxAgeMs: number): Promise<CachedPage | null>;
   putCachedPage(key: string, page: CachedPage): Promise<void>;
+  /** Drops a cached answer (one that no longer parses). */
+  deleteCachedPage(key: string): Promise<void>;
 
   /** Source health: records how a run ended and updates the cool-down schedule. */
   recordSourceOutcome(outcome: SourceOutcome): Promise<SourceHealth>;

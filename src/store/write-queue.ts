@@ -1,0 +1,106 @@
+// Batched writes (issue 4 §1: recording must not slow downloading). Every write is queued and
+// all writes queued in the same turn of the event loop (or up to `maxBatch`) are committed in one
+// transaction; each caller's promise settles once its row is committed (or its statement failed).
+// With WAL and synchronous=NORMAL a commit does not fsync, and one commit per batch instead of per
+// row keeps the hot path to a queue push. Reads call `flush()` first, so they see every write
+// queued before them.
+import type Database from 'better-sqlite3';
+
+interface QueuedWrite {
+  run: () => unknown;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+export interface WriteQueueOptions {
+  /** Most writes committed in one transaction; reaching it flushes at once. @default 1000 */
+  maxBatch?: number;
+  /** Wait before flushing a new batch, ms; 0 flushes on the next turn (setImmediate). @default 0 */
+  flushDelayMs?: number;
+  /** Turns a failed statement's error into the error the caller sees. */
+  wrapError?: (error: unknown) => unknown;
+}
+
+export class WriteQueue {
+  private queue: QueuedWrite[] = [];
+  private scheduled: NodeJS.Immediate | NodeJS.Timeout | null = null;
+  private readonly maxBatch: number;
+  private readonly flushDelayMs: number;
+  private readonly wrapError: (error: unknown) => unknown;
+  /** Writes committed so far, and transactions used for them (for benchmarks and tests). */
+  readonly counters = { writes: 0, transactions: 0 };
+
+  constructor(
+    private readonly db: Database.Database,
+    options: WriteQueueOptions = {},
+  ) {
+    this.maxBatch = options.maxBatch ?? 1000;
+    this.flushDelayMs = options.flushDelayMs ?? 0;
+    this.wrapError = options.wrapError ?? ((e) => e);
+  }
+
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  /** Queues `run` (synchronous statements) and resolves with its result once committed. */
+  enqueue<T>(run: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ run, resolve: resolve as (value: unknown) => void, reject });
+      if (this.queue.length >= this.maxBatch) this.flush();
+      else this.schedule();
+    });
+  }
+
+  /** Commits every queued write now, in one transaction. */
+  flush(): void {
+    if (this.scheduled !== null) {
+      if (this.flushDelayMs > 0) clearTimeout(this.scheduled as NodeJS.Timeout);
+      else clearImmediate(this.scheduled as NodeJS.Immediate);
+      this.scheduled = null;
+    }
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.maxBatch);
+      const results: { ok: boolean; value: unknown }[] = [];
+      // Each write runs in its own savepoint (a nested better-sqlite3 transaction), so one
+      // failing write rolls back only itself and the rest of the batch still commits.
+      const commit = this.db.transaction(() => {
+        for (const write of batch) {
+          try {
+            results.push({ ok: true, value: this.db.transaction(write.run)() });
+          } catch (error) {
+            results.push({ ok: false, value: error });
+          }
+        }
+      });
+      try {
+        commit.immediate();
+      } catch (error) {
+        // The commit itself failed (disk full, database locked past busy_timeout): nothing of
+        // this batch was written, so every caller hears about it.
+        const wrapped = this.wrapError(error);
+        for (const write of batch) write.reject(wrapped);
+        continue;
+      }
+      this.counters.transactions++;
+      batch.forEach((write, i) => {
+        const r = results[i]!;
+        if (r.ok) {
+          this.counters.writes++;
+          write.resolve(r.value);
+        } else {
+          write.reject(this.wrapError(r.value));
+        }
+      });
+    }
+  }
+
+  private schedule(): void {
+    if (this.scheduled !== null) return;
+    const run = (): void => {
+      this.scheduled = null;
+      this.flush();
+    };
+    this.scheduled = this.flushDelayMs > 0 ? setTimeout(run, this.flushDelayMs) : setImmediate(run);
+  }
+}
