@@ -77,6 +77,7 @@ export class SqliteStore implements Store {
   private readonly ownerStaleMs: number;
   private readonly now: () => number;
   private closed = false;
+  private readonly statements = new Map<string, Database.Statement>();
 
   constructor(
     private readonly db: Database.Database,
@@ -95,8 +96,7 @@ export class SqliteStore implements Store {
     this.heartbeat = setInterval(() => {
       void this.writes
         .enqueue(() =>
-          this.db
-            .prepare(`UPDATE jobs SET heartbeat_ms = ? WHERE owner_token = ? AND status IN ('queued', 'running')`)
+          this.stmt(`UPDATE jobs SET heartbeat_ms = ? WHERE owner_token = ? AND status IN ('queued', 'running')`)
             .run(this.now(), this.owner.token),
         )
         .catch(() => {
@@ -115,31 +115,29 @@ export class SqliteStore implements Store {
 
   createJob(job: JobDocument, spec: JobSpec): Promise<void> {
     return this.write(() => {
-      this.db
-        .prepare(
-          `INSERT INTO jobs (job_id, status, query, sources, limit_per_source, media_type, spec, created_at,
-             started_at, finished_at, duration_ms, owner_token, owner_pid, owner_host, heartbeat_ms)
-           VALUES (@job_id, @status, @query, @sources, @limit, @type, @spec, @created_at,
-             @started_at, @finished_at, @duration_ms, @token, @pid, @host, @heartbeat)`,
-        )
-        .run({
-          job_id: job.job_id,
-          status: job.status,
-          query: job.query,
-          sources: JSON.stringify(job.sources),
-          limit: job.limit,
-          type: job.type,
-          spec: JSON.stringify(spec),
-          created_at: job.created_at,
-          started_at: job.started_at,
-          finished_at: job.finished_at,
-          duration_ms: job.duration_ms,
-          token: this.owner.token,
-          pid: this.owner.pid,
-          host: this.owner.host,
-          heartbeat: this.now(),
-        });
-      const stats = this.db.prepare(`INSERT OR REPLACE INTO source_stats (job_id, source, stats) VALUES (?, ?, ?)`);
+      this.stmt(
+        `INSERT INTO jobs (job_id, status, query, sources, limit_per_source, media_type, spec, created_at,
+           started_at, finished_at, duration_ms, owner_token, owner_pid, owner_host, heartbeat_ms)
+         VALUES (@job_id, @status, @query, @sources, @limit, @type, @spec, @created_at,
+           @started_at, @finished_at, @duration_ms, @token, @pid, @host, @heartbeat)`,
+      ).run({
+        job_id: job.job_id,
+        status: job.status,
+        query: job.query,
+        sources: JSON.stringify(job.sources),
+        limit: job.limit,
+        type: job.type,
+        spec: JSON.stringify(spec),
+        created_at: job.created_at,
+        started_at: job.started_at,
+        finished_at: job.finished_at,
+        duration_ms: job.duration_ms,
+        token: this.owner.token,
+        pid: this.owner.pid,
+        host: this.owner.host,
+        heartbeat: this.now(),
+      });
+      const stats = this.stmt(`INSERT OR REPLACE INTO source_stats (job_id, source, stats) VALUES (?, ?, ?)`);
       for (const [source, st] of Object.entries(job.results.source_stats)) {
         stats.run(job.job_id, source, JSON.stringify(st));
       }
@@ -166,15 +164,14 @@ export class SqliteStore implements Store {
         Object.assign(params, { token: this.owner.token, pid: this.owner.pid, host: this.owner.host, heartbeat: this.now() });
       }
       const sql = sets.length > 0 ? `UPDATE jobs SET ${sets.join(', ')} WHERE job_id = @job_id` : `SELECT 1 FROM jobs WHERE job_id = @job_id`;
-      const found = sets.length > 0 ? this.db.prepare(sql).run(params).changes > 0 : this.db.prepare(sql).get(params) !== undefined;
+      const found = sets.length > 0 ? this.stmt(sql).run(params).changes > 0 : this.stmt(sql).get(params) !== undefined;
       if (!found) throw new NotFoundError(`no job ${jobId}`);
     });
   }
 
   saveSourceStats(jobId: string, source: JobSourceName, stats: SourceStats): Promise<void> {
     return this.write(() => {
-      this.db
-        .prepare(`INSERT OR REPLACE INTO source_stats (job_id, source, stats) VALUES (?, ?, ?)`)
+      this.stmt(`INSERT OR REPLACE INTO source_stats (job_id, source, stats) VALUES (?, ?, ?)`)
         .run(jobId, source, JSON.stringify(stats));
     });
   }
@@ -182,15 +179,14 @@ export class SqliteStore implements Store {
   recordFile(jobId: string, file: SavedFile): Promise<void> {
     return this.write(() => {
       this.insertFileStatement().run(fileParams(jobId, file));
-      this.db
-        .prepare(`DELETE FROM pending_files WHERE job_id = ? AND path IN (?, ?)`)
+      this.stmt(`DELETE FROM pending_files WHERE job_id = ? AND path IN (?, ?)`)
         .run(jobId, file.path, withoutExtension(file.path));
     });
   }
 
   getJob(jobId: string): Promise<JobDocument | null> {
     return this.read(() => {
-      const row = this.db.prepare(`SELECT * FROM jobs WHERE job_id = ?`).get(jobId) as JobRow | undefined;
+      const row = this.stmt(`SELECT * FROM jobs WHERE job_id = ?`).get(jobId) as JobRow | undefined;
       if (row === undefined) return null;
       return this.buildDocument(row);
     });
@@ -198,7 +194,7 @@ export class SqliteStore implements Store {
 
   getJobSpec(jobId: string): Promise<JobSpec | null> {
     return this.read(() => {
-      const row = this.db.prepare(`SELECT spec FROM jobs WHERE job_id = ?`).get(jobId) as { spec: string } | undefined;
+      const row = this.stmt(`SELECT spec FROM jobs WHERE job_id = ?`).get(jobId) as { spec: string } | undefined;
       return row === undefined ? null : (JSON.parse(row.spec) as JobSpec);
     });
   }
@@ -208,15 +204,13 @@ export class SqliteStore implements Store {
       const limit = clampInt(filter.limit ?? 50, 1, 10_000);
       const offset = clampInt(filter.offset ?? 0, 0, Number.MAX_SAFE_INTEGER);
       const where = filter.status !== undefined ? 'WHERE j.status = @status' : '';
-      const rows = this.db
-        .prepare(
-          `SELECT j.job_id, j.status, j.query, j.sources, j.created_at, j.finished_at,
-             (SELECT COUNT(*) FROM files f WHERE f.job_id = j.job_id) AS downloaded
-           FROM jobs j ${where}
-           ORDER BY j.created_at DESC, j.rowid DESC
-           LIMIT @limit OFFSET @offset`,
-        )
-        .all({ status: filter.status, limit, offset }) as (Omit<JobSummary, 'sources'> & { sources: string })[];
+      const rows = this.stmt(
+        `SELECT j.job_id, j.status, j.query, j.sources, j.created_at, j.finished_at,
+           (SELECT COUNT(*) FROM files f WHERE f.job_id = j.job_id) AS downloaded
+         FROM jobs j ${where}
+         ORDER BY j.created_at DESC, j.rowid DESC
+         LIMIT @limit OFFSET @offset`,
+      ).all({ status: filter.status, limit, offset }) as (Omit<JobSummary, 'sources'> & { sources: string })[];
       return rows.map((r) => ({
         job_id: r.job_id,
         status: r.status,
@@ -232,15 +226,13 @@ export class SqliteStore implements Store {
   markInterrupted(options: { includeQueued?: boolean } = {}): Promise<string[]> {
     const statuses = options.includeQueued ? ['running', 'queued'] : ['running'];
     return this.write(() => {
-      const rows = this.db
-        .prepare(
-          `SELECT job_id, owner_token, owner_pid, owner_host, heartbeat_ms FROM jobs
-           WHERE status IN (${statuses.map(() => '?').join(', ')})`,
-        )
-        .all(...statuses) as Pick<JobRow, 'job_id' | 'owner_token' | 'owner_pid' | 'owner_host' | 'heartbeat_ms'>[];
+      const rows = this.stmt(
+        `SELECT job_id, owner_token, owner_pid, owner_host, heartbeat_ms FROM jobs
+         WHERE status IN (${statuses.map(() => '?').join(', ')})`,
+      ).all(...statuses) as Pick<JobRow, 'job_id' | 'owner_token' | 'owner_pid' | 'owner_host' | 'heartbeat_ms'>[];
       const now = this.now();
       const dead = rows.filter((r) => r.owner_token !== this.owner.token && !ownerAlive(r, now, this.ownerStaleMs, this.owner.host));
-      const mark = this.db.prepare(`UPDATE jobs SET status = 'interrupted', owner_token = NULL WHERE job_id = ?`);
+      const mark = this.stmt(`UPDATE jobs SET status = 'interrupted', owner_token = NULL WHERE job_id = ?`);
       for (const r of dead) mark.run(r.job_id);
       return dead.map((r) => r.job_id);
     });
@@ -250,16 +242,14 @@ export class SqliteStore implements Store {
 
   appendEvent(event: RunnerEvent): Promise<void> {
     return this.write(() => {
-      this.db
-        .prepare(`INSERT INTO events (job_id, seq, type, data) VALUES (?, ?, ?, ?)`)
+      this.stmt(`INSERT INTO events (job_id, seq, type, data) VALUES (?, ?, ?, ?)`)
         .run(event.job_id, event.seq, event.type, JSON.stringify(event));
     });
   }
 
   listEvents(jobId: string, afterSeq = 0): Promise<RunnerEvent[]> {
     return this.read(() => {
-      const rows = this.db
-        .prepare(`SELECT data FROM events WHERE job_id = ? AND seq > ? ORDER BY seq`)
+      const rows = this.stmt(`SELECT data FROM events WHERE job_id = ? AND seq > ? ORDER BY seq`)
         .all(jobId, afterSeq) as { data: string }[];
       return rows.map((r) => JSON.parse(r.data) as RunnerEvent);
     });
@@ -267,7 +257,7 @@ export class SqliteStore implements Store {
 
   lastEventSeq(jobId: string): Promise<number> {
     return this.read(() => {
-      const row = this.db.prepare(`SELECT MAX(seq) AS seq FROM events WHERE job_id = ?`).get(jobId) as { seq: number | null };
+      const row = this.stmt(`SELECT MAX(seq) AS seq FROM events WHERE job_id = ?`).get(jobId) as { seq: number | null };
       return row.seq ?? 0;
     });
   }
@@ -283,12 +273,10 @@ export class SqliteStore implements Store {
         ['sha256', query.sha256],
       ] as const) {
         if (value === undefined || value === '') continue;
-        const row = this.db
-          .prepare(
-            `SELECT id, job_id, path, candidate_id, sha256 FROM files
-             WHERE ${column} = ? AND (? IS NULL OR job_id <> ?) ORDER BY id DESC LIMIT 1`,
-          )
-          .get(value, exclude, exclude) as (ArchivedFile & { id: number }) | undefined;
+        const row = this.stmt(
+          `SELECT id, job_id, path, candidate_id, sha256 FROM files
+           WHERE ${column} = ? AND (? IS NULL OR job_id <> ?) ORDER BY id DESC LIMIT 1`,
+        ).get(value, exclude, exclude) as (ArchivedFile & { id: number }) | undefined;
         if (row !== undefined && (best === undefined || row.id > best.id)) best = row;
       }
       if (best === undefined) return null;
@@ -298,7 +286,7 @@ export class SqliteStore implements Store {
 
   removeFiles(jobId: string, paths: string[]): Promise<number> {
     return this.write(() => {
-      const del = this.db.prepare(`DELETE FROM files WHERE job_id = ? AND path = ?`);
+      const del = this.stmt(`DELETE FROM files WHERE job_id = ? AND path = ?`);
       let removed = 0;
       for (const p of paths) removed += del.run(jobId, p).changes;
       return removed;
@@ -307,31 +295,29 @@ export class SqliteStore implements Store {
 
   recordedPaths(paths: string[]): Promise<string[]> {
     return this.read(() => {
-      const has = this.db.prepare(`SELECT 1 FROM files WHERE path = ? LIMIT 1`).pluck();
+      const has = this.stmt(`SELECT 1 FROM files WHERE path = ? LIMIT 1`);
       return paths.filter((p) => has.get(p) !== undefined);
     });
   }
 
   addPendingFile(jobId: string, path: string): Promise<void> {
     return this.write(() => {
-      this.db
-        .prepare(`INSERT OR REPLACE INTO pending_files (job_id, path, created_at) VALUES (?, ?, ?)`)
+      this.stmt(`INSERT OR REPLACE INTO pending_files (job_id, path, created_at) VALUES (?, ?, ?)`)
         .run(jobId, path, new Date(this.now()).toISOString());
     });
   }
 
   removePendingFile(jobId: string, path: string): Promise<void> {
     return this.write(() => {
-      this.db.prepare(`DELETE FROM pending_files WHERE job_id = ? AND path = ?`).run(jobId, path);
+      this.stmt(`DELETE FROM pending_files WHERE job_id = ? AND path = ?`).run(jobId, path);
     });
   }
 
   listPendingFiles(jobId?: string): Promise<PendingFile[]> {
     return this.read(() =>
       jobId === undefined
-        ? (this.db.prepare(`SELECT job_id, path, created_at FROM pending_files ORDER BY job_id, path`).all() as PendingFile[])
-        : (this.db
-            .prepare(`SELECT job_id, path, created_at FROM pending_files WHERE job_id = ? ORDER BY path`)
+        ? (this.stmt(`SELECT job_id, path, created_at FROM pending_files ORDER BY job_id, path`).all() as PendingFile[])
+        : (this.stmt(`SELECT job_id, path, created_at FROM pending_files WHERE job_id = ? ORDER BY path`)
             .all(jobId) as PendingFile[]),
     );
   }
@@ -340,8 +326,7 @@ export class SqliteStore implements Store {
 
   getCachedPage(key: string, maxAgeMs: number): Promise<CachedPage | null> {
     return this.read(() => {
-      const row = this.db
-        .prepare(`SELECT status, url, headers, text, stored_at FROM search_cache WHERE key = ? AND stored_ms >= ?`)
+      const row = this.stmt(`SELECT status, url, headers, text, stored_at FROM search_cache WHERE key = ? AND stored_ms >= ?`)
         .get(key, this.now() - maxAgeMs) as (Omit<CachedPage, 'headers'> & { headers: string }) | undefined;
       if (row === undefined) return null;
       return { status: row.status, url: row.url, headers: JSON.parse(row.headers) as Record<string, string>, text: row.text, stored_at: row.stored_at };
@@ -351,24 +336,22 @@ export class SqliteStore implements Store {
   putCachedPage(key: string, page: CachedPage): Promise<void> {
     return this.write(() => {
       const storedMs = Date.parse(page.stored_at);
-      this.db
-        .prepare(
-          `INSERT OR REPLACE INTO search_cache (key, status, url, headers, text, stored_at, stored_ms)
-           VALUES (?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(key, page.status, page.url, JSON.stringify(page.headers), page.text, page.stored_at, Number.isFinite(storedMs) ? storedMs : this.now());
+      this.stmt(
+        `INSERT OR REPLACE INTO search_cache (key, status, url, headers, text, stored_at, stored_ms)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      ).run(key, page.status, page.url, JSON.stringify(page.headers), page.text, page.stored_at, Number.isFinite(storedMs) ? storedMs : this.now());
     });
   }
 
   deleteCachedPage(key: string): Promise<void> {
     return this.write(() => {
-      this.db.prepare(`DELETE FROM search_cache WHERE key = ?`).run(key);
+      this.stmt(`DELETE FROM search_cache WHERE key = ?`).run(key);
     });
   }
 
   /** Drops cached answers older than `maxAgeMs` (run at open, so the cache cannot grow forever). */
   pruneCache(maxAgeMs: number): Promise<number> {
-    return this.write(() => this.db.prepare(`DELETE FROM search_cache WHERE stored_ms < ?`).run(this.now() - maxAgeMs).changes);
+    return this.write(() => this.stmt(`DELETE FROM search_cache WHERE stored_ms < ?`).run(this.now() - maxAgeMs).changes);
   }
 
   // ---- source health ----------------------------------------------------------------------
@@ -376,21 +359,19 @@ export class SqliteStore implements Store {
   recordSourceOutcome(outcome: SourceOutcome): Promise<SourceHealth> {
     return this.write(() => {
       const at = outcome.at.toISOString();
-      this.db
-        .prepare(
-          `INSERT INTO source_outcomes (source, ok, error, duration_ms, downloaded, download_ms, at, at_ms)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          outcome.source,
-          outcome.skipped ? -1 : outcome.ok ? 1 : 0,
-          outcome.error,
-          Math.round(outcome.durationMs),
-          outcome.downloaded,
-          Math.round(outcome.downloadMs),
-          at,
-          outcome.at.getTime(),
-        );
+      this.stmt(
+        `INSERT INTO source_outcomes (source, ok, error, duration_ms, downloaded, download_ms, at, at_ms)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(
+        outcome.source,
+        outcome.skipped ? -1 : outcome.ok ? 1 : 0,
+        outcome.error,
+        Math.round(outcome.durationMs),
+        outcome.downloaded,
+        Math.round(outcome.downloadMs),
+        at,
+        outcome.at.getTime(),
+      );
       if (outcome.skipped) return this.healthNow(outcome.source);
       const prev = this.healthRow(outcome.source);
       const failures = outcome.ok ? 0 : prev.consecutive_failures + 1;
@@ -407,14 +388,12 @@ export class SqliteStore implements Store {
         last_run_at: at,
         cooling_until: coolMs > 0 ? new Date(outcome.at.getTime() + coolMs).toISOString() : null,
       };
-      this.db
-        .prepare(
-          `INSERT OR REPLACE INTO source_health (source, runs, successes, downloaded, download_ms, consecutive_failures,
-             last_error, last_error_at, last_run_at, cooling_until)
-           VALUES (@source, @runs, @successes, @downloaded, @download_ms, @consecutive_failures,
-             @last_error, @last_error_at, @last_run_at, @cooling_until)`,
-        )
-        .run(next);
+      this.stmt(
+        `INSERT OR REPLACE INTO source_health (source, runs, successes, downloaded, download_ms, consecutive_failures,
+           last_error, last_error_at, last_run_at, cooling_until)
+         VALUES (@source, @runs, @successes, @downloaded, @download_ms, @consecutive_failures,
+           @last_error, @last_error_at, @last_run_at, @cooling_until)`,
+      ).run(next);
       return this.toHealth(next);
     });
   }
@@ -425,7 +404,7 @@ export class SqliteStore implements Store {
 
   listSourceHealth(): Promise<SourceHealth[]> {
     return this.read(() => {
-      const rows = this.db.prepare(`SELECT * FROM source_health`).all() as HealthRow[];
+      const rows = this.stmt(`SELECT * FROM source_health`).all() as HealthRow[];
       const byId = new Map(rows.map((r) => [r.source, r]));
       const ids: string[] = [...SOURCE_IDS, ...rows.map((r) => r.source).filter((s) => !(SOURCE_IDS as readonly string[]).includes(s)).sort()];
       return ids.map((id) => this.toHealth(byId.get(id) ?? emptyHealthRow(id)));
@@ -434,17 +413,15 @@ export class SqliteStore implements Store {
 
   listOutcomes(options: { since?: Date; source?: JobSourceName; limit?: number } = {}): Promise<SourceOutcome[]> {
     return this.read(() => {
-      const rows = this.db
-        .prepare(
-          `SELECT * FROM source_outcomes
-           WHERE (@since IS NULL OR at_ms >= @since) AND (@source IS NULL OR source = @source)
-           ORDER BY id DESC LIMIT @limit`,
-        )
-        .all({
-          since: options.since?.getTime() ?? null,
-          source: options.source ?? null,
-          limit: clampInt(options.limit ?? 1000, 1, 100_000),
-        }) as { source: string; ok: number; error: string | null; duration_ms: number; downloaded: number; download_ms: number; at: string }[];
+      const rows = this.stmt(
+        `SELECT * FROM source_outcomes
+         WHERE (@since IS NULL OR at_ms >= @since) AND (@source IS NULL OR source = @source)
+         ORDER BY id DESC LIMIT @limit`,
+      ).all({
+        since: options.since?.getTime() ?? null,
+        source: options.source ?? null,
+        limit: clampInt(options.limit ?? 1000, 1, 100_000),
+      }) as { source: string; ok: number; error: string | null; duration_ms: number; downloaded: number; download_ms: number; at: string }[];
       return rows.reverse().map((r) => {
         const outcome: SourceOutcome = {
           source: r.source as JobSourceName,
@@ -501,8 +478,18 @@ export class SqliteStore implements Store {
     return new StoreError(`${what} in ${this.file}: ${errorMessage(error)}`, { cause: error });
   }
 
+  /** Prepared statements, cached by their SQL (preparing costs more than running a small insert). */
+  private stmt(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (statement === undefined) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
   private insertFileStatement(): Database.Statement {
-    return this.db.prepare(
+    return this.stmt(
       `INSERT INTO files (job_id, path, source, kind, candidate_id, sha256, bytes, saved_at, doc)
        VALUES (@job_id, @path, @source, @kind, @candidate_id, @sha256, @bytes, @saved_at, @doc)`,
     );
@@ -510,7 +497,7 @@ export class SqliteStore implements Store {
 
   private buildDocument(row: JobRow): JobDocument {
     const sources = JSON.parse(row.sources) as JobSourceName[];
-    const statsRows = this.db.prepare(`SELECT source, stats FROM source_stats WHERE job_id = ?`).all(row.job_id) as {
+    const statsRows = this.stmt(`SELECT source, stats FROM source_stats WHERE job_id = ?`).all(row.job_id) as {
       source: string;
       stats: string;
     }[];
@@ -518,7 +505,7 @@ export class SqliteStore implements Store {
     const names = [...sources, ...[...recorded.keys()].filter((s) => !sources.includes(s as JobSourceName))];
     const sourceStats: Record<string, SourceStats> = {};
     for (const name of names) sourceStats[name] = recorded.get(name) ?? emptySourceStats();
-    const files = (this.db.prepare(`SELECT doc FROM files WHERE job_id = ? ORDER BY id`).all(row.job_id) as { doc: string }[]).map(
+    const files = (this.stmt(`SELECT doc FROM files WHERE job_id = ? ORDER BY id`).all(row.job_id) as { doc: string }[]).map(
       (r) => JSON.parse(r.doc) as SavedFile,
     );
     const images = files.filter((f) => f.kind === 'image').length;
@@ -553,7 +540,7 @@ export class SqliteStore implements Store {
   }
 
   private healthRow(source: string): HealthRow {
-    return (this.db.prepare(`SELECT * FROM source_health WHERE source = ?`).get(source) as HealthRow | undefined) ?? emptyHealthRow(source);
+    return (this.stmt(`SELECT * FROM source_health WHERE source = ?`).get(source) as HealthRow | undefined) ?? emptyHealthRow(source);
   }
 
   private healthNow(source: string): SourceHealth {
