@@ -160,6 +160,11 @@ export class NotFoundError extends HarvesterError {
   override readonly code = 'NOT_FOUND';
 }
 
+/** The request conflicts with the resource's state (cancelling a job that has ended): HTTP 409. */
+export class ConflictError extends HarvesterError {
+  override readonly code = 'CONFLICT';
+}
+
 /** The store cannot be used (corrupt file, newer schema): exit code 2. */
 export class StoreError extends HarvesterError {
   override readonly code = 'STORE';
@@ -185,6 +190,7 @@ export function exitCodeFor(error: unknown): number {
 export function httpStatusFor(error: unknown): number {
   if (error instanceof ConfigError) return 400;
   if (error instanceof NotFoundError) return 404;
+  if (error instanceof ConflictError) return 409;
   if (error instanceof StoreError) return 503;
   return 500;
 }
