@@ -1,16 +1,175 @@
-// Placeholder until the adapter lands; replaced by its owner.
-import { ParseError } from '../core/errors.ts';
-import type { Source } from './source.ts';
+// Pexels (DESIGN §2): JSON API, photos at GET /v1/search, videos at GET /videos/search, both
+// `?query=&page=&per_page<=80` with header `Authorization: <PEXELS_API_KEY>` (200 requests an
+// hour; `X-Ratelimit-Remaining` says how many are left). Paging follows `next_page`, but only
+// its presence: the next request is built on ctx.origin, never on the absolute URL the
+// service sends (that would leave a mirror or the simulation for the real host).
+// Recorded answers: fixtures/pexels/ (photos-search.json, videos-search.json).
+import { BlockedError, NotConfiguredError, ParseError } from '../core/errors.ts';
+import type { MediaCandidate } from '../core/types.ts';
+import type { SearchQuery, Source, SourceContext } from './source.ts';
+import { candidate } from './parse/candidate.ts';
+import { asArray, asId, asPositiveInt, asRecord, asString, dig, parseJsonBody } from './parse/json-shape.ts';
+import { httpUrl } from './parse/media-url.ts';
+import { pageSizeFor, pageStream, reportRateLimitHeader, walkPages, type Page, type PageStream } from './parse/paged-search.ts';
+import { MAX_TITLE_CHARS, plainText } from './parse/plain-text.ts';
+import { pickRendition, type Rendition } from './parse/video-rendition.ts';
+
+const ID = 'pexels';
+/** The API's largest `per_page`. */
+export const PEXELS_MAX_PER_PAGE = 80;
+
+export interface PexelsPage {
+  candidates: MediaCandidate[];
+  /** `next_page` was present: the service has another page. */
+  hasNext: boolean;
+}
+
+/** Parses one answer of GET /v1/search. Throws ParseError when there is no `photos` array. */
+export function parsePexelsPhotos(data: unknown): PexelsPage {
+  const photos = asArray(dig(data, 'photos'));
+  if (!photos) throw new ParseError(ID, 'no photos array');
+  const candidates: MediaCandidate[] = [];
+  for (const photo of photos) {
+    const c = pexelsPhoto(photo);
+    if (c) candidates.push(c);
+  }
+  if (photos.length > 0 && candidates.length === 0) {
+    throw new ParseError(ID, `none of ${photos.length} photos has an id and src.original`);
+  }
+  return { candidates, hasNext: asString(dig(data, 'next_page')) !== undefined };
+}
+
+/** One photo: the original file, its size, alt text, photographer and page. */
+export function pexelsPhoto(photo: unknown): MediaCandidate | undefined {
+  const p = asRecord(photo);
+  const id = asId(p?.id);
+  // `original` is the full-resolution file; the sized variants are resampled copies.
+  const url = httpUrl(dig(p, 'src', 'original')) ?? httpUrl(dig(p, 'src', 'large2x'));
+  if (!p || !id || !url) return undefined;
+  return candidate({
+    id: `${ID}:photo:${id}`,
+    source: ID,
+    kind: 'image',
+    url,
+    width: asPositiveInt(p.width),
+    height: asPositiveInt(p.height),
+    title: plainText(p.alt, MAX_TITLE_CHARS),
+    pageUrl: httpUrl(p.url),
+    thumbnailUrl: httpUrl(dig(p, 'src', 'medium')) ?? httpUrl(dig(p, 'src', 'tiny')),
+    author: plainText(p.photographer),
+  });
+}
+
+/** Parses one answer of GET /videos/search. Throws ParseError when there is no `videos` array. */
+export function parsePexelsVideos(data: unknown, maxVideoResolution: number): PexelsPage {
+  const videos = asArray(dig(data, 'videos'));
+  if (!videos) throw new ParseError(ID, 'no videos array');
+  const candidates: MediaCandidate[] = [];
+  let recognised = 0;
+  for (const video of videos) {
+    const files = pexelsVideoFiles(video);
+    if (asId(dig(video, 'id')) && files.length > 0) recognised++;
+    const c = pexelsVideo(video, maxVideoResolution);
+    if (c) candidates.push(c);
+  }
+  if (videos.length > 0 && recognised === 0) {
+    throw new ParseError(ID, `none of ${videos.length} videos has an id and video_files with a link`);
+  }
+  return { candidates, hasNext: asString(dig(data, 'next_page')) !== undefined };
+}
+
+/** The usable entries of a video's `video_files` (http(s) link, a video MIME type if any). */
+export function pexelsVideoFiles(video: unknown): Rendition[] {
+  const files: Rendition[] = [];
+  for (const f of asArray(dig(video, 'video_files')) ?? []) {
+    const r = asRecord(f);
+    const url = httpUrl(r?.link);
+    if (!r || !url) continue;
+    const mime = asString(r.file_type)?.toLowerCase();
+    // Streaming playlists (HLS) are not files to save.
+    if (mime !== undefined && !mime.startsWith('video/')) continue;
+    files.push({ url, width: asPositiveInt(r.width), height: asPositiveInt(r.height), mime, bytes: asPositiveInt(r.size) });
+  }
+  return files;
+}
+
+/** One video: the best file within the cap (shorter side), or undefined when none fits. */
+export function pexelsVideo(video: unknown, maxVideoResolution: number): MediaCandidate | undefined {
+  const v = asRecord(video);
+  const id = asId(v?.id);
+  if (!v || !id) return undefined;
+  const file = pickRendition(pexelsVideoFiles(v), maxVideoResolution);
+  if (!file) return undefined;
+  const firstPicture = dig(asArray(v.video_pictures)?.[0], 'picture');
+  return candidate({
+    id: `${ID}:video:${id}`,
+    source: ID,
+    kind: 'video',
+    url: file.url,
+    width: file.width,
+    height: file.height,
+    mime: file.mime,
+    bytes: file.bytes,
+    pageUrl: httpUrl(v.url),
+    thumbnailUrl: httpUrl(v.image) ?? httpUrl(firstPicture),
+    author: plainText(dig(v, 'user', 'name')),
+  });
+}
+
+async function fetchPexelsPage(
+  ctx: SourceContext,
+  path: '/v1/search' | '/videos/search',
+  params: URLSearchParams,
+  key: string,
+): Promise<unknown> {
+  const url = `${ctx.origin}${path}?${params.toString()}`;
+  const res = await ctx.http.getText(url, {
+    headers: { Authorization: key, Accept: 'application/json' },
+    acceptStatus: (s) => (s >= 200 && s < 300) || s === 401 || s === 403,
+  });
+  reportRateLimitHeader(ctx, res.headers);
+  if (res.status === 401 || res.status === 403) {
+    const detail = plainText(dig(safeJson(res.text), 'error')) ?? plainText(res.text, 120);
+    throw new BlockedError(ID, `PEXELS_API_KEY was refused (HTTP ${res.status}${detail ? `: ${detail}` : ''})`);
+  }
+  return parseJsonBody(ID, res.text);
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+async function* searchPexels(query: SearchQuery, ctx: SourceContext): AsyncGenerator<MediaCandidate> {
+  const key = ctx.config.pexelsApiKey;
+  if (!key) throw new NotConfiguredError(ID, 'PEXELS_API_KEY');
+  const both = query.type === 'any';
+  // With both kinds wanted, each stream asks for half, so the first pages already mix them.
+  const perPage = pageSizeFor(both ? Math.ceil(query.limit / 2) : query.limit, 1, PEXELS_MAX_PER_PAGE);
+  const streams: PageStream[] = [];
+  const stream = (path: '/v1/search' | '/videos/search', parse: (data: unknown) => PexelsPage): PageStream =>
+    pageStream(1, async (page): Promise<Page<number>> => {
+      const params = new URLSearchParams({ query: query.text, page: String(page), per_page: String(perPage) });
+      const parsed = parse(await fetchPexelsPage(ctx, path, params, key));
+      return { entries: parsed.candidates, next: parsed.hasNext ? page + 1 : null };
+    });
+  if (query.type !== 'video') streams.push(stream('/v1/search', parsePexelsPhotos));
+  if (query.type !== 'image') {
+    streams.push(stream('/videos/search', (data) => parsePexelsVideos(data, ctx.config.maxVideoResolution)));
+  }
+  yield* walkPages(ctx, streams);
+}
 
 export const source: Source = {
-  id: 'pexels',
-  displayName: 'pexels',
-  kinds: ['image'],
-  example: 'nature',
-  defaultOrigin: () => 'https://example.invalid',
-  configured: () => ({ ok: true }),
-  // eslint-disable-next-line require-yield
-  async *search() {
-    throw new ParseError('pexels', 'adapter not implemented yet');
-  },
+  id: ID,
+  displayName: 'Pexels',
+  kinds: ['image', 'video'],
+  example: 'mountain lake',
+  defaultOrigin: () => 'https://api.pexels.com',
+  keyVariable: 'PEXELS_API_KEY',
+  configured: (config) => (config.pexelsApiKey ? { ok: true } : { ok: false, reason: 'pexels: needs PEXELS_API_KEY' }),
+  search: searchPexels,
 };
