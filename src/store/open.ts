@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import type { Config } from '../core/config.ts';
 import { StoreError, errorMessage } from '../core/errors.ts';
 import { currentOwner } from './job-owner.ts';
-import { migrate } from './schema.ts';
+import { checkVersion, migrate } from './schema.ts';
 import { SqliteStore, type SqliteStoreOptions } from './sqlite-store.ts';
 
 export const DATABASE_FILE = 'harvester.db';
@@ -51,6 +51,8 @@ export async function openStore(config: Config, options: OpenStoreOptions = {}):
     );
   }
   try {
+    // Refuse a newer schema before anything writes (switching to WAL rewrites the header).
+    checkVersion(db, file);
     db.pragma('journal_mode = WAL');
     // WAL + NORMAL: a commit survives a killed process (not a power cut), with no fsync per write.
     db.pragma('synchronous = NORMAL');

@@ -136,6 +136,11 @@ export function migrate(db: Database.Database, file: string): number {
   return run.immediate();
 }
 
+/** Throws StoreError when the database was written by a newer Harvester; returns its version. */
+export function checkVersion(db: Database.Database, file: string): number {
+  return readVersion(db, file);
+}
+
 function readVersion(db: Database.Database, file: string): number {
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version > SCHEMA_VERSION) {

@@ -69,7 +69,6 @@ interface HealthRow {
 }
 
 const ACTIVE: readonly JobStatus[] = ['queued', 'running'];
-const ENDED_SOURCE = new Set(['ok', 'partial', 'failed', 'skipped']);
 
 export class SqliteStore implements Store {
   private readonly writes: WriteQueue;
@@ -451,6 +450,17 @@ export class SqliteStore implements Store {
     }
   }
 
+  /** The connection's durability settings, as SQLite reports them (diagnostics, tests). */
+  settings(): { journalMode: string; synchronous: string; foreignKeys: boolean; busyTimeoutMs: number } {
+    const sync = this.db.pragma('synchronous', { simple: true }) as number;
+    return {
+      journalMode: String(this.db.pragma('journal_mode', { simple: true })),
+      synchronous: ['OFF', 'NORMAL', 'FULL', 'EXTRA'][sync] ?? String(sync),
+      foreignKeys: this.db.pragma('foreign_keys', { simple: true }) === 1,
+      busyTimeoutMs: this.db.pragma('busy_timeout', { simple: true }) as number,
+    };
+  }
+
   /** Commits every queued write now (tests, benchmarks, before handing the file to another process). */
   flush(): void {
     if (!this.closed) this.writes.flush();
@@ -525,14 +535,12 @@ export class SqliteStore implements Store {
         images,
         videos: files.length - images,
         source_stats: sourceStats,
-        // DESIGN §4: success is error === null (for a source that ended); a skipped source is failed.
-        successful_sources: names.filter((n) => {
-          const st = sourceStats[n]!;
-          return st.error === null && ENDED_SOURCE.has(st.status) && st.status !== 'skipped' && st.status !== 'failed';
-        }),
+        // DESIGN §4: `success` is error === null once a source ended; a skipped source is failed.
+        // Same split as the runner's jobResults (src/jobs/job-status.ts), which the store may not import.
+        successful_sources: names.filter((n) => sourceStats[n]!.success),
         failed_sources: names.filter((n) => {
           const st = sourceStats[n]!;
-          return st.error !== null || st.status === 'failed' || st.status === 'skipped';
+          return !st.success && st.status !== 'pending' && st.status !== 'running';
         }),
         files,
       },

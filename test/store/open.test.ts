@@ -1,0 +1,144 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, statSync, writeFileSync, existsSync, openSync, writeSync, closeSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { StoreError } from '../../src/core/errors.ts';
+import { databasePath, openStore } from '../../src/store/open.ts';
+import { MIGRATIONS, SCHEMA_VERSION } from '../../src/store/schema.ts';
+import { makeFile, makeJob, makeSpec, tempEnv } from './store-fixtures.ts';
+
+test('a new database is created in DATA_DIR with WAL, NORMAL sync, foreign keys and the current schema', async () => {
+  const env = tempEnv();
+  try {
+    const store = await openStore(env.config);
+    const file = databasePath(env.config);
+    assert.ok(existsSync(file));
+    assert.deepEqual(store.settings(), { journalMode: 'wal', synchronous: 'NORMAL', foreignKeys: true, busyTimeoutMs: 5000 });
+    await store.close();
+    const db = new Database(file, { readonly: true });
+    assert.equal(db.pragma('journal_mode', { simple: true }), 'wal', 'WAL is persistent');
+    assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+    db.close();
+  } finally {
+    env.cleanup();
+  }
+});
+
+test('an empty database from before any schema (v0) is migrated to the current version', async () => {
+  const env = tempEnv();
+  try {
+    mkdirSync(env.config.dataDir, { recursive: true });
+    const db = new Database(databasePath(env.config));
+    db.exec('CREATE TABLE unrelated (x INTEGER)'); // a v0 file may hold anything else
+    db.close();
+    const store = await openStore(env.config);
+    await store.createJob(makeJob('j'), makeSpec());
+    assert.equal((await store.getJob('j'))?.status, 'running');
+    await store.close();
+    const check = new Database(databasePath(env.config), { readonly: true });
+    assert.equal(check.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+    check.close();
+  } finally {
+    env.cleanup();
+  }
+});
+
+test('reopening an up-to-date database keeps its history', async () => {
+  const env = tempEnv();
+  try {
+    const a = await openStore(env.config);
+    await a.createJob(makeJob('kept'), makeSpec());
+    await a.recordFile('kept', makeFile(1));
+    await a.close();
+    const b = await openStore(env.config);
+    assert.equal((await b.getJob('kept'))?.results.files.length, 1);
+    await b.close();
+  } finally {
+    env.cleanup();
+  }
+});
+
+test('every migration moves user_version up by exactly one (no gaps)', () => {
+  assert.equal(SCHEMA_VERSION, MIGRATIONS.length);
+  assert.ok(SCHEMA_VERSION >= 1);
+});
+
+test('a database written by a newer Harvester is refused with the versions named, and left untouched', async () => {
+  const env = tempEnv();
+  try {
+    mkdirSync(env.config.dataDir, { recursive: true });
+    const file = databasePath(env.config);
+    const db = new Database(file);
+    db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    db.exec('CREATE TABLE future_things (x INTEGER)');
+    db.close();
+    const before = readFileSync(file);
+    await assert.rejects(openStore(env.config), (error: unknown) => {
+      assert.ok(error instanceof StoreError);
+      assert.equal(
+        error.message,
+        `database ${file} was written by a newer Harvester (schema v${SCHEMA_VERSION + 1}, this one knows v${SCHEMA_VERSION}); ` +
+          'upgrade Harvester or point DATA_DIR elsewhere',
+      );
+      return true;
+    });
+    assert.deepEqual(readFileSync(file), before);
+  } finally {
+    env.cleanup();
+  }
+});
+
+test('a file that is not a database is refused with a clear message and never replaced', async () => {
+  const env = tempEnv();
+  try {
+    mkdirSync(env.config.dataDir, { recursive: true });
+    const file = databasePath(env.config);
+    writeFileSync(file, 'these are my notes, not a database\n'.repeat(200));
+    const before = readFileSync(file);
+    await assert.rejects(openStore(env.config), (error: unknown) => {
+      assert.ok(error instanceof StoreError);
+      assert.match(error.message, /^database .*harvester\.db is corrupt or not a Harvester database/);
+      return true;
+    });
+    assert.deepEqual(readFileSync(file), before);
+    assert.equal(existsSync(`${file}-wal`), false);
+  } finally {
+    env.cleanup();
+  }
+});
+
+test('a database with damaged pages is refused as corrupt, and left as it was', async () => {
+  const env = tempEnv();
+  try {
+    const store = await openStore(env.config);
+    await store.createJob(makeJob('j'), makeSpec());
+    await Promise.all(Array.from({ length: 300 }, (_, i) => store.recordFile('j', makeFile(i + 1))));
+    await store.close();
+    const file = databasePath(env.config);
+    // Keep the header, overwrite pages in the middle with garbage.
+    const size = statSync(file).size;
+    const fd = openSync(file, 'r+');
+    writeSync(fd, Buffer.alloc(8192, 0xa5), 0, 8192, Math.floor(size / 2 / 4096) * 4096);
+    closeSync(fd);
+    const before = readFileSync(file);
+    await assert.rejects(openStore(env.config), (error: unknown) => {
+      assert.ok(error instanceof StoreError);
+      assert.match(error.message, /^database .*harvester\.db is corrupt \(.+\); nothing was changed/);
+      return true;
+    });
+    assert.deepEqual(readFileSync(file), before);
+  } finally {
+    env.cleanup();
+  }
+});
+
+test('a DATA_DIR that cannot be created is a StoreError naming it', async () => {
+  const env = tempEnv();
+  try {
+    writeFileSync(`${env.dir}/blocker`, 'a file where a directory should be');
+    const config = { ...env.config, dataDir: `${env.dir}/blocker/data` };
+    await assert.rejects(openStore(config), /cannot create DATA_DIR .*blocker\/data/);
+  } finally {
+    env.cleanup();
+  }
+});
