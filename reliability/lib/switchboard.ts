@@ -1,0 +1,149 @@
+// The switchboard puts one fixed origin in front of a source (its `<ID>_BASE_URL`, fixed when
+// a server starts) and lets each cell of the fault matrix decide, connection by connection,
+// what is behind it: the fault server in some mode, the simulation, or nothing at all
+// (connection refused: the listener is closed for the cell and reopened on the same port).
+//
+// It forwards raw TCP, so every misbehaviour of the fault server (silence, drip, reset,
+// truncation) reaches the client as the fault server produced it; a reset upstream is
+// passed on as a reset (`resetAndDestroy`), not as a clean close.
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { request as httpRequest, createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+
+export type SwitchTarget = { port: number } | 'refuse';
+
+export interface Switch {
+  port: number;
+  origin: string;
+  /** Where new connections go from now on (open connections keep theirs). */
+  set(target: SwitchTarget): Promise<void>;
+  /** Connections accepted so far. */
+  connections(): number;
+  close(): Promise<void>;
+}
+
+export async function startSwitch(initial: SwitchTarget): Promise<Switch> {
+  let target = initial;
+  let accepted = 0;
+  const sockets = new Set<Socket>();
+  let server: Server | null = null;
+  let port = 0;
+  const listen = async (): Promise<void> => {
+    const s = createServer((client) => {
+      accepted++;
+      sockets.add(client);
+      client.on('close', () => sockets.delete(client));
+      if (target === 'refuse') {
+        client.resetAndDestroy();
+        return;
+      }
+      const upstream = connect(target.port, '127.0.0.1');
+      sockets.add(upstream);
+      upstream.on('close', () => sockets.delete(upstream));
+      client.pipe(upstream);
+      upstream.pipe(client);
+      upstream.on('error', () => (client.destroyed ? undefined : client.resetAndDestroy()));
+      client.on('error', () => upstream.destroy());
+      // A reset upstream must stay a reset downstream; an orderly end stays an end (pipe does it).
+      upstream.on('close', (hadError) => {
+        if (hadError && !client.destroyed) client.resetAndDestroy();
+      });
+      client.on('close', () => upstream.destroy());
+    });
+    await new Promise<void>((resolve, reject) => {
+      s.once('error', reject);
+      s.listen(port, '127.0.0.1', () => resolve());
+    });
+    port = (s.address() as { port: number }).port;
+    server = s;
+  };
+  const unlisten = async (): Promise<void> => {
+    const s = server;
+    server = null;
+    if (s) await new Promise<void>((resolve) => s.close(() => resolve()));
+  };
+  await listen();
+  if (target === 'refuse') await unlisten();
+  return {
+    port,
+    origin: `http://127.0.0.1:${port}`,
+    async set(next) {
+      target = next;
+      if (next === 'refuse') await unlisten();
+      else if (!server) await listen();
+    },
+    connections: () => accepted,
+    async close() {
+      for (const s of sockets) s.destroy();
+      await unlisten();
+    },
+  };
+}
+
+export interface RewritingProxy {
+  port: number;
+  origin: string;
+  /**
+   * Where the simulation's media URLs in answers point from now on: `null` leaves them alone;
+   * otherwise a function from the original media URL to the URL the cell wants.
+   */
+  setMedia(rewrite: ((mediaUrl: string) => string) | null): void;
+  close(): Promise<void>;
+}
+
+/**
+ * An HTTP proxy in front of one simulated source that rewrites every media URL of the
+ * simulation (`<sim origin>/__media/<name>`) in its answers — plain, JSON-escaped (`\/`) or
+ * percent-encoded — so the real adapter parses a real answer whose media live elsewhere.
+ */
+export async function startRewritingProxy(simOrigin: string): Promise<RewritingProxy> {
+  let rewrite: ((mediaUrl: string) => string) | null = null;
+  const sim = new URL(simOrigin);
+  const plain = new RegExp(`${escapeRe(simOrigin)}/__media/[A-Za-z0-9._%~-]+`, 'g');
+  const escaped = new RegExp(`${escapeRe(simOrigin.replace(/\//g, '\\/'))}\\\\/__media\\\\/[A-Za-z0-9._%~-]+`, 'g');
+  const encoded = new RegExp(`${escapeRe(encodeURIComponent(simOrigin + '/__media/'))}[A-Za-z0-9._%~-]+?(?=&|"|'|$|%26|\\s)`, 'gi');
+  const server: HttpServer = createHttpServer((req, res) => {
+    const upstream = httpRequest({ host: sim.hostname, port: sim.port, method: req.method, path: req.url, headers: { ...req.headers, host: sim.host, 'accept-encoding': 'identity' } }, (up) => {
+      const chunks: Buffer[] = [];
+      up.on('data', (c: Buffer) => chunks.push(c));
+      up.on('end', () => {
+        let body = Buffer.concat(chunks);
+        const type = String(up.headers['content-type'] ?? '');
+        if (rewrite && /json|html|text|javascript/.test(type)) {
+          const r = rewrite;
+          const text = body
+            .toString('utf8')
+            .replace(plain, (u) => r(u))
+            .replace(escaped, (u) => r(u.replace(/\\\//g, '/')).replace(/\//g, '\\/'))
+            .replace(encoded, (u) => encodeURIComponent(r(decodeURIComponent(u))));
+          body = Buffer.from(text);
+        }
+        const headers = { ...up.headers, 'content-length': String(body.length) };
+        delete headers['transfer-encoding'];
+        res.writeHead(up.statusCode ?? 502, headers);
+        res.end(body);
+      });
+      up.on('error', () => res.destroy());
+    });
+    upstream.on('error', () => {
+      if (!res.headersSent) res.writeHead(502).end();
+      else res.destroy();
+    });
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  return {
+    port,
+    origin: `http://127.0.0.1:${port}`,
+    setMedia: (next) => (rewrite = next),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
