@@ -86,8 +86,9 @@ export function pexelsVideoFiles(video: unknown): Rendition[] {
     const url = httpUrl(r?.link);
     if (!r || !url) continue;
     const mime = asString(r.file_type)?.toLowerCase();
-    // Streaming playlists (HLS) are not files to save.
-    if (mime !== undefined && !mime.startsWith('video/')) continue;
+    // Streaming playlists (HLS) are not files to save; older answers list one as
+    // "file_type":"video/mp4" with a .m3u8 link and null sizes (fixtures/pexels/video-2499611.json).
+    if ((mime !== undefined && !mime.startsWith('video/')) || /\.m3u8$/i.test(new URL(url).pathname)) continue;
     files.push({ url, width: asPositiveInt(r.width), height: asPositiveInt(r.height), mime, bytes: asPositiveInt(r.size) });
   }
   return files;

@@ -1,0 +1,124 @@
+// What the JSON-API source tests share: a SourceContext built on the real HTTP client (the
+// same `bindSourceHttp` the runner uses), counters for pages and rate-limit reports, a plain
+// node:http server on port 0 for hand-made pages, and a collector for a search's candidates.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { loadConfig, type Config } from '../../src/core/config.ts';
+import type { MediaCandidate } from '../../src/core/types.ts';
+import { bindSourceHttp, createHttpClient } from '../../src/http/index.ts';
+import type { SearchQuery, Source, SourceContext } from '../../src/sources/source.ts';
+
+export interface TestContext {
+  ctx: SourceContext;
+  /** Pages the source reported. */
+  pages: () => number;
+  /** Every rate-limit value the source reported, in order. */
+  rateLimits: number[];
+  close(): Promise<void>;
+}
+
+/** A context for `source` with `env` (ALLOW_PRIVATE_NETWORKS and short timeouts preset). */
+export function makeContext(
+  source: Source,
+  env: Record<string, string>,
+  options: { maxPages?: number; signal?: AbortSignal; retries?: number } = {},
+): TestContext {
+  const config: Config = loadConfig({ ALLOW_PRIVATE_NETWORKS: 'true', REQUEST_TIMEOUT: '2', SOURCE_TIMEOUT: '5', ...env }, {});
+  const client = createHttpClient(config, { retryBaseMs: 10, retryCapMs: 50 });
+  const signal = options.signal ?? new AbortController().signal;
+  let pages = 0;
+  const rateLimits: number[] = [];
+  const ctx: SourceContext = {
+    http: bindSourceHttp(client, { signal, timeoutMs: 2000, retries: options.retries ?? 0, sourceId: source.id }),
+    signal,
+    config,
+    origin: config.baseUrls[source.id] ?? source.defaultOrigin(config),
+    maxPages: options.maxPages ?? 10,
+    reportRateLimit: (n) => rateLimits.push(n),
+    reportPage: () => void pages++,
+  };
+  return { ctx, pages: () => pages, rateLimits, close: () => client.close() };
+}
+
+/** Every candidate of a search (or the first `max`), consuming the generator as the runner does. */
+export async function collect(
+  source: Source,
+  query: Partial<SearchQuery> & { text: string },
+  ctx: SourceContext,
+  max = Infinity,
+): Promise<MediaCandidate[]> {
+  const out: MediaCandidate[] = [];
+  if (max <= 0) return out;
+  for await (const c of source.search({ type: 'image', limit: 10, ...query }, ctx)) {
+    out.push(c);
+    if (out.length >= max) break;
+  }
+  return out;
+}
+
+/** The error a search throws (fails the test when it throws none). */
+export async function searchError(
+  source: Source,
+  query: Partial<SearchQuery> & { text: string },
+  ctx: SourceContext,
+): Promise<Error> {
+  try {
+    await collect(source, query, ctx);
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected the search to fail');
+}
+
+export interface FakeServer {
+  origin: string;
+  /** Request URLs (path and query) in arrival order. */
+  requests: string[];
+  /** Request headers in arrival order. */
+  headers: IncomingMessage['headers'][];
+  close(): Promise<void>;
+}
+
+/** A plain HTTP server on 127.0.0.1:0 answering with `handler`. */
+export async function fakeServer(
+  handler: (req: IncomingMessage, res: ServerResponse, url: URL) => void,
+): Promise<FakeServer> {
+  const requests: string[] = [];
+  const headers: IncomingMessage['headers'][] = [];
+  const sockets = new Set<Socket>();
+  let origin = '';
+  const server = createServer((req, res) => {
+    requests.push(req.url ?? '');
+    headers.push(req.headers);
+    handler(req, res, new URL(req.url ?? '/', origin));
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    origin,
+    requests,
+    headers,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Sends `body` as JSON with `status` and extra headers. */
+export function sendJson(res: ServerResponse, body: unknown, status = 200, headers: Record<string, string> = {}): void {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+/** A fixture file parsed as JSON (fixtures/<path>). */
+export function fixtureJson(path: string): unknown {
+  return JSON.parse(readFileSync(new URL(`../../fixtures/${path}`, import.meta.url), 'utf8')) as unknown;
+}
