@@ -1,0 +1,177 @@
+// The soak (issue 6 §6): jobs back to back through the real server against the simulated
+// sources, with faults mixed in (a hanging source, and sources that fail intermittently
+// through the switchboard), sampling the server's RSS, heap, open file descriptors and the
+// database size as it goes. The trend after warm-up is a least-squares line; job times are
+// summarised per window of 50 jobs.
+import { statSync } from 'node:fs';
+import type { JobDocument, JobSourceName, SourceId } from '../../src/core/types.ts';
+import { envPrefix } from '../../src/core/config.ts';
+import { startSimulation } from '../../src/demo/sim-server.ts';
+import { sampleProcess } from '../lib/proc-stats.ts';
+import { makeRng } from '../lib/random.ts';
+import { api, readMetrics, startServer, waitForJob } from '../lib/server.ts';
+import { makeSandbox } from '../lib/paths.ts';
+import { startSwitch, type Switch, type SwitchTarget } from '../lib/switchboard.ts';
+import { checkAgreement, integrityCheck, recordedFromDb } from '../lib/disk-state.ts';
+
+export interface SoakSample {
+  /** Jobs finished when the sample was taken. */
+  jobs: number;
+  elapsedMs: number;
+  rssBytes: number;
+  /** V8 heap in use (from /metrics, nodejs_heap_size_used_bytes), or null. */
+  heapBytes: number | null;
+  fds: number;
+  /** harvester.db plus its -wal, bytes. */
+  dbBytes: number;
+}
+
+export interface SoakJob {
+  n: number;
+  job_id: string;
+  status: string;
+  sources: string[];
+  /** Submit to ended, as the client saw it, ms. */
+  wallMs: number;
+  /** The job document's own duration, ms. */
+  durationMs: number | null;
+  /** The bound the job must end within: ⌈sources / MAX_CONCURRENT_SOURCES⌉ × deadline + 1 s. */
+  boundMs: number;
+  faults: string[];
+  downloaded: number;
+}
+
+export interface SoakOutcome {
+  samples: SoakSample[];
+  jobs: SoakJob[];
+  stuck: string[];
+  problems: string[];
+  serverExit: { code: number | null; signal: string | null; ms: number } | null;
+  config: Record<string, string>;
+}
+
+export interface SoakOptions {
+  jobs: number;
+  seed: number;
+  /** Jobs in flight at once (submitted back to back, each as soon as a slot frees). */
+  inFlight: number;
+  log: (line: string) => void;
+}
+
+/** Healthy sources served by the simulation. */
+const HEALTHY: SourceId[] = ['bing_images', 'google_images', 'pexels', 'wikimedia_commons', 'pixabay', 'nasa_images'];
+/** The seed's hanging source: accepts and never answers. */
+const HANGING: SourceId = 'yandex_images';
+/** Sources behind a switch that is, per job, healthy or failing. */
+const FLAKY: SourceId[] = ['openverse', 'duckduckgo_images'];
+
+export async function runSoak(options: SoakOptions, faultTargets: () => Promise<{ name: string; target: SwitchTarget }[]>): Promise<SoakOutcome> {
+  const rng = makeRng(options.seed);
+  const box = makeSandbox('soak');
+  const sim = await startSimulation({ sources: [...HEALTHY, ...FLAKY] });
+  const hang = await startSimulation({ sources: [HANGING], hang: [HANGING] });
+  const switches = new Map<SourceId, Switch>();
+  const faults = await faultTargets();
+  const samples: SoakSample[] = [];
+  const jobs: SoakJob[] = [];
+  const problems: string[] = [];
+  const stuck: string[] = [];
+  const config = {
+    SOURCE_TIMEOUT: '2',
+    REQUEST_TIMEOUT: '1',
+    DOWNLOAD_TIMEOUT: '2',
+    STALL_TIMEOUT: '1',
+    MAX_RETRIES_PER_SOURCE: '1',
+    MAX_RETRIES_PER_DOWNLOAD: '1',
+    MAX_CONCURRENT_SOURCES: '5',
+    MAX_CONCURRENT_JOBS: '4',
+    RATE_LIMIT_PER_MINUTE: '0',
+  };
+  let server: Awaited<ReturnType<typeof startServer>> | null = null;
+  let serverExit: SoakOutcome['serverExit'];
+  try {
+    const env: Record<string, string> = { ...sim.env, ...hang.env, ...box.env, ...config };
+    for (const id of FLAKY) {
+      const port = Number(new URL(sim.origins[id]!).port);
+      const sw = await startSwitch({ port });
+      switches.set(id, sw);
+      env[`${envPrefix(id)}_BASE_URL`] = sw.origin;
+    }
+    server = await startServer({ env, cwd: box.root });
+    const s = server;
+    const started = performance.now();
+    const sample = async (): Promise<void> => {
+      const proc = sampleProcess(s.pid);
+      if (!proc) return;
+      const metrics = await readMetrics(s.origin);
+      let dbBytes = 0;
+      for (const suffix of ['', '-wal']) {
+        try {
+          dbBytes += statSync(box.dbPath + suffix).size;
+        } catch {}
+      }
+      samples.push({ jobs: jobs.length, elapsedMs: performance.now() - started, rssBytes: proc.rssBytes, heapBytes: metrics.get('nodejs_heap_size_used_bytes') ?? null, fds: proc.fds, dbBytes });
+    };
+    await sample();
+    const all = [...HEALTHY, HANGING, ...FLAKY];
+    const deadlineMs = Number(config.SOURCE_TIMEOUT) * 1000;
+    let next = 1;
+    const runOne = async (n: number): Promise<void> => {
+      const count = rng.int(2, 4);
+      const chosen = new Set<SourceId>();
+      while (chosen.size < count) chosen.add(rng.pick(all));
+      const jobFaults: string[] = [];
+      if (chosen.has(HANGING)) jobFaults.push(`${HANGING}: hang`);
+      // The switches are shared by the jobs in flight: a fault set here may also hit a neighbour, which is fine for a soak.
+      for (const id of FLAKY) {
+        if (!chosen.has(id)) continue;
+        if (rng.next() < 0.4) {
+          const f = rng.pick(faults);
+          await switches.get(id)!.set(f.target);
+          jobFaults.push(`${id}: ${f.name}`);
+        } else await switches.get(id)!.set({ port: Number(new URL(sim.origins[id]!).port) });
+      }
+      const sources = [...chosen] as JobSourceName[];
+      const boundMs = Math.ceil(sources.length / Number(config.MAX_CONCURRENT_SOURCES)) * deadlineMs + 1000;
+      const t0 = performance.now();
+      const r = await api<{ job_id: string }>(s.origin, 'POST', '/api/jobs', { query: `soak ${n} ${rng.int(0, 1e9)}`, sources, limit: rng.int(1, 4), type: 'image' });
+      if (r.status !== 202) {
+        problems.push(`job ${n}: POST /api/jobs answered ${r.status}: ${r.text.slice(0, 200)}`);
+        return;
+      }
+      // Queued time counts against nothing: the bound applies from when the job started running.
+      const doc: JobDocument | null = await waitForJob(s.origin, r.body.job_id, boundMs * 4 + 30_000);
+      const wallMs = performance.now() - t0;
+      if (!doc) {
+        stuck.push(r.body.job_id);
+        problems.push(`job ${n} (${r.body.job_id}) did not end within ${(boundMs * 4 + 30_000) / 1000} s`);
+        return;
+      }
+      if (doc.duration_ms !== null && doc.duration_ms > boundMs) problems.push(`job ${n} took ${doc.duration_ms} ms, over its bound of ${boundMs} ms`);
+      jobs.push({ n, job_id: doc.job_id, status: doc.status, sources, wallMs, durationMs: doc.duration_ms, boundMs, faults: jobFaults, downloaded: doc.results.downloaded });
+      if (jobs.length % 5 === 0) await sample();
+      if (jobs.length % 50 === 0) options.log(`${jobs.length} jobs; rss ${(samples.at(-1)!.rssBytes / 2 ** 20).toFixed(1)} MB, fds ${samples.at(-1)!.fds}`);
+    };
+    const lanes = Array.from({ length: options.inFlight }, async () => {
+      while (next <= options.jobs) {
+        const n = next++;
+        await runOne(n);
+      }
+    });
+    await Promise.all(lanes);
+    await sample();
+    serverExit = await server.stop('SIGTERM', 20_000);
+    server = null;
+    const integrity = integrityCheck(box.dbPath);
+    if (integrity !== 'ok') problems.push(`integrity_check after the soak: ${integrity}`);
+    const agreement = checkAgreement(recordedFromDb(box.dbPath), box.downloadDir);
+    problems.push(...agreement.problems.slice(0, 20));
+    return { samples, jobs, stuck, problems, serverExit, config };
+  } finally {
+    if (server) await server.stop('SIGKILL');
+    for (const sw of switches.values()) await sw.close();
+    await sim.close();
+    await hang.close();
+    box.remove();
+  }
+}
