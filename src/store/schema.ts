@@ -111,6 +111,13 @@ export const MIGRATIONS: readonly string[] = [
     cooling_until        TEXT
   ) WITHOUT ROWID;
   `,
+  // v2: the search cache knows each answer's source and when it was last served, so a failed
+  // source run can drop the answers it fetched or was served (a block page cached as a 200).
+  `
+  ALTER TABLE search_cache ADD COLUMN source TEXT;
+  ALTER TABLE search_cache ADD COLUMN last_hit_ms INTEGER;
+  CREATE INDEX search_cache_source ON search_cache (source);
+  `,
 ];
 
 /** The schema version this build writes and understands. */

@@ -325,10 +325,16 @@ export class SqliteStore implements Store {
 
   getCachedPage(key: string, maxAgeMs: number): Promise<CachedPage | null> {
     return this.read(() => {
-      const row = this.stmt(`SELECT status, url, headers, text, stored_at FROM search_cache WHERE key = ? AND stored_ms >= ?`)
-        .get(key, this.now() - maxAgeMs) as (Omit<CachedPage, 'headers'> & { headers: string }) | undefined;
+      const row = this.stmt(`SELECT status, url, headers, text, stored_at, source FROM search_cache WHERE key = ? AND stored_ms >= ?`).get(
+        key,
+        this.now() - maxAgeMs,
+      ) as (Omit<CachedPage, 'headers' | 'source'> & { headers: string; source: string | null }) | undefined;
       if (row === undefined) return null;
-      return { status: row.status, url: row.url, headers: JSON.parse(row.headers) as Record<string, string>, text: row.text, stored_at: row.stored_at };
+      // Remembered so that a run this answer fails can drop it (recordSourceOutcome).
+      void this.writes.enqueue(() => this.stmt(`UPDATE search_cache SET last_hit_ms = ? WHERE key = ?`).run(this.now(), key)).catch(() => {});
+      const page: CachedPage = { status: row.status, url: row.url, headers: JSON.parse(row.headers) as Record<string, string>, text: row.text, stored_at: row.stored_at };
+      if (row.source !== null) page.source = row.source;
+      return page;
     });
   }
 
@@ -336,9 +342,18 @@ export class SqliteStore implements Store {
     return this.write(() => {
       const storedMs = Date.parse(page.stored_at);
       this.stmt(
-        `INSERT OR REPLACE INTO search_cache (key, status, url, headers, text, stored_at, stored_ms)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      ).run(key, page.status, page.url, JSON.stringify(page.headers), page.text, page.stored_at, Number.isFinite(storedMs) ? storedMs : this.now());
+        `INSERT OR REPLACE INTO search_cache (key, status, url, headers, text, stored_at, stored_ms, source, last_hit_ms)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)`,
+      ).run(
+        key,
+        page.status,
+        page.url,
+        JSON.stringify(page.headers),
+        page.text,
+        page.stored_at,
+        Number.isFinite(storedMs) ? storedMs : this.now(),
+        page.source ?? null,
+      );
     });
   }
 
@@ -372,6 +387,11 @@ export class SqliteStore implements Store {
         outcome.at.getTime(),
       );
       if (outcome.skipped) return this.healthNow(outcome.source);
+      if (!outcome.ok) {
+        // A second of slack: the run's clock and the cache's are both this process's, but rounded.
+        const fromMs = outcome.at.getTime() - outcome.durationMs - 1000;
+        this.stmt(`DELETE FROM search_cache WHERE source = ? AND (stored_ms >= ? OR last_hit_ms >= ?)`).run(outcome.source, fromMs, fromMs);
+      }
       const prev = this.healthRow(outcome.source);
       const failures = outcome.ok ? 0 : prev.consecutive_failures + 1;
       const coolMs = cooldownMs(failures);

@@ -33,6 +33,8 @@ export interface CachedPage {
   headers: Record<string, string>;
   text: string;
   stored_at: string;
+  /** The source that fetched it; lets a failed run of that source drop what it cached or used. */
+  source?: string;
 }
 
 /** How one source run ended, for source health. */
@@ -131,13 +133,17 @@ export interface Store {
   /** Pending files of one job, or of every job. */
   listPendingFiles(jobId?: string): Promise<PendingFile[]>;
 
-  /** Search cache: a fresh cached answer for `key`, or null. */
+  /** Search cache: a fresh cached answer for `key`, or null. A hit is remembered (see recordSourceOutcome). */
   getCachedPage(key: string, maxAgeMs: number): Promise<CachedPage | null>;
   putCachedPage(key: string, page: CachedPage): Promise<void>;
   /** Drops a cached answer (one that no longer parses). */
   deleteCachedPage(key: string): Promise<void>;
 
-  /** Source health: records how a run ended and updates the cool-down schedule. */
+  /**
+   * Source health: records how a run ended and updates the cool-down schedule. A failed
+   * (not skipped) run also drops the search-cache answers of that source stored or served during
+   * the run (`at - durationMs` to `at`): a page the source could not use must not be served again.
+   */
   recordSourceOutcome(outcome: SourceOutcome): Promise<SourceHealth>;
   getSourceHealth(source: JobSourceName): Promise<SourceHealth>;
   listSourceHealth(): Promise<SourceHealth[]>;

@@ -58,6 +58,34 @@ test('reopening an up-to-date database keeps its history', async () => {
   }
 });
 
+test('a v1 database with history is migrated to the current version and keeps its rows', async () => {
+  const env = tempEnv();
+  try {
+    mkdirSync(env.config.dataDir, { recursive: true });
+    const db = new Database(databasePath(env.config));
+    db.exec(MIGRATIONS[0]!);
+    db.pragma('user_version = 1');
+    db.prepare(
+      `INSERT INTO jobs (job_id, status, query, sources, limit_per_source, media_type, spec, created_at)
+       VALUES ('old', 'completed', 'nature', '["google_images"]', 5, 'image', '{"query":"nature","sources":["google_images"],"limit":5,"type":"image"}', '2025-10-02T10:00:00.000Z')`,
+    ).run();
+    db.prepare(`INSERT INTO search_cache (key, status, url, headers, text, stored_at, stored_ms) VALUES ('k', 200, 'u', '{}', 't', ?, ?)`).run(
+      new Date().toISOString(),
+      Date.now(),
+    );
+    db.close();
+    const store = await openStore(env.config);
+    assert.equal((await store.getJob('old'))?.status, 'completed');
+    assert.equal((await store.getCachedPage('k', 60_000))?.text, 't');
+    await store.close();
+    const check = new Database(databasePath(env.config), { readonly: true });
+    assert.equal(check.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+    check.close();
+  } finally {
+    env.cleanup();
+  }
+});
+
 test('every migration moves user_version up by exactly one (no gaps)', () => {
   assert.equal(SCHEMA_VERSION, MIGRATIONS.length);
   assert.ok(SCHEMA_VERSION >= 1);
