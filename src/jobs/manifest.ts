@@ -1,0 +1,229 @@
+// Attribution manifests (issue 4 §6): every job writes `manifest.json` and `manifest.csv` into
+// its folder DOWNLOAD_DIR/<query-slug>/ — file, source, URL, page URL, title, size, dimensions,
+// SHA-256, author, license — and, with writeMetadata, a JSON sidecar `<file>.json` per file.
+// Jobs with the same query share the folder, so a manifest describes the folder: this job's
+// entries replace its earlier ones (a resume), other jobs' entries stay while their files exist.
+// Every file is written to a temporary name and renamed, so a reader never sees half a manifest.
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import type { Config } from '../core/config.ts';
+import type { JobDocument, SavedFile } from '../core/types.ts';
+import { querySlug } from '../download/naming.ts';
+
+export const MANIFEST_JSON = 'manifest.json';
+export const MANIFEST_CSV = 'manifest.csv';
+/** Suffix of a per-file metadata sidecar: `nature_001.jpg.json`. */
+export const SIDECAR_SUFFIX = '.json';
+
+/** One file in a manifest: the job document's SavedFile plus where it sits and which job saved it. */
+export interface ManifestEntry {
+  /** Path relative to the manifest's folder, forward slashes (`google_images/nature_001.jpg`). */
+  file: string;
+  /** Path relative to DOWNLOAD_DIR, as in the job document. */
+  path: string;
+  job_id: string;
+  source: string;
+  kind: string;
+  url: string;
+  page_url: string | null;
+  title: string | null;
+  bytes: number;
+  width: number | null;
+  height: number | null;
+  sha256: string;
+  mime: string;
+  author: string | null;
+  license: string | null;
+  license_url: string | null;
+  candidate_id: string;
+  saved_at: string;
+}
+
+export interface Manifest {
+  generator: 'harvester';
+  query: string;
+  /** The folder's name under DOWNLOAD_DIR. */
+  folder: string;
+  updated_at: string;
+  jobs: { job_id: string; status: string; created_at: string; finished_at: string | null }[];
+  files: ManifestEntry[];
+}
+
+export interface WriteManifestsOptions {
+  /** Also write `<file>.json` beside each file of this job (`--write-metadata`). */
+  writeMetadata?: boolean;
+}
+
+export interface WrittenManifests {
+  json: string;
+  csv: string;
+  /** Sidecars written (0 without writeMetadata). */
+  sidecars: number;
+  /** Entries in the manifest (this job's and other jobs' still on disk). */
+  entries: number;
+}
+
+/** CSV columns, in order: the attribution fields first. */
+export const CSV_COLUMNS: readonly (keyof ManifestEntry)[] = [
+  'file',
+  'source',
+  'kind',
+  'url',
+  'page_url',
+  'title',
+  'bytes',
+  'width',
+  'height',
+  'sha256',
+  'author',
+  'license',
+  'license_url',
+  'mime',
+  'candidate_id',
+  'job_id',
+  'saved_at',
+];
+
+// Manifests of one folder are read-merge-written one at a time within this process.
+const folderLocks = new Map<string, Promise<unknown>>();
+
+/**
+ * Writes the job's manifests into DOWNLOAD_DIR/<querySlug(query)>/. Returns what was written, or
+ * null when there is nothing to describe (no file of this or any earlier job in the folder).
+ */
+export async function writeManifests(config: Config, job: JobDocument, options: WriteManifestsOptions = {}): Promise<WrittenManifests | null> {
+  const folderName = querySlug(job.query);
+  const folder = inside(config.downloadDir, folderName);
+  const previous = folderLocks.get(folder) ?? Promise.resolve();
+  const run = previous.catch(() => {}).then(() => writeLocked(config, job, folderName, folder, options));
+  folderLocks.set(folder, run);
+  try {
+    return await run;
+  } finally {
+    if (folderLocks.get(folder) === run) folderLocks.delete(folder);
+  }
+}
+
+async function writeLocked(
+  config: Config,
+  job: JobDocument,
+  folderName: string,
+  folder: string,
+  options: WriteManifestsOptions,
+): Promise<WrittenManifests | null> {
+  const jsonPath = join(folder, MANIFEST_JSON);
+  const csvPath = join(folder, MANIFEST_CSV);
+  const earlier = await readManifest(jsonPath);
+  const others = (earlier?.files ?? []).filter(
+    (e) => e.job_id !== job.job_id && typeof e.path === 'string' && existsSync(inside(config.downloadDir, e.path)),
+  );
+  const mine = job.results.files.map((f) => entryOf(job.job_id, folderName, f));
+  if (mine.length === 0 && others.length === 0) return null;
+
+  const otherJobIds = new Set(others.map((e) => e.job_id));
+  const manifest: Manifest = {
+    generator: 'harvester',
+    query: job.query,
+    folder: folderName,
+    updated_at: new Date().toISOString(),
+    jobs: [
+      ...(earlier?.jobs ?? []).filter((j) => j.job_id !== job.job_id && otherJobIds.has(j.job_id)),
+      { job_id: job.job_id, status: job.status, created_at: job.created_at, finished_at: job.finished_at },
+    ],
+    files: [...others, ...mine],
+  };
+
+  await mkdir(folder, { recursive: true });
+  let sidecars = 0;
+  if (options.writeMetadata) {
+    for (const f of job.results.files) {
+      const target = inside(config.downloadDir, f.path);
+      if (!existsSync(target)) continue;
+      await writeAtomic(`${target}${SIDECAR_SUFFIX}`, `${JSON.stringify({ job_id: job.job_id, query: job.query, ...f }, null, 2)}\n`);
+      sidecars++;
+    }
+  }
+  await writeAtomic(jsonPath, `${JSON.stringify(manifest, null, 2)}\n`);
+  await writeAtomic(csvPath, toCsv(manifest.files));
+  return { json: jsonPath, csv: csvPath, sidecars, entries: manifest.files.length };
+}
+
+/** RFC 4180 CSV (CRLF, quoted where needed) with spreadsheet formulas defused. */
+export function toCsv(entries: readonly ManifestEntry[]): string {
+  const lines = [CSV_COLUMNS.join(',')];
+  for (const e of entries) lines.push(CSV_COLUMNS.map((c) => csvCell(e[c])).join(','));
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+/**
+ * One CSV cell. Text that a spreadsheet would run as a formula (starting with = + - @, or a tab
+ * or carriage return that hides one) gets a leading apostrophe (OWASP "CSV injection"); titles
+ * and authors come from the internet. Numbers are written as they are.
+ */
+export function csvCell(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
+  let text = String(value);
+  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) || text !== text.trim() ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+function entryOf(jobId: string, folderName: string, f: SavedFile): ManifestEntry {
+  const prefix = `${folderName}/`;
+  return {
+    file: f.path.startsWith(prefix) ? f.path.slice(prefix.length) : f.path,
+    path: f.path,
+    job_id: jobId,
+    source: f.source,
+    kind: f.kind,
+    url: f.url,
+    page_url: f.page_url,
+    title: f.title,
+    bytes: f.bytes,
+    width: f.width,
+    height: f.height,
+    sha256: f.sha256,
+    mime: f.mime,
+    author: f.author,
+    license: f.license,
+    license_url: f.license_url,
+    candidate_id: f.candidate_id,
+    saved_at: f.saved_at,
+  };
+}
+
+/** The folder's current manifest, or null when there is none or it cannot be read (it is rewritten whole). */
+async function readManifest(path: string): Promise<Manifest | null> {
+  try {
+    const parsed = JSON.parse(await readFile(path, 'utf8')) as Partial<Manifest>;
+    if (!Array.isArray(parsed.files) || !Array.isArray(parsed.jobs)) return null;
+    return parsed as Manifest;
+  } catch {
+    return null;
+  }
+}
+
+/** Writes `text` to a temporary sibling and renames it over `target`. */
+async function writeAtomic(target: string, text: string): Promise<void> {
+  const tmp = join(dirname(target), `.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    await writeFile(tmp, text, { flag: 'wx' });
+    await rename(tmp, target);
+  } catch (error) {
+    await unlink(tmp).catch(() => {});
+    throw error;
+  }
+}
+
+/** `base/rel`, refusing anything that would leave `base` (a recorded path is data, not trusted). */
+function inside(base: string, rel: string): string {
+  const root = resolve(base);
+  const target = resolve(root, rel);
+  const back = relative(root, target);
+  if (back === '' || back.startsWith(`..${sep}`) || back === '..' || isAbsolute(back)) {
+    throw new Error(`path ${JSON.stringify(rel)} leaves DOWNLOAD_DIR`);
+  }
+  return target;
+}

@@ -1,0 +1,207 @@
+// Makes disk and database agree for one job after a crash (issue 4 §1), before it is resumed.
+//
+// The runner records a file BEFORE the downloader renames its `.part` into place
+// (src/jobs/source-run.ts), so a process killed in between leaves a record whose file is missing
+// and a `<random>.part`. A kill at any other moment leaves `.part` files of the downloads in
+// flight. Reconcile therefore:
+//   1. drops recorded rows whose file is missing, has the wrong size or (by default) the wrong
+//      SHA-256 — a wrong file is deleted too, since its record named it and resume fetches it again;
+//   2. deletes the files the job's pending rows name (the Store's in-flight list), then the rows;
+//   3. deletes `.part` files in the job's directories, and complete media files there that no job
+//      recorded and that appeared after the job was created (`<slug>_<NNN>.<ext>` only).
+// Decision: an unrecorded complete file is DELETED, not recorded — without its record we do not
+// know its URL, candidate or attribution, and resume downloads it again. Jobs with the same query
+// share directories (DOWNLOAD_DIR/<slug>/<source>/), so step 3 runs only for a directory no other
+// queued or running job uses: their `.part` and not-yet-recorded files are live. Files older than
+// the job and files other jobs recorded are never touched.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readdir, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Config } from '../core/config.ts';
+import { NotFoundError } from '../core/errors.ts';
+import type { JobSummary, SavedFile } from '../core/types.ts';
+import { querySlug, safeJoin } from '../download/naming.ts';
+import type { Store } from '../store/store.ts';
+
+export interface ReconcileOptions {
+  /** How recorded files are checked: size only, or size and SHA-256 (reads every file). @default 'sha256' */
+  verify?: 'size' | 'sha256';
+}
+
+export interface ReconcileResult {
+  /** Recorded files found intact. */
+  keptFiles: number;
+  /** Rows dropped: file missing, wrong size or wrong hash, or a path outside DOWNLOAD_DIR. */
+  removedRows: number;
+  /** Complete files deleted: wrong content, named by a pending row, or unrecorded and made by this job. */
+  removedFiles: number;
+  /** `.part` leftovers deleted. */
+  removedPartFiles: number;
+  /** Pending rows cleared. */
+  clearedPending: number;
+  /** Directories skipped for step 3 because another active job shares them. */
+  sharedDirectories: string[];
+}
+
+const PART_SUFFIX = '.part';
+/** mtime and created_at come from different clocks' rounding: allow a little. */
+const CLOCK_SLACK_MS = 2000;
+
+export async function reconcileJobFiles(config: Config, store: Store, jobId: string, options: ReconcileOptions = {}): Promise<ReconcileResult> {
+  const job = await store.getJob(jobId);
+  if (job === null) throw new NotFoundError(`no job ${jobId}`);
+  const verify = options.verify ?? 'sha256';
+  const result: ReconcileResult = { keptFiles: 0, removedRows: 0, removedFiles: 0, removedPartFiles: 0, clearedPending: 0, sharedDirectories: [] };
+  const root = config.downloadDir;
+  const slug = querySlug(job.query);
+
+  // 1. Every recorded file must be there, whole.
+  const dropped: SavedFile[] = [];
+  for (const file of job.results.files) {
+    let abs: string;
+    try {
+      abs = safeJoin(root, file.path);
+    } catch {
+      dropped.push(file);
+      continue;
+    }
+    const state = await checkFile(abs, file, verify);
+    if (state === 'ok') {
+      result.keptFiles++;
+      continue;
+    }
+    dropped.push(file);
+    if (state === 'wrong' && (await removeFile(abs))) result.removedFiles++;
+    await removeFile(`${abs}.json`); // its metadata sidecar, if --write-metadata wrote one
+  }
+  if (dropped.length > 0) {
+    result.removedRows = await store.removeFiles(jobId, dropped.map((f) => f.path));
+    await correctSourceCounts(store, jobId);
+  }
+
+  // 2. What the job had in flight, by name.
+  const recorded = new Set((await store.getJob(jobId))?.results.files.map((f) => f.path) ?? []);
+  for (const pending of await store.listPendingFiles(jobId)) {
+    const slash = pending.path.lastIndexOf('/');
+    const dirRel = pending.path.slice(0, Math.max(slash, 0));
+    const base = pending.path.slice(slash + 1);
+    let dir: string;
+    try {
+      dir = safeJoin(root, dirRel);
+    } catch {
+      await store.removePendingFile(jobId, pending.path);
+      result.clearedPending++;
+      continue;
+    }
+    for (const name of await listDir(dir)) {
+      if (name !== base && !name.startsWith(`${base}.`)) continue;
+      const rel = dirRel === '' ? name : `${dirRel}/${name}`;
+      // A recorded file (and its metadata sidecar) is the job's result, not leftovers.
+      if (recorded.has(rel) || (rel.endsWith('.json') && recorded.has(rel.slice(0, -'.json'.length)))) continue;
+      if ((await store.recordedPaths([rel])).length > 0) continue;
+      if (await removeFile(join(dir, name))) {
+        if (name.endsWith(PART_SUFFIX)) result.removedPartFiles++;
+        else result.removedFiles++;
+      }
+    }
+    await store.removePendingFile(jobId, pending.path);
+    result.clearedPending++;
+  }
+
+  // 3. Leftovers in directories only this job uses right now.
+  const othersActive = await activeJobsSharing(store, jobId, slug);
+  const pendingOfOthers = new Set((await store.listPendingFiles()).filter((p) => p.job_id !== jobId).map((p) => p.path));
+  const createdMs = Date.parse(job.created_at);
+  const ownName = new RegExp(`^${slug.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}_\\d+\\.[A-Za-z0-9]+$`);
+  for (const source of job.sources) {
+    let dir: string;
+    try {
+      dir = safeJoin(root, slug, source);
+    } catch {
+      continue;
+    }
+    const dirRel = `${slug}/${source}`;
+    if (othersActive.some((j) => j.sources.includes(source))) {
+      result.sharedDirectories.push(dirRel);
+      continue;
+    }
+    const names = await listDir(dir);
+    const candidates = names.filter((n) => ownName.test(n) && !recorded.has(`${dirRel}/${n}`));
+    const recordedElsewhere = new Set(await store.recordedPaths(candidates.map((n) => `${dirRel}/${n}`)));
+    for (const name of names) {
+      const abs = join(dir, name);
+      if (name.endsWith(PART_SUFFIX)) {
+        if (await removeFile(abs)) result.removedPartFiles++;
+        continue;
+      }
+      const rel = `${dirRel}/${name}`;
+      if (!ownName.test(name) || recorded.has(rel) || recordedElsewhere.has(rel) || pendingOfOthers.has(rel)) continue;
+      const info = await stat(abs).catch(() => null);
+      if (info === null || !info.isFile() || info.mtimeMs < createdMs - CLOCK_SLACK_MS) continue;
+      if (await removeFile(abs)) result.removedFiles++;
+    }
+  }
+  return result;
+}
+
+/** Other queued or running jobs whose files go to the same query folder. */
+async function activeJobsSharing(store: Store, jobId: string, slug: string): Promise<JobSummary[]> {
+  const active: JobSummary[] = [];
+  for (const status of ['running', 'queued'] as const) {
+    for (let offset = 0; ; offset += 500) {
+      const page = await store.listJobs({ status, limit: 500, offset });
+      active.push(...page);
+      if (page.length < 500) break;
+    }
+  }
+  return active.filter((j) => j.job_id !== jobId && querySlug(j.query) === slug);
+}
+
+/** After rows were dropped, the per-source counters follow the files that remain. */
+async function correctSourceCounts(store: Store, jobId: string): Promise<void> {
+  const job = await store.getJob(jobId);
+  if (job === null) return;
+  for (const [source, stats] of Object.entries(job.results.source_stats)) {
+    const mine = job.results.files.filter((f) => f.source === source);
+    const images = mine.filter((f) => f.kind === 'image').length;
+    const bytes = mine.reduce((sum, f) => sum + f.bytes, 0);
+    if (stats.downloaded === mine.length && stats.images === images && stats.bytes === bytes) continue;
+    await store.saveSourceStats(jobId, source as SavedFile['source'], { ...stats, downloaded: mine.length, images, videos: mine.length - images, bytes });
+  }
+}
+
+async function checkFile(abs: string, file: SavedFile, verify: 'size' | 'sha256'): Promise<'ok' | 'missing' | 'wrong'> {
+  const info = await stat(abs).catch(() => null);
+  if (info === null || !info.isFile()) return 'missing';
+  if (info.size !== file.bytes) return 'wrong';
+  if (verify === 'sha256' && (await sha256Of(abs)) !== file.sha256) return 'wrong';
+  return 'ok';
+}
+
+function sha256Of(abs: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const hash = createHash('sha256');
+    createReadStream(abs)
+      .on('data', (chunk) => hash.update(chunk))
+      .on('error', reject)
+      .on('end', () => resolve(hash.digest('hex')));
+  });
+}
+
+async function listDir(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch {
+    return [];
+  }
+}
+
+async function removeFile(abs: string): Promise<boolean> {
+  try {
+    await unlink(abs);
+    return true;
+  } catch {
+    return false;
+  }
+}
