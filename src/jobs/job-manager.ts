@@ -1,0 +1,324 @@
+// The JobService (src/jobs/service.ts) the CLI and the server share: validates and records
+// jobs, queues them (at most MAX_CONCURRENT_JOBS run at once), runs them with the runner,
+// fans their events out (store history, download log, subscribers), and resumes, retries,
+// cancels and drains them. This is the runner's intake (DESIGN §8): a queue consumer can
+// later hand jobs to a JobService just as the CLI and the server do.
+import { randomUUID } from 'node:crypto';
+import type { Config } from '../core/config.ts';
+import { CancelledError, ConflictError, NotFoundError, errorMessage } from '../core/errors.ts';
+import type { EventListener, RunnerEvent } from '../core/events.ts';
+import { emptySourceStats, type JobDocument, type JobSourceName, type JobSpec, type JobStatus } from '../core/types.ts';
+import { createHttpClient } from '../http/index.ts';
+import type { HttpClient } from '../http/types.ts';
+import type { DownloadLog } from '../log/download-log.ts';
+import type { JobListFilter, Store } from '../store/store.ts';
+import { createEmitter, type Emit } from './job-events.ts';
+import { CANCELLED_BEFORE_START_ERROR, jobResults, skipSourceStats, sourceUnfinished } from './job-status.ts';
+import { reconcileJobFiles } from './reconcile.ts';
+import { runJob } from './runner.ts';
+import type { JobService } from './service.ts';
+import { validateSpec } from './validate-spec.ts';
+
+export interface JobManagerOptions {
+  config: Config;
+  /** The store; the caller opened it and closes it after `shutdown`. */
+  store: Store;
+  /** The HTTP client (one per process, so per-host limits hold across jobs); created and closed here when absent. */
+  http?: HttpClient;
+  /** The download log: gets every event and the runner's warnings. */
+  log?: Pick<DownloadLog, 'onEvent' | 'write' | 'flush'>;
+  /** Called with every event of every job (before `subscribe` listeners). */
+  onEvent?: EventListener;
+}
+
+const ENDED: readonly JobStatus[] = ['completed', 'partial', 'failed', 'cancelled'];
+
+interface ActiveJob {
+  doc: JobDocument;
+  spec: JobSpec;
+  run: JobSourceName[];
+  resumed: boolean;
+  state: 'queued' | 'running';
+  controller: AbortController;
+  /** Set when a shutdown cut the job: it ends `interrupted` (resumable), not `cancelled`. */
+  interrupted: boolean;
+  done: Promise<JobDocument>;
+  settle(doc: JobDocument): void;
+}
+
+export function createJobManager(options: JobManagerOptions): JobService {
+  return new JobManager(options);
+}
+
+class JobManager implements JobService {
+  private readonly config: Config;
+  private readonly store: Store;
+  private readonly http: HttpClient;
+  private readonly ownsHttp: boolean;
+  private readonly log: JobManagerOptions['log'];
+  private readonly onEvent: EventListener | undefined;
+  private readonly listeners = new Set<EventListener>();
+  private readonly active = new Map<string, ActiveJob>();
+  private readonly queue: ActiveJob[] = [];
+  private running = 0;
+  private closing = false;
+
+  constructor(options: JobManagerOptions) {
+    this.config = options.config;
+    this.store = options.store;
+    this.ownsHttp = options.http === undefined;
+    this.http = options.http ?? createHttpClient(options.config);
+    this.log = options.log;
+    this.onEvent = options.onEvent;
+  }
+
+  async submit(input: JobSpec): Promise<JobDocument> {
+    this.assertOpen();
+    const spec = validateSpec(input, this.config);
+    const doc: JobDocument = {
+      job_id: randomUUID(),
+      status: 'queued',
+      query: spec.query,
+      sources: spec.sources,
+      limit: spec.limit,
+      type: spec.type,
+      created_at: new Date().toISOString(),
+      started_at: null,
+      finished_at: null,
+      duration_ms: null,
+      results: jobResults(Object.fromEntries(spec.sources.map((s) => [s, emptySourceStats()])), spec.sources, []),
+    };
+    await this.store.createJob(doc, spec);
+    return this.enqueue(doc, spec, spec.sources, false);
+  }
+
+  async wait(jobId: string): Promise<JobDocument> {
+    const active = this.active.get(jobId);
+    if (active) return active.done;
+    // Not running here: ended, interrupted, or run by another process; what is recorded is the answer.
+    return this.mustGet(jobId);
+  }
+
+  async cancel(jobId: string): Promise<boolean> {
+    const active = this.active.get(jobId);
+    if (!active) return false;
+    if (active.state === 'queued') {
+      this.queue.splice(this.queue.indexOf(active), 1);
+      await this.endUnstarted(active, 'cancelled');
+      return true;
+    }
+    active.controller.abort(new CancelledError('cancelled'));
+    return true;
+  }
+
+  async resume(jobId: string): Promise<JobDocument> {
+    this.assertOpen();
+    this.assertIdle(jobId);
+    const before = await this.mustGet(jobId);
+    if (before.status !== 'interrupted' && before.status !== 'cancelled') {
+      throw new ConflictError(
+        `job ${jobId} is ${before.status}: only an interrupted or cancelled job can be resumed` +
+          (ENDED.includes(before.status) ? ' (retry reruns its failed sources)' : ''),
+      );
+    }
+    const spec = await this.mustGetSpec(jobId);
+    // Disk and store must agree before the job goes on: drop records whose file is gone, delete
+    // partial files the crash left. The document read afterwards lists every file that is there.
+    await reconcileJobFiles(this.config, this.store, jobId);
+    const doc = await this.mustGet(jobId);
+    const run = spec.sources.filter((s) => sourceUnfinished(doc.results.source_stats[s] ?? emptySourceStats()));
+    return this.enqueue(doc, spec, run, true);
+  }
+
+  async retry(jobId: string): Promise<JobDocument> {
+    this.assertOpen();
+    this.assertIdle(jobId);
+    const doc = await this.mustGet(jobId);
+    if (!ENDED.includes(doc.status)) {
+      throw new ConflictError(`job ${jobId} is ${doc.status}: only an ended job can be retried` + (doc.status === 'interrupted' ? ' (resume it instead)' : ''));
+    }
+    const spec = await this.mustGetSpec(jobId);
+    const run = spec.sources.filter((s) => (doc.results.source_stats[s]?.error ?? null) !== null);
+    if (run.length === 0) throw new ConflictError(`job ${jobId}: no source failed, nothing to retry`);
+    return this.enqueue(doc, spec, run, true);
+  }
+
+  async get(jobId: string): Promise<JobDocument | null> {
+    const active = this.active.get(jobId);
+    if (active) return snapshot(active.doc, active.spec);
+    return this.store.getJob(jobId);
+  }
+
+  list(filter?: JobListFilter) {
+    return this.store.listJobs(filter);
+  }
+
+  history(jobId: string, afterSeq?: number): Promise<RunnerEvent[]> {
+    return this.store.listEvents(jobId, afterSeq);
+  }
+
+  subscribe(listener: EventListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async shutdown(options: { drainMs?: number } = {}): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    for (const job of this.queue.splice(0)) await this.endUnstarted(job, 'interrupted');
+    const running = [...this.active.values()];
+    if (running.length > 0) {
+      // Jobs may finish on their own within drainMs; those still running then are cut and end
+      // `interrupted`, so `resume` can finish them later.
+      let timer: NodeJS.Timeout | undefined;
+      const drained = new Promise<void>((resolve) => (timer = setTimeout(resolve, options.drainMs ?? 0)));
+      await Promise.race([Promise.all(running.map((j) => j.done)), drained]);
+      clearTimeout(timer);
+      for (const job of this.active.values()) {
+        job.interrupted = true;
+        job.controller.abort(new CancelledError('shutting down'));
+      }
+      await Promise.all(running.map((j) => j.done));
+    }
+    this.log?.flush();
+    if (this.ownsHttp) await this.http.close();
+  }
+
+  // ---- internals --------------------------------------------------------------------------
+
+  private assertOpen(): void {
+    if (this.closing) throw new ConflictError('the job service is shutting down');
+  }
+
+  private assertIdle(jobId: string): void {
+    if (this.active.has(jobId)) throw new ConflictError(`job ${jobId} is already ${this.active.get(jobId)!.state}`);
+  }
+
+  private async mustGet(jobId: string): Promise<JobDocument> {
+    const doc = await this.store.getJob(jobId);
+    if (doc === null) throw new NotFoundError(`no job ${jobId}`);
+    return doc;
+  }
+
+  private async mustGetSpec(jobId: string): Promise<JobSpec> {
+    const spec = await this.store.getJobSpec(jobId);
+    if (spec === null) throw new NotFoundError(`no job ${jobId}`);
+    return spec;
+  }
+
+  private async enqueue(doc: JobDocument, spec: JobSpec, run: JobSourceName[], resumed: boolean): Promise<JobDocument> {
+    let settle!: (doc: JobDocument) => void;
+    const done = new Promise<JobDocument>((resolve) => (settle = resolve));
+    const job: ActiveJob = { doc, spec, run, resumed, state: 'queued', controller: new AbortController(), interrupted: false, done, settle };
+    this.active.set(doc.job_id, job);
+    if (resumed) {
+      doc.status = 'queued';
+      // `queued` also makes this process the job's owner, so a concurrent start-up does not mark it interrupted.
+      await this.store.updateJob(doc.job_id, { status: 'queued' });
+    }
+    this.queue.push(job);
+    this.pump();
+    return snapshot(doc, spec);
+  }
+
+  private pump(): void {
+    while (this.running < this.config.maxConcurrentJobs && this.queue.length > 0) {
+      const job = this.queue.shift()!;
+      job.state = 'running';
+      job.doc.status = 'running';
+      this.running++;
+      void this.start(job);
+    }
+  }
+
+  private async start(job: ActiveJob): Promise<void> {
+    const jobId = job.doc.job_id;
+    let result: JobDocument = job.doc;
+    try {
+      const emit = await this.emitterFor(job);
+      result = await runJob({
+        job: job.doc,
+        spec: job.spec,
+        run: job.run,
+        resumed: job.resumed,
+        config: this.config,
+        store: this.store,
+        http: this.http,
+        signal: job.controller.signal,
+        emit,
+        warn: (message) => this.warn(message),
+        abortedStatus: () => (job.interrupted ? 'interrupted' : 'cancelled'),
+      });
+    } catch (error) {
+      // The runner only throws when the store itself fails; the job cannot be trusted to go on.
+      this.warn(`job ${jobId} stopped: ${errorMessage(error)}`);
+      job.doc.status = 'failed';
+      job.doc.finished_at = new Date().toISOString();
+      await this.store.updateJob(jobId, { status: 'failed', finished_at: job.doc.finished_at }).catch(() => {});
+      result = job.doc;
+    } finally {
+      this.running--;
+      this.active.delete(jobId);
+      this.log?.flush();
+      job.settle(result);
+      this.pump();
+    }
+  }
+
+  /** Ends a job that never started (cancelled in the queue, or queued at shutdown). */
+  private async endUnstarted(job: ActiveJob, status: 'cancelled' | 'interrupted'): Promise<void> {
+    const { doc } = job;
+    this.active.delete(doc.job_id);
+    doc.status = status;
+    doc.finished_at = new Date().toISOString();
+    try {
+      if (status === 'cancelled') {
+        for (const name of job.run) {
+          const st = doc.results.source_stats[name]!;
+          skipSourceStats(st, CANCELLED_BEFORE_START_ERROR);
+          await this.store.saveSourceStats(doc.job_id, name, { ...st });
+        }
+      }
+      await this.store.updateJob(doc.job_id, { status, finished_at: doc.finished_at });
+      const emit = await this.emitterFor(job);
+      const final = snapshot(doc, job.spec);
+      emit({ type: 'job_finished', status, job: final });
+      job.settle(final);
+    } catch (error) {
+      this.warn(`job ${doc.job_id}: cannot record its end: ${errorMessage(error)}`);
+      job.settle(doc);
+    }
+  }
+
+  private async emitterFor(job: ActiveJob): Promise<Emit> {
+    const lastSeq = job.resumed ? await this.store.lastEventSeq(job.doc.job_id) : 0;
+    return createEmitter(job.doc.job_id, lastSeq, (event) => this.dispatch(event));
+  }
+
+  private dispatch(event: RunnerEvent): void {
+    this.store.appendEvent(event).catch((error: unknown) => this.warn(`cannot record event ${event.seq} of job ${event.job_id}: ${errorMessage(error)}`));
+    const sinks: EventListener[] = [];
+    if (this.log) sinks.push((e) => this.log!.onEvent(e));
+    if (this.onEvent) sinks.push(this.onEvent);
+    sinks.push(...this.listeners);
+    for (const sink of sinks) {
+      try {
+        sink(event);
+      } catch (error) {
+        // A broken subscriber (a closed SSE stream) must not stop the job or other subscribers.
+        this.warn(`event listener failed: ${errorMessage(error)}`);
+      }
+    }
+  }
+
+  private warn(message: string): void {
+    this.log?.write('WARNING', message);
+  }
+}
+
+/** A copy of a live document with its totals brought up to date. */
+function snapshot(doc: JobDocument, spec: JobSpec): JobDocument {
+  const copy = structuredClone(doc);
+  copy.results = jobResults(copy.results.source_stats, spec.sources, copy.results.files);
+  return copy;
+}

@@ -1,0 +1,65 @@
+// The status rules of DESIGN §4, in one place: how a source's stats end, how a job's status
+// follows from its sources, and the job document's totals.
+import type { JobResults, JobStatus, SavedFile, SourceStats } from '../core/types.ts';
+
+/** The error of a source cut short by a cancel (or a shutdown); `resume` reruns such sources. */
+export const CANCELLED_ERROR = 'Cancelled';
+/** The error of a source the job never started because it was cancelled first. */
+export const CANCELLED_BEFORE_START_ERROR = 'Cancelled before it started';
+
+/** Whether a source had not ended on its own: never finished (a crash) or cut by a cancel. */
+export function sourceUnfinished(stats: SourceStats): boolean {
+  return stats.status === 'pending' || stats.status === 'running' || (stats.error?.startsWith(CANCELLED_ERROR) ?? false);
+}
+
+/** Sets `status` and `success` from `error` and the counters (DESIGN §4). */
+export function settleSourceStats(stats: SourceStats, error: string | null): void {
+  stats.error = error;
+  stats.success = error === null;
+  if (error === null) stats.status = stats.failed_downloads > 0 ? 'partial' : 'ok';
+  else stats.status = stats.downloaded > 0 ? 'partial' : 'failed';
+}
+
+/** Marks a source that was not run (not configured, cooling down, cancelled before it began). */
+export function skipSourceStats(stats: SourceStats, reason: string, retryAfter: string | null = null): void {
+  stats.status = 'skipped';
+  stats.success = false;
+  stats.error = reason;
+  stats.retry_after = retryAfter;
+}
+
+/**
+ * The error of a source whose every download failed: says so and names the commonest cause,
+ * e.g. `every download failed (4 of 4); commonest cause: HTTP 404 (3)`.
+ */
+export function everyDownloadFailedError(failures: ReadonlyMap<string, number>): string {
+  let total = 0;
+  let commonest = '';
+  let count = 0;
+  for (const [cause, n] of failures) {
+    total += n;
+    if (n > count) [commonest, count] = [cause, n];
+  }
+  return `every download failed (${total} of ${total}); commonest cause: ${commonest} (${count})`;
+}
+
+/** completed when every source is ok; failed when none is ok or partial; otherwise partial. */
+export function jobStatusOf(stats: readonly SourceStats[]): Extract<JobStatus, 'completed' | 'partial' | 'failed'> {
+  if (stats.length > 0 && stats.every((s) => s.status === 'ok')) return 'completed';
+  if (!stats.some((s) => s.status === 'ok' || s.status === 'partial')) return 'failed';
+  return 'partial';
+}
+
+/** The job document's `results`, from the per-source stats and every file of the job. */
+export function jobResults(sourceStats: Record<string, SourceStats>, order: readonly string[], files: SavedFile[]): JobResults {
+  const ended = order.filter((id) => sourceStats[id] !== undefined);
+  return {
+    downloaded: files.length,
+    images: files.filter((f) => f.kind === 'image').length,
+    videos: files.filter((f) => f.kind === 'video').length,
+    source_stats: sourceStats,
+    successful_sources: ended.filter((id) => sourceStats[id]!.success),
+    failed_sources: ended.filter((id) => !sourceStats[id]!.success && sourceStats[id]!.status !== 'pending' && sourceStats[id]!.status !== 'running'),
+    files,
+  };
+}

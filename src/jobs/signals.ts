@@ -1,0 +1,64 @@
+// Deadlines and cancellation as AbortSignals (DESIGN §1: every timeout is a signal passed down).
+import { SourceTimeoutError } from '../core/errors.ts';
+
+export interface Deadline {
+  /** Aborts with `SourceTimeoutError` when the deadline fires, or with the parent's reason. */
+  signal: AbortSignal;
+  /** Stops the timer; call it when the work ends so nothing keeps the process alive. */
+  clear(): void;
+}
+
+/**
+ * A source's deadline combined with the job's cancel. AbortSignal.timeout() cannot carry our
+ * reason ("Timeout after 30s"), so the timer is ours and is cleared when the source ends.
+ */
+export function sourceDeadline(parent: AbortSignal, timeoutMs: number): Deadline {
+  const own = new AbortController();
+  const timer = setTimeout(() => own.abort(new SourceTimeoutError(timeoutMs)), timeoutMs);
+  return { signal: AbortSignal.any([parent, own.signal]), clear: () => clearTimeout(timer) };
+}
+
+/**
+ * Settles with `promise`, or rejects with the signal's reason as soon as it aborts: a guard
+ * for code that might ignore the signal (a source's iterator), so a deadline always ends it.
+ */
+export function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    promise.catch(() => {});
+    return Promise.reject(signal.reason);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** Resolves `graceMs` after the signal aborts (never, while it does not). Returns a disposer. */
+export function afterAbort(signal: AbortSignal, graceMs: number): { promise: Promise<void>; dispose(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  const promise = new Promise<void>((resolve) => {
+    onAbort = () => {
+      timer = setTimeout(resolve, graceMs);
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  return {
+    promise,
+    dispose() {
+      if (onAbort) signal.removeEventListener('abort', onAbort);
+      clearTimeout(timer);
+    },
+  };
+}
