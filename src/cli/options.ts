@@ -1,0 +1,48 @@
+// Parsers of CLI flag values: each names the flag, the value and what is expected, and throws
+// commander's InvalidArgumentError so that a bad value is a usage error (exit 2) before any work.
+import { InvalidArgumentError } from 'commander';
+import type { JobSourceName, MediaType } from '../core/types.ts';
+import { MAX_LIMIT, MEDIA_TYPES, MIN_LIMIT } from '../jobs/validate-spec.ts';
+import { SOURCES, isSourceId } from '../sources/index.ts';
+
+export function parseLimit(raw: string): number {
+  if (!/^\d+$/.test(raw.trim()) || Number(raw) < MIN_LIMIT || Number(raw) > MAX_LIMIT) {
+    throw new InvalidArgumentError(`--limit must be an integer from ${MIN_LIMIT} to ${MAX_LIMIT} (got ${JSON.stringify(raw)}).`);
+  }
+  return Number(raw);
+}
+
+export function parseType(raw: string): MediaType {
+  if (!MEDIA_TYPES.includes(raw as MediaType)) {
+    throw new InvalidArgumentError(`--type must be one of ${MEDIA_TYPES.join(', ')} (got ${JSON.stringify(raw)}).`);
+  }
+  return raw as MediaType;
+}
+
+/** `a,b` → ['a', 'b']; every id must be a known source. */
+export function parseSources(raw: string): JobSourceName[] {
+  const ids = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (ids.length === 0) throw new InvalidArgumentError('--sources needs at least one source id.');
+  const unknown = ids.filter((id) => !isSourceId(id));
+  if (unknown.length > 0) {
+    throw new InvalidArgumentError(
+      `unknown source${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} in --sources (known: ${SOURCES.map((s) => s.id).join(', ')}).`,
+    );
+  }
+  return [...new Set(ids)] as JobSourceName[];
+}
+
+export function parseCount(flag: string) {
+  return (raw: string): number => {
+    if (!/^\d+$/.test(raw.trim())) throw new InvalidArgumentError(`${flag} must be a whole number (got ${JSON.stringify(raw)}).`);
+    return Number(raw);
+  };
+}
+
+/** A directory flag: not empty. */
+export function parseDirectory(flag: string) {
+  return (raw: string): string => {
+    if (raw.trim() === '') throw new InvalidArgumentError(`${flag} needs a directory path.`);
+    return raw;
+  };
+}

@@ -1,0 +1,167 @@
+// Live progress of a job on stderr. On a terminal: one line per source, redrawn in place
+// (state, found, saved/limit, failed, elapsed). Elsewhere (a pipe, a CI log): one plain line
+// per notable event, so nothing is overwritten and every line can be grepped.
+import { performance } from 'node:perf_hooks';
+import type { RunnerEvent } from '../core/events.ts';
+import type { SourceStatus } from '../core/types.ts';
+import type { CliContext } from './context.ts';
+import { formatBytes, formatDuration } from './format.ts';
+
+interface SourceLine {
+  state: SourceStatus;
+  found: number;
+  saved: number;
+  failed: number;
+  startedMs: number | null;
+  elapsedMs: number | null;
+  error: string | null;
+}
+
+export interface Progress {
+  onEvent(event: RunnerEvent): void;
+  /** Draws the final state and stops the timers. */
+  stop(): void;
+}
+
+const REDRAW_MS = 100;
+
+export function createProgress(stream: CliContext['stderr'], options: { jobId: () => string | null }): Progress {
+  return stream.isTTY ? new LiveProgress(stream, options.jobId) : new PlainProgress(stream, options.jobId);
+}
+
+class PlainProgress implements Progress {
+  constructor(
+    private readonly out: CliContext['stderr'],
+    private readonly jobId: () => string | null,
+  ) {}
+
+  onEvent(e: RunnerEvent): void {
+    const id = this.jobId();
+    if (id !== null && e.job_id !== id) return;
+    const line = plainLine(e);
+    if (line !== null) this.out.write(`${line}\n`);
+  }
+
+  stop(): void {}
+}
+
+function plainLine(e: RunnerEvent): string | null {
+  switch (e.type) {
+    case 'job_started':
+      return `job ${e.job_id}${e.resumed ? ' (resumed)' : ''}: "${e.query}" from ${e.sources.join(', ')} (limit ${e.limit}, ${e.media_type})`;
+    case 'source_started':
+      return `[${e.source}] started (deadline ${formatDuration(e.timeout_ms)})`;
+    case 'file_saved':
+      return `[${e.source}] saved ${e.file.path} (${formatBytes(e.file.bytes)}, ${formatDuration(e.file.duration_ms)})`;
+    case 'file_failed':
+      return `[${e.source}] download failed: ${e.error} (${e.url})`;
+    case 'retry':
+      return `[${e.source}] retrying ${e.phase} (attempt ${e.attempt}, in ${formatDuration(e.delay_ms)}) after ${e.error}`;
+    case 'source_finished': {
+      const s = e.stats;
+      const counts = `${s.downloaded} saved, ${s.failed_downloads} failed, ${s.found} found`;
+      return `[${e.source}] ${s.status}${s.status === 'skipped' ? '' : `: ${counts} in ${formatDuration(s.duration_ms)}`}${s.error ? ` — ${s.error}` : ''}`;
+    }
+    default:
+      return null;
+  }
+}
+
+class LiveProgress implements Progress {
+  private readonly lines = new Map<string, SourceLine>();
+  private limit = 0;
+  private drawn = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private readonly ticker: NodeJS.Timeout;
+
+  constructor(
+    private readonly out: CliContext['stderr'],
+    private readonly jobId: () => string | null,
+  ) {
+    // Elapsed times move even when no event arrives.
+    this.ticker = setInterval(() => this.schedule(), 250);
+    this.ticker.unref();
+  }
+
+  onEvent(e: RunnerEvent): void {
+    const id = this.jobId();
+    if (id !== null && e.job_id !== id) return;
+    switch (e.type) {
+      case 'job_started':
+        this.limit = e.limit;
+        for (const s of e.sources) {
+          if (!this.lines.has(s)) this.lines.set(s, { state: 'pending', found: 0, saved: 0, failed: 0, startedMs: null, elapsedMs: null, error: null });
+        }
+        break;
+      case 'source_started':
+        Object.assign(this.line(e.source), { state: 'running', startedMs: performance.now(), elapsedMs: null, error: null });
+        break;
+      case 'candidate_found':
+        this.line(e.source).found++;
+        break;
+      case 'file_saved':
+        this.line(e.source).saved++;
+        break;
+      case 'file_failed':
+        this.line(e.source).failed++;
+        break;
+      case 'source_finished': {
+        const l = this.line(e.source);
+        Object.assign(l, {
+          state: e.stats.status,
+          found: e.stats.found,
+          saved: e.stats.downloaded,
+          failed: e.stats.failed_downloads,
+          elapsedMs: e.stats.duration_ms,
+          error: e.stats.error,
+        });
+        break;
+      }
+      default:
+        return;
+    }
+    this.schedule();
+  }
+
+  stop(): void {
+    clearInterval(this.ticker);
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    this.draw();
+  }
+
+  private line(source: string): SourceLine {
+    let l = this.lines.get(source);
+    if (l === undefined) {
+      l = { state: 'pending', found: 0, saved: 0, failed: 0, startedMs: null, elapsedMs: null, error: null };
+      this.lines.set(source, l);
+    }
+    return l;
+  }
+
+  private schedule(): void {
+    if (this.timer !== null) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.draw();
+    }, REDRAW_MS);
+    this.timer.unref();
+  }
+
+  private draw(): void {
+    if (this.lines.size === 0) return;
+    const width = Math.max(40, (this.out.columns ?? 100) - 1);
+    const nameWidth = Math.max(...[...this.lines.keys()].map((k) => k.length));
+    let text = this.drawn > 0 ? `\x1b[${this.drawn}F` : '';
+    for (const [name, l] of this.lines) {
+      const elapsed = l.elapsedMs ?? (l.startedMs !== null ? performance.now() - l.startedMs : null);
+      const row =
+        `${name.padEnd(nameWidth)}  ${l.state.padEnd(8)} found ${String(l.found).padStart(3)}  ` +
+        `saved ${l.saved}/${this.limit}  failed ${l.failed}  ${elapsed !== null ? formatDuration(elapsed) : ''}` +
+        (l.error ? `  ${l.error}` : '');
+      text += `\x1b[2K${row.slice(0, width)}\n`;
+    }
+    this.drawn = this.lines.size;
+    this.out.write(text);
+  }
+}

@@ -1,0 +1,71 @@
+// Runs one job from a command (search, get, demo; resume and retry may use it too) and reports
+// it: live progress and a summary on stderr, the job document on stdout with --json, the exit
+// code of DESIGN §6. Ctrl-C cancels every source at once and still writes the summary and the
+// log (exit 130); a second Ctrl-C leaves immediately.
+import { EXIT } from '../core/errors.ts';
+import type { JobDocument, JobStatus } from '../core/types.ts';
+import type { JobService } from '../jobs/service.ts';
+import type { CliContext } from './context.ts';
+import { createProgress } from './progress.ts';
+import type { Session } from './session.ts';
+import { formatSummary } from './summary.ts';
+
+/** The exit code of a job that ended with `status`. */
+export function exitCodeForJob(status: JobStatus): number {
+  switch (status) {
+    case 'completed':
+      return EXIT.completed;
+    case 'partial':
+      return EXIT.partial;
+    case 'cancelled':
+    case 'interrupted':
+      return EXIT.interrupted;
+    default:
+      return EXIT.failed;
+  }
+}
+
+export interface JobCommandOptions {
+  /** Print the final job document on stdout. */
+  json?: boolean;
+}
+
+/** Starts a job with `start` (submit, resume, retry), follows it to its end and returns the exit code. */
+export async function runJobCommand(
+  cli: CliContext,
+  session: Session,
+  start: (service: JobService) => Promise<JobDocument>,
+  options: JobCommandOptions = {},
+): Promise<number> {
+  const { service } = session;
+  let jobId: string | null = null;
+  let interrupts = 0;
+  const progress = createProgress(cli.stderr, { jobId: () => jobId });
+  const unsubscribe = service.subscribe((event) => progress.onEvent(event));
+  const onSigint = (): void => {
+    interrupts++;
+    if (interrupts > 1) {
+      session.flushNow();
+      cli.stderr.write('\nharvester: interrupted again: leaving now\n');
+      process.exit(EXIT.interrupted);
+    }
+    cli.stderr.write('\nharvester: interrupted: cancelling every source (Ctrl-C again to leave at once)\n');
+    if (jobId !== null) void service.cancel(jobId);
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    const started = await start(service);
+    jobId = started.job_id;
+    // Ctrl-C while the job was being recorded: cancel it now that it has an id.
+    if (interrupts > 0) await service.cancel(jobId);
+    const doc = await service.wait(jobId);
+    progress.stop();
+    cli.stderr.write(formatSummary(doc, { downloadDir: session.config.downloadDir, logPath: session.log.path, cwd: cli.cwd }));
+    if (options.json) cli.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+    return exitCodeForJob(doc.status);
+  } finally {
+    progress.stop();
+    unsubscribe();
+    process.off('SIGINT', onSigint);
+  }
+}

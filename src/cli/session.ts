@@ -1,0 +1,58 @@
+// What a job-running command opens, in order, and closes: configuration (an invalid value
+// stops here, exit 2, before anything is created), the store (start-up marks jobs whose
+// process died `interrupted`), the download log, and the job service.
+import { resolve } from 'node:path';
+import { loadConfig, readDotenv, type Config } from '../core/config.ts';
+import type { JobService } from '../jobs/service.ts';
+import { createJobManager } from '../jobs/job-manager.ts';
+import { openDownloadLog, type DownloadLog } from '../log/download-log.ts';
+import { openStore } from '../store/open.ts';
+import type { Store } from '../store/store.ts';
+import type { CliContext } from './context.ts';
+
+/** The configuration of a command: the environment, then `.env` in its working directory. */
+export function cliConfig(cli: CliContext, overrides: { out?: string } = {}): Config {
+  const config = loadConfig(cli.env, readDotenv(cli.cwd));
+  if (overrides.out !== undefined) config.downloadDir = resolve(cli.cwd, overrides.out);
+  return config;
+}
+
+export interface Session {
+  config: Config;
+  store: Store;
+  log: DownloadLog;
+  service: JobService;
+  /** Writes everything buffered now (the store's batch, the log): for an immediate exit. */
+  flushNow(): void;
+  close(): Promise<void>;
+}
+
+export async function openSession(config: Config): Promise<Session> {
+  const store = await openStore(config);
+  try {
+    await store.markInterrupted();
+    const log = openDownloadLog({ logDir: config.logDir, maxBytes: config.logMaxBytes, backups: config.logBackups });
+    const service = createJobManager({ config, store, log });
+    return {
+      config,
+      store,
+      log,
+      service,
+      flushNow() {
+        log.flush();
+        (store as Store & { flush?: () => void }).flush?.();
+      },
+      async close() {
+        try {
+          await service.shutdown();
+        } finally {
+          log.close();
+          await store.close();
+        }
+      },
+    };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}

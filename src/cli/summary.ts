@@ -1,0 +1,34 @@
+// The summary a job-running command writes at the end (on stderr): the job's outcome and one
+// row per source — status, downloaded, images, videos, failed, time, error.
+import { relative } from 'node:path';
+import type { JobDocument } from '../core/types.ts';
+import { formatBytes, formatDuration, formatTable } from './format.ts';
+
+export function formatSummary(doc: JobDocument, options: { downloadDir: string; logPath: string; cwd: string }): string {
+  const r = doc.results;
+  const rows = doc.sources.map((name) => {
+    const s = r.source_stats[name];
+    if (s === undefined) return [name, 'pending', '0', '0', '0', '0', '-', ''];
+    return [
+      name,
+      s.status,
+      String(s.downloaded),
+      String(s.images),
+      String(s.videos),
+      String(s.failed_downloads),
+      s.status === 'skipped' ? '-' : formatDuration(s.duration_ms),
+      s.error ?? '',
+    ];
+  });
+  const bytes = r.files.reduce((sum, f) => sum + f.bytes, 0);
+  const where = relative(options.cwd, options.downloadDir) || '.';
+  return (
+    `\n${formatTable(['source', 'status', 'downloaded', 'images', 'videos', 'failed', 'time', 'error'], rows)}\n` +
+    `Job ${doc.job_id} ${doc.status}` +
+    (doc.duration_ms !== null ? ` in ${formatDuration(doc.duration_ms)}` : '') +
+    `: ${r.downloaded} file${r.downloaded === 1 ? '' : 's'} (${r.images} image${r.images === 1 ? '' : 's'}, ` +
+    `${r.videos} video${r.videos === 1 ? '' : 's'}, ${formatBytes(bytes)}) in ${where}\n` +
+    `Succeeded: ${r.successful_sources.join(', ') || 'none'} | Failed: ${r.failed_sources.join(', ') || 'none'}\n` +
+    `Log: ${relative(options.cwd, options.logPath) || options.logPath}\n`
+  );
+}
