@@ -1,0 +1,186 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { BlockedError, ParseError } from '../../src/core/errors.ts';
+import { readFixture, startSimulation } from '../../src/demo/sim-server.ts';
+import { parseUnsplashPage, source, trackUrlOn } from '../../src/sources/unsplash.ts';
+import { always, collect, fakeService, makeContext, query, searchError } from './context-a.ts';
+
+const SAMPLE = readFixture('unsplash/search-photos.json');
+const JSON_TYPE = { 'content-type': 'application/json' };
+
+const RECORDED = {
+  id: 'unsplash:CoqJGsFVJtM',
+  source: 'unsplash',
+  kind: 'image',
+  url: 'https://images.unsplash.com/photo-1570913149827-d2ac84ab3f9a?crop=entropy&cs=srgb&fm=jpg&ixid=M3w1MzA4NzJ8MHwxfHNlYXJjaHwxfHxhcHBsZXxlbnwwfHx8fDE3MDA1NTAwODJ8MA&ixlib=rb-4.0.3&q=85',
+  width: 5209,
+  height: 3473,
+  title: 'A hand holding an apple',
+  pageUrl: 'https://unsplash.com/photos/one-red-apple-CoqJGsFVJtM',
+  thumbnailUrl: 'https://images.unsplash.com/photo-1570913149827-d2ac84ab3f9a?crop=entropy&cs=tinysrgb&fit=max&fm=jpg&ixid=M3w1MzA4NzJ8MHwxfHNlYXJjaHwxfHxhcHBsZXxlbnwwfHx8fDE3MDA1NTAwODJ8MA&ixlib=rb-4.0.3&q=80&w=200',
+  author: 'Priscilla Du Preez 🇨🇦',
+  license: 'Unsplash License',
+  licenseUrl: 'https://unsplash.com/license',
+};
+
+test('the recorded /search/photos answer parses to exactly its photo; keyed answers keep download_location', () => {
+  const keyed = parseUnsplashPage(SAMPLE, true);
+  assert.equal(keyed.totalPages, 1);
+  assert.deepEqual(keyed.candidates, [
+    { ...RECORDED, trackUrl: 'https://api.unsplash.com/photos/CoqJGsFVJtM/download?ixid=M3w1MzA4NzJ8MHwxfHNlYXJjaHwxfHxhcHBsZXxlbnwwfHx8fDE3MDA1NTAwODJ8MA' },
+  ]);
+  assert.deepEqual(parseUnsplashPage(SAMPLE, false).candidates, [RECORDED]);
+});
+
+test('Unsplash+ photos are read but not yielded; alt_description stands in for a missing description', () => {
+  const data = JSON.parse(SAMPLE) as { results: Record<string, unknown>[] };
+  const premium = { ...data.results[0], id: 'PLUSPHOTO1', premium: true, plus: true };
+  const plain = { ...data.results[0], description: null };
+  const page = parseUnsplashPage(JSON.stringify({ ...data, results: [premium, plain] }), false);
+  assert.deepEqual(page.skippedIds, ['unsplash:PLUSPHOTO1']);
+  assert.deepEqual(page.candidates.map((c) => c.title), ['one red apple']);
+});
+
+test('an answer without results, or not JSON, is a ParseError naming unsplash', () => {
+  assert.throws(() => parseUnsplashPage('{"errors":["x"]}', true), (e) => e instanceof ParseError && e.message === 'unsplash: layout changed: no results array in the search answer');
+  assert.throws(() => parseUnsplashPage('[1,2]', true), ParseError);
+  assert.throws(() => parseUnsplashPage('', true), (e) => e instanceof ParseError && /^unsplash: /.test(e.message));
+});
+
+test('keyed: /search/photos with Client-ID, per_page near the limit, pages to total_pages, rate limit reported', async () => {
+  const simulation = await startSimulation({ sources: ['unsplash'] });
+  const t = makeContext(source, { ...simulation.env, UNSPLASH_ACCESS_KEY: 'k-123' });
+  try {
+    const got = await collect(source.search(query('apple', 3), t.ctx));
+    const pool = JSON.parse(readFixture('unsplash/results-pool.assembled.json')) as { id: string }[];
+    assert.deepEqual(got.map((c) => c.id), pool.map((p) => `unsplash:${p.id}`));
+    for (const c of got) {
+      assert.ok(c.url.startsWith(`${simulation.origins.unsplash}/__media/`), c.url);
+      assert.ok(c.trackUrl?.startsWith('https://api.unsplash.com/photos/'), c.trackUrl);
+      assert.equal(c.license, 'Unsplash License');
+    }
+    const requests = simulation.requests.unsplash!.map((r) => new URL(r, 'http://x'));
+    assert.deepEqual(requests.map((u) => [u.pathname, u.searchParams.get('query'), u.searchParams.get('page'), u.searchParams.get('per_page')]), [
+      ['/search/photos', 'apple', '1', '6'],
+      ['/search/photos', 'apple', '2', '6'],
+    ]);
+    assert.deepEqual(t.reported.rateLimits, [49, 48]);
+    assert.equal(t.reported.pages, 2);
+  } finally {
+    await t.close();
+    await simulation.close();
+  }
+});
+
+test('keyless: /napi/search/photos without Authorization, no trackUrl', async () => {
+  const service = await fakeService(always(SAMPLE, 200, JSON_TYPE));
+  const t = makeContext(source, { UNSPLASH_BASE_URL: service.origin });
+  try {
+    assert.equal(t.ctx.config.unsplashAccessKey, null);
+    assert.deepEqual(await collect(source.search(query('apple', 5), t.ctx)), [RECORDED]);
+    assert.equal(new URL(service.requests[0]!, 'http://x').pathname, '/napi/search/photos');
+    assert.equal(service.headers[0]!.authorization, undefined);
+    assert.equal(service.requests.length, 1); // total_pages is 1
+  } finally {
+    await t.close();
+    await service.close();
+  }
+});
+
+test('the simulation answers 401 to /search/photos without a Client-ID, as the API does', async () => {
+  const simulation = await startSimulation({ sources: ['unsplash'] });
+  const t = makeContext(source, simulation.env);
+  try {
+    const res = await t.ctx.http.getText(`${simulation.origins.unsplash}/search/photos?query=x`, { acceptStatus: () => true });
+    assert.equal(res.status, 401);
+  } finally {
+    await t.close();
+    await simulation.close();
+  }
+});
+
+test('a refused key (401) and the rate limit (403) are BlockedErrors; the remaining count is still reported', async () => {
+  for (const [status, body, headers, message] of [
+    [401, '{"errors":["OAuth error: The access token is invalid"]}', JSON_TYPE, 'unsplash: blocked: HTTP 401: UNSPLASH_ACCESS_KEY was refused'],
+    [403, 'Rate Limit Exceeded', { 'content-type': 'text/plain', 'x-ratelimit-remaining': '0' }, 'unsplash: blocked: HTTP 403: rate limit exceeded'],
+  ] as const) {
+    const service = await fakeService(always(body, status, headers));
+    const t = makeContext(source, { UNSPLASH_BASE_URL: service.origin, UNSPLASH_ACCESS_KEY: 'bad' });
+    try {
+      const error = await searchError(source.search(query('x'), t.ctx));
+      assert.ok(error instanceof BlockedError, String(error));
+      assert.equal(error.message, message);
+      assert.deepEqual(t.reported.rateLimits, status === 403 ? [0] : []);
+    } finally {
+      await t.close();
+      await service.close();
+    }
+  }
+});
+
+test('an HTML page on the keyless path is a BlockedError naming the key to set', async () => {
+  const service = await fakeService(always('<!doctype html><html><title>Making sure you are not a bot!</title></html>'));
+  const t = makeContext(source, { UNSPLASH_BASE_URL: service.origin });
+  try {
+    const error = await searchError(source.search(query('x'), t.ctx));
+    assert.ok(error instanceof BlockedError);
+    assert.match(error.message, /UNSPLASH_ACCESS_KEY/);
+  } finally {
+    await t.close();
+    await service.close();
+  }
+});
+
+test('an empty results array is the end after one request; the same page for ever stops after two', async () => {
+  const empty = await fakeService(always('{"total":0,"total_pages":0,"results":[]}', 200, JSON_TYPE));
+  const data = JSON.parse(SAMPLE) as Record<string, unknown>;
+  delete data.total_pages; // nothing tells where the end is: only the repeat stops the search
+  const same = await fakeService(always(JSON.stringify(data), 200, JSON_TYPE));
+  const a = makeContext(source, { UNSPLASH_BASE_URL: empty.origin, UNSPLASH_ACCESS_KEY: 'k' });
+  const b = makeContext(source, { UNSPLASH_BASE_URL: same.origin, UNSPLASH_ACCESS_KEY: 'k' }, { maxPages: 50 });
+  try {
+    assert.deepEqual(await collect(source.search(query('x'), a.ctx)), []);
+    assert.equal(empty.requests.length, 1);
+    assert.equal((await collect(source.search(query('x'), b.ctx))).length, 1);
+    assert.equal(same.requests.length, 2);
+  } finally {
+    await a.close();
+    await b.close();
+    await empty.close();
+    await same.close();
+  }
+});
+
+test('onSaved calls download_location with the key, on the origin in use; never without a key or on another host', async () => {
+  const simulation = await startSimulation({ sources: ['unsplash'] });
+  const keyed = makeContext(source, { ...simulation.env, UNSPLASH_ACCESS_KEY: 'k-123' });
+  const keyless = makeContext(source, { UNSPLASH_BASE_URL: simulation.origins.unsplash! });
+  try {
+    const [first] = await collect(source.search(query('apple', 1), keyed.ctx), 1);
+    const before = simulation.requests.unsplash!.length;
+    await source.onSaved!(first!, keyed.ctx);
+    const calls = simulation.requests.unsplash!.slice(before);
+    assert.deepEqual(calls, ['/photos/CoqJGsFVJtM/download?ixid=M3w1MzA4NzJ8MHwxfHNlYXJjaHwxfHxhcHBsZXxlbnwwfHx8fDE3MDA1NTAwODJ8MA']);
+    await source.onSaved!(first!, keyless.ctx);
+    await source.onSaved!({ ...first!, trackUrl: 'https://evil.example/steal' }, keyed.ctx);
+    assert.equal(simulation.requests.unsplash!.length, before + 1);
+    assert.equal(trackUrlOn('https://evil.example/photos/x/download', 'https://api.unsplash.com'), undefined);
+    assert.equal(trackUrlOn('https://api.unsplash.com/photos/x/download?ixid=1', 'http://127.0.0.1:9'), 'http://127.0.0.1:9/photos/x/download?ixid=1');
+  } finally {
+    await keyed.close();
+    await keyless.close();
+    await simulation.close();
+  }
+});
+
+test('a video search asks Unsplash nothing', async () => {
+  const simulation = await startSimulation({ sources: ['unsplash'] });
+  const t = makeContext(source, simulation.env);
+  try {
+    assert.deepEqual(await collect(source.search(query('x', 5, 'video'), t.ctx)), []);
+    assert.equal(simulation.requests.unsplash!.length, 0);
+  } finally {
+    await t.close();
+    await simulation.close();
+  }
+});
