@@ -65,7 +65,12 @@ function flattenHeaders(raw: Record<string, string | string[] | undefined>): Rec
   return out;
 }
 
-/** undici takes 0 for "no timeout"; ours are Infinity or a number of ms. */
+/**
+ * undici takes 0 for "no timeout"; ours are Infinity or a number of ms. undici runs its
+ * connect/headers/body timers on a shared coarse clock (about 1 s resolution): cheap at
+ * thousands of requests, and precise enough for timeouts counted in seconds; a 200 ms test
+ * timeout fires after up to a second.
+ */
 function undiciTimeout(ms: number): number {
   return Number.isFinite(ms) && ms > 0 ? Math.min(ms, MAX_TIMER_MS) : 0;
 }

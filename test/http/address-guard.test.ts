@@ -1,0 +1,75 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PrivateNetworkError } from '../../src/core/errors.ts';
+import { assertPublicUrl, guardedLookup, isPrivateAddress, type LookupFunction } from '../../src/http/address-guard.ts';
+
+test('refuses loopback, RFC 1918, link-local, CGNAT, 0/8 and other non-public IPv4', () => {
+  for (const ip of [
+    '127.0.0.1', '127.255.255.254', '10.0.0.1', '10.255.255.255', '172.16.0.1', '172.31.255.255', '192.168.1.1',
+    '169.254.169.254', '100.64.0.1', '100.127.255.255', '0.0.0.0', '0.1.2.3', '224.0.0.1', '255.255.255.255', '198.18.0.1',
+  ]) {
+    assert.equal(isPrivateAddress(ip), true, ip);
+  }
+});
+
+test('allows public IPv4, including neighbours of the private ranges', () => {
+  for (const ip of ['8.8.8.8', '1.1.1.1', '172.15.255.255', '172.32.0.1', '100.63.255.255', '100.128.0.1', '169.253.0.1', '11.0.0.1', '192.167.1.1']) {
+    assert.equal(isPrivateAddress(ip), false, ip);
+  }
+});
+
+test('refuses IPv6 loopback, unspecified, link-local, unique-local and mapped private IPv4', () => {
+  for (const ip of [
+    '::1', '::', 'fe80::1', 'fe80::1%eth0', 'febf::1', 'fc00::1', 'fd12:3456::1', '::ffff:127.0.0.1', '::ffff:7f00:1',
+    '::ffff:10.1.2.3', '::ffff:169.254.169.254', '[::1]', '0:0:0:0:0:0:0:1', '64:ff9b::10.0.0.1', 'ff02::1',
+  ]) {
+    assert.equal(isPrivateAddress(ip), true, ip);
+  }
+});
+
+test('allows public IPv6 and mapped public IPv4', () => {
+  for (const ip of ['2606:4700:4700::1111', '2a00:1450:4001::200e', '::ffff:8.8.8.8', '64:ff9b::8.8.8.8']) {
+    assert.equal(isPrivateAddress(ip), false, ip);
+  }
+});
+
+test('anything that is not an IP address is refused rather than guessed', () => {
+  assert.equal(isPrivateAddress('localhost'), true);
+  assert.equal(isPrivateAddress('1.2.3'), true);
+});
+
+test('IP-literal URLs are checked before any connection, including the forms URL normalises', () => {
+  const guard = { allowPrivateNetworks: false };
+  for (const url of ['http://127.0.0.1/', 'http://[::1]:8080/', 'http://2130706433/', 'http://0x7f.1/', 'http://169.254.169.254/latest', 'http://[::ffff:127.0.0.1]/']) {
+    assert.throws(() => assertPublicUrl(new URL(url), guard), PrivateNetworkError, url);
+  }
+  assert.doesNotThrow(() => assertPublicUrl(new URL('http://93.184.216.34/'), guard));
+  assert.doesNotThrow(() => assertPublicUrl(new URL('http://example.com/'), guard)); // names are checked on resolution
+  assert.doesNotThrow(() => assertPublicUrl(new URL('http://127.0.0.1/'), { allowPrivateNetworks: true }));
+  assert.doesNotThrow(() => assertPublicUrl(new URL('http://127.0.0.1/'), { allowPrivateNetworks: false, allowHosts: ['127.0.0.1'] }));
+});
+
+function lookupWith(answer: string | Array<{ address: string; family: number }>): LookupFunction {
+  return (_host, _options, callback) => {
+    if (typeof answer === 'string') callback(null, answer, answer.includes(':') ? 6 : 4);
+    else callback(null, answer);
+  };
+}
+
+function run(lookup: LookupFunction, host: string): Promise<unknown> {
+  return new Promise((resolve) => lookup(host, {}, (error, address) => resolve(error ?? address)));
+}
+
+test('a name resolving to a private address is refused on the resolved address (DNS rebinding)', async () => {
+  const guard = { allowPrivateNetworks: false };
+  const refused = await run(guardedLookup(guard, lookupWith('127.0.0.1')), 'images.example.com');
+  assert.ok(refused instanceof PrivateNetworkError);
+  assert.match(refused.message, /images\.example\.com.*127\.0\.0\.1.*ALLOW_PRIVATE_NETWORKS/);
+  // One private address among public ones (all: true answers) is enough to refuse.
+  const mixed = await run(guardedLookup(guard, lookupWith([{ address: '93.184.216.34', family: 4 }, { address: '10.0.0.7', family: 4 }])), 'x.example');
+  assert.ok(mixed instanceof PrivateNetworkError);
+  const ok = await run(guardedLookup(guard, lookupWith('93.184.216.34')), 'example.com');
+  assert.equal(ok, '93.184.216.34');
+  const allowed = await run(guardedLookup({ allowPrivateNetworks: true }, lookupWith('127.0.0.1')), 'localhost');
+  assert.equal(allowed, '127.0.0.1');
+});
