@@ -1,5 +1,67 @@
-// Placeholder until the command lands; replaced by its owner.
+// `harvester resume <job> [--json]`: finishes an interrupted (or cancelled) job — disk and store
+// are reconciled first, sources that had not ended run again, files already saved are kept and
+// not downloaded again. `harvester retry <job> [--json]`: reruns only the sources of an ended
+// job whose `error` was set. Both run through the JobService like `search`: live progress and a
+// summary on stderr, the job document on stdout with --json, exit 0/3/1/130 by the job's end.
+// An unknown job, or one in a state the command does not apply to, is a usage error (exit 2)
+// with a message that says why and what to do instead.
 import type { Command } from 'commander';
+import { ConflictError, EXIT, NotFoundError } from '../../core/errors.ts';
 import type { CliContext } from '../context.ts';
+import { parseDirectory } from '../options.ts';
+import { runJobCommand } from '../run-job.ts';
+import { cliConfig, openSession } from '../session.ts';
+import { resolveJobId } from './jobs.ts';
 
-export function registerResume(_program: Command, _cli: CliContext): void {}
+interface RerunOptions {
+  json?: boolean;
+  out?: string;
+}
+
+type Mode = 'resume' | 'retry';
+
+async function rerun(cli: CliContext, mode: Mode, id: string, opts: RerunOptions): Promise<void> {
+  const config = cliConfig(cli, { out: opts.out });
+  const session = await openSession(config);
+  try {
+    let jobId: string;
+    try {
+      jobId = await resolveJobId(session.store, id);
+    } catch (error) {
+      if (!(error instanceof NotFoundError)) throw error;
+      cli.stderr.write(`harvester: ${error.message}\n`);
+      cli.exitCode = EXIT.usage;
+      return;
+    }
+    try {
+      cli.exitCode = await runJobCommand(cli, session, (service) => (mode === 'resume' ? service.resume(jobId) : service.retry(jobId)), {
+        json: opts.json,
+      });
+    } catch (error) {
+      // Refused before anything ran: the job is running elsewhere, already complete, nothing failed…
+      if (!(error instanceof ConflictError || error instanceof NotFoundError)) throw error;
+      cli.stderr.write(`harvester: cannot ${mode}: ${error.message}\n`);
+      cli.exitCode = EXIT.usage;
+    }
+  } finally {
+    await session.close();
+  }
+}
+
+export function registerResume(program: Command, cli: CliContext): void {
+  program
+    .command('resume')
+    .description('finish an interrupted or cancelled job without downloading again what it saved')
+    .argument('<job>', 'job id (or a unique prefix of at least 4 characters)')
+    .option('--json', 'print the job document on stdout')
+    .option('--out <dir>', 'download directory of the job, if it ran with --out', parseDirectory('--out'))
+    .action((id: string, opts: RerunOptions) => rerun(cli, 'resume', id, opts));
+
+  program
+    .command('retry')
+    .description('rerun only the sources of an ended job that failed')
+    .argument('<job>', 'job id (or a unique prefix of at least 4 characters)')
+    .option('--json', 'print the job document on stdout')
+    .option('--out <dir>', 'download directory of the job, if it ran with --out', parseDirectory('--out'))
+    .action((id: string, opts: RerunOptions) => rerun(cli, 'retry', id, opts));
+}
