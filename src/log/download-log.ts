@@ -130,6 +130,12 @@ export interface DownloadLog {
   close(): void;
 }
 
+// A line still in memory when the process leaves would be lost: one exit hook flushes every open log.
+const openLogs = new Set<() => void>();
+function flushAllOnExit(): void {
+  for (const flush of openLogs) flush();
+}
+
 export function openDownloadLog(options: DownloadLogOptions): DownloadLog {
   const path = join(options.logDir, DOWNLOAD_LOG_FILE);
   const file = new RotatingFile(path, { maxBytes: options.maxBytes, backups: options.backups });
@@ -147,9 +153,8 @@ export function openDownloadLog(options: DownloadLogOptions): DownloadLog {
     // Line by line so that rotation happens on a line boundary.
     for (const line of lines) file.append(line);
   };
-  // A line still in memory when the process leaves would be lost: flush on the way out.
-  const onExit = (): void => flush();
-  process.on('exit', onExit);
+  if (openLogs.size === 0) process.on('exit', flushAllOnExit);
+  openLogs.add(flush);
 
   const write = (level: LogLevel, message: string): void => {
     if (closed) return;
@@ -173,7 +178,8 @@ export function openDownloadLog(options: DownloadLogOptions): DownloadLog {
       if (closed) return;
       flush();
       closed = true;
-      process.off('exit', onExit);
+      openLogs.delete(flush);
+      if (openLogs.size === 0) process.off('exit', flushAllOnExit);
       file.close();
     },
   };

@@ -1,0 +1,244 @@
+// The runner through the JobService, on real parts: simulated sources on port 0 answering
+// their real paths, the real HTTP client and downloader, a SQLite store and real files.
+import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, test } from 'node:test';
+import type { RunnerEvent } from '../../src/core/events.ts';
+import { LOG_LINE_PATTERN } from '../../src/log/download-log.ts';
+import { listFiles, mediaRequests, openHarness, type Harness } from './harness.ts';
+
+let current: Harness | null = null;
+async function harness(...args: Parameters<typeof openHarness>): Promise<Harness> {
+  current = await openHarness(...args);
+  return current;
+}
+afterEach(async () => {
+  await current?.close();
+  current = null;
+});
+
+function logLines(h: Harness): string[] {
+  h.log.flush();
+  return readFileSync(join(h.config.logDir, 'download_errors.log'), 'utf8').trimEnd().split('\n');
+}
+
+describe('runner: deadlines', () => {
+  test('a source that accepts and never answers ends at its deadline while the others finish', async () => {
+    const h = await harness({
+      sim: { sources: ['bing_images', 'pexels', 'openverse', 'duckduckgo_images'], hang: ['duckduckgo_images'] },
+      env: { SOURCE_TIMEOUT: '1' },
+    });
+    const started = performance.now();
+    const { job_id } = await h.service.submit({ query: 'nature', sources: ['bing_images', 'pexels', 'openverse', 'duckduckgo_images'], limit: 3, type: 'image' });
+    const doc = await h.service.wait(job_id);
+    const wallMs = performance.now() - started;
+
+    assert.ok(wallMs >= 950 && wallMs < 1000 + 1500, `job took ${Math.round(wallMs)} ms; one deadline is 1000 ms`);
+    assert.equal(doc.status, 'partial');
+    const hung = doc.results.source_stats.duckduckgo_images!;
+    assert.equal(hung.status, 'failed');
+    assert.equal(hung.error, 'Timeout after 1s');
+    assert.equal(hung.success, false);
+    for (const s of ['bing_images', 'pexels', 'openverse']) {
+      const st = doc.results.source_stats[s]!;
+      assert.equal(st.status, 'ok', `${s}: ${st.error}`);
+      assert.equal(st.downloaded, 3);
+      assert.ok(st.duration_ms < 900, `${s} took ${st.duration_ms} ms: it must not wait for the hanging source`);
+    }
+    assert.deepEqual(doc.results.successful_sources, ['bing_images', 'pexels', 'openverse']);
+    assert.deepEqual(doc.results.failed_sources, ['duckduckgo_images']);
+    assert.equal(doc.results.downloaded, 9);
+    assert.equal(doc.results.files.length, 9);
+
+    const lines = logLines(h);
+    for (const line of lines) assert.match(line, LOG_LINE_PATTERN);
+    assert.ok(lines.some((l) => l.endsWith('| ERROR | TIMEOUT | duckduckgo_images | Timeout after 1s')));
+    assert.ok(!lines.some((l) => l.includes('COMPLETED | duckduckgo_images')), 'the hanging source has no COMPLETED line');
+    assert.equal(lines.filter((l) => l.includes('| COMPLETED | ')).length, 3);
+    assert.equal(lines.filter((l) => l.includes('| SUCCESS: ')).length, 9);
+  });
+
+  test('two hanging sources cost one deadline, not two', async () => {
+    const h = await harness({ sim: { sources: ['pexels', 'openverse', 'duckduckgo_images'], hang: ['openverse', 'duckduckgo_images'] }, env: { SOURCE_TIMEOUT: '1' } });
+    const started = performance.now();
+    const { job_id } = await h.service.submit({ query: 'nature', sources: ['pexels', 'openverse', 'duckduckgo_images'], limit: 2, type: 'image' });
+    const doc = await h.service.wait(job_id);
+    const wallMs = performance.now() - started;
+    assert.ok(wallMs < 1000 + 1500, `job took ${Math.round(wallMs)} ms`);
+    assert.equal(doc.results.source_stats.openverse!.error, 'Timeout after 1s');
+    assert.equal(doc.results.source_stats.duckduckgo_images!.error, 'Timeout after 1s');
+    assert.equal(doc.results.source_stats.pexels!.status, 'ok');
+  });
+
+  test('<ID>_TIMEOUT overrides SOURCE_TIMEOUT for that source only', async () => {
+    const h = await harness({
+      sim: { sources: ['pexels', 'duckduckgo_images'], hang: ['duckduckgo_images'] },
+      env: { SOURCE_TIMEOUT: '20', DUCKDUCKGO_IMAGES_TIMEOUT: '0.4' },
+    });
+    const started = performance.now();
+    const { job_id } = await h.service.submit({ query: 'nature', sources: ['pexels', 'duckduckgo_images'], limit: 2, type: 'image' });
+    const doc = await h.service.wait(job_id);
+    assert.ok(performance.now() - started < 400 + 1500);
+    assert.equal(doc.results.source_stats.duckduckgo_images!.error, 'Timeout after 0.4s');
+    const started_ = h.events.find((e) => e.type === 'source_started' && e.source === 'pexels');
+    assert.equal(started_?.type === 'source_started' && started_.timeout_ms, 20_000);
+  });
+
+  test('a media download that hangs is cut by the deadline; completed files stay, no .part remains', async () => {
+    // The hanging simulation never answers its media route either.
+    const h = await harness({ sim: { sources: ['pexels', 'openverse'], hang: ['openverse'] }, env: { URLS_TIMEOUT: '0.8', MAX_DOWNLOADS_PER_SOURCE: '2' } });
+    const ok = (k: string): string => `${h.sim.origins.pexels}/__media/${k}.png`;
+    const urls = [ok('a'), `${h.sim.origins.openverse}/__media/hang.png`, ok('b'), ok('c')];
+    const { job_id } = await h.service.submit({ query: 'list', sources: [], limit: 4, type: 'any', urls });
+    const doc = await h.service.wait(job_id);
+    const st = doc.results.source_stats.urls!;
+    assert.equal(st.error, 'Timeout after 0.8s');
+    assert.equal(st.status, 'partial');
+    assert.equal(st.downloaded, 3);
+    assert.equal(doc.status, 'partial');
+    assert.deepEqual(listFiles(h.config.downloadDir).filter((f) => f.endsWith('.part')), []);
+    assert.deepEqual(listFiles(join(h.config.downloadDir, 'list', 'urls')).filter((f) => !f.startsWith('manifest')), ['list_001.png', 'list_002.png', 'list_003.png']);
+    assert.deepEqual(await h.store.listPendingFiles(job_id), []);
+  });
+});
+
+describe('runner: what gets downloaded', () => {
+  test('never saves more than the limit and pulls candidates only as needed', async () => {
+    const h = await harness({ sim: { sources: ['pexels', 'bing_images'] } });
+    const { job_id } = await h.service.submit({ query: 'nature', sources: ['pexels', 'bing_images'], limit: 2, type: 'image' });
+    const doc = await h.service.wait(job_id);
+    for (const s of ['pexels', 'bing_images'] as const) {
+      const st = doc.results.source_stats[s]!;
+      assert.equal(st.downloaded, 2);
+      assert.equal(st.found, 2, `${s} yielded ${st.found} candidates for a limit of 2 with no failure`);
+      assert.equal(mediaRequests(h.sim, s).length, 2);
+    }
+    assert.equal(doc.status, 'completed');
+  });
+
+  test('--type video keeps only videos', async () => {
+    const h = await harness({ sim: { sources: ['pexels'] } });
+    const { job_id } = await h.service.submit({ query: 'ocean', sources: ['pexels'], limit: 2, type: 'video' });
+    const doc = await h.service.wait(job_id);
+    assert.equal(doc.results.videos, 2);
+    assert.equal(doc.results.images, 0);
+    assert.ok(doc.results.files.every((f) => f.kind === 'video' && f.path.endsWith('.mp4')), JSON.stringify(doc.results.files.map((f) => f.path)));
+  });
+
+  test('duplicates within a job (same candidate or same bytes) are skipped and counted', async () => {
+    const h = await harness({ sim: { sources: ['pexels'] } });
+    const a = `${h.sim.origins.pexels}/__media/a.png`;
+    const b = `${h.sim.origins.pexels}/__media/b.png`;
+    // Same path, another query string: another URL, the same bytes.
+    const urls = [a, a, b, `${b}?size=large`];
+    const { job_id } = await h.service.submit({ query: 'dupes', sources: [], limit: 4, type: 'any', urls });
+    const doc = await h.service.wait(job_id);
+    const st = doc.results.source_stats.urls!;
+    assert.equal(st.downloaded, 2);
+    assert.equal(st.skipped_duplicates, 2);
+    assert.equal(st.status, 'ok');
+    assert.equal(new Set(doc.results.files.map((f) => f.sha256)).size, 2);
+  });
+
+  test('the download archive skips what an earlier job saved, unless noArchive; numbering continues', async () => {
+    const h = await harness({ sim: { sources: ['pexels'] } });
+    const urls = ['x', 'y'].map((k) => `${h.sim.origins.pexels}/__media/${k}.png`);
+    const first = await h.service.wait((await h.service.submit({ query: 'arch', sources: [], limit: 2, type: 'any', urls })).job_id);
+    assert.equal(first.results.downloaded, 2);
+    const second = await h.service.wait((await h.service.submit({ query: 'arch', sources: [], limit: 2, type: 'any', urls })).job_id);
+    assert.equal(second.results.downloaded, 0);
+    assert.equal(second.results.source_stats.urls!.skipped_existing, 2);
+    assert.equal(second.status, 'completed');
+    const third = await h.service.wait(
+      (await h.service.submit({ query: 'arch', sources: [], limit: 2, type: 'any', urls, options: { noArchive: true } })).job_id,
+    );
+    assert.equal(third.results.downloaded, 2);
+    assert.deepEqual(third.results.files.map((f) => f.path).sort(), ['arch/urls/arch_003.png', 'arch/urls/arch_004.png']);
+  });
+
+  test('when every download fails the source fails, saying so and naming the commonest cause', async () => {
+    const h = await harness({ sim: { sources: ['pexels'] } });
+    const urls = [`${h.sim.origins.pexels}/missing-1.png`, `${h.sim.origins.pexels}/missing-2.png`];
+    const doc = await h.service.wait((await h.service.submit({ query: 'gone', sources: [], limit: 2, type: 'any', urls })).job_id);
+    const st = doc.results.source_stats.urls!;
+    assert.equal(st.status, 'failed');
+    assert.equal(st.failed_downloads, 2);
+    assert.equal(st.error, 'every download failed (2 of 2); commonest cause: HTTP 404 (2)');
+    assert.equal(doc.status, 'failed');
+    const failed = logLines(h).filter((l) => l.includes('| FAILED | urls |'));
+    assert.equal(failed.length, 3, failed.join('\n')); // two downloads, then the source
+  });
+
+  test('a source without its key is skipped with the reason; the others run', async () => {
+    const h = await harness({ sim: { sources: ['pexels', 'bing_images'] }, env: { PEXELS_API_KEY: '' } });
+    const doc = await h.service.wait((await h.service.submit({ query: 'nature', sources: ['pexels', 'bing_images'], limit: 1, type: 'image' })).job_id);
+    const st = doc.results.source_stats.pexels!;
+    assert.equal(st.status, 'skipped');
+    assert.equal(st.error, 'pexels: needs PEXELS_API_KEY');
+    assert.equal((h.sim.requests.pexels ?? []).length, 0);
+    assert.equal(doc.results.source_stats.bing_images!.status, 'ok');
+    assert.equal(doc.status, 'partial');
+    assert.deepEqual(doc.results.failed_sources, ['pexels']);
+  });
+
+  test('a cooling source is skipped with when it will be tried again; force runs it', async () => {
+    const h = await harness({ sim: { sources: ['openverse'] } });
+    for (let i = 0; i < 3; i++) {
+      await h.store.recordSourceOutcome({ source: 'openverse', ok: false, error: 'HTTP 503', durationMs: 10, downloaded: 0, downloadMs: 0, at: new Date() });
+    }
+    const skipped = await h.service.wait((await h.service.submit({ query: 'nature', sources: ['openverse'], limit: 1, type: 'image' })).job_id);
+    const st = skipped.results.source_stats.openverse!;
+    assert.equal(st.status, 'skipped');
+    assert.match(st.error ?? '', /^cooling down after 3 consecutive failures; retry after /);
+    assert.ok(st.retry_after !== null && Date.parse(st.retry_after) > Date.now());
+    assert.equal(skipped.status, 'failed');
+    const forced = await h.service.wait(
+      (await h.service.submit({ query: 'nature', sources: ['openverse'], limit: 1, type: 'image', options: { force: true } })).job_id,
+    );
+    assert.equal(forced.results.source_stats.openverse!.status, 'ok');
+  });
+});
+
+describe('runner: cancel, events', () => {
+  test('cancel stops every source at once, keeps completed files and removes partial ones', async () => {
+    const h = await harness({ sim: { sources: ['pexels', 'openverse'], hang: ['openverse'] }, env: { SOURCE_TIMEOUT: '30' } });
+    const saved = new Promise<void>((resolve) => {
+      const off = h.service.subscribe((e) => {
+        if (e.type === 'source_finished' && e.source === 'pexels') {
+          off();
+          resolve();
+        }
+      });
+    });
+    const { job_id } = await h.service.submit({ query: 'nature', sources: ['pexels', 'openverse'], limit: 2, type: 'image' });
+    await saved;
+    const cancelledAt = performance.now();
+    assert.equal(await h.service.cancel(job_id), true);
+    const doc = await h.service.wait(job_id);
+    assert.ok(performance.now() - cancelledAt < 1000, 'the hanging source stopped promptly');
+    assert.equal(doc.status, 'cancelled');
+    assert.equal(doc.results.source_stats.openverse!.error, 'Cancelled');
+    assert.equal(doc.results.source_stats.pexels!.status, 'ok');
+    assert.equal(doc.results.downloaded, 2);
+    assert.deepEqual(listFiles(h.config.downloadDir).filter((f) => f.endsWith('.part')), []);
+    assert.equal(await h.service.cancel(job_id), false);
+    // A cancel is not the source's fault: its health is untouched.
+    assert.equal((await h.store.getSourceHealth('openverse')).runs, 0);
+  });
+
+  test('events are numbered from 1, stored as emitted, and end with job_finished', async () => {
+    const h = await harness({ sim: { sources: ['pexels'] } });
+    const { job_id } = await h.service.submit({ query: 'nature', sources: ['pexels'], limit: 2, type: 'image' });
+    const doc = await h.service.wait(job_id);
+    const live = h.events.filter((e) => e.job_id === job_id);
+    assert.deepEqual(live.map((e) => e.seq), live.map((_, i) => i + 1));
+    assert.equal(live[0]!.type, 'job_started');
+    assert.equal(live.at(-1)!.type, 'job_finished');
+    for (const e of live.filter((x): x is Extract<RunnerEvent, { type: 'file_saved' }> => x.type === 'file_saved')) {
+      assert.equal(doc.results.files[e.index]!.path, e.file.path);
+    }
+    assert.deepEqual((await h.service.history(job_id)).map((e) => e.seq), live.map((e) => e.seq));
+    assert.deepEqual(await h.service.get(job_id), doc);
+  });
+});
