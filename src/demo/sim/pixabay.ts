@@ -1,7 +1,38 @@
-// Placeholder until the simulation of this source lands; replaced by its owner.
-import type { SimSource } from './types.ts';
+// Simulated Pixabay API (fixtures/pixabay/NOTES.md): GET /api/ and GET /api/videos/ with
+// `key=` (else a plain-text 400), page 1, page 2, then an empty page; media on the simulation.
+import type { SimHelpers, SimRequest, SimResponse, SimSource } from './types.ts';
+import { jsonAnswer, kindByPath, pageParam, rewriteMediaUrls } from './json-media-urls.ts';
+
+const PAGES = {
+  images: ['pixabay/images-search.page1.assembled.json', 'pixabay/images-search.page2.assembled.json', 'pixabay/images-search.page3-empty.assembled.json'],
+  videos: ['pixabay/videos-search.page1.assembled.json', 'pixabay/videos-search.page2.assembled.json', 'pixabay/videos-search.page3-empty.assembled.json'],
+} as const;
+/** Documented default: 100 requests per 60 seconds. */
+const RATE_LIMIT = 100;
+
+function answer(req: SimRequest, sim: SimHelpers, kind: 'images' | 'videos'): SimResponse {
+  if (!req.query.get('key')) {
+    return { status: 400, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: '[ERROR 400] Invalid or missing API key' };
+  }
+  const page = pageParam(req.query);
+  const files = PAGES[kind];
+  const recorded = JSON.parse(sim.fixture(files[Math.min(page, files.length) - 1]!)) as unknown;
+  const body = rewriteMediaUrls(recorded, sim, (url) => {
+    if (url.hostname === 'cdn.pixabay.com') return kindByPath(url);
+    return url.hostname === 'pixabay.com' && url.pathname.startsWith('/get/') ? 'image' : null;
+  });
+  return jsonAnswer(body, 200, {
+    'x-ratelimit-limit': String(RATE_LIMIT),
+    'x-ratelimit-remaining': String(RATE_LIMIT - page),
+    'x-ratelimit-reset': '60',
+  });
+}
 
 export const sim: SimSource = {
   id: 'pixabay',
-  handle: () => ({ status: 404, body: 'not simulated yet' }),
+  handle(req, helpers) {
+    if (req.method === 'GET' && req.path === '/api/') return answer(req, helpers, 'images');
+    if (req.method === 'GET' && req.path === '/api/videos/') return answer(req, helpers, 'videos');
+    return { status: 404, headers: { 'content-type': 'text/plain' }, body: 'Not Found' };
+  },
 };
