@@ -68,7 +68,8 @@ export async function sniffMedia(head: Buffer, claimedType: string | undefined, 
   const imageExt = found ? IMAGE_TYPES.get(found.ext) : undefined;
   const videoExt = found ? VIDEO_TYPES.get(found.ext) : undefined;
   if (!found || (!imageExt && !videoExt)) {
-    const what = found ? `a ${found.ext} file (${found.mime})` : describe(head);
+    // file-type calls any XML "xml"; say whether it is an HTML page or an SVG.
+    const what = found && found.ext !== 'xml' ? `a ${found.ext} file (${found.mime})` : describe(head);
     throw new ContentError(`not an image or video: ${what}${claimed}`);
   }
   const kind: MediaKind = imageExt ? 'image' : 'video';
