@@ -24,6 +24,11 @@
 //   /gzip-text?text=T            T gzip-compressed, as text/plain
 //   /invalid-json                application/json that does not parse
 //   /slow?delayMs=T&path=/ok.png delays any other route by T ms (per request latency)
+//   /layout-changed?format=html|json  a well-formed page with none of the markup a source expects
+//
+// `setFallback(route)` serves every path that is not a route above as `route` (a path with its
+// query, e.g. `/status/503?retryAfter=1`), so a source pointed here with `<ID>_BASE_URL`
+// gets that fault at its real search path; `setFallback(null)` restores the 404.
 //
 // `hits(path)` counts requests per path (without query), `log` keeps each request's time.
 // `close()` destroys every socket, including the ones left hanging on purpose.
@@ -43,6 +48,8 @@ export interface FaultServer {
   hits(path: string): number;
   /** Every request: path with query, and its arrival time (performance.now() ms). */
   log: Array<{ path: string; atMs: number; headers: IncomingMessage['headers'] }>;
+  /** Serves every unknown path as `route` (path and query), or 404 again with null. */
+  setFallback(route: string | null): void;
   close(): Promise<void>;
 }
 
@@ -96,6 +103,8 @@ export function* largeBodyChunks(totalBytes: number): Generator<Buffer> {
 }
 
 const HTML_ERROR = '<!DOCTYPE html><html><head><title>404 Not Found</title></head><body><h1>Not Found</h1><p>The image you requested is gone.</p></body></html>';
+const LAYOUT_CHANGED_HTML = '<!DOCTYPE html><html><head><title>Search</title></head><body><main id="new-results-grid"><p>We have redesigned our results page.</p></main></body></html>';
+const LAYOUT_CHANGED_JSON = JSON.stringify({ version: 2, data: { hits: { edges: [] } }, meta: { note: 'results moved to data.hits.edges' } });
 const SVG = '<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(1)</script></svg>';
 
 function num(params: URLSearchParams, name: string, fallback: number): number {
@@ -131,6 +140,7 @@ export async function startFaultServer(): Promise<FaultServer> {
   const timers = new Set<NodeJS.Timeout>();
   const counts = new Map<string, number>();
   const log: FaultServer['log'] = [];
+  let fallback: string | null = null;
   const later = (ms: number, fn: () => void): void => {
     const timer = setTimeout(() => {
       timers.delete(timer);
@@ -139,7 +149,7 @@ export async function startFaultServer(): Promise<FaultServer> {
     timers.add(timer);
   };
 
-  function handle(req: IncomingMessage, res: ServerResponse, url: URL): void {
+  function handle(req: IncomingMessage, res: ServerResponse, url: URL, fallbackUsed = false): void {
     const q = url.searchParams;
     const path = url.pathname;
     const png = (): Buffer => makePng(q.get('key') ?? path, num(q, 'w', 64), num(q, 'h', 48));
@@ -245,6 +255,13 @@ export async function startFaultServer(): Promise<FaultServer> {
       return send(200, { 'content-type': 'text/plain; charset=utf-8', 'content-encoding': 'gzip' }, gzipSync(q.get('text') ?? 'hello'));
     }
     if (path === '/invalid-json') return send(200, { 'content-type': 'application/json' }, '{"results": [1, 2,');
+    if (path === '/layout-changed') {
+      if (q.get('format') === 'json') return send(200, { 'content-type': 'application/json' }, LAYOUT_CHANGED_JSON);
+      return send(200, { 'content-type': 'text/html; charset=utf-8' }, LAYOUT_CHANGED_HTML);
+    }
+    if (fallback !== null && !fallbackUsed) {
+      return handle(req, res, new URL(fallback, url), true);
+    }
     return send(404, { 'content-type': 'text/html' }, HTML_ERROR);
   }
 
@@ -276,6 +293,9 @@ export async function startFaultServer(): Promise<FaultServer> {
     log,
     url: (path) => `${origin}${path}`,
     hits: (path) => counts.get(path) ?? 0,
+    setFallback: (route) => {
+      fallback = route;
+    },
     async close() {
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
