@@ -1,5 +1,70 @@
-// Placeholder until the command lands; replaced by its owner.
-import type { Command } from 'commander';
+// `harvester serve [--host H] [--port N] [--demo] [--insecure-public]`: the HTTP API and web UI
+// (DESIGN §6). Runs until SIGINT or SIGTERM; then running jobs are interrupted (the next start
+// resumes them) and the process exits 0.
+import { InvalidArgumentError, type Command } from 'commander';
+import { readDotenv } from '../../core/config.ts';
+import { EXIT } from '../../core/errors.ts';
+import { startServer } from '../../server/start.ts';
 import type { CliContext } from '../context.ts';
 
-export function registerServe(_program: Command, _cli: CliContext): void {}
+interface ServeFlags {
+  host?: string;
+  port?: number;
+  demo?: boolean;
+  insecurePublic?: boolean;
+}
+
+function parsePort(raw: string): number {
+  if (!/^\d{1,5}$/.test(raw) || Number(raw) > 65535) throw new InvalidArgumentError('expected a port, an integer from 0 to 65535');
+  return Number(raw);
+}
+
+function parseHost(raw: string): string {
+  if (!/^[A-Za-z0-9.:[\]-]+$/.test(raw)) throw new InvalidArgumentError('expected a host name or IP address');
+  return raw;
+}
+
+export function registerServe(program: Command, cli: CliContext): void {
+  program
+    .command('serve')
+    .description('run the HTTP API and the web UI (default http://127.0.0.1:8080)')
+    .option('--host <host>', 'address to listen on (overrides HOST; default 127.0.0.1)', parseHost)
+    .option('--port <n>', 'port to listen on (overrides PORT; default 8080; 0 picks a free one)', parsePort)
+    .option('--demo', 'run offline against simulated sources (one of them hangs) with short timeouts')
+    .option('--insecure-public', 'allow a non-loopback address without API_TOKEN (anyone who can reach it can use it)')
+    .action(async (flags: ServeFlags) => {
+      const server = await startServer({
+        env: cli.env,
+        dotenv: readDotenv(cli.cwd),
+        host: flags.host,
+        port: flags.port,
+        demo: flags.demo === true,
+        insecurePublic: flags.insecurePublic === true,
+        stderr: cli.stderr,
+      });
+      const { config } = server;
+      cli.stderr.write(
+        `harvester: serving ${server.url}/ ` +
+          `(API ${server.url}/api, ${config.apiToken ? 'token required' : 'no token'}, ` +
+          `at most ${config.maxConcurrentJobs} jobs at once, files in ${config.downloadDir})\n`,
+      );
+      if (server.simulation) {
+        cli.stderr.write('harvester: demo mode: simulated sources, bing_images hangs and times out after SOURCE_TIMEOUT\n');
+      }
+      // The machine-readable line a supervisor or test can wait for.
+      cli.stdout.write(`${server.url}\n`);
+
+      await new Promise<void>((resolve) => {
+        const stop = (signal: NodeJS.Signals): void => {
+          cli.stderr.write(`harvester: ${signal}: stopping (running jobs are interrupted and resume at the next start)\n`);
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          resolve();
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+      await server.close();
+      cli.exitCode = EXIT.completed;
+    });
+}

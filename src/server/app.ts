@@ -1,0 +1,119 @@
+// The Fastify app (STYLE §11): a plugin-style builder that takes its dependencies (config, job
+// service, store), so tests build it with real parts of their own choosing. Routes live in
+// ./routes/, one module per resource; every route has request and response schemas.
+//
+// Validation is strict on purpose (DESIGN §6): ajv's `removeAdditional` and `coerceTypes` are
+// off, so an unknown field or a wrong type ("10" for 10) is rejected with a 400, never silently
+// dropped or converted. Query strings and path parameters are strings; routes match their
+// numbers with a pattern and parse them explicitly.
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
+import { join } from 'node:path';
+import { DOWNLOAD_LOG_FILE } from '../log/download-log.ts';
+import { SOURCES } from '../sources/index.ts';
+import { installAuth } from './auth.ts';
+import type { AppDeps, RouteDeps } from './context.ts';
+import { errorBody, installErrorHandler } from './error-handler.ts';
+import { createMetrics } from './metrics.ts';
+import { collectOpenApi } from './openapi.ts';
+import { errorSchema } from './schemas/common.ts';
+import { jobDocumentSchema, jobSummarySchema, savedFileSchema, sourceStatsSchema } from './schemas/job.ts';
+import { installSecurityHeaders } from './security-headers.ts';
+import { jobRoutes } from './routes/jobs.ts';
+import { jobEventRoutes } from './routes/job-events.ts';
+import { jobFileRoutes } from './routes/job-files.ts';
+import { logRoutes } from './routes/logs.ts';
+import { sourceRoutes } from './routes/sources.ts';
+import { systemRoutes } from './routes/system.ts';
+import { webRoutes } from './routes/web.ts';
+
+export const DEFAULT_BODY_LIMIT_BYTES = 16 * 1024;
+
+export interface App {
+  app: FastifyInstance;
+  /** Makes /api/health answer 503 (call when shutdown starts). */
+  setReady(ready: boolean): void;
+}
+
+export async function buildApp(deps: AppDeps): Promise<App> {
+  const { config } = deps;
+  const app = Fastify({
+    // Request lines stay out of the log (URLs may carry ?access_token=); warnings and errors go in.
+    logger: deps.logLevel && deps.logLevel !== 'silent' ? { level: deps.logLevel } : false,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+    // `__proto__` / `constructor.prototype` in a body are refused, not silently stripped.
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    ajv: {
+      customOptions: {
+        removeAdditional: false,
+        coerceTypes: false,
+        useDefaults: true,
+        allErrors: false,
+        // Errors carry the offending value and its schema, for messages that name both.
+        verbose: true,
+      },
+    },
+    // Streams of long jobs and keep-alive sockets must not hold `close()` forever.
+    forceCloseConnections: true,
+    return503OnClosing: true,
+  });
+  let ready = true;
+  const metrics = createMetrics(deps.jobs);
+  const routeDeps: RouteDeps = {
+    config,
+    jobs: deps.jobs,
+    store: deps.store,
+    webRoot: deps.webRoot ?? null,
+    logFile: deps.logFile ?? join(config.logDir, DOWNLOAD_LOG_FILE),
+    heartbeatMs: deps.heartbeatMs ?? 15_000,
+    bodyLimitBytes: deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+    demo: deps.demo ?? false,
+    version: deps.version ?? '0.1.0',
+    now: deps.now ?? (() => new Date()),
+    metrics,
+    isReady: () => ready,
+    sources: deps.offeredSources ? SOURCES.filter((s) => deps.offeredSources!.includes(s.id)) : SOURCES,
+  };
+
+  // Only JSON bodies: a text/plain body would otherwise reach the schema as a string.
+  app.removeContentTypeParser(['text/plain']);
+  for (const schema of [errorSchema, savedFileSchema, sourceStatsSchema, jobDocumentSchema, jobSummarySchema]) app.addSchema(schema);
+  installErrorHandler(app);
+  installSecurityHeaders(app);
+  metrics.instrument(app);
+  const unsubscribe = deps.jobs.subscribe((event) => metrics.observe(event));
+  app.addHook('onClose', async () => unsubscribe());
+
+  if (config.rateLimitPerMinute > 0) {
+    await app.register(rateLimit, {
+      global: true,
+      max: config.rateLimitPerMinute,
+      timeWindow: 60_000,
+      // The UI's own files are not API requests.
+      allowList: (request) => !request.url.startsWith('/api/') && request.url !== '/metrics',
+      errorResponseBuilder: (_request, context) => {
+        const body = errorBody(429, 'RATE_LIMITED', `rate limit of ${context.max} requests per minute exceeded; retry in ${context.after}`);
+        return Object.assign(new Error(body.message), body);
+      },
+    });
+  }
+  installAuth(app, config.apiToken);
+  const openapi = collectOpenApi(app, { title: 'Harvester API', version: routeDeps.version, tokenRequired: config.apiToken !== null });
+
+  await app.register(jobRoutes, routeDeps);
+  await app.register(jobEventRoutes, routeDeps);
+  await app.register(jobFileRoutes, routeDeps);
+  await app.register(sourceRoutes, routeDeps);
+  await app.register(logRoutes, routeDeps);
+  await app.register(systemRoutes, { ...routeDeps, openapi });
+  await app.register(webRoutes, routeDeps);
+  await app.ready();
+  return {
+    app,
+    setReady(value) {
+      ready = value;
+    },
+  };
+}

@@ -1,0 +1,62 @@
+// What the app and its routes receive: the configuration, the job service and the store (the
+// same ones the CLI uses), plus server options. Tests build the app with their own.
+import type { Config } from '../core/config.ts';
+import type { SourceId } from '../core/types.ts';
+import { ConfigError } from '../core/errors.ts';
+import type { JobService } from '../jobs/service.ts';
+import type { Source } from '../sources/source.ts';
+import type { Store } from '../store/store.ts';
+import type { ServerMetrics } from './metrics.ts';
+
+export interface AppDeps {
+  config: Config;
+  jobs: JobService;
+  store: Store;
+  /** Directory of the built web UI (web-dist/); null serves no UI. */
+  webRoot?: string | null;
+  /** The download log; default `LOG_DIR/download_errors.log`. */
+  logFile?: string;
+  /** Keep-alive comment interval of event streams, ms (default 15 s). */
+  heartbeatMs?: number;
+  /** Largest request body, bytes (default 16 KiB). */
+  bodyLimitBytes?: number;
+  /** The sources this server offers (default: every source); `serve --demo` offers the simulated ones. */
+  offeredSources?: readonly SourceId[];
+  /** Shown by /api/health and the UI: the server runs against simulated sources. */
+  demo?: boolean;
+  version?: string;
+  /** Server log level on stderr (default silent). */
+  logLevel?: 'silent' | 'error' | 'warn' | 'info' | 'debug';
+  /** The clock (tests). */
+  now?: () => Date;
+}
+
+/** Dependencies as the routes see them: defaults applied, metrics created. */
+export interface RouteDeps extends Required<Omit<AppDeps, 'webRoot' | 'logLevel' | 'offeredSources'>> {
+  /** The sources this server offers, in registry order. */
+  sources: readonly Source[];
+  webRoot: string | null;
+  metrics: ServerMetrics;
+  /** False once the server is shutting down (/api/health answers 503). */
+  isReady(): boolean;
+}
+
+/** A bad query-string or path value that the schema could not express (a numeric range). */
+export class FieldError extends ConfigError {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(`${field}: ${message}`);
+  }
+}
+
+/** Parses a query-string integer already matched by `integerString`, checking its range. */
+export function parseIntegerParam(raw: string | undefined, field: string, min: number, max: number, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw new FieldError(field, `must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  }
+  return n;
+}

@@ -1,0 +1,203 @@
+// Job resources: create, list, read, cancel, retry, resume (DESIGN §6). Handlers are thin: the
+// schemas validate, the JobService does the work, errors map to statuses in one place.
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { ConflictError, NotFoundError } from '../../core/errors.ts';
+import type { JobDocument, JobSourceName, MediaType } from '../../core/types.ts';
+import { commonErrorResponses, errorRef, integerString, jobIdParams } from '../schemas/common.ts';
+import {
+  JOB_STATUSES,
+  createJobBody,
+  isActiveStatus,
+  jobAcceptedSchema,
+  jobLinks,
+} from '../schemas/job.ts';
+import { FieldError, parseIntegerParam, type RouteDeps } from '../context.ts';
+import { createJobDocumentCache } from '../job-document-cache.ts';
+
+interface CreateJobBody {
+  query: string;
+  sources?: JobSourceName[];
+  limit: number;
+  type: MediaType;
+}
+
+const LIST_LIMIT_MAX = 200;
+const LIST_LIMIT_DEFAULT = 50;
+
+function accepted(reply: FastifyReply, doc: JobDocument): FastifyReply {
+  const links = jobLinks(doc.job_id);
+  return reply.code(202).header('location', links.self).send({ job_id: doc.job_id, status: doc.status, links });
+}
+
+export async function jobRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
+  const { jobs, config } = deps;
+  const cache = createJobDocumentCache({ maxBytes: 64 * 1024 * 1024 });
+  const unsubscribe = jobs.subscribe((event) => cache.observe(event));
+  app.addHook('onClose', async () => unsubscribe());
+
+  async function mustGet(id: string): Promise<JobDocument> {
+    const doc = await jobs.get(id);
+    if (!doc) throw new NotFoundError(`job ${id} not found`);
+    return doc;
+  }
+
+  app.post<{ Body: CreateJobBody }>(
+    '/api/jobs',
+    {
+      schema: {
+        summary: 'Start a job',
+        description: 'Validates and queues a job; at most MAX_CONCURRENT_JOBS run at once, the rest wait in order.',
+        tags: ['jobs'],
+        body: createJobBody,
+        response: { 202: jobAcceptedSchema, ...commonErrorResponses, 413: errorRef, 415: errorRef },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      const offered = new Set<string>(deps.sources.map((s) => s.id));
+      body.sources?.forEach((id, i) => {
+        if (!offered.has(id)) throw new FieldError(`sources[${i}]`, `${id} is not offered by this server (it offers ${[...offered].join(', ')})`);
+      });
+      const sources = body.sources ?? deps.sources.filter((s) => s.configured(config).ok).map((s) => s.id);
+      if (sources.length === 0) throw new FieldError('sources', 'no source is configured here; name the sources to run');
+      const doc = await jobs.submit({ query: body.query.trim(), sources, limit: body.limit, type: body.type });
+      return accepted(reply, doc);
+    },
+  );
+
+  app.get<{ Querystring: { status?: JobDocument['status']; limit?: string; offset?: string } }>(
+    '/api/jobs',
+    {
+      schema: {
+        summary: 'List jobs, newest first',
+        tags: ['jobs'],
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            status: { type: 'string', enum: [...JOB_STATUSES], description: 'Only jobs with this status' },
+            limit: integerString(`Page size, 1–${LIST_LIMIT_MAX} (default ${LIST_LIMIT_DEFAULT})`, 3),
+            offset: integerString('Jobs to skip (default 0)'),
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            required: ['jobs', 'limit', 'offset', 'next_offset'],
+            properties: {
+              jobs: { type: 'array', items: { $ref: 'JobSummary#' } },
+              limit: { type: 'integer' },
+              offset: { type: 'integer' },
+              next_offset: { type: ['integer', 'null'], description: 'Offset of the next page, or null on the last page' },
+            },
+          },
+          ...commonErrorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const limit = parseIntegerParam(request.query.limit, 'limit', 1, LIST_LIMIT_MAX, LIST_LIMIT_DEFAULT);
+      const offset = parseIntegerParam(request.query.offset, 'offset', 0, 1_000_000_000, 0);
+      // One more than asked tells whether a next page exists without counting every job.
+      const rows = await jobs.list({ status: request.query.status, limit: limit + 1, offset });
+      return { jobs: rows.slice(0, limit), limit, offset, next_offset: rows.length > limit ? offset + limit : null };
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/jobs/:id',
+    {
+      schema: {
+        summary: 'The job document',
+        description: 'Status, per-source statistics and every saved file (DESIGN §4). Supports If-None-Match.',
+        tags: ['jobs'],
+        params: jobIdParams,
+        response: { 200: { $ref: 'JobDocument#' }, 304: { type: 'null', description: 'Not modified' }, 404: errorRef, ...commonErrorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      const cached = await cache.get(id, () => jobs.get(id), (doc) => reply.serialize(doc) as string);
+      if (!cached) throw new NotFoundError(`job ${id} not found`);
+      void reply.header('etag', cached.etag);
+      if (request.headers['if-none-match'] === cached.etag) return reply.code(304).send();
+      return reply.type('application/json; charset=utf-8').send(cached.body);
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/api/jobs/:id/cancel',
+    {
+      schema: {
+        summary: 'Cancel a queued or running job',
+        description: 'In-flight work is aborted; files already saved are kept. 409 when the job is not active.',
+        tags: ['jobs'],
+        params: jobIdParams,
+        response: {
+          202: {
+            type: 'object',
+            required: ['job_id', 'status', 'cancelled'],
+            properties: { job_id: { type: 'string' }, status: { type: 'string', enum: [...JOB_STATUSES] }, cancelled: { type: 'boolean' } },
+          },
+          404: errorRef,
+          409: errorRef,
+          ...commonErrorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      const before = await mustGet(id);
+      const cancelled = await jobs.cancel(id);
+      if (!cancelled) throw new ConflictError(`job ${id} is ${before.status}: only a queued or running job can be cancelled`);
+      cache.invalidate(id);
+      const after = (await jobs.get(id)) ?? before;
+      return reply.code(202).send({ job_id: id, status: after.status, cancelled: true });
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/api/jobs/:id/retry',
+    {
+      schema: {
+        summary: 'Run the failed sources of an ended job again',
+        description: 'Only sources whose error was set run again; files already saved are kept. 409 when the job is active or no source failed.',
+        tags: ['jobs'],
+        params: jobIdParams,
+        response: { 202: jobAcceptedSchema, 404: errorRef, 409: errorRef, ...commonErrorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      const job = await mustGet(id);
+      if (isActiveStatus(job.status)) throw new ConflictError(`job ${id} is ${job.status}: wait for it to end before retrying`);
+      if (job.results.failed_sources.length === 0) throw new ConflictError(`job ${id} has no failed source to retry`);
+      const doc = await jobs.retry(id);
+      cache.invalidate(id);
+      return accepted(reply, doc);
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/api/jobs/:id/resume',
+    {
+      schema: {
+        summary: 'Resume an interrupted or cancelled job',
+        description: 'Sources that had not ended run again; files already saved are kept and not downloaded again.',
+        tags: ['jobs'],
+        params: jobIdParams,
+        response: { 202: jobAcceptedSchema, 404: errorRef, 409: errorRef, ...commonErrorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      const job = await mustGet(id);
+      if (job.status !== 'interrupted' && job.status !== 'cancelled') {
+        throw new ConflictError(`job ${id} is ${job.status}: only an interrupted or cancelled job can be resumed`);
+      }
+      const doc = await jobs.resume(id);
+      cache.invalidate(id);
+      return accepted(reply, doc);
+    },
+  );
+}

@@ -1,0 +1,67 @@
+// GET /api/logs: the tail of the download log (DESIGN §5), optionally only from a level up, and
+// only what was appended since an earlier answer (the UI's "follow").
+import type { FastifyInstance } from 'fastify';
+import { isErrorLine } from '../../log/download-log.ts';
+import { parseIntegerParam, type RouteDeps } from '../context.ts';
+import { LOG_LEVELS, tailLog, type LogLevel } from '../log-tail.ts';
+import { commonErrorResponses, integerString } from '../schemas/common.ts';
+
+const LINES_MAX = 5000;
+const LINES_DEFAULT = 200;
+
+export async function logRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
+  app.get<{ Querystring: { lines?: string; level?: LogLevel; errors?: 'true' | 'false'; since?: string } }>(
+    '/api/logs',
+    {
+      schema: {
+        summary: 'The end of the download log',
+        description: 'Lines of LOG_DIR/download_errors.log, oldest first. `level=ERROR` keeps ERROR and CRITICAL lines; `errors=true` also keeps FAILED lines of lower levels (a skipped source).',
+        tags: ['logs'],
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            lines: integerString(`Most lines, 1–${LINES_MAX} (default ${LINES_DEFAULT})`, 4),
+            level: { type: 'string', enum: [...LOG_LEVELS], description: 'Only lines of this level or more severe' },
+            errors: {
+              type: 'string',
+              enum: ['true', 'false'],
+              description: 'Only error lines, as `harvester logs --errors` shows them: ERROR and CRITICAL lines and every FAILED or TIMEOUT line',
+            },
+            since: integerString('Only lines appended after this byte offset (the `size` of an earlier answer)', 15),
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            required: ['lines', 'size', 'reset'],
+            properties: {
+              lines: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  required: ['ts', 'level', 'message'],
+                  properties: { ts: { type: ['string', 'null'] }, level: { type: ['string', 'null'] }, message: { type: 'string' } },
+                },
+              },
+              size: { type: 'integer', description: 'Byte offset to pass as `since` to follow the log' },
+              reset: { type: 'boolean', description: 'The log rotated since `since`: these lines are a fresh tail' },
+            },
+          },
+          ...commonErrorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const lines = parseIntegerParam(request.query.lines, 'lines', 1, LINES_MAX, LINES_DEFAULT);
+      const since = request.query.since === undefined ? undefined : parseIntegerParam(request.query.since, 'since', 0, Number.MAX_SAFE_INTEGER, 0);
+      const errorsOnly = request.query.errors === 'true';
+      return tailLog(deps.logFile, {
+        lines,
+        minLevel: request.query.level,
+        sinceOffset: since,
+        ...(errorsOnly ? { filter: (_line, raw) => isErrorLine(raw) } : {}),
+      });
+    },
+  );
+}

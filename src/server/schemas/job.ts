@@ -1,0 +1,203 @@
+// JSON Schemas of the job resources: the request of POST /api/jobs and the job document,
+// summaries and links in answers. Response schemas list the contract's fields (DESIGN §4,
+// src/core/types.ts) and let further fields through, so a field the runner adds later is
+// serialised rather than silently dropped.
+import { SOURCE_IDS } from '../../core/types.ts';
+
+export const JOB_STATUSES = ['queued', 'running', 'completed', 'partial', 'failed', 'cancelled', 'interrupted'] as const;
+export const SOURCE_STATUSES = ['pending', 'running', 'ok', 'partial', 'failed', 'skipped'] as const;
+export const MEDIA_TYPES = ['image', 'video', 'any'] as const;
+
+/** Limits of POST /api/jobs (DESIGN §6). */
+export const QUERY_MAX_CHARS = 200;
+export const LIMIT_MIN = 1;
+export const LIMIT_MAX = 500;
+export const LIMIT_DEFAULT = 10;
+
+export const createJobBody = {
+  type: 'object',
+  required: ['query'],
+  additionalProperties: false,
+  properties: {
+    query: {
+      type: 'string',
+      minLength: 1,
+      maxLength: QUERY_MAX_CHARS,
+      // At least one non-space character: a query of blanks is no query.
+      pattern: '\\S',
+      description: `What to search for, 1–${QUERY_MAX_CHARS} characters (trimmed)`,
+    },
+    sources: {
+      type: 'array',
+      minItems: 1,
+      maxItems: SOURCE_IDS.length,
+      uniqueItems: true,
+      items: { type: 'string', enum: [...SOURCE_IDS] },
+      description: 'Source ids; default: every configured source',
+    },
+    limit: {
+      type: 'integer',
+      minimum: LIMIT_MIN,
+      maximum: LIMIT_MAX,
+      default: LIMIT_DEFAULT,
+      description: 'Files saved per source',
+    },
+    type: { type: 'string', enum: [...MEDIA_TYPES], default: 'image', description: 'Media type wanted' },
+  },
+} as const;
+
+const nullableString = { type: ['string', 'null'] } as const;
+const nullableInteger = { type: ['integer', 'null'] } as const;
+
+export const savedFileSchema = {
+  $id: 'SavedFile',
+  type: 'object',
+  additionalProperties: true,
+  // Every field of SavedFile, in the contract's order (the serializer writes required fields first).
+  required: [
+    'path', 'source', 'kind', 'url', 'candidate_id', 'bytes', 'sha256', 'mime', 'width', 'height', 'title',
+    'page_url', 'thumbnail_url', 'author', 'license', 'license_url', 'duration_ms', 'saved_at',
+  ],
+  properties: {
+    path: { type: 'string', description: 'Relative to DOWNLOAD_DIR' },
+    source: { type: 'string' },
+    kind: { type: 'string', enum: ['image', 'video'] },
+    url: { type: 'string' },
+    candidate_id: { type: 'string' },
+    bytes: { type: 'integer' },
+    sha256: { type: 'string' },
+    mime: { type: 'string' },
+    width: nullableInteger,
+    height: nullableInteger,
+    title: nullableString,
+    page_url: nullableString,
+    thumbnail_url: nullableString,
+    author: nullableString,
+    license: nullableString,
+    license_url: nullableString,
+    duration_ms: { type: 'number' },
+    saved_at: { type: 'string' },
+  },
+} as const;
+
+export const sourceStatsSchema = {
+  $id: 'SourceStats',
+  type: 'object',
+  additionalProperties: true,
+  required: [
+    'status', 'downloaded', 'images', 'videos', 'success', 'error', 'found', 'failed_downloads', 'skipped_duplicates',
+    'skipped_existing', 'bytes', 'duration_ms', 'retries', 'pages', 'started_at', 'finished_at', 'rate_limit_remaining', 'retry_after',
+  ],
+  properties: {
+    status: { type: 'string', enum: [...SOURCE_STATUSES] },
+    downloaded: { type: 'integer' },
+    images: { type: 'integer' },
+    videos: { type: 'integer' },
+    success: { type: 'boolean' },
+    error: nullableString,
+    found: { type: 'integer' },
+    failed_downloads: { type: 'integer' },
+    skipped_duplicates: { type: 'integer' },
+    skipped_existing: { type: 'integer' },
+    bytes: { type: 'integer' },
+    duration_ms: { type: 'number' },
+    retries: { type: 'integer' },
+    pages: { type: 'integer' },
+    started_at: nullableString,
+    finished_at: nullableString,
+    rate_limit_remaining: { type: ['number', 'null'] },
+    retry_after: nullableString,
+  },
+} as const;
+
+export const jobDocumentSchema = {
+  $id: 'JobDocument',
+  type: 'object',
+  additionalProperties: true,
+  required: ['job_id', 'status', 'query', 'sources', 'limit', 'type', 'created_at', 'started_at', 'finished_at', 'duration_ms', 'results'],
+  properties: {
+    job_id: { type: 'string' },
+    status: { type: 'string', enum: [...JOB_STATUSES] },
+    query: { type: 'string' },
+    sources: { type: 'array', items: { type: 'string' } },
+    limit: { type: 'integer' },
+    type: { type: 'string', enum: [...MEDIA_TYPES] },
+    created_at: { type: 'string' },
+    started_at: nullableString,
+    finished_at: nullableString,
+    duration_ms: { type: ['number', 'null'] },
+    results: {
+      type: 'object',
+      additionalProperties: true,
+      required: ['downloaded', 'images', 'videos', 'source_stats', 'successful_sources', 'failed_sources', 'files'],
+      properties: {
+        downloaded: { type: 'integer' },
+        images: { type: 'integer' },
+        videos: { type: 'integer' },
+        source_stats: { type: 'object', additionalProperties: { $ref: 'SourceStats#' } },
+        successful_sources: { type: 'array', items: { type: 'string' } },
+        failed_sources: { type: 'array', items: { type: 'string' } },
+        files: { type: 'array', items: { $ref: 'SavedFile#' } },
+      },
+    },
+  },
+} as const;
+
+export const jobSummarySchema = {
+  $id: 'JobSummary',
+  type: 'object',
+  additionalProperties: true,
+  required: ['job_id', 'status', 'query', 'sources', 'created_at', 'finished_at', 'downloaded'],
+  properties: {
+    job_id: { type: 'string' },
+    status: { type: 'string', enum: [...JOB_STATUSES] },
+    query: { type: 'string' },
+    sources: { type: 'array', items: { type: 'string' } },
+    created_at: { type: 'string' },
+    finished_at: nullableString,
+    downloaded: { type: 'integer' },
+  },
+} as const;
+
+export const jobLinksSchema = {
+  type: 'object',
+  required: ['self', 'events', 'cancel', 'retry', 'files', 'archive'],
+  properties: {
+    self: { type: 'string' },
+    events: { type: 'string', description: 'Server-Sent Events of the job' },
+    cancel: { type: 'string' },
+    retry: { type: 'string' },
+    resume: { type: 'string' },
+    files: { type: 'string', description: 'URL template of one file: replace {n} with its index in results.files' },
+    archive: { type: 'string', description: 'Every file of the job as one streamed ZIP' },
+  },
+} as const;
+
+/** What POST /api/jobs (and retry, resume) answer with. */
+export const jobAcceptedSchema = {
+  type: 'object',
+  required: ['job_id', 'status', 'links'],
+  properties: {
+    job_id: { type: 'string' },
+    status: { type: 'string', enum: [...JOB_STATUSES] },
+    links: jobLinksSchema,
+  },
+} as const;
+
+export function jobLinks(jobId: string): Record<'self' | 'events' | 'cancel' | 'retry' | 'resume' | 'files' | 'archive', string> {
+  const self = `/api/jobs/${encodeURIComponent(jobId)}`;
+  return {
+    self,
+    events: `${self}/events`,
+    cancel: `${self}/cancel`,
+    retry: `${self}/retry`,
+    resume: `${self}/resume`,
+    files: `${self}/files/{n}`,
+    archive: `${self}/archive.zip`,
+  };
+}
+
+/** Statuses in which a job still runs or waits to run. */
+export function isActiveStatus(status: string): boolean {
+  return status === 'queued' || status === 'running';
+}

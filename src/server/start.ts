@@ -1,0 +1,193 @@
+// Starting and stopping the server process: configuration (and, with --demo, the simulated
+// sources), the listen policy, the web UI build, the store (jobs a dead server left running or
+// queued are marked interrupted and resumed), the download log, the job service, the app.
+import { isIP } from 'node:net';
+import type { Writable } from 'node:stream';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { loadConfig, type Config } from '../core/config.ts';
+import { ConfigError, errorMessage } from '../core/errors.ts';
+import { SOURCE_IDS, type SourceId } from '../core/types.ts';
+import { startSimulation, type Simulation } from '../demo/sim-server.ts';
+import { createJobManager } from '../jobs/job-manager.ts';
+import type { JobService } from '../jobs/service.ts';
+import { openDownloadLog } from '../log/download-log.ts';
+import { openStore } from '../store/open.ts';
+import type { Store } from '../store/store.ts';
+import { buildApp } from './app.ts';
+
+const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** The seed's five sources, simulated by `serve --demo`; one of them hangs (DESIGN §6 `demo`). */
+export const DEMO_SOURCES: readonly SourceId[] = SOURCE_IDS.slice(0, 5);
+export const DEMO_HANGING_SOURCE: SourceId = 'bing_images';
+/** Short deadlines so the hanging source times out within seconds (unless the environment sets them). */
+const DEMO_ENV_DEFAULTS = { SOURCE_TIMEOUT: '4', REQUEST_TIMEOUT: '3', DOWNLOAD_TIMEOUT: '3' } as const;
+
+export interface ServeOptions {
+  env: Record<string, string | undefined>;
+  dotenv?: Record<string, string | undefined>;
+  host?: string;
+  port?: number;
+  demo?: boolean;
+  /** Listen on a non-loopback address without API_TOKEN anyway. */
+  insecurePublic?: boolean;
+  /** Directory of the built UI (default web-dist/ of the package, built when missing or stale); null: no UI. */
+  webRoot?: string | null;
+  /** Where progress lines go (listening address, resumed jobs, warnings). */
+  stderr: Writable;
+  logLevel?: 'silent' | 'error' | 'warn' | 'info' | 'debug';
+  /** Keep-alive interval of event streams, ms. */
+  heartbeatMs?: number;
+}
+
+export interface RunningServer {
+  /** `http://127.0.0.1:8080`. */
+  url: string;
+  config: Config;
+  jobs: JobService;
+  store: Store;
+  simulation: Simulation | null;
+  /** Ids of the jobs resumed at start. */
+  resumed: string[];
+  /** Stops accepting requests, interrupts running jobs (resumable), closes everything. Idempotent. */
+  close(): Promise<void>;
+}
+
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (h === 'localhost' || h.endsWith('.localhost')) return true;
+  if (isIP(h) === 4) return h.startsWith('127.');
+  if (isIP(h) === 6) return h === '::1' || /^::ffff:127\./.test(h);
+  return false;
+}
+
+/** Refuses to expose the API beyond this machine without a token, unless told to (exit 2). */
+export function checkListenPolicy(host: string, apiToken: string | null, insecurePublic: boolean): void {
+  if (isLoopbackHost(host) || apiToken !== null || insecurePublic) return;
+  throw new ConfigError(
+    `refusing to listen on ${host}, which is not a loopback address, without API_TOKEN: anyone who can reach it ` +
+      'could start downloads and read saved files. Set API_TOKEN (at least 8 characters), listen on 127.0.0.1, ' +
+      'or pass --insecure-public to do it anyway.',
+  );
+}
+
+async function ensureWebBuilt(stderr: Writable): Promise<string | null> {
+  const script = pathToFileURL(join(PACKAGE_ROOT, 'scripts', 'build-web.mjs')).href;
+  try {
+    const web = (await import(script)) as {
+      WEB_DIST_DIR: string;
+      buildWeb(options?: { outDir?: string }): Promise<{ ms: number }>;
+      webBuildIsStale(outDir?: string): Promise<boolean>;
+    };
+    if (await web.webBuildIsStale(web.WEB_DIST_DIR)) {
+      const { ms } = await web.buildWeb({ outDir: web.WEB_DIST_DIR });
+      stderr.write(`harvester: built the web UI in ${ms} ms\n`);
+    }
+    return web.WEB_DIST_DIR;
+  } catch (error) {
+    stderr.write(`harvester: the web UI could not be built (${errorMessage(error)}); the API works without it\n`);
+    return join(PACKAGE_ROOT, 'web-dist');
+  }
+}
+
+export async function startServer(options: ServeOptions): Promise<RunningServer> {
+  const { stderr } = options;
+  // Everything opened so far, closed in the reverse order by `stop`.
+  let simulation: Simulation | null = null;
+  let store: Store | null = null;
+  let log: ReturnType<typeof openDownloadLog> | null = null;
+  let jobs: JobService | null = null;
+  let built: Awaited<ReturnType<typeof buildApp>> | null = null;
+
+  const stop = async (): Promise<void> => {
+    const steps: [string, (() => Promise<void> | void) | null][] = [
+      // Stop reporting ready first; then interrupt the jobs (resumable; their event streams get
+      // the final `job_finished`), then close the app and its remaining connections.
+      ['readiness', built ? () => built!.setReady(false) : null],
+      ['jobs', jobs ? () => jobs!.shutdown({ drainMs: 0 }) : null],
+      ['app', built ? () => built!.app.close() : null],
+      ['download log', log ? () => log!.close() : null],
+      ['store', store ? () => store!.close() : null],
+      ['simulation', simulation ? () => simulation!.close() : null],
+    ];
+    for (const [what, step] of steps) {
+      if (!step) continue;
+      try {
+        await step();
+      } catch (error) {
+        stderr.write(`harvester: while closing the ${what}: ${errorMessage(error)}\n`);
+      }
+    }
+  };
+
+  try {
+    let env = options.env;
+    if (options.demo) {
+      simulation = await startSimulation({ sources: DEMO_SOURCES, hang: [DEMO_HANGING_SOURCE] });
+      const defaults = Object.fromEntries(
+        Object.entries(DEMO_ENV_DEFAULTS).filter(([name]) => options.env[name] === undefined && options.dotenv?.[name] === undefined),
+      );
+      env = { ...options.env, ...defaults, ...simulation.env };
+    }
+    const config = loadConfig(env, options.dotenv ?? {});
+    if (options.host !== undefined) config.host = options.host;
+    if (options.port !== undefined) config.port = options.port;
+    checkListenPolicy(config.host, config.apiToken, options.insecurePublic ?? false);
+
+    const webRoot = options.webRoot === undefined ? await ensureWebBuilt(stderr) : options.webRoot;
+
+    store = await openStore(config);
+    // Jobs whose server died (running, or still waiting in its queue) are resumed below.
+    const interrupted = await store.markInterrupted({ includeQueued: true });
+    log = openDownloadLog({ logDir: config.logDir, maxBytes: config.logMaxBytes, backups: config.logBackups });
+    jobs = createJobManager({ config, store, log });
+    built = await buildApp({
+      config,
+      jobs,
+      store,
+      webRoot,
+      demo: options.demo ?? false,
+      logLevel: options.logLevel ?? 'warn',
+      ...(options.heartbeatMs !== undefined ? { heartbeatMs: options.heartbeatMs } : {}),
+      ...(options.demo ? { offeredSources: DEMO_SOURCES } : {}),
+    });
+
+    const resumed: string[] = [];
+    for (const id of interrupted) {
+      try {
+        await jobs.resume(id);
+        resumed.push(id);
+      } catch (error) {
+        stderr.write(`harvester: job ${id} could not be resumed: ${errorMessage(error)}\n`);
+      }
+    }
+    if (resumed.length > 0) stderr.write(`harvester: resumed ${resumed.length} interrupted job(s): ${resumed.join(', ')}\n`);
+
+    try {
+      await built.app.listen({ host: config.host, port: config.port });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new ConfigError(
+        `cannot listen on ${config.host}:${config.port}: ${code === 'EADDRINUSE' ? 'the address is in use (set PORT or --port)' : errorMessage(error)}`,
+      );
+    }
+    const address = built.app.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    const hostForUrl = config.host.includes(':') && !config.host.startsWith('[') ? `[${config.host}]` : config.host;
+
+    let closing: Promise<void> | null = null;
+    return {
+      url: `http://${hostForUrl}:${port}`,
+      config,
+      jobs,
+      store,
+      simulation,
+      resumed,
+      close: () => (closing ??= stop()),
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
