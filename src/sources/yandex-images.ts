@@ -1,16 +1,205 @@
-// Placeholder until the adapter lands; replaced by its owner.
-import { ParseError } from '../core/errors.ts';
+// Yandex Images (DESIGN §2). Request: GET /images/search?text=[&p=<page-1>] (SearXNG yandex.py).
+// Parse, in either layout Yandex serves:
+// - current: an element (div.Root#ImagesApp-…) whose `data-state` attribute is entity-encoded
+//   JSON; results are initialState.serpList.items.entities{id → item} with origUrl, origWidth,
+//   origHeight, alt, image (protocol-relative thumbnail), snippet{title,url},
+//   viewerData{img_href, thumb, dups[{url,w,h,fileSizeInBytes}], preview[…]};
+// - older: `data-bem` attributes holding {"serp-item":{img_href, id, snippet, thumb, preview[…]}}.
+// Titles carry highlight marks (\u0007[word\u0007]) that are removed. A captcha — the header
+// `x-yandex-captcha: captcha`, a redirect to /showcaptcha, or a showcaptcha page — is a
+// BlockedError. Only a fragment of a real answer is recorded (fixtures/yandex_images/NOTES.md).
+//
+// End of results: a data-state whose entities map is empty, or — after page 1 proved the
+// layout — a later page without results. A first page with neither layout is a ParseError.
+import { load } from 'cheerio';
+import { BlockedError, ParseError } from '../core/errors.ts';
+import type { MediaCandidate } from '../core/types.ts';
+import type { TextResponse } from '../http/types.ts';
+import { BROWSER_HEADERS } from './parse/browser-headers.ts';
+import { asArray, asPositiveInt, asRecord, dig, type JsonRecord } from './parse/json-shape.ts';
+import { httpUrl } from './parse/media-url.ts';
+import { safeNativeId, urlHashId } from './parse/native-id.ts';
+import { pageStream, walkPages } from './parse/paged-search.ts';
+import { htmlToText, MAX_TITLE_CHARS } from './parse/plain-text.ts';
+import { dimension } from './parse/size-text.ts';
 import type { Source } from './source.ts';
 
+const ID = 'yandex_images';
+
+export interface YandexPage {
+  candidates: MediaCandidate[];
+  /** Whether a result layout (data-state serpList, or data-bem serp-items) was found, even empty. */
+  recognised: boolean;
+}
+
+interface Rendition {
+  url: string;
+  width?: number;
+  height?: number;
+  bytes?: number;
+}
+
+function renditions(...lists: unknown[]): Rendition[] {
+  const out: Rendition[] = [];
+  for (const list of lists) {
+    for (const item of asArray(list) ?? []) {
+      const r = asRecord(item);
+      const url = httpUrl(r?.url);
+      if (!r || !url) continue;
+      const rendition: Rendition = { url };
+      const width = dimension(r.w);
+      const height = dimension(r.h);
+      if (width !== undefined && height !== undefined) {
+        rendition.width = width;
+        rendition.height = height;
+      }
+      const bytes = asPositiveInt(r.fileSizeInBytes);
+      if (bytes !== undefined) rendition.bytes = bytes;
+      out.push(rendition);
+    }
+  }
+  return out;
+}
+
+/** The tallest rendition (what SearXNG takes), the first on ties. */
+function tallest(list: Rendition[]): Rendition | undefined {
+  return list.reduce<Rendition | undefined>((best, r) => (best === undefined || (r.height ?? 0) > (best.height ?? 0) ? r : best), undefined);
+}
+
+// Yandex wraps matched words in BEL-bracket pairs: "Маленькие \u0007[котики\u0007] фото".
+// eslint-disable-next-line no-control-regex
+const HIGHLIGHT = /\u0007[[\]]/g;
+
+/** Title text without Yandex's highlight marks, plain and bounded. */
+function titleText(value: unknown): string | undefined {
+  return htmlToText(typeof value === 'string' ? value.replace(HIGHLIGHT, '') : undefined, MAX_TITLE_CHARS);
+}
+
+function build(
+  nativeId: string | undefined,
+  media: Rendition | undefined,
+  fields: { title?: string; pageUrl?: string; thumbnailUrl?: string },
+): MediaCandidate | undefined {
+  if (!media) return undefined;
+  const candidate: MediaCandidate = { id: `${ID}:${nativeId ?? urlHashId(media.url)}`, source: ID, kind: 'image', url: media.url };
+  if (media.width !== undefined && media.height !== undefined) {
+    candidate.width = media.width;
+    candidate.height = media.height;
+  }
+  if (fields.title !== undefined) candidate.title = fields.title;
+  if (fields.pageUrl !== undefined) candidate.pageUrl = fields.pageUrl;
+  if (fields.thumbnailUrl !== undefined) candidate.thumbnailUrl = fields.thumbnailUrl;
+  if (media.bytes !== undefined) candidate.bytes = media.bytes;
+  return candidate;
+}
+
+/** One entity of initialState.serpList.items.entities. */
+function fromEntity(e: JsonRecord): MediaCandidate | undefined {
+  const viewer = asRecord(e.viewerData);
+  const all = renditions(viewer?.dups, viewer?.preview);
+  const origUrl = httpUrl(e.origUrl) ?? httpUrl(viewer?.img_href);
+  let media: Rendition | undefined;
+  if (origUrl) {
+    const same = all.find((r) => r.url === origUrl);
+    const width = dimension(e.origWidth) ?? same?.width;
+    const height = dimension(e.origHeight) ?? same?.height;
+    media = { ...same, url: origUrl, ...(width !== undefined && height !== undefined ? { width, height } : {}) };
+  } else {
+    media = tallest(all);
+  }
+  const snippet = asRecord(e.snippet);
+  return build(safeNativeId(e.id), media, {
+    title: titleText(snippet?.title) ?? titleText(e.alt),
+    pageUrl: httpUrl(snippet?.url),
+    thumbnailUrl: httpUrl(e.image) ?? httpUrl(dig(viewer, 'thumb', 'url')),
+  });
+}
+
+/** One `serp-item` of the older data-bem layout. */
+function fromSerpItem(item: JsonRecord): MediaCandidate | undefined {
+  const all = renditions(item.preview, item.dups);
+  const href = httpUrl(item.img_href);
+  const media = href ? { ...all.find((r) => r.url === href), url: href } : tallest(all);
+  const snippet = asRecord(item.snippet);
+  return build(safeNativeId(item.id) ?? safeNativeId(item.rimId), media, {
+    title: titleText(snippet?.title),
+    pageUrl: httpUrl(snippet?.url),
+    thumbnailUrl: httpUrl(dig(item, 'thumb', 'url')),
+  });
+}
+
+function parseAttr(raw: string | undefined): unknown {
+  if (!raw) return undefined;
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Candidates of one /images/search page, in either layout. */
+export function parseYandexPage(html: string): YandexPage {
+  const $ = load(html);
+  const candidates: MediaCandidate[] = [];
+  let recognised = false;
+  $('[data-state]').each((_, el) => {
+    const entities = asRecord(dig(parseAttr($(el).attr('data-state')), 'initialState', 'serpList', 'items', 'entities'));
+    if (!entities) return;
+    recognised = true;
+    for (const value of Object.values(entities)) {
+      const entity = asRecord(value);
+      const candidate = entity ? fromEntity(entity) : undefined;
+      if (candidate) candidates.push(candidate);
+    }
+  });
+  if (recognised) return { candidates, recognised };
+  $('[data-bem]').each((_, el) => {
+    const item = asRecord(asRecord(parseAttr($(el).attr('data-bem')))?.['serp-item']);
+    if (!item) return;
+    recognised = true;
+    const candidate = fromSerpItem(item);
+    if (candidate) candidates.push(candidate);
+  });
+  return { candidates, recognised };
+}
+
+/** Throws BlockedError when the answer is Yandex's captcha or a refusal. */
+export function checkYandexBlock(res: Pick<TextResponse, 'status' | 'url' | 'headers'>): void {
+  if ((res.headers['x-yandex-captcha'] ?? '').toLowerCase().includes('captcha')) {
+    throw new BlockedError(ID, 'captcha (x-yandex-captcha: captcha)');
+  }
+  let path = '';
+  try {
+    path = new URL(res.url).pathname;
+  } catch {}
+  if (path.includes('showcaptcha') || path.includes('checkcaptcha')) throw new BlockedError(ID, 'redirected to /showcaptcha (captcha)');
+  if (res.status === 403 || res.status === 429) throw new BlockedError(ID, `HTTP ${res.status}`);
+}
+
 export const source: Source = {
-  id: 'yandex_images',
-  displayName: 'yandex_images',
+  id: ID,
+  displayName: 'Yandex Images',
   kinds: ['image'],
-  example: 'nature',
-  defaultOrigin: () => 'https://example.invalid',
+  example: 'winter forest',
+  defaultOrigin: () => 'https://yandex.com',
   configured: () => ({ ok: true }),
-  // eslint-disable-next-line require-yield
-  async *search() {
-    throw new ParseError('yandex_images', 'adapter not implemented yet');
+  async *search(query, ctx) {
+    if (query.type === 'video') return;
+    const pages = pageStream(0, async (p) => {
+      const params = new URLSearchParams({ text: query.text });
+      if (p > 0) params.set('p', String(p));
+      const res = await ctx.http.getText(`${ctx.origin}/images/search?${params}`, {
+        headers: BROWSER_HEADERS,
+        acceptStatus: (s) => (s >= 200 && s <= 299) || s === 403 || s === 429,
+      });
+      checkYandexBlock(res);
+      const page = parseYandexPage(res.text);
+      if (!page.recognised) {
+        if (/showcaptcha|checkcaptcha/.test(res.text)) throw new BlockedError(ID, 'a showcaptcha page (captcha)');
+        if (p === 0) throw new ParseError(ID, 'no data-state serpList entities and no data-bem serp-item');
+      }
+      return { entries: page.candidates, next: page.candidates.length > 0 ? p + 1 : null };
+    });
+    yield* walkPages(ctx, [pages]);
   },
 };
