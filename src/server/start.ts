@@ -5,7 +5,7 @@ import { isIP } from 'node:net';
 import type { Writable } from 'node:stream';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { loadConfig, type Config } from '../core/config.ts';
+import { envPrefix, loadConfig, type Config } from '../core/config.ts';
 import { ConfigError, errorMessage } from '../core/errors.ts';
 import { SOURCE_IDS, type SourceId } from '../core/types.ts';
 import { startSimulation, type Simulation } from '../demo/sim-server.ts';
@@ -15,6 +15,7 @@ import { openDownloadLog } from '../log/download-log.ts';
 import { openStore } from '../store/open.ts';
 import type { Store } from '../store/store.ts';
 import { buildApp } from './app.ts';
+import { rememberInterrupted, takeInterrupted } from './interrupted-jobs.ts';
 
 const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -23,6 +24,11 @@ export const DEMO_SOURCES: readonly SourceId[] = SOURCE_IDS.slice(0, 5);
 export const DEMO_HANGING_SOURCE: SourceId = 'bing_images';
 /** Short deadlines so the hanging source times out within seconds (unless the environment sets them). */
 const DEMO_ENV_DEFAULTS = { SOURCE_TIMEOUT: '4', REQUEST_TIMEOUT: '3', DOWNLOAD_TIMEOUT: '3' } as const;
+
+/** The simulated sources, plus any source the environment points somewhere with `<ID>_BASE_URL` (a mirror, a test server). */
+function demoOffered(env: Record<string, string | undefined>): SourceId[] {
+  return SOURCE_IDS.filter((id) => DEMO_SOURCES.includes(id) || (env[`${envPrefix(id)}_BASE_URL`] ?? '') !== '');
+}
 
 export interface ServeOptions {
   env: Record<string, string | undefined>;
@@ -91,6 +97,20 @@ async function ensureWebBuilt(stderr: Writable): Promise<string | null> {
   }
 }
 
+/** Stops every job (they end `interrupted`) and records which, for the next start to resume. */
+async function interruptJobs(jobs: JobService, dataDir: string): Promise<void> {
+  const cut: string[] = [];
+  const unsubscribe = jobs.subscribe((event) => {
+    if (event.type === 'job_finished' && event.status === 'interrupted') cut.push(event.job_id);
+  });
+  try {
+    await jobs.shutdown({ drainMs: 0 });
+  } finally {
+    unsubscribe();
+  }
+  await rememberInterrupted(dataDir, cut);
+}
+
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const { stderr } = options;
   // Everything opened so far, closed in the reverse order by `stop`.
@@ -99,13 +119,14 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   let log: ReturnType<typeof openDownloadLog> | null = null;
   let jobs: JobService | null = null;
   let built: Awaited<ReturnType<typeof buildApp>> | null = null;
+  let dataDir = '';
 
   const stop = async (): Promise<void> => {
     const steps: [string, (() => Promise<void> | void) | null][] = [
       // Stop reporting ready first; then interrupt the jobs (resumable; their event streams get
       // the final `job_finished`), then close the app and its remaining connections.
       ['readiness', built ? () => built!.setReady(false) : null],
-      ['jobs', jobs ? () => jobs!.shutdown({ drainMs: 0 }) : null],
+      ['jobs', jobs ? () => interruptJobs(jobs!, dataDir) : null],
       ['app', built ? () => built!.app.close() : null],
       ['download log', log ? () => log!.close() : null],
       ['store', store ? () => store!.close() : null],
@@ -138,8 +159,15 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const webRoot = options.webRoot === undefined ? await ensureWebBuilt(stderr) : options.webRoot;
 
     store = await openStore(config);
-    // Jobs whose server died (running, or still waiting in its queue) are resumed below.
-    const interrupted = await store.markInterrupted({ includeQueued: true });
+    dataDir = config.dataDir;
+    // Resumed below: jobs whose server died (still running or queued in the store) and jobs an
+    // earlier server interrupted when it stopped.
+    const crashed = await store.markInterrupted({ includeQueued: true });
+    const stopped = [];
+    for (const id of await takeInterrupted(config.dataDir)) {
+      if ((await store.getJob(id))?.status === 'interrupted') stopped.push(id);
+    }
+    const interrupted = [...new Set([...crashed, ...stopped])];
     log = openDownloadLog({ logDir: config.logDir, maxBytes: config.logMaxBytes, backups: config.logBackups });
     jobs = createJobManager({ config, store, log });
     built = await buildApp({
@@ -150,7 +178,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       demo: options.demo ?? false,
       logLevel: options.logLevel ?? 'warn',
       ...(options.heartbeatMs !== undefined ? { heartbeatMs: options.heartbeatMs } : {}),
-      ...(options.demo ? { offeredSources: DEMO_SOURCES } : {}),
+      ...(options.demo ? { offeredSources: demoOffered(options.env) } : {}),
     });
 
     const resumed: string[] = [];

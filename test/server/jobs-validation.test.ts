@@ -1,0 +1,124 @@
+// POST /api/jobs over real HTTP: every bad input is refused with a status and a message that
+// names the field, and nothing is created; valid input is accepted with 202 and links.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SOURCE_IDS } from '../../src/core/types.ts';
+import { call, startTestServer, type TestServer } from './helpers.ts';
+
+let server: TestServer;
+
+before(async () => {
+  // Every source simulated: the default source list must never reach the real services.
+  server = await startTestServer({ sources: SOURCE_IDS });
+});
+after(async () => {
+  await server.dispose();
+});
+
+async function jobCount(): Promise<number> {
+  const answer = await call(server.url, 'GET', '/api/jobs?limit=200');
+  assert.equal(answer.status, 200);
+  return (answer.body as { jobs: unknown[] }).jobs.length;
+}
+
+const BAD_BODIES: { name: string; body?: unknown; raw?: string; contentType?: string; status: number; field: string; message: RegExp }[] = [
+  { name: 'an unknown field', body: { query: 'cats', colour: 'red' }, status: 400, field: 'colour', message: /colour: unknown field/ },
+  { name: 'limit given as a string', body: { query: 'cats', limit: '10' }, status: 400, field: 'limit', message: /limit: must be an integer from 1 to 500, got "10"/ },
+  { name: 'limit 0', body: { query: 'cats', limit: 0 }, status: 400, field: 'limit', message: /limit: must be an integer from 1 to 500, got 0/ },
+  { name: 'limit 501', body: { query: 'cats', limit: 501 }, status: 400, field: 'limit', message: /limit: .*got 501/ },
+  { name: 'a fractional limit', body: { query: 'cats', limit: 2.5 }, status: 400, field: 'limit', message: /limit: must be an integer/ },
+  { name: 'a missing query', body: { limit: 3 }, status: 400, field: 'query', message: /query: is required/ },
+  { name: 'an empty query', body: { query: '' }, status: 400, field: 'query', message: /query: must not be empty/ },
+  { name: 'a blank query', body: { query: '   ' }, status: 400, field: 'query', message: /query: must not be blank/ },
+  { name: 'a 201-character query', body: { query: 'x'.repeat(201) }, status: 400, field: 'query', message: /query: must be at most 200 characters \(got 201\)/ },
+  { name: 'a query that is a number', body: { query: 42 }, status: 400, field: 'query', message: /query: must be a string/ },
+  { name: 'an unknown source', body: { query: 'cats', sources: ['google_images', 'altavista'] }, status: 400, field: 'sources[1]', message: /sources\[1\]: must be one of .*got "altavista"/ },
+  { name: 'a duplicate source', body: { query: 'cats', sources: ['google_images', 'google_images'] }, status: 400, field: 'sources', message: /sources: must not repeat an item/ },
+  { name: 'an empty source list', body: { query: 'cats', sources: [] }, status: 400, field: 'sources', message: /sources: must list at least 1 item/ },
+  { name: 'sources as a string', body: { query: 'cats', sources: 'google_images' }, status: 400, field: 'sources', message: /sources: must be an array/ },
+  { name: 'a bad media type', body: { query: 'cats', type: 'gif' }, status: 400, field: 'type', message: /type: must be one of image, video, any/ },
+  { name: 'an array body', body: [{ query: 'cats' }], status: 400, field: 'body', message: /body: must be a object|body: must be an? object/ },
+  { name: 'a body that is not JSON', raw: '{"query": "cats",', contentType: 'application/json', status: 400, field: 'body', message: /body: not valid JSON/ },
+  { name: 'a prototype-poisoning body', raw: '{"query":"cats","__proto__":{"limit":1}}', contentType: 'application/json', status: 400, field: 'body', message: /body/ },
+  { name: 'a text/plain body', raw: 'query=cats', contentType: 'text/plain', status: 415, field: '', message: /Unsupported Media Type|content-type/i },
+  { name: 'an oversized body (17 KiB)', body: { query: 'cats', padding: 'x'.repeat(17 * 1024) }, status: 413, field: 'body', message: /body: too large/ },
+];
+
+describe('POST /api/jobs refuses bad input and creates nothing', () => {
+  for (const bad of BAD_BODIES) {
+    test(`refuses ${bad.name} with ${bad.status}`, async () => {
+      const before = await jobCount();
+      const answer = await call(server.url, 'POST', '/api/jobs', {
+        ...(bad.raw !== undefined ? { rawBody: bad.raw } : { body: bad.body }),
+        headers: bad.contentType ? { 'content-type': bad.contentType } : {},
+      });
+      assert.equal(answer.status, bad.status, answer.text);
+      const body = answer.body as { statusCode: number; code: string; message: string; field?: string };
+      assert.equal(body.statusCode, bad.status);
+      assert.match(body.message, bad.message);
+      if (bad.field !== '') assert.equal(body.field, bad.field);
+      assert.equal(await jobCount(), before, 'a refused request must not create a job');
+    });
+  }
+});
+
+describe('POST /api/jobs accepts valid input', () => {
+  test('answers 202 with the job id, its status and links, and the job runs', async () => {
+    const answer = await call(server.url, 'POST', '/api/jobs', { body: { query: '  red fox  ', sources: ['google_images'], limit: 2 } });
+    assert.equal(answer.status, 202, answer.text);
+    const body = answer.body as { job_id: string; status: string; links: Record<string, string> };
+    assert.match(body.status, /^(queued|running)$/);
+    assert.equal(answer.headers.get('location'), `/api/jobs/${body.job_id}`);
+    assert.deepEqual(Object.keys(body.links).sort(), ['archive', 'cancel', 'events', 'files', 'resume', 'retry', 'self']);
+    assert.equal(body.links.events, `/api/jobs/${body.job_id}/events`);
+    const done = await server.jobs.wait(body.job_id);
+    assert.equal(done.query, 'red fox', 'the query is trimmed');
+    assert.equal(done.limit, 2);
+    assert.equal(done.type, 'image', 'type defaults to image');
+    assert.deepEqual(done.sources, ['google_images']);
+  });
+
+  test('defaults to every configured source and a limit of 10', async () => {
+    const answer = await call(server.url, 'POST', '/api/jobs', { body: { query: 'owl', type: 'any' } });
+    assert.equal(answer.status, 202, answer.text);
+    const id = (answer.body as { job_id: string }).job_id;
+    const doc = await server.jobs.wait(id);
+    assert.equal(doc.limit, 10);
+    assert.equal(doc.type, 'any');
+    // Every source whose key requirement is met (the simulation sets the demo keys): all ten.
+    assert.deepEqual(doc.sources, [...SOURCE_IDS]);
+  });
+});
+
+describe('query strings and path parameters are validated too', () => {
+  test('an unknown query parameter and a non-numeric limit are refused', async () => {
+    const unknown = await call(server.url, 'GET', '/api/jobs?colour=red');
+    assert.equal(unknown.status, 400);
+    assert.equal((unknown.body as { field: string }).field, 'colour');
+    const letters = await call(server.url, 'GET', '/api/jobs?limit=ten');
+    assert.equal(letters.status, 400);
+    assert.match((letters.body as { message: string }).message, /limit: must be a non-negative integer, got "ten"/);
+    const tooMany = await call(server.url, 'GET', '/api/jobs?limit=201');
+    assert.equal(tooMany.status, 400);
+    assert.match((tooMany.body as { message: string }).message, /limit: must be an integer from 1 to 200, got "201"/);
+    const badStatus = await call(server.url, 'GET', '/api/jobs?status=done');
+    assert.equal(badStatus.status, 400);
+    assert.equal((badStatus.body as { field: string }).field, 'status');
+  });
+
+  test('an unknown job id is a JSON 404, a malformed one a 400', async () => {
+    const missing = await call(server.url, 'GET', '/api/jobs/00000000-0000-0000-0000-000000000000');
+    assert.equal(missing.status, 404);
+    assert.equal((missing.body as { code: string }).code, 'NOT_FOUND');
+    assert.match(missing.headers.get('content-type') ?? '', /application\/json/);
+    const malformed = await call(server.url, 'GET', '/api/jobs/..%2F..%2Fetc');
+    assert.equal(malformed.status, 400);
+    assert.equal((malformed.body as { field: string }).field, 'id');
+  });
+
+  test('an unknown route is a JSON 404', async () => {
+    const answer = await call(server.url, 'GET', '/api/nothing-here');
+    assert.equal(answer.status, 404);
+    assert.equal((answer.body as { code: string }).code, 'NOT_FOUND');
+  });
+});
