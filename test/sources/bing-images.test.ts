@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { ParseError } from '../../src/core/errors.ts';
 import { readFixture, startSimulation } from '../../src/demo/sim-server.ts';
 import { parseBingPage, source } from '../../src/sources/bing-images.ts';
-import { always, collect, fakeService, makeContext, query, searchError } from './context-a.ts';
+import { always, collect, fakeService, makeContext, query, searchError , runJobOn } from './context-a.ts';
 
 /** The raw `m` values of m-attribute-values.real.txt, as they appear inside the attribute. */
 function realMValues(): string[] {
@@ -214,4 +214,21 @@ test('the page cap bounds the requests when every page is new', async () => {
     await t.close();
     await service.close();
   }
+});
+
+test('a job through the real runner downloads every card once, with title and page attached', async () => {
+  const { doc, filesOnDisk } = await runJobOn('bing_images', 50);
+  assert.equal(doc.status, 'completed');
+  const stats = doc.results.source_stats.bing_images!;
+  assert.deepEqual([stats.downloaded, stats.found, stats.failed_downloads, stats.pages], [5, 5, 0, 3]);
+  assert.deepEqual(doc.results.files.map((f) => f.candidate_id).sort(), [
+    'bing_images:6FF81B45C15A0C50DF79D075566C68B3C3A92AC0',
+    'bing_images:8FDC2B382A5FDB5C6325DEB63A4482E9C3A11F56',
+    'bing_images:962660048F54A1CA0BE825BEF267F0CC4A5C66EC',
+    'bing_images:C4385EB6EA808B1F89854180EB766B47BD2A7C1B',
+    'bing_images:E52BA92E1691011E3111A4106B54E5AB5AC3898B',
+  ]);
+  const apple = doc.results.files.find((f) => f.candidate_id.endsWith('E52BA92E1691011E3111A4106B54E5AB5AC3898B'))!;
+  assert.deepEqual([apple.title, apple.page_url, apple.mime], ['Michigan Apple Committee', 'http://www.michiganapples.com/', 'image/png']);
+  assert.equal(filesOnDisk.length, 5);
 });

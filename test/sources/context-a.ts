@@ -4,9 +4,12 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { loadConfig, type Config } from '../../src/core/config.ts';
-import type { MediaCandidate } from '../../src/core/types.ts';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { JobDocument, MediaCandidate, SourceId } from '../../src/core/types.ts';
 import { bindSourceHttp, createHttpClient } from '../../src/http/index.ts';
 import { originOf, type SearchQuery, type Source, type SourceContext } from '../../src/sources/source.ts';
+import { openHarness } from '../jobs/harness.ts';
 
 export interface TestContext {
   ctx: SourceContext;
@@ -116,4 +119,38 @@ export function always(body: string, status = 200, headers: Record<string, strin
     res.writeHead(status, headers);
     res.end(body);
   };
+}
+
+export interface JobRun {
+  doc: JobDocument;
+  /** Requests the simulated service received (path and query). */
+  requests: string[];
+  /** Files on disk under DOWNLOAD_DIR, relative, forward slashes. */
+  filesOnDisk: string[];
+}
+
+/**
+ * Runs one job for `sourceId` through the real job service (runner, downloader, SQLite store,
+ * download log) against the simulation, and returns the final job document.
+ */
+export async function runJobOn(sourceId: SourceId, limit: number, env: Record<string, string> = {}): Promise<JobRun> {
+  const h = await openHarness({ sim: { sources: [sourceId] }, env: { REQUEST_TIMEOUT: '5', SOURCE_TIMEOUT: '30', ...env } });
+  try {
+    const submitted = await h.service.submit({ query: 'harvest', sources: [sourceId], limit, type: 'image' });
+    const doc = await h.service.wait(submitted.job_id);
+    const filesOnDisk = listFiles(h.config.downloadDir).filter((f) => !/\.(json|csv|txt|md)$/.test(f));
+    return { doc, requests: [...(h.sim.requests[sourceId] ?? [])], filesOnDisk };
+  } finally {
+    await h.close();
+  }
+}
+
+function listFiles(dir: string, prefix = ''): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) out.push(...listFiles(join(dir, entry.name), rel));
+    else out.push(rel);
+  }
+  return out;
 }

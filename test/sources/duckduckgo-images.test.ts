@@ -4,7 +4,7 @@ import { BlockedError, ParseError } from '../../src/core/errors.ts';
 import { readFixture, startSimulation } from '../../src/demo/sim-server.ts';
 import { extractVqd, parseDdgImages, source } from '../../src/sources/duckduckgo-images.ts';
 import { urlHashId } from '../../src/sources/parse/native-id.ts';
-import { always, collect, fakeService, makeContext, query, searchError } from './context-a.ts';
+import { always, collect, fakeService, makeContext, query, searchError , runJobOn } from './context-a.ts';
 
 const TOKEN = '3-320068370671196460038575011587633753929-199869977846294510399902480995708132308';
 
@@ -174,4 +174,16 @@ test('a video search asks DuckDuckGo nothing', async () => {
     await t.close();
     await simulation.close();
   }
+});
+
+test('a job through the real runner downloads all 106 distinct images once', async () => {
+  const { doc, filesOnDisk, requests } = await runJobOn('duckduckgo_images', 200);
+  assert.equal(doc.status, 'completed');
+  const stats = doc.results.source_stats.duckduckgo_images!;
+  assert.deepEqual([stats.downloaded, stats.found, stats.failed_downloads, stats.pages], [106, 106, 0, 3]);
+  assert.equal(new Set(doc.results.files.map((f) => f.candidate_id)).size, 106);
+  assert.equal(new Set(doc.results.files.map((f) => f.sha256)).size, 106);
+  assert.ok(doc.results.files.every((f) => f.page_url !== null && f.title !== null));
+  assert.equal(filesOnDisk.length, 106);
+  assert.equal(requests.filter((r) => r.startsWith('/i.js')).length, 3);
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { BlockedError, ParseError } from '../../src/core/errors.ts';
 import { readFixture, startSimulation } from '../../src/demo/sim-server.ts';
 import { parseGooglePage, parseInitData, source } from '../../src/sources/google-images.ts';
-import { always, collect, fakeService, makeContext, query, searchError } from './context-a.ts';
+import { always, collect, fakeService, makeContext, query, searchError , runJobOn } from './context-a.ts';
 
 const REAL_LINKS = readFixture('google_images/imgres-urls.real.txt').split('\n').filter(Boolean);
 const FRAGMENT = readFixture('google_images/af-initdata-fragment.real.txt').trim();
@@ -190,4 +190,20 @@ test('a video search asks Google nothing', async () => {
     await t.close();
     await simulation.close();
   }
+});
+
+test('a job through the real runner downloads every image once, with its page attached', async () => {
+  const { doc, filesOnDisk } = await runJobOn('google_images', 50);
+  assert.equal(doc.status, 'completed');
+  const stats = doc.results.source_stats.google_images!;
+  assert.deepEqual([stats.downloaded, stats.failed_downloads, stats.pages], [3, 0, 3]);
+  assert.deepEqual(
+    doc.results.files.map((f) => [f.candidate_id, f.page_url]).sort(),
+    [
+      ['google_images:EAH33eX_SrJJkM', 'https://vi.wikipedia.org/wiki/Chelsea_F.C.'],
+      ['google_images:JoZ3Jfnh3Jl12M', 'https://forbes.com.br/forbes-mulher/2023/10/brasil-e-feminino-mulheres-sao-maioria-em-todas-as-regioes-pela-primeira-vez/'],
+      ['google_images:m-ggbeEpN-xsQM', 'https://www.nestle.com/brands/drinks/milo'],
+    ],
+  );
+  assert.equal(filesOnDisk.length, 3);
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { BlockedError, ParseError } from '../../src/core/errors.ts';
 import { readFixture, startSimulation } from '../../src/demo/sim-server.ts';
 import { parseUnsplashPage, source, trackUrlOn } from '../../src/sources/unsplash.ts';
-import { always, collect, fakeService, makeContext, query, searchError } from './context-a.ts';
+import { always, collect, fakeService, makeContext, query, searchError , runJobOn } from './context-a.ts';
 
 const SAMPLE = readFixture('unsplash/search-photos.json');
 const JSON_TYPE = { 'content-type': 'application/json' };
@@ -183,4 +183,21 @@ test('a video search asks Unsplash nothing', async () => {
     await t.close();
     await simulation.close();
   }
+});
+
+test('a keyed job through the real runner downloads every photo, calls download_location for each, keeps attribution', async () => {
+  const { doc, filesOnDisk, requests } = await runJobOn('unsplash', 50);
+  assert.equal(doc.status, 'completed');
+  const stats = doc.results.source_stats.unsplash!;
+  assert.deepEqual([stats.downloaded, stats.failed_downloads, stats.pages], [10, 0, 1]);
+  assert.equal(typeof stats.rate_limit_remaining, 'number');
+  const ids = doc.results.files.map((f) => f.candidate_id.replace('unsplash:', '')).sort();
+  const tracked = requests.filter((r) => /^\/photos\/[^/]+\/download(?:\?|$)/.test(r)).map((r) => r.split('/')[2]!).sort();
+  assert.deepEqual(tracked, ids);
+  for (const f of doc.results.files) {
+    assert.equal(f.license, 'Unsplash License');
+    assert.equal(f.license_url, 'https://unsplash.com/license');
+    assert.ok(f.author && f.page_url?.startsWith('https://unsplash.com/photos/'), JSON.stringify(f));
+  }
+  assert.equal(filesOnDisk.length, 10);
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { BlockedError, ParseError } from '../../src/core/errors.ts';
 import { readFixture, startSimulation } from '../../src/demo/sim-server.ts';
 import { parseYandexPage, source } from '../../src/sources/yandex-images.ts';
-import { always, collect, fakeService, makeContext, query, searchError } from './context-a.ts';
+import { always, collect, fakeService, makeContext, query, searchError , runJobOn } from './context-a.ts';
 
 const FRAGMENT = readFixture('yandex_images/serp-item-fragment.real.txt').trimEnd();
 const stateAttr = (state: unknown) => JSON.stringify(state).replace(/&/g, '&amp;').replace(/"/g, '&quot;');
@@ -186,4 +186,15 @@ test('a video search asks Yandex nothing', async () => {
     await t.close();
     await simulation.close();
   }
+});
+
+test('a job through the real runner downloads every image once, with title and page attached', async () => {
+  const { doc, filesOnDisk } = await runJobOn('yandex_images', 50);
+  assert.equal(doc.status, 'completed');
+  const stats = doc.results.source_stats.yandex_images!;
+  assert.deepEqual([stats.downloaded, stats.failed_downloads, stats.pages], [5, 0, 3]);
+  assert.equal(new Set(doc.results.files.map((f) => f.candidate_id)).size, 5);
+  const getbg = doc.results.files.find((f) => f.candidate_id === 'yandex_images:4816bae0d174a44cc6889fd28884e02a')!;
+  assert.deepEqual([getbg.title, getbg.page_url], ['котик', 'http://getbg.net/search/%D0%BA%D0%BE%D1%82%D0%B8%D0%BA/4.html']);
+  assert.equal(filesOnDisk.length, 5);
 });
