@@ -113,10 +113,15 @@ export function createCachedSourceHttp(http: SourceHttp, store: Store, options: 
     requestOptions?.signal?.throwIfAborted();
   }
 
-  /** Only plain GETs are cached: no body, no custom status acceptance (a 404 that a source accepts is not a success). */
+  /** Only plain GETs are cached (a source may accept a 401 or 404 to read it, but only 2xx answers are stored). */
   function cacheable(requestOptions: RequestOptions | undefined): boolean {
     if (requestOptions === undefined) return true;
-    return (requestOptions.method ?? 'GET') === 'GET' && requestOptions.body === undefined && requestOptions.acceptStatus === undefined;
+    return (requestOptions.method ?? 'GET') === 'GET' && requestOptions.body === undefined;
+  }
+
+  /** A stored answer the caller would not accept (an acceptStatus without 2xx) is not served. */
+  function acceptable(hit: TextResponse, requestOptions: RequestOptions | undefined): boolean {
+    return requestOptions?.acceptStatus === undefined || requestOptions.acceptStatus(hit.status);
   }
 
   return {
@@ -124,7 +129,7 @@ export function createCachedSourceHttp(http: SourceHttp, store: Store, options: 
       if (!cacheable(requestOptions)) return http.getText(url, requestOptions);
       const key = searchCacheKey(sourceId, url, requestOptions?.headers);
       const hit = await lookup(key);
-      if (hit !== null) {
+      if (hit !== null && acceptable(hit, requestOptions)) {
         checkSignals(requestOptions);
         return hit;
       }
@@ -138,7 +143,7 @@ export function createCachedSourceHttp(http: SourceHttp, store: Store, options: 
       // `json:` keeps a getJson answer apart from a getText of the same URL (different Accept).
       const key = `json:${searchCacheKey(sourceId, url, requestOptions?.headers)}`;
       const hit = await lookup(key);
-      if (hit !== null) {
+      if (hit !== null && acceptable(hit, requestOptions)) {
         try {
           const data = parseJson<T>(hit, sourceId);
           checkSignals(requestOptions);

@@ -163,12 +163,26 @@ test('failures are never cached: an HTTP error and invalid JSON are asked again'
   }
 });
 
-test('requests a source accepts outside 2xx, and non-GETs, bypass the cache', async () => {
+test('answers a source accepts outside 2xx (a 404 it reads) are not cached; its 2xx answers are', async () => {
   const f = await setup();
   try {
+    f.answers.set('/search', [{ status: 404, body: '{"reason":"no results"}' }]);
     const http = createCachedSourceHttp(f.http, f.store, { sourceId: 'nasa_images', ttlMs: DAY_MS });
-    await http.getText(`${f.origin}/search?q=moon`, { acceptStatus: (s) => s === 200 || s === 404 });
-    await http.getText(`${f.origin}/search?q=moon`, { acceptStatus: (s) => s === 200 || s === 404 });
+    const acceptStatus = (s: number): boolean => (s >= 200 && s <= 299) || s === 404;
+    const fetch404: SourceHttp = {
+      // The fetch-based http throws outside 2xx; a source's acceptStatus makes the real client return instead.
+      getText: async (url, options) => {
+        const response = await fetch(url, { headers: options?.headers });
+        return { status: response.status, url: response.url, headers: Object.fromEntries(response.headers), text: await response.text() };
+      },
+      getJson: () => Promise.reject(new Error('unused')),
+    };
+    const accepting = createCachedSourceHttp(fetch404, f.store, { sourceId: 'nasa_images', ttlMs: DAY_MS });
+    assert.equal((await accepting.getText(`${f.origin}/search?q=moon`, { acceptStatus })).status, 404);
+    assert.equal((await accepting.getText(`${f.origin}/search?q=moon`, { acceptStatus })).status, 200, 'the 404 was not stored');
+    assert.equal((await accepting.getText(`${f.origin}/search?q=moon`, { acceptStatus })).status, 200);
+    assert.equal(f.hits.length, 2, 'the 200 was stored and served');
+    await http.getText(`${f.origin}/search?q=moon`);
     assert.equal(f.hits.length, 2);
   } finally {
     await f.close();
