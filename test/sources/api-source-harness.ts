@@ -5,9 +5,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { loadConfig, type Config } from '../../src/core/config.ts';
-import type { MediaCandidate } from '../../src/core/types.ts';
+import type { JobDocument, MediaCandidate, MediaType, SourceId } from '../../src/core/types.ts';
 import { bindSourceHttp, createHttpClient } from '../../src/http/index.ts';
 import type { SearchQuery, Source, SourceContext } from '../../src/sources/source.ts';
+import { listFiles, openHarness } from '../jobs/harness.ts';
 
 export interface TestContext {
   ctx: SourceContext;
@@ -121,4 +122,25 @@ export function sendJson(res: ServerResponse, body: unknown, status = 200, heade
 /** A fixture file parsed as JSON (fixtures/<path>). */
 export function fixtureJson(path: string): unknown {
   return JSON.parse(readFileSync(new URL(`../../fixtures/${path}`, import.meta.url), 'utf8')) as unknown;
+}
+
+export interface JobRun {
+  doc: JobDocument;
+  /** Requests the simulated source received (search pages, asset lists, media). */
+  requests: string[];
+  /** Media files saved under DOWNLOAD_DIR (manifests and sidecars left out), relative paths. */
+  filesOnDisk: string[];
+}
+
+/** Runs one job through the real runner (job manager, store, downloader) against the simulation. */
+export async function runJob(sourceId: SourceId, spec: { limit: number; type: MediaType; query?: string }, env: Record<string, string> = {}): Promise<JobRun> {
+  const h = await openHarness({ sim: { sources: [sourceId] }, env: { REQUEST_TIMEOUT: '5', SOURCE_TIMEOUT: '30', ...env } });
+  try {
+    const submitted = await h.service.submit({ query: spec.query ?? 'harvest', sources: [sourceId], limit: spec.limit, type: spec.type });
+    const doc = await h.service.wait(submitted.job_id);
+    const filesOnDisk = listFiles(h.config.downloadDir).filter((f) => !/\.(json|csv|txt|md)$/.test(f));
+    return { doc, requests: [...(h.sim.requests[sourceId] ?? [])], filesOnDisk };
+  } finally {
+    await h.close();
+  }
 }

@@ -10,7 +10,7 @@ import {
   pickNasaFile,
   source,
 } from '../../src/sources/nasa-images.ts';
-import { collect, fakeServer, fixtureJson, makeContext, searchError, sendJson } from './api-source-harness.ts';
+import { collect, fakeServer, fixtureJson, makeContext, runJob, searchError, sendJson } from './api-source-harness.ts';
 
 const MOON = 'https://images-assets.nasa.gov/video/Moon%20and%20Saturn/Moon%20and%20Saturn';
 
@@ -173,4 +173,15 @@ test('a changed asset list fails loudly; a repeated search page stops after two 
     await t.close();
     await server.close();
   }
+});
+
+test('a job through the real runner downloads the image and the video once; the item without an asset list is skipped', async () => {
+  const { doc, filesOnDisk, requests } = await runJob('nasa_images', { limit: 10, type: 'any' });
+  assert.equal(doc.status, 'completed');
+  const stats = doc.results.source_stats.nasa_images!;
+  assert.deepEqual([stats.downloaded, stats.images, stats.videos, stats.failed_downloads, stats.pages], [2, 1, 1, 0, 3]);
+  const moon = doc.results.files.find((f) => f.candidate_id === 'nasa_images:Moon and Saturn')!;
+  assert.deepEqual([moon.kind, moon.title, moon.mime], ['video', 'Orion Sees the Moon and Saturn', 'video/mp4']);
+  assert.ok(requests.includes('/__media/video/Moon%20and%20Saturn/Moon%20and%20Saturn~large.mp4'), 'the raw href was encoded on the way');
+  assert.equal(filesOnDisk.length, 2);
 });

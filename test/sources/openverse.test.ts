@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { ParseError } from '../../src/core/errors.ts';
 import { startSimulation } from '../../src/demo/sim-server.ts';
 import { licenseName, licenseUrlOf, openverseRemaining, parseOpenverseImages, source } from '../../src/sources/openverse.ts';
-import { collect, fakeServer, fixtureJson, makeContext, searchError, sendJson } from './api-source-harness.ts';
+import { collect, fakeServer, fixtureJson, makeContext, runJob, searchError, sendJson } from './api-source-harness.ts';
 
 test('parses the recorded Duhok answer exactly: null filetype, license from license + version', () => {
   const answer = parseOpenverseImages(fixtureJson('openverse/images-search.real-trimmed.json'), 1);
@@ -153,4 +153,16 @@ test('a changed layout is a ParseError; a repeated page stops after two requests
     await t.close();
     await server.close();
   }
+});
+
+test('a job through the real runner downloads every result once, with creator and license attached', async () => {
+  const { doc, filesOnDisk } = await runJob('openverse', { limit: 20, type: 'image' });
+  assert.equal(doc.status, 'completed');
+  const stats = doc.results.source_stats.openverse!;
+  assert.deepEqual([stats.downloaded, stats.found, stats.failed_downloads, stats.pages, stats.rate_limit_remaining], [4, 4, 0, 3, 17]);
+  const duhok = doc.results.files.find((f) => f.candidate_id === 'openverse:03b8a0b8-19c7-4d48-bd6f-6e0c83e1be97')!;
+  assert.deepEqual([duhok.author, duhok.license, duhok.license_url, duhok.page_url], [
+    'Claus Weinberg', 'CC BY 2.0', 'https://creativecommons.org/licenses/by/2.0/', 'https://commons.wikimedia.org/w/index.php?curid=37605325',
+  ]);
+  assert.equal(filesOnDisk.length, 4);
 });

@@ -8,7 +8,7 @@ import {
   pexelsVideo,
   source,
 } from '../../src/sources/pexels.ts';
-import { collect, fakeServer, fixtureJson, makeContext, searchError, sendJson } from './api-source-harness.ts';
+import { collect, fakeServer, fixtureJson, makeContext, runJob, searchError, sendJson } from './api-source-harness.ts';
 
 test('parses the recorded photo search exactly, \\u0026 escapes decoded, next_page seen', () => {
   const page = parsePexelsPhotos(fixtureJson('pexels/photos-search.json'));
@@ -247,4 +247,27 @@ test('a server that always answers the same page is left after the page that add
     await t.close();
     await server.close();
   }
+});
+
+test('a job through the real runner downloads every photo and video once, with attribution attached', async () => {
+  const images = await runJob('pexels', { limit: 50, type: 'image' });
+  assert.equal(images.doc.status, 'completed');
+  const stats = images.doc.results.source_stats.pexels!;
+  assert.deepEqual([stats.downloaded, stats.found, stats.failed_downloads, stats.pages, stats.rate_limit_remaining], [7, 7, 0, 3, 19997]);
+  assert.deepEqual(images.doc.results.files.map((f) => f.candidate_id).sort(), [
+    'pexels:photo:1229861', 'pexels:photo:14260470', 'pexels:photo:18105', 'pexels:photo:238118',
+    'pexels:photo:34088', 'pexels:photo:374074', 'pexels:photo:461077',
+  ]);
+  const golf = images.doc.results.files.find((f) => f.candidate_id === 'pexels:photo:14260470')!;
+  assert.deepEqual([golf.kind, golf.title, golf.author, golf.page_url], ['image', 'A Silver Volkswagen Golf', 'Sadi Gökpınar', 'https://www.pexels.com/photo/a-silver-volkswagen-golf-14260470/']);
+  assert.equal(images.filesOnDisk.length, 7);
+
+  const videos = await runJob('pexels', { limit: 10, type: 'video' });
+  assert.equal(videos.doc.status, 'completed');
+  assert.deepEqual(videos.doc.results.files.map((f) => [f.candidate_id, f.kind, f.mime]).sort(), [
+    ['pexels:video:2499611', 'video', 'video/mp4'],
+    ['pexels:video:2834230', 'video', 'video/mp4'],
+    ['pexels:video:4838318', 'video', 'video/mp4'],
+  ]);
+  assert.equal(videos.doc.results.videos, 3);
 });

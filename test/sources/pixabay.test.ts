@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { BlockedError, HttpStatusError, NotConfiguredError, ParseError } from '../../src/core/errors.ts';
 import { startSimulation } from '../../src/demo/sim-server.ts';
 import { parsePixabayImages, parsePixabayVideos, pixabayVideo, source } from '../../src/sources/pixabay.ts';
-import { collect, fakeServer, fixtureJson, makeContext, searchError, sendJson } from './api-source-harness.ts';
+import { collect, fakeServer, fixtureJson, makeContext, runJob, searchError, sendJson } from './api-source-harness.ts';
 
 test('parses the recorded image search exactly: largeImageURL with the web format as thumbnail', () => {
   const page = parsePixabayImages(fixtureJson('pixabay/images-search.json'), 1, 3);
@@ -171,4 +171,18 @@ test('a server that repeats one page is left after the page that adds nothing ne
     await t.close();
     await server.close();
   }
+});
+
+test('a job through the real runner downloads every image and video once (type any)', async () => {
+  const { doc, filesOnDisk } = await runJob('pixabay', { limit: 20, type: 'any' });
+  assert.equal(doc.status, 'completed');
+  const stats = doc.results.source_stats.pixabay!;
+  assert.deepEqual([stats.downloaded, stats.images, stats.videos, stats.failed_downloads, stats.pages], [5, 3, 2, 0, 4]);
+  // Two pages of each kind, taken in turn; the runner's page cap for 20 files stops before the empty third pages.
+  assert.deepEqual(doc.results.files.map((f) => f.candidate_id).sort(), [
+    'pixabay:image:242520', 'pixabay:image:3386356', 'pixabay:image:3741880', 'pixabay:video:137546', 'pixabay:video:27669',
+  ]);
+  const plexus = doc.results.files.find((f) => f.candidate_id === 'pixabay:video:27669')!;
+  assert.deepEqual([plexus.kind, plexus.author, plexus.page_url], ['video', 'motionstock', 'https://pixabay.com/videos/id-27669/']);
+  assert.equal(filesOnDisk.length, 5);
 });

@@ -10,7 +10,7 @@ import {
   parseCommonsAnswer,
   source,
 } from '../../src/sources/wikimedia-commons.ts';
-import { collect, fakeServer, fixtureJson, makeContext, searchError, sendJson } from './api-source-harness.ts';
+import { collect, fakeServer, fixtureJson, makeContext, runJob, searchError, sendJson } from './api-source-harness.ts';
 
 const ARABIC_FILE = '%D8%AC%D8%A7%D9%85%D8%B9%D8%A9_%D8%AF%D9%87%D9%88%D9%83_%D8%A7%D9%84%D8%A8%D9%88%D8%A7%D8%A8%D8%A9.jpg';
 const RECORDED_CANDIDATE = {
@@ -167,4 +167,17 @@ test('sends the descriptive User-Agent; a changed layout fails loudly; a continu
     await t.close();
     await server.close();
   }
+});
+
+test('a job through the real runner downloads every image and video once, with artist and license attached', async () => {
+  const { doc, filesOnDisk } = await runJob('wikimedia_commons', { limit: 10, type: 'any' });
+  assert.equal(doc.status, 'completed');
+  const stats = doc.results.source_stats.wikimedia_commons!;
+  assert.deepEqual([stats.downloaded, stats.images, stats.videos, stats.failed_downloads, stats.pages], [3, 2, 1, 0, 3]);
+  const arabic = doc.results.files.find((f) => f.candidate_id === 'wikimedia_commons:46242676')!;
+  assert.deepEqual([arabic.title, arabic.author, arabic.license], ['جامعة دهوك البوابة', 'MuhammedIQ', 'CC BY-SA 4.0']);
+  const bunny = doc.results.files.find((f) => f.candidate_id === 'wikimedia_commons:40108642')!;
+  assert.deepEqual([bunny.kind, bunny.title, bunny.author], ['video', 'Big Buck Bunny 4K', 'Blender Foundation']);
+  assert.match(bunny.url, /Big_Buck_Bunny_4K-webm-1080p-vp9-webm\.mp4$/, 'the 1080p transcode, not the 4K original');
+  assert.equal(filesOnDisk.length, 3);
 });
