@@ -1,9 +1,9 @@
 // Parsers of CLI flag values: each names the flag, the value and what is expected, and throws
 // commander's InvalidArgumentError so that a bad value is a usage error (exit 2) before any work.
+// No engine module is imported here: flags are checked before the engine loads.
 import { InvalidArgumentError } from 'commander';
-import type { JobSourceName, MediaType } from '../core/types.ts';
-import { MAX_LIMIT, MEDIA_TYPES, MIN_LIMIT } from '../jobs/validate-spec.ts';
-import { SOURCES, isSourceId } from '../sources/index.ts';
+import { SOURCE_IDS, type JobSourceName, type MediaType } from '../core/types.ts';
+import { MAX_LIMIT, MEDIA_TYPES, MIN_LIMIT } from '../jobs/spec-rules.ts';
 
 export function parseLimit(raw: string): number {
   if (!/^\d+$/.test(raw.trim()) || Number(raw) < MIN_LIMIT || Number(raw) > MAX_LIMIT) {
@@ -23,10 +23,10 @@ export function parseType(raw: string): MediaType {
 export function parseSources(raw: string): JobSourceName[] {
   const ids = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
   if (ids.length === 0) throw new InvalidArgumentError('--sources needs at least one source id.');
-  const unknown = ids.filter((id) => !isSourceId(id));
+  const unknown = ids.filter((id) => !(SOURCE_IDS as readonly string[]).includes(id));
   if (unknown.length > 0) {
     throw new InvalidArgumentError(
-      `unknown source${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} in --sources (known: ${SOURCES.map((s) => s.id).join(', ')}).`,
+      `unknown source${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} in --sources (known: ${SOURCE_IDS.join(', ')}).`,
     );
   }
   return [...new Set(ids)] as JobSourceName[];

@@ -1,21 +1,14 @@
 // What a job-running command opens, in order, and closes: configuration (an invalid value
 // stops here, exit 2, before anything is created), the store (start-up marks jobs whose
 // process died `interrupted`), the download log, and the job service.
-import { resolve } from 'node:path';
-import { loadConfig, readDotenv, type Config } from '../core/config.ts';
+import type { Config } from '../core/config.ts';
 import type { JobService } from '../jobs/service.ts';
 import { createJobManager } from '../jobs/job-manager.ts';
 import { openDownloadLog, type DownloadLog } from '../log/download-log.ts';
 import { openStore } from '../store/open.ts';
 import type { Store } from '../store/store.ts';
-import type { CliContext } from './context.ts';
 
-/** The configuration of a command: the environment, then `.env` in its working directory. */
-export function cliConfig(cli: CliContext, overrides: { out?: string } = {}): Config {
-  const config = loadConfig(cli.env, readDotenv(cli.cwd));
-  if (overrides.out !== undefined) config.downloadDir = resolve(cli.cwd, overrides.out);
-  return config;
-}
+export { cliConfig } from './cli-config.ts';
 
 export interface Session {
   config: Config;

@@ -4,12 +4,9 @@ import type { Config } from '../core/config.ts';
 import { ConfigError } from '../core/errors.ts';
 import { URLS_SOURCE, type JobOptions, type JobSourceName, type JobSpec, type MediaType } from '../core/types.ts';
 import { SOURCES, isSourceId } from '../sources/index.ts';
+import { DEFAULT_LIMIT, MAX_LIMIT, MAX_QUERY_LENGTH, MEDIA_TYPES, MIN_LIMIT } from './spec-rules.ts';
 import { validateUrls } from './urls-source.ts';
 
-export const MAX_QUERY_LENGTH = 200;
-export const MIN_LIMIT = 1;
-export const MAX_LIMIT = 500;
-export const MEDIA_TYPES: readonly MediaType[] = ['image', 'video', 'any'];
 const SPEC_FIELDS: readonly string[] = ['query', 'sources', 'limit', 'type', 'urls', 'options'];
 const OPTION_NAMES: readonly (keyof JobOptions)[] = ['noArchive', 'noCache', 'force', 'writeMetadata'];
 
@@ -58,7 +55,7 @@ export function validateSpec(input: unknown, config: Config): JobSpec {
     return { query, sources: [URLS_SOURCE], limit: urls.length, type: type as MediaType, urls: [...urls], options };
   }
 
-  const limit = spec.limit ?? 10;
+  const limit = spec.limit ?? DEFAULT_LIMIT;
   if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < MIN_LIMIT || limit > MAX_LIMIT) {
     throw new ConfigError(`limit must be an integer from ${MIN_LIMIT} to ${MAX_LIMIT} (got ${JSON.stringify(spec.limit)})`);
   }

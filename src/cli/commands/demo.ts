@@ -8,12 +8,10 @@ import { join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../../core/config.ts';
 import type { JobSpec, SourceId } from '../../core/types.ts';
-import { startSimulation } from '../../demo/sim-server.ts';
 import { logSize } from '../../log/log-tail.ts';
 import type { CliContext } from '../context.ts';
 import { parseDirectory } from '../options.ts';
 import { runJobCommand } from '../run-job.ts';
-import { openSession } from '../session.ts';
 
 export const DEMO_SOURCES: readonly SourceId[] = ['google_images', 'bing_images', 'yandex_images', 'unsplash', 'pexels'];
 export const DEMO_HANGING_SOURCE: SourceId = 'bing_images';
@@ -30,6 +28,7 @@ export function registerDemo(program: Command, cli: CliContext): void {
     .option('--json', 'print the job document on stdout')
     .action(async (opts: { out?: string; json?: boolean }) => {
       const base = resolve(cli.cwd, opts.out ?? '.');
+      const [{ startSimulation }, { openSession }] = await Promise.all([import('../../demo/sim-server.ts'), import('../session.ts')]);
       const sim = await startSimulation({ sources: DEMO_SOURCES, hang: [DEMO_HANGING_SOURCE] });
       try {
         // The scenario is fixed: the user's environment and .env (their keys, timeouts, origins)

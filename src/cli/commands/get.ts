@@ -6,11 +6,10 @@ import type { Command } from 'commander';
 import { ConfigError, errorMessage } from '../../core/errors.ts';
 import type { JobSpec } from '../../core/types.ts';
 import { parseUrlList, urlsQueryName, validateUrls } from '../../jobs/urls-source.ts';
-import { validateSpec } from '../../jobs/validate-spec.ts';
+import { cliConfig } from '../cli-config.ts';
 import type { CliContext } from '../context.ts';
 import { parseDirectory } from '../options.ts';
 import { runJobCommand } from '../run-job.ts';
-import { cliConfig, openSession } from '../session.ts';
 
 interface GetOptions {
   input?: string;
@@ -46,6 +45,7 @@ export function registerGet(program: Command, cli: CliContext): void {
       const urls = [...args];
       if (opts.input !== undefined) urls.push(...parseUrlList(await readInput(opts.input, cli)));
       validateUrls(urls);
+      const [{ validateSpec }, { openSession }] = await Promise.all([import('../../jobs/validate-spec.ts'), import('../session.ts')]);
       const spec: JobSpec = {
         query: urlsQueryName(urls, opts.input),
         sources: [],

@@ -5,7 +5,7 @@ import { DOWNLOAD_LOG_FILE, isErrorLine } from '../../log/download-log.ts';
 import { followLog, logSize, tailLog } from '../../log/log-tail.ts';
 import type { CliContext } from '../context.ts';
 import { parseCount } from '../options.ts';
-import { cliConfig } from '../session.ts';
+import { cliConfig } from '../cli-config.ts';
 
 interface LogsOptions {
   lines: number;

@@ -1,11 +1,11 @@
 // `harvester search <query>`: one job over many sources (DESIGN §6).
 import type { Command } from 'commander';
 import type { JobSourceName, JobSpec, MediaType } from '../../core/types.ts';
-import { validateSpec } from '../../jobs/validate-spec.ts';
+import { DEFAULT_LIMIT } from '../../jobs/spec-rules.ts';
+import { cliConfig } from '../cli-config.ts';
 import type { CliContext } from '../context.ts';
 import { parseDirectory, parseLimit, parseSources, parseType } from '../options.ts';
 import { runJobCommand } from '../run-job.ts';
-import { cliConfig, openSession } from '../session.ts';
 
 interface SearchOptions {
   sources?: JobSourceName[];
@@ -25,7 +25,7 @@ export function registerSearch(program: Command, cli: CliContext): void {
     .description('search sources for <query> and download what they find')
     .argument('<query>', 'what to search for')
     .option('--sources <ids>', 'comma-separated source ids (default: every configured source)', parseSources)
-    .option('--limit <n>', 'files to save per source, 1-500', parseLimit, 10)
+    .option('--limit <n>', 'files to save per source, 1-500', parseLimit, DEFAULT_LIMIT)
     .option('--type <type>', 'image, video or any', parseType, 'image' as MediaType)
     .option('--out <dir>', 'download directory (overrides DOWNLOAD_DIR)', parseDirectory('--out'))
     .option('--json', 'print the job document on stdout')
@@ -35,6 +35,8 @@ export function registerSearch(program: Command, cli: CliContext): void {
     .option('--write-metadata', 'write a JSON sidecar next to each file')
     .action(async (query: string, opts: SearchOptions) => {
       const config = cliConfig(cli, { out: opts.out });
+      // The engine loads only once the flags and the configuration are known to be good.
+      const [{ validateSpec }, { openSession }] = await Promise.all([import('../../jobs/validate-spec.ts'), import('../session.ts')]);
       const spec: JobSpec = {
         query,
         sources: opts.sources ?? [],

@@ -4,13 +4,10 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Config } from '../../core/config.ts';
-import { SOURCES } from '../../sources/index.ts';
-import { originOf } from '../../sources/source.ts';
-import { databasePath, openStore } from '../../store/open.ts';
 import type { SourceHealth } from '../../store/store.ts';
+import { cliConfig } from '../cli-config.ts';
 import type { CliContext } from '../context.ts';
 import { formatDuration, formatTable } from '../format.ts';
-import { cliConfig } from '../session.ts';
 
 export interface SourceRow {
   id: string;
@@ -29,6 +26,7 @@ export interface SourceRow {
 
 /** Health per source, read from the store only when it exists: listing sources creates nothing. */
 async function readHealth(config: Config): Promise<Map<string, SourceHealth>> {
+  const { databasePath, openStore } = await import('../../store/open.ts');
   if (!existsSync(databasePath(config))) return new Map();
   const store = await openStore(config);
   try {
@@ -39,6 +37,7 @@ async function readHealth(config: Config): Promise<Map<string, SourceHealth>> {
 }
 
 export async function sourceRows(config: Config): Promise<SourceRow[]> {
+  const [{ SOURCES }, { originOf }] = await Promise.all([import('../../sources/index.ts'), import('../../sources/source.ts')]);
   const health = await readHealth(config);
   return SOURCES.map((s) => {
     const configured = s.configured(config);
