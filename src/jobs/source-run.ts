@@ -60,7 +60,7 @@ export interface JobRunShared {
   savedIds: ReadonlySet<string>;
   /** Content hashes of every file of the job. */
   seenSha: Set<string>;
-  /** Every file of the job, in the order saved (the job document's `results.files`). */
+  /** Every file of the job, in the order recorded (the job document's `results.files`). */
   files: SavedFile[];
 }
 
@@ -174,6 +174,8 @@ class SourceRun {
   downloadMsThisRun = 0;
 
   private readonly ctx: SourceContext;
+  /** `ctx` without the search cache: after-save calls (Unsplash's download_location) must reach the service every time. */
+  private readonly savedCtx: SourceContext;
   private readonly limit: number;
   private readonly directory: string;
   private readonly relativeDir: string;
@@ -199,7 +201,7 @@ class SourceRun {
     this.directory = safeJoin(config.downloadDir, job.slug, source.id);
     this.relativeDir = `${job.slug}/${source.id}`;
     this.sink = localDirectorySink(this.directory);
-    let http: SourceHttp = bindSourceHttp(job.http, {
+    const direct: SourceHttp = bindSourceHttp(job.http, {
       signal,
       timeoutMs: config.requestTimeoutMs,
       retries: config.maxRetriesPerSource,
@@ -207,6 +209,7 @@ class SourceRun {
       sourceId: source.id,
       deadlineAt: Date.now() + sourceTimeoutMs(config, source.id),
     });
+    let http = direct;
     if (source.tracked && !spec.options?.noCache) {
       http = createCachedSourceHttp(http, job.store, { sourceId: source.id, ttlMs: config.searchCacheTtlMs, signal });
     }
@@ -223,6 +226,7 @@ class SourceRun {
         stats.pages++;
       },
     };
+    this.savedCtx = { ...this.ctx, http: direct };
   }
 
   async execute(): Promise<void> {
@@ -407,6 +411,8 @@ class SourceRun {
             saved_at: new Date().toISOString(),
           };
           await job.store.recordFile(job.jobId, recorded);
+          // Listed in the order recorded, so the live document, the store's and the numbering agree.
+          job.files.push(recorded);
           return fileName;
         },
       });
@@ -416,6 +422,7 @@ class SourceRun {
         return;
       }
       const file = recorded!;
+      const index = job.files.indexOf(file);
       this.saved++;
       this.savedThisRun++;
       this.downloadMsThisRun += file.duration_ms;
@@ -423,12 +430,14 @@ class SourceRun {
       if (file.kind === 'video') stats.videos++;
       else stats.images++;
       stats.bytes += file.bytes;
-      job.files.push(file);
-      job.emit({ type: 'file_saved', source: this.source.id, file, index: job.files.length - 1 });
+      job.emit({ type: 'file_saved', source: this.source.id, file, index });
       if (this.source.onSaved) this.onSavedCalls.push(this.callOnSaved(candidate));
     } catch (error) {
       if (recorded !== null) {
         // Recorded, then the rename failed or was cut: the record must not outlive the file.
+        // (Rare: a name taken by another process meanwhile, a disk error. Files listed after
+        // this one move up by one.)
+        job.files.splice(job.files.indexOf(recorded), 1);
         const path = (recorded as SavedFile).path;
         await job.store.removeFiles(job.jobId, [path]).catch((e: unknown) => job.warn(`cannot unrecord ${path}: ${errorMessage(e)}`));
       }
@@ -448,7 +457,7 @@ class SourceRun {
 
   private async callOnSaved(candidate: MediaCandidate): Promise<void> {
     try {
-      await this.source.onSaved!(candidate, this.ctx);
+      await this.source.onSaved!(candidate, this.savedCtx);
     } catch (error) {
       if (!this.signal.aborted) this.job.warn(`${this.source.id}: after-save call failed for ${candidate.id}: ${errorMessage(error)}`);
     }

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { BlockedError, ParseError } from '../../src/core/errors.ts';
 import { readFixture, startSimulation } from '../../src/demo/sim-server.ts';
 import { parseUnsplashPage, source, trackUrlOn } from '../../src/sources/unsplash.ts';
-import { always, collect, fakeService, makeContext, query, searchError , runJobOn } from './context-a.ts';
+import { always, collect, fakeService, makeContext, query, runJobOn, searchError } from './context-a.ts';
+import { openHarness } from '../jobs/harness.ts';
 
 const SAMPLE = readFixture('unsplash/search-photos.json');
 const JSON_TYPE = { 'content-type': 'application/json' };
@@ -200,4 +201,19 @@ test('a keyed job through the real runner downloads every photo, calls download_
     assert.ok(f.author && f.page_url?.startsWith('https://unsplash.com/photos/'), JSON.stringify(f));
   }
   assert.equal(filesOnDisk.length, 10);
+});
+
+test('download_location is called on every save in every job: after-save calls bypass the search cache', async () => {
+  const h = await openHarness({ sim: { sources: ['unsplash'] } });
+  try {
+    const tracked = () => h.sim.requests.unsplash!.filter((r) => r.startsWith('/photos/')).length;
+    const spec = { query: 'apple', sources: ['unsplash' as const], limit: 2, type: 'image' as const, options: { noArchive: true } };
+    const first = await h.service.wait((await h.service.submit(spec)).job_id);
+    const second = await h.service.wait((await h.service.submit(spec)).job_id);
+    assert.deepEqual([first.results.downloaded, second.results.downloaded], [2, 2]);
+    // The same two tracking URLs twice: a cached answer would have kept the second job's calls from Unsplash.
+    assert.equal(tracked(), 4);
+  } finally {
+    await h.close();
+  }
 });
