@@ -170,3 +170,34 @@ test('a DATA_DIR that cannot be created is a StoreError naming it', async () => 
     env.cleanup();
   }
 });
+
+test('processes opening a fresh database at the same moment all succeed and all their writes land', async () => {
+  const env = tempEnv();
+  try {
+    const { spawn } = await import('node:child_process');
+    const script = `
+      import { loadConfig } from ${JSON.stringify(new URL('../../src/core/config.ts', import.meta.url).href)};
+      import { openStore } from ${JSON.stringify(new URL('../../src/store/open.ts', import.meta.url).href)};
+      const store = await openStore(loadConfig({ DATA_DIR: process.argv[1] }, {}));
+      const id = 'p' + process.pid;
+      const now = new Date().toISOString();
+      await store.createJob({ job_id: id, status: 'running', query: 'q', sources: [], limit: 1, type: 'image', created_at: now,
+        started_at: null, finished_at: null, duration_ms: null,
+        results: { downloaded: 0, images: 0, videos: 0, source_stats: {}, successful_sources: [], failed_sources: [], files: [] } },
+        { query: 'q', sources: [], limit: 1, type: 'image' });
+      await store.close();
+    `;
+    const runs = Array.from({ length: 4 }, () =>
+      new Promise<number | null>((resolve) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, env.config.dataDir], { stdio: ['ignore', 'ignore', 'inherit'] });
+        child.on('close', resolve);
+      }),
+    );
+    assert.deepEqual(await Promise.all(runs), [0, 0, 0, 0]);
+    const store = await openStore(env.config);
+    assert.equal((await store.listJobs()).length, 4);
+    await store.close();
+  } finally {
+    env.cleanup();
+  }
+});
