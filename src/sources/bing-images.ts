@@ -128,6 +128,7 @@ export const source: Source = {
       if (!page.recognised && pageNumber === 1) {
         throw new ParseError(ID, res.text.trim() === '' ? 'empty answer, no a.iusc[m] cards' : 'no a.iusc[m] cards');
       }
+      // Bing may answer more cards than `count` asked for; the next page starts after what it gave.
       const next = page.cards > 0 ? { first: first + Math.max(count, page.cards), pageNumber: pageNumber + 1 } : null;
       return { entries: page.candidates, next };
     });

@@ -159,7 +159,8 @@ export function checkGoogleBlock(res: Pick<TextResponse, 'status' | 'url' | 'tex
     path = u.pathname;
   } catch {}
   if (host === 'sorry.google.com' || path.startsWith('/sorry')) throw new BlockedError(ID, 'redirected to /sorry (captcha)');
-  if (res.status === 429 || res.status === 403) throw new BlockedError(ID, `HTTP ${res.status} (unusual traffic)`);
+  if (res.status === 429) throw new BlockedError(ID, 'HTTP 429 (too many requests)');
+  if (res.status === 403) throw new BlockedError(ID, 'HTTP 403 (refused)');
   if (res.text.length < 2000 && res.text.includes('/sorry/')) throw new BlockedError(ID, 'a /sorry/ page (captcha)');
 }
 
