@@ -174,6 +174,9 @@ async function attemptDownload(http: HttpClient, options: DownloadOptions, sink:
       idleTimeoutMs: Infinity,
       retries: 0,
     });
+    // The body can fail (a reset) while the awaits below run, before the loop listens: with no
+    // 'error' listener that would crash the process. The loop still throws it (the stream keeps it).
+    response.body.on('error', () => {});
     const contentLength = response.headers['content-length'];
     if (contentLength !== undefined && /^\d+$/.test(contentLength.trim())) expectedBytes = Number(contentLength);
     if (expectedBytes !== undefined && expectedBytes > options.maxBytes) {
