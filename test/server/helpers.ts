@@ -49,9 +49,11 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       LOG_DIR: join(dir, 'logs'),
       DATA_DIR: join(dir, 'data'),
       RATE_LIMIT_PER_MINUTE: '0',
-      SOURCE_TIMEOUT: '1.5',
-      REQUEST_TIMEOUT: '1',
-      DOWNLOAD_TIMEOUT: '1',
+      // Generous: the machine may be busy. Tests that want a source to time out hang it and set
+      // its own `<ID>_TIMEOUT`.
+      SOURCE_TIMEOUT: '10',
+      REQUEST_TIMEOUT: '5',
+      DOWNLOAD_TIMEOUT: '5',
       ...sim.env,
       ...options.env,
       ...extraEnv,

@@ -100,7 +100,7 @@ describe('cancel', () => {
 
 describe('retry', () => {
   test('reruns only the failed sources of an ended job', async () => {
-    const s = await server({ sources: ['google_images', 'bing_images'], hang: ['bing_images'], env: { SOURCE_TIMEOUT: '0.5' } });
+    const s = await server({ sources: ['google_images', 'bing_images'], hang: ['bing_images'], env: { BING_IMAGES_TIMEOUT: '0.5' } });
     const id = await submit(s, { query: 'stoat', sources: ['google_images', 'bing_images'], limit: 2 });
     const first = await s.jobs.wait(id);
     assert.equal(first.status, 'partial');
@@ -155,7 +155,7 @@ describe('a restart', () => {
     const id = await submit(s, { query: 'marten', sources: ['google_images', 'bing_images'], limit: 2 });
     await waitFor(async () => ((await s.jobs.get(id))?.results.source_stats.google_images?.status ?? 'pending') === 'ok');
     await s.close();
-    const restarted = await s.restart({ SOURCE_TIMEOUT: '0.5' });
+    const restarted = await s.restart({ BING_IMAGES_TIMEOUT: '0.5' });
     try {
       assert.deepEqual(restarted.resumed, [id]);
       assert.match(restarted.stderrText(), new RegExp(`resumed 1 interrupted job\\(s\\): ${id}`));
