@@ -113,7 +113,7 @@ export class SqliteStore implements Store {
   // ---- jobs -------------------------------------------------------------------------------
 
   createJob(job: JobDocument, spec: JobSpec): Promise<void> {
-    return this.write(() => {
+    return this.writeAtomic(() => {
       this.stmt(
         `INSERT INTO jobs (job_id, status, query, sources, limit_per_source, media_type, spec, created_at,
            started_at, finished_at, duration_ms, owner_token, owner_pid, owner_host, heartbeat_ms)
@@ -176,7 +176,7 @@ export class SqliteStore implements Store {
   }
 
   recordFile(jobId: string, file: SavedFile): Promise<void> {
-    return this.write(() => {
+    return this.writeAtomic(() => {
       this.insertFileStatement().run(fileParams(jobId, file));
       this.stmt(`DELETE FROM pending_files WHERE job_id = ? AND path IN (?, ?)`)
         .run(jobId, file.path, withoutExtension(file.path));
@@ -224,7 +224,7 @@ export class SqliteStore implements Store {
 
   markInterrupted(options: { includeQueued?: boolean } = {}): Promise<string[]> {
     const statuses = options.includeQueued ? ['running', 'queued'] : ['running'];
-    return this.write(() => {
+    return this.writeAtomic(() => {
       const rows = this.stmt(
         `SELECT job_id, owner_token, owner_pid, owner_host, heartbeat_ms FROM jobs
          WHERE status IN (${statuses.map(() => '?').join(', ')})`,
@@ -284,7 +284,7 @@ export class SqliteStore implements Store {
   }
 
   removeFiles(jobId: string, paths: string[]): Promise<number> {
-    return this.write(() => {
+    return this.writeAtomic(() => {
       const del = this.stmt(`DELETE FROM files WHERE job_id = ? AND path = ?`);
       let removed = 0;
       for (const p of paths) removed += del.run(jobId, p).changes;
@@ -371,7 +371,7 @@ export class SqliteStore implements Store {
   // ---- source health ----------------------------------------------------------------------
 
   recordSourceOutcome(outcome: SourceOutcome): Promise<SourceHealth> {
-    return this.write(() => {
+    return this.writeAtomic(() => {
       const at = outcome.at.toISOString();
       this.stmt(
         `INSERT INTO source_outcomes (source, ok, error, duration_ms, downloaded, download_ms, at, at_ms)
@@ -490,9 +490,16 @@ export class SqliteStore implements Store {
 
   // ---- internals --------------------------------------------------------------------------
 
+  /** A write of one statement. */
   private write<T>(run: () => T): Promise<T> {
     if (this.closed) return Promise.reject(new StoreError(`store ${this.file} is closed`));
     return this.writes.enqueue(run);
+  }
+
+  /** A write of several statements that must land together. */
+  private writeAtomic<T>(run: () => T): Promise<T> {
+    if (this.closed) return Promise.reject(new StoreError(`store ${this.file} is closed`));
+    return this.writes.enqueue(run, { atomic: true });
   }
 
   private read<T>(run: () => T): Promise<T> {

@@ -8,6 +8,8 @@ import type Database from 'better-sqlite3';
 
 interface QueuedWrite {
   run: () => unknown;
+  /** Runs in its own savepoint: several statements that must land together or not at all. */
+  atomic: boolean;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
@@ -43,10 +45,14 @@ export class WriteQueue {
     return this.queue.length;
   }
 
-  /** Queues `run` (synchronous statements) and resolves with its result once committed. */
-  enqueue<T>(run: () => T): Promise<T> {
+  /**
+   * Queues `run` (synchronous statements) and resolves with its result once committed. A single
+   * statement that fails is undone by SQLite alone (the batch's transaction stays open); `atomic`
+   * gives a write of several statements its own savepoint, so it lands whole or not at all.
+   */
+  enqueue<T>(run: () => T, options: { atomic?: boolean } = {}): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ run, resolve: resolve as (value: unknown) => void, reject });
+      this.queue.push({ run, atomic: options.atomic === true, resolve: resolve as (value: unknown) => void, reject });
       if (this.queue.length >= this.maxBatch) this.flush();
       else this.schedule();
     });
@@ -62,12 +68,13 @@ export class WriteQueue {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, this.maxBatch);
       const results: { ok: boolean; value: unknown }[] = [];
-      // Each write runs in its own savepoint (a nested better-sqlite3 transaction), so one
-      // failing write rolls back only itself and the rest of the batch still commits.
+      // A failing write rolls back only itself (its statement, or its savepoint when atomic — a
+      // nested better-sqlite3 transaction) and the rest of the batch still commits. Savepoints
+      // cost about as much as the insert itself, so only writes that need one get one.
       const commit = this.db.transaction(() => {
         for (const write of batch) {
           try {
-            results.push({ ok: true, value: this.db.transaction(write.run)() });
+            results.push({ ok: true, value: write.atomic ? this.db.transaction(write.run)() : write.run() });
           } catch (error) {
             results.push({ ok: false, value: error });
           }

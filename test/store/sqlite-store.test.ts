@@ -86,16 +86,21 @@ test('one failing write in a batch is rejected alone; the rest of the batch comm
     const store = await openStore(env.config);
     await store.createJob(makeJob('j'), makeSpec());
     await store.recordFile('j', makeFile(1));
+    const event = (seq: number): RunnerEvent => ({ type: 'source_started', job_id: 'j', ts: 't', seq, source: 'google_images', timeout_ms: 1 });
+    await store.appendEvent(event(1));
     const results = await Promise.allSettled([
       store.recordFile('j', makeFile(2)),
       store.recordFile('j', makeFile(1)), // same path again: a bug in the caller
       store.recordFile('no-such-job', makeFile(3)), // foreign key
+      store.appendEvent(event(1)), // a single-statement write failing inside the batch
+      store.appendEvent(event(2)),
       store.recordFile('j', makeFile(4)),
     ]);
-    assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'rejected', 'fulfilled']);
+    assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'rejected', 'rejected', 'fulfilled', 'fulfilled']);
     assert.ok((results[1] as PromiseRejectedResult).reason instanceof StoreError);
     const doc = await store.getJob('j');
     assert.deepEqual(doc?.results.files.map((f) => f.path), [makeFile(1).path, makeFile(2).path, makeFile(4).path]);
+    assert.deepEqual((await store.listEvents('j')).map((e) => e.seq), [1, 2]);
     await store.close();
   } finally {
     env.cleanup();
