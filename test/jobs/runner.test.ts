@@ -1,13 +1,17 @@
 // The runner through the JobService, on real parts: simulated sources on port 0 answering
 // their real paths, the real HTTP client and downloader, a SQLite store and real files.
 import { strict as assert } from 'node:assert';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, test } from 'node:test';
 import type { RunnerEvent } from '../../src/core/events.ts';
 import { LOG_LINE_PATTERN } from '../../src/log/download-log.ts';
+import { startFaultServer } from '../helpers/fault-server.ts';
 import { listFiles, mediaRequests, openHarness, type Harness } from './harness.ts';
 
+const cleanups: (() => Promise<void>)[] = [];
 let current: Harness | null = null;
 async function harness(...args: Parameters<typeof openHarness>): Promise<Harness> {
   current = await openHarness(...args);
@@ -16,7 +20,19 @@ async function harness(...args: Parameters<typeof openHarness>): Promise<Harness
 afterEach(async () => {
   await current?.close();
   current = null;
+  for (const c of cleanups.splice(0)) await c();
 });
+
+/** A server that answers every request with HTTP 500 (a source that is down). */
+async function failingServer(): Promise<string> {
+  const server = createServer((_req, res) => {
+    res.writeHead(500, { 'content-type': 'text/plain' });
+    res.end('down');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
 
 function logLines(h: Harness): string[] {
   h.log.flush();
@@ -100,6 +116,57 @@ describe('runner: deadlines', () => {
     assert.deepEqual(listFiles(h.config.downloadDir).filter((f) => f.endsWith('.part')), []);
     assert.deepEqual(listFiles(join(h.config.downloadDir, 'list', 'urls')).filter((f) => !f.startsWith('manifest')), ['list_001.png', 'list_002.png', 'list_003.png']);
     assert.deepEqual(await h.store.listPendingFiles(job_id), []);
+  });
+});
+
+describe('runner: pools and retries', () => {
+  test('at most MAX_CONCURRENT_SOURCES sources run at once; the rest wait for a free slot', async () => {
+    const h = await harness({ sim: { sources: ['openverse', 'duckduckgo_images'], hang: ['openverse', 'duckduckgo_images'] }, env: { MAX_CONCURRENT_SOURCES: '1', SOURCE_TIMEOUT: '0.5' } });
+    const started = performance.now();
+    const doc = await h.service.wait((await h.service.submit({ query: 'nature', sources: ['openverse', 'duckduckgo_images'], limit: 1, type: 'image' })).job_id);
+    assert.ok(performance.now() - started >= 1000, 'two 0.5 s deadlines one after the other');
+    const order = h.events.filter((e) => e.type === 'source_started' || e.type === 'source_finished').map((e) => `${e.type}:${'source' in e ? e.source : ''}`);
+    assert.deepEqual(order, ['source_started:openverse', 'source_finished:openverse', 'source_started:duckduckgo_images', 'source_finished:duckduckgo_images']);
+    assert.equal(doc.status, 'failed');
+  });
+
+  test('a failing search is retried MAX_RETRIES_PER_SOURCE times, then the source fails with the error', async () => {
+    const down = await failingServer();
+    const h = await harness({ sim: { sources: ['pexels'] }, env: { OPENVERSE_BASE_URL: down, MAX_RETRIES_PER_SOURCE: '1' } });
+    const doc = await h.service.wait((await h.service.submit({ query: 'nature', sources: ['openverse', 'pexels'], limit: 1, type: 'image' })).job_id);
+    const st = doc.results.source_stats.openverse!;
+    assert.equal(st.status, 'failed');
+    assert.equal(st.error, 'HTTP 500');
+    assert.equal(st.retries, 1);
+    const retry = h.events.find((e) => e.type === 'retry');
+    assert.ok(retry?.type === 'retry' && retry.phase === 'search' && retry.attempt === 2 && retry.source === 'openverse');
+    assert.ok(logLines(h).some((l) => / \| WARNING \| RETRY \| openverse \| search attempt 2 in \d+\.\d\ds after HTTP 500 \| URL: /.test(l)));
+    assert.equal(doc.results.source_stats.pexels!.status, 'ok');
+  });
+
+  test('a download that fails once with a transient error is retried and saved', async () => {
+    const faults = await startFaultServer();
+    cleanups.push(() => faults.close());
+    const h = await harness({ sim: { sources: ['pexels'] } });
+    const urls = [faults.url('/flaky?failures=1&status=503&key=k1'), faults.url('/ok.png?key=k2')];
+    const doc = await h.service.wait((await h.service.submit({ query: 'flaky', sources: [], limit: 2, type: 'any', urls })).job_id);
+    const st = doc.results.source_stats.urls!;
+    assert.equal(st.downloaded, 2);
+    assert.equal(st.failed_downloads, 0);
+    assert.equal(st.retries, 1);
+    assert.equal(st.status, 'ok');
+    const retry = h.events.find((e) => e.type === 'retry');
+    assert.ok(retry?.type === 'retry' && retry.phase === 'download' && retry.error === 'HTTP 503');
+  });
+
+  test('--write-metadata writes a JSON sidecar next to each file', async () => {
+    const h = await harness({ sim: { sources: ['pexels'] } });
+    const doc = await h.service.wait(
+      (await h.service.submit({ query: 'meta', sources: ['pexels'], limit: 2, type: 'image', options: { writeMetadata: true } })).job_id,
+    );
+    assert.equal(doc.results.files.length, 2);
+    for (const f of doc.results.files) assert.ok(existsSync(join(h.config.downloadDir, `${f.path}.json`)), `${f.path}.json`);
+    assert.ok(existsSync(join(h.config.downloadDir, 'meta', 'manifest.json')));
   });
 });
 
