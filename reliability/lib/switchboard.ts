@@ -147,3 +147,66 @@ export async function startRewritingProxy(simOrigin: string): Promise<RewritingP
 function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
+
+export interface ForwardProxy {
+  origin: string;
+  /** Every target the client asked the proxy for (`host:port`), in order. */
+  targets: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * A plain HTTP forward proxy (absolute-form requests) that only ever forwards to loopback:
+ * any other target is answered 502 and recorded, so a cell can prove that a request for a
+ * private address never left the client, and the harness itself can never send traffic
+ * anywhere but 127.0.0.1.
+ */
+export async function startForwardProxy(): Promise<ForwardProxy> {
+  const targets: string[] = [];
+  const server: HttpServer = createHttpServer((req, res) => {
+    let target: URL;
+    try {
+      target = new URL(req.url ?? '');
+    } catch {
+      res.writeHead(400).end('absolute-form requests only');
+      return;
+    }
+    targets.push(target.host);
+    if (target.hostname !== '127.0.0.1' && target.hostname !== 'localhost') {
+      res.writeHead(502, { 'content-type': 'text/plain' }).end(`reliability proxy: refusing to forward to ${target.host}`);
+      return;
+    }
+    const upstream = httpRequest(
+      { host: '127.0.0.1', port: target.port || 80, method: req.method, path: `${target.pathname}${target.search}`, headers: req.headers },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+        up.on('error', () => res.destroy());
+        up.on('aborted', () => res.destroy());
+      },
+    );
+    upstream.on('error', () => (res.headersSent ? res.destroy() : res.writeHead(502).end()));
+    res.on('close', () => upstream.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    targets,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A port on 127.0.0.1 that nothing listens on (bound, then released). */
+export async function closedPort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+  const port = (s.address() as { port: number }).port;
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  return port;
+}
