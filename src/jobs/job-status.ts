@@ -28,19 +28,36 @@ export function skipSourceStats(stats: SourceStats, reason: string, retryAfter: 
   stats.retry_after = retryAfter;
 }
 
+/** Failed downloads grouped by cause: how many, and one real message to show. */
+export type FailureCauses = Map<string, { count: number; example: string }>;
+
+/**
+ * The group of a download error: messages that differ only in their figures (sizes, byte
+ * counts, ports) are one cause; an HTTP status is its own cause (`HTTP 404`, `HTTP 503`).
+ */
+export function causeKey(message: string): string {
+  return /^HTTP \d{3}$/.test(message) ? message : message.replace(/\d+(\.\d+)?/g, '#');
+}
+
+export function countFailure(causes: FailureCauses, message: string): void {
+  const key = causeKey(message);
+  const entry = causes.get(key);
+  if (entry) entry.count++;
+  else causes.set(key, { count: 1, example: message });
+}
+
 /**
  * The error of a source whose every download failed: says so and names the commonest cause,
  * e.g. `every download failed (4 of 4); commonest cause: HTTP 404 (3)`.
  */
-export function everyDownloadFailedError(failures: ReadonlyMap<string, number>): string {
+export function everyDownloadFailedError(causes: FailureCauses): string {
   let total = 0;
-  let commonest = '';
-  let count = 0;
-  for (const [cause, n] of failures) {
-    total += n;
-    if (n > count) [commonest, count] = [cause, n];
+  let commonest = { count: 0, example: '' };
+  for (const entry of causes.values()) {
+    total += entry.count;
+    if (entry.count > commonest.count) commonest = entry;
   }
-  return `every download failed (${total} of ${total}); commonest cause: ${commonest} (${count})`;
+  return `every download failed (${total} of ${total}); commonest cause: ${commonest.example} (${commonest.count})`;
 }
 
 /** completed when every source is ok; failed when none is ok or partial; otherwise partial. */

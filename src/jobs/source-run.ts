@@ -16,7 +16,7 @@ import type { SearchQuery, SourceContext } from '../sources/source.ts';
 import type { Store } from '../store/store.ts';
 import { fileExists, nextFileNumber } from './file-numbering.ts';
 import type { Emit } from './job-events.ts';
-import { CANCELLED_ERROR, everyDownloadFailedError, settleSourceStats, skipSourceStats } from './job-status.ts';
+import { CANCELLED_ERROR, countFailure, everyDownloadFailedError, settleSourceStats, skipSourceStats, type FailureCauses } from './job-status.ts';
 import { createCachedSourceHttp } from './search-cache.ts';
 import { afterAbort, raceSignal, sourceDeadline } from './signals.ts';
 
@@ -169,7 +169,7 @@ class SourceRun {
   sourceError: unknown = null;
   abortedEarly = false;
   /** Failed downloads of this run by cause (for "every download failed" and its commonest cause). */
-  readonly failures = new Map<string, number>();
+  readonly failures: FailureCauses = new Map();
   savedThisRun = 0;
   downloadMsThisRun = 0;
 
@@ -444,7 +444,7 @@ class SourceRun {
       // Cut by the source's deadline or a cancel: not a failure of this download.
       if (signal.aborted || error instanceof CancelledError) return;
       const cause = errorMessage(error);
-      this.failures.set(cause, (this.failures.get(cause) ?? 0) + 1);
+      countFailure(this.failures, cause);
       stats.failed_downloads++;
       job.emit({ type: 'file_failed', source: this.source.id, candidate_id: candidate.id, url: candidate.url, error: cause });
     } finally {
