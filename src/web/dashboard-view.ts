@@ -30,6 +30,7 @@ export function dashboardView(notify: (message: string, kind?: 'info' | 'error')
   }
 
   function render(stats: StatsReport, sources: SourceInfo[]): void {
+    charts.dataset.range = stats.range;
     const names = new Map(sources.map((s) => [s.id, s.name]));
     const colors = new Map(stats.sources.map((s, i) => [s.source, PALETTE[i % PALETTE.length]!]));
     const buckets = stats.sources[0]?.buckets.map((b) => b.start) ?? [];
@@ -74,7 +75,8 @@ export function dashboardView(notify: (message: string, kind?: 'info' | 'error')
           title: 'Failed source runs over time',
           series: stats.sources.map((s) => ({ name: name(s.source), color: colors.get(s.source)!, values: s.buckets.map((b) => (b.runs > 0 ? b.failures : null)) })),
           buckets,
-          formatY: (v) => String(Math.round(v * 10) / 10),
+          integer: true,
+          formatY: (v) => String(v),
           formatX,
         }),
       ),

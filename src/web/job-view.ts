@@ -53,7 +53,7 @@ export class JobView {
         h(
           'section',
           { class: 'panel', attrs: { 'aria-labelledby': 'activity-title' } },
-          h('h3', { attrs: { id: 'activity-title' } }, 'Problems and retries'),
+          h('h3', { attrs: { id: 'activity-title' } }, 'Activity'),
           this.activityList,
         ),
       ),
@@ -289,7 +289,7 @@ export class JobView {
   private renderActivity(): void {
     const items = this.state!.activity;
     if (items.length === 0) {
-      replaceChildren(this.activityList, h('li', { class: 'muted' }, 'Nothing went wrong so far.'));
+      replaceChildren(this.activityList, h('li', { class: 'muted' }, 'Failures, retries and finished sources appear here.'));
       return;
     }
     replaceChildren(

@@ -17,12 +17,14 @@ export interface LineChartOptions {
   buckets: string[];
   /** Fixed top of the y axis (e.g. 1 for a rate); default: the largest value, rounded up. */
   yMax?: number;
+  /** Values are counts: the axis gets whole-number ticks. */
+  integer?: boolean;
   formatY(value: number): string;
   formatX(iso: string): string;
 }
 
-const WIDTH = 640;
-const HEIGHT = 240;
+const WIDTH = 520;
+const HEIGHT = 220;
 const PAD = { top: 16, right: 16, bottom: 28, left: 56 };
 
 function niceCeiling(value: number): number {
@@ -37,7 +39,9 @@ function niceCeiling(value: number): number {
 export function lineChart(options: LineChartOptions): SVGSVGElement {
   const count = options.buckets.length;
   const all = options.series.flatMap((s) => s.values.filter((v): v is number => v !== null));
-  const yMax = options.yMax ?? niceCeiling(Math.max(0, ...all));
+  const top = Math.max(0, ...all);
+  // Four gridline steps: counts get a top that is a multiple of 4, so every tick is whole.
+  const yMax = options.yMax ?? (options.integer ? Math.max(4, Math.ceil(top / 4) * 4) : niceCeiling(top));
   const plotW = WIDTH - PAD.left - PAD.right;
   const plotH = HEIGHT - PAD.top - PAD.bottom;
   const x = (i: number): number => PAD.left + (count <= 1 ? plotW / 2 : (i / (count - 1)) * plotW);
@@ -59,7 +63,9 @@ export function lineChart(options: LineChartOptions): SVGSVGElement {
     const i = ticks <= 1 ? 0 : Math.round((t / (ticks - 1)) * (count - 1));
     const iso = options.buckets[i];
     if (iso === undefined) continue;
-    chart.append(svg('text', { x: x(i), y: HEIGHT - 8, 'text-anchor': 'middle', class: 'chart-label' }, options.formatX(iso)));
+    // The outermost labels are anchored inwards so that they are not cut at the edges.
+    const anchor = ticks > 1 && t === ticks - 1 ? 'end' : 'middle';
+    chart.append(svg('text', { x: anchor === 'end' ? WIDTH - PAD.right : x(i), y: HEIGHT - 8, 'text-anchor': anchor, class: 'chart-label' }, options.formatX(iso)));
   }
 
   for (const series of options.series) {

@@ -16,6 +16,9 @@ const STATE_LABELS: Record<SourceInfo['state'], string> = {
   cooling_down: 'cooling down',
 };
 
+/** What the form held when last submitted, so it comes back the same when the page re-renders. */
+let last: { query: string; sources: string[]; limit: string; type: string } | null = null;
+
 export function searchForm(options: SearchFormOptions): HTMLElement {
   const query = h('input', {
     attrs: { id: 'query', name: 'query', type: 'search', required: true, maxlength: 200, placeholder: 'e.g. northern lights', autocomplete: 'off', 'aria-describedby': 'query-error' },
@@ -40,7 +43,7 @@ export function searchForm(options: SearchFormOptions): HTMLElement {
         name: 'sources',
         value: source.id,
         id: `source-${source.id}`,
-        checked: source.state === 'ready',
+        checked: last ? last.sources.includes(source.id) : source.state === 'ready',
         'aria-describedby': `source-${source.id}-state`,
       },
     });
@@ -96,6 +99,12 @@ export function searchForm(options: SearchFormOptions): HTMLElement {
     formError,
   );
 
+  if (last) {
+    query.value = last.query;
+    limit.value = last.limit;
+    type.value = last.type;
+  }
+
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     for (const el of [queryError, sourcesError, formError]) el.textContent = '';
@@ -111,6 +120,7 @@ export function searchForm(options: SearchFormOptions): HTMLElement {
       return;
     }
     submit.disabled = true;
+    last = { query: text, sources: chosen, limit: limit.value, type: type.value };
     api
       .createJob({ query: text, sources: chosen, limit: Number(limit.value), type: type.value })
       .then((answer) => options.onStarted(answer.job_id))
