@@ -1,20 +1,25 @@
-// Serialised job documents, reused until the job changes. A job document lists every file of the
-// job (a 2,000-file job is about a megabyte of JSON), and clients poll it; reading it from the
-// store and serialising it for each request would cost milliseconds of CPU every time. A job
-// changes only through its runner events, so each document is cached with the number of events
-// seen for its job, and a new event makes the entry stale. Concurrent requests for the same
-// version share one read ("single flight").
+// Serialised job documents, reused while they are fresh enough. A job document lists every file
+// of the job (a 2,000-file job is close to a megabyte of JSON), and clients poll it; reading it,
+// copying it and serialising it for each request costs milliseconds of CPU every time, which a
+// running job on the same cores then lacks. So:
 //
-// Entries also expire after a short age: a runner may update its state just after emitting an
-// event, and another process (`harvester retry`) may change a job without our seeing its events;
-// an age limit bounds how long either can show a stale document.
+// - a job changes only through its runner events: each document is cached with the number of
+//   events seen for its job, and is exact while no new event has arrived;
+// - while a job runs, a document a few events old is still served for up to `runningStaleMs`
+//   (the event stream is the live feed; a poller sees the document at most that much late), so a
+//   busy job is serialised a few times a second, not once per request;
+// - `job_started` and `job_finished` (and a retry, resume or cancel through the API) drop the
+//   entry: the start and the end of a run are never served late;
+// - every entry also expires after a short age, because another process (`harvester retry`) may
+//   change a job without our seeing its events;
+// - concurrent requests that miss share one load ("single flight").
 import { randomBytes } from 'node:crypto';
 import type { JobDocument } from '../core/types.ts';
 import type { RunnerEvent } from '../core/events.ts';
 
 export interface CachedDocument {
-  /** The document serialised by the route's response serializer. */
-  body: string;
+  /** The document serialised by the route's response serializer, as bytes ready to send. */
+  body: Buffer;
   /** Strong validator of this exact body (If-None-Match). */
   etag: string;
   status: JobDocument['status'];
@@ -28,40 +33,46 @@ interface Entry extends CachedDocument {
 export interface JobDocumentCache {
   /** Counts one event of a job (call from the service's subscription). */
   observe(event: RunnerEvent): void;
-  /** Marks a job changed without an event (a retry or resume was just submitted). */
+  /** Drops a job's entry: it changed without an event we saw (a retry or resume was just submitted). */
   invalidate(jobId: string): void;
-  /** The current serialised document, computing it when stale; null when the job does not exist. */
+  /** The document, from the cache or loaded and serialised now; null when the job does not exist. */
   get(jobId: string, load: () => Promise<JobDocument | null>, serialize: (doc: JobDocument) => string): Promise<CachedDocument | null>;
 }
 
 export interface JobDocumentCacheOptions {
   /** Total size of the kept bodies, bytes. */
   maxBytes: number;
-  /** Longest a document of a queued or running job is reused, ms. */
-  activeMaxAgeMs?: number;
-  /** Longest a document of an ended job is reused, ms. */
-  endedMaxAgeMs?: number;
+  /** How long a running job's document may be served after newer events arrived, ms. */
+  runningStaleMs?: number;
+  /** Longest any document is reused, even with no new event, ms. */
+  maxAgeMs?: number;
   nowMs?: () => number;
 }
 
 export function createJobDocumentCache(options: JobDocumentCacheOptions): JobDocumentCache {
-  const activeMaxAgeMs = options.activeMaxAgeMs ?? 250;
-  const endedMaxAgeMs = options.endedMaxAgeMs ?? 2000;
+  const runningStaleMs = options.runningStaleMs ?? 100;
+  const maxAgeMs = options.maxAgeMs ?? 2000;
   const nowMs = options.nowMs ?? (() => performance.now());
   // Different for each server start, so an ETag of an earlier process never matches.
   const boot = randomBytes(4).toString('hex');
   const versions = new Map<string, number>();
+  // Bumped by what must never be served late (a start, an end, an API action).
+  const generations = new Map<string, number>();
   const entries = new Map<string, Entry>(); // insertion order = least recently used first
   const inflight = new Map<string, { version: number; promise: Promise<CachedDocument | null> }>();
   let bytes = 0;
   let loads = 0;
 
-  function remember(jobId: string, entry: Entry): void {
+  function drop(jobId: string): void {
+    generations.set(jobId, (generations.get(jobId) ?? 0) + 1);
     const old = entries.get(jobId);
-    if (old) {
-      bytes -= old.body.length;
-      entries.delete(jobId);
-    }
+    if (!old) return;
+    bytes -= old.body.length;
+    entries.delete(jobId);
+  }
+
+  function remember(jobId: string, entry: Entry): void {
+    drop(jobId);
     if (entry.body.length > options.maxBytes) return;
     entries.set(jobId, entry);
     bytes += entry.body.length;
@@ -72,18 +83,26 @@ export function createJobDocumentCache(options: JobDocumentCacheOptions): JobDoc
     }
   }
 
+  function fresh(entry: Entry, version: number): boolean {
+    const age = nowMs() - entry.loadedAtMs;
+    if (age >= maxAgeMs) return false;
+    if (entry.version === version) return true;
+    return entry.status === 'running' && age < runningStaleMs;
+  }
+
   return {
     observe(event) {
       versions.set(event.job_id, (versions.get(event.job_id) ?? 0) + 1);
+      if (event.type === 'job_started' || event.type === 'job_finished') drop(event.job_id);
     },
     invalidate(jobId) {
       versions.set(jobId, (versions.get(jobId) ?? 0) + 1);
+      drop(jobId);
     },
     async get(jobId, load, serialize) {
       const version = versions.get(jobId) ?? 0;
       const hit = entries.get(jobId);
-      const active = hit?.status === 'queued' || hit?.status === 'running';
-      if (hit && hit.version === version && nowMs() - hit.loadedAtMs < (active ? activeMaxAgeMs : endedMaxAgeMs)) {
+      if (hit && fresh(hit, version)) {
         entries.delete(jobId);
         entries.set(jobId, hit);
         return hit;
@@ -91,13 +110,13 @@ export function createJobDocumentCache(options: JobDocumentCacheOptions): JobDoc
       const running = inflight.get(jobId);
       if (running && running.version === version) return running.promise;
       const loadedAtMs = nowMs();
+      const generation = generations.get(jobId) ?? 0;
       const promise = (async () => {
         const doc = await load();
         if (!doc) return null;
-        const body = serialize(doc);
-        const entry: Entry = { body, etag: `"${boot}-${++loads}"`, status: doc.status, version, loadedAtMs };
-        // Only a document read at the newest version may be kept: a later event makes it stale.
-        if ((versions.get(jobId) ?? 0) === version) remember(jobId, entry);
+        const entry: Entry = { body: Buffer.from(serialize(doc)), etag: `"${boot}-${++loads}"`, status: doc.status, version, loadedAtMs };
+        // A load that a start or an end overtook is answered but not kept.
+        if ((generations.get(jobId) ?? 0) === generation) remember(jobId, entry);
         return entry;
       })();
       inflight.set(jobId, { version, promise });

@@ -167,11 +167,11 @@ describe('a job that ended before the server started', () => {
     assert.equal(result.status, 200);
     assert.equal(result.ended, true);
     assert.equal(result.messages.length, 1);
-    const [finished] = events(result.messages);
-    assert.equal(finished!.type, 'job_finished');
-    assert.equal(finished!.seq, 1);
+    const finished = events(result.messages)[0]!;
+    assert.equal(finished.type, 'job_finished');
+    assert.equal(finished.seq, 1);
     assert.equal(result.messages[0]!.id, '1');
-    if (finished!.type !== 'job_finished') return;
+    if (finished.type !== 'job_finished') return;
     assert.equal(finished.status, 'completed');
     assert.equal(finished.job.job_id, 'old-job-1');
     assert.equal(finished.job.query, 'ancient');

@@ -109,7 +109,9 @@ export async function jobRoutes(app: FastifyInstance, deps: RouteDeps): Promise<
     {
       schema: {
         summary: 'The job document',
-        description: 'Status, per-source statistics and every saved file (DESIGN §4). Supports If-None-Match.',
+        description:
+          'Status, per-source statistics and every saved file (DESIGN §4). While the job runs the document may trail its events by up to 0.1 s ' +
+          '(the event stream is the live feed); its start and its end are never late. Supports If-None-Match.',
         tags: ['jobs'],
         params: jobIdParams,
         response: { 200: { $ref: 'JobDocument#' }, 304: { type: 'null', description: 'Not modified' }, 404: errorRef, ...commonErrorResponses },
