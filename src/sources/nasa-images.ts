@@ -6,7 +6,7 @@
 // already list ~large/~medium/~orig image links with their sizes: those images need no asset
 // request. hrefs hold raw spaces, Unicode and http:// — they are percent-encoded, and http is
 // upgraded to https only on NASA's own hosts. Recorded answers: fixtures/nasa_images/.
-import { ParseError } from '../core/errors.ts';
+import { BlockedError, ParseError } from '../core/errors.ts';
 import type { MediaCandidate, MediaKind } from '../core/types.ts';
 import type { SearchQuery, Source, SourceContext } from './source.ts';
 import { candidate } from './parse/candidate.ts';
@@ -14,6 +14,7 @@ import { asArray, asId, asPositiveInt, asRecord, asString, dig, parseJsonBody } 
 import { encodeRawPathUrl, upgradeToHttpsOn } from './parse/media-url.ts';
 import { pageSizeFor, pageStream, walkPages, type LazyCandidate, type Page } from './parse/paged-search.ts';
 import { MAX_TITLE_CHARS, plainText } from './parse/plain-text.ts';
+import { statusWithDetail } from './parse/refusal.ts';
 
 const ID = 'nasa_images';
 export const NASA_MAX_PAGE_SIZE = 100;
@@ -191,7 +192,11 @@ async function* searchNasa(query: SearchQuery, ctx: SourceContext): AsyncGenerat
   const pageSize = pageSizeFor(query.limit, 1, NASA_MAX_PAGE_SIZE);
   const stream = pageStream(1, async (page): Promise<Page<number>> => {
     const params = new URLSearchParams({ q: query.text, media_type: mediaTypeParam(query.type), page: String(page), page_size: String(pageSize) });
-    const res = await ctx.http.getText(`${ctx.origin}/search?${params.toString()}`, { headers: { Accept: 'application/json' } });
+    const res = await ctx.http.getText(`${ctx.origin}/search?${params.toString()}`, {
+      headers: { Accept: 'application/json' },
+      acceptStatus: (s) => (s >= 200 && s < 300) || s === 403,
+    });
+    if (res.status === 403) throw new BlockedError(ID, statusWithDetail(res.status, res.text));
     const parsed = parseNasaSearch(parseJsonBody(ID, res.text));
     const wanted = parsed.items.filter((i) => query.type === 'any' || i.kind === query.type);
     return { entries: wanted.map((i) => lazyCandidate(i, ctx)), next: parsed.hasNext ? page + 1 : null };

@@ -3,7 +3,7 @@
 // page_size 20 — a larger page_size without a token is refused with 401 — so pages are at most
 // 20. Answers report the throttle as `X-RateLimit-Available-anon_burst` / `…-anon_sustained`.
 // `filetype` and `filesize` are often null (recorded in fixtures/openverse/).
-import { ParseError } from '../core/errors.ts';
+import { BlockedError, ParseError } from '../core/errors.ts';
 import type { MediaCandidate } from '../core/types.ts';
 import type { SearchQuery, Source, SourceContext } from './source.ts';
 import { candidate } from './parse/candidate.ts';
@@ -11,6 +11,7 @@ import { asArray, asCount, asId, asPositiveInt, asRecord, asString, dig, parseJs
 import { httpUrl } from './parse/media-url.ts';
 import { pageSizeFor, pageStream, walkPages, type Page } from './parse/paged-search.ts';
 import { MAX_TITLE_CHARS, plainText } from './parse/plain-text.ts';
+import { statusWithDetail } from './parse/refusal.ts';
 
 const ID = 'openverse';
 /** Largest page_size an anonymous client may ask for. */
@@ -126,9 +127,13 @@ async function* searchOpenverse(query: SearchQuery, ctx: SourceContext): AsyncGe
   const pageSize = pageSizeFor(query.limit, 1, OPENVERSE_MAX_PAGE_SIZE);
   const stream = pageStream(1, async (page): Promise<Page<number>> => {
     const params = new URLSearchParams({ q: query.text, page: String(page), page_size: String(pageSize) });
-    const res = await ctx.http.getText(`${ctx.origin}/v1/images/?${params.toString()}`, { headers: { Accept: 'application/json' } });
+    const res = await ctx.http.getText(`${ctx.origin}/v1/images/?${params.toString()}`, {
+      headers: { Accept: 'application/json' },
+      acceptStatus: (s) => (s >= 200 && s < 300) || s === 401 || s === 403,
+    });
     const remaining = openverseRemaining(res.headers);
     if (remaining !== undefined) ctx.reportRateLimit(remaining);
+    if (res.status === 401 || res.status === 403) throw new BlockedError(ID, statusWithDetail(res.status, res.text));
     const parsed = parseOpenverseImages(parseJsonBody(ID, res.text), page);
     return { entries: parsed.candidates, next: parsed.hasNext ? page + 1 : null };
   });

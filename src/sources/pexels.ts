@@ -12,6 +12,7 @@ import { asArray, asId, asPositiveInt, asRecord, asString, dig, parseJsonBody } 
 import { httpUrl } from './parse/media-url.ts';
 import { pageSizeFor, pageStream, reportRateLimitHeader, walkPages, type Page, type PageStream } from './parse/paged-search.ts';
 import { MAX_TITLE_CHARS, plainText } from './parse/plain-text.ts';
+import { statusWithDetail } from './parse/refusal.ts';
 import { pickRendition, type Rendition } from './parse/video-rendition.ts';
 
 const ID = 'pexels';
@@ -130,18 +131,9 @@ async function fetchPexelsPage(
   });
   reportRateLimitHeader(ctx, res.headers);
   if (res.status === 401 || res.status === 403) {
-    const detail = plainText(dig(safeJson(res.text), 'error')) ?? plainText(res.text, 120);
-    throw new BlockedError(ID, `PEXELS_API_KEY was refused (HTTP ${res.status}${detail ? `: ${detail}` : ''})`);
+    throw new BlockedError(ID, `PEXELS_API_KEY was refused (${statusWithDetail(res.status, res.text)})`);
   }
   return parseJsonBody(ID, res.text);
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
 }
 
 async function* searchPexels(query: SearchQuery, ctx: SourceContext): AsyncGenerator<MediaCandidate> {

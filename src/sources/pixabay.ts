@@ -11,6 +11,7 @@ import { asArray, asCount, asId, asPositiveInt, asRecord, dig, parseJsonBody } f
 import { httpUrl } from './parse/media-url.ts';
 import { pageSizeFor, pageStream, reportRateLimitHeader, walkPages, type Page, type PageStream } from './parse/paged-search.ts';
 import { MAX_TITLE_CHARS, plainText } from './parse/plain-text.ts';
+import { refusalDetail, statusWithDetail } from './parse/refusal.ts';
 import { pickRendition, type Rendition } from './parse/video-rendition.ts';
 
 const ID = 'pixabay';
@@ -132,9 +133,9 @@ async function fetchPixabayPage(ctx: SourceContext, url: string): Promise<unknow
   });
   reportRateLimitHeader(ctx, res.headers);
   if (res.status >= 400) {
-    const detail = plainText(res.text, 160);
+    const detail = refusalDetail(res.text);
     if (/key/i.test(detail ?? '') || res.status !== 400) {
-      throw new BlockedError(ID, `PIXABAY_API_KEY was refused (HTTP ${res.status}${detail ? `: ${detail}` : ''})`);
+      throw new BlockedError(ID, `PIXABAY_API_KEY was refused (${statusWithDetail(res.status, res.text)})`);
     }
     // Asking past the reachable results ("page" out of range) is the end of results.
     if (/page/i.test(detail ?? '') && /range/i.test(detail ?? '')) return 'out-of-range';

@@ -10,7 +10,7 @@
 // formatversion 1): the end, not a changed layout. extmetadata values are HTML; an empty map
 // may come as []; media URLs carry ?utm_… queries, kept as they are.
 // Recorded answers: fixtures/wikimedia_commons/.
-import { ParseError } from '../core/errors.ts';
+import { BlockedError, ParseError } from '../core/errors.ts';
 import type { MediaCandidate, MediaType } from '../core/types.ts';
 import type { SearchQuery, Source, SourceContext } from './source.ts';
 import { candidate } from './parse/candidate.ts';
@@ -19,6 +19,7 @@ import { httpUrl } from './parse/media-url.ts';
 import { pageSizeFor, pageStream, walkPages, type Page } from './parse/paged-search.ts';
 import { htmlToText, MAX_TITLE_CHARS } from './parse/plain-text.ts';
 import { pickRendition, type Rendition } from './parse/video-rendition.ts';
+import { statusWithDetail } from './parse/refusal.ts';
 
 const ID = 'wikimedia_commons';
 /** Largest gsrlimit for clients without the apihighlimits right. */
@@ -196,7 +197,12 @@ async function* searchCommons(query: SearchQuery, ctx: SourceContext): AsyncGene
   const stream = pageStream<Record<string, string>>({}, async (cont): Promise<Page<Record<string, string>>> => {
     const params = commonsParams(query, limit, cont);
     // The client's default User-Agent names the tool and a contact URL, as Wikimedia's policy asks.
-    const res = await ctx.http.getText(`${ctx.origin}/w/api.php?${params.toString()}`, { headers: { Accept: 'application/json' } });
+    const res = await ctx.http.getText(`${ctx.origin}/w/api.php?${params.toString()}`, {
+      headers: { Accept: 'application/json' },
+      acceptStatus: (s) => (s >= 200 && s < 300) || s === 403,
+    });
+    // Wikimedia answers 403 to clients its User-Agent policy or its abuse filters turn away.
+    if (res.status === 403) throw new BlockedError(ID, statusWithDetail(res.status, res.text));
     const parsed = parseCommonsAnswer(parseJsonBody(ID, res.text), ctx.config.maxVideoResolution);
     // A `continue` that would ask for the same offset again is no progress: stop there.
     const next = parsed.next && parsed.next.gsroffset !== cont.gsroffset ? parsed.next : null;

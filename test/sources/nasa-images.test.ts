@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ParseError } from '../../src/core/errors.ts';
+import { BlockedError, ParseError } from '../../src/core/errors.ts';
 import { startSimulation } from '../../src/demo/sim-server.ts';
 import {
   nasaCandidate,
@@ -184,4 +184,25 @@ test('a job through the real runner downloads the image and the video once; the 
   assert.deepEqual([moon.kind, moon.title, moon.mime], ['video', 'Orion Sees the Moon and Saturn', 'video/mp4']);
   assert.ok(requests.includes('/__media/video/Moon%20and%20Saturn/Moon%20and%20Saturn~large.mp4'), 'the raw href was encoded on the way');
   assert.equal(filesOnDisk.length, 2);
+});
+
+test('a 403 on the search is a BlockedError; an HTML page instead of JSON is a ParseError', async () => {
+  let status = 403;
+  const server = await fakeServer((_req, res) => {
+    res.writeHead(status, { 'content-type': 'text/html' });
+    res.end('<html><body>Access Denied</body></html>');
+  });
+  const t = makeContext(source, { NASA_IMAGES_BASE_URL: server.origin });
+  try {
+    const blocked = await searchError(source, { text: 'x' }, t.ctx);
+    assert.ok(blocked instanceof BlockedError);
+    assert.equal(blocked.message, 'nasa_images: blocked: HTTP 403: Access Denied');
+    status = 200;
+    const changed = await searchError(source, { text: 'x' }, t.ctx);
+    assert.ok(changed instanceof ParseError);
+    assert.match(changed.message, /^nasa_images: layout changed: .*not JSON/);
+  } finally {
+    await t.close();
+    await server.close();
+  }
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ParseError } from '../../src/core/errors.ts';
+import { BlockedError, ParseError } from '../../src/core/errors.ts';
 import { startSimulation } from '../../src/demo/sim-server.ts';
 import { licenseName, licenseUrlOf, openverseRemaining, parseOpenverseImages, source } from '../../src/sources/openverse.ts';
 import { collect, fakeServer, fixtureJson, makeContext, runJob, searchError, sendJson } from './api-source-harness.ts';
@@ -165,4 +165,17 @@ test('a job through the real runner downloads every result once, with creator an
     'Claus Weinberg', 'CC BY 2.0', 'https://creativecommons.org/licenses/by/2.0/', 'https://commons.wikimedia.org/w/index.php?curid=37605325',
   ]);
   assert.equal(filesOnDisk.length, 4);
+});
+
+test('a 401 (page_size above the anonymous maximum, or a bad token) is a BlockedError with the reason', async () => {
+  const server = await fakeServer((_req, res) => sendJson(res, { detail: 'Authentication credentials were not provided.' }, 401));
+  const t = makeContext(source, { OPENVERSE_BASE_URL: server.origin });
+  try {
+    const error = await searchError(source, { text: 'x' }, t.ctx);
+    assert.ok(error instanceof BlockedError);
+    assert.equal(error.message, 'openverse: blocked: HTTP 401: Authentication credentials were not provided.');
+  } finally {
+    await t.close();
+    await server.close();
+  }
 });

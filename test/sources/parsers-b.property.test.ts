@@ -17,6 +17,7 @@ import { nasaCandidate, parseNasaAsset, parseNasaSearch, pickNasaFile, source as
 import { htmlToText, plainText } from '../../src/sources/parse/plain-text.ts';
 import { encodeRawPathUrl, httpUrl } from '../../src/sources/parse/media-url.ts';
 import { parseJsonBody } from '../../src/sources/parse/json-shape.ts';
+import { refusalDetail } from '../../src/sources/parse/refusal.ts';
 import { collect, fakeServer, fixtureJson, makeContext, sendJson } from './api-source-harness.ts';
 
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 100);
@@ -183,6 +184,8 @@ test('text and URL helpers never throw and keep their promises on any string', (
       for (const url of [httpUrl(value), encodeRawPathUrl(value)]) {
         if (url !== undefined) assert.match(new URL(url).protocol, /^https?:$/);
       }
+      const reason = refusalDetail(String(value));
+      if (reason !== undefined) assert.ok(Array.from(reason).length <= 160 && reason === reason.trim());
       try {
         parseJsonBody('pexels', String(value));
       } catch (error) {

@@ -271,3 +271,22 @@ test('a job through the real runner downloads every photo and video once, with a
   ]);
   assert.equal(videos.doc.results.videos, 3);
 });
+
+test('a 429 is retried by the client with Retry-After and the search goes on', async () => {
+  const recorded = fixtureJson('pexels/photos-search.json');
+  let calls = 0;
+  const server = await fakeServer((_req, res) => {
+    calls++;
+    if (calls === 1) sendJson(res, { status: 429, error: 'Too Many Requests' }, 429, { 'retry-after': '0' });
+    else sendJson(res, { ...(recorded as object), next_page: undefined }, 200, { 'x-ratelimit-remaining': '0' });
+  });
+  const t = makeContext(source, { PEXELS_BASE_URL: server.origin, PEXELS_API_KEY: 'k' }, { retries: 1 });
+  try {
+    assert.deepEqual((await collect(source, { text: 'x' }, t.ctx)).map((c) => c.id), ['pexels:photo:14260470']);
+    assert.equal(server.requests.length, 2);
+    assert.deepEqual(t.rateLimits, [0]);
+  } finally {
+    await t.close();
+    await server.close();
+  }
+});

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ParseError } from '../../src/core/errors.ts';
+import { BlockedError, ParseError } from '../../src/core/errors.ts';
 import { startSimulation } from '../../src/demo/sim-server.ts';
 import {
   commonsFile,
@@ -180,4 +180,20 @@ test('a job through the real runner downloads every image and video once, with a
   assert.deepEqual([bunny.kind, bunny.title, bunny.author], ['video', 'Big Buck Bunny 4K', 'Blender Foundation']);
   assert.match(bunny.url, /Big_Buck_Bunny_4K-webm-1080p-vp9-webm\.mp4$/, 'the 1080p transcode, not the 4K original');
   assert.equal(filesOnDisk.length, 3);
+});
+
+test('a 403 (User-Agent policy, abuse filter) is a BlockedError carrying the text of the refusal', async () => {
+  const server = await fakeServer((_req, res) => {
+    res.writeHead(403, { 'content-type': 'text/html' });
+    res.end('<html><body><p>Please set a <b>user-agent</b> and respect our robot policy.</p></body></html>');
+  });
+  const t = makeContext(source, { WIKIMEDIA_COMMONS_BASE_URL: server.origin });
+  try {
+    const error = await searchError(source, { text: 'x' }, t.ctx);
+    assert.ok(error instanceof BlockedError);
+    assert.equal(error.message, 'wikimedia_commons: blocked: HTTP 403: Please set a user-agent and respect our robot policy.');
+  } finally {
+    await t.close();
+    await server.close();
+  }
 });
