@@ -37,7 +37,9 @@ function workspace(extra: Record<string, string> = {}): { cwd: string; env: Reco
   const env = {
     ...sim.env,
     ...hanging.env,
-    SOURCE_TIMEOUT: '1',
+    // Only the hanging source has a short deadline: a loaded machine must not time out the others.
+    SOURCE_TIMEOUT: '10',
+    DUCKDUCKGO_IMAGES_TIMEOUT: '1',
     DOWNLOAD_DIR: join(cwd, 'downloads'),
     LOG_DIR: join(cwd, 'logs'),
     DATA_DIR: join(cwd, 'data'),
@@ -91,9 +93,10 @@ describe('harvester search', () => {
     assert.equal(r.code, 3, r.stderr);
     const doc = JSON.parse(r.stdout) as JobDocument;
     assert.equal(doc.status, 'partial');
-    assert.ok(doc.duration_ms! < 1000 + 1500, `job took ${doc.duration_ms} ms`);
+    const longest = Math.max(...Object.values(doc.results.source_stats).map((st) => st.duration_ms));
+    assert.ok(doc.duration_ms! <= longest + 500, `job ${doc.duration_ms} ms, longest source ${longest} ms`);
     assert.equal(doc.results.source_stats.duckduckgo_images!.error, 'Timeout after 1s');
-    assert.match(r.stderr, /duckduckgo_images\s+failed\s+0\s+0\s+0\s+0\s+1\.0s\s+Timeout after 1s/);
+    assert.match(r.stderr, /duckduckgo_images\s+failed\s+0\s+0\s+0\s+0\s+1\.\ds\s+Timeout after 1s/);
     assert.ok(logLines(ws.cwd).some((l) => / \| ERROR \| TIMEOUT \| duckduckgo_images \| Timeout after 1s$/.test(l)));
   });
 
@@ -138,15 +141,16 @@ describe('harvester search', () => {
     await run.waitForStderr(/saved list-txt\/urls\/list-txt_002/);
     const parts = (): string[] => listFiles(join(ws.cwd, 'downloads')).filter((f) => f.endsWith('.part'));
     await eventually(() => parts().length === 1); // the stalled download has its .part
-    const interruptedAt = performance.now();
+    const interruptedAt = Date.now();
     run.child.kill('SIGINT');
     const r = await run.result;
     assert.equal(r.code, 130, r.stderr);
-    assert.ok(performance.now() - interruptedAt < 2000, 'cancelled promptly');
     assert.match(r.stderr, /interrupted: cancelling every source/);
     assert.match(r.stderr, /Job \S+ cancelled/);
     const doc = JSON.parse(r.stdout) as JobDocument;
     assert.equal(doc.status, 'cancelled');
+    // The job (not the process, whose exit also closes the store) ended right after Ctrl-C.
+    assert.ok(Date.parse(doc.finished_at!) - interruptedAt < 1500, `job ended ${Date.parse(doc.finished_at!) - interruptedAt} ms after Ctrl-C`);
     assert.equal(doc.results.downloaded, 2);
     assert.deepEqual(parts(), []);
     const lines = logLines(ws.cwd);

@@ -64,7 +64,7 @@ describe('job service: submit', () => {
   });
 
   test('runs at most MAX_CONCURRENT_JOBS at once; a queued job can be cancelled before it starts', async () => {
-    const h = await harness({ sim: { sources: ['pexels', 'openverse'], hang: ['openverse'] }, env: { MAX_CONCURRENT_JOBS: '1', SOURCE_TIMEOUT: '0.5' } });
+    const h = await harness({ sim: { sources: ['pexels', 'openverse'], hang: ['openverse'] }, env: { MAX_CONCURRENT_JOBS: '1', SOURCE_TIMEOUT: '10', OPENVERSE_TIMEOUT: '0.5' } });
     const first = await h.service.submit({ query: 'one', sources: ['openverse'], limit: 1, type: 'image' });
     const second = await h.service.submit({ query: 'two', sources: ['pexels'], limit: 1, type: 'image' });
     const third = await h.service.submit({ query: 'three', sources: ['pexels'], limit: 1, type: 'image' });
