@@ -127,6 +127,48 @@ describe('runner: deadlines', () => {
   });
 });
 
+describe('runner: media that hangs mid-body', () => {
+  test('a download that stops mid-body is cut by the source deadline: its .part is removed, the other files stay', async () => {
+    const faults = await startFaultServer();
+    cleanups.push(() => faults.close());
+    const h = await harness({ sim: { sources: ['pexels'] }, env: { URLS_TIMEOUT: '1', MAX_DOWNLOADS_PER_SOURCE: '2', STALL_TIMEOUT: '60', MIN_DOWNLOAD_SPEED: '0' } });
+    const urls = [faults.url('/hang-mid-body?after=3000'), faults.url('/ok.png?key=m1'), faults.url('/ok.png?key=m2')];
+    const sawPart = new Promise<boolean>((resolve) => {
+      const off = h.service.subscribe((e) => {
+        if (e.type === 'file_saved' && e.file.path.endsWith('_002.png')) {
+          off();
+          resolve(listFiles(h.config.downloadDir).some((f) => f.endsWith('.part')));
+        }
+      });
+    });
+    const doc = await h.service.wait((await h.service.submit({ query: 'midbody', sources: [], limit: 3, type: 'any', urls })).job_id);
+    assert.equal(await sawPart, true, 'the stuck download had a .part while the others were saved');
+    const st = doc.results.source_stats.urls!;
+    assert.equal(st.error, 'Timeout after 1s');
+    assert.equal(st.status, 'partial');
+    assert.equal(st.downloaded, 2);
+    assert.equal(st.failed_downloads, 0, 'cut by the deadline, not a failed download');
+    assert.deepEqual(listFiles(h.config.downloadDir).filter((f) => f.endsWith('.part')), []);
+    assert.deepEqual(await h.store.listPendingFiles(), []);
+  });
+
+  test('a stalled download fails on its own and the source goes on to the next candidate', async () => {
+    const faults = await startFaultServer();
+    cleanups.push(() => faults.close());
+    const h = await harness({ sim: { sources: ['pexels'] }, env: { URLS_TIMEOUT: '20', MAX_DOWNLOADS_PER_SOURCE: '1', STALL_TIMEOUT: '0.3', MAX_RETRIES_PER_DOWNLOAD: '0' } });
+    const urls = [faults.url('/hang-mid-body?after=3000'), faults.url('/ok.png?key=s1')];
+    const doc = await h.service.wait((await h.service.submit({ query: 'stall', sources: [], limit: 2, type: 'any', urls })).job_id);
+    const st = doc.results.source_stats.urls!;
+    assert.equal(st.error, null);
+    assert.equal(st.status, 'partial');
+    assert.equal(st.downloaded, 1);
+    assert.equal(st.failed_downloads, 1);
+    const failed = h.events.find((e) => e.type === 'file_failed');
+    assert.ok(failed?.type === 'file_failed' && /stalled/i.test(failed.error), JSON.stringify(failed));
+    assert.deepEqual(listFiles(h.config.downloadDir).filter((f) => f.endsWith('.part')), []);
+  });
+});
+
 describe('runner: pools and retries', () => {
   test('at most MAX_CONCURRENT_SOURCES sources run at once; the rest wait for a free slot', async () => {
     const h = await harness({ sim: { sources: ['openverse', 'duckduckgo_images'], hang: ['openverse', 'duckduckgo_images'] }, env: { MAX_CONCURRENT_SOURCES: '1', SOURCE_TIMEOUT: '0.5' } });
