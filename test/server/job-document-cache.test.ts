@@ -109,3 +109,23 @@ describe('the job document cache', () => {
     assert.equal(t.loads(), 2);
   });
 });
+
+describe('the job document writer', () => {
+  test('writes exactly what JSON.stringify writes, reusing entries across growing documents', async () => {
+    const { createJobDocumentWriter } = await import('../../src/server/job-document-json.ts');
+    const writer = createJobDocumentWriter();
+    const d = doc('running', 0);
+    d.query = 'tricky "files":[] \u0000 query';
+    const file = (i: number) => ({
+      path: `q/urls/f_${i}.png`, source: 'urls' as const, kind: 'image' as const, url: `http://x/${i}.png`, candidate_id: `urls:${i}`, bytes: i,
+      sha256: String(i).padStart(64, '0'), mime: 'image/png', width: 1, height: 1, title: i % 2 ? `t "${i}"` : null, page_url: null,
+      thumbnail_url: null, author: null, license: null, license_url: null, duration_ms: 3, saved_at: '2025-10-02T12:00:00.000Z',
+    });
+    for (const n of [0, 1, 3, 50]) {
+      d.results.files = Array.from({ length: n }, (_, i) => file(i));
+      assert.equal(writer.write(d), JSON.stringify(d), `${n} files`);
+    }
+    d.results.files.splice(10, 1);
+    assert.equal(writer.write(d), JSON.stringify(d), 'a removed file');
+  });
+});
