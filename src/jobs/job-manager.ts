@@ -213,8 +213,13 @@ class JobManager implements JobService {
     this.active.set(doc.job_id, job);
     if (resumed) {
       doc.status = 'queued';
-      // `queued` also makes this process the job's owner, so a concurrent start-up does not mark it interrupted.
-      await this.store.updateJob(doc.job_id, { status: 'queued' });
+      try {
+        // `queued` also makes this process the job's owner, so a concurrent start-up does not mark it interrupted.
+        await this.store.updateJob(doc.job_id, { status: 'queued' });
+      } catch (error) {
+        this.active.delete(doc.job_id);
+        throw error;
+      }
     }
     this.queue.push(job);
     this.pump();
@@ -234,8 +239,9 @@ class JobManager implements JobService {
   private async start(job: ActiveJob): Promise<void> {
     const jobId = job.doc.job_id;
     let result: JobDocument = job.doc;
+    let emit: Emit | undefined;
     try {
-      const emit = await this.emitterFor(job);
+      emit = await this.emitterFor(job);
       result = await runJob({
         job: job.doc,
         spec: job.spec,
@@ -251,11 +257,16 @@ class JobManager implements JobService {
       });
     } catch (error) {
       // The runner only throws when the store itself fails; the job cannot be trusted to go on.
+      // It still ends with job_finished, so that every follower of its events stops waiting.
       this.warn(`job ${jobId} stopped: ${errorMessage(error)}`);
       job.doc.status = 'failed';
       job.doc.finished_at = new Date().toISOString();
       await this.store.updateJob(jobId, { status: 'failed', finished_at: job.doc.finished_at }).catch(() => {});
-      result = job.doc;
+      result = snapshot(job.doc, job.spec);
+      try {
+        emit ??= createEmitter(jobId, 0, (event) => this.dispatch(event));
+        emit({ type: 'job_finished', status: 'failed', job: result });
+      } catch {}
     } finally {
       this.running--;
       this.active.delete(jobId);

@@ -114,12 +114,14 @@ export async function runSource(job: JobRunShared, source: RunnableSource, stats
   job.emit({ type: 'source_started', source: id, timeout_ms: timeoutMs });
 
   const deadline = sourceDeadline(job.signal, timeoutMs);
-  const run = new SourceRun(job, source, stats, deadline.signal);
+  let run: SourceRun | undefined;
+  let crash: unknown = null;
   try {
+    run = new SourceRun(job, source, stats, deadline.signal);
     await run.execute();
   } catch (error) {
     // Only a bug gets here (everything expected is caught inside); it ends this source, not the job.
-    run.sourceError ??= error;
+    crash = error;
   } finally {
     deadline.clear();
   }
@@ -127,12 +129,12 @@ export async function runSource(job: JobRunShared, source: RunnableSource, stats
   const signal = deadline.signal;
   let error: string | null = null;
   let cancelled = false;
-  if (run.abortedEarly) {
+  if (run?.abortedEarly) {
     cancelled = !(signal.reason instanceof SourceTimeoutError);
     error = cancelled ? CANCELLED_ERROR : errorMessage(signal.reason);
-  } else if (run.sourceError !== null) {
-    error = errorMessage(run.sourceError);
-  } else if (run.failures.size > 0 && stats.downloaded === 0) {
+  } else if (crash !== null || run?.sourceError) {
+    error = errorMessage(crash ?? run!.sourceError);
+  } else if (run !== undefined && run.failures.size > 0 && stats.downloaded === 0) {
     error = everyDownloadFailedError(run.failures);
   }
   const runMs = performance.now() - startedMs;
@@ -148,8 +150,8 @@ export async function runSource(job: JobRunShared, source: RunnableSource, stats
         ok: error === null,
         error,
         durationMs: runMs,
-        downloaded: run.savedThisRun,
-        downloadMs: run.downloadMsThisRun,
+        downloaded: run?.savedThisRun ?? 0,
+        downloadMs: run?.downloadMsThisRun ?? 0,
         at: new Date(),
       })
       .catch((e: unknown) => job.warn(`${id}: cannot record source health: ${errorMessage(e)}`));
