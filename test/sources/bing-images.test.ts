@@ -216,7 +216,7 @@ test('the page cap bounds the requests when every page is new', async () => {
   }
 });
 
-test('a job through the real runner downloads every card once, with title and page attached', async () => {
+test('a job through the real runner downloads every card once, with title and page attached', { timeout: 60_000 }, async () => {
   const { doc, filesOnDisk } = await runJobOn('bing_images', 50);
   assert.equal(doc.status, 'completed');
   const stats = doc.results.source_stats.bing_images!;

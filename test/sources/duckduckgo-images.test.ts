@@ -176,7 +176,7 @@ test('a video search asks DuckDuckGo nothing', async () => {
   }
 });
 
-test('a job through the real runner downloads all 106 distinct images once', async () => {
+test('a job through the real runner downloads all 106 distinct images once', { timeout: 60_000 }, async () => {
   const { doc, filesOnDisk, requests } = await runJobOn('duckduckgo_images', 200);
   assert.equal(doc.status, 'completed');
   const stats = doc.results.source_stats.duckduckgo_images!;

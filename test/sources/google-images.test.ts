@@ -192,7 +192,7 @@ test('a video search asks Google nothing', async () => {
   }
 });
 
-test('a job through the real runner downloads every image once, with its page attached', async () => {
+test('a job through the real runner downloads every image once, with its page attached', { timeout: 60_000 }, async () => {
   const { doc, filesOnDisk } = await runJobOn('google_images', 50);
   assert.equal(doc.status, 'completed');
   const stats = doc.results.source_stats.google_images!;

@@ -186,7 +186,7 @@ test('a video search asks Unsplash nothing', async () => {
   }
 });
 
-test('a keyed job through the real runner downloads every photo, calls download_location for each, keeps attribution', async () => {
+test('a keyed job through the real runner downloads every photo, calls download_location for each, keeps attribution', { timeout: 60_000 }, async () => {
   const { doc, filesOnDisk, requests } = await runJobOn('unsplash', 50);
   assert.equal(doc.status, 'completed');
   const stats = doc.results.source_stats.unsplash!;
@@ -203,7 +203,7 @@ test('a keyed job through the real runner downloads every photo, calls download_
   assert.equal(filesOnDisk.length, 10);
 });
 
-test('download_location is called on every save in every job: after-save calls bypass the search cache', async () => {
+test('download_location is called on every save in every job: after-save calls bypass the search cache', { timeout: 60_000 }, async () => {
   const h = await openHarness({ sim: { sources: ['unsplash'] } });
   try {
     const tracked = () => h.sim.requests.unsplash!.filter((r) => r.startsWith('/photos/')).length;

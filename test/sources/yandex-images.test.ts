@@ -188,7 +188,7 @@ test('a video search asks Yandex nothing', async () => {
   }
 });
 
-test('a job through the real runner downloads every image once, with title and page attached', async () => {
+test('a job through the real runner downloads every image once, with title and page attached', { timeout: 60_000 }, async () => {
   const { doc, filesOnDisk } = await runJobOn('yandex_images', 50);
   assert.equal(doc.status, 'completed');
   const stats = doc.results.source_stats.yandex_images!;
