@@ -168,3 +168,34 @@ test('a second search skips what the first saved (archive) without asking the so
     e.cleanup();
   }
 });
+
+test('jobs --json lists every job; the table shows the newest and says when it leaves some out', async () => {
+  const e = cliEnv();
+  try {
+    const { openStore } = await import('../../src/store/open.ts');
+    const { loadConfig } = await import('../../src/core/config.ts');
+    const store = await openStore(loadConfig({ DATA_DIR: e.dataDir }, {}));
+    const t0 = Date.parse('2025-10-02T10:00:00Z');
+    for (let i = 0; i < 3; i++) {
+      const spec = { query: `q${i}`, sources: ['pexels' as const], limit: 1, type: 'image' as const };
+      await store.createJob(
+        {
+          job_id: `job-${i}`, status: 'completed', query: spec.query, sources: spec.sources, limit: 1, type: 'image',
+          created_at: new Date(t0 + i * 60_000).toISOString(), started_at: null, finished_at: null, duration_ms: null,
+          results: { downloaded: 0, images: 0, videos: 0, source_stats: {}, successful_sources: [], failed_sources: [], files: [] },
+        },
+        spec,
+      );
+    }
+    await store.close();
+    const all = JSON.parse((await runCli(['jobs', '--json'], e)).stdout) as JobSummary[];
+    assert.deepEqual(all.map((j) => j.job_id), ['job-2', 'job-1', 'job-0']);
+    const table = await runCli(['jobs', '--limit', '2'], e);
+    assert.match(table.stdout, /^job\s+status.*\njob-2\s+completed.*q2\njob-1\s+completed.*q1\n\(the 2 newest; --limit N shows more\)\n$/);
+    const bad = await runCli(['jobs', '--status', 'done'], e);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--status must be one of queued, running, completed, partial, failed, cancelled, interrupted/);
+  } finally {
+    e.cleanup();
+  }
+});

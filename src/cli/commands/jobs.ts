@@ -16,6 +16,10 @@ import { parseCount } from '../options.ts';
 import { cliConfig } from '../session.ts';
 
 const STATUSES: readonly JobStatus[] = ['queued', 'running', 'completed', 'partial', 'failed', 'cancelled', 'interrupted'];
+/** Jobs the human table shows unless --limit says otherwise. */
+const TABLE_ROWS = 50;
+/** Jobs read from the store per query. */
+const PAGE = 500;
 /** Shortest id prefix accepted in place of a whole job id. */
 const MIN_PREFIX = 4;
 
@@ -41,10 +45,10 @@ export async function resolveJobId(store: Store, input: string): Promise<string>
   if ((await store.getJob(wanted)) !== null) return wanted;
   if (wanted.length >= MIN_PREFIX) {
     const matches: string[] = [];
-    for (let offset = 0; ; offset += 500) {
-      const page = await store.listJobs({ limit: 500, offset });
+    for (let offset = 0; ; offset += PAGE) {
+      const page = await store.listJobs({ limit: PAGE, offset });
       matches.push(...page.filter((j) => j.job_id.startsWith(wanted)).map((j) => j.job_id));
-      if (page.length < 500) break;
+      if (page.length < PAGE) break;
     }
     if (matches.length === 1) return matches[0]!;
     if (matches.length > 1) {
@@ -122,18 +126,32 @@ export function registerJobs(program: Command, cli: CliContext): void {
     .description('list past and running jobs, newest first')
     .option('--json', 'print the list as a JSON array on stdout')
     .option('--status <status>', `only jobs with this status (${STATUSES.join(', ')})`, parseStatus)
-    .option('--limit <n>', 'most jobs to list (default 50)', parseCount('--limit'), 50)
-    .action(async (opts: { json?: boolean; status?: JobStatus; limit: number }) => {
+    .option('--limit <n>', `most jobs to list (default: all with --json, ${TABLE_ROWS} in the table)`, parseCount('--limit'))
+    .action(async (opts: { json?: boolean; status?: JobStatus; limit?: number }) => {
       const store = await openExisting(cliConfig(cli));
+      const wanted = opts.limit !== undefined ? Math.max(1, opts.limit) : opts.json ? Number.POSITIVE_INFINITY : TABLE_ROWS;
       let jobs: JobSummary[] = [];
+      let more = false;
       if (store !== null) {
         try {
-          jobs = await store.listJobs({ status: opts.status, limit: Math.max(1, opts.limit) });
+          // One more than wanted, to say when the table leaves older jobs out.
+          for (let offset = 0; jobs.length <= wanted; offset += PAGE) {
+            const page = await store.listJobs({ status: opts.status, limit: PAGE, offset });
+            jobs.push(...page);
+            if (page.length < PAGE) break;
+          }
         } finally {
           await store.close();
         }
+        more = jobs.length > wanted;
+        jobs = jobs.slice(0, wanted);
       }
-      cli.stdout.write(opts.json ? `${JSON.stringify(jobs, null, 2)}\n` : formatJobList(jobs));
+      if (opts.json) {
+        cli.stdout.write(`${JSON.stringify(jobs, null, 2)}\n`);
+        return;
+      }
+      cli.stdout.write(formatJobList(jobs));
+      if (more) cli.stdout.write(`(the ${jobs.length} newest; --limit N shows more)\n`);
     });
 
   program
