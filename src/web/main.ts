@@ -53,7 +53,17 @@ async function loadSources(): Promise<{ sources: SourceInfo[]; demo: boolean } |
     byId('demo-badge').hidden = !answer.demo;
     return answer;
   } catch (error) {
-    replaceChildren(main, h('section', { class: 'card' }, h('h2', null, 'Cannot reach the API'), h('p', { class: 'error-text' }, error instanceof ApiError ? error.message : 'network error')));
+    const needsToken = error instanceof ApiError && error.status === 401;
+    replaceChildren(
+      main,
+      h(
+        'section',
+        { class: 'card' },
+        h('h2', null, needsToken ? 'This server needs its API token' : 'Cannot reach the API'),
+        h('p', { class: 'error-text' }, error instanceof ApiError ? error.message : 'network error'),
+        needsToken ? h('button', { class: 'button primary', attrs: { type: 'button' }, on: { click: () => openTokenDialog() } }, 'Enter the token') : null,
+      ),
+    );
     return null;
   }
 }
