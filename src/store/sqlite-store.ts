@@ -168,6 +168,28 @@ export class SqliteStore implements Store {
     });
   }
 
+  transitionJob(jobId: string, from: readonly JobStatus[], to: JobStatus): Promise<boolean> {
+    return this.writeAtomic(() => {
+      const row = this.stmt(`SELECT status FROM jobs WHERE job_id = ?`).get(jobId) as { status: JobStatus } | undefined;
+      if (row === undefined) throw new NotFoundError(`no job ${jobId}`);
+      if (!from.includes(row.status)) return false;
+      // Inside the batch's BEGIN IMMEDIATE: no other process can change the row in between.
+      if (ACTIVE.includes(to)) {
+        this.stmt(`UPDATE jobs SET status = ?, owner_token = ?, owner_pid = ?, owner_host = ?, heartbeat_ms = ? WHERE job_id = ?`).run(
+          to,
+          this.owner.token,
+          this.owner.pid,
+          this.owner.host,
+          this.now(),
+          jobId,
+        );
+      } else {
+        this.stmt(`UPDATE jobs SET status = ? WHERE job_id = ?`).run(to, jobId);
+      }
+      return true;
+    });
+  }
+
   saveSourceStats(jobId: string, source: JobSourceName, stats: SourceStats): Promise<void> {
     return this.write(() => {
       this.stmt(`INSERT OR REPLACE INTO source_stats (job_id, source, stats) VALUES (?, ?, ?)`)

@@ -85,6 +85,13 @@ export interface Store {
     jobId: string,
     patch: Partial<Pick<JobDocument, 'status' | 'started_at' | 'finished_at' | 'duration_ms'>>,
   ): Promise<void>;
+  /**
+   * Moves a job to `to` only if its status is one of `from`, atomically (across processes), and
+   * makes this process its owner when `to` is `queued` or `running`. False when the job's status
+   * was not one of `from` — e.g. two processes resuming the same job: exactly one gets true.
+   * Rejects with NotFoundError for an unknown job.
+   */
+  transitionJob(jobId: string, from: readonly JobStatus[], to: JobStatus): Promise<boolean>;
   /** Records (inserts or replaces) one source's stats in a job, as they change. */
   saveSourceStats(jobId: string, source: JobSourceName, stats: SourceStats): Promise<void>;
   /** Records one saved file, as soon as it is renamed into place. */

@@ -378,3 +378,22 @@ test('resuming a job makes the resuming process its owner', async () => {
     env.cleanup();
   }
 });
+
+test('transitionJob lets exactly one of two processes claim an interrupted job', async () => {
+  const env = tempEnv();
+  try {
+    const a = await openStore(env.config);
+    const b = await openStore(env.config);
+    await a.createJob(makeJob('j'), makeSpec());
+    await a.updateJob('j', { status: 'interrupted' });
+    const claims = await Promise.all([a.transitionJob('j', ['interrupted', 'cancelled'], 'queued'), b.transitionJob('j', ['interrupted', 'cancelled'], 'queued')]);
+    assert.deepEqual(claims.sort(), [false, true]);
+    assert.equal((await a.getJob('j'))?.status, 'queued');
+    assert.equal(await a.transitionJob('j', ['interrupted'], 'queued'), false);
+    await assert.rejects(a.transitionJob('ghost', ['interrupted'], 'queued'), NotFoundError);
+    await a.close();
+    await b.close();
+  } finally {
+    env.cleanup();
+  }
+});
