@@ -150,7 +150,8 @@ class LiveProgress implements Progress {
 
   private draw(): void {
     if (this.lines.size === 0) return;
-    const width = Math.max(40, (this.out.columns ?? 100) - 1);
+    // A pseudo-terminal may report 0 columns: that means unknown, not narrow.
+    const width = Math.max(40, (this.out.columns || 100) - 1);
     const nameWidth = Math.max(...[...this.lines.keys()].map((k) => k.length));
     let text = this.drawn > 0 ? `\x1b[${this.drawn}F` : '';
     for (const [name, l] of this.lines) {
