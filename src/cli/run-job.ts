@@ -10,6 +10,11 @@ import { createProgress } from './progress.ts';
 import type { Session } from './session.ts';
 import { formatSummary } from './summary.ts';
 
+/** Help text of every command that runs a job (DESIGN §6 exit codes). */
+export const EXIT_CODES_HELP =
+  '\nExit codes: 0 completed, 3 partial (some sources failed), 1 failed (no source succeeded),\n' +
+  '2 usage or configuration error (nothing was started), 130 interrupted (Ctrl-C).\n';
+
 /** The exit code of a job that ended with `status`. */
 export function exitCodeForJob(status: JobStatus): number {
   switch (status) {

@@ -11,7 +11,7 @@ import type { JobSpec, SourceId } from '../../core/types.ts';
 import { logSize } from '../../log/log-tail.ts';
 import type { CliContext } from '../context.ts';
 import { parseDirectory } from '../options.ts';
-import { runJobCommand } from '../run-job.ts';
+import { EXIT_CODES_HELP, runJobCommand } from '../run-job.ts';
 
 export const DEMO_SOURCES: readonly SourceId[] = ['google_images', 'bing_images', 'yandex_images', 'unsplash', 'pexels'];
 export const DEMO_HANGING_SOURCE: SourceId = 'bing_images';
@@ -26,6 +26,7 @@ export function registerDemo(program: Command, cli: CliContext): void {
     .description('run a real search offline against simulated sources, one of which hangs')
     .option('--out <dir>', 'where downloads/, logs/ and data/ go (default: the current directory)', parseDirectory('--out'))
     .option('--json', 'print the job document on stdout')
+    .addHelpText('after', EXIT_CODES_HELP)
     .action(async (opts: { out?: string; json?: boolean }) => {
       const base = resolve(cli.cwd, opts.out ?? '.');
       const [{ startSimulation }, { openSession }] = await Promise.all([import('../../demo/sim-server.ts'), import('../session.ts')]);

@@ -9,7 +9,7 @@ import { parseUrlList, urlsQueryName, validateUrls } from '../../jobs/urls-sourc
 import { cliConfig } from '../cli-config.ts';
 import type { CliContext } from '../context.ts';
 import { parseDirectory } from '../options.ts';
-import { runJobCommand } from '../run-job.ts';
+import { EXIT_CODES_HELP, runJobCommand } from '../run-job.ts';
 
 interface GetOptions {
   input?: string;
@@ -40,6 +40,7 @@ export function registerGet(program: Command, cli: CliContext): void {
     .option('--out <dir>', 'download directory (overrides DOWNLOAD_DIR)', parseDirectory('--out'))
     .option('--json', 'print the job document on stdout')
     .option('--no-archive', 'download files again even if an earlier job saved them')
+    .addHelpText('after', EXIT_CODES_HELP)
     .action(async (args: string[], opts: GetOptions) => {
       const config = cliConfig(cli, { out: opts.out });
       const urls = [...args];

@@ -5,7 +5,7 @@ import { DEFAULT_LIMIT } from '../../jobs/spec-rules.ts';
 import { cliConfig } from '../cli-config.ts';
 import type { CliContext } from '../context.ts';
 import { parseDirectory, parseLimit, parseSources, parseType } from '../options.ts';
-import { runJobCommand } from '../run-job.ts';
+import { EXIT_CODES_HELP, runJobCommand } from '../run-job.ts';
 
 interface SearchOptions {
   sources?: JobSourceName[];
@@ -33,6 +33,7 @@ export function registerSearch(program: Command, cli: CliContext): void {
     .option('--no-cache', 'ask the sources again instead of using cached search answers')
     .option('--force', 'run sources that are cooling down after repeated failures')
     .option('--write-metadata', 'write a JSON sidecar next to each file')
+    .addHelpText('after', EXIT_CODES_HELP)
     .action(async (query: string, opts: SearchOptions) => {
       const config = cliConfig(cli, { out: opts.out });
       // The engine loads only once the flags and the configuration are known to be good.
