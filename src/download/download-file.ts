@@ -139,6 +139,11 @@ export async function downloadFile(http: HttpClient, options: DownloadOptions): 
   }
 }
 
+/** The head chunks as one buffer, copying only when there is more than one. */
+function joinHead(head: Buffer[], headBytes: number): Buffer {
+  return head.length === 1 ? head[0]! : Buffer.concat(head, headBytes);
+}
+
 function asHarvesterError(error: unknown): HarvesterError {
   if (error instanceof HarvesterError) return error;
   return new HarvesterError(`download failed: ${(error as Error | undefined)?.message ?? String(error)}`, { cause: error });
@@ -204,19 +209,20 @@ async function attemptDownload(http: HttpClient, options: DownloadOptions, sink:
         head.push(chunk);
         headBytes += chunk.length;
       }
-      if (!sniffed && headBytes >= SNIFF_BYTES) sniffed = await sniffMedia(Buffer.concat(head, headBytes), claimedType, options.kind);
+      if (!sniffed && headBytes >= SNIFF_BYTES) sniffed = await sniffMedia(joinHead(head, headBytes), claimedType, options.kind);
       if (!part.write(chunk)) await part.drain();
     }
     if (expectedBytes !== undefined && bytes < expectedBytes) {
       throw new TruncatedError(`body ended after ${bytes} of ${expectedBytes} bytes`);
     }
-    const headBuffer = Buffer.concat(head, headBytes);
-    sniffed ??= await sniffMedia(headBuffer, claimedType, options.kind);
+    sniffed ??= await sniffMedia(joinHead(head, headBytes), claimedType, options.kind);
     await part.finish();
     stall.stop();
 
     const sha256 = hash.digest('hex');
-    const { width, height } = mediaDimensions(headBuffer, sniffed.kind);
+    // The first chunk holds the size of most formats; only a JPEG with a large EXIF block needs more.
+    let { width, height } = mediaDimensions(head[0]!, sniffed.kind);
+    if (width === null && head.length > 1) ({ width, height } = mediaDimensions(joinHead(head, headBytes), sniffed.kind));
     let fileName: string | null;
     try {
       fileName = await options.commit({ sha256, ext: sniffed.ext, mime: sniffed.mime, kind: sniffed.kind, bytes, width, height });
@@ -236,7 +242,7 @@ async function attemptDownload(http: HttpClient, options: DownloadOptions, sink:
     if (error instanceof CommitFailure) throw error;
     if (attempt.signal.aborted) throw abortReason(attempt.signal);
     // A connection that closed before Content-Length bytes arrived is a truncated body.
-    if (error instanceof NetworkError && expectedBytes !== undefined && bytes > 0 && bytes < expectedBytes) {
+    if (error instanceof NetworkError && expectedBytes !== undefined && bytes < expectedBytes) {
       throw new TruncatedError(`body ended after ${bytes} of ${expectedBytes} bytes (${error.message})`, { cause: error });
     }
     throw error;

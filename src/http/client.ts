@@ -93,32 +93,27 @@ function hostnameOf(proxyUrl: string | undefined): string[] {
 }
 
 /**
- * Wraps undici's body so its errors reach callers mapped to core/errors.ts, and the request's
- * timers and abort listeners are released the moment the body ends, fails or is destroyed.
+ * Hands undici's own body stream to the caller (no wrapper stream, no copy: this is the hot
+ * path of every download) with two additions: every error it ends with is mapped to
+ * core/errors.ts, and the request's timers and abort listeners are released as soon as it
+ * closes (ended, failed or destroyed). Errors are mapped where they enter the stream:
+ * `destroy(error)` (how undici and Node's stream internals fail a body, so `errored` and the
+ * 'error' event both carry the mapped error) and `_destroy` (where undici creates its own
+ * abort error). A no-op 'error' listener keeps a body destroyed by a caller who never
+ * listens from crashing the process.
  */
-function wrapBody(source: Readable, mapError: (error: unknown) => HarvesterError, release: () => void): Readable {
-  const out = new Readable({
-    highWaterMark: 64 * 1024,
-    read() {
-      source.resume();
-    },
-    destroy(error, callback) {
-      source.off('data', onData);
-      if (!source.destroyed) source.destroy();
-      release();
-      callback(error);
-    },
-  });
-  const onData = (chunk: Buffer): void => {
-    if (!out.push(chunk)) source.pause();
+function adoptBody(body: Readable, mapError: (error: unknown) => HarvesterError, release: () => void): Readable {
+  const destroy = body.destroy;
+  body.destroy = function mappedDestroy(this: Readable, error?: Error) {
+    return destroy.call(this, error ? mapError(error) : error);
   };
-  source.on('data', onData);
-  source.once('end', () => {
-    release();
-    out.push(null);
-  });
-  source.once('error', (error) => out.destroy(mapError(error)));
-  return out;
+  const destroyImpl = body._destroy;
+  body._destroy = function mappedDestroyImpl(this: Readable, error: Error | null, callback: (error?: Error | null) => void): void {
+    destroyImpl.call(this, error, (finalError?: Error | null) => callback(finalError ? mapError(finalError) : finalError));
+  };
+  body.once('close', release);
+  body.on('error', () => {});
+  return body;
 }
 
 /** Creates the HTTP client; one per process is typical (its pool is shared by all sources and jobs). */
@@ -189,13 +184,20 @@ export function createHttpClient(config: Config, options: HttpClientOptions = {}
 
     let current = parseUrl(rawUrl);
     checkUrl(current);
-    const controller = new AbortController();
-    const unlink = linkAbort(controller, [opts.signal]);
+    // A controller of our own only when there is a total timer to enforce; otherwise the
+    // caller's signal goes to undici as it is (one listener less per request).
+    let signal = opts.signal;
+    let unlink = (): void => {};
     let timer: NodeJS.Timeout | undefined;
     if (Number.isFinite(timeoutMs) && timeoutMs > 0) {
+      const controller = new AbortController();
+      unlink = linkAbort(controller, [opts.signal]);
+      signal = controller.signal;
       timer = setTimeout(() => {
         controller.abort(new TimeoutError('request', timeoutMs, `Timeout awaiting 'request' for ${timeoutMs}ms (${current.host})`));
       }, Math.min(timeoutMs, MAX_TIMER_MS));
+    } else if (signal?.aborted) {
+      throw abortReason(signal);
     }
     let released = false;
     const release = (): void => {
@@ -204,10 +206,10 @@ export function createHttpClient(config: Config, options: HttpClientOptions = {}
       if (timer) clearTimeout(timer);
       unlink();
     };
-    // Once our controller fired, its reason (the phase that timed out, the caller's own
-    // reason) is the truth, whatever undici made of it.
+    // Once the signal fired, its reason (the phase that timed out, the caller's own reason)
+    // is the truth, whatever undici made of it.
     const mapError = (error: unknown): HarvesterError =>
-      controller.signal.aborted ? abortReason(controller.signal) : toHarvesterError(error, { ...ctx, url: current.href });
+      signal?.aborted ? abortReason(signal) : toHarvesterError(error, { ...ctx, url: current.href });
 
     let method = opts.method ?? 'GET';
     let body = opts.body;
@@ -222,7 +224,7 @@ export function createHttpClient(config: Config, options: HttpClientOptions = {}
           method,
           headers,
           body,
-          signal: controller.signal,
+          signal,
           headersTimeout: undiciTimeout(headersTimeoutMs),
           bodyTimeout: undiciTimeout(idleTimeoutMs),
         });
@@ -259,21 +261,18 @@ export function createHttpClient(config: Config, options: HttpClientOptions = {}
           await response.body.dump({ limit: 64 * 1024 }).catch(() => {});
           throw new HttpStatusError(status, current.href, parseRetryAfterMs(responseHeaders['retry-after'], Date.now()));
         }
-        const wrapped = wrapBody(response.body as unknown as Readable, mapError, release);
+        const adopted = adoptBody(response.body as unknown as Readable, mapError, release);
         const finalUrl = current.href;
         const undiciBody = response.body;
         return {
           status,
           url: finalUrl,
           headers: responseHeaders,
-          body: wrapped,
-          text: () => readBodyText(wrapped, responseHeaders, opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, finalUrl),
+          body: adopted,
+          text: () => readBodyText(adopted, responseHeaders, opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, finalUrl),
           dump: async () => {
-            wrapped.pause();
-            wrapped.removeAllListeners('data');
-            (undiciBody as unknown as Readable).removeAllListeners('data');
             await undiciBody.dump({ limit: 64 * 1024 }).catch(() => {});
-            wrapped.destroy();
+            if (!adopted.destroyed) adopted.destroy();
             release();
           },
         };
