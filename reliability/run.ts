@@ -8,13 +8,24 @@ import type { SuiteResult } from './lib/report.ts';
 import { saveResult, writeReport } from './lib/report.ts';
 import type { SuiteOptions } from './lib/suite.ts';
 import { runConfigFuzz } from './suites/config-fuzz-suite.ts';
+import { apiFuzzSuite, crashSuite, diskFullSuite, matrixSuite, parserFuzzSuite, pathFuzzSuite, shutdownSuite, soakSuite } from './suites/report-suites.ts';
 
 interface Entry {
   id: string;
   run: (options: SuiteOptions) => Promise<SuiteResult>;
 }
 
-const SUITES: Entry[] = [{ id: 'fuzz-config', run: runConfigFuzz }];
+const SUITES: Entry[] = [
+  { id: 'fault-matrix', run: matrixSuite },
+  { id: 'crash', run: crashSuite },
+  { id: 'fuzz-api', run: apiFuzzSuite },
+  { id: 'fuzz-config', run: runConfigFuzz },
+  { id: 'fuzz-paths', run: pathFuzzSuite },
+  { id: 'fuzz-parsers', run: parserFuzzSuite },
+  { id: 'disk-full', run: diskFullSuite },
+  { id: 'shutdown', run: shutdownSuite },
+  { id: 'soak', run: soakSuite },
+];
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);

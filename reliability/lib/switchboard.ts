@@ -7,7 +7,7 @@
 // truncation) reaches the client as the fault server produced it; a reset upstream is
 // passed on as a reset (`resetAndDestroy`), not as a clean close.
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import { request as httpRequest, createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { request as httpRequest, createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 
 export type SwitchTarget = { port: number } | 'refuse';
 
@@ -87,6 +87,8 @@ export interface RewritingProxy {
    * otherwise a function from the original media URL to the URL the cell wants.
    */
   setMedia(rewrite: ((mediaUrl: string) => string) | null): void;
+  /** A last edit of every text answer (hostile titles…), or null. */
+  setTransform(transform: ((text: string) => string) | null): void;
   close(): Promise<void>;
 }
 
@@ -97,6 +99,7 @@ export interface RewritingProxy {
  */
 export async function startRewritingProxy(simOrigin: string): Promise<RewritingProxy> {
   let rewrite: ((mediaUrl: string) => string) | null = null;
+  let transform: ((text: string) => string) | null = null;
   const sim = new URL(simOrigin);
   const plain = new RegExp(`${escapeRe(simOrigin)}/__media/[A-Za-z0-9._%~-]+`, 'g');
   const escaped = new RegExp(`${escapeRe(simOrigin.replace(/\//g, '\\/'))}\\\\/__media\\\\/[A-Za-z0-9._%~-]+`, 'g');
@@ -108,13 +111,16 @@ export async function startRewritingProxy(simOrigin: string): Promise<RewritingP
       up.on('end', () => {
         let body = Buffer.concat(chunks);
         const type = String(up.headers['content-type'] ?? '');
-        if (rewrite && /json|html|text|javascript/.test(type)) {
-          const r = rewrite;
-          const text = body
-            .toString('utf8')
-            .replace(plain, (u) => r(u))
-            .replace(escaped, (u) => r(u.replace(/\\\//g, '/')).replace(/\//g, '\\/'))
-            .replace(encoded, (u) => encodeURIComponent(r(decodeURIComponent(u))));
+        if ((rewrite || transform) && /json|html|text|javascript/.test(type)) {
+          let text = body.toString('utf8');
+          if (rewrite) {
+            const r = rewrite;
+            text = text
+              .replace(plain, (u) => r(u))
+              .replace(escaped, (u) => r(u.replace(/\\\//g, '/')).replace(/\//g, '\\/'))
+              .replace(encoded, (u) => encodeURIComponent(r(decodeURIComponent(u))));
+          }
+          if (transform) text = transform(text);
           body = Buffer.from(text);
         }
         const headers = { ...up.headers, 'content-length': String(body.length) };
@@ -136,6 +142,7 @@ export async function startRewritingProxy(simOrigin: string): Promise<RewritingP
     port,
     origin: `http://127.0.0.1:${port}`,
     setMedia: (next) => (rewrite = next),
+    setTransform: (next) => (transform = next),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -189,6 +196,31 @@ export async function startForwardProxy(): Promise<ForwardProxy> {
     res.on('close', () => upstream.destroy());
     req.pipe(upstream);
   });
+  // undici's proxy agent tunnels even http:// requests with CONNECT.
+  const tunnels = new Set<Socket>();
+  server.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
+    const target = req.url ?? '';
+    targets.push(target);
+    const [host, port] = [target.slice(0, target.lastIndexOf(':')), Number(target.slice(target.lastIndexOf(':') + 1))];
+    if ((host !== '127.0.0.1' && host !== 'localhost') || !port) {
+      client.end(`HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\n\r\n`);
+      return;
+    }
+    const upstream = connect(port, '127.0.0.1', () => {
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      if (head.length > 0) upstream.write(head);
+      upstream.pipe(client);
+      client.pipe(upstream);
+    });
+    for (const s of [client, upstream]) {
+      tunnels.add(s);
+      s.on('close', () => tunnels.delete(s));
+    }
+    upstream.on('error', () => client.destroy());
+    client.on('error', () => upstream.destroy());
+    upstream.on('close', (hadError) => (hadError ? client.resetAndDestroy() : client.end()));
+    client.on('close', () => upstream.destroy());
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as { port: number }).port;
   return {
@@ -196,6 +228,7 @@ export async function startForwardProxy(): Promise<ForwardProxy> {
     targets,
     close: () =>
       new Promise<void>((resolve) => {
+        for (const s of tunnels) s.destroy();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

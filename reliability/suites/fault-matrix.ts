@@ -47,6 +47,9 @@ const PRIVATE_TARGET = 'http://169.254.169.254/latest/meta-data/';
 const DNS_HOST = 'search.harvester-reliability.invalid';
 const DNS_MEDIA_HOST = 'media.harvester-reliability.invalid';
 
+/** The fault server's port, for routes that redirect back to it by another name. */
+let currentFaultPort = 0;
+
 /** An HTTP-date a little in the future (Retry-After in its second form). */
 function httpDate(secondsAhead: number): string {
   return new Date(Date.now() + secondsAhead * 1000).toUTCString();
@@ -67,6 +70,12 @@ export function faults(): Fault[] {
     { id: '429-date', label: '429, Retry-After as an HTTP-date', search: { route: () => `/status/429?retryAfter=${encodeURIComponent(httpDate(1))}`, expect: /HTTP 429/ }, media: { route: () => `/status/429?retryAfter=${encodeURIComponent(httpDate(1))}`, expect: /HTTP 429/ } },
     { id: 'redirect-loop', label: 'redirect loop', search: { route: '/redirect-loop/a', expect: /redirect/i }, media: { route: '/redirect-loop/a', expect: /redirect/i } },
     { id: 'redirect-private', label: `redirect to a private address (${PRIVATE_TARGET}), guard on`, search: { special: 'private', route: `/redirect?to=${encodeURIComponent(PRIVATE_TARGET)}`, expect: /private/i }, media: { special: 'private', route: `/redirect?to=${encodeURIComponent(PRIVATE_TARGET)}`, expect: /private/i } },
+    {
+      id: 'redirect-private-name',
+      label: 'redirect to a private address by name (http://localhost:<port>/), guard on',
+      search: { special: 'private', route: () => `/redirect?to=${encodeURIComponent(`http://localhost:${currentFaultPort}/ok.png?key=private-name`)}`, expect: /private/i },
+      media: { special: 'private', route: () => `/redirect?to=${encodeURIComponent(`http://localhost:${currentFaultPort}/ok.png?key=private-name`)}`, expect: /private/i },
+    },
     { id: 'html-as-image', label: 'HTML served as an image (image/jpeg)', search: { route: '/html-as-image', expect: /layout changed|JSON/i }, media: { route: '/html-as-image', expect: /HTML|not (an? )?(image|media)|content/i } },
     { id: 'oversized', label: 'body larger than the cap (MAX_FILE_SIZE_MB=1; a search page over 20 MiB)', search: { route: '/oversized?bytes=25000000', expect: /large|exceed|limit|cap/i }, media: { route: '/oversized?bytes=3000000', expect: /large|exceed|limit|cap|MAX_FILE_SIZE/i } },
     { id: 'oversized-no-length', label: 'body larger than the cap, no Content-Length', search: { route: '/oversized?bytes=25000000&length=0', expect: /large|exceed|limit|cap/i }, media: { route: '/oversized?bytes=3000000&length=0', expect: /large|exceed|limit|cap|MAX_FILE_SIZE/i } },
@@ -93,7 +102,7 @@ export const MATRIX_CONFIG: Record<string, string> = {
   RATE_LIMIT_PER_MINUTE: '0',
 };
 const DEADLINE_MS = Number(MATRIX_CONFIG.SOURCE_TIMEOUT) * 1000;
-const BOUND_MS = DEADLINE_MS + 1000;
+export const BOUND_MS = DEADLINE_MS + 1000;
 const SWITCHED: SourceId[] = ['openverse', 'bing_images'];
 
 export interface CellResult {
@@ -137,6 +146,7 @@ interface Rig {
 
 async function startRig(): Promise<Rig> {
   const fault = await startFaultServer();
+  currentFaultPort = fault.port;
   const sim = await startSimulation({ sources: SWITCHED });
   const proxies = new Map<SourceId, RewritingProxy>();
   const switches = new Map<SourceId, Switch>();

@@ -65,7 +65,7 @@ const HANGING: SourceId = 'yandex_images';
 /** Sources behind a switch that is, per job, healthy or failing. */
 const FLAKY: SourceId[] = ['openverse', 'duckduckgo_images'];
 
-export async function runSoak(options: SoakOptions, faultTargets: () => Promise<{ name: string; target: SwitchTarget }[]>): Promise<SoakOutcome> {
+export async function runSoak(options: SoakOptions, faultTargets: () => Promise<{ name: string; target: SwitchTarget; before?: () => void }[]>): Promise<SoakOutcome> {
   const rng = makeRng(options.seed);
   const box = makeSandbox('soak');
   const sim = await startSimulation({ sources: [...HEALTHY, ...FLAKY] });
@@ -127,6 +127,7 @@ export async function runSoak(options: SoakOptions, faultTargets: () => Promise<
         if (!chosen.has(id)) continue;
         if (rng.next() < 0.4) {
           const f = rng.pick(faults);
+          f.before?.();
           await switches.get(id)!.set(f.target);
           jobFaults.push(`${id}: ${f.name}`);
         } else await switches.get(id)!.set({ port: Number(new URL(sim.origins[id]!).port) });
