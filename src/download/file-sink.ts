@@ -190,6 +190,15 @@ async function ensureDirectory(directory: string): Promise<void> {
   ensuredDirectories.add(directory);
 }
 
+// Part names: a random prefix drawn once per process plus a counter, unique without a
+// random draw per file; opening with 'wx' still refuses to reuse any existing name.
+const PART_PREFIX = randomBytes(6).toString('base64url');
+let partCounter = 0;
+function partName(): string {
+  partCounter = (partCounter + 1) % Number.MAX_SAFE_INTEGER;
+  return `${PART_PREFIX}${partCounter.toString(36)}.part`;
+}
+
 function openPart(path: string): Promise<number> {
   return new Promise((resolve, reject) => {
     openFd(path, 'wx', 0o644, (error, fd) => (error ? reject(error) : resolve(fd)));
@@ -201,12 +210,18 @@ export function localDirectorySink(directory: string): MediaSink {
   return {
     async open() {
       await ensureDirectory(directory);
-      const path = join(directory, `${randomBytes(9).toString('base64url')}.part`);
+      let path = join(directory, partName());
       let fd: number;
       try {
         fd = await openPart(path);
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw toDiskError(error, path);
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'EEXIST') {
+          // A name left by a crashed process that had the same prefix: take a fresh one.
+          path = join(directory, `${randomBytes(12).toString('base64url')}.part`);
+        } else if (code !== 'ENOENT') {
+          throw toDiskError(error, path);
+        }
         // The directory went away since it was made (a user cleaning up): make it again, once.
         ensuredDirectories.delete(directory);
         await ensureDirectory(directory);

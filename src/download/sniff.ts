@@ -57,6 +57,21 @@ function describe(head: Buffer): string {
   return 'unrecognised bytes';
 }
 
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/**
+ * The four formats that make up nearly every image download, recognised from their exact
+ * magic bytes without file-type's general machinery (a tokenizer and dozens of checks per
+ * file); anything else goes to file-type.
+ */
+function quickSniff(head: Buffer): { ext: string; mime: string } | null {
+  if (head.length >= 8 && head.subarray(0, 8).equals(PNG_SIGNATURE)) return { ext: 'png', mime: 'image/png' };
+  if (head.length >= 3 && head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return { ext: 'jpg', mime: 'image/jpeg' };
+  if (head.length >= 6 && head.toString('latin1', 0, 6).match(/^GIF8[79]a$/)) return { ext: 'gif', mime: 'image/gif' };
+  if (head.length >= 12 && head.toString('latin1', 0, 4) === 'RIFF' && head.toString('latin1', 8, 12) === 'WEBP') return { ext: 'webp', mime: 'image/webp' };
+  return null;
+}
+
 /**
  * Identifies `head` (the first bytes of a body) as an accepted image or video; throws
  * ContentError naming what it looks like instead, and what the server claimed.
@@ -64,7 +79,7 @@ function describe(head: Buffer): string {
 export async function sniffMedia(head: Buffer, claimedType: string | undefined, expected?: MediaKind): Promise<SniffedMedia> {
   const claimed = claimedType ? ` (served as ${claimedType.split(';')[0]!.trim()})` : '';
   if (head.length === 0) throw new ContentError(`empty body${claimed}`);
-  const found = await fileTypeFromBuffer(head);
+  const found = quickSniff(head) ?? (await fileTypeFromBuffer(head));
   const imageExt = found ? IMAGE_TYPES.get(found.ext) : undefined;
   const videoExt = found ? VIDEO_TYPES.get(found.ext) : undefined;
   if (!found || (!imageExt && !videoExt)) {

@@ -1,0 +1,223 @@
+// Download benchmark (issue 2, "Benchmark"; run by hand, not a test):
+//   node --import tsx bench/download.ts [--rounds 3] [--files 2000] [--no-big]
+// A local server (its own process) answers each request after 20 ms with a distinct 64 KiB file.
+// In the same run, the same 2,000 URLs are fetched with 32 transfers in flight by:
+//   aria2c -j 32 -x1 …, curl --parallel --parallel-max 32 …, Harvester's downloadFile (a worker
+//   process), and the real engine through the CLI (`harvester get --input urls.txt`,
+//   MAX_DOWNLOADS_PER_SOURCE=32, MAX_CONNECTIONS_PER_HOST=32).
+// Each is measured by /usr/bin/time (wall, user+sys CPU, peak RSS) and checked (2,000 files of
+// the right size). Then one 1 GiB file through downloadFile, the CLI and aria2c. The figures go
+// to the "## Downloads" section of bench/RESULTS.md (other sections are left alone).
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const TMP = join(ROOT, 'bench', 'tmp', 'download');
+const args = process.argv.slice(2);
+const flag = (name: string, fallback: number): number => {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const ROUNDS = flag('--rounds', 3);
+const FILES = flag('--files', 2000);
+const FILE_BYTES = 64 * 1024;
+const BIG_BYTES = 1024 * 1024 * 1024;
+const CONCURRENCY = 32;
+const LATENCY_MS = 20;
+
+interface Measure {
+  wallS: number;
+  cpuS: number;
+  maxRssMb: number;
+  files: number;
+  note?: string;
+}
+
+function startServer(): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'download-server.ts')], {
+    env: { ...process.env, LATENCY_MS: String(LATENCY_MS), FILE_BYTES: String(FILE_BYTES), BIG_BYTES: String(BIG_BYTES) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolvePort, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.once('line', (line) => resolvePort({ child, port: Number(line) }));
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  });
+}
+
+/** Runs `command` under /usr/bin/time; returns wall, CPU (user+sys) and peak RSS. */
+function timed(command: string, commandArgs: string[], env: NodeJS.ProcessEnv = process.env): { wallS: number; cpuS: number; maxRssMb: number; stdout: string } {
+  const timeFile = join(TMP, 'time.txt');
+  const stdout = execFileSync('/usr/bin/time', ['-f', '%e %U %S %M', '-o', timeFile, command, ...commandArgs], {
+    env,
+    cwd: TMP,
+    maxBuffer: 64 * 1024 * 1024,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  }).toString();
+  const [wall, user, sys, rssKb] = readFileSync(timeFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
+  return { wallS: wall!, cpuS: user! + sys!, maxRssMb: rssKb! / 1024, stdout };
+}
+
+/** Files of exactly `size` bytes under `dir`, recursively. */
+function countFiles(dir: string, size: number): number {
+  let n = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) n += countFiles(path, size);
+    else if (statSync(path).size === size) n++;
+  }
+  return n;
+}
+
+function freshDir(name: string): string {
+  const dir = join(TMP, name);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+const cliEnv = (extra: Record<string, string>): NodeJS.ProcessEnv => ({
+  ...process.env,
+  ALLOW_PRIVATE_NETWORKS: 'true',
+  MAX_DOWNLOADS_PER_SOURCE: String(CONCURRENCY),
+  MAX_CONNECTIONS_PER_HOST: String(CONCURRENCY),
+  URLS_TIMEOUT: '600',
+  DOWNLOAD_TIMEOUT: '600',
+  DATA_DIR: join(TMP, 'cli-data'),
+  LOG_DIR: join(TMP, 'cli-logs'),
+  ...extra,
+});
+
+const tools: Record<string, (urlsFile: string, size: number, count: number) => Measure> = {
+  aria2c(urlsFile, size) {
+    const dir = freshDir('out-aria2c');
+    const m = timed('aria2c', [
+      '-j', String(CONCURRENCY), '-x1', '-i', urlsFile, '-d', dir, '--allow-overwrite=true', '--auto-file-renaming=false',
+      '--file-allocation=none', '--console-log-level=error', '--summary-interval=0', '--download-result=hide', '-q',
+    ]);
+    return { ...m, files: countFiles(dir, size) };
+  },
+  curl(urlsFile, size) {
+    const dir = freshDir('out-curl');
+    const config = readFileSync(urlsFile, 'utf8').trim().split('\n')
+      .map((url, i) => `url = "${url}"\noutput = "${join(dir, `${i}.png`)}"`).join('\n');
+    const configFile = join(TMP, 'curl.cfg');
+    writeFileSync(configFile, `${config}\n`);
+    const m = timed('curl', ['--parallel', '--parallel-max', String(CONCURRENCY), '-s', '-K', configFile]);
+    return { ...m, files: countFiles(dir, size) };
+  },
+  'harvester downloadFile'(urlsFile, size) {
+    const dir = freshDir('out-lib');
+    const m = timed(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'download-worker.ts'), urlsFile, dir, String(CONCURRENCY)]);
+    const inProcess = JSON.parse(m.stdout.trim().split('\n').pop()!) as { wallMs: number; cpuMs: number; failures: number };
+    return { ...m, files: countFiles(dir, size), note: `download phase alone: ${(inProcess.wallMs / 1000).toFixed(2)} s wall, ${(inProcess.cpuMs / 1000).toFixed(2)} s CPU` };
+  },
+  'harvester get (CLI job)'(urlsFile, size) {
+    const dir = freshDir('out-cli');
+    rmSync(join(TMP, 'cli-data'), { recursive: true, force: true });
+    rmSync(join(TMP, 'cli-logs'), { recursive: true, force: true });
+    const m = timed(process.execPath, [join(ROOT, 'bin', 'harvester.js'), 'get', '--input', urlsFile, '--out', dir], cliEnv({ MAX_FILE_SIZE_MB: '2048' }));
+    return { ...m, files: countFiles(dir, size) };
+  },
+};
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function table(rows: Array<{ name: string; runs: Measure[] }>, baseline: string, expectedFiles: number): string {
+  const base = rows.find((r) => r.name === baseline)!;
+  const baseWall = median(base.runs.map((r) => r.wallS));
+  const baseCpu = median(base.runs.map((r) => r.cpuS));
+  const baseRss = median(base.runs.map((r) => r.maxRssMb));
+  const lines = [
+    '| tool | wall s (median) | × aria2c | CPU s user+sys | × aria2c | peak RSS MB | × aria2c | files ok | all walls s |',
+    '|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const row of rows) {
+    const wall = median(row.runs.map((r) => r.wallS));
+    const cpu = median(row.runs.map((r) => r.cpuS));
+    const rss = median(row.runs.map((r) => r.maxRssMb));
+    const files = Math.min(...row.runs.map((r) => r.files));
+    lines.push(
+      `| ${row.name} | ${wall.toFixed(2)} | ${(wall / baseWall).toFixed(2)} | ${cpu.toFixed(2)} | ${(cpu / baseCpu).toFixed(2)} | ${rss.toFixed(0)} | ${(rss / baseRss).toFixed(2)} | ${files === expectedFiles ? `${files}/${expectedFiles}` : `**${files}/${expectedFiles}**`} | ${row.runs.map((r) => r.wallS.toFixed(2)).join(', ')} |`,
+    );
+  }
+  const notes = rows.flatMap((row) => row.runs.map((r) => r.note).filter(Boolean).slice(0, 1).map((note) => `- ${row.name}: ${note}`));
+  return [...lines, '', ...notes].join('\n');
+}
+
+function writeResults(section: string): void {
+  const file = join(ROOT, 'bench', 'RESULTS.md');
+  const current = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmark results\n';
+  const start = current.indexOf('\n## Downloads');
+  let next: string;
+  if (start < 0) next = `${current.trimEnd()}\n\n${section}\n`;
+  else {
+    const after = current.indexOf('\n## ', start + 1);
+    next = `${current.slice(0, start)}\n${section}\n${after < 0 ? '' : current.slice(after)}`;
+  }
+  writeFileSync(file, next);
+}
+
+async function main(): Promise<void> {
+  mkdirSync(TMP, { recursive: true });
+  const { child, port } = await startServer();
+  try {
+    const urlsFile = join(TMP, 'urls.txt');
+    writeFileSync(urlsFile, `${Array.from({ length: FILES }, (_, i) => `http://127.0.0.1:${port}/f/${i}.png`).join('\n')}\n`);
+    const rows = Object.keys(tools).map((name) => ({ name, runs: [] as Measure[] }));
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const row of rows) {
+        const m = tools[row.name]!(urlsFile, FILE_BYTES, FILES);
+        row.runs.push(m);
+        console.error(`round ${round} ${row.name}: ${m.wallS.toFixed(2)} s wall, ${m.cpuS.toFixed(2)} s CPU, ${m.maxRssMb.toFixed(0)} MB, ${m.files}/${FILES} files${m.note ? ` (${m.note})` : ''}`);
+      }
+    }
+    const smallTable = table(rows, 'aria2c', FILES);
+
+    let bigTable = '(skipped: --no-big)';
+    if (!args.includes('--no-big')) {
+      const bigUrls = join(TMP, 'big-urls.txt');
+      writeFileSync(bigUrls, `http://127.0.0.1:${port}/big\n`);
+      const bigRows = ['aria2c', 'harvester downloadFile', 'harvester get (CLI job)'].map((name) => {
+        const m = tools[name]!(bigUrls, BIG_BYTES, 1);
+        console.error(`1 GiB ${name}: ${m.wallS.toFixed(2)} s wall, ${m.cpuS.toFixed(2)} s CPU, ${m.maxRssMb.toFixed(0)} MB, ${m.files}/1 files`);
+        return { name, runs: [m] };
+      });
+      bigTable = table(bigRows, 'aria2c', 1);
+      for (const name of ['out-aria2c', 'out-lib', 'out-cli']) rmSync(join(TMP, name), { recursive: true, force: true });
+    }
+
+    const version = (cmd: string, flagArg: string): string => execFileSync(cmd, [flagArg]).toString().split('\n')[0]!.trim();
+    const section = [
+      '## Downloads',
+      '',
+      `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC with \`node --import tsx bench/download.ts --rounds ${ROUNDS} --files ${FILES}\`.`,
+      `Machine: ${cpus().length} CPUs (nproc ${execFileSync('nproc').toString().trim()}), ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}, ${version('aria2c', '--version')}, ${version('curl', '--version').split(' ').slice(0, 2).join(' ')}.`,
+      `Server: a separate Node process on 127.0.0.1, ${LATENCY_MS} ms before each response, distinct ${FILE_BYTES / 1024} KiB files; ${CONCURRENCY} transfers in flight for every tool; wall, CPU (user+sys) and peak RSS from \`/usr/bin/time\` of each tool's own process (the server is not counted). Medians of ${ROUNDS} interleaved rounds.`,
+      '',
+      `### ${FILES} files × ${FILE_BYTES / 1024} KiB`,
+      '',
+      'Commands: `aria2c -j 32 -x1 -i urls.txt -d DIR --allow-overwrite=true --auto-file-renaming=false --file-allocation=none -q`; `curl --parallel --parallel-max 32 -s -K curl.cfg` (one url/output pair per file); `node --import tsx bench/download-worker.ts urls.txt DIR 32` (downloadFile, 32 in flight); `harvester get --input urls.txt --out DIR` with `MAX_DOWNLOADS_PER_SOURCE=32 MAX_CONNECTIONS_PER_HOST=32 ALLOW_PRIVATE_NETWORKS=true` (the whole engine: job, SQLite store, download log, manifests; includes the CLI start-up through tsx).',
+      '',
+      smallTable,
+      '',
+      '### One 1 GiB file',
+      '',
+      bigTable,
+    ].join('\n');
+    writeResults(section);
+    console.error('\nwritten to bench/RESULTS.md:\n');
+    console.error(section);
+  } finally {
+    child.kill('SIGTERM');
+  }
+}
+
+await main();
