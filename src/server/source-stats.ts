@@ -28,6 +28,7 @@ export interface StatsBucket extends StatsTotals {
 
 export interface SourceSeries extends StatsTotals {
   source: string;
+  /** The most recent error in the range (a later success does not clear it). */
   last_error: string | null;
   buckets: StatsBucket[];
 }
@@ -67,13 +68,14 @@ export function buildStats(outcomes: readonly SourceOutcome[], range: StatsRange
   const end = Math.ceil(now.getTime() / bucketMs) * bucketMs;
   const start = end - spanMs;
   const count = Math.round(spanMs / bucketMs);
-  const bySource = new Map<string, { all: Accumulator; buckets: Accumulator[]; lastError: string | null; lastAt: number }>();
+  // `lastErrorAt` keeps the most recent error whatever order the outcomes come in.
+  const bySource = new Map<string, { all: Accumulator; buckets: Accumulator[]; lastError: string | null; lastErrorAt: number }>();
   for (const o of outcomes) {
     const at = o.at.getTime();
     if (at < start || at >= end) continue;
     let entry = bySource.get(o.source);
     if (!entry) {
-      entry = { all: empty(), buckets: Array.from({ length: count }, empty), lastError: null, lastAt: -Infinity };
+      entry = { all: empty(), buckets: Array.from({ length: count }, empty), lastError: null, lastErrorAt: -Infinity };
       bySource.set(o.source, entry);
     }
     const bucket = entry.buckets[Math.min(count - 1, Math.floor((at - start) / bucketMs))]!;
@@ -83,9 +85,9 @@ export function buildStats(outcomes: readonly SourceOutcome[], range: StatsRange
       acc.downloaded += o.downloaded;
       acc.downloadMs += o.downloadMs;
     }
-    if (at >= entry.lastAt) {
-      entry.lastAt = at;
-      entry.lastError = o.ok ? entry.lastError : o.error;
+    if (!o.ok && at >= entry.lastErrorAt) {
+      entry.lastErrorAt = at;
+      entry.lastError = o.error;
     }
   }
   const rank = (s: string): number => {

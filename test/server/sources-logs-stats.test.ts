@@ -140,17 +140,19 @@ describe('GET /api/stats', () => {
         { source: 'google_images', ok: false, error: 'HTTP 503', durationMs: 1000, downloaded: 0, downloadMs: 0, at: at(30) },
         { source: 'google_images', ok: true, error: null, durationMs: 1000, downloaded: 1, downloadMs: 300, at: at(29) },
         { source: 'google_images', ok: true, error: null, durationMs: 1000, downloaded: 1, downloadMs: 1, at: at(60 * 25) },
-      ],
+        { source: 'google_images', ok: false, error: 'older error', durationMs: 1000, downloaded: 0, downloadMs: 0, at: at(120) },
+      ].reverse(),
       '24h',
       now,
     );
     const google = report.sources[0]!;
-    assert.equal(google.runs, 3, 'the run older than the range is left out');
-    assert.equal(google.failures, 1);
+    assert.equal(google.runs, 4, 'the run older than the range is left out');
+    assert.equal(google.failures, 2);
     assert.equal(google.avg_download_ms, 140);
-    assert.equal(google.last_error, null, 'the newest run succeeded');
+    assert.equal(google.last_error, 'HTTP 503', 'the most recent error, though a later run succeeded');
     const used = google.buckets.filter((b) => b.runs > 0);
-    assert.deepEqual(used.map((b) => [b.runs, b.success_rate]), [[1, 1], [2, 0.5]]);
+    // Hour buckets aligned to the hour: 10:00 and 10:30 share one, 11:30 and 11:31 the next.
+    assert.deepEqual(used.map((b) => [b.start.slice(11, 16), b.runs, b.success_rate]), [['10:00', 2, 0.5], ['11:00', 2, 0.5]]);
   });
 });
 
