@@ -23,7 +23,9 @@ export interface Session {
 export async function openSession(config: Config): Promise<Session> {
   const store = await openStore(config);
   try {
-    await store.markInterrupted();
+    // Queued jobs too: a process killed right after recording a job leaves it `queued`. The store
+    // only marks jobs whose owning process is gone, so another live CLI's jobs are left alone.
+    await store.markInterrupted({ includeQueued: true });
     const log = openDownloadLog({ logDir: config.logDir, maxBytes: config.logMaxBytes, backups: config.logBackups });
     const service = createJobManager({ config, store, log });
     return {
