@@ -28,6 +28,8 @@ export class JobView {
   private readonly sourceCards = new Map<string, HTMLElement>();
   private readonly thumbs = h('div', { class: 'thumb-grid', attrs: { 'aria-label': 'Saved files' } });
   private readonly thumbCount = h('span', { class: 'muted' });
+  /** Indexes of the files whose thumbnail is on the page. */
+  private readonly shown = new Set<number>();
   private readonly statsBody = h('tbody');
   private readonly activityList = h('ul', { class: 'activity' });
   private readonly connection = h('span', { class: 'connection muted', attrs: { 'aria-live': 'polite' } });
@@ -165,6 +167,7 @@ export class JobView {
     this.renderHeader();
     this.renderSources();
     replaceChildren(this.thumbs);
+    this.shown.clear();
     this.addThumbnails([...this.state!.files.keys()]);
     this.renderActivity();
     this.renderStats();
@@ -280,7 +283,8 @@ export class JobView {
     const s = this.state!;
     for (const index of [...indexes].sort((a, b) => a - b)) {
       const file = s.files.get(index);
-      if (!file || this.thumbs.querySelector(`[data-index="${index}"]`)) continue;
+      if (!file || this.shown.has(index)) continue;
+      this.shown.add(index);
       this.thumbs.append(thumbnail(s.jobId, index, file, this.name(file.source)));
     }
     this.thumbCount.textContent = `(${s.files.size})`;
