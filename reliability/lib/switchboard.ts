@@ -68,6 +68,9 @@ export async function startSwitch(initial: SwitchTarget): Promise<Switch> {
     origin: `http://127.0.0.1:${port}`,
     async set(next) {
       target = next;
+      // Kept-alive connections would still lead to the old target: close them, so the next
+      // request opens a new connection (and callers should set targets between jobs only).
+      for (const s of sockets) s.destroy();
       if (next === 'refuse') await unlisten();
       else if (!server) await listen();
     },

@@ -47,6 +47,9 @@ const PRIVATE_TARGET = 'http://169.254.169.254/latest/meta-data/';
 const DNS_HOST = 'search.harvester-reliability.invalid';
 const DNS_MEDIA_HOST = 'media.harvester-reliability.invalid';
 
+/** Counts media-phase injections (fresh candidate ids per cell). */
+let cellCounter = 0;
+
 /** The fault server's port, for routes that redirect back to it by another name. */
 let currentFaultPort = 0;
 
@@ -181,7 +184,10 @@ async function startRig(): Promise<Rig> {
 /** Points the rig at one fault; returns the source the job should use. */
 async function inject(rig: Rig, phase: Phase, inj: Injection): Promise<SourceId> {
   for (const [id, sw] of rig.switches) await sw.set({ port: rig.proxies.get(id)!.port });
-  for (const p of rig.proxies.values()) p.setMedia(null);
+  for (const p of rig.proxies.values()) {
+    p.setMedia(null);
+    p.setTransform(null);
+  }
   rig.fault.setFallback(null);
   if (phase === 'search') {
     const source = inj.source ?? 'openverse';
@@ -197,6 +203,10 @@ async function inject(rig: Rig, phase: Phase, inj: Injection): Promise<SourceId>
   const source: SourceId = 'openverse';
   let n = 0;
   const proxy = rig.proxies.get(source)!;
+  // Fresh ids per cell: the download archive would otherwise skip candidates an earlier job
+  // saved, and the server's API has no --no-archive. Still UUIDs, as Openverse's are.
+  const salt = (++cellCounter).toString(16).padStart(8, '0');
+  proxy.setTransform((text) => text.replace(/"id":(\s*)"[0-9a-f]{8}-/g, (_m, space: string) => `"id":${space}"${salt}-`));
   proxy.setMedia((original) => {
     const key = encodeURIComponent(`${original.split('/').pop() ?? 'm'}-${n++}`);
     if (inj.special === 'dns') return `http://${DNS_MEDIA_HOST}/${key}.jpg`;
@@ -213,7 +223,10 @@ function routeOf(inj: Injection): string {
 
 async function heal(rig: Rig): Promise<void> {
   for (const [id, sw] of rig.switches) await sw.set({ port: rig.proxies.get(id)!.port });
-  for (const p of rig.proxies.values()) p.setMedia(null);
+  for (const p of rig.proxies.values()) {
+    p.setMedia(null);
+    p.setTransform(null);
+  }
   rig.fault.setFallback(null);
 }
 
@@ -321,6 +334,7 @@ export async function runMatrix(options: MatrixOptions): Promise<MatrixOutcome> 
                 const gbox = makeSandbox('matrix-guarded');
                 const genv = { ...rig.env, ...gbox.env, ALLOW_PRIVATE_NETWORKS: 'false', HTTP_PROXY: rig.forward.origin };
                 guarded = { server: await startServer({ env: genv, cwd: gbox.root }), box: gbox };
+                await serverJob(guarded.server, 'openverse', 'warm-up guarded');
               }
               cells.push(await serverCell(rig, guarded.server, guarded.box, fault, phase, ++n));
             } else cells.push(await serverCell(rig, server, box, fault, phase, ++n));
@@ -417,6 +431,8 @@ async function serverCell(rig: Rig, server: ServerProcess, box: Sandbox, fault: 
     cell.source = source;
     const before = rig.forward.targets.length;
     const logFrom = logOffset(box);
+    // Let the server's pool notice the connections the switch closed.
+    await new Promise((r) => setTimeout(r, 50));
     const t0 = performance.now();
     const doc = await serverJob(server, source, `matrix ${n} ${fault.id} ${phase}`);
     cell.wallMs = Math.round(performance.now() - t0);
@@ -428,6 +444,7 @@ async function serverCell(rig: Rig, server: ServerProcess, box: Sandbox, fault: 
     }
     if (inj.special === 'private') cell.problems.push(...privateLeaks(rig, before));
     await heal(rig);
+    await new Promise((r) => setTimeout(r, 50));
     if (!isAlive(server.pid)) cell.problems.push('the server process died');
     else {
       const health = await api(server.origin, 'GET', '/api/health').catch((e: Error) => ({ status: 0, text: e.message }));
