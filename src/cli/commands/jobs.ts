@@ -8,12 +8,11 @@ import { InvalidArgumentError, type Command } from 'commander';
 import type { Config } from '../../core/config.ts';
 import { EXIT, NotFoundError } from '../../core/errors.ts';
 import type { JobDocument, JobStatus, JobSummary } from '../../core/types.ts';
-import { databasePath, openStore } from '../../store/open.ts';
 import type { Store } from '../../store/store.ts';
 import type { CliContext } from '../context.ts';
 import { formatBytes, formatDuration, formatTable } from '../format.ts';
 import { parseCount } from '../options.ts';
-import { cliConfig } from '../session.ts';
+import { cliConfig } from '../cli-config.ts';
 
 const STATUSES: readonly JobStatus[] = ['queued', 'running', 'completed', 'partial', 'failed', 'cancelled', 'interrupted'];
 /** Jobs the human table shows unless --limit says otherwise. */
@@ -25,6 +24,8 @@ const MIN_PREFIX = 4;
 
 /** Opens the store if it exists (null otherwise) and marks jobs of dead processes interrupted. */
 async function openExisting(config: Config): Promise<Store | null> {
+  // The store (and SQLite) load only once the flags and the configuration are known to be good.
+  const { databasePath, openStore } = await import('../../store/open.ts');
   if (!existsSync(databasePath(config))) return null;
   const store = await openStore(config);
   try {

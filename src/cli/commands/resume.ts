@@ -9,8 +9,8 @@ import type { Command } from 'commander';
 import { ConflictError, EXIT, NotFoundError } from '../../core/errors.ts';
 import type { CliContext } from '../context.ts';
 import { parseDirectory } from '../options.ts';
-import { runJobCommand } from '../run-job.ts';
-import { cliConfig, openSession } from '../session.ts';
+import { EXIT_CODES_HELP, runJobCommand } from '../run-job.ts';
+import { cliConfig } from '../cli-config.ts';
 import { resolveJobId } from './jobs.ts';
 
 interface RerunOptions {
@@ -22,6 +22,8 @@ type Mode = 'resume' | 'retry';
 
 async function rerun(cli: CliContext, mode: Mode, id: string, opts: RerunOptions): Promise<void> {
   const config = cliConfig(cli, { out: opts.out });
+  // The engine loads only once the flags and the configuration are known to be good.
+  const { openSession } = await import('../session.ts');
   const session = await openSession(config);
   try {
     let jobId: string;
@@ -55,6 +57,7 @@ export function registerResume(program: Command, cli: CliContext): void {
     .argument('<job>', 'job id (or a unique prefix of at least 4 characters)')
     .option('--json', 'print the job document on stdout')
     .option('--out <dir>', 'download directory of the job, if it ran with --out', parseDirectory('--out'))
+    .addHelpText('after', EXIT_CODES_HELP)
     .action((id: string, opts: RerunOptions) => rerun(cli, 'resume', id, opts));
 
   program
@@ -63,5 +66,6 @@ export function registerResume(program: Command, cli: CliContext): void {
     .argument('<job>', 'job id (or a unique prefix of at least 4 characters)')
     .option('--json', 'print the job document on stdout')
     .option('--out <dir>', 'download directory of the job, if it ran with --out', parseDirectory('--out'))
+    .addHelpText('after', EXIT_CODES_HELP)
     .action((id: string, opts: RerunOptions) => rerun(cli, 'retry', id, opts));
 }
