@@ -125,6 +125,17 @@ describe('harvester logs and sources', () => {
     assert.match(table.stdout, /pexels\s+.*no \(pexels: needs PEXELS_API_KEY\)/);
   });
 
+  test('sources still lists every source when the database cannot be used, and says why', async () => {
+    const ws = workspace();
+    mkdirSync(join(ws.cwd, 'data'));
+    writeFileSync(join(ws.cwd, 'data', 'harvester.db'), 'not a database at all');
+    const r = await runCli(['sources', '--json'], ws);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((JSON.parse(r.stdout) as unknown[]).length, SOURCE_IDS.length);
+    assert.match(r.stderr, /source health unavailable: database .*harvester\.db is corrupt or not a Harvester database/);
+    assert.equal(readFileSync(join(ws.cwd, 'data', 'harvester.db'), 'utf8'), 'not a database at all');
+  });
+
   test('sources shows health once jobs have run', async () => {
     const ws = workspace();
     assert.equal((await runCli(['search', 'nature', '--sources', 'pexels,openverse', '--limit', '1'], ws)).code, 3);

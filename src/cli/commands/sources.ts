@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Config } from '../../core/config.ts';
+import { errorMessage } from '../../core/errors.ts';
 import type { SourceHealth } from '../../store/store.ts';
 import { cliConfig } from '../cli-config.ts';
 import type { CliContext } from '../context.ts';
@@ -24,21 +25,29 @@ export interface SourceRow {
   health: SourceHealth | null;
 }
 
-/** Health per source, read from the store only when it exists: listing sources creates nothing. */
-async function readHealth(config: Config): Promise<Map<string, SourceHealth>> {
+/**
+ * Health per source, read from the store only when it exists: listing sources creates nothing.
+ * An unusable database (corrupt, newer) costs the health columns, not the list: `warn` says why.
+ */
+async function readHealth(config: Config, warn: (message: string) => void): Promise<Map<string, SourceHealth>> {
   const { databasePath, openStore } = await import('../../store/open.ts');
   if (!existsSync(databasePath(config))) return new Map();
-  const store = await openStore(config);
   try {
-    return new Map((await store.listSourceHealth()).map((h) => [h.source, h]));
-  } finally {
-    await store.close();
+    const store = await openStore(config);
+    try {
+      return new Map((await store.listSourceHealth()).map((h) => [h.source, h]));
+    } finally {
+      await store.close();
+    }
+  } catch (error) {
+    warn(`source health unavailable: ${errorMessage(error)}`);
+    return new Map();
   }
 }
 
-export async function sourceRows(config: Config): Promise<SourceRow[]> {
+export async function sourceRows(config: Config, warn: (message: string) => void = () => {}): Promise<SourceRow[]> {
   const [{ SOURCES }, { originOf }] = await Promise.all([import('../../sources/index.ts'), import('../../sources/source.ts')]);
-  const health = await readHealth(config);
+  const health = await readHealth(config, warn);
   return SOURCES.map((s) => {
     const configured = s.configured(config);
     return {
@@ -71,7 +80,7 @@ export function registerSources(program: Command, cli: CliContext): void {
     .description('list the sources: kinds, keys, configuration, origin and health')
     .option('--json', 'print the list as JSON on stdout')
     .action(async (opts: { json?: boolean }) => {
-      const rows = await sourceRows(cliConfig(cli));
+      const rows = await sourceRows(cliConfig(cli), (message) => cli.stderr.write(`harvester: ${message}\n`));
       if (opts.json) {
         cli.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
         return;
