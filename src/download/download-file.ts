@@ -3,7 +3,7 @@
 // bytes are sniffed (an HTML page is refused however it is served); Content-Length and a
 // running byte count enforce the size cap; one shared ticker aborts stalled transfers; every
 // attempt fits inside one DOWNLOAD_TIMEOUT; the partial file is removed on every failure.
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import {
   ContentError,
   HarvesterError,
@@ -109,10 +109,15 @@ export async function downloadFile(http: HttpClient, options: DownloadOptions): 
     deadline.abort(new TimeoutError('download', options.timeoutMs, `Download timeout after ${seconds(options.timeoutMs)}s`));
   }, Math.min(options.timeoutMs, 2 ** 31 - 1));
   const sink = options.sink ?? localDirectorySink(options.directory);
+  let resume: Resumable | null = null;
   try {
     for (let retry = 0; ; retry++) {
       try {
-        const result = await attemptDownload(http, options, sink, deadline.signal);
+        const from = resume;
+        resume = null;
+        const result = await attemptDownload(http, options, sink, deadline.signal, from, (state) => {
+          resume = state;
+        });
         const durationMs = Math.round(performance.now() - startedMs);
         return result.status === 'saved'
           ? { ...result, durationMs, attempts: retry + 1 }
@@ -136,6 +141,8 @@ export async function downloadFile(http: HttpClient, options: DownloadOptions): 
   } finally {
     clearTimeout(timer);
     unlink();
+    // A partial kept for a retry that never came (no retries left, deadline, cancel).
+    await (resume as Resumable | null)?.part.discard();
   }
 }
 
@@ -153,8 +160,52 @@ type AttemptResult =
   | { status: 'saved'; path: string; fileName: string; bytes: number; sha256: string; mime: string; ext: string; kind: MediaKind; width: number | null; height: number | null }
   | { status: 'duplicate'; sha256: string; bytes: number };
 
-/** One attempt: request, stream to a fresh `.part`, verify, commit. The `.part` never survives a failure. */
-async function attemptDownload(http: HttpClient, options: DownloadOptions, sink: MediaSink, deadline: AbortSignal): Promise<AttemptResult> {
+/**
+ * What a failed attempt leaves for the next one to resume from (STYLE §10): the open `.part`,
+ * the running hash, and the validator the server gave, so the next request can ask for the
+ * rest with `Range` + `If-Range`. Only kept when the server said it serves byte ranges.
+ */
+interface Resumable {
+  part: PartWriter;
+  hash: Hash;
+  bytes: number;
+  totalBytes: number;
+  head: Buffer[];
+  headBytes: number;
+  sniffed: SniffedMedia | undefined;
+  claimedType: string | undefined;
+  /** A strong ETag, or else Last-Modified, for If-Range. */
+  validator: string;
+}
+
+/** The validator If-Range may carry: a strong ETag, else Last-Modified; null when neither. */
+function rangeValidator(headers: Record<string, string>): string | null {
+  if (!/(^|,)\s*bytes\s*(,|$)/i.test(headers['accept-ranges'] ?? '')) return null;
+  const etag = headers.etag?.trim();
+  if (etag && !etag.startsWith('W/')) return etag;
+  return headers['last-modified']?.trim() || null;
+}
+
+/** `Content-Range: bytes <start>-<end>/<total>` → its numbers, or null. */
+function parseContentRange(value: string | undefined): { start: number; end: number; total: number } | null {
+  const match = /^\s*bytes\s+(\d+)-(\d+)\/(\d+)\s*$/i.exec(value ?? '');
+  if (!match) return null;
+  return { start: Number(match[1]), end: Number(match[2]), total: Number(match[3]) };
+}
+
+/**
+ * One attempt: request (the rest only, when `resume` holds a usable partial), stream to the
+ * `.part`, verify, commit. On failure the `.part` is removed, unless it can be resumed: then
+ * it is handed to `keep` and the caller owns it (and removes it if it does not retry).
+ */
+async function attemptDownload(
+  http: HttpClient,
+  options: DownloadOptions,
+  sink: MediaSink,
+  deadline: AbortSignal,
+  resume: Resumable | null,
+  keep: (state: Resumable) => void,
+): Promise<AttemptResult> {
   const attempt = new AbortController();
   const unlink = linkAbort(attempt, [deadline]);
   const stall = watchStall(options.stallTimeoutMs, options.minBytesPerSecond, (elapsedMs, bytes) => {
@@ -165,25 +216,45 @@ async function attemptDownload(http: HttpClient, options: DownloadOptions, sink:
     );
   });
   let response: HttpResponse | undefined;
-  let part: PartWriter | undefined;
+  let state: Resumable | null = null;
   let committed = false;
-  let bytes = 0;
+  let validator: string | null = null;
   let expectedBytes: number | undefined;
   try {
+    const headers: Record<string, string> = { accept: 'image/*,video/*;q=0.9,*/*;q=0.5', ...options.headers, 'accept-encoding': 'identity' };
+    if (resume) {
+      headers.range = `bytes=${resume.bytes}-`;
+      headers['if-range'] = resume.validator;
+    }
     response = await http.request(options.url, {
-      headers: { accept: 'image/*,video/*;q=0.9,*/*;q=0.5', ...options.headers, 'accept-encoding': 'identity' },
+      headers,
       signal: attempt.signal,
       // The stall watch covers silence in every phase, DOWNLOAD_TIMEOUT the total: no timers of the client's own.
       timeoutMs: Infinity,
       headersTimeoutMs: Infinity,
       idleTimeoutMs: Infinity,
       retries: 0,
+      acceptStatus: (status) => status === 200 || (resume !== null && status === 206),
     });
     // The body can fail (a reset) while the awaits below run, before the loop listens: with no
     // 'error' listener that would crash the process. The loop still throws it (the stream keeps it).
     response.body.on('error', () => {});
-    const contentLength = response.headers['content-length'];
-    if (contentLength !== undefined && /^\d+$/.test(contentLength.trim())) expectedBytes = Number(contentLength);
+    if (resume && response.status === 206) {
+      const range = parseContentRange(response.headers['content-range']);
+      if (!range || range.start !== resume.bytes || range.total !== resume.totalBytes) {
+        // The server answered another range than asked: the partial cannot be trusted to continue.
+        await resume.part.discard();
+        throw new TruncatedError(`cannot resume: asked for bytes ${resume.bytes}- of ${resume.totalBytes}, got ${response.headers['content-range'] ?? 'no Content-Range'}`);
+      }
+      state = resume;
+      expectedBytes = resume.totalBytes;
+    } else {
+      // A fresh start, or a server that ignored the range (or whose file changed): start over.
+      if (resume) await resume.part.discard();
+      const contentLength = response.headers['content-length'];
+      if (contentLength !== undefined && /^\d+$/.test(contentLength.trim())) expectedBytes = Number(contentLength);
+    }
+    resume = null;
     if (expectedBytes !== undefined && expectedBytes > options.maxBytes) {
       throw new TooLargeError(`file is ${expectedBytes} bytes, over MAX_FILE_SIZE_MB (${megabytes(options.maxBytes)} MB)`);
     }
@@ -191,38 +262,45 @@ async function attemptDownload(http: HttpClient, options: DownloadOptions, sink:
     if (encoding !== 'identity' && encoding !== '') {
       throw new ContentError(`server sent Content-Encoding "${encoding}" for a media file despite Accept-Encoding: identity`);
     }
-
-    const hash = createHash('sha256');
-    const head: Buffer[] = [];
-    let headBytes = 0;
-    let sniffed: SniffedMedia | undefined;
-    const claimedType = response.headers['content-type'];
-    part = await sink.open();
+    validator = rangeValidator(response.headers);
+    state ??= {
+      part: await sink.open(),
+      hash: createHash('sha256'),
+      bytes: 0,
+      totalBytes: expectedBytes ?? -1,
+      head: [],
+      headBytes: 0,
+      sniffed: undefined,
+      claimedType: response.headers['content-type'],
+      validator: validator ?? '',
+    };
+    const s = state;
     for await (const chunk of response.body as AsyncIterable<Buffer>) {
-      bytes += chunk.length;
+      s.bytes += chunk.length;
       stall.add(chunk.length);
-      if (bytes > options.maxBytes) {
+      if (s.bytes > options.maxBytes) {
         throw new TooLargeError(`file exceeds MAX_FILE_SIZE_MB (${megabytes(options.maxBytes)} MB) while streaming`);
       }
-      hash.update(chunk);
-      if (headBytes < HEAD_BYTES) {
-        head.push(chunk);
-        headBytes += chunk.length;
+      s.hash.update(chunk);
+      if (s.headBytes < HEAD_BYTES) {
+        s.head.push(chunk);
+        s.headBytes += chunk.length;
       }
-      if (!sniffed && headBytes >= SNIFF_BYTES) sniffed = await sniffMedia(joinHead(head, headBytes), claimedType, options.kind);
-      if (!part.write(chunk)) await part.drain();
+      if (!s.sniffed && s.headBytes >= SNIFF_BYTES) s.sniffed = await sniffMedia(joinHead(s.head, s.headBytes), s.claimedType, options.kind);
+      if (!s.part.write(chunk)) await s.part.drain();
     }
-    if (expectedBytes !== undefined && bytes < expectedBytes) {
-      throw new TruncatedError(`body ended after ${bytes} of ${expectedBytes} bytes`);
+    if (expectedBytes !== undefined && s.bytes < expectedBytes) {
+      throw new TruncatedError(`body ended after ${s.bytes} of ${expectedBytes} bytes`);
     }
-    sniffed ??= await sniffMedia(joinHead(head, headBytes), claimedType, options.kind);
-    await part.finish();
+    const sniffed = s.sniffed ?? (await sniffMedia(joinHead(s.head, s.headBytes), s.claimedType, options.kind));
+    await s.part.finish();
     stall.stop();
 
-    const sha256 = hash.digest('hex');
+    const bytes = s.bytes;
+    const sha256 = s.hash.digest('hex');
     // The first chunk holds the size of most formats; only a JPEG with a large EXIF block needs more.
-    let { width, height } = mediaDimensions(head[0]!, sniffed.kind);
-    if (width === null && head.length > 1) ({ width, height } = mediaDimensions(joinHead(head, headBytes), sniffed.kind));
+    let { width, height } = mediaDimensions(s.head[0]!, sniffed.kind);
+    if (width === null && s.head.length > 1) ({ width, height } = mediaDimensions(joinHead(s.head, s.headBytes), sniffed.kind));
     let fileName: string | null;
     try {
       fileName = await options.commit({ sha256, ext: sniffed.ext, mime: sniffed.mime, kind: sniffed.kind, bytes, width, height });
@@ -232,24 +310,35 @@ async function attemptDownload(http: HttpClient, options: DownloadOptions, sink:
     if (fileName === null) return { status: 'duplicate', sha256, bytes };
     let path: string;
     try {
-      path = await part.commit(fileName);
+      path = await s.part.commit(fileName);
     } catch (error) {
       throw new CommitFailure(error);
     }
     committed = true;
     return { status: 'saved', path, fileName, bytes, sha256, mime: sniffed.mime, ext: sniffed.ext, kind: sniffed.kind, width, height };
-  } catch (error) {
-    if (error instanceof CommitFailure) throw error;
-    if (attempt.signal.aborted) throw abortReason(attempt.signal);
-    // A connection that closed before Content-Length bytes arrived is a truncated body.
-    if (error instanceof NetworkError && expectedBytes !== undefined && bytes < expectedBytes) {
-      throw new TruncatedError(`body ended after ${bytes} of ${expectedBytes} bytes (${error.message})`, { cause: error });
+  } catch (caught) {
+    let error = caught;
+    if (!(error instanceof CommitFailure)) {
+      if (attempt.signal.aborted) error = abortReason(attempt.signal);
+      // A connection that closed before Content-Length bytes arrived is a truncated body.
+      const got = state?.bytes ?? 0;
+      if (error instanceof NetworkError && expectedBytes !== undefined && got < expectedBytes) {
+        error = new TruncatedError(`body ended after ${got} of ${expectedBytes} bytes (${error.message})`, { cause: error });
+      }
+      // Worth resuming: a transient failure mid-body, from a server that serves byte ranges.
+      const transient = error instanceof HarvesterError && error.retryable && !deadline.aborted;
+      if (state && transient && validator && expectedBytes !== undefined && state.bytes > 0 && state.bytes < expectedBytes) {
+        state.validator = validator;
+        keep(state);
+        state = null;
+      }
     }
     throw error;
   } finally {
     stall.stop();
     unlink();
-    if (!committed) await part?.discard();
+    if (!committed && state) await state.part.discard();
+    if (resume) await resume.part.discard();
     if (response && !response.body.destroyed) response.body.destroy();
   }
 }

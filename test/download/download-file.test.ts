@@ -293,6 +293,38 @@ describe('stalls, hangs and deadlines', () => {
   });
 });
 
+describe('resume', () => {
+  test('a transfer cut mid-body resumes with Range + If-Range and only the rest is fetched', async () => {
+    const expected = makePng('res1', 300, 300);
+    const outcome = await downloadFile(http, options('/resumable?key=res1&cut=20000', { retries: 2 }));
+    assert.ok(outcome.status === 'saved');
+    assert.equal(outcome.attempts, 2);
+    assert.equal(outcome.sha256, createHash('sha256').update(expected).digest('hex'));
+    assert.deepEqual(readFileSync(outcome.path), expected);
+    const requests = server.log.filter((r) => r.path.includes('key=res1'));
+    assert.equal(requests.length, 2);
+    assert.equal(requests[0]!.headers.range, undefined);
+    assert.match(String(requests[1]!.headers.range), /^bytes=\d+-$/);
+    assert.ok(Number(/\d+/.exec(String(requests[1]!.headers.range))![0]) > 0);
+    assert.equal(requests[1]!.headers['if-range'], '"v1-res1"');
+    assert.deepEqual(partsIn(dir), []);
+  });
+
+  test('a server that ignores the range gets a fresh start, and the file is still right', async () => {
+    const expected = makePng('res2', 300, 300);
+    const outcome = await downloadFile(http, options('/resumable?key=res2&cut=20000&ranges=ignore', { retries: 2 }));
+    assert.ok(outcome.status === 'saved');
+    assert.equal(outcome.bytes, expected.length);
+    assert.deepEqual(readFileSync(outcome.path), expected);
+    assert.deepEqual(readdirSync(dir), [outcome.fileName]);
+  });
+
+  test('a kept partial is removed when no retry is left', async () => {
+    const error = await failure('/resumable?key=res3&cut=20000', { retries: 0 });
+    assert.ok(error instanceof TruncatedError);
+  });
+});
+
 describe('disk', () => {
   test('ENOSPC while writing is a DiskError "no space left on device" and the partial is removed (injected at the write layer)', async () => {
     const local = localDirectorySink(dir);

@@ -24,6 +24,9 @@
 //   /gzip-text?text=T            T gzip-compressed, as text/plain
 //   /invalid-json                application/json that does not parse
 //   /slow?delayMs=T&path=/ok.png delays any other route by T ms (per request latency)
+//   /resumable?key=K&cut=N&ranges=honour|ignore   a PNG with ETag and Accept-Ranges: the first
+//                                request of each key is cut after N bytes; a later `Range` request
+//                                gets 206 + the rest (honour) or the whole file again (ignore)
 //   /layout-changed?format=html|json  a well-formed page with none of the markup a source expects
 //
 // `setFallback(route)` serves every path that is not a route above as `route` (a path with its
@@ -253,6 +256,27 @@ export async function startFaultServer(): Promise<FaultServer> {
     }
     if (path === '/gzip-text') {
       return send(200, { 'content-type': 'text/plain; charset=utf-8', 'content-encoding': 'gzip' }, gzipSync(q.get('text') ?? 'hello'));
+    }
+    if (path === '/resumable') {
+      const key = q.get('key') ?? 'resumable';
+      const body = makePng(key, 300, 300);
+      const counter = `/resumable#${key}`;
+      const n = (counts.get(counter) ?? 0) + 1;
+      counts.set(counter, n);
+      const etag = `"v1-${key}"`;
+      const headers = { 'content-type': 'image/png', 'accept-ranges': 'bytes', etag };
+      const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
+      if (n === 1 || !range) {
+        res.writeHead(200, { ...headers, 'content-length': body.length });
+        if (n > 1) return void res.end(body);
+        res.write(body.subarray(0, num(q, 'cut', 10_000)), () => later(20, () => req.socket.destroy()));
+        return;
+      }
+      const start = Number(range[1]);
+      if (q.get('ranges') === 'ignore' || req.headers['if-range'] !== etag) {
+        return send(200, { ...headers, 'content-length': body.length }, body);
+      }
+      return send(206, { ...headers, 'content-length': body.length - start, 'content-range': `bytes ${start}-${body.length - 1}/${body.length}` }, body.subarray(start));
     }
     if (path === '/invalid-json') return send(200, { 'content-type': 'application/json' }, '{"results": [1, 2,');
     if (path === '/layout-changed') {
