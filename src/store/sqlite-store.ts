@@ -245,7 +245,7 @@ export class SqliteStore implements Store {
   }
 
   markInterrupted(options: { includeQueued?: boolean } = {}): Promise<string[]> {
-    const statuses = options.includeQueued ? ['running', 'queued'] : ['running'];
+    const statuses = options.includeQueued === false ? ['running'] : ['running', 'queued'];
     return this.writeAtomic(() => {
       const rows = this.stmt(
         `SELECT job_id, owner_token, owner_pid, owner_host, heartbeat_ms FROM jobs

@@ -102,9 +102,11 @@ export interface Store {
   getJobSpec(jobId: string): Promise<JobSpec | null>;
   listJobs(filter?: JobListFilter): Promise<JobSummary[]>;
   /**
-   * Marks every `running` (and, if asked, `queued`) job whose owning process is gone `interrupted`
-   * (a job owned by a live process — another CLI, the server — is left alone); returns their ids.
-   * Called at start-up.
+   * Marks every `running` and `queued` job whose owning process is gone `interrupted` (a job owned
+   * by a live process — another CLI, the server — is left alone); returns their ids. Called at
+   * start-up. A queued job of a dead process can never start, so it is included unless
+   * `includeQueued: false` (default true; a process killed between recording a job and starting
+   * it leaves one).
    */
   markInterrupted(options?: { includeQueued?: boolean }): Promise<string[]>;
 

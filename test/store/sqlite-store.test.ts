@@ -339,6 +339,7 @@ test('markInterrupted marks jobs of dead or silent owners and leaves live owners
     const second = await openStore(env.config, { now: () => nowMs });
     const marked = await second.markInterrupted();
     assert.deepEqual(marked.sort(), ['dead', 'stale']);
+    assert.equal((await second.getJob('queued'))?.status, 'queued', 'queued by a live owner');
     assert.equal((await second.getJob('live'))?.status, 'running');
     assert.equal((await second.getJob('dead'))?.status, 'interrupted');
     assert.equal((await second.getJob('done'))?.status, 'completed');
@@ -348,7 +349,8 @@ test('markInterrupted marks jobs of dead or silent owners and leaves live owners
     // heartbeat is stale they are taken.
     await live.close();
     nowMs += 10 * 60_000;
-    assert.deepEqual((await second.markInterrupted({ includeQueued: true })).sort(), ['live', 'queued']);
+    assert.deepEqual(await second.markInterrupted({ includeQueued: false }), ['live'], 'running only, when asked');
+    assert.deepEqual(await second.markInterrupted(), ['queued'], 'a queued job of a dead process can never start');
     // A store never marks its own jobs.
     await second.createJob(makeJob('mine'), makeSpec());
     nowMs += 10 * 60_000;
