@@ -4,7 +4,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { readDotenv } from '../../core/config.ts';
 import { EXIT } from '../../core/errors.ts';
-import { startServer } from '../../server/start.ts';
 import type { CliContext } from '../context.ts';
 
 interface ServeFlags {
@@ -33,6 +32,8 @@ export function registerServe(program: Command, cli: CliContext): void {
     .option('--demo', 'run offline against simulated sources (one of them hangs) with short timeouts')
     .option('--insecure-public', 'allow a non-loopback address without API_TOKEN (anyone who can reach it can use it)')
     .action(async (flags: ServeFlags) => {
+      // Loaded here, not at the top: every other command would otherwise pay for Fastify at start-up.
+      const { startServer } = await import('../../server/start.ts');
       const server = await startServer({
         env: cli.env,
         dotenv: readDotenv(cli.cwd),
