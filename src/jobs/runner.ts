@@ -9,32 +9,21 @@ import { errorMessage } from '../core/errors.ts';
 import type { JobDocument, JobSourceName, JobSpec, JobStatus } from '../core/types.ts';
 import { URLS_SOURCE, emptySourceStats } from '../core/types.ts';
 import { querySlug } from '../download/naming.ts';
-import type { HttpClient } from '../http/types.ts';
 import { getSource } from '../sources/index.ts';
 import { originOf } from '../sources/source.ts';
-import type { Store } from '../store/store.ts';
 import { forEachBounded } from './bounded-pool.ts';
-import type { Emit } from './job-events.ts';
 import { CANCELLED_BEFORE_START_ERROR, CANCELLED_ERROR, jobResults, jobStatusOf, skipSourceStats } from './job-status.ts';
 import { writeManifests } from './manifest.ts';
 import { runSource, type JobRunShared, type RunnableSource } from './source-run.ts';
 import { urlCandidates } from './urls-source.ts';
 
-export interface RunJobInput {
+export interface RunJobInput extends Pick<JobRunShared, 'spec' | 'config' | 'store' | 'http' | 'signal' | 'emit' | 'warn'> {
   /** The job as recorded (fresh, or with an earlier run's stats and files); updated in place. */
   job: JobDocument;
-  spec: JobSpec;
   /** Sources to run now: all of them for a new job, the unfinished for resume, the failed for retry. */
   run: readonly JobSourceName[];
   /** True when an earlier run of this job exists (resume, retry). */
   resumed: boolean;
-  config: Config;
-  store: Store;
-  http: HttpClient;
-  /** The job's cancel; its reason ends the cut sources with error `Cancelled`. */
-  signal: AbortSignal;
-  emit: Emit;
-  warn(message: string): void;
   /** Status of a job whose sources a cancel cut (default `cancelled`; a shutdown says `interrupted`). */
   abortedStatus?: () => Extract<JobStatus, 'cancelled' | 'interrupted'>;
 }

@@ -47,7 +47,7 @@ export interface JobRunShared {
   config: Config;
   store: Store;
   http: HttpClient;
-  /** The job's cancel. */
+  /** The job's cancel; its reason ends the sources it cuts with error `Cancelled`. */
   signal: AbortSignal;
   emit: Emit;
   /** Writes a warning that is not a runner event (download log, structured log). */

@@ -1,6 +1,8 @@
 // A job service on real parts for tests: the source simulation on port 0, a SQLite store and
 // download/log folders in a fresh temp dir, the real HTTP client and download log.
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../../src/core/config.ts';
@@ -101,4 +103,15 @@ export function listFiles(dir: string): string[] {
 /** Requests a simulated source's media route received. */
 export function mediaRequests(sim: Simulation, source: keyof Simulation['requests']): string[] {
   return (sim.requests[source] ?? []).filter((path) => path.startsWith('/__media/'));
+}
+
+/** A server that answers every request with HTTP 500 (a source that is down); `onClose` gets its closer. */
+export async function failingServer(onClose: (close: () => Promise<void>) => void): Promise<string> {
+  const server = createServer((_req, res) => {
+    res.writeHead(500, { 'content-type': 'text/plain' });
+    res.end('down');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  onClose(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }

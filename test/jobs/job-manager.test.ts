@@ -1,12 +1,10 @@
 // The JobService contract (src/jobs/service.ts) on real parts: validation before anything is
 // created, the queue, cancel, resume after an interruption, retry of failed sources, shutdown.
 import { strict as assert } from 'node:assert';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, test } from 'node:test';
 import { ConfigError, ConflictError, NotFoundError } from '../../src/core/errors.ts';
 import type { JobSpec } from '../../src/core/types.ts';
-import { mediaRequests, openHarness, type Harness } from './harness.ts';
+import { failingServer, mediaRequests, openHarness, type Harness } from './harness.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -16,17 +14,6 @@ async function harness(...args: Parameters<typeof openHarness>): Promise<Harness
   const h = await openHarness(...args);
   cleanups.push(() => h.close());
   return h;
-}
-
-/** A server that answers every request with HTTP 500 (a source that is down). */
-async function failingServer(): Promise<string> {
-  const server: Server = createServer((_req, res) => {
-    res.writeHead(500, { 'content-type': 'text/plain' });
-    res.end('down');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
 function fileSaved(h: Harness, count: number): Promise<void> {
@@ -135,7 +122,7 @@ describe('job service: resume and retry', () => {
   });
 
   test('retry reruns only the sources whose error was set', async () => {
-    const down = await failingServer();
+    const down = await failingServer((close) => cleanups.push(close));
     const h1 = await openHarness({ sim: { sources: ['pexels', 'openverse'] }, env: { OPENVERSE_BASE_URL: down, MAX_RETRIES_PER_SOURCE: '0' } });
     cleanups.push(() => h1.close());
     const { job_id } = await h1.service.submit({ query: 'nature', sources: ['pexels', 'openverse'], limit: 2, type: 'image' });

@@ -2,14 +2,12 @@
 // their real paths, the real HTTP client and downloader, a SQLite store and real files.
 import { strict as assert } from 'node:assert';
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, test } from 'node:test';
 import type { RunnerEvent } from '../../src/core/events.ts';
 import { LOG_LINE_PATTERN } from '../../src/log/download-log.ts';
 import { startFaultServer } from '../helpers/fault-server.ts';
-import { listFiles, mediaRequests, openHarness, type Harness } from './harness.ts';
+import { failingServer, listFiles, mediaRequests, openHarness, type Harness } from './harness.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
 let current: Harness | null = null;
@@ -22,17 +20,6 @@ afterEach(async () => {
   current = null;
   for (const c of cleanups.splice(0)) await c();
 });
-
-/** A server that answers every request with HTTP 500 (a source that is down). */
-async function failingServer(): Promise<string> {
-  const server = createServer((_req, res) => {
-    res.writeHead(500, { 'content-type': 'text/plain' });
-    res.end('down');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
 
 function logLines(h: Harness): string[] {
   h.log.flush();
@@ -181,7 +168,7 @@ describe('runner: pools and retries', () => {
   });
 
   test('a failing search is retried MAX_RETRIES_PER_SOURCE times, then the source fails with the error', async () => {
-    const down = await failingServer();
+    const down = await failingServer((close) => cleanups.push(close));
     const h = await harness({ sim: { sources: ['pexels'] }, env: { OPENVERSE_BASE_URL: down, MAX_RETRIES_PER_SOURCE: '1' } });
     const doc = await h.service.wait((await h.service.submit({ query: 'nature', sources: ['openverse', 'pexels'], limit: 1, type: 'image' })).job_id);
     const st = doc.results.source_stats.openverse!;
