@@ -94,7 +94,11 @@ export interface Store {
   transitionJob(jobId: string, from: readonly JobStatus[], to: JobStatus): Promise<boolean>;
   /** Records (inserts or replaces) one source's stats in a job, as they change. */
   saveSourceStats(jobId: string, source: JobSourceName, stats: SourceStats): Promise<void>;
-  /** Records one saved file, as soon as it is renamed into place. */
+  /**
+   * Records one saved file. The runner records it just BEFORE the downloader renames its `.part`
+   * into place, so a crash in between leaves a record without its file, which
+   * `reconcileJobFiles` (src/jobs/reconcile.ts) drops before a resume. Clears the file's pending row.
+   */
   recordFile(jobId: string, file: SavedFile): Promise<void>;
   /** The whole job document, files included, or null. */
   getJob(jobId: string): Promise<JobDocument | null>;
