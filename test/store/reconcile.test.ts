@@ -137,6 +137,8 @@ test('files a job had in flight (its pending rows) are deleted even in a shared 
     await store.createJob(makeJob('live'), makeSpec()); // shares every directory
     await store.addPendingFile('j', 'nature/google_images/nature_007'); // extension unknown when registered
     await store.addPendingFile('j', 'nature/google_images/nature_008.png');
+    await store.addPendingFile('j', 'nature/google_images/k3Jx9q.part'); // how the runner names its in-flight .part files
+    touch(dl, 'nature/google_images/k3Jx9q.part', 'half');
     touch(dl, 'nature/google_images/nature_007.jpg', 'complete, unrecorded');
     touch(dl, 'nature/google_images/nature_008.png.part', 'half');
     touch(dl, 'nature/google_images/nature_070.png', 'another number, not ours');
@@ -144,8 +146,8 @@ test('files a job had in flight (its pending rows) are deleted even in a shared 
 
     const result = await reconcileJobFiles(env.config, store, 'j');
     assert.equal(result.removedFiles, 1);
-    assert.equal(result.removedPartFiles, 1);
-    assert.equal(result.clearedPending, 2);
+    assert.equal(result.removedPartFiles, 2);
+    assert.equal(result.clearedPending, 3);
     assert.deepEqual(dir(dl), ['nature_070.png', 'other.part']);
     assert.deepEqual(await store.listPendingFiles('j'), []);
     await store.close();
