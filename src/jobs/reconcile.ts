@@ -6,7 +6,8 @@
 // flight. Reconcile therefore:
 //   1. drops recorded rows whose file is missing, has the wrong size or (by default) the wrong
 //      SHA-256 — a wrong file is deleted too, since its record named it and resume fetches it again;
-//   2. deletes the files the job's pending rows name (the Store's in-flight list), then the rows;
+//   2. deletes the files the job's pending rows name (the Store's in-flight list: the runner
+//      registers each `<random>.part` before writing it), then the rows — even in a shared directory;
 //   3. deletes `.part` files in the job's directories, and complete media files there that no job
 //      recorded and that appeared after the job was created (`<slug>_<NNN>.<ext>` only).
 // Decision: an unrecorded complete file is DELETED, not recorded — without its record we do not
