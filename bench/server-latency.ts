@@ -12,6 +12,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'no
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startServer } from '../src/server/start.ts';
 
 function flag(name: string, fallback: number): number {
@@ -61,11 +62,37 @@ async function startSource(): Promise<{ child: ChildProcess; origin: string }> {
   return { child, origin: `http://127.0.0.1:${port}` };
 }
 
+/**
+ * An idle Node process measuring its own event-loop delay: what the machine's contention alone
+ * does to a process that has nothing to do (the server's figures include it).
+ */
+function startIdleProbe(): { stop(): Promise<{ p99Ms: number; maxMs: number }> } {
+  const code = `const h = require('node:perf_hooks').monitorEventLoopDelay({ resolution: 10 }); h.enable();
+process.on('SIGTERM', () => { h.disable(); process.stdout.write(JSON.stringify({ p99Ms: h.percentile(99) / 1e6, maxMs: h.max / 1e6 })); process.exit(0); });
+setInterval(() => {}, 1000);`;
+  const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  return {
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', () => resolve(JSON.parse(out || '{"p99Ms":NaN,"maxMs":NaN}') as { p99Ms: number; maxMs: number }));
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
 interface RunResult {
   jobWallMs: number;
   files: number;
   docBytes: number;
   wrk: WrkResult | null;
+  /** The server process's event-loop delay while the job ran: p99 and max, ms. */
+  loopDelayP99Ms: number;
+  loopDelayMaxMs: number;
+  /** The same in an idle process meanwhile (machine contention alone). */
+  idleP99Ms: number;
+  idleMaxMs: number;
 }
 
 async function runOnce(origin: string, withLoad: boolean): Promise<RunResult> {
@@ -89,6 +116,9 @@ async function runOnce(origin: string, withLoad: boolean): Promise<RunResult> {
   });
   try {
     const urls = Array.from({ length: FILES }, (_, i) => `${origin}/f/${i}.png`);
+    const loop = monitorEventLoopDelay({ resolution: 10 });
+    loop.enable();
+    const probe = startIdleProbe();
     const started = performance.now();
     const doc = await server.jobs.submit({ query: 'bench', sources: ['urls'], limit: FILES, type: 'image', urls, options: { noArchive: true } });
     let wrk: Promise<WrkResult> | null = null;
@@ -102,9 +132,20 @@ async function runOnce(origin: string, withLoad: boolean): Promise<RunResult> {
     }
     const done = await server.jobs.wait(doc.job_id);
     const jobWallMs = performance.now() - started;
+    loop.disable();
+    const idle = await probe.stop();
     const wrkResult = wrk ? await wrk : null;
     const body = await (await fetch(`${server.url}/api/jobs/${doc.job_id}`)).text();
-    return { jobWallMs, files: done.results.downloaded, docBytes: Buffer.byteLength(body), wrk: wrkResult };
+    return {
+      jobWallMs,
+      files: done.results.downloaded,
+      docBytes: Buffer.byteLength(body),
+      wrk: wrkResult,
+      loopDelayP99Ms: loop.percentile(99) / 1e6,
+      loopDelayMaxMs: loop.max / 1e6,
+      idleP99Ms: idle.p99Ms,
+      idleMaxMs: idle.maxMs,
+    };
   } finally {
     await server.close();
     rmSync(dir, { recursive: true, force: true });
@@ -126,12 +167,18 @@ async function main(): Promise<void> {
     for (let run = 0; run < RUNS; run++) {
       const quietRun = await runOnce(source.origin, false);
       baseline.push(quietRun);
-      console.log(`run ${run + 1} without load: job ${quietRun.jobWallMs.toFixed(0)} ms, ${quietRun.files} files, document ${(quietRun.docBytes / 1024).toFixed(0)} KiB`);
+      console.log(
+        `run ${run + 1} without load: job ${quietRun.jobWallMs.toFixed(0)} ms, ${quietRun.files} files, document ${(quietRun.docBytes / 1024).toFixed(0)} KiB; ` +
+          `event-loop delay p99 ${quietRun.loopDelayP99Ms.toFixed(1)} ms, max ${quietRun.loopDelayMaxMs.toFixed(1)} ms ` +
+          `(an idle process meanwhile: p99 ${quietRun.idleP99Ms.toFixed(1)} ms, max ${quietRun.idleMaxMs.toFixed(1)} ms)`,
+      );
       const loadRun = await runOnce(source.origin, true);
       loaded.push(loadRun);
       const w = loadRun.wrk!;
       console.log(
-        `run ${run + 1} under wrk: job ${loadRun.jobWallMs.toFixed(0)} ms, ${loadRun.files} files; GET /api/jobs/:id p50 ${w.p50Ms} ms, p99 ${w.p99Ms} ms, ${w.requestsPerSecond} req/s, ${w.transferPerSecond}/s`,
+        `run ${run + 1} under wrk: job ${loadRun.jobWallMs.toFixed(0)} ms, ${loadRun.files} files; GET /api/jobs/:id p50 ${w.p50Ms} ms, p99 ${w.p99Ms} ms, ` +
+          `${w.requestsPerSecond} req/s, ${w.transferPerSecond}/s; event-loop delay p99 ${loadRun.loopDelayP99Ms.toFixed(1)} ms, max ${loadRun.loopDelayMaxMs.toFixed(1)} ms ` +
+          `(idle process: p99 ${loadRun.idleP99Ms.toFixed(1)} ms, max ${loadRun.idleMaxMs.toFixed(1)} ms)`,
       );
     }
   } finally {
@@ -158,13 +205,15 @@ async function main(): Promise<void> {
       '**On this 2-core machine the load generator (wrk), the server with its job, and the fake media host (its own process) share the cores.** ' +
       `The job document grows to about ${(median(loaded.map((r) => r.docBytes)) / 1024).toFixed(0)} KiB (${FILES} files listed).`,
     '',
-    '| run | job without load | job under wrk | p50 | p99 | requests/s |',
-    '|---|---|---|---|---|---|',
+    '| run | job without load | job under wrk | p50 | p99 | requests/s | server event-loop delay p99 / max: without load, under wrk | idle process on the machine, p99 / max |',
+    '|---|---|---|---|---|---|---|---|',
     ...loaded.map(
       (r, i) =>
-        `| ${i + 1} | ${(baseline[i]!.jobWallMs / 1000).toFixed(2)} s | ${(r.jobWallMs / 1000).toFixed(2)} s | ${r.wrk!.p50Ms} ms | ${r.wrk!.p99Ms} ms | ${r.wrk!.requestsPerSecond} |`,
+        `| ${i + 1} | ${(baseline[i]!.jobWallMs / 1000).toFixed(2)} s | ${(r.jobWallMs / 1000).toFixed(2)} s | ${r.wrk!.p50Ms} ms | ${r.wrk!.p99Ms} ms | ${r.wrk!.requestsPerSecond} | ` +
+        `${baseline[i]!.loopDelayP99Ms.toFixed(1)} / ${baseline[i]!.loopDelayMaxMs.toFixed(1)} ms, ${r.loopDelayP99Ms.toFixed(1)} / ${r.loopDelayMaxMs.toFixed(1)} ms | ` +
+        `${r.idleP99Ms.toFixed(1)} / ${r.idleMaxMs.toFixed(1)} ms |`,
     ),
-    `| **median** | **${(quietMs / 1000).toFixed(2)} s** | **${(loadMs / 1000).toFixed(2)} s** (${slowdown >= 0 ? '+' : ''}${slowdown.toFixed(1)}%) | **${p50} ms** | **${p99} ms** | ${rps} |`,
+    `| **median** | **${(quietMs / 1000).toFixed(2)} s** | **${(loadMs / 1000).toFixed(2)} s** (${slowdown >= 0 ? '+' : ''}${slowdown.toFixed(1)}%) | **${p50} ms** | **${p99} ms** | ${rps} | | |`,
     '',
     `Goal: p99 < 10 ms — ${p99 < 10 ? 'met' : 'not met'}; job slowed by < 25% — ${slowdown < 25 ? 'met' : 'not met'}.`,
     '',
