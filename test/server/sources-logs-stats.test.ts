@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { JobDocument } from '../../src/core/types.ts';
 import { tailLog } from '../../src/server/log-tail.ts';
 import { buildStats } from '../../src/server/source-stats.ts';
+import type { SourceOutcome } from '../../src/store/store.ts';
 import { call, startTestServer, type TestServer } from './helpers.ts';
 
 let s: TestServer;
@@ -134,17 +135,15 @@ describe('GET /api/stats', () => {
   test('buckets outcomes by time and averages download time per file', () => {
     const now = new Date('2025-10-02T12:00:00.000Z');
     const at = (minutesAgo: number): Date => new Date(now.getTime() - minutesAgo * 60_000);
-    const report = buildStats(
-      [
-        { source: 'google_images', ok: true, error: null, durationMs: 1000, downloaded: 4, downloadMs: 400, at: at(90) },
-        { source: 'google_images', ok: false, error: 'HTTP 503', durationMs: 1000, downloaded: 0, downloadMs: 0, at: at(30) },
-        { source: 'google_images', ok: true, error: null, durationMs: 1000, downloaded: 1, downloadMs: 300, at: at(29) },
-        { source: 'google_images', ok: true, error: null, durationMs: 1000, downloaded: 1, downloadMs: 1, at: at(60 * 25) },
-        { source: 'google_images', ok: false, error: 'older error', durationMs: 1000, downloaded: 0, downloadMs: 0, at: at(120) },
-      ].reverse(),
-      '24h',
-      now,
-    );
+    const outcomes: SourceOutcome[] = [
+      { source: 'google_images', ok: true, error: null, durationMs: 1000, downloaded: 4, downloadMs: 400, at: at(90) },
+      { source: 'google_images', ok: false, error: 'HTTP 503', durationMs: 1000, downloaded: 0, downloadMs: 0, at: at(30) },
+      { source: 'google_images', ok: true, error: null, durationMs: 1000, downloaded: 1, downloadMs: 300, at: at(29) },
+      { source: 'google_images', ok: true, error: null, durationMs: 1000, downloaded: 1, downloadMs: 1, at: at(60 * 25) },
+      { source: 'google_images', ok: false, error: 'older error', durationMs: 1000, downloaded: 0, downloadMs: 0, at: at(120) },
+    ];
+    // Reversed: the order of outcomes must not matter.
+    const report = buildStats(outcomes.reverse(), '24h', now);
     const google = report.sources[0]!;
     assert.equal(google.runs, 4, 'the run older than the range is left out');
     assert.equal(google.failures, 2);
