@@ -144,3 +144,15 @@ describe('the listen policy', () => {
     assert.doesNotThrow(() => checkListenPolicy('127.0.0.1', null, false));
   });
 });
+
+describe('server errors', () => {
+  test('a failing store answers 503 without internals (no path, no stack)', async () => {
+    const s = await startTestServer();
+    servers.push(s);
+    await s.store.close();
+    const answer = await call(s.url, 'GET', '/api/jobs');
+    assert.equal(answer.status, 503);
+    assert.deepEqual(answer.body, { statusCode: 503, error: 'Service Unavailable', code: 'STORE', message: 'service unavailable' });
+    assert.doesNotMatch(answer.text, /harvester\.db|closed|at /);
+  });
+});
