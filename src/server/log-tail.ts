@@ -47,7 +47,18 @@ function severity(level: LogLevel): number {
   return LOG_LEVELS.indexOf(level);
 }
 
+/**
+ * The last lines of the log at `path`; when the current file has fewer than asked (it has just
+ * rotated) and no offset is given, the newest rotated file (`<path>.1`) supplies the rest.
+ */
 export async function tailLog(path: string, options: TailOptions): Promise<LogTail> {
+  const current = await tailFile(path, options);
+  if (options.sinceOffset !== undefined || current.lines.length >= options.lines) return current;
+  const older = await tailFile(`${path}.1`, { ...options, lines: options.lines - current.lines.length });
+  return { ...current, lines: [...older.lines, ...current.lines] };
+}
+
+async function tailFile(path: string, options: TailOptions): Promise<LogTail> {
   const maxScan = options.maxScanBytes ?? 16 * 1024 * 1024;
   const minSeverity = options.minLevel ? severity(options.minLevel) : -1;
   const keep = (line: LogLine, raw: string): boolean =>

@@ -106,6 +106,9 @@ describe('tailLog', () => {
       const rotated = await tailLog(path, { lines: 10, sinceOffset: follow.size });
       assert.equal(rotated.reset, true);
       assert.deepEqual(rotated.lines.map((l) => l.message), ['after rotation']);
+      writeFileSync(`${path}.1`, '2025-10-02 14:59:00,000 | ERROR | before rotation\n');
+      const across = await tailLog(path, { lines: 10 });
+      assert.deepEqual(across.lines.map((l) => l.message), ['before rotation', 'after rotation'], 'a short current file is preceded by the rotated one');
       const missing = await tailLog(join(dir, 'nope.log'), { lines: 10 });
       assert.deepEqual(missing, { lines: [], size: 0, reset: false });
     } finally {
