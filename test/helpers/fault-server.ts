@@ -8,7 +8,7 @@
 //   /hang                        accepts, reads the request, never answers
 //   /headers-then-silence        200 + headers (Content-Length), then nothing
 //   /hang-mid-body?after=N       headers and N bytes of a PNG, then nothing
-//   /drip?bytes=N&intervalMs=T   a PNG, N bytes every T ms (Content-Length set)
+//   /drip?bytes=N&intervalMs=T&key=K  a PNG (its pixels from K), N bytes every T ms (Content-Length set)
 //   /reset?after=N               N bytes of a PNG, then a TCP reset
 //   /truncated?declared=D&sent=S Content-Length D, S bytes, then the connection closes
 //   /status/N?retryAfter=V       status N with an optional Retry-After (seconds or HTTP-date)
@@ -179,7 +179,7 @@ export async function startFaultServer(): Promise<FaultServer> {
       return;
     }
     if (path === '/drip') {
-      const body = makePng('drip', 200, 200);
+      const body = makePng(q.get('key') ?? 'drip', 200, 200);
       const step = Math.max(1, num(q, 'bytes', 1));
       const intervalMs = num(q, 'intervalMs', 1000);
       res.writeHead(200, { 'content-type': 'image/png', 'content-length': body.length });
