@@ -10,7 +10,7 @@
 // to the "## Downloads" section of bench/RESULTS.md (other sections are left alone).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 
@@ -91,6 +91,28 @@ const cliEnv = (extra: Record<string, string>): NodeJS.ProcessEnv => ({
   ...extra,
 });
 
+const BUNDLED_WORKER = join(TMP, 'download-worker.mjs');
+
+/** The worker bundled by esbuild and run by plain node: the engine's own cost, without tsx's loader (~35 MB, ~1 s CPU at start). */
+async function bundleWorker(): Promise<void> {
+  const { build } = await import('esbuild');
+  await build({
+    entryPoints: [join(ROOT, 'bench', 'download-worker.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    outfile: BUNDLED_WORKER,
+    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+    logLevel: 'warning',
+  });
+}
+
+function inProcessNote(stdout: string): string {
+  const inProcess = JSON.parse(stdout.trim().split('\n').pop()!) as { wallMs: number; cpuMs: number; failures: number };
+  return `download phase alone (in-process): ${(inProcess.wallMs / 1000).toFixed(2)} s wall, ${(inProcess.cpuMs / 1000).toFixed(2)} s CPU, ${inProcess.failures} failures`;
+}
+
 const tools: Record<string, (urlsFile: string, size: number, count: number) => Measure> = {
   aria2c(urlsFile, size) {
     const dir = freshDir('out-aria2c');
@@ -109,11 +131,15 @@ const tools: Record<string, (urlsFile: string, size: number, count: number) => M
     const m = timed('curl', ['--parallel', '--parallel-max', String(CONCURRENCY), '-s', '-K', configFile]);
     return { ...m, files: countFiles(dir, size) };
   },
-  'harvester downloadFile'(urlsFile, size) {
+  'harvester downloadFile (tsx)'(urlsFile, size) {
     const dir = freshDir('out-lib');
     const m = timed(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'download-worker.ts'), urlsFile, dir, String(CONCURRENCY)]);
-    const inProcess = JSON.parse(m.stdout.trim().split('\n').pop()!) as { wallMs: number; cpuMs: number; failures: number };
-    return { ...m, files: countFiles(dir, size), note: `download phase alone: ${(inProcess.wallMs / 1000).toFixed(2)} s wall, ${(inProcess.cpuMs / 1000).toFixed(2)} s CPU` };
+    return { ...m, files: countFiles(dir, size), note: inProcessNote(m.stdout) };
+  },
+  'harvester downloadFile (bundled)'(urlsFile, size) {
+    const dir = freshDir('out-bundled');
+    const m = timed(process.execPath, [BUNDLED_WORKER, urlsFile, dir, String(CONCURRENCY)]);
+    return { ...m, files: countFiles(dir, size), note: inProcessNote(m.stdout) };
   },
   'harvester get (CLI job)'(urlsFile, size) {
     const dir = freshDir('out-cli');
@@ -167,6 +193,8 @@ function writeResults(section: string): void {
 
 async function main(): Promise<void> {
   mkdirSync(TMP, { recursive: true });
+  const loadBefore = loadavg()[0]!.toFixed(1);
+  await bundleWorker();
   const { child, port } = await startServer();
   try {
     const urlsFile = join(TMP, 'urls.txt');
@@ -185,13 +213,13 @@ async function main(): Promise<void> {
     if (!args.includes('--no-big')) {
       const bigUrls = join(TMP, 'big-urls.txt');
       writeFileSync(bigUrls, `http://127.0.0.1:${port}/big\n`);
-      const bigRows = ['aria2c', 'harvester downloadFile', 'harvester get (CLI job)'].map((name) => {
+      const bigRows = ['aria2c', 'curl', 'harvester downloadFile (tsx)', 'harvester downloadFile (bundled)', 'harvester get (CLI job)'].map((name) => {
         const m = tools[name]!(bigUrls, BIG_BYTES, 1);
         console.error(`1 GiB ${name}: ${m.wallS.toFixed(2)} s wall, ${m.cpuS.toFixed(2)} s CPU, ${m.maxRssMb.toFixed(0)} MB, ${m.files}/1 files`);
         return { name, runs: [m] };
       });
       bigTable = table(bigRows, 'aria2c', 1);
-      for (const name of ['out-aria2c', 'out-lib', 'out-cli']) rmSync(join(TMP, name), { recursive: true, force: true });
+      for (const name of ['out-aria2c', 'out-curl', 'out-lib', 'out-bundled', 'out-cli']) rmSync(join(TMP, name), { recursive: true, force: true });
     }
 
     const version = (cmd: string, flagArg: string): string => execFileSync(cmd, [flagArg]).toString().split('\n')[0]!.trim();
@@ -200,11 +228,12 @@ async function main(): Promise<void> {
       '',
       `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC with \`node --import tsx bench/download.ts --rounds ${ROUNDS} --files ${FILES}\`.`,
       `Machine: ${cpus().length} CPUs (nproc ${execFileSync('nproc').toString().trim()}), ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}, ${version('aria2c', '--version')}, ${version('curl', '--version').split(' ').slice(0, 2).join(' ')}.`,
+      `Load average (1 min) ${loadBefore} at the start and ${loadavg()[0]!.toFixed(1)} at the end: the machine is shared with other work, so wall times carry noise; the rounds are interleaved so every tool sees the same conditions.`,
       `Server: a separate Node process on 127.0.0.1, ${LATENCY_MS} ms before each response, distinct ${FILE_BYTES / 1024} KiB files; ${CONCURRENCY} transfers in flight for every tool; wall, CPU (user+sys) and peak RSS from \`/usr/bin/time\` of each tool's own process (the server is not counted). Medians of ${ROUNDS} interleaved rounds.`,
       '',
       `### ${FILES} files × ${FILE_BYTES / 1024} KiB`,
       '',
-      'Commands: `aria2c -j 32 -x1 -i urls.txt -d DIR --allow-overwrite=true --auto-file-renaming=false --file-allocation=none -q`; `curl --parallel --parallel-max 32 -s -K curl.cfg` (one url/output pair per file); `node --import tsx bench/download-worker.ts urls.txt DIR 32` (downloadFile, 32 in flight); `harvester get --input urls.txt --out DIR` with `MAX_DOWNLOADS_PER_SOURCE=32 MAX_CONNECTIONS_PER_HOST=32 ALLOW_PRIVATE_NETWORKS=true` (the whole engine: job, SQLite store, download log, manifests; includes the CLI start-up through tsx).',
+      'Commands: `aria2c -j 32 -x1 -i urls.txt -d DIR --allow-overwrite=true --auto-file-renaming=false --file-allocation=none -q`; `curl --parallel --parallel-max 32 -s -K curl.cfg` (one url/output pair per file); `node --import tsx bench/download-worker.ts urls.txt DIR 32` (downloadFile, 32 in flight, through tsx as the CLI runs) and the same worker bundled by esbuild and run by plain node; `harvester get --input urls.txt --out DIR` with `MAX_DOWNLOADS_PER_SOURCE=32 MAX_CONNECTIONS_PER_HOST=32 ALLOW_PRIVATE_NETWORKS=true` (the whole engine: job, SQLite store, download log, manifests; includes the CLI start-up through tsx).',
       '',
       smallTable,
       '',

@@ -2,7 +2,17 @@
 // when the work ends (AbortSignal.any keeps its sources' listeners for the life of the
 // longest-lived signal, which a process-wide job signal would turn into a leak), and an
 // abortable sleep for retry delays.
+import { defaultMaxListeners, getMaxListeners, setMaxListeners } from 'node:events';
 import { abortReason } from './map-error.ts';
+
+/**
+ * A source's deadline signal legitimately carries one listener per request and download in
+ * flight (32 at MAX_DOWNLOADS_PER_SOURCE=32); Node warns of a leak past 10. Raise the limit of
+ * a signal still at the default, as undici's fetch does for the signals it is given.
+ */
+export function allowManyListeners(signal: AbortSignal): void {
+  if (getMaxListeners(signal) === defaultMaxListeners) setMaxListeners(1500, signal);
+}
 
 /** Aborts `controller` when any of `signals` aborts (with that signal's reason); returns the unlink. */
 export function linkAbort(controller: AbortController, signals: ReadonlyArray<AbortSignal | undefined>): () => void {
@@ -22,6 +32,7 @@ export function linkAbort(controller: AbortController, signals: ReadonlyArray<Ab
       unlink();
       controller.abort(abortReason(signal));
     };
+    allowManyListeners(signal);
     signal.addEventListener('abort', listener, { once: true });
     links.push([signal, listener]);
   }

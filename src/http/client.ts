@@ -14,7 +14,7 @@ import {
   TimeoutError,
   shouldRetry,
 } from '../core/errors.ts';
-import { MAX_TIMER_MS, linkAbort, sleep } from './abort.ts';
+import { MAX_TIMER_MS, allowManyListeners, linkAbort, sleep } from './abort.ts';
 import { assertPublicUrl, guardedLookup, type GuardOptions, type LookupFunction } from './address-guard.ts';
 import { abortReason, toHarvesterError, type ErrorContext } from './map-error.ts';
 import { readBodyText } from './read-body.ts';
@@ -198,6 +198,8 @@ export function createHttpClient(config: Config, options: HttpClientOptions = {}
       }, Math.min(timeoutMs, MAX_TIMER_MS));
     } else if (signal?.aborted) {
       throw abortReason(signal);
+    } else if (signal) {
+      allowManyListeners(signal);
     }
     let released = false;
     const release = (): void => {

@@ -2,6 +2,7 @@ import { after, afterEach, before, beforeEach, describe, test } from 'node:test'
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
+import { getEventListeners } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -139,6 +140,24 @@ describe('saving', () => {
     }
     assert.deepEqual(readdirSync(dir), []);
     assert.equal(existsSync(join(dir, '..', 'escape.png')), false);
+  });
+
+  test('many downloads sharing one signal raise no listener-leak warning, and leave no listener behind', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error): void => {
+      warnings.push(warning.name);
+    };
+    process.on('warning', onWarning);
+    const shared = new AbortController().signal;
+    try {
+      const outcomes = await Promise.all(Array.from({ length: 40 }, (_, i) => downloadFile(http, options(`/ok.png?key=many${i}`, { signal: shared }))));
+      assert.equal(outcomes.filter((o) => o.status === 'saved').length, 40);
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(warnings.filter((name) => name === 'MaxListenersExceededWarning'), []);
+      assert.equal(getEventListeners(shared, 'abort').length, 0);
+    } finally {
+      process.off('warning', onWarning);
+    }
   });
 
   test('the directory is created when missing', async () => {
