@@ -89,9 +89,9 @@ export interface RewritingProxy {
    * Where the simulation's media URLs in answers point from now on: `null` leaves them alone;
    * otherwise a function from the original media URL to the URL the cell wants.
    */
-  setMedia(rewrite: ((mediaUrl: string) => string) | null): void;
-  /** A last edit of every text answer (hostile titles…), or null. */
-  setTransform(transform: ((text: string) => string) | null): void;
+  setMedia(rewrite: ((mediaUrl: string, request: URL) => string) | null): void;
+  /** A last edit of every text answer (hostile titles…), or null; `request` is what was asked. */
+  setTransform(transform: ((text: string, request: URL) => string) | null): void;
   close(): Promise<void>;
 }
 
@@ -101,8 +101,8 @@ export interface RewritingProxy {
  * percent-encoded — so the real adapter parses a real answer whose media live elsewhere.
  */
 export async function startRewritingProxy(simOrigin: string): Promise<RewritingProxy> {
-  let rewrite: ((mediaUrl: string) => string) | null = null;
-  let transform: ((text: string) => string) | null = null;
+  let rewrite: ((mediaUrl: string, request: URL) => string) | null = null;
+  let transform: ((text: string, request: URL) => string) | null = null;
   const sim = new URL(simOrigin);
   const plain = new RegExp(`${escapeRe(simOrigin)}/__media/[A-Za-z0-9._%~-]+`, 'g');
   const escaped = new RegExp(`${escapeRe(simOrigin.replace(/\//g, '\\/'))}\\\\/__media\\\\/[A-Za-z0-9._%~-]+`, 'g');
@@ -116,14 +116,15 @@ export async function startRewritingProxy(simOrigin: string): Promise<RewritingP
         const type = String(up.headers['content-type'] ?? '');
         if ((rewrite || transform) && /json|html|text|javascript/.test(type)) {
           let text = body.toString('utf8');
+          const asked = new URL(req.url ?? '/', simOrigin);
           if (rewrite) {
-            const r = rewrite;
+            const r = (u: string): string => rewrite!(u, asked);
             text = text
               .replace(plain, (u) => r(u))
               .replace(escaped, (u) => r(u.replace(/\\\//g, '/')).replace(/\//g, '\\/'))
               .replace(encoded, (u) => encodeURIComponent(r(decodeURIComponent(u))));
           }
-          if (transform) text = transform(text);
+          if (transform) text = transform(text, asked);
           body = Buffer.from(text);
         }
         const headers = { ...up.headers, 'content-length': String(body.length) };

@@ -12,13 +12,18 @@ import { makeSandbox } from '../lib/paths.ts';
 import { makeRng, type Rng } from '../lib/random.ts';
 import { api, listAllJobs, startServer, waitForJob, type ServerProcess } from '../lib/server.ts';
 import { existsSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { createHash } from 'node:crypto';
+import { envPrefix } from '../../src/core/config.ts';
+import { startRewritingProxy } from '../lib/switchboard.ts';
+import { startFaultServer } from '../../test/helpers/fault-server.ts';
 
 export interface KillRecord {
   n: number;
   face: 'cli' | 'server';
   /** What was running: a new job, a resume, or (server) the jobs in flight. */
   what: string;
-  /** When the kill came, ms after the process started. */
+  /** When the kill came, ms after the job started running (CLI) or after the server was given work (server). */
   atMs: number;
   /** Media files and .part files on disk right after the kill. */
   mediaAtKill: number;
@@ -34,6 +39,8 @@ export interface CrashOutcome {
   jobs: { face: 'cli' | 'server'; job_id: string; status: string; kills: number; files: number; expected: number; problems: string[] }[];
   /** Problems found anywhere (an empty list is a pass). */
   problems: string[];
+  /** Things worth knowing that are not problems. */
+  notes: string[];
   reference: { perSource: Record<string, number>; jobMs: number; startupMs: number };
 }
 
@@ -47,13 +54,28 @@ export interface CrashOptions {
   log: (line: string) => void;
 }
 
-const baseConfig = { SOURCE_TIMEOUT: '30', MAX_DOWNLOADS_PER_SOURCE: '2', MAX_CONCURRENT_SOURCES: '10', RATE_LIMIT_PER_MINUTE: '0' };
+const baseConfig = { SOURCE_TIMEOUT: '30', MAX_DOWNLOADS_PER_SOURCE: '1', MAX_CONCURRENT_SOURCES: '10', RATE_LIMIT_PER_MINUTE: '0' };
 
 export async function runCrash(options: CrashOptions): Promise<CrashOutcome> {
   const rng = makeRng(options.seed);
   const sim = await startSimulation({ sources: options.sources, latencyMs: options.latencyMs });
+  const faults = await startFaultServer();
+  // Each job gets content of its own (ids and media salted by its query), so the download
+  // archive never skips a file another job saved and every job must save exactly what the
+  // uninterrupted reference saves.
+  const proxies = await Promise.all(options.sources.map((id) => startRewritingProxy(sim.origins[id]!)));
+  const simEnv: Record<string, string> = { ...sim.env };
+  options.sources.forEach((id, i) => {
+    const proxy = proxies[i]!;
+    // Media come from the fault server's /drip (a 100 KB PNG in 8 KiB steps every 20 ms), so a
+    // kill often lands mid-body and leaves a .part for the resume to deal with.
+    proxy.setMedia((u, asked) => faults.url(`/drip?bytes=8192&intervalMs=20&key=${encodeURIComponent(`${u.split('/').pop()}-${querySalt(asked)}`)}`));
+    proxy.setTransform((text, asked) => saltIds(text, querySalt(asked)));
+    simEnv[`${envPrefix(id)}_BASE_URL`] = proxy.origin;
+  });
   const sourcesArg = options.sources.join(',');
   const problems: string[] = [];
+  const notes: string[] = [];
   const kills: KillRecord[] = [];
   const jobs: CrashOutcome['jobs'] = [];
   try {
@@ -61,7 +83,7 @@ export async function runCrash(options: CrashOptions): Promise<CrashOutcome> {
     const refBox = makeSandbox('crash-ref');
     let reference: CrashOutcome['reference'];
     try {
-      const env = { ...sim.env, ...refBox.env, ...baseConfig };
+      const env = { ...simEnv, ...refBox.env, ...baseConfig };
       const r = await runCli(['search', 'crash reference', '--sources', sourcesArg, '--limit', String(options.limit), '--no-archive', '--json'], { cwd: refBox.root, env, killAfterMs: 120_000 });
       if (r.code !== 0 && r.code !== 3) throw new Error(`reference run exited ${r.code}: ${r.stderr.slice(-1000)}`);
       const doc = parseJsonOutput<JobDocument>(r.stdout);
@@ -73,12 +95,28 @@ export async function runCrash(options: CrashOptions): Promise<CrashOutcome> {
     options.log(`reference: ${JSON.stringify(reference.perSource)} in ${reference.jobMs.toFixed(0)} ms (+${reference.startupMs.toFixed(0)} ms start-up)`);
     const expectedTotal = Object.values(reference.perSource).reduce((a, b) => a + b, 0);
 
-    await cliKills(options, rng, sim.env, sourcesArg, reference, expectedTotal, kills, jobs, problems);
-    await serverKills(options, rng, sim.env, sourcesArg, reference, expectedTotal, kills, jobs, problems);
-    return { kills, jobs, problems, reference };
+    await cliKills(options, rng, simEnv, sourcesArg, reference, expectedTotal, kills, jobs, problems, notes);
+    await serverKills(options, rng, simEnv, sourcesArg, reference, expectedTotal, kills, jobs, problems, notes);
+    return { kills, jobs, problems: [...new Set(problems)], notes, reference };
   } finally {
+    for (const p of proxies) await p.close();
     await sim.close();
+    await faults.close();
   }
+}
+
+/** Six hex digits from the query a search asked with (`q` or `query`), the same for all its pages. */
+function querySalt(asked: URL): string {
+  const q = asked.searchParams.get('q') ?? asked.searchParams.get('query') ?? '';
+  return createHash('sha256').update(q).digest('hex').slice(0, 6);
+}
+
+/** Makes a JSON answer's ids unique to one query: UUIDs get a new first group, numbers a prefix. */
+function saltIds(text: string, salt: string): string {
+  const digits = String(parseInt(salt, 16) % 900 + 100);
+  return text
+    .replace(/"id":(\s*)"[0-9a-f]{8}-/g, (_m, sp: string) => `"id":${sp}"${salt}00-`)
+    .replace(/"id":(\s*)(\d+)/g, (_m, sp: string, n: string) => `"id":${sp}${digits}${n}`);
 }
 
 function perSourceProblems(doc: JobDocument, expected: Record<string, number>): string[] {
@@ -97,6 +135,17 @@ function perSourceProblems(doc: JobDocument, expected: Record<string, number>): 
 function lostFiles(before: readonly RecordedFile[], after: JobDocument): string[] {
   const now = new Map(after.results.files.map((f) => [f.path, f.sha256]));
   return before.filter((f) => f.job_id === after.job_id && now.get(f.path) !== f.sha256).map((f) => `job ${after.job_id}: ${f.path}, recorded before a kill, is gone after the resume`);
+}
+
+/** A job's status straight from the database (read-only), or null. */
+function jobStatusInDb(dbPath: string, jobId: string): string | null {
+  if (!existsSync(dbPath)) return null;
+  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+  try {
+    return (db.prepare('SELECT status FROM jobs WHERE job_id = ?').get(jobId) as { status: string } | undefined)?.status ?? null;
+  } finally {
+    db.close();
+  }
 }
 
 function afterKill(n: number, face: 'cli' | 'server', what: string, atMs: number, box: { dbPath: string; downloadDir: string }): { record: KillRecord; recorded: RecordedFile[] } {
@@ -120,6 +169,7 @@ async function cliKills(
   kills: KillRecord[],
   jobs: CrashOutcome['jobs'],
   problems: string[],
+  notes: string[],
 ): Promise<void> {
   if (options.cliKills === 0) return;
   const box = makeSandbox('crash-cli');
@@ -130,10 +180,14 @@ async function cliKills(
   let attempts = 0;
   try {
     const finish = async (job: { id: string; kills: number }): Promise<void> => {
-      const r = await runCli(['resume', job.id, '--json'], { cwd: box.root, env, killAfterMs: 120_000 });
+      // A kill can land after the job ended, while the process was closing: then there is
+      // nothing to resume (and `resume` rightly refuses); the job is checked as it stands.
+      const ended = ['completed', 'partial', 'failed'].includes(jobStatusInDb(box.dbPath, job.id) ?? '');
+      const r = ended ? await runCli(['job', job.id, '--json'], { cwd: box.root, env, killAfterMs: 60_000 }) : await runCli(['resume', job.id, '--json'], { cwd: box.root, env, killAfterMs: 120_000 });
+      if (ended) notes.push(`job ${job.id.slice(0, 8)}: the kill landed after the job had ended (while the process closed); checked without a resume`);
       const jobProblems: string[] = [];
       let doc: JobDocument | null = null;
-      if (r.code !== 0 && r.code !== 3) jobProblems.push(`resume ${job.id} exited ${r.code}: ${r.stderr.slice(-300)}`);
+      if (r.code !== 0 && r.code !== 3) jobProblems.push(`${ended ? 'job' : 'resume'} ${job.id} exited ${r.code}: ${r.stderr.slice(-300)}`);
       else doc = parseJsonOutput<JobDocument>(r.stdout);
       if (doc) {
         if (doc.status !== 'completed' && doc.status !== 'partial') jobProblems.push(`job ${job.id} ended ${doc.status} after its resume`);
@@ -156,8 +210,22 @@ async function cliKills(
       attempts++;
       const query = `crash cli ${attempts}`;
       const args = pending ? ['resume', pending.id, '--json'] : ['search', query, '--sources', sourcesArg, '--limit', String(options.limit), '--no-archive', '--json'];
-      const killAtMs = reference.startupMs * 0.8 + rng.next() * reference.jobMs;
-      const r = await runCli(args, { cwd: box.root, env, killAfterMs: 120_000, onSpawn: (child) => setTimeout(() => child.kill('SIGKILL'), killAtMs) });
+      // The moment is drawn over the job's running time: from its first "[source] started" line.
+      const killAtMs = rng.next() * reference.jobMs;
+      const r = await runCli(args, {
+        cwd: box.root,
+        env,
+        killAfterMs: 120_000,
+        onSpawn: (child) => {
+          let armed = false;
+          child.stderr!.on('data', (d: Buffer) => {
+            if (!armed && /\] started/.test(d.toString())) {
+              armed = true;
+              setTimeout(() => child.kill('SIGKILL'), killAtMs);
+            }
+          });
+        },
+      });
       if (r.signal !== 'SIGKILL') {
         // It finished before the kill came: not a kill; check it like a finished job.
         options.log(`cli run ended (exit ${r.code}) before the kill at ${killAtMs.toFixed(0)} ms`);
@@ -204,6 +272,7 @@ async function serverKills(
   kills: KillRecord[],
   jobs: CrashOutcome['jobs'],
   problems: string[],
+  notes: string[],
 ): Promise<void> {
   if (options.serverKills === 0) return;
   const box = makeSandbox('crash-server');
@@ -219,20 +288,30 @@ async function serverKills(
     killsPerJob.set(r.body.job_id, 0);
     return r.body.job_id;
   };
+  const inFlight = async (s: ServerProcess): Promise<string[]> => (await listAllJobs(s.origin)).filter((j) => j.status === 'running' || j.status === 'queued').map((j) => j.job_id);
   try {
     server = await startServer({ env, cwd: box.root });
-    await submit(server);
-    for (let k = 0; k < options.serverKills; k++) {
-      // Make sure a job is running at the kill: a restart resumes the interrupted ones; add one if all ended.
-      const running = (await listAllJobs(server.origin)).filter((j) => j.status === 'running' || j.status === 'queued');
-      if (running.length === 0 || rng.next() < 0.3) await submit(server);
-      const waitMs = rng.next() * reference.jobMs;
+    // How long one job runs in a warm server: the kill moments are drawn over it.
+    const t0 = performance.now();
+    const first = await submit(server);
+    await waitForJob(server.origin, first, 120_000, 25);
+    const jobMs = performance.now() - t0;
+    notes.push(`server: one job runs ${jobMs.toFixed(0)} ms in a warm server; kill moments drawn over that`);
+    let attempts = 0;
+    let done = 0;
+    while (done < options.serverKills && attempts < options.serverKills * 4) {
+      attempts++;
+      // A restart resumes the interrupted jobs; add a new one when none is left, or at random.
+      if ((await inFlight(server)).length === 0 || rng.next() < 0.3) await submit(server);
+      const waitMs = rng.next() * jobMs;
       await new Promise((r) => setTimeout(r, waitMs));
-      const inFlight = (await listAllJobs(server.origin)).filter((j) => j.status === 'running' || j.status === 'queued');
+      const running = await inFlight(server);
+      if (running.length === 0) continue; // everything ended before the moment: draw again
       const started = performance.now();
       await server.stop('SIGKILL');
-      for (const j of inFlight) killsPerJob.set(j.job_id, (killsPerJob.get(j.job_id) ?? 0) + 1);
-      const { record, recorded } = afterKill(kills.length + 1, 'server', `${inFlight.length} job(s) in flight`, waitMs, box);
+      done++;
+      for (const id of running) killsPerJob.set(id, (killsPerJob.get(id) ?? 0) + 1);
+      const { record, recorded } = afterKill(kills.length + 1, 'server', `${running.length} job(s) in flight`, waitMs, box);
       kills.push(record);
       recordedBefore.push(...recorded);
       if (record.integrity !== 'ok') problems.push(`kill ${record.n}: integrity_check: ${record.integrity}`);
@@ -240,18 +319,19 @@ async function serverKills(
       server = await startServer({ env, cwd: box.root });
     }
     // The last restart resumes what the last kill interrupted; wait for every job to end.
+    const docs: JobDocument[] = [];
     for (const id of killsPerJob.keys()) {
       const doc = await waitForJob(server.origin, id, 120_000);
       const jobProblems: string[] = [];
       if (!doc) jobProblems.push(`job ${id} did not end within 120 s after the last restart`);
       else {
+        docs.push(doc);
         if (doc.status !== 'completed' && doc.status !== 'partial') jobProblems.push(`job ${id} ended ${doc.status}`);
         jobProblems.push(...perSourceProblems(doc, reference.perSource), ...lostFiles(recordedBefore, doc));
       }
       jobs.push({ face: 'server', job_id: id, status: doc?.status ?? 'stuck', kills: killsPerJob.get(id) ?? 0, files: doc?.results.files.length ?? 0, expected: expectedTotal, problems: jobProblems });
       problems.push(...jobProblems);
     }
-    const docs = (await Promise.all([...killsPerJob.keys()].map((id) => api<JobDocument>(server!.origin, 'GET', `/api/jobs/${id}`)))).map((r) => r.body);
     await server.stop('SIGTERM');
     server = null;
     const integrity = integrityCheck(box.dbPath);

@@ -1,0 +1,27 @@
+// Fast subset of the fault matrix (issue 6 §1): a few cells of each phase and face against the
+// real CLI process and the real server; the whole matrix is `npm run reliability`.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { runMatrix } from '../../reliability/suites/fault-matrix.ts';
+
+test('faults in the search request and in media downloads end within the deadline, say what happened, and leave disk and database in agreement', async () => {
+  const outcome = await runMatrix({
+    faces: ['cli', 'server'],
+    phases: ['search', 'media'],
+    cells: [
+      ['hang', 'search', 'cli'],
+      ['reset', 'media', 'cli'],
+      ['layout-html', 'search', 'cli'],
+      ['redirect-private', 'media', 'cli'],
+      ['500', 'search', 'server'],
+      ['html-as-image', 'media', 'server'],
+    ],
+    log: () => {},
+  });
+  assert.equal(outcome.cells.length, 6);
+  for (const cell of outcome.cells) {
+    assert.deepEqual(cell.problems, [], `${cell.face}/${cell.phase}/${cell.fault}: ${cell.error}`);
+    assert.equal(cell.outcome, 'pass');
+  }
+  assert.ok(outcome.server?.aliveAtEnd, 'the server stayed up');
+});
