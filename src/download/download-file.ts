@@ -4,6 +4,7 @@
 // running byte count enforce the size cap; one shared ticker aborts stalled transfers; every
 // attempt fits inside one DOWNLOAD_TIMEOUT; the partial file is removed on every failure.
 import { createHash, type Hash } from 'node:crypto';
+import { isAbsolute } from 'node:path';
 import {
   ContentError,
   HarvesterError,
@@ -92,7 +93,9 @@ function validate(options: DownloadOptions): void {
   positive('maxBytes', options.maxBytes);
   if (!(options.minBytesPerSecond >= 0)) throw new HarvesterError(`downloadFile: minBytesPerSecond must be >= 0`);
   if (!(Number.isInteger(options.retries) && options.retries >= 0)) throw new HarvesterError(`downloadFile: retries must be an integer >= 0`);
-  if (typeof options.directory !== 'string' || !options.directory.startsWith('/') && !/^[A-Za-z]:[\\/]/.test(options.directory)) {
+  if (typeof options.url !== 'string' || options.url === '') throw new HarvesterError('downloadFile: url must be a non-empty string');
+  if (typeof options.commit !== 'function') throw new HarvesterError('downloadFile: commit must be a function');
+  if (typeof options.directory !== 'string' || !isAbsolute(options.directory)) {
     throw new HarvesterError(`downloadFile: directory must be absolute, got ${JSON.stringify(options.directory)}`);
   }
 }

@@ -46,11 +46,8 @@ export interface HttpClientOptions {
   retryCapMs?: number;
 }
 
-/** Extra per-request fields this implementation understands (compatible with RequestOptions). */
-export interface ClientRequestOptions extends RequestOptions {
-  /** Wall-clock instant (Date.now() ms) of the caller's deadline: retries that would sleep past it give up. */
-  deadlineAt?: number;
-}
+/** The request options this implementation understands (RequestOptions, kept as a name for callers). */
+export type ClientRequestOptions = RequestOptions;
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 const defaultAccept = (status: number): boolean => status >= 200 && status <= 299;

@@ -33,6 +33,11 @@ export interface RequestOptions {
   acceptStatus?: (status: number) => boolean;
   /** Largest body the text/json helpers read, bytes (default 20 MiB). */
   maxBodyBytes?: number;
+  /**
+   * Wall-clock instant (Date.now() ms) of the caller's deadline, when known: a retry whose
+   * delay would reach past it gives up at once instead of sleeping into the abort.
+   */
+  deadlineAt?: number;
 }
 
 /** A response whose body has not been read yet. */

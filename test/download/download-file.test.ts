@@ -160,6 +160,17 @@ describe('saving', () => {
     }
   });
 
+  test('bad options are refused with a clear error before any request', async () => {
+    const before = server.log.length;
+    await assert.rejects(downloadFile(http, options('/ok.png', { directory: 'relative/dir' })), /directory must be absolute/);
+    await assert.rejects(downloadFile(http, options('/ok.png', { timeoutMs: 0 })), /timeoutMs must be a positive number/);
+    await assert.rejects(downloadFile(http, options('/ok.png', { retries: -1 })), /retries must be an integer >= 0/);
+    await assert.rejects(downloadFile(http, { ...options('/ok.png'), url: '' }), /url must be a non-empty string/);
+    await assert.rejects(downloadFile(http, { ...options('/ok.png'), url: 'file:///etc/passwd' }), /only http and https/);
+    assert.equal(server.log.length, before);
+    assert.deepEqual(readdirSync(dir), []);
+  });
+
   test('the directory is created when missing', async () => {
     const nested = join(dir, 'cats', 'bing_images');
     const outcome = await downloadFile(http, options('/ok.png', { directory: nested }));
