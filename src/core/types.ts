@@ -81,6 +81,12 @@ export interface JobOptions {
   force?: boolean;
   /** Write a JSON sidecar per file. */
   writeMetadata?: boolean;
+  /**
+   * The absolute DOWNLOAD_DIR the job was started with. Set by the job service, never taken from
+   * input: `resume` and `retry` put files back into the job's own folder whatever the current
+   * DOWNLOAD_DIR or --out.
+   */
+  downloadDir?: string;
 }
 
 /** One saved file, as listed in the job document. */

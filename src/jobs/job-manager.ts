@@ -75,6 +75,7 @@ class JobManager implements JobService {
   async submit(input: JobSpec): Promise<JobDocument> {
     this.assertOpen();
     const spec = validateSpec(input, this.config);
+    spec.options = { ...spec.options, downloadDir: this.config.downloadDir };
     const doc: JobDocument = {
       job_id: randomUUID(),
       status: 'queued',
@@ -124,7 +125,7 @@ class JobManager implements JobService {
     const spec = await this.mustGetSpec(jobId);
     // Disk and store must agree before the job goes on: drop records whose file is gone, delete
     // partial files the crash left. The document read afterwards lists every file that is there.
-    await reconcileJobFiles(this.config, this.store, jobId);
+    await reconcileJobFiles(this.configFor(spec), this.store, jobId);
     const doc = await this.mustGet(jobId);
     const run = spec.sources.filter((s) => sourceUnfinished(doc.results.source_stats[s] ?? emptySourceStats()));
     return this.enqueue(doc, spec, run, true);
@@ -226,6 +227,12 @@ class JobManager implements JobService {
     return snapshot(doc, spec);
   }
 
+  /** The configuration a job runs with: its files stay in the folder it was started with. */
+  private configFor(spec: JobSpec): Config {
+    const dir = spec.options?.downloadDir;
+    return dir && dir !== this.config.downloadDir ? { ...this.config, downloadDir: dir } : this.config;
+  }
+
   private pump(): void {
     while (this.running < this.config.maxConcurrentJobs && this.queue.length > 0) {
       const job = this.queue.shift()!;
@@ -247,7 +254,7 @@ class JobManager implements JobService {
         spec: job.spec,
         run: job.run,
         resumed: job.resumed,
-        config: this.config,
+        config: this.configFor(job.spec),
         store: this.store,
         http: this.http,
         signal: job.controller.signal,

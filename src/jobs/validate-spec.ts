@@ -8,7 +8,9 @@ import { DEFAULT_LIMIT, MAX_LIMIT, MAX_QUERY_LENGTH, MEDIA_TYPES, MIN_LIMIT } fr
 import { validateUrls } from './urls-source.ts';
 
 const SPEC_FIELDS: readonly string[] = ['query', 'sources', 'limit', 'type', 'urls', 'options'];
-const OPTION_NAMES: readonly (keyof JobOptions)[] = ['noArchive', 'noCache', 'force', 'writeMetadata'];
+/** The switches a caller may set (`downloadDir` is the job service's own record, not input). */
+type OptionName = 'noArchive' | 'noCache' | 'force' | 'writeMetadata';
+const OPTION_NAMES: readonly OptionName[] = ['noArchive', 'noCache', 'force', 'writeMetadata'];
 
 /** The sources a job gets when it names none: every configured one, in registry order. */
 export function defaultSources(config: Config): JobSourceName[] {
@@ -37,10 +39,10 @@ export function validateSpec(input: unknown, config: Config): JobSpec {
   if (spec.options !== undefined) {
     if (typeof spec.options !== 'object' || spec.options === null) throw new ConfigError('options must be an object');
     for (const [key, value] of Object.entries(spec.options)) {
-      if (!OPTION_NAMES.includes(key as keyof JobOptions)) throw new ConfigError(`unknown option ${JSON.stringify(key)}`);
+      if (!OPTION_NAMES.includes(key as OptionName)) throw new ConfigError(`unknown option ${JSON.stringify(key)}`);
       if (value === undefined) continue;
       if (typeof value !== 'boolean') throw new ConfigError(`option ${key} must be true or false (got ${JSON.stringify(value)})`);
-      options[key as keyof JobOptions] = value;
+      options[key as OptionName] = value;
     }
   }
 

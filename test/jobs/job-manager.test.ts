@@ -4,7 +4,9 @@ import { strict as assert } from 'node:assert';
 import { afterEach, describe, test } from 'node:test';
 import { ConfigError, ConflictError, NotFoundError } from '../../src/core/errors.ts';
 import type { JobSpec } from '../../src/core/types.ts';
-import { failingServer, mediaRequests, openHarness, type Harness } from './harness.ts';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { failingServer, listFiles, mediaRequests, openHarness, type Harness } from './harness.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -131,12 +133,15 @@ describe('job service: resume and retry', () => {
     assert.equal(first.results.source_stats.openverse!.error, 'HTTP 500');
     const pexelsMedia = mediaRequests(h1.sim, 'pexels').length;
 
-    const h2 = await h1.restart({ OPENVERSE_BASE_URL: h1.sim.origins.openverse! });
+    // The retry runs with another DOWNLOAD_DIR: the job's files still go to the folder it started with.
+    const h2 = await h1.restart({ OPENVERSE_BASE_URL: h1.sim.origins.openverse!, DOWNLOAD_DIR: join(h1.dir, 'elsewhere') });
     cleanups.push(() => h2.close());
     await h2.service.retry(job_id);
     const doc = await h2.service.wait(job_id);
     assert.equal(doc.status, 'completed');
     assert.equal(doc.results.downloaded, 4);
+    assert.deepEqual(listFiles(join(h1.dir, 'downloads', 'nature', 'openverse')).length, 2);
+    assert.equal(existsSync(join(h1.dir, 'elsewhere')), false);
     assert.equal(mediaRequests(h1.sim, 'pexels').length, pexelsMedia, 'pexels was not run again');
     assert.deepEqual(
       h2.events.filter((e) => e.type === 'source_started').map((e) => (e.type === 'source_started' ? e.source : '')),

@@ -8,20 +8,19 @@
 import type { Command } from 'commander';
 import { ConflictError, EXIT, NotFoundError } from '../../core/errors.ts';
 import type { CliContext } from '../context.ts';
-import { parseDirectory } from '../options.ts';
 import { EXIT_CODES_HELP, runJobCommand } from '../run-job.ts';
 import { cliConfig } from '../cli-config.ts';
 import { resolveJobId } from './jobs.ts';
 
 interface RerunOptions {
   json?: boolean;
-  out?: string;
 }
 
 type Mode = 'resume' | 'retry';
 
 async function rerun(cli: CliContext, mode: Mode, id: string, opts: RerunOptions): Promise<void> {
-  const config = cliConfig(cli, { out: opts.out });
+  // No --out: the job's files go back into the folder it was started with (its spec records it).
+  const config = cliConfig(cli);
   // The engine loads only once the flags and the configuration are known to be good.
   const { openSession } = await import('../session.ts');
   const session = await openSession(config);
@@ -56,7 +55,6 @@ export function registerResume(program: Command, cli: CliContext): void {
     .description('finish an interrupted or cancelled job without downloading again what it saved')
     .argument('<job>', 'job id (or a unique prefix of at least 4 characters)')
     .option('--json', 'print the job document on stdout')
-    .option('--out <dir>', 'download directory of the job, if it ran with --out', parseDirectory('--out'))
     .addHelpText('after', EXIT_CODES_HELP)
     .action((id: string, opts: RerunOptions) => rerun(cli, 'resume', id, opts));
 
@@ -65,7 +63,6 @@ export function registerResume(program: Command, cli: CliContext): void {
     .description('rerun only the sources of an ended job that failed')
     .argument('<job>', 'job id (or a unique prefix of at least 4 characters)')
     .option('--json', 'print the job document on stdout')
-    .option('--out <dir>', 'download directory of the job, if it ran with --out', parseDirectory('--out'))
     .addHelpText('after', EXIT_CODES_HELP)
     .action((id: string, opts: RerunOptions) => rerun(cli, 'retry', id, opts));
 }
