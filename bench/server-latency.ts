@@ -187,9 +187,10 @@ async function main(): Promise<void> {
   const quietMs = median(baseline.map((r) => r.jobWallMs));
   const loadMs = median(loaded.map((r) => r.jobWallMs));
   const slowdown = (loadMs / quietMs - 1) * 100;
-  const p50 = median(loaded.map((r) => r.wrk!.p50Ms));
-  const p99 = median(loaded.map((r) => r.wrk!.p99Ms));
-  const rps = median(loaded.map((r) => r.wrk!.requestsPerSecond));
+  const round = (n: number): number => Math.round(n * 100) / 100;
+  const p50 = round(median(loaded.map((r) => r.wrk!.p50Ms)));
+  const p99 = round(median(loaded.map((r) => r.wrk!.p99Ms)));
+  const rps = Math.round(median(loaded.map((r) => r.wrk!.requestsPerSecond)));
   console.log(`median: p50 ${p50} ms, p99 ${p99} ms, job ${quietMs.toFixed(0)} → ${loadMs.toFixed(0)} ms (${slowdown >= 0 ? '+' : ''}${slowdown.toFixed(1)}%)`);
 
   if (!WRITE) return;
