@@ -9,7 +9,7 @@
 // "## Server" in bench/RESULTS.md.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -160,6 +160,7 @@ function median(values: number[]): number {
 
 async function main(): Promise<void> {
   if (spawnSync('wrk', ['--version']).error) throw new Error('wrk is not installed');
+  const loadAtStart = loadavg()[0]!;
   const source = await startSource();
   const baseline: RunResult[] = [];
   const loaded: RunResult[] = [];
@@ -193,13 +194,15 @@ async function main(): Promise<void> {
   const rps = Math.round(median(loaded.map((r) => r.wrk!.requestsPerSecond)));
   console.log(`median: p50 ${p50} ms, p99 ${p99} ms, job ${quietMs.toFixed(0)} → ${loadMs.toFixed(0)} ms (${slowdown >= 0 ? '+' : ''}${slowdown.toFixed(1)}%)`);
 
+  const loadAtEnd = loadavg()[0]!;
   if (!WRITE) return;
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   const lines = [
     '## Server',
     '',
     `\`node --import tsx bench/server-latency.ts --files ${FILES} --latency-ms ${LATENCY_MS} --runs ${RUNS} --write\` — ${new Date().toISOString().slice(0, 10)}, ` +
-      `${cpus().length} cores (${cpu}), Node ${process.version}.`,
+      `${cpus().length} cores (${cpu}), Node ${process.version}. Load average (1 min) ${loadAtStart.toFixed(1)} at the start and ` +
+      `${loadAtEnd.toFixed(1)} at the end: the machine is shared with other work, so the figures carry noise.`,
     '',
     `A \`get\`-style job of ${FILES} URLs (one PNG of about 16 KiB each, ${LATENCY_MS} ms latency per file, MAX_DOWNLOADS_PER_SOURCE=4) runs in the real server ` +
       '(`startServer`, rate limit off); `wrk -t1 -c8 -d10s --latency` asks for `GET /api/jobs/:id` of that job while it runs. ' +
@@ -215,6 +218,10 @@ async function main(): Promise<void> {
         `${r.idleP99Ms.toFixed(1)} / ${r.idleMaxMs.toFixed(1)} ms |`,
     ),
     `| **median** | **${(quietMs / 1000).toFixed(2)} s** | **${(loadMs / 1000).toFixed(2)} s** (${slowdown >= 0 ? '+' : ''}${slowdown.toFixed(1)}%) | **${p50} ms** | **${p99} ms** | ${rps} | | |`,
+    '',
+    'Event-loop delay is `monitorEventLoopDelay` with a 10 ms resolution (the figures include that 10 ms); the idle process shows what ' +
+      'the machine alone does to a Node process at the same moment. Requests/s are wrk\'s; each answer is the whole document (wrk sends no ' +
+      'If-None-Match), served from the document cache: a running job\'s document is rebuilt at most every 0.1 s.',
     '',
     `Goal: p99 < 10 ms — ${p99 < 10 ? 'met' : 'not met'}; job slowed by < 25% — ${slowdown < 25 ? 'met' : 'not met'}.`,
     '',
