@@ -1,6 +1,7 @@
 // GET /api/sources: every source of the registry with its configuration state and health, and
 // GET /api/stats: per-source success rate, download time and failures over time.
 import type { FastifyInstance } from 'fastify';
+import type { JobSourceName } from '../../core/types.ts';
 import type { SourceHealth } from '../../store/store.ts';
 import { SOURCES } from '../../sources/index.ts';
 import { originOf } from '../../sources/source.ts';
@@ -103,7 +104,7 @@ export async function sourceRoutes(app: FastifyInstance, deps: RouteDeps): Promi
     },
   );
 
-  app.get<{ Querystring: { range?: StatsRange; source?: string } }>(
+  app.get<{ Querystring: { range?: StatsRange; source?: JobSourceName } }>(
     '/api/stats',
     {
       schema: {
@@ -153,7 +154,7 @@ export async function sourceRoutes(app: FastifyInstance, deps: RouteDeps): Promi
       const range = request.query.range ?? '24h';
       const now = deps.now();
       const since = new Date(now.getTime() - STATS_RANGES[range].spanMs - STATS_RANGES[range].bucketMs);
-      const outcomes = await store.listOutcomes({ since, ...(request.query.source ? { source: request.query.source as never } : {}) });
+      const outcomes = await store.listOutcomes({ since, ...(request.query.source ? { source: request.query.source } : {}) });
       return buildStats(outcomes, range, now, deps.sources.map((s) => s.id));
     },
   );
