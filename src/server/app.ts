@@ -38,8 +38,9 @@ export interface App {
 export async function buildApp(deps: AppDeps): Promise<App> {
   const { config } = deps;
   const app = Fastify({
-    // Request lines stay out of the log (URLs may carry ?access_token=); warnings and errors go in.
-    logger: deps.logLevel && deps.logLevel !== 'silent' ? { level: deps.logLevel } : false,
+    // Request lines stay out of the log (URLs may carry ?access_token=); warnings and errors go in,
+    // on stderr (stdout carries only the URL `harvester serve` prints).
+    logger: deps.logLevel && deps.logLevel !== 'silent' ? { level: deps.logLevel, stream: process.stderr } : false,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
     // `__proto__` / `constructor.prototype` in a body are refused, not silently stripped.
