@@ -69,7 +69,10 @@ function machine(): string {
   return `${cpu.length} × ${cpu[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Linux, Node ${process.version}; commit ${commit}`;
 }
 
-export function renderReport(results: readonly SuiteResult[]): string {
+/** Bugs the suites found, written by hand in reliability/findings.md (the suites find, people judge). */
+export const FINDINGS_PATH = join(ROOT, 'reliability', 'findings.md');
+
+export function renderReport(results: readonly SuiteResult[], findings = existsSync(FINDINGS_PATH) ? readFileSync(FINDINGS_PATH, 'utf8').trim() : ''): string {
   const out: string[] = [
     '# Reliability',
     '',
@@ -96,6 +99,7 @@ export function renderReport(results: readonly SuiteResult[]): string {
     }),
     '',
   ];
+  if (findings) out.push('## Findings', '', findings, '');
   for (const r of results) {
     out.push(`## ${r.title}`, '');
     out.push(`**Result:** ${r.status === 'not run' ? `not run: ${r.reason ?? ''}` : r.status}  `);

@@ -46,6 +46,12 @@ export function renderPlot(panels: readonly Panel[], options: PlotOptions): stri
       ymin -= 1;
       ymax += 1;
     }
+    // A nearly flat series is drawn at ±10% of its level, so noise does not look like a trend.
+    const level = Math.abs((ymax + ymin) / 2);
+    if (ymax - ymin < level * 0.2) {
+      ymin = level * 0.9;
+      ymax = level * 1.1;
+    }
     const pad = (ymax - ymin) * 0.1;
     ymin = Math.max(0, ymin - pad);
     ymax += pad;

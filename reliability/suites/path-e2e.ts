@@ -56,7 +56,7 @@ export async function runPathsEndToEnd(options: { queries: number; seed: number;
     proxy.setTransform((text) =>
       text.replace(/"(alt|photographer|url)":"/g, (_m, field: string) => `"${field}":"${field === 'url' ? 'https://www.pexels.com/../../../../' : '../../../../tmp/harvester-escape/'}`),
     );
-    const randomQueries = fc.sample(fc.string({ unit: 'binary', minLength: 1, maxLength: 60 }), { numRuns: options.queries, seed: options.seed });
+    const randomQueries = options.queries > 0 ? fc.sample(fc.string({ unit: 'binary', minLength: 1, maxLength: 60 }), { numRuns: options.queries, seed: options.seed }) : [];
     const queries = [...HOSTILE_QUERIES.slice(0, Math.max(2, options.queries)), ...randomQueries];
     for (const q of queries) {
       const r = await runCli(['search', q, '--sources', 'pexels', '--limit', '2', '--write-metadata'], { cwd: box.root, env, killAfterMs: 60_000 });

@@ -4,6 +4,7 @@
 // database size as it goes. The trend after warm-up is a least-squares line; job times are
 // summarised per window of 50 jobs.
 import { statSync } from 'node:fs';
+import { WebSocket, type MessageEvent } from 'undici';
 import type { JobDocument, JobSourceName, SourceId } from '../../src/core/types.ts';
 import { envPrefix } from '../../src/core/config.ts';
 import { startSimulation } from '../../src/demo/sim-server.ts';
@@ -19,8 +20,10 @@ export interface SoakSample {
   jobs: number;
   elapsedMs: number;
   rssBytes: number;
-  /** V8 heap in use (from /metrics, nodejs_heap_size_used_bytes), or null. */
+  /** V8 heap in use (from /metrics, `*nodejs_heap_size_used_bytes`), or null. */
   heapBytes: number | null;
+  /** Memory of Buffers and other objects outside the V8 heap (`*nodejs_external_memory_bytes`), or null. */
+  externalBytes: number | null;
   fds: number;
   /** harvester.db plus its -wal, bytes. */
   dbBytes: number;
@@ -39,10 +42,16 @@ export interface SoakJob {
   boundMs: number;
   faults: string[];
   downloaded: number;
+  /** Sources that ended failed in this job (a fault that bit). */
+  failedSources: number;
+  /** Sources skipped (cooling down). */
+  skippedSources: number;
 }
 
 export interface SoakOutcome {
   samples: SoakSample[];
+  /** Samples taken right after a forced full garbage collection, with no job in flight. */
+  afterGc: SoakSample[];
   jobs: SoakJob[];
   stuck: string[];
   problems: string[];
@@ -55,24 +64,83 @@ export interface SoakOptions {
   seed: number;
   /** Jobs in flight at once (submitted back to back, each as soon as a slot frees). */
   inFlight: number;
+  /** Jobs finished at which the lanes drain and the server collects its garbage before a sample. */
+  gcPoints: number[];
   log: (line: string) => void;
 }
 
 /** Healthy sources served by the simulation. */
 const HEALTHY: SourceId[] = ['bing_images', 'google_images', 'pexels', 'wikimedia_commons', 'pixabay', 'nasa_images'];
-/** The seed's hanging source: accepts and never answers. */
+/** The seed's hanging source: behind a switch that, per job, leads to a server that accepts and never answers. */
 const HANGING: SourceId = 'yandex_images';
 /** Sources behind a switch that is, per job, healthy or failing. */
 const FLAKY: SourceId[] = ['openverse', 'duckduckgo_images'];
+/** Chance that a switched source is faulty in a given job. Intermittent faults keep sources out of
+ * a permanent cool-down (3 failures in a row), so faults keep being exercised all through the run. */
+const FAULT_PROBABILITY = 0.4;
+
+/** A metric by the end of its name (the server prefixes them, e.g. `harvester_process_`). */
+function metric(metrics: Map<string, number>, suffix: string): number | null {
+  return [...metrics].find(([name]) => name.endsWith(suffix))?.[1] ?? null;
+}
+
+/**
+ * Makes the server's V8 collect all its garbage (HeapProfiler.collectGarbage over the inspector,
+ * which the server was started with on 127.0.0.1, port 0), then reads heap, RSS and descriptors.
+ * Unlike a heap snapshot, this allocates next to nothing in the server, so RSS stays comparable.
+ */
+async function fullGcSample(server: { pid: number; origin: string }, url: string | undefined, jobsDone: number): Promise<SoakSample | null> {
+  if (!url) return null;
+  const ws = new WebSocket(url);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      ws.addEventListener('open', () => resolve());
+      ws.addEventListener('error', () => reject(new Error(`cannot reach the inspector at ${url}`)));
+    });
+    let id = 0;
+    const call = (method: string): Promise<void> =>
+      new Promise((resolve, reject) => {
+        const mine = ++id;
+        const timer = setTimeout(() => reject(new Error(`${method} timed out`)), 30_000);
+        const onMessage = (event: MessageEvent): void => {
+          const msg = JSON.parse(String(event.data)) as { id?: number };
+          if (msg.id !== mine) return;
+          clearTimeout(timer);
+          ws.removeEventListener('message', onMessage);
+          resolve();
+        };
+        ws.addEventListener('message', onMessage);
+        ws.send(JSON.stringify({ id: mine, method }));
+      });
+    // Twice: the first pass can leave what only weak references and finalizers free.
+    await call('HeapProfiler.collectGarbage');
+    await call('HeapProfiler.collectGarbage');
+  } finally {
+    ws.close();
+  }
+  const metrics = await readMetrics(server.origin);
+  const proc = sampleProcess(server.pid);
+  if (!proc) return null;
+  return {
+    jobs: jobsDone,
+    elapsedMs: 0,
+    rssBytes: proc.rssBytes,
+    heapBytes: metric(metrics, 'nodejs_heap_size_used_bytes'),
+    externalBytes: metric(metrics, 'nodejs_external_memory_bytes'),
+    fds: proc.fds,
+    dbBytes: 0,
+  };
+}
 
 export async function runSoak(options: SoakOptions, faultTargets: () => Promise<{ name: string; target: SwitchTarget; before?: () => void }[]>): Promise<SoakOutcome> {
   const rng = makeRng(options.seed);
   const box = makeSandbox('soak');
-  const sim = await startSimulation({ sources: [...HEALTHY, ...FLAKY] });
+  const sim = await startSimulation({ sources: [...HEALTHY, ...FLAKY, HANGING] });
   const hang = await startSimulation({ sources: [HANGING], hang: [HANGING] });
   const switches = new Map<SourceId, Switch>();
   const faults = await faultTargets();
   const samples: SoakSample[] = [];
+  const afterGc: SoakSample[] = [];
   const jobs: SoakJob[] = [];
   const problems: string[] = [];
   const stuck: string[] = [];
@@ -90,14 +158,17 @@ export async function runSoak(options: SoakOptions, faultTargets: () => Promise<
   let server: Awaited<ReturnType<typeof startServer>> | null = null;
   let serverExit: SoakOutcome['serverExit'];
   try {
-    const env: Record<string, string> = { ...sim.env, ...hang.env, ...box.env, ...config };
-    for (const id of FLAKY) {
+    const env: Record<string, string> = { ...sim.env, ...box.env, ...config };
+    for (const id of [...FLAKY, HANGING]) {
       const port = Number(new URL(sim.origins[id]!).port);
       const sw = await startSwitch({ port });
       switches.set(id, sw);
       env[`${envPrefix(id)}_BASE_URL`] = sw.origin;
     }
-    server = await startServer({ env, cwd: box.root });
+    // The inspector (loopback, a free port) lets the soak ask V8 for a full collection.
+    server = await startServer({ env: { ...env, NODE_OPTIONS: '--inspect=127.0.0.1:0' }, cwd: box.root });
+    const inspectorUrl = /Debugger listening on (ws:\/\/127\.0\.0\.1:\d+\/[\w-]+)/.exec(server.output())?.[1];
+    if (!inspectorUrl) problems.push('the server printed no inspector address: heap after GC not sampled');
     const s = server;
     const started = performance.now();
     const sample = async (): Promise<void> => {
@@ -110,22 +181,33 @@ export async function runSoak(options: SoakOptions, faultTargets: () => Promise<
           dbBytes += statSync(box.dbPath + suffix).size;
         } catch {}
       }
-      samples.push({ jobs: jobs.length, elapsedMs: performance.now() - started, rssBytes: proc.rssBytes, heapBytes: metrics.get('nodejs_heap_size_used_bytes') ?? null, fds: proc.fds, dbBytes });
+      samples.push({ jobs: jobs.length, elapsedMs: performance.now() - started, rssBytes: proc.rssBytes, heapBytes: metric(metrics, 'nodejs_heap_size_used_bytes'), externalBytes: metric(metrics, 'nodejs_external_memory_bytes'), fds: proc.fds, dbBytes });
     };
     await sample();
     const all = [...HEALTHY, HANGING, ...FLAKY];
     const deadlineMs = Number(config.SOURCE_TIMEOUT) * 1000;
     let next = 1;
+    const streaks = new Map<SourceId, number>();
     const runOne = async (n: number): Promise<void> => {
       const count = rng.int(2, 4);
       const chosen = new Set<SourceId>();
       while (chosen.size < count) chosen.add(rng.pick(all));
       const jobFaults: string[] = [];
-      if (chosen.has(HANGING)) jobFaults.push(`${HANGING}: hang`);
-      // The switches are shared by the jobs in flight: a fault set here may also hit a neighbour, which is fine for a soak.
+      // At most two faulty runs in a row per source: a third would start a cool-down (5 min,
+      // doubling), which would retire the source, and its faults, for the rest of the run.
+      const faulty = (id: SourceId): boolean => {
+        const hit = (streaks.get(id) ?? 0) < 2 && rng.next() < FAULT_PROBABILITY;
+        streaks.set(id, hit ? (streaks.get(id) ?? 0) + 1 : 0);
+        return hit;
+      };
+      if (chosen.has(HANGING)) {
+        const hangs = faulty(HANGING);
+        await switches.get(HANGING)!.set({ port: Number(new URL((hangs ? hang : sim).origins[HANGING]!).port) });
+        if (hangs) jobFaults.push(`${HANGING}: hang`);
+      }
       for (const id of FLAKY) {
         if (!chosen.has(id)) continue;
-        if (rng.next() < 0.4) {
+        if (faulty(id)) {
           const f = rng.pick(faults);
           f.before?.();
           await switches.get(id)!.set(f.target);
@@ -149,17 +231,38 @@ export async function runSoak(options: SoakOptions, faultTargets: () => Promise<
         return;
       }
       if (doc.duration_ms !== null && doc.duration_ms > boundMs) problems.push(`job ${n} took ${doc.duration_ms} ms, over its bound of ${boundMs} ms`);
-      jobs.push({ n, job_id: doc.job_id, status: doc.status, sources, wallMs, durationMs: doc.duration_ms, boundMs, faults: jobFaults, downloaded: doc.results.downloaded });
+      const stats = Object.values(doc.results.source_stats);
+      jobs.push({
+        n,
+        job_id: doc.job_id,
+        status: doc.status,
+        sources,
+        wallMs,
+        durationMs: doc.duration_ms,
+        boundMs,
+        faults: jobFaults,
+        downloaded: doc.results.downloaded,
+        failedSources: stats.filter((st) => st.status === 'failed').length,
+        skippedSources: stats.filter((st) => st.status === 'skipped').length,
+      });
       if (jobs.length % 5 === 0) await sample();
       if (jobs.length % 50 === 0) options.log(`${jobs.length} jobs; rss ${(samples.at(-1)!.rssBytes / 2 ** 20).toFixed(1)} MB, fds ${samples.at(-1)!.fds}`);
     };
-    const lanes = Array.from({ length: options.inFlight }, async () => {
-      while (next <= options.jobs) {
-        const n = next++;
-        await runOne(n);
-      }
-    });
-    await Promise.all(lanes);
+    // The run is cut into segments at the full-GC points: the lanes drain, the server is made
+    // to collect its garbage, and what survives is sampled (V8 collects lazily, so "heap used"
+    // between collections rises and falls with no leak at all).
+    const stops = [...options.gcPoints.filter((p) => p > 0 && p < options.jobs), options.jobs];
+    for (const stop of stops) {
+      const lanes = Array.from({ length: options.inFlight }, async () => {
+        while (next <= stop) {
+          const n = next++;
+          await runOne(n);
+        }
+      });
+      await Promise.all(lanes);
+      const gc = await fullGcSample(s, inspectorUrl, jobs.length);
+      if (gc) afterGc.push(gc);
+    }
     await sample();
     serverExit = await server.stop('SIGTERM', 20_000);
     server = null;
@@ -167,7 +270,7 @@ export async function runSoak(options: SoakOptions, faultTargets: () => Promise<
     if (integrity !== 'ok') problems.push(`integrity_check after the soak: ${integrity}`);
     const agreement = checkAgreement(recordedFromDb(box.dbPath), box.downloadDir);
     problems.push(...agreement.problems.slice(0, 20));
-    return { samples, jobs, stuck, problems, serverExit, config };
+    return { samples, afterGc, jobs, stuck, problems, serverExit, config };
   } finally {
     if (server) await server.stop('SIGKILL');
     for (const sw of switches.values()) await sw.close();

@@ -11,14 +11,13 @@ test('faults in the search request and in media downloads end within the deadlin
     cells: [
       ['hang', 'search', 'cli'],
       ['reset', 'media', 'cli'],
-      ['layout-html', 'search', 'cli'],
       ['redirect-private', 'media', 'cli'],
       ['500', 'search', 'server'],
       ['html-as-image', 'media', 'server'],
     ],
     log: () => {},
   });
-  assert.equal(outcome.cells.length, 6);
+  assert.equal(outcome.cells.length, 5);
   for (const cell of outcome.cells) {
     assert.deepEqual(cell.problems, [], `${cell.face}/${cell.phase}/${cell.fault}: ${cell.error}`);
     assert.equal(cell.outcome, 'pass');
