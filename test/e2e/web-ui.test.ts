@@ -138,6 +138,8 @@ async function runJobThroughTheUi(): Promise<void> {
   await browser.screenshot('05-history');
   await row.getByRole('link', { name: 'aurora' }).click();
   await page.locator('.job-view .pill-partial').first().waitFor();
+  // The status pill can render before the file list arrives: wait for the last thumbnail, then count.
+  await page.locator('.thumb').nth(saved - 1).waitFor({ timeout: 10_000 });
   assert.equal(await page.locator('.thumb').count(), saved, 'reopening an ended job shows all its files again');
 
   // 7. The log view: the tail, then errors only.
