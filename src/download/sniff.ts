@@ -2,7 +2,6 @@
 // Content-Type: an HTML error page served as image/jpeg is refused, and the extension comes
 // from what was found. SVG is refused on purpose: it is XML text that can carry scripts, and
 // it cannot be told apart from any other XML/HTML page by magic bytes.
-import { fileTypeFromBuffer } from 'file-type';
 import { imageSize } from 'image-size';
 import { ContentError } from '../core/errors.ts';
 import type { MediaKind } from '../core/types.ts';
@@ -79,7 +78,7 @@ function quickSniff(head: Buffer): { ext: string; mime: string } | null {
 export async function sniffMedia(head: Buffer, claimedType: string | undefined, expected?: MediaKind): Promise<SniffedMedia> {
   const claimed = claimedType ? ` (served as ${claimedType.split(';')[0]!.trim()})` : '';
   if (head.length === 0) throw new ContentError(`empty body${claimed}`);
-  const found = quickSniff(head) ?? (await fileTypeFromBuffer(head));
+  const found = quickSniff(head) ?? (await fileTypeOf(head));
   const imageExt = found ? IMAGE_TYPES.get(found.ext) : undefined;
   const videoExt = found ? VIDEO_TYPES.get(found.ext) : undefined;
   if (!found || (!imageExt && !videoExt)) {
@@ -105,4 +104,12 @@ export function mediaDimensions(head: Buffer, kind: MediaKind): { width: number 
   } catch {
     return { width: null, height: null };
   }
+}
+
+// file-type holds signatures for hundreds of formats (~11 MB once loaded); the quick sniff above
+// answers for the common images, so it is loaded only for the first file it cannot name.
+let fileTypeFromBuffer: (typeof import('file-type'))['fileTypeFromBuffer'] | undefined;
+async function fileTypeOf(head: Buffer): ReturnType<(typeof import('file-type'))['fileTypeFromBuffer']> {
+  fileTypeFromBuffer ??= (await import('file-type')).fileTypeFromBuffer;
+  return fileTypeFromBuffer(head);
 }

@@ -10,7 +10,7 @@
 // no card, or — after page 1 proved the layout — any later answer without cards (past the end
 // Bing answers an empty body), or a page of cards already seen (Bing repeats its last results).
 // A first page with neither cards nor the container is a ParseError: the layout changed.
-import { load } from 'cheerio';
+import { loadHtml } from './parse/html-document.ts';
 import { ParseError } from '../core/errors.ts';
 import type { MediaCandidate } from '../core/types.ts';
 import { asRecord } from './parse/json-shape.ts';
@@ -51,7 +51,7 @@ const FORMAT_MIME: Record<string, string> = {
  * returned with `recognised` telling whether it is still Bing's result fragment.
  */
 export function parseBingPage(html: string): BingPage {
-  const $ = load(html);
+  const $ = loadHtml(html);
   const candidates: MediaCandidate[] = [];
   let cards = 0;
   let notJson = 0;

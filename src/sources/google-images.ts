@@ -13,7 +13,7 @@
 // End of results: a page saying the search "did not match any" results, or — after page 1
 // proved the layout — a later page without results. A first page with neither links, arrays
 // nor that sentence is a ParseError.
-import { load } from 'cheerio';
+import { loadHtml } from './parse/html-document.ts';
 import { BlockedError, ParseError } from '../core/errors.ts';
 import type { MediaCandidate } from '../core/types.ts';
 import type { TextResponse } from '../http/types.ts';
@@ -53,7 +53,7 @@ const NO_RESULTS = /did not match any (?:image results|documents)/i;
 /** Candidates of one answer, in either layout. Throws ParseError when links exist but none has an imgurl. */
 export function parseGooglePage(html: string): GooglePage {
   const text = html.replace(/^\s*<\?xml[^>]*\?>/, '');
-  const $ = load(text);
+  const $ = loadHtml(text);
   const candidates: MediaCandidate[] = [];
   const links = $('a[href*="/imgres?"]');
   links.each((_, el) => {

@@ -11,7 +11,7 @@
 //
 // End of results: a data-state whose entities map is empty, or — after page 1 proved the
 // layout — a later page without results. A first page with neither layout is a ParseError.
-import { load } from 'cheerio';
+import { loadHtml } from './parse/html-document.ts';
 import { BlockedError, ParseError } from '../core/errors.ts';
 import type { MediaCandidate } from '../core/types.ts';
 import type { TextResponse } from '../http/types.ts';
@@ -139,7 +139,7 @@ function parseAttr(raw: string | undefined): unknown {
 
 /** Candidates of one /images/search page, in either layout. */
 export function parseYandexPage(html: string): YandexPage {
-  const $ = load(html);
+  const $ = loadHtml(html);
   const candidates: MediaCandidate[] = [];
   let recognised = false;
   $('[data-state]').each((_, el) => {

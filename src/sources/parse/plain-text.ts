@@ -2,7 +2,7 @@
 // These values are untrusted: Wikimedia's extmetadata is HTML ("<a href=…>User</a>"), other
 // APIs may carry markup or control characters. Faces render plain text only, so the text is
 // made plain once, here, and cut to a bounded length.
-import { load } from 'cheerio';
+import { loadHtml } from './html-document.ts';
 
 /** Longest title kept, in characters. */
 export const MAX_TITLE_CHARS = 300;
@@ -23,7 +23,7 @@ export function htmlToText(value: unknown, maxChars = MAX_SHORT_TEXT_CHARS): str
   if (typeof value !== 'string') return undefined;
   let text = value;
   if (/[<&]/.test(text)) {
-    const $ = load(text.replace(BREAKING_TAG, ' $& '), null, false);
+    const $ = loadHtml(text.replace(BREAKING_TAG, ' $& '), null, false);
     $('script, style, noscript, template').remove();
     text = $.root().text();
   }
