@@ -15,7 +15,8 @@ import { parseJsonOutput, runCli } from '../lib/cli.ts';
 import { checkAgreement, compareRecords, integrityCheck, recordedFromDb, recordedFromDocs } from '../lib/disk-state.ts';
 import { makeSandbox, type Sandbox } from '../lib/paths.ts';
 import { isAlive, sampleProcess } from '../lib/proc-stats.ts';
-import { api, startServer, waitForJob, type ServerProcess } from '../lib/server.ts';
+import { api, readMetrics, startServer, waitForJob, type ServerProcess } from '../lib/server.ts';
+import { INSPECT_OPTIONS, collectGarbage, inspectorUrlOf, metric } from '../lib/inspector-gc.ts';
 import { closedPort, startForwardProxy, startRewritingProxy, startSwitch, type ForwardProxy, type RewritingProxy, type Switch } from '../lib/switchboard.ts';
 
 export type Phase = 'search' | 'media';
@@ -128,6 +129,8 @@ export interface CellResult {
   retries?: number;
   rssBeforeMb?: number;
   rssAfterMb?: number;
+  heapBeforeMb?: number;
+  heapAfterMb?: number;
   /** Where the cause was read: the source's error, or the download log's FAILED lines. */
   evidence?: string;
   /** Recovery: a healthy job on the same source right after, its status. */
@@ -316,7 +319,8 @@ export async function runMatrix(options: MatrixOptions): Promise<MatrixOutcome> 
     }
     if (all.some((f) => (['search', 'media'] as Phase[]).some((p) => wanted(f, p, 'server')))) {
       const box = makeSandbox('matrix-server');
-      const server = await startServer({ env: { ...rig.env, ...box.env }, cwd: box.root });
+      // The inspector lets each cell compare memory after a full collection (not V8's lazy level).
+      const server = await startServer({ env: { ...rig.env, ...box.env, NODE_OPTIONS: INSPECT_OPTIONS }, cwd: box.root });
       // A second server with the private-network guard on, behind a loopback proxy, for the private-redirect cells.
       let guarded: { server: ServerProcess; box: Sandbox } | null = null;
       try {
@@ -332,7 +336,7 @@ export async function runMatrix(options: MatrixOptions): Promise<MatrixOutcome> 
             if (inj?.special === 'private') {
               if (!guarded) {
                 const gbox = makeSandbox('matrix-guarded');
-                const genv = { ...rig.env, ...gbox.env, ALLOW_PRIVATE_NETWORKS: 'false', HTTP_PROXY: rig.forward.origin };
+                const genv = { ...rig.env, ...gbox.env, ALLOW_PRIVATE_NETWORKS: 'false', HTTP_PROXY: rig.forward.origin, NODE_OPTIONS: INSPECT_OPTIONS };
                 guarded = { server: await startServer({ env: genv, cwd: gbox.root }), box: gbox };
                 await serverJob(guarded.server, 'openverse', 'warm-up guarded');
               }
@@ -371,7 +375,7 @@ export async function runMatrix(options: MatrixOptions): Promise<MatrixOutcome> 
 const mb = (bytes: number): number => Math.round((bytes / 2 ** 20) * 10) / 10;
 
 function line(c: CellResult): string {
-  return `${c.outcome.toUpperCase()} ${c.face}/${c.phase}/${c.fault}: ${c.sourceStatus ?? ''} ${JSON.stringify(c.error ?? '')} in ${c.durationMs ?? '?'} ms${c.recovery ? `, recovery ${c.recovery}` : ''}${c.rssBeforeMb !== undefined ? `, rss ${c.rssBeforeMb}→${c.rssAfterMb} MB` : ''}${c.problems.length ? ` — ${c.problems.join('; ')}` : ''}`;
+  return `${c.outcome.toUpperCase()} ${c.face}/${c.phase}/${c.fault}: ${c.sourceStatus ?? ''} ${JSON.stringify(c.error ?? '')} in ${c.durationMs ?? '?'} ms${c.recovery ? `, recovery ${c.recovery}` : ''}${c.rssBeforeMb !== undefined ? `, rss ${c.rssBeforeMb}→${c.rssAfterMb} MB, heap ${c.heapBeforeMb}→${c.heapAfterMb} MB` : ''}${c.problems.length ? ` — ${c.problems.join('; ')}` : ''}`;
 }
 
 async function cliCell(rig: Rig, fault: Fault, phase: Phase): Promise<CellResult> {
@@ -424,7 +428,7 @@ async function serverJob(server: ServerProcess, source: SourceId, query: string)
 
 async function serverCell(rig: Rig, server: ServerProcess, box: Sandbox, fault: Fault, phase: Phase, n: number): Promise<CellResult> {
   const inj = phase === 'search' ? fault.search! : fault.media!;
-  const rssBefore = sampleProcess(server.pid)?.rssBytes ?? NaN;
+  const memBefore = await memoryAfterGc(server);
   const cell: CellResult = { fault: fault.id, label: fault.label, phase, face: 'server', source: '', outcome: 'fail', problems: [] };
   try {
     const source = await inject(rig, phase, inj);
@@ -455,10 +459,13 @@ async function serverCell(rig: Rig, server: ServerProcess, box: Sandbox, fault: 
         cell.recovery = next?.status ?? 'stuck';
         if (next?.status !== 'completed') cell.problems.push(`the next healthy job ended ${cell.recovery}: ${JSON.stringify(next?.results.source_stats[source]?.error ?? null)}`);
       }
-      const rssAfter = sampleProcess(server.pid)?.rssBytes ?? NaN;
-      cell.rssBeforeMb = mb(rssBefore);
-      cell.rssAfterMb = mb(rssAfter);
-      if (rssAfter - rssBefore > RSS_TOLERANCE_BYTES) cell.problems.push(`RSS grew ${mb(rssAfter - rssBefore)} MB over the cell (tolerance ${mb(RSS_TOLERANCE_BYTES)} MB)`);
+      const memAfter = await memoryAfterGc(server);
+      cell.rssBeforeMb = mb(memBefore.rss);
+      cell.rssAfterMb = mb(memAfter.rss);
+      cell.heapBeforeMb = mb(memBefore.heap);
+      cell.heapAfterMb = mb(memAfter.heap);
+      if (memAfter.rss - memBefore.rss > RSS_TOLERANCE_BYTES) cell.problems.push(`RSS grew ${mb(memAfter.rss - memBefore.rss)} MB over the cell (tolerance ${mb(RSS_TOLERANCE_BYTES)} MB)`);
+      if (memAfter.heap - memBefore.heap > HEAP_TOLERANCE_BYTES) cell.problems.push(`the heap after a full GC grew ${mb(memAfter.heap - memBefore.heap)} MB over the cell (tolerance ${mb(HEAP_TOLERANCE_BYTES)} MB)`);
     }
   } catch (error) {
     cell.problems.push(`harness: ${(error as Error).message}`);
@@ -467,5 +474,14 @@ async function serverCell(rig: Rig, server: ServerProcess, box: Sandbox, fault: 
   return cell;
 }
 
-/** How much one cell may leave the server's RSS above where it started. */
+/** How much one cell may leave the server's RSS above where it started (both after a full GC). */
 export const RSS_TOLERANCE_BYTES = 40 * 2 ** 20;
+/** How much one cell may leave the V8 heap above where it started (both after a full GC). */
+export const HEAP_TOLERANCE_BYTES = 4 * 2 ** 20;
+
+/** RSS and V8 heap of the server right after a full collection (NaN when they cannot be read). */
+async function memoryAfterGc(server: ServerProcess): Promise<{ rss: number; heap: number }> {
+  await collectGarbage(inspectorUrlOf(server.output())).catch(() => {});
+  const heap = metric(await readMetrics(server.origin), 'nodejs_heap_size_used_bytes') ?? NaN;
+  return { rss: sampleProcess(server.pid)?.rssBytes ?? NaN, heap };
+}

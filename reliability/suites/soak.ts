@@ -4,7 +4,7 @@
 // database size as it goes. The trend after warm-up is a least-squares line; job times are
 // summarised per window of 50 jobs.
 import { statSync } from 'node:fs';
-import { WebSocket, type MessageEvent } from 'undici';
+import { collectGarbage, inspectorUrlOf, metric } from '../lib/inspector-gc.ts';
 import type { JobDocument, JobSourceName, SourceId } from '../../src/core/types.ts';
 import { envPrefix } from '../../src/core/config.ts';
 import { startSimulation } from '../../src/demo/sim-server.ts';
@@ -79,59 +79,6 @@ const FLAKY: SourceId[] = ['openverse', 'duckduckgo_images'];
  * a permanent cool-down (3 failures in a row), so faults keep being exercised all through the run. */
 const FAULT_PROBABILITY = 0.4;
 
-/** A metric by the end of its name (the server prefixes them, e.g. `harvester_process_`). */
-function metric(metrics: Map<string, number>, suffix: string): number | null {
-  return [...metrics].find(([name]) => name.endsWith(suffix))?.[1] ?? null;
-}
-
-/**
- * Makes the server's V8 collect all its garbage (HeapProfiler.collectGarbage over the inspector,
- * which the server was started with on 127.0.0.1, port 0), then reads heap, RSS and descriptors.
- * Unlike a heap snapshot, this allocates next to nothing in the server, so RSS stays comparable.
- */
-async function fullGcSample(server: { pid: number; origin: string }, url: string | undefined, jobsDone: number): Promise<SoakSample | null> {
-  if (!url) return null;
-  const ws = new WebSocket(url);
-  try {
-    await new Promise<void>((resolve, reject) => {
-      ws.addEventListener('open', () => resolve());
-      ws.addEventListener('error', () => reject(new Error(`cannot reach the inspector at ${url}`)));
-    });
-    let id = 0;
-    const call = (method: string): Promise<void> =>
-      new Promise((resolve, reject) => {
-        const mine = ++id;
-        const timer = setTimeout(() => reject(new Error(`${method} timed out`)), 30_000);
-        const onMessage = (event: MessageEvent): void => {
-          const msg = JSON.parse(String(event.data)) as { id?: number };
-          if (msg.id !== mine) return;
-          clearTimeout(timer);
-          ws.removeEventListener('message', onMessage);
-          resolve();
-        };
-        ws.addEventListener('message', onMessage);
-        ws.send(JSON.stringify({ id: mine, method }));
-      });
-    // Twice: the first pass can leave what only weak references and finalizers free.
-    await call('HeapProfiler.collectGarbage');
-    await call('HeapProfiler.collectGarbage');
-  } finally {
-    ws.close();
-  }
-  const metrics = await readMetrics(server.origin);
-  const proc = sampleProcess(server.pid);
-  if (!proc) return null;
-  return {
-    jobs: jobsDone,
-    elapsedMs: 0,
-    rssBytes: proc.rssBytes,
-    heapBytes: metric(metrics, 'nodejs_heap_size_used_bytes'),
-    externalBytes: metric(metrics, 'nodejs_external_memory_bytes'),
-    fds: proc.fds,
-    dbBytes: 0,
-  };
-}
-
 export async function runSoak(options: SoakOptions, faultTargets: () => Promise<{ name: string; target: SwitchTarget; before?: () => void }[]>): Promise<SoakOutcome> {
   const rng = makeRng(options.seed);
   const box = makeSandbox('soak');
@@ -167,7 +114,7 @@ export async function runSoak(options: SoakOptions, faultTargets: () => Promise<
     }
     // The inspector (loopback, a free port) lets the soak ask V8 for a full collection.
     server = await startServer({ env: { ...env, NODE_OPTIONS: '--inspect=127.0.0.1:0' }, cwd: box.root });
-    const inspectorUrl = /Debugger listening on (ws:\/\/127\.0\.0\.1:\d+\/[\w-]+)/.exec(server.output())?.[1];
+    const inspectorUrl = inspectorUrlOf(server.output());
     if (!inspectorUrl) problems.push('the server printed no inspector address: heap after GC not sampled');
     const s = server;
     const started = performance.now();
@@ -260,7 +207,11 @@ export async function runSoak(options: SoakOptions, faultTargets: () => Promise<
         }
       });
       await Promise.all(lanes);
-      const gc = await fullGcSample(s, inspectorUrl, jobs.length);
+      const gc = await collectGarbage(inspectorUrl).then(async () => {
+        const metrics = await readMetrics(s.origin);
+        const proc = sampleProcess(s.pid);
+        return proc ? { jobs: jobs.length, elapsedMs: performance.now() - started, rssBytes: proc.rssBytes, heapBytes: metric(metrics, 'nodejs_heap_size_used_bytes'), externalBytes: metric(metrics, 'nodejs_external_memory_bytes'), fds: proc.fds, dbBytes: 0 } : null;
+      }, () => null);
       if (gc) afterGc.push(gc);
     }
     await sample();
