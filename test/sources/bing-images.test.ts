@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { ParseError } from '../../src/core/errors.ts';
 import { readFixture, startSimulation } from '../../src/demo/sim-server.ts';
 import { parseBingPage, source } from '../../src/sources/bing-images.ts';
-import { always, collect, fakeService, makeContext, query, searchError , runJobOn } from './context-a.ts';
+import { always, collect, fakeServer, makeContext, runJob, searchError } from './source-harness.ts';
 
 /** The raw `m` values of m-attribute-values.real.txt, as they appear inside the attribute. */
 function realMValues(): string[] {
@@ -109,7 +109,7 @@ test('search pages the simulation lazily, drops the repeated card and stops at t
   const simulation = await startSimulation({ sources: ['bing_images'] });
   const t = makeContext(source, simulation.env);
   try {
-    const got = await collect(source.search(query('繁花', 10), t.ctx));
+    const got = await collect(source, { text: '繁花', limit: 10 }, t.ctx);
     assert.deepEqual(
       got.map((c) => c.id),
       [
@@ -130,7 +130,7 @@ test('search pages the simulation lazily, drops the repeated card and stops at t
         ['/images/async', '繁花', '1', '31', '15'],
       ],
     );
-    assert.equal(t.reported.pages, 3);
+    assert.equal(t.pages(), 3);
   } finally {
     await t.close();
     await simulation.close();
@@ -141,7 +141,7 @@ test('a consumer that takes two candidates causes one request only', async () =>
   const simulation = await startSimulation({ sources: ['bing_images'] });
   const t = makeContext(source, simulation.env);
   try {
-    assert.equal((await collect(source.search(query('x', 2), t.ctx), 2)).length, 2);
+    assert.equal((await collect(source, { text: 'x', limit: 2 }, t.ctx, 2)).length, 2);
     assert.equal(simulation.requests.bing_images!.length, 1);
   } finally {
     await t.close();
@@ -153,7 +153,7 @@ test('a video search asks Bing nothing', async () => {
   const simulation = await startSimulation({ sources: ['bing_images'] });
   const t = makeContext(source, simulation.env);
   try {
-    assert.deepEqual(await collect(source.search(query('x', 5, 'video'), t.ctx)), []);
+    assert.deepEqual(await collect(source, { text: 'x', limit: 5, type: 'video' }, t.ctx), []);
     assert.equal(simulation.requests.bing_images!.length, 0);
   } finally {
     await t.close();
@@ -162,10 +162,10 @@ test('a video search asks Bing nothing', async () => {
 });
 
 test('a changed layout is a ParseError naming bing_images and the missing cards', async () => {
-  const service = await fakeService(always('<html><body><div class="grid"><img src="https://x.org/a.jpg"></div></body></html>'));
+  const service = await fakeServer(always('<html><body><div class="grid"><img src="https://x.org/a.jpg"></div></body></html>'));
   const t = makeContext(source, { BING_IMAGES_BASE_URL: service.origin });
   try {
-    const error = await searchError(source.search(query('x'), t.ctx));
+    const error = await searchError(source, { text: 'x' }, t.ctx);
     assert.ok(error instanceof ParseError);
     assert.equal(error.message, 'bing_images: layout changed: no a.iusc[m] cards');
   } finally {
@@ -175,10 +175,10 @@ test('a changed layout is a ParseError naming bing_images and the missing cards'
 });
 
 test('cards whose m is not JSON are a ParseError, not a silent zero', async () => {
-  const service = await fakeService(always('<ul class="dgControl_list"><li><a class="iusc" m="{murl:oops"></a></li></ul>'));
+  const service = await fakeServer(always('<ul class="dgControl_list"><li><a class="iusc" m="{murl:oops"></a></li></ul>'));
   const t = makeContext(source, { BING_IMAGES_BASE_URL: service.origin });
   try {
-    const error = await searchError(source.search(query('x'), t.ctx));
+    const error = await searchError(source, { text: 'x' }, t.ctx);
     assert.ok(error instanceof ParseError);
     assert.match(error.message, /^bing_images: layout changed: a\.iusc\[m\] is not JSON$/);
   } finally {
@@ -188,10 +188,10 @@ test('cards whose m is not JSON are a ParseError, not a silent zero', async () =
 });
 
 test('a service that answers the same page for ever is asked twice, then the search stops', async () => {
-  const service = await fakeService(always(readFixture('bing_images/page-1.assembled.html')));
+  const service = await fakeServer(always(readFixture('bing_images/page-1.assembled.html')));
   const t = makeContext(source, { BING_IMAGES_BASE_URL: service.origin }, { maxPages: 50 });
   try {
-    assert.equal((await collect(source.search(query('x', 100), t.ctx))).length, 3);
+    assert.equal((await collect(source, { text: 'x', limit: 100 }, t.ctx)).length, 3);
     assert.equal(service.requests.length, 2);
   } finally {
     await t.close();
@@ -201,14 +201,14 @@ test('a service that answers the same page for ever is asked twice, then the sea
 
 test('the page cap bounds the requests when every page is new', async () => {
   let n = 0;
-  const service = await fakeService((_req, res) => {
+  const service = await fakeServer((_req, res) => {
     n++;
     res.writeHead(200, { 'content-type': 'text/html' });
     res.end(`<a class="iusc" m="{&quot;mid&quot;:&quot;M${n}&quot;,&quot;murl&quot;:&quot;https://x.org/${n}.jpg&quot;}"></a>`);
   });
   const t = makeContext(source, { BING_IMAGES_BASE_URL: service.origin }, { maxPages: 3 });
   try {
-    assert.equal((await collect(source.search(query('x', 100), t.ctx))).length, 3);
+    assert.equal((await collect(source, { text: 'x', limit: 100 }, t.ctx)).length, 3);
     assert.equal(service.requests.length, 3);
   } finally {
     await t.close();
@@ -217,7 +217,7 @@ test('the page cap bounds the requests when every page is new', async () => {
 });
 
 test('a job through the real runner downloads every card once, with title and page attached', { timeout: 60_000 }, async () => {
-  const { doc, filesOnDisk } = await runJobOn('bing_images', 50);
+  const { doc, filesOnDisk } = await runJob('bing_images', { limit: 50, type: 'image' });
   assert.equal(doc.status, 'completed');
   const stats = doc.results.source_stats.bing_images!;
   assert.deepEqual([stats.downloaded, stats.found, stats.failed_downloads, stats.pages], [5, 5, 0, 3]);

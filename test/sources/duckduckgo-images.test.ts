@@ -4,7 +4,7 @@ import { BlockedError, ParseError } from '../../src/core/errors.ts';
 import { readFixture, startSimulation } from '../../src/demo/sim-server.ts';
 import { extractVqd, parseDdgImages, source } from '../../src/sources/duckduckgo-images.ts';
 import { urlHashId } from '../../src/sources/parse/native-id.ts';
-import { always, collect, fakeService, makeContext, query, searchError , runJobOn } from './context-a.ts';
+import { always, collect, fakeServer, makeContext, runJob, searchError } from './source-harness.ts';
 
 const TOKEN = '3-320068370671196460038575011587633753929-199869977846294510399902480995708132308';
 
@@ -59,7 +59,7 @@ test('search takes the token, then pages /i.js by next offset with the vqd and a
   const simulation = await startSimulation({ sources: ['duckduckgo_images'] });
   const t = makeContext(source, simulation.env);
   try {
-    const got = await collect(source.search(query('minecraft', 500), t.ctx));
+    const got = await collect(source, { text: 'minecraft', limit: 500 }, t.ctx);
     const page1 = JSON.parse(readFixture('duckduckgo_images/i.js-page-1.real.json')) as { results: { image: string }[] };
     const page2 = JSON.parse(readFixture('duckduckgo_images/i.js-page-2.assembled.json')) as { results: { image: string }[] };
     const distinct = new Set([...page1.results, ...page2.results].map((r) => r.image));
@@ -74,7 +74,7 @@ test('search takes the token, then pages /i.js by next offset with the vqd and a
       ['/i.js', 'minecraft', TOKEN, '200'],
     ]);
     assert.equal(requests[1]!.searchParams.get('o'), 'json');
-    assert.equal(t.reported.pages, 3);
+    assert.equal(t.pages(), 3);
   } finally {
     await t.close();
     await simulation.close();
@@ -82,13 +82,13 @@ test('search takes the token, then pages /i.js by next offset with the vqd and a
 });
 
 test('/i.js is requested with the Referer DuckDuckGo checks', async () => {
-  const service = await fakeService((req, res, url) => {
+  const service = await fakeServer((req, res, url) => {
     res.writeHead(200, { 'content-type': url.pathname === '/' ? 'text/html' : 'application/json' });
     res.end(url.pathname === '/' ? readFixture('duckduckgo_images/vqd-page-head.excerpt.html') : readFixture('duckduckgo_images/i.js-no-results.real.json'));
   });
   const t = makeContext(source, { DUCKDUCKGO_IMAGES_BASE_URL: service.origin });
   try {
-    assert.deepEqual(await collect(source.search(query('x'), t.ctx)), []);
+    assert.deepEqual(await collect(source, { text: 'x' }, t.ctx), []);
     assert.equal(service.headers[1]!.referer, `${service.origin}/`);
     assert.equal(service.requests.length, 2);
   } finally {
@@ -98,7 +98,7 @@ test('/i.js is requested with the Referer DuckDuckGo checks', async () => {
 });
 
 test('a 403 on /i.js is a BlockedError', async () => {
-  const service = await fakeService((req, res, url) => {
+  const service = await fakeServer((req, res, url) => {
     if (url.pathname === '/') {
       res.writeHead(200, { 'content-type': 'text/html' });
       res.end(readFixture('duckduckgo_images/vqd-page-head.excerpt.html'));
@@ -109,7 +109,7 @@ test('a 403 on /i.js is a BlockedError', async () => {
   });
   const t = makeContext(source, { DUCKDUCKGO_IMAGES_BASE_URL: service.origin });
   try {
-    const error = await searchError(source.search(query('x'), t.ctx));
+    const error = await searchError(source, { text: 'x' }, t.ctx);
     assert.ok(error instanceof BlockedError, String(error));
     assert.match(error.message, /^duckduckgo_images: blocked: HTTP 403 on \/i\.js/);
   } finally {
@@ -135,10 +135,10 @@ test('a search page without a token is a ParseError; a 403 on it is a BlockedErr
     [200, (e: unknown) => e instanceof ParseError && e.message === 'duckduckgo_images: layout changed: no vqd token on the search page'],
     [403, (e: unknown) => e instanceof BlockedError && e.message === 'duckduckgo_images: blocked: HTTP 403 on the search page'],
   ] as const) {
-    const service = await fakeService(always('<!DOCTYPE html><html><!-- snip --></html>', status));
+    const service = await fakeServer(always('<!DOCTYPE html><html><!-- snip --></html>', status));
     const t = makeContext(source, { DUCKDUCKGO_IMAGES_BASE_URL: service.origin });
     try {
-      const error = await searchError(source.search(query('x'), t.ctx));
+      const error = await searchError(source, { text: 'x' }, t.ctx);
       assert.ok(check(error), String(error));
       assert.equal(service.requests.length, 1);
     } finally {
@@ -149,13 +149,13 @@ test('a search page without a token is a ParseError; a 403 on it is a BlockedErr
 });
 
 test('a service that answers the same page for ever is asked twice, then the search stops', async () => {
-  const service = await fakeService((req, res, url) => {
+  const service = await fakeServer((req, res, url) => {
     res.writeHead(200, { 'content-type': 'text/html' });
     res.end(url.pathname === '/' ? readFixture('duckduckgo_images/vqd-page-head.excerpt.html') : readFixture('duckduckgo_images/i.js-images.json'));
   });
   const t = makeContext(source, { DUCKDUCKGO_IMAGES_BASE_URL: service.origin }, { maxPages: 50 });
   try {
-    assert.equal((await collect(source.search(query('x', 100), t.ctx))).length, 4);
+    assert.equal((await collect(source, { text: 'x', limit: 100 }, t.ctx)).length, 4);
     // The recorded page always says next is s=100: page 2 repeats page 1 and ends the search.
     assert.equal(service.requests.length, 3);
   } finally {
@@ -168,7 +168,7 @@ test('a video search asks DuckDuckGo nothing', async () => {
   const simulation = await startSimulation({ sources: ['duckduckgo_images'] });
   const t = makeContext(source, simulation.env);
   try {
-    assert.deepEqual(await collect(source.search(query('x', 5, 'video'), t.ctx)), []);
+    assert.deepEqual(await collect(source, { text: 'x', limit: 5, type: 'video' }, t.ctx), []);
     assert.equal(simulation.requests.duckduckgo_images!.length, 0);
   } finally {
     await t.close();
@@ -177,7 +177,7 @@ test('a video search asks DuckDuckGo nothing', async () => {
 });
 
 test('a job through the real runner downloads all 106 distinct images once', { timeout: 60_000 }, async () => {
-  const { doc, filesOnDisk, requests } = await runJobOn('duckduckgo_images', 200);
+  const { doc, filesOnDisk, requests } = await runJob('duckduckgo_images', { limit: 200, type: 'image' });
   assert.equal(doc.status, 'completed');
   const stats = doc.results.source_stats.duckduckgo_images!;
   assert.deepEqual([stats.downloaded, stats.found, stats.failed_downloads, stats.pages], [106, 106, 0, 3]);

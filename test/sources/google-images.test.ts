@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { BlockedError, ParseError } from '../../src/core/errors.ts';
 import { readFixture, startSimulation } from '../../src/demo/sim-server.ts';
 import { parseGooglePage, parseInitData, source } from '../../src/sources/google-images.ts';
-import { always, collect, fakeService, makeContext, query, searchError , runJobOn } from './context-a.ts';
+import { always, collect, fakeServer, makeContext, runJob, searchError } from './source-harness.ts';
 
 const REAL_LINKS = readFixture('google_images/imgres-urls.real.txt').split('\n').filter(Boolean);
 const FRAGMENT = readFixture('google_images/af-initdata-fragment.real.txt').trim();
@@ -82,7 +82,7 @@ test('search pages /wml/search by start, drops the repeated image and stops at t
   const simulation = await startSimulation({ sources: ['google_images'] });
   const t = makeContext(source, simulation.env);
   try {
-    const got = await collect(source.search(query('chelsea', 10), t.ctx));
+    const got = await collect(source, { text: 'chelsea', limit: 10 }, t.ctx);
     assert.deepEqual(got.map((c) => c.id), ['google_images:EAH33eX_SrJJkM', 'google_images:JoZ3Jfnh3Jl12M', 'google_images:m-ggbeEpN-xsQM']);
     assert.deepEqual(got.map((c) => [c.width, c.height, c.pageUrl]), [
       [1200, 1200, 'https://vi.wikipedia.org/wiki/Chelsea_F.C.'],
@@ -106,10 +106,10 @@ test('search pages /wml/search by start, drops the repeated image and stops at t
 });
 
 test('the request carries the feature-phone User-Agent and the consent cookie', async () => {
-  const service = await fakeService(always(readFixture('google_images/wml-no-results.assembled.html')));
+  const service = await fakeServer(always(readFixture('google_images/wml-no-results.assembled.html')));
   const t = makeContext(source, { GOOGLE_IMAGES_BASE_URL: service.origin });
   try {
-    assert.deepEqual(await collect(source.search(query('x'), t.ctx)), []);
+    assert.deepEqual(await collect(source, { text: 'x' }, t.ctx), []);
     assert.match(String(service.headers[0]!['user-agent']), /^Nokia/);
     assert.equal(service.headers[0]!.cookie, 'CONSENT=YES+');
   } finally {
@@ -119,7 +119,7 @@ test('the request carries the feature-phone User-Agent and the consent cookie', 
 });
 
 test('a redirect to /sorry is a BlockedError', async () => {
-  const service = await fakeService((req, res, url) => {
+  const service = await fakeServer((req, res, url) => {
     if (url.pathname === '/wml/search') {
       res.writeHead(302, { location: `/sorry/index?continue=${encodeURIComponent(url.href)}` });
       res.end();
@@ -130,7 +130,7 @@ test('a redirect to /sorry is a BlockedError', async () => {
   });
   const t = makeContext(source, { GOOGLE_IMAGES_BASE_URL: service.origin });
   try {
-    const error = await searchError(source.search(query('x'), t.ctx));
+    const error = await searchError(source, { text: 'x' }, t.ctx);
     assert.ok(error instanceof BlockedError, String(error));
     assert.equal(error.message, 'google_images: blocked: redirected to /sorry (captcha)');
   } finally {
@@ -144,10 +144,10 @@ test('a 429 or a short page pointing at /sorry/ is a BlockedError too', async ()
     [429, 'Too Many Requests'],
     [200, '<html><head><meta http-equiv="refresh" content="0;url=/sorry/index?continue=x"></head></html>'],
   ] as const) {
-    const service = await fakeService(always(body, status));
+    const service = await fakeServer(always(body, status));
     const t = makeContext(source, { GOOGLE_IMAGES_BASE_URL: service.origin });
     try {
-      assert.ok((await searchError(source.search(query('x'), t.ctx))) instanceof BlockedError);
+      assert.ok((await searchError(source, { text: 'x' }, t.ctx)) instanceof BlockedError);
     } finally {
       await t.close();
       await service.close();
@@ -156,10 +156,10 @@ test('a 429 or a short page pointing at /sorry/ is a BlockedError too', async ()
 });
 
 test('a changed layout is a ParseError naming google_images and what is missing', async () => {
-  const service = await fakeService(always(`<html><body>${'<div class="grid"><img src="https://x.org/a.jpg"></div>'.repeat(80)}</body></html>`));
+  const service = await fakeServer(always(`<html><body>${'<div class="grid"><img src="https://x.org/a.jpg"></div>'.repeat(80)}</body></html>`));
   const t = makeContext(source, { GOOGLE_IMAGES_BASE_URL: service.origin });
   try {
-    const error = await searchError(source.search(query('x'), t.ctx));
+    const error = await searchError(source, { text: 'x' }, t.ctx);
     assert.ok(error instanceof ParseError);
     assert.equal(error.message, 'google_images: layout changed: no a[href*="/imgres?"] links and no AF_initDataCallback [url,height,width] arrays');
   } finally {
@@ -169,10 +169,10 @@ test('a changed layout is a ParseError naming google_images and what is missing'
 });
 
 test('a desktop page with AF_initDataCallback data is read too; the same page for ever stops after two requests', async () => {
-  const service = await fakeService(always(readFixture('google_images/desktop-af-initdata.assembled.html')));
+  const service = await fakeServer(always(readFixture('google_images/desktop-af-initdata.assembled.html')));
   const t = makeContext(source, { GOOGLE_IMAGES_BASE_URL: service.origin }, { maxPages: 50 });
   try {
-    assert.deepEqual(await collect(source.search(query('x'), t.ctx)), [SOHU]);
+    assert.deepEqual(await collect(source, { text: 'x' }, t.ctx), [SOHU]);
     assert.equal(service.requests.length, 2);
   } finally {
     await t.close();
@@ -184,7 +184,7 @@ test('a video search asks Google nothing', async () => {
   const simulation = await startSimulation({ sources: ['google_images'] });
   const t = makeContext(source, simulation.env);
   try {
-    assert.deepEqual(await collect(source.search(query('x', 5, 'video'), t.ctx)), []);
+    assert.deepEqual(await collect(source, { text: 'x', limit: 5, type: 'video' }, t.ctx), []);
     assert.equal(simulation.requests.google_images!.length, 0);
   } finally {
     await t.close();
@@ -193,7 +193,7 @@ test('a video search asks Google nothing', async () => {
 });
 
 test('a job through the real runner downloads every image once, with its page attached', { timeout: 60_000 }, async () => {
-  const { doc, filesOnDisk } = await runJobOn('google_images', 50);
+  const { doc, filesOnDisk } = await runJob('google_images', { limit: 50, type: 'image' });
   assert.equal(doc.status, 'completed');
   const stats = doc.results.source_stats.google_images!;
   assert.deepEqual([stats.downloaded, stats.failed_downloads, stats.pages], [3, 0, 3]);

@@ -10,7 +10,7 @@ import {
   pickNasaFile,
   source,
 } from '../../src/sources/nasa-images.ts';
-import { collect, fakeServer, fixtureJson, makeContext, runJob, searchError, sendJson } from './api-source-harness.ts';
+import { collect, fakeServer, fixtureJson, makeContext, runJob, searchError, sendJson } from './source-harness.ts';
 
 const MOON = 'https://images-assets.nasa.gov/video/Moon%20and%20Saturn/Moon%20and%20Saturn';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { BlockedError, ParseError } from '../../src/core/errors.ts';
 import { startSimulation } from '../../src/demo/sim-server.ts';
 import { licenseName, licenseUrlOf, openverseRemaining, parseOpenverseImages, source } from '../../src/sources/openverse.ts';
-import { collect, fakeServer, fixtureJson, makeContext, runJob, searchError, sendJson } from './api-source-harness.ts';
+import { collect, fakeServer, fixtureJson, makeContext, runJob, searchError, sendJson } from './source-harness.ts';
 
 test('parses the recorded Duhok answer exactly: null filetype, license from license + version', () => {
   const answer = parseOpenverseImages(fixtureJson('openverse/images-search.real-trimmed.json'), 1);

@@ -14,7 +14,7 @@ import { parseGooglePage, parseInitData, source as google } from '../../src/sour
 import { parseUnsplashPage, source as unsplash } from '../../src/sources/unsplash.ts';
 import { parseYandexPage, source as yandex } from '../../src/sources/yandex-images.ts';
 import type { Source } from '../../src/sources/source.ts';
-import { collect, fakeService, makeContext, query } from './context-a.ts';
+import { collect, fakeServer, makeContext } from './source-harness.ts';
 
 type Parser = (text: string) => MediaCandidate[];
 
@@ -191,7 +191,7 @@ const LIVE: { source: Source; env: string; page: string; tokenPage?: string; typ
 for (const live of LIVE) {
   test(`${live.source.id}: a server repeating one (mutated) page for ever gets at most two result requests`, async () => {
     let body = '';
-    const service = await fakeService((req, res, url) => {
+    const service = await fakeServer((req, res, url) => {
       res.writeHead(200, { 'content-type': live.tokenPage && url.pathname === '/' ? 'text/html' : live.type });
       res.end(live.tokenPage && url.pathname === '/' ? readFixture(live.tokenPage) : body);
     });
@@ -203,7 +203,7 @@ for (const live of LIVE) {
           body = mutate(base, mutations);
           const before = service.requests.length;
           try {
-            await collect(live.source.search(query('x', 1000), t.ctx));
+            await collect(live.source, { text: 'x', limit: 1000 }, t.ctx);
           } catch (error) {
             if (!(error instanceof ParseError || error instanceof BlockedError)) throw error;
           }

@@ -18,7 +18,7 @@ import { htmlToText, plainText } from '../../src/sources/parse/plain-text.ts';
 import { encodeRawPathUrl, httpUrl } from '../../src/sources/parse/media-url.ts';
 import { parseJsonBody } from '../../src/sources/parse/json-shape.ts';
 import { refusalDetail } from '../../src/sources/parse/refusal.ts';
-import { collect, fakeServer, fixtureJson, makeContext, sendJson } from './api-source-harness.ts';
+import { collect, fakeServer, fixtureJson, makeContext, sendJson } from './source-harness.ts';
 
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 100);
 

@@ -8,7 +8,7 @@ import {
   pexelsVideo,
   source,
 } from '../../src/sources/pexels.ts';
-import { collect, fakeServer, fixtureJson, makeContext, runJob, searchError, sendJson } from './api-source-harness.ts';
+import { collect, fakeServer, fixtureJson, makeContext, runJob, searchError, sendJson } from './source-harness.ts';
 
 test('parses the recorded photo search exactly, \\u0026 escapes decoded, next_page seen', () => {
   const page = parsePexelsPhotos(fixtureJson('pexels/photos-search.json'));
@@ -280,7 +280,7 @@ test('a 429 is retried by the client with Retry-After and the search goes on', a
     if (calls === 1) sendJson(res, { status: 429, error: 'Too Many Requests' }, 429, { 'retry-after': '0' });
     else sendJson(res, { ...(recorded as object), next_page: undefined }, 200, { 'x-ratelimit-remaining': '0' });
   });
-  const t = makeContext(source, { PEXELS_BASE_URL: server.origin, PEXELS_API_KEY: 'k' }, { retries: 1 });
+  const t = makeContext(source, { PEXELS_BASE_URL: server.origin, PEXELS_API_KEY: 'k', MAX_RETRIES_PER_SOURCE: '1' });
   try {
     assert.deepEqual((await collect(source, { text: 'x' }, t.ctx)).map((c) => c.id), ['pexels:photo:14260470']);
     assert.equal(server.requests.length, 2);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { BlockedError, HttpStatusError, NotConfiguredError, ParseError } from '../../src/core/errors.ts';
 import { startSimulation } from '../../src/demo/sim-server.ts';
 import { parsePixabayImages, parsePixabayVideos, pixabayVideo, source } from '../../src/sources/pixabay.ts';
-import { collect, fakeServer, fixtureJson, makeContext, runJob, searchError, sendJson } from './api-source-harness.ts';
+import { collect, fakeServer, fixtureJson, makeContext, runJob, searchError, sendJson } from './source-harness.ts';
 
 test('parses the recorded image search exactly: largeImageURL with the web format as thumbnail', () => {
   const page = parsePixabayImages(fixtureJson('pixabay/images-search.json'), 1, 3);

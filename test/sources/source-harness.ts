@@ -1,13 +1,14 @@
-// What the JSON-API source tests share: a SourceContext built on the real HTTP client (the
-// same `bindSourceHttp` the runner uses), counters for pages and rate-limit reports, a plain
-// node:http server on port 0 for hand-made pages, and a collector for a search's candidates.
+// What the source tests share: a SourceContext built on the real HTTP client (the same
+// `bindSourceHttp` the runner uses) with counters for pages and rate-limit reports, a collector
+// for a search's candidates, a plain node:http server on port 0 for hand-made pages (changed
+// layouts, blocks, recorded answers), and a job through the real runner against the simulation.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
-import { loadConfig, type Config } from '../../src/core/config.ts';
+import { loadConfig } from '../../src/core/config.ts';
 import type { JobDocument, MediaCandidate, MediaType, SourceId } from '../../src/core/types.ts';
 import { bindSourceHttp, createHttpClient } from '../../src/http/index.ts';
-import type { SearchQuery, Source, SourceContext } from '../../src/sources/source.ts';
+import { originOf, type SearchQuery, type Source, type SourceContext } from '../../src/sources/source.ts';
 import { listFiles, openHarness } from '../jobs/harness.ts';
 
 export interface TestContext {
@@ -19,22 +20,24 @@ export interface TestContext {
   close(): Promise<void>;
 }
 
-/** A context for `source` with `env` (ALLOW_PRIVATE_NETWORKS and short timeouts preset). */
-export function makeContext(
-  source: Source,
-  env: Record<string, string>,
-  options: { maxPages?: number; signal?: AbortSignal; retries?: number } = {},
-): TestContext {
-  const config: Config = loadConfig({ ALLOW_PRIVATE_NETWORKS: 'true', REQUEST_TIMEOUT: '2', SOURCE_TIMEOUT: '5', ...env }, {});
+/**
+ * A context for `source` with `env` on top of test defaults: private networks allowed, 2 s
+ * requests, no retries (MAX_RETRIES_PER_SOURCE in `env` turns them on, with 10-50 ms backoff).
+ */
+export function makeContext(source: Source, env: Record<string, string>, options: { maxPages?: number } = {}): TestContext {
+  const config = loadConfig(
+    { ALLOW_PRIVATE_NETWORKS: 'true', REQUEST_TIMEOUT: '2', SOURCE_TIMEOUT: '5', MAX_RETRIES_PER_SOURCE: '0', ...env },
+    {},
+  );
   const client = createHttpClient(config, { retryBaseMs: 10, retryCapMs: 50 });
-  const signal = options.signal ?? new AbortController().signal;
+  const signal = new AbortController().signal;
   let pages = 0;
   const rateLimits: number[] = [];
   const ctx: SourceContext = {
-    http: bindSourceHttp(client, { signal, timeoutMs: 2000, retries: options.retries ?? 0, sourceId: source.id }),
+    http: bindSourceHttp(client, { signal, timeoutMs: config.requestTimeoutMs, retries: config.maxRetriesPerSource, sourceId: source.id }),
     signal,
     config,
-    origin: config.baseUrls[source.id] ?? source.defaultOrigin(config),
+    origin: originOf(source, config),
     maxPages: options.maxPages ?? 10,
     reportRateLimit: (n) => rateLimits.push(n),
     reportPage: () => void pages++,
@@ -42,13 +45,11 @@ export function makeContext(
   return { ctx, pages: () => pages, rateLimits, close: () => client.close() };
 }
 
-/** Every candidate of a search (or the first `max`), consuming the generator as the runner does. */
-export async function collect(
-  source: Source,
-  query: Partial<SearchQuery> & { text: string },
-  ctx: SourceContext,
-  max = Infinity,
-): Promise<MediaCandidate[]> {
+/** A search query: `text` plus what the test sets; 10 images unless told. */
+export type TestQuery = Partial<SearchQuery> & { text: string };
+
+/** Every candidate of a search, or the first `max` (then the generator is closed, as the runner does). */
+export async function collect(source: Source, query: TestQuery, ctx: SourceContext, max = Infinity): Promise<MediaCandidate[]> {
   const out: MediaCandidate[] = [];
   if (max <= 0) return out;
   for await (const c of source.search({ type: 'image', limit: 10, ...query }, ctx)) {
@@ -59,11 +60,7 @@ export async function collect(
 }
 
 /** The error a search throws (fails the test when it throws none). */
-export async function searchError(
-  source: Source,
-  query: Partial<SearchQuery> & { text: string },
-  ctx: SourceContext,
-): Promise<Error> {
+export async function searchError(source: Source, query: TestQuery, ctx: SourceContext): Promise<Error> {
   try {
     await collect(source, query, ctx);
   } catch (error) {
@@ -81,10 +78,8 @@ export interface FakeServer {
   close(): Promise<void>;
 }
 
-/** A plain HTTP server on 127.0.0.1:0 answering with `handler`. */
-export async function fakeServer(
-  handler: (req: IncomingMessage, res: ServerResponse, url: URL) => void,
-): Promise<FakeServer> {
+/** A plain HTTP server on 127.0.0.1:0 answering with `handler` (`url` is absolute, on the server's origin). */
+export async function fakeServer(handler: (req: IncomingMessage, res: ServerResponse, url: URL) => void): Promise<FakeServer> {
   const requests: string[] = [];
   const headers: IncomingMessage['headers'][] = [];
   const sockets = new Set<Socket>();
@@ -112,6 +107,14 @@ export async function fakeServer(
   };
 }
 
+/** A handler answering every request with the same body. */
+export function always(body: string, status = 200, headers: Record<string, string> = { 'content-type': 'text/html; charset=utf-8' }) {
+  return (_req: IncomingMessage, res: ServerResponse): void => {
+    res.writeHead(status, headers);
+    res.end(body);
+  };
+}
+
 /** Sends `body` as JSON with `status` and extra headers. */
 export function sendJson(res: ServerResponse, body: unknown, status = 200, headers: Record<string, string> = {}): void {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
@@ -126,14 +129,21 @@ export function fixtureJson(path: string): unknown {
 
 export interface JobRun {
   doc: JobDocument;
-  /** Requests the simulated source received (search pages, asset lists, media). */
+  /** Requests the simulated source received (search pages, asset lists, media), path and query. */
   requests: string[];
-  /** Media files saved under DOWNLOAD_DIR (manifests and sidecars left out), relative paths. */
+  /** Media files saved under DOWNLOAD_DIR (manifests and sidecars left out), relative, forward slashes. */
   filesOnDisk: string[];
 }
 
-/** Runs one job through the real runner (job manager, store, downloader) against the simulation. */
-export async function runJob(sourceId: SourceId, spec: { limit: number; type: MediaType; query?: string }, env: Record<string, string> = {}): Promise<JobRun> {
+/**
+ * Runs one job for `sourceId` through the real job service (runner, downloader, SQLite store,
+ * download log) against the simulation, and returns the final job document.
+ */
+export async function runJob(
+  sourceId: SourceId,
+  spec: { limit: number; type: MediaType; query?: string },
+  env: Record<string, string> = {},
+): Promise<JobRun> {
   const h = await openHarness({ sim: { sources: [sourceId] }, env: { REQUEST_TIMEOUT: '5', SOURCE_TIMEOUT: '30', ...env } });
   try {
     const submitted = await h.service.submit({ query: spec.query ?? 'harvest', sources: [sourceId], limit: spec.limit, type: spec.type });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { BlockedError, ParseError } from '../../src/core/errors.ts';
 import { readFixture, startSimulation } from '../../src/demo/sim-server.ts';
 import { parseUnsplashPage, source, trackUrlOn } from '../../src/sources/unsplash.ts';
-import { always, collect, fakeService, makeContext, query, runJobOn, searchError } from './context-a.ts';
+import { always, collect, fakeServer, makeContext, runJob, searchError } from './source-harness.ts';
 import { openHarness } from '../jobs/harness.ts';
 
 const SAMPLE = readFixture('unsplash/search-photos.json');
@@ -52,7 +52,7 @@ test('keyed: /search/photos with Client-ID, per_page near the limit, pages to to
   const simulation = await startSimulation({ sources: ['unsplash'] });
   const t = makeContext(source, { ...simulation.env, UNSPLASH_ACCESS_KEY: 'k-123' });
   try {
-    const got = await collect(source.search(query('apple', 3), t.ctx));
+    const got = await collect(source, { text: 'apple', limit: 3 }, t.ctx);
     const pool = JSON.parse(readFixture('unsplash/results-pool.assembled.json')) as { id: string }[];
     assert.deepEqual(got.map((c) => c.id), pool.map((p) => `unsplash:${p.id}`));
     for (const c of got) {
@@ -65,8 +65,8 @@ test('keyed: /search/photos with Client-ID, per_page near the limit, pages to to
       ['/search/photos', 'apple', '1', '6'],
       ['/search/photos', 'apple', '2', '6'],
     ]);
-    assert.deepEqual(t.reported.rateLimits, [49, 48]);
-    assert.equal(t.reported.pages, 2);
+    assert.deepEqual(t.rateLimits, [49, 48]);
+    assert.equal(t.pages(), 2);
   } finally {
     await t.close();
     await simulation.close();
@@ -74,11 +74,11 @@ test('keyed: /search/photos with Client-ID, per_page near the limit, pages to to
 });
 
 test('keyless: /napi/search/photos without Authorization, no trackUrl', async () => {
-  const service = await fakeService(always(SAMPLE, 200, JSON_TYPE));
+  const service = await fakeServer(always(SAMPLE, 200, JSON_TYPE));
   const t = makeContext(source, { UNSPLASH_BASE_URL: service.origin });
   try {
     assert.equal(t.ctx.config.unsplashAccessKey, null);
-    assert.deepEqual(await collect(source.search(query('apple', 5), t.ctx)), [RECORDED]);
+    assert.deepEqual(await collect(source, { text: 'apple', limit: 5 }, t.ctx), [RECORDED]);
     assert.equal(new URL(service.requests[0]!, 'http://x').pathname, '/napi/search/photos');
     assert.equal(service.headers[0]!.authorization, undefined);
     assert.equal(service.requests.length, 1); // total_pages is 1
@@ -105,13 +105,13 @@ test('a refused key (401) and the rate limit (403) are BlockedErrors; the remain
     [401, '{"errors":["OAuth error: The access token is invalid"]}', JSON_TYPE, 'unsplash: blocked: HTTP 401: UNSPLASH_ACCESS_KEY was refused'],
     [403, 'Rate Limit Exceeded', { 'content-type': 'text/plain', 'x-ratelimit-remaining': '0' }, 'unsplash: blocked: HTTP 403: rate limit exceeded'],
   ] as const) {
-    const service = await fakeService(always(body, status, headers));
+    const service = await fakeServer(always(body, status, headers));
     const t = makeContext(source, { UNSPLASH_BASE_URL: service.origin, UNSPLASH_ACCESS_KEY: 'bad' });
     try {
-      const error = await searchError(source.search(query('x'), t.ctx));
+      const error = await searchError(source, { text: 'x' }, t.ctx);
       assert.ok(error instanceof BlockedError, String(error));
       assert.equal(error.message, message);
-      assert.deepEqual(t.reported.rateLimits, status === 403 ? [0] : []);
+      assert.deepEqual(t.rateLimits, status === 403 ? [0] : []);
     } finally {
       await t.close();
       await service.close();
@@ -120,10 +120,10 @@ test('a refused key (401) and the rate limit (403) are BlockedErrors; the remain
 });
 
 test('an HTML page on the keyless path is a BlockedError naming the key to set', async () => {
-  const service = await fakeService(always('<!doctype html><html><title>Making sure you are not a bot!</title></html>'));
+  const service = await fakeServer(always('<!doctype html><html><title>Making sure you are not a bot!</title></html>'));
   const t = makeContext(source, { UNSPLASH_BASE_URL: service.origin });
   try {
-    const error = await searchError(source.search(query('x'), t.ctx));
+    const error = await searchError(source, { text: 'x' }, t.ctx);
     assert.ok(error instanceof BlockedError);
     assert.match(error.message, /UNSPLASH_ACCESS_KEY/);
   } finally {
@@ -133,16 +133,16 @@ test('an HTML page on the keyless path is a BlockedError naming the key to set',
 });
 
 test('an empty results array is the end after one request; the same page for ever stops after two', async () => {
-  const empty = await fakeService(always('{"total":0,"total_pages":0,"results":[]}', 200, JSON_TYPE));
+  const empty = await fakeServer(always('{"total":0,"total_pages":0,"results":[]}', 200, JSON_TYPE));
   const data = JSON.parse(SAMPLE) as Record<string, unknown>;
   delete data.total_pages; // nothing tells where the end is: only the repeat stops the search
-  const same = await fakeService(always(JSON.stringify(data), 200, JSON_TYPE));
+  const same = await fakeServer(always(JSON.stringify(data), 200, JSON_TYPE));
   const a = makeContext(source, { UNSPLASH_BASE_URL: empty.origin, UNSPLASH_ACCESS_KEY: 'k' });
   const b = makeContext(source, { UNSPLASH_BASE_URL: same.origin, UNSPLASH_ACCESS_KEY: 'k' }, { maxPages: 50 });
   try {
-    assert.deepEqual(await collect(source.search(query('x'), a.ctx)), []);
+    assert.deepEqual(await collect(source, { text: 'x' }, a.ctx), []);
     assert.equal(empty.requests.length, 1);
-    assert.equal((await collect(source.search(query('x'), b.ctx))).length, 1);
+    assert.equal((await collect(source, { text: 'x' }, b.ctx)).length, 1);
     assert.equal(same.requests.length, 2);
   } finally {
     await a.close();
@@ -157,7 +157,7 @@ test('onSaved calls download_location with the key, on the origin in use; never 
   const keyed = makeContext(source, { ...simulation.env, UNSPLASH_ACCESS_KEY: 'k-123' });
   const keyless = makeContext(source, { UNSPLASH_BASE_URL: simulation.origins.unsplash! });
   try {
-    const [first] = await collect(source.search(query('apple', 1), keyed.ctx), 1);
+    const [first] = await collect(source, { text: 'apple', limit: 1 }, keyed.ctx, 1);
     const before = simulation.requests.unsplash!.length;
     await source.onSaved!(first!, keyed.ctx);
     const calls = simulation.requests.unsplash!.slice(before);
@@ -178,7 +178,7 @@ test('a video search asks Unsplash nothing', async () => {
   const simulation = await startSimulation({ sources: ['unsplash'] });
   const t = makeContext(source, simulation.env);
   try {
-    assert.deepEqual(await collect(source.search(query('x', 5, 'video'), t.ctx)), []);
+    assert.deepEqual(await collect(source, { text: 'x', limit: 5, type: 'video' }, t.ctx), []);
     assert.equal(simulation.requests.unsplash!.length, 0);
   } finally {
     await t.close();
@@ -187,7 +187,7 @@ test('a video search asks Unsplash nothing', async () => {
 });
 
 test('a keyed job through the real runner downloads every photo, calls download_location for each, keeps attribution', { timeout: 60_000 }, async () => {
-  const { doc, filesOnDisk, requests } = await runJobOn('unsplash', 50);
+  const { doc, filesOnDisk, requests } = await runJob('unsplash', { limit: 50, type: 'image' });
   assert.equal(doc.status, 'completed');
   const stats = doc.results.source_stats.unsplash!;
   assert.deepEqual([stats.downloaded, stats.failed_downloads, stats.pages], [10, 0, 1]);

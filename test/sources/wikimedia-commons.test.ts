@@ -10,7 +10,7 @@ import {
   parseCommonsAnswer,
   source,
 } from '../../src/sources/wikimedia-commons.ts';
-import { collect, fakeServer, fixtureJson, makeContext, runJob, searchError, sendJson } from './api-source-harness.ts';
+import { collect, fakeServer, fixtureJson, makeContext, runJob, searchError, sendJson } from './source-harness.ts';
 
 const ARABIC_FILE = '%D8%AC%D8%A7%D9%85%D8%B9%D8%A9_%D8%AF%D9%87%D9%88%D9%83_%D8%A7%D9%84%D8%A8%D9%88%D8%A7%D8%A8%D8%A9.jpg';
 const RECORDED_CANDIDATE = {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { BlockedError, ParseError } from '../../src/core/errors.ts';
 import { readFixture, startSimulation } from '../../src/demo/sim-server.ts';
 import { parseYandexPage, source } from '../../src/sources/yandex-images.ts';
-import { always, collect, fakeService, makeContext, query, searchError , runJobOn } from './context-a.ts';
+import { always, collect, fakeServer, makeContext, runJob, searchError } from './source-harness.ts';
 
 const FRAGMENT = readFixture('yandex_images/serp-item-fragment.real.txt').trimEnd();
 const stateAttr = (state: unknown) => JSON.stringify(state).replace(/&/g, '&amp;').replace(/"/g, '&quot;');
@@ -98,7 +98,7 @@ test('search pages /images/search by p, drops the repeated image and stops at th
   const simulation = await startSimulation({ sources: ['yandex_images'] });
   const t = makeContext(source, simulation.env);
   try {
-    const got = await collect(source.search(query('котики', 10), t.ctx));
+    const got = await collect(source, { text: 'котики', limit: 10 }, t.ctx);
     assert.deepEqual(got.map((c) => c.id.replace('yandex_images:', '')), [
       'be355dbdd68df6705f5254fc9fe39a97',
       'ed9cf36e02ad8f217cd34dcda1e3a4eb',
@@ -120,7 +120,7 @@ test('search pages /images/search by p, drops the repeated image and stops at th
 });
 
 test('the captcha header, a redirect to /showcaptcha and a showcaptcha page are BlockedErrors', async () => {
-  const cases: [string, Parameters<typeof fakeService>[0], RegExp][] = [
+  const cases: [string, Parameters<typeof fakeServer>[0], RegExp][] = [
     ['header', always(readFixture('yandex_images/data-state-page-1.assembled.html'), 200, { 'content-type': 'text/html', 'x-yandex-captcha': 'captcha' }), /x-yandex-captcha/],
     [
       'redirect',
@@ -138,10 +138,10 @@ test('the captcha header, a redirect to /showcaptcha and a showcaptcha page are 
     ['page', always('<html><body><form method="post" action="/checkcaptcha?key=1"><a href="/showcaptcha?x">captcha</a></form></body></html>'), /showcaptcha page/],
   ];
   for (const [name, handler, message] of cases) {
-    const service = await fakeService(handler);
+    const service = await fakeServer(handler);
     const t = makeContext(source, { YANDEX_IMAGES_BASE_URL: service.origin });
     try {
-      const error = await searchError(source.search(query('x'), t.ctx));
+      const error = await searchError(source, { text: 'x' }, t.ctx);
       assert.ok(error instanceof BlockedError, `${name}: ${String(error)}`);
       assert.match(error.message, message, name);
     } finally {
@@ -152,10 +152,10 @@ test('the captcha header, a redirect to /showcaptcha and a showcaptcha page are 
 });
 
 test('a changed layout is a ParseError naming yandex_images and both layouts it looked for', async () => {
-  const service = await fakeService(always('<html><body><div class="SerpList"><img src="https://x.org/a.jpg"></div></body></html>'));
+  const service = await fakeServer(always('<html><body><div class="SerpList"><img src="https://x.org/a.jpg"></div></body></html>'));
   const t = makeContext(source, { YANDEX_IMAGES_BASE_URL: service.origin });
   try {
-    const error = await searchError(source.search(query('x'), t.ctx));
+    const error = await searchError(source, { text: 'x' }, t.ctx);
     assert.ok(error instanceof ParseError);
     assert.equal(error.message, 'yandex_images: layout changed: no data-state serpList entities and no data-bem serp-item');
   } finally {
@@ -165,10 +165,10 @@ test('a changed layout is a ParseError naming yandex_images and both layouts it 
 });
 
 test('the same page for ever is requested twice, then the search stops', async () => {
-  const service = await fakeService(always(readFixture('yandex_images/data-state-page-1.assembled.html')));
+  const service = await fakeServer(always(readFixture('yandex_images/data-state-page-1.assembled.html')));
   const t = makeContext(source, { YANDEX_IMAGES_BASE_URL: service.origin }, { maxPages: 50 });
   try {
-    assert.equal((await collect(source.search(query('x', 100), t.ctx))).length, 3);
+    assert.equal((await collect(source, { text: 'x', limit: 100 }, t.ctx)).length, 3);
     assert.equal(service.requests.length, 2);
   } finally {
     await t.close();
@@ -180,7 +180,7 @@ test('a video search asks Yandex nothing', async () => {
   const simulation = await startSimulation({ sources: ['yandex_images'] });
   const t = makeContext(source, simulation.env);
   try {
-    assert.deepEqual(await collect(source.search(query('x', 5, 'video'), t.ctx)), []);
+    assert.deepEqual(await collect(source, { text: 'x', limit: 5, type: 'video' }, t.ctx), []);
     assert.equal(simulation.requests.yandex_images!.length, 0);
   } finally {
     await t.close();
@@ -189,7 +189,7 @@ test('a video search asks Yandex nothing', async () => {
 });
 
 test('a job through the real runner downloads every image once, with title and page attached', { timeout: 60_000 }, async () => {
-  const { doc, filesOnDisk } = await runJobOn('yandex_images', 50);
+  const { doc, filesOnDisk } = await runJob('yandex_images', { limit: 50, type: 'image' });
   assert.equal(doc.status, 'completed');
   const stats = doc.results.source_stats.yandex_images!;
   assert.deepEqual([stats.downloaded, stats.failed_downloads, stats.pages], [5, 0, 3]);
