@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ParseError } from '../../src/core/errors.ts';
-import { readFixture, startSimulation } from '../../src/demo/sim-server.ts';
+import { readFixture } from '../../src/demo/sim-server.ts';
 import { parseBingPage, source } from '../../src/sources/bing-images.ts';
-import { always, collect, fakeServer, makeContext, runJob, searchError } from './source-harness.ts';
+import { always, collect, runJob, searchError, withFakeServer, withSimulation } from './source-harness.ts';
 
 /** The raw `m` values of m-attribute-values.real.txt, as they appear inside the attribute. */
 function realMValues(): string[] {
@@ -106,9 +106,7 @@ test('titles are plain bounded text and only http(s) media URLs are kept', () =>
 });
 
 test('search pages the simulation lazily, drops the repeated card and stops at the empty last page', async () => {
-  const simulation = await startSimulation({ sources: ['bing_images'] });
-  const t = makeContext(source, simulation.env);
-  try {
+  await withSimulation(source, async (t, simulation) => {
     const got = await collect(source, { text: '繁花', limit: 10 }, t.ctx);
     assert.deepEqual(
       got.map((c) => c.id),
@@ -131,89 +129,56 @@ test('search pages the simulation lazily, drops the repeated card and stops at t
       ],
     );
     assert.equal(t.pages(), 3);
-  } finally {
-    await t.close();
-    await simulation.close();
-  }
+  });
 });
 
 test('a consumer that takes two candidates causes one request only', async () => {
-  const simulation = await startSimulation({ sources: ['bing_images'] });
-  const t = makeContext(source, simulation.env);
-  try {
+  await withSimulation(source, async (t, simulation) => {
     assert.equal((await collect(source, { text: 'x', limit: 2 }, t.ctx, 2)).length, 2);
     assert.equal(simulation.requests.bing_images!.length, 1);
-  } finally {
-    await t.close();
-    await simulation.close();
-  }
+  });
 });
 
 test('a video search asks Bing nothing', async () => {
-  const simulation = await startSimulation({ sources: ['bing_images'] });
-  const t = makeContext(source, simulation.env);
-  try {
+  await withSimulation(source, async (t, simulation) => {
     assert.deepEqual(await collect(source, { text: 'x', limit: 5, type: 'video' }, t.ctx), []);
     assert.equal(simulation.requests.bing_images!.length, 0);
-  } finally {
-    await t.close();
-    await simulation.close();
-  }
+  });
 });
 
 test('a changed layout is a ParseError naming bing_images and the missing cards', async () => {
-  const service = await fakeServer(always('<html><body><div class="grid"><img src="https://x.org/a.jpg"></div></body></html>'));
-  const t = makeContext(source, { BING_IMAGES_BASE_URL: service.origin });
-  try {
+  await withFakeServer(source, always('<html><body><div class="grid"><img src="https://x.org/a.jpg"></div></body></html>'), async (t) => {
     const error = await searchError(source, { text: 'x' }, t.ctx);
     assert.ok(error instanceof ParseError);
     assert.equal(error.message, 'bing_images: layout changed: no a.iusc[m] cards');
-  } finally {
-    await t.close();
-    await service.close();
-  }
+  });
 });
 
 test('cards whose m is not JSON are a ParseError, not a silent zero', async () => {
-  const service = await fakeServer(always('<ul class="dgControl_list"><li><a class="iusc" m="{murl:oops"></a></li></ul>'));
-  const t = makeContext(source, { BING_IMAGES_BASE_URL: service.origin });
-  try {
+  await withFakeServer(source, always('<ul class="dgControl_list"><li><a class="iusc" m="{murl:oops"></a></li></ul>'), async (t) => {
     const error = await searchError(source, { text: 'x' }, t.ctx);
     assert.ok(error instanceof ParseError);
     assert.match(error.message, /^bing_images: layout changed: a\.iusc\[m\] is not JSON$/);
-  } finally {
-    await t.close();
-    await service.close();
-  }
+  });
 });
 
 test('a service that answers the same page for ever is asked twice, then the search stops', async () => {
-  const service = await fakeServer(always(readFixture('bing_images/page-1.assembled.html')));
-  const t = makeContext(source, { BING_IMAGES_BASE_URL: service.origin }, { maxPages: 50 });
-  try {
+  await withFakeServer(source, always(readFixture('bing_images/page-1.assembled.html')), { maxPages: 50 }, async (t, service) => {
     assert.equal((await collect(source, { text: 'x', limit: 100 }, t.ctx)).length, 3);
     assert.equal(service.requests.length, 2);
-  } finally {
-    await t.close();
-    await service.close();
-  }
+  });
 });
 
 test('the page cap bounds the requests when every page is new', async () => {
   let n = 0;
-  const service = await fakeServer((_req, res) => {
+  await withFakeServer(source, (_req, res) => {
     n++;
     res.writeHead(200, { 'content-type': 'text/html' });
     res.end(`<a class="iusc" m="{&quot;mid&quot;:&quot;M${n}&quot;,&quot;murl&quot;:&quot;https://x.org/${n}.jpg&quot;}"></a>`);
-  });
-  const t = makeContext(source, { BING_IMAGES_BASE_URL: service.origin }, { maxPages: 3 });
-  try {
+  }, { maxPages: 3 }, async (t, service) => {
     assert.equal((await collect(source, { text: 'x', limit: 100 }, t.ctx)).length, 3);
     assert.equal(service.requests.length, 3);
-  } finally {
-    await t.close();
-    await service.close();
-  }
+  });
 });
 
 test('a job through the real runner downloads every card once, with title and page attached', { timeout: 60_000 }, async () => {

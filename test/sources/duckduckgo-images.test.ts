@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BlockedError, ParseError } from '../../src/core/errors.ts';
-import { readFixture, startSimulation } from '../../src/demo/sim-server.ts';
+import { readFixture } from '../../src/demo/sim-server.ts';
 import { extractVqd, parseDdgImages, source } from '../../src/sources/duckduckgo-images.ts';
 import { urlHashId } from '../../src/sources/parse/native-id.ts';
-import { always, collect, fakeServer, makeContext, runJob, searchError } from './source-harness.ts';
+import { always, collect, runJob, searchError, withFakeServer, withSimulation } from './source-harness.ts';
 
 const TOKEN = '3-320068370671196460038575011587633753929-199869977846294510399902480995708132308';
 
@@ -56,9 +56,7 @@ test('an answer without a results array, or not JSON, is a ParseError', () => {
 });
 
 test('search takes the token, then pages /i.js by next offset with the vqd and a Referer; repeats dropped; stops at the empty answer', async () => {
-  const simulation = await startSimulation({ sources: ['duckduckgo_images'] });
-  const t = makeContext(source, simulation.env);
-  try {
+  await withSimulation(source, async (t, simulation) => {
     const got = await collect(source, { text: 'minecraft', limit: 500 }, t.ctx);
     const page1 = JSON.parse(readFixture('duckduckgo_images/i.js-page-1.real.json')) as { results: { image: string }[] };
     const page2 = JSON.parse(readFixture('duckduckgo_images/i.js-page-2.assembled.json')) as { results: { image: string }[] };
@@ -75,30 +73,22 @@ test('search takes the token, then pages /i.js by next offset with the vqd and a
     ]);
     assert.equal(requests[1]!.searchParams.get('o'), 'json');
     assert.equal(t.pages(), 3);
-  } finally {
-    await t.close();
-    await simulation.close();
-  }
+  });
 });
 
 test('/i.js is requested with the Referer DuckDuckGo checks', async () => {
-  const service = await fakeServer((req, res, url) => {
+  await withFakeServer(source, (req, res, url) => {
     res.writeHead(200, { 'content-type': url.pathname === '/' ? 'text/html' : 'application/json' });
     res.end(url.pathname === '/' ? readFixture('duckduckgo_images/vqd-page-head.excerpt.html') : readFixture('duckduckgo_images/i.js-no-results.real.json'));
-  });
-  const t = makeContext(source, { DUCKDUCKGO_IMAGES_BASE_URL: service.origin });
-  try {
+  }, async (t, service) => {
     assert.deepEqual(await collect(source, { text: 'x' }, t.ctx), []);
     assert.equal(service.headers[1]!.referer, `${service.origin}/`);
     assert.equal(service.requests.length, 2);
-  } finally {
-    await t.close();
-    await service.close();
-  }
+  });
 });
 
 test('a 403 on /i.js is a BlockedError', async () => {
-  const service = await fakeServer((req, res, url) => {
+  await withFakeServer(source, (req, res, url) => {
     if (url.pathname === '/') {
       res.writeHead(200, { 'content-type': 'text/html' });
       res.end(readFixture('duckduckgo_images/vqd-page-head.excerpt.html'));
@@ -106,28 +96,18 @@ test('a 403 on /i.js is a BlockedError', async () => {
       res.writeHead(403, { 'content-type': 'text/plain' });
       res.end('If this error persists, please let us know: ops@duckduckgo.com');
     }
-  });
-  const t = makeContext(source, { DUCKDUCKGO_IMAGES_BASE_URL: service.origin });
-  try {
+  }, async (t) => {
     const error = await searchError(source, { text: 'x' }, t.ctx);
     assert.ok(error instanceof BlockedError, String(error));
     assert.match(error.message, /^duckduckgo_images: blocked: HTTP 403 on \/i\.js/);
-  } finally {
-    await t.close();
-    await service.close();
-  }
+  });
 });
 
 test('the simulation refuses a wrong token with a 403, as DuckDuckGo does', async () => {
-  const simulation = await startSimulation({ sources: ['duckduckgo_images'] });
-  const t = makeContext(source, simulation.env);
-  try {
+  await withSimulation(source, async (t, simulation) => {
     const res = await t.ctx.http.getText(`${simulation.origins.duckduckgo_images}/i.js?q=x&o=json&vqd=3-1`, { acceptStatus: () => true });
     assert.equal(res.status, 403);
-  } finally {
-    await t.close();
-    await simulation.close();
-  }
+  });
 });
 
 test('a search page without a token is a ParseError; a 403 on it is a BlockedError', async () => {
@@ -135,45 +115,30 @@ test('a search page without a token is a ParseError; a 403 on it is a BlockedErr
     [200, (e: unknown) => e instanceof ParseError && e.message === 'duckduckgo_images: layout changed: no vqd token on the search page'],
     [403, (e: unknown) => e instanceof BlockedError && e.message === 'duckduckgo_images: blocked: HTTP 403 on the search page'],
   ] as const) {
-    const service = await fakeServer(always('<!DOCTYPE html><html><!-- snip --></html>', status));
-    const t = makeContext(source, { DUCKDUCKGO_IMAGES_BASE_URL: service.origin });
-    try {
+    await withFakeServer(source, always('<!DOCTYPE html><html><!-- snip --></html>', status), async (t, service) => {
       const error = await searchError(source, { text: 'x' }, t.ctx);
       assert.ok(check(error), String(error));
       assert.equal(service.requests.length, 1);
-    } finally {
-      await t.close();
-      await service.close();
-    }
+    });
   }
 });
 
 test('a service that answers the same page for ever is asked twice, then the search stops', async () => {
-  const service = await fakeServer((req, res, url) => {
+  await withFakeServer(source, (req, res, url) => {
     res.writeHead(200, { 'content-type': 'text/html' });
     res.end(url.pathname === '/' ? readFixture('duckduckgo_images/vqd-page-head.excerpt.html') : readFixture('duckduckgo_images/i.js-images.json'));
-  });
-  const t = makeContext(source, { DUCKDUCKGO_IMAGES_BASE_URL: service.origin }, { maxPages: 50 });
-  try {
+  }, { maxPages: 50 }, async (t, service) => {
     assert.equal((await collect(source, { text: 'x', limit: 100 }, t.ctx)).length, 4);
     // The recorded page always says next is s=100: page 2 repeats page 1 and ends the search.
     assert.equal(service.requests.length, 3);
-  } finally {
-    await t.close();
-    await service.close();
-  }
+  });
 });
 
 test('a video search asks DuckDuckGo nothing', async () => {
-  const simulation = await startSimulation({ sources: ['duckduckgo_images'] });
-  const t = makeContext(source, simulation.env);
-  try {
+  await withSimulation(source, async (t, simulation) => {
     assert.deepEqual(await collect(source, { text: 'x', limit: 5, type: 'video' }, t.ctx), []);
     assert.equal(simulation.requests.duckduckgo_images!.length, 0);
-  } finally {
-    await t.close();
-    await simulation.close();
-  }
+  });
 });
 
 test('a job through the real runner downloads all 106 distinct images once', { timeout: 60_000 }, async () => {

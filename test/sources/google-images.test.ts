@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BlockedError, ParseError } from '../../src/core/errors.ts';
-import { readFixture, startSimulation } from '../../src/demo/sim-server.ts';
+import { readFixture } from '../../src/demo/sim-server.ts';
 import { parseGooglePage, parseInitData, source } from '../../src/sources/google-images.ts';
-import { always, collect, fakeServer, makeContext, runJob, searchError } from './source-harness.ts';
+import { always, collect, runJob, searchError, withFakeServer, withSimulation } from './source-harness.ts';
 
 const REAL_LINKS = readFixture('google_images/imgres-urls.real.txt').split('\n').filter(Boolean);
 const FRAGMENT = readFixture('google_images/af-initdata-fragment.real.txt').trim();
@@ -79,9 +79,7 @@ test('"did not match any image results" is a recognised empty page; other pages 
 });
 
 test('search pages /wml/search by start, drops the repeated image and stops at the no-results page', async () => {
-  const simulation = await startSimulation({ sources: ['google_images'] });
-  const t = makeContext(source, simulation.env);
-  try {
+  await withSimulation(source, async (t, simulation) => {
     const got = await collect(source, { text: 'chelsea', limit: 10 }, t.ctx);
     assert.deepEqual(got.map((c) => c.id), ['google_images:EAH33eX_SrJJkM', 'google_images:JoZ3Jfnh3Jl12M', 'google_images:m-ggbeEpN-xsQM']);
     assert.deepEqual(got.map((c) => [c.width, c.height, c.pageUrl]), [
@@ -99,27 +97,19 @@ test('search pages /wml/search by start, drops the repeated image and stops at t
       ['/wml/search', 'chelsea', 'isch', '10'],
       ['/wml/search', 'chelsea', 'isch', '20'],
     ]);
-  } finally {
-    await t.close();
-    await simulation.close();
-  }
+  });
 });
 
 test('the request carries the feature-phone User-Agent and the consent cookie', async () => {
-  const service = await fakeServer(always(readFixture('google_images/wml-no-results.assembled.html')));
-  const t = makeContext(source, { GOOGLE_IMAGES_BASE_URL: service.origin });
-  try {
+  await withFakeServer(source, always(readFixture('google_images/wml-no-results.assembled.html')), async (t, service) => {
     assert.deepEqual(await collect(source, { text: 'x' }, t.ctx), []);
     assert.match(String(service.headers[0]!['user-agent']), /^Nokia/);
     assert.equal(service.headers[0]!.cookie, 'CONSENT=YES+');
-  } finally {
-    await t.close();
-    await service.close();
-  }
+  });
 });
 
 test('a redirect to /sorry is a BlockedError', async () => {
-  const service = await fakeServer((req, res, url) => {
+  await withFakeServer(source, (req, res, url) => {
     if (url.pathname === '/wml/search') {
       res.writeHead(302, { location: `/sorry/index?continue=${encodeURIComponent(url.href)}` });
       res.end();
@@ -127,16 +117,11 @@ test('a redirect to /sorry is a BlockedError', async () => {
       res.writeHead(429, { 'content-type': 'text/html' });
       res.end('<html><body>Our systems have detected unusual traffic from your computer network.</body></html>');
     }
-  });
-  const t = makeContext(source, { GOOGLE_IMAGES_BASE_URL: service.origin });
-  try {
+  }, async (t) => {
     const error = await searchError(source, { text: 'x' }, t.ctx);
     assert.ok(error instanceof BlockedError, String(error));
     assert.equal(error.message, 'google_images: blocked: redirected to /sorry (captcha)');
-  } finally {
-    await t.close();
-    await service.close();
-  }
+  });
 });
 
 test('a 429 or a short page pointing at /sorry/ is a BlockedError too', async () => {
@@ -144,52 +129,32 @@ test('a 429 or a short page pointing at /sorry/ is a BlockedError too', async ()
     [429, 'Too Many Requests'],
     [200, '<html><head><meta http-equiv="refresh" content="0;url=/sorry/index?continue=x"></head></html>'],
   ] as const) {
-    const service = await fakeServer(always(body, status));
-    const t = makeContext(source, { GOOGLE_IMAGES_BASE_URL: service.origin });
-    try {
+    await withFakeServer(source, always(body, status), async (t) => {
       assert.ok((await searchError(source, { text: 'x' }, t.ctx)) instanceof BlockedError);
-    } finally {
-      await t.close();
-      await service.close();
-    }
+    });
   }
 });
 
 test('a changed layout is a ParseError naming google_images and what is missing', async () => {
-  const service = await fakeServer(always(`<html><body>${'<div class="grid"><img src="https://x.org/a.jpg"></div>'.repeat(80)}</body></html>`));
-  const t = makeContext(source, { GOOGLE_IMAGES_BASE_URL: service.origin });
-  try {
+  await withFakeServer(source, always(`<html><body>${'<div class="grid"><img src="https://x.org/a.jpg"></div>'.repeat(80)}</body></html>`), async (t) => {
     const error = await searchError(source, { text: 'x' }, t.ctx);
     assert.ok(error instanceof ParseError);
     assert.equal(error.message, 'google_images: layout changed: no a[href*="/imgres?"] links and no AF_initDataCallback [url,height,width] arrays');
-  } finally {
-    await t.close();
-    await service.close();
-  }
+  });
 });
 
 test('a desktop page with AF_initDataCallback data is read too; the same page for ever stops after two requests', async () => {
-  const service = await fakeServer(always(readFixture('google_images/desktop-af-initdata.assembled.html')));
-  const t = makeContext(source, { GOOGLE_IMAGES_BASE_URL: service.origin }, { maxPages: 50 });
-  try {
+  await withFakeServer(source, always(readFixture('google_images/desktop-af-initdata.assembled.html')), { maxPages: 50 }, async (t, service) => {
     assert.deepEqual(await collect(source, { text: 'x' }, t.ctx), [SOHU]);
     assert.equal(service.requests.length, 2);
-  } finally {
-    await t.close();
-    await service.close();
-  }
+  });
 });
 
 test('a video search asks Google nothing', async () => {
-  const simulation = await startSimulation({ sources: ['google_images'] });
-  const t = makeContext(source, simulation.env);
-  try {
+  await withSimulation(source, async (t, simulation) => {
     assert.deepEqual(await collect(source, { text: 'x', limit: 5, type: 'video' }, t.ctx), []);
     assert.equal(simulation.requests.google_images!.length, 0);
-  } finally {
-    await t.close();
-    await simulation.close();
-  }
+  });
 });
 
 test('a job through the real runner downloads every image once, with its page attached', { timeout: 60_000 }, async () => {

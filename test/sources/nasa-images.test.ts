@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BlockedError, ParseError } from '../../src/core/errors.ts';
-import { startSimulation } from '../../src/demo/sim-server.ts';
 import {
   nasaCandidate,
   nasaUrl,
@@ -10,7 +9,7 @@ import {
   pickNasaFile,
   source,
 } from '../../src/sources/nasa-images.ts';
-import { collect, fakeServer, fixtureJson, makeContext, runJob, searchError, sendJson } from './source-harness.ts';
+import { collect, fixtureJson, runJob, searchError, sendJson, withFakeServer, withSimulation } from './source-harness.ts';
 
 const MOON = 'https://images-assets.nasa.gov/video/Moon%20and%20Saturn/Moon%20and%20Saturn';
 
@@ -92,9 +91,7 @@ test('a search without collection.items, or an asset list without it, is a Parse
 });
 
 test('searches videos on the simulation: asset lists fetched lazily, a missing one skipped, paging by rel=next', async () => {
-  const sim = await startSimulation({ sources: ['nasa_images'] });
-  const t = makeContext(source, sim.env);
-  try {
+  await withSimulation(source, async (t, sim) => {
     const found = await collect(source, { text: 'saturn', type: 'video' }, t.ctx);
     assert.equal(found.length, 1);
     assert.equal(found[0]!.id, 'nasa_images:Moon and Saturn');
@@ -109,16 +106,11 @@ test('searches videos on the simulation: asset lists fetched lazily, a missing o
     assert.equal(t.pages(), 3, 'asset lists are not search pages');
     const media = await fetch(found[0]!.url);
     assert.equal(media.headers.get('content-type'), 'video/mp4');
-  } finally {
-    await t.close();
-    await sim.close();
-  }
+  });
 });
 
 test('image and any searches on the simulation; the consumer stopping early leaves later asset lists unasked', async () => {
-  const sim = await startSimulation({ sources: ['nasa_images'] });
-  const t = makeContext(source, sim.env);
-  try {
+  await withSimulation(source, async (t, sim) => {
     const images = await collect(source, { text: 'iss', type: 'image' }, t.ctx);
     assert.deepEqual(images.map((c) => [c.id, c.width, c.height]), [['nasa_images:iss026-s-001', 1920, 1884]]);
     assert.ok(sim.requests.nasa_images!.every((r) => r.startsWith('/search?q=iss&media_type=image&')), 'linked sizes need no asset list');
@@ -129,39 +121,29 @@ test('image and any searches on the simulation; the consumer stopping early leav
     sim.requests.nasa_images!.length = 0;
     await collect(source, { text: 'iss', type: 'any' }, t.ctx, 1);
     assert.deepEqual(sim.requests.nasa_images, ['/search?q=iss&media_type=image%2Cvideo&page=1&page_size=15']);
-  } finally {
-    await t.close();
-    await sim.close();
-  }
+  });
 });
 
 test('an older item with only a preview link gets its image from the asset list (http upgraded on nasa.gov)', async () => {
   const item = fixtureJson('nasa_images/item-iss026-s-001.v1-0.assembled.json');
   const asset = fixtureJson('nasa_images/asset-iss026-s-001.assembled.json');
-  const server = await fakeServer((_req, res, url) => {
+  await withFakeServer(source, (_req, res, url) => {
     if (url.pathname === '/search') sendJson(res, { collection: { version: '1.0', items: url.searchParams.get('page') === '1' ? [item] : [] } });
     else if (url.pathname === '/asset/iss026-s-001') sendJson(res, asset);
     else sendJson(res, 'Not Found', 404);
-  });
-  const t = makeContext(source, { NASA_IMAGES_BASE_URL: server.origin });
-  try {
+  }, async (t, server) => {
     const [c] = await collect(source, { text: 'iss026' }, t.ctx);
     assert.equal(c!.url, 'https://images-assets.nasa.gov/image/iss026-s-001/iss026-s-001~large.jpg');
     assert.equal(c!.width, undefined, 'asset lists carry no sizes');
     assert.deepEqual(server.requests, ['/search?q=iss026&media_type=image&page=1&page_size=15', '/asset/iss026-s-001']);
-  } finally {
-    await t.close();
-    await server.close();
-  }
+  });
 });
 
 test('a changed asset list fails loudly; a repeated search page stops after two requests', async () => {
   const video = fixtureJson('nasa_images/search-video.json') as { collection: Record<string, unknown> };
   const repeated = { collection: { ...video.collection, links: [{ rel: 'next', prompt: 'Next', href: 'http://images-api.nasa.gov/search?page=2' }] } };
   let assetBody: unknown = { collection: { version: '1.0', files: [] } };
-  const server = await fakeServer((_req, res, url) => sendJson(res, url.pathname === '/search' ? repeated : assetBody));
-  const t = makeContext(source, { NASA_IMAGES_BASE_URL: server.origin }, { maxPages: 40 });
-  try {
+  await withFakeServer(source, (_req, res, url) => sendJson(res, url.pathname === '/search' ? repeated : assetBody), { maxPages: 40 }, async (t, server) => {
     const error = await searchError(source, { text: 'x', type: 'video' }, t.ctx);
     assert.ok(error instanceof ParseError);
     assert.equal(error.message, 'nasa_images: layout changed: no collection.items in the asset list');
@@ -169,10 +151,7 @@ test('a changed asset list fails loudly; a repeated search page stops after two 
     server.requests.length = 0;
     assert.equal((await collect(source, { text: 'x', type: 'video', limit: 100 }, t.ctx)).length, 2);
     assert.equal(server.requests.filter((r) => r.startsWith('/search')).length, 2);
-  } finally {
-    await t.close();
-    await server.close();
-  }
+  });
 });
 
 test('a job through the real runner downloads the image and the video once; the item without an asset list is skipped', async () => {
@@ -188,12 +167,10 @@ test('a job through the real runner downloads the image and the video once; the 
 
 test('a 403 on the search is a BlockedError; an HTML page instead of JSON is a ParseError', async () => {
   let status = 403;
-  const server = await fakeServer((_req, res) => {
+  await withFakeServer(source, (_req, res) => {
     res.writeHead(status, { 'content-type': 'text/html' });
     res.end('<html><body>Access Denied</body></html>');
-  });
-  const t = makeContext(source, { NASA_IMAGES_BASE_URL: server.origin });
-  try {
+  }, async (t) => {
     const blocked = await searchError(source, { text: 'x' }, t.ctx);
     assert.ok(blocked instanceof BlockedError);
     assert.equal(blocked.message, 'nasa_images: blocked: HTTP 403: Access Denied');
@@ -201,8 +178,5 @@ test('a 403 on the search is a BlockedError; an HTML page instead of JSON is a P
     const changed = await searchError(source, { text: 'x' }, t.ctx);
     assert.ok(changed instanceof ParseError);
     assert.match(changed.message, /^nasa_images: layout changed: .*not JSON/);
-  } finally {
-    await t.close();
-    await server.close();
-  }
+  });
 });

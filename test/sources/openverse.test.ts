@@ -1,9 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BlockedError, ParseError } from '../../src/core/errors.ts';
-import { startSimulation } from '../../src/demo/sim-server.ts';
 import { licenseName, licenseUrlOf, openverseRemaining, parseOpenverseImages, source } from '../../src/sources/openverse.ts';
-import { collect, fakeServer, fixtureJson, makeContext, runJob, searchError, sendJson } from './source-harness.ts';
+import { collect, fixtureJson, runJob, searchError, sendJson, withFakeServer, withSimulation } from './source-harness.ts';
 
 test('parses the recorded Duhok answer exactly: null filetype, license from license + version', () => {
   const answer = parseOpenverseImages(fixtureJson('openverse/images-search.real-trimmed.json'), 1);
@@ -103,9 +102,7 @@ test('no results array is a ParseError; empty results are the end', () => {
 });
 
 test('searches the simulation: page 1, page 2, empty page 3; duplicates dropped; throttle reported', async () => {
-  const sim = await startSimulation({ sources: ['openverse'] });
-  const t = makeContext(source, sim.env);
-  try {
+  await withSimulation(source, async (t, sim) => {
     const found = await collect(source, { text: 'Duhok', limit: 50 }, t.ctx);
     assert.deepEqual(found.map((c) => c.id.slice(10, 18)), ['03b8a0b8', '7cf5a40a', '7f478d72', '4bc43a04']);
     assert.ok(found.every((c) => c.url.startsWith(`${sim.origins.openverse}/__media/`) && c.thumbnailUrl!.startsWith(sim.origins.openverse!)));
@@ -117,31 +114,21 @@ test('searches the simulation: page 1, page 2, empty page 3; duplicates dropped;
     ]);
     assert.equal(t.pages(), 3);
     assert.deepEqual(t.rateLimits, [19, 18, 17]);
-  } finally {
-    await t.close();
-    await sim.close();
-  }
+  });
 });
 
 test('a video-only search asks nothing; a small limit asks for a small page', async () => {
-  const sim = await startSimulation({ sources: ['openverse'] });
-  const t = makeContext(source, sim.env);
-  try {
+  await withSimulation(source, async (t, sim) => {
     assert.deepEqual(await collect(source, { text: 'x', type: 'video' }, t.ctx), []);
     assert.deepEqual(sim.requests.openverse, []);
     await collect(source, { text: 'x', type: 'any', limit: 2 }, t.ctx, 1);
     assert.deepEqual(sim.requests.openverse, ['/v1/images/?q=x&page=1&page_size=5']);
-  } finally {
-    await t.close();
-    await sim.close();
-  }
+  });
 });
 
 test('a changed layout is a ParseError; a repeated page stops after two requests', async () => {
   let body: unknown = { result_count: 3, items: [] };
-  const server = await fakeServer((_req, res) => sendJson(res, body));
-  const t = makeContext(source, { OPENVERSE_BASE_URL: server.origin }, { maxPages: 20 });
-  try {
+  await withFakeServer(source, (_req, res) => sendJson(res, body), { maxPages: 20 }, async (t, server) => {
     const error = await searchError(source, { text: 'x' }, t.ctx);
     assert.ok(error instanceof ParseError);
     assert.equal(error.message, 'openverse: layout changed: no results array');
@@ -149,10 +136,7 @@ test('a changed layout is a ParseError; a repeated page stops after two requests
     server.requests.length = 0;
     assert.equal((await collect(source, { text: 'x', limit: 100 }, t.ctx)).length, 1);
     assert.equal(server.requests.length, 2);
-  } finally {
-    await t.close();
-    await server.close();
-  }
+  });
 });
 
 test('a job through the real runner downloads every result once, with creator and license attached', async () => {
@@ -168,14 +152,9 @@ test('a job through the real runner downloads every result once, with creator an
 });
 
 test('a 401 (page_size above the anonymous maximum, or a bad token) is a BlockedError with the reason', async () => {
-  const server = await fakeServer((_req, res) => sendJson(res, { detail: 'Authentication credentials were not provided.' }, 401));
-  const t = makeContext(source, { OPENVERSE_BASE_URL: server.origin });
-  try {
+  await withFakeServer(source, (_req, res) => sendJson(res, { detail: 'Authentication credentials were not provided.' }, 401), async (t) => {
     const error = await searchError(source, { text: 'x' }, t.ctx);
     assert.ok(error instanceof BlockedError);
     assert.equal(error.message, 'openverse: blocked: HTTP 401: Authentication credentials were not provided.');
-  } finally {
-    await t.close();
-    await server.close();
-  }
+  });
 });

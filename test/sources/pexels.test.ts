@@ -8,7 +8,7 @@ import {
   pexelsVideo,
   source,
 } from '../../src/sources/pexels.ts';
-import { collect, fakeServer, fixtureJson, makeContext, runJob, searchError, sendJson } from './source-harness.ts';
+import { collect, fixtureJson, makeContext, runJob, searchError, sendJson, withFakeServer, withSimulation } from './source-harness.ts';
 
 test('parses the recorded photo search exactly, \\u0026 escapes decoded, next_page seen', () => {
   const page = parsePexelsPhotos(fixtureJson('pexels/photos-search.json'));
@@ -118,9 +118,7 @@ test('a page without the photos or videos array is a ParseError naming pexels', 
 });
 
 test('searches photos on the simulation: 2 pages then an empty one, duplicates dropped, key and rate limit seen', async () => {
-  const sim = await startSimulation({ sources: ['pexels'] });
-  const t = makeContext(source, sim.env);
-  try {
+  await withSimulation(source, async (t, sim) => {
     const found = await collect(source, { text: 'laptop', type: 'image', limit: 10 }, t.ctx);
     assert.equal(found.length, 7, '6 on page 1, 1 new on page 2 (the other is a duplicate)');
     assert.equal(new Set(found.map((c) => c.id)).size, 7);
@@ -136,10 +134,7 @@ test('searches photos on the simulation: 2 pages then an empty one, duplicates d
     // The media the candidates point at is really served.
     const media = await fetch(found[0]!.url);
     assert.equal(media.headers.get('content-type'), 'image/png');
-  } finally {
-    await t.close();
-    await sim.close();
-  }
+  });
 });
 
 test('requests the next page only when the consumer wants more, and respects maxPages', async () => {
@@ -203,25 +198,18 @@ test('without PEXELS_API_KEY it is not configured and fails at once without a re
 });
 
 test('a refused key (403 with the recorded body) is a BlockedError naming PEXELS_API_KEY', async () => {
-  const server = await fakeServer((_req, res) => sendJson(res, { error: 'Access to this API has been disallowed' }, 403));
-  const t = makeContext(source, { PEXELS_BASE_URL: server.origin, PEXELS_API_KEY: 'bad-key' });
-  try {
+  await withFakeServer(source, (_req, res) => sendJson(res, { error: 'Access to this API has been disallowed' }, 403), { env: { PEXELS_API_KEY: 'bad-key' } }, async (t, server) => {
     const error = await searchError(source, { text: 'x' }, t.ctx);
     assert.ok(error instanceof BlockedError);
     assert.equal(error.message, 'pexels: blocked: PEXELS_API_KEY was refused (HTTP 403: Access to this API has been disallowed)');
     assert.equal(server.headers[0]!.authorization, 'bad-key');
     assert.equal(server.requests.length, 1, 'a refused key is not retried');
-  } finally {
-    await t.close();
-    await server.close();
-  }
+  });
 });
 
 test('a changed layout or an HTML page is a ParseError, not a TypeError or a silent zero', async () => {
   let body = '{"page":1,"media":[]}';
-  const server = await fakeServer((_req, res) => sendJson(res, body));
-  const t = makeContext(source, { PEXELS_BASE_URL: server.origin, PEXELS_API_KEY: 'k' });
-  try {
+  await withFakeServer(source, (_req, res) => sendJson(res, body), { env: { PEXELS_API_KEY: 'k' } }, async (t) => {
     let error = await searchError(source, { text: 'x' }, t.ctx);
     assert.ok(error instanceof ParseError);
     assert.equal(error.message, 'pexels: layout changed: no photos array');
@@ -229,24 +217,16 @@ test('a changed layout or an HTML page is a ParseError, not a TypeError or a sil
     error = await searchError(source, { text: 'x' }, t.ctx);
     assert.ok(error instanceof ParseError);
     assert.match(error.message, /^pexels: layout changed: .*not JSON/);
-  } finally {
-    await t.close();
-    await server.close();
-  }
+  });
 });
 
 test('a server that always answers the same page is left after the page that adds nothing new', async () => {
   const recorded = fixtureJson('pexels/photos-search.laptop-page1.json');
-  const server = await fakeServer((_req, res) => sendJson(res, recorded));
-  const t = makeContext(source, { PEXELS_BASE_URL: server.origin, PEXELS_API_KEY: 'k' }, { maxPages: 50 });
-  try {
+  await withFakeServer(source, (_req, res) => sendJson(res, recorded), { env: { PEXELS_API_KEY: 'k' }, maxPages: 50 }, async (t, server) => {
     const found = await collect(source, { text: 'laptop', limit: 500 }, t.ctx);
     assert.equal(found.length, 6);
     assert.equal(server.requests.length, 2);
-  } finally {
-    await t.close();
-    await server.close();
-  }
+  });
 });
 
 test('a job through the real runner downloads every photo and video once, with attribution attached', async () => {
@@ -275,18 +255,13 @@ test('a job through the real runner downloads every photo and video once, with a
 test('a 429 is retried by the client with Retry-After and the search goes on', async () => {
   const recorded = fixtureJson('pexels/photos-search.json');
   let calls = 0;
-  const server = await fakeServer((_req, res) => {
+  await withFakeServer(source, (_req, res) => {
     calls++;
     if (calls === 1) sendJson(res, { status: 429, error: 'Too Many Requests' }, 429, { 'retry-after': '0' });
     else sendJson(res, { ...(recorded as object), next_page: undefined }, 200, { 'x-ratelimit-remaining': '0' });
-  });
-  const t = makeContext(source, { PEXELS_BASE_URL: server.origin, PEXELS_API_KEY: 'k', MAX_RETRIES_PER_SOURCE: '1' });
-  try {
+  }, { env: { PEXELS_API_KEY: 'k', MAX_RETRIES_PER_SOURCE: '1' } }, async (t, server) => {
     assert.deepEqual((await collect(source, { text: 'x' }, t.ctx)).map((c) => c.id), ['pexels:photo:14260470']);
     assert.equal(server.requests.length, 2);
     assert.deepEqual(t.rateLimits, [0]);
-  } finally {
-    await t.close();
-    await server.close();
-  }
+  });
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { BlockedError, HttpStatusError, NotConfiguredError, ParseError } from '../../src/core/errors.ts';
 import { startSimulation } from '../../src/demo/sim-server.ts';
 import { parsePixabayImages, parsePixabayVideos, pixabayVideo, source } from '../../src/sources/pixabay.ts';
-import { collect, fakeServer, fixtureJson, makeContext, runJob, searchError, sendJson } from './source-harness.ts';
+import { collect, fixtureJson, makeContext, runJob, searchError, sendJson, withFakeServer, withSimulation } from './source-harness.ts';
 
 test('parses the recorded image search exactly: largeImageURL with the web format as thumbnail', () => {
   const page = parsePixabayImages(fixtureJson('pixabay/images-search.json'), 1, 3);
@@ -74,9 +74,7 @@ test('no hits array is a ParseError naming pixabay', () => {
 });
 
 test('searches images and videos on the simulation: three pages each, duplicates dropped, key sent', async () => {
-  const sim = await startSimulation({ sources: ['pixabay'] });
-  const t = makeContext(source, sim.env);
-  try {
+  await withSimulation(source, async (t, sim) => {
     const images = await collect(source, { text: 'pig', type: 'image', limit: 10 }, t.ctx);
     assert.deepEqual(images.map((c) => c.id), ['pixabay:image:3386356', 'pixabay:image:242520', 'pixabay:image:3741880']);
     assert.ok(images.every((c) => c.url.startsWith(`${sim.origins.pixabay}/__media/`)));
@@ -94,10 +92,7 @@ test('searches images and videos on the simulation: three pages each, duplicates
       ['pixabay:video:137546', 'video', 1906, 1080],
     ]);
     assert.deepEqual(sim.requests.pixabay!.map((r) => r.replace(/&page=\d+$/, '')), Array(3).fill('/api/videos/?key=demo-pixabay-key&q=pig&video_type=all&per_page=4'));
-  } finally {
-    await t.close();
-    await sim.close();
-  }
+  });
 });
 
 test('without PIXABAY_API_KEY: not configured, NotConfiguredError at once, no request', async () => {
@@ -118,12 +113,10 @@ test('without PIXABAY_API_KEY: not configured, NotConfiguredError at once, no re
 test('a refused key is a BlockedError naming PIXABAY_API_KEY; page out of range ends; other 400s keep the key out of the error', async () => {
   let status = 400;
   let text = '[ERROR 400] Invalid or missing API key';
-  const server = await fakeServer((_req, res) => {
+  await withFakeServer(source, (_req, res) => {
     res.writeHead(status, { 'content-type': 'text/plain' });
     res.end(text);
-  });
-  const t = makeContext(source, { PIXABAY_BASE_URL: server.origin, PIXABAY_API_KEY: 'secret-key' });
-  try {
+  }, { env: { PIXABAY_API_KEY: 'secret-key' } }, async (t) => {
     const refused = await searchError(source, { text: 'x' }, t.ctx);
     assert.ok(refused instanceof BlockedError);
     assert.equal(refused.message, 'pixabay: blocked: PIXABAY_API_KEY was refused (HTTP 400: [ERROR 400] Invalid or missing API key)');
@@ -137,40 +130,27 @@ test('a refused key is a BlockedError naming PIXABAY_API_KEY; page out of range 
     status = 403;
     text = 'forbidden';
     assert.ok((await searchError(source, { text: 'x' }, t.ctx)) instanceof BlockedError);
-  } finally {
-    await t.close();
-    await server.close();
-  }
+  });
 });
 
 test('a long query is cut to the API maximum of 100 characters; an HTML page is a ParseError', async () => {
-  const server = await fakeServer((_req, res) => {
+  await withFakeServer(source, (_req, res) => {
     res.writeHead(200, { 'content-type': 'text/html' });
     res.end('<html><body>Cloudflare</body></html>');
-  });
-  const t = makeContext(source, { PIXABAY_BASE_URL: server.origin, PIXABAY_API_KEY: 'k' });
-  try {
+  }, { env: { PIXABAY_API_KEY: 'k' } }, async (t, server) => {
     const error = await searchError(source, { text: 'é'.repeat(150) }, t.ctx);
     assert.ok(error instanceof ParseError);
     assert.match(error.message, /^pixabay: layout changed: .*not JSON/);
     assert.equal(new URL(server.requests[0]!, server.origin).searchParams.get('q'), 'é'.repeat(100));
-  } finally {
-    await t.close();
-    await server.close();
-  }
+  });
 });
 
 test('a server that repeats one page is left after the page that adds nothing new', async () => {
   const recorded = fixtureJson('pixabay/images-search.json');
-  const server = await fakeServer((_req, res) => sendJson(res, recorded));
-  const t = makeContext(source, { PIXABAY_BASE_URL: server.origin, PIXABAY_API_KEY: 'k' }, { maxPages: 100 });
-  try {
+  await withFakeServer(source, (_req, res) => sendJson(res, recorded), { env: { PIXABAY_API_KEY: 'k' }, maxPages: 100 }, async (t, server) => {
     assert.equal((await collect(source, { text: 'x', limit: 2 }, t.ctx)).length, 3);
     assert.equal(server.requests.length, 2);
-  } finally {
-    await t.close();
-    await server.close();
-  }
+  });
 });
 
 test('a job through the real runner downloads every image and video once (type any)', async () => {

@@ -5,7 +5,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
-import { loadConfig } from '../../src/core/config.ts';
+import { envPrefix, loadConfig } from '../../src/core/config.ts';
+import { startSimulation, type Simulation } from '../../src/demo/sim-server.ts';
 import type { JobDocument, MediaCandidate, MediaType, SourceId } from '../../src/core/types.ts';
 import { bindSourceHttp, createHttpClient } from '../../src/http/index.ts';
 import { originOf, type SearchQuery, type Source, type SourceContext } from '../../src/sources/source.ts';
@@ -105,6 +106,38 @@ export async function fakeServer(handler: (req: IncomingMessage, res: ServerResp
         server.close(() => resolve());
       }),
   };
+}
+
+type ContextOptions = { env?: Record<string, string>; maxPages?: number };
+type Run<S> = (t: TestContext, server: S) => Promise<void>;
+
+/**
+ * Runs `run` with a context for `source` pointed (by <ID>_BASE_URL, plus `env`) at a fakeServer
+ * answering with `handler`, and closes both after, whatever `run` does.
+ */
+export async function withFakeServer(source: Source, handler: Parameters<typeof fakeServer>[0], ...args: [Run<FakeServer>] | [ContextOptions, Run<FakeServer>]): Promise<void> {
+  const [options, run] = args.length === 1 ? [{}, args[0]] : args;
+  const server = await fakeServer(handler);
+  const t = makeContext(source, { [`${envPrefix(source.id)}_BASE_URL`]: server.origin, ...options.env }, { maxPages: options.maxPages });
+  try {
+    await run(t, server);
+  } finally {
+    await t.close();
+    await server.close();
+  }
+}
+
+/** Runs `run` with a context for `source` on the simulation of that source alone (its env plus `env`), and closes both after. */
+export async function withSimulation(source: Source, ...args: [Run<Simulation>] | [ContextOptions, Run<Simulation>]): Promise<void> {
+  const [options, run] = args.length === 1 ? [{}, args[0]] : args;
+  const simulation = await startSimulation({ sources: [source.id] });
+  const t = makeContext(source, { ...simulation.env, ...options.env }, { maxPages: options.maxPages });
+  try {
+    await run(t, simulation);
+  } finally {
+    await t.close();
+    await simulation.close();
+  }
 }
 
 /** A handler answering every request with the same body. */

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { BlockedError, ParseError } from '../../src/core/errors.ts';
 import { readFixture, startSimulation } from '../../src/demo/sim-server.ts';
 import { parseUnsplashPage, source, trackUrlOn } from '../../src/sources/unsplash.ts';
-import { always, collect, fakeServer, makeContext, runJob, searchError } from './source-harness.ts';
+import { always, collect, fakeServer, makeContext, runJob, searchError, withFakeServer, withSimulation } from './source-harness.ts';
 import { openHarness } from '../jobs/harness.ts';
 
 const SAMPLE = readFixture('unsplash/search-photos.json');
@@ -49,9 +49,7 @@ test('an answer without results, or not JSON, is a ParseError naming unsplash', 
 });
 
 test('keyed: /search/photos with Client-ID, per_page near the limit, pages to total_pages, rate limit reported', async () => {
-  const simulation = await startSimulation({ sources: ['unsplash'] });
-  const t = makeContext(source, { ...simulation.env, UNSPLASH_ACCESS_KEY: 'k-123' });
-  try {
+  await withSimulation(source, { env: { UNSPLASH_ACCESS_KEY: 'k-123' } }, async (t, simulation) => {
     const got = await collect(source, { text: 'apple', limit: 3 }, t.ctx);
     const pool = JSON.parse(readFixture('unsplash/results-pool.assembled.json')) as { id: string }[];
     assert.deepEqual(got.map((c) => c.id), pool.map((p) => `unsplash:${p.id}`));
@@ -67,37 +65,24 @@ test('keyed: /search/photos with Client-ID, per_page near the limit, pages to to
     ]);
     assert.deepEqual(t.rateLimits, [49, 48]);
     assert.equal(t.pages(), 2);
-  } finally {
-    await t.close();
-    await simulation.close();
-  }
+  });
 });
 
 test('keyless: /napi/search/photos without Authorization, no trackUrl', async () => {
-  const service = await fakeServer(always(SAMPLE, 200, JSON_TYPE));
-  const t = makeContext(source, { UNSPLASH_BASE_URL: service.origin });
-  try {
+  await withFakeServer(source, always(SAMPLE, 200, JSON_TYPE), async (t, service) => {
     assert.equal(t.ctx.config.unsplashAccessKey, null);
     assert.deepEqual(await collect(source, { text: 'apple', limit: 5 }, t.ctx), [RECORDED]);
     assert.equal(new URL(service.requests[0]!, 'http://x').pathname, '/napi/search/photos');
     assert.equal(service.headers[0]!.authorization, undefined);
     assert.equal(service.requests.length, 1); // total_pages is 1
-  } finally {
-    await t.close();
-    await service.close();
-  }
+  });
 });
 
 test('the simulation answers 401 to /search/photos without a Client-ID, as the API does', async () => {
-  const simulation = await startSimulation({ sources: ['unsplash'] });
-  const t = makeContext(source, simulation.env);
-  try {
+  await withSimulation(source, async (t, simulation) => {
     const res = await t.ctx.http.getText(`${simulation.origins.unsplash}/search/photos?query=x`, { acceptStatus: () => true });
     assert.equal(res.status, 401);
-  } finally {
-    await t.close();
-    await simulation.close();
-  }
+  });
 });
 
 test('a refused key (401) and the rate limit (403) are BlockedErrors; the remaining count is still reported', async () => {
@@ -105,31 +90,21 @@ test('a refused key (401) and the rate limit (403) are BlockedErrors; the remain
     [401, '{"errors":["OAuth error: The access token is invalid"]}', JSON_TYPE, 'unsplash: blocked: HTTP 401: UNSPLASH_ACCESS_KEY was refused'],
     [403, 'Rate Limit Exceeded', { 'content-type': 'text/plain', 'x-ratelimit-remaining': '0' }, 'unsplash: blocked: HTTP 403: rate limit exceeded'],
   ] as const) {
-    const service = await fakeServer(always(body, status, headers));
-    const t = makeContext(source, { UNSPLASH_BASE_URL: service.origin, UNSPLASH_ACCESS_KEY: 'bad' });
-    try {
+    await withFakeServer(source, always(body, status, headers), { env: { UNSPLASH_ACCESS_KEY: 'bad' } }, async (t) => {
       const error = await searchError(source, { text: 'x' }, t.ctx);
       assert.ok(error instanceof BlockedError, String(error));
       assert.equal(error.message, message);
       assert.deepEqual(t.rateLimits, status === 403 ? [0] : []);
-    } finally {
-      await t.close();
-      await service.close();
-    }
+    });
   }
 });
 
 test('an HTML page on the keyless path is a BlockedError naming the key to set', async () => {
-  const service = await fakeServer(always('<!doctype html><html><title>Making sure you are not a bot!</title></html>'));
-  const t = makeContext(source, { UNSPLASH_BASE_URL: service.origin });
-  try {
+  await withFakeServer(source, always('<!doctype html><html><title>Making sure you are not a bot!</title></html>'), async (t) => {
     const error = await searchError(source, { text: 'x' }, t.ctx);
     assert.ok(error instanceof BlockedError);
     assert.match(error.message, /UNSPLASH_ACCESS_KEY/);
-  } finally {
-    await t.close();
-    await service.close();
-  }
+  });
 });
 
 test('an empty results array is the end after one request; the same page for ever stops after two', async () => {
@@ -175,15 +150,10 @@ test('onSaved calls download_location with the key, on the origin in use; never 
 });
 
 test('a video search asks Unsplash nothing', async () => {
-  const simulation = await startSimulation({ sources: ['unsplash'] });
-  const t = makeContext(source, simulation.env);
-  try {
+  await withSimulation(source, async (t, simulation) => {
     assert.deepEqual(await collect(source, { text: 'x', limit: 5, type: 'video' }, t.ctx), []);
     assert.equal(simulation.requests.unsplash!.length, 0);
-  } finally {
-    await t.close();
-    await simulation.close();
-  }
+  });
 });
 
 test('a keyed job through the real runner downloads every photo, calls download_location for each, keeps attribution', { timeout: 60_000 }, async () => {

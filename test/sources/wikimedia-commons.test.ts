@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BlockedError, ParseError } from '../../src/core/errors.ts';
-import { startSimulation } from '../../src/demo/sim-server.ts';
 import {
   commonsFile,
   commonsParams,
@@ -10,7 +9,7 @@ import {
   parseCommonsAnswer,
   source,
 } from '../../src/sources/wikimedia-commons.ts';
-import { collect, fakeServer, fixtureJson, makeContext, runJob, searchError, sendJson } from './source-harness.ts';
+import { collect, fixtureJson, runJob, searchError, sendJson, withFakeServer, withSimulation } from './source-harness.ts';
 
 const ARABIC_FILE = '%D8%AC%D8%A7%D9%85%D8%B9%D8%A9_%D8%AF%D9%87%D9%88%D9%83_%D8%A7%D9%84%D8%A8%D9%88%D8%A7%D8%A8%D8%A9.jpg';
 const RECORDED_CANDIDATE = {
@@ -115,9 +114,7 @@ test('requests carry the real parameters: filetype keyword per type, imageinfo o
 });
 
 test('searches the simulation: two pages, the bare envelope ends it, the duplicate is dropped', async () => {
-  const sim = await startSimulation({ sources: ['wikimedia_commons'] });
-  const t = makeContext(source, sim.env);
-  try {
+  await withSimulation(source, async (t, sim) => {
     const found = await collect(source, { text: 'Duhok', type: 'image', limit: 10 }, t.ctx);
     assert.deepEqual(found.map((c) => c.id), ['wikimedia_commons:46242676', 'wikimedia_commons:37605325']);
     assert.ok(found.every((c) => c.kind === 'image' && c.url.startsWith(`${sim.origins.wikimedia_commons}/__media/`)));
@@ -126,16 +123,11 @@ test('searches the simulation: two pages, the bare envelope ends it, the duplica
     assert.deepEqual(offsets, [null, '1', '3']);
     assert.equal(t.pages(), 3);
     assert.ok(sim.requests.wikimedia_commons!.every((r) => r.startsWith('/w/api.php?action=query&format=json&formatversion=2&generator=search&gsrsearch=filetype%3Abitmap+Duhok')));
-  } finally {
-    await t.close();
-    await sim.close();
-  }
+  });
 });
 
 test('video and any searches ask for filetype:video / bitmap|video with videoinfo and set kind from the MIME type', async () => {
-  const sim = await startSimulation({ sources: ['wikimedia_commons'] });
-  const t = makeContext(source, { ...sim.env, MAX_VIDEO_RESOLUTION: '720' });
-  try {
+  await withSimulation(source, { env: { MAX_VIDEO_RESOLUTION: '720' } }, async (t, sim) => {
     const videos = await collect(source, { text: 'bunny', type: 'video' }, t.ctx);
     assert.deepEqual(videos.map((c) => [c.id, c.kind, c.width, c.height]), [['wikimedia_commons:40108642', 'video', 640, 360]]);
     assert.match(sim.requests.wikimedia_commons![0]!, /gsrsearch=filetype%3Avideo\+bunny&.*prop=videoinfo/);
@@ -143,17 +135,12 @@ test('video and any searches ask for filetype:video / bitmap|video with videoinf
     const any = await collect(source, { text: 'bunny', type: 'any' }, t.ctx);
     assert.deepEqual(any.map((c) => c.kind), ['image', 'video', 'image']);
     assert.match(sim.requests.wikimedia_commons![0]!, /gsrsearch=filetype%3Abitmap%7Cvideo\+bunny/);
-  } finally {
-    await t.close();
-    await sim.close();
-  }
+  });
 });
 
 test('sends the descriptive User-Agent; a changed layout fails loudly; a continue that does not advance stops', async () => {
   let body: unknown = { batchcomplete: true, query: { results: [] } };
-  const server = await fakeServer((_req, res) => sendJson(res, body));
-  const t = makeContext(source, { WIKIMEDIA_COMMONS_BASE_URL: server.origin }, { maxPages: 30 });
-  try {
+  await withFakeServer(source, (_req, res) => sendJson(res, body), { maxPages: 30 }, async (t, server) => {
     const error = await searchError(source, { text: 'x' }, t.ctx);
     assert.ok(error instanceof ParseError);
     assert.equal(error.message, 'wikimedia_commons: layout changed: no query.pages');
@@ -163,10 +150,7 @@ test('sends the descriptive User-Agent; a changed layout fails loudly; a continu
     server.requests.length = 0;
     assert.equal((await collect(source, { text: 'x', limit: 100 }, t.ctx)).length, 1);
     assert.equal(server.requests.length, 2);
-  } finally {
-    await t.close();
-    await server.close();
-  }
+  });
 });
 
 test('a job through the real runner downloads every image and video once, with artist and license attached', async () => {
@@ -183,17 +167,12 @@ test('a job through the real runner downloads every image and video once, with a
 });
 
 test('a 403 (User-Agent policy, abuse filter) is a BlockedError carrying the text of the refusal', async () => {
-  const server = await fakeServer((_req, res) => {
+  await withFakeServer(source, (_req, res) => {
     res.writeHead(403, { 'content-type': 'text/html' });
     res.end('<html><body><p>Please set a <b>user-agent</b> and respect our robot policy.</p></body></html>');
-  });
-  const t = makeContext(source, { WIKIMEDIA_COMMONS_BASE_URL: server.origin });
-  try {
+  }, async (t) => {
     const error = await searchError(source, { text: 'x' }, t.ctx);
     assert.ok(error instanceof BlockedError);
     assert.equal(error.message, 'wikimedia_commons: blocked: HTTP 403: Please set a user-agent and respect our robot policy.');
-  } finally {
-    await t.close();
-    await server.close();
-  }
+  });
 });

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BlockedError, ParseError } from '../../src/core/errors.ts';
-import { readFixture, startSimulation } from '../../src/demo/sim-server.ts';
+import { readFixture } from '../../src/demo/sim-server.ts';
 import { parseYandexPage, source } from '../../src/sources/yandex-images.ts';
-import { always, collect, fakeServer, makeContext, runJob, searchError } from './source-harness.ts';
+import { always, collect, fakeServer, runJob, searchError, withFakeServer, withSimulation } from './source-harness.ts';
 
 const FRAGMENT = readFixture('yandex_images/serp-item-fragment.real.txt').trimEnd();
 const stateAttr = (state: unknown) => JSON.stringify(state).replace(/&/g, '&amp;').replace(/"/g, '&quot;');
@@ -95,9 +95,7 @@ test('a data-state without entities is a recognised empty page', () => {
 });
 
 test('search pages /images/search by p, drops the repeated image and stops at the empty page', async () => {
-  const simulation = await startSimulation({ sources: ['yandex_images'] });
-  const t = makeContext(source, simulation.env);
-  try {
+  await withSimulation(source, async (t, simulation) => {
     const got = await collect(source, { text: 'котики', limit: 10 }, t.ctx);
     assert.deepEqual(got.map((c) => c.id.replace('yandex_images:', '')), [
       'be355dbdd68df6705f5254fc9fe39a97',
@@ -113,10 +111,7 @@ test('search pages /images/search by p, drops the repeated image and stops at th
       ['/images/search', 'котики', '1'],
       ['/images/search', 'котики', '2'],
     ]);
-  } finally {
-    await t.close();
-    await simulation.close();
-  }
+  });
 });
 
 test('the captcha header, a redirect to /showcaptcha and a showcaptcha page are BlockedErrors', async () => {
@@ -138,54 +133,34 @@ test('the captcha header, a redirect to /showcaptcha and a showcaptcha page are 
     ['page', always('<html><body><form method="post" action="/checkcaptcha?key=1"><a href="/showcaptcha?x">captcha</a></form></body></html>'), /showcaptcha page/],
   ];
   for (const [name, handler, message] of cases) {
-    const service = await fakeServer(handler);
-    const t = makeContext(source, { YANDEX_IMAGES_BASE_URL: service.origin });
-    try {
+    await withFakeServer(source, handler, async (t) => {
       const error = await searchError(source, { text: 'x' }, t.ctx);
       assert.ok(error instanceof BlockedError, `${name}: ${String(error)}`);
       assert.match(error.message, message, name);
-    } finally {
-      await t.close();
-      await service.close();
-    }
+    });
   }
 });
 
 test('a changed layout is a ParseError naming yandex_images and both layouts it looked for', async () => {
-  const service = await fakeServer(always('<html><body><div class="SerpList"><img src="https://x.org/a.jpg"></div></body></html>'));
-  const t = makeContext(source, { YANDEX_IMAGES_BASE_URL: service.origin });
-  try {
+  await withFakeServer(source, always('<html><body><div class="SerpList"><img src="https://x.org/a.jpg"></div></body></html>'), async (t) => {
     const error = await searchError(source, { text: 'x' }, t.ctx);
     assert.ok(error instanceof ParseError);
     assert.equal(error.message, 'yandex_images: layout changed: no data-state serpList entities and no data-bem serp-item');
-  } finally {
-    await t.close();
-    await service.close();
-  }
+  });
 });
 
 test('the same page for ever is requested twice, then the search stops', async () => {
-  const service = await fakeServer(always(readFixture('yandex_images/data-state-page-1.assembled.html')));
-  const t = makeContext(source, { YANDEX_IMAGES_BASE_URL: service.origin }, { maxPages: 50 });
-  try {
+  await withFakeServer(source, always(readFixture('yandex_images/data-state-page-1.assembled.html')), { maxPages: 50 }, async (t, service) => {
     assert.equal((await collect(source, { text: 'x', limit: 100 }, t.ctx)).length, 3);
     assert.equal(service.requests.length, 2);
-  } finally {
-    await t.close();
-    await service.close();
-  }
+  });
 });
 
 test('a video search asks Yandex nothing', async () => {
-  const simulation = await startSimulation({ sources: ['yandex_images'] });
-  const t = makeContext(source, simulation.env);
-  try {
+  await withSimulation(source, async (t, simulation) => {
     assert.deepEqual(await collect(source, { text: 'x', limit: 5, type: 'video' }, t.ctx), []);
     assert.equal(simulation.requests.yandex_images!.length, 0);
-  } finally {
-    await t.close();
-    await simulation.close();
-  }
+  });
 });
 
 test('a job through the real runner downloads every image once, with title and page attached', { timeout: 60_000 }, async () => {
