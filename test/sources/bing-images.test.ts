@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { ParseError } from '../../src/core/errors.ts';
 import { readFixture } from '../../src/demo/sim-server.ts';
 import { parseBingPage, source } from '../../src/sources/bing-images.ts';
-import { always, collect, runJob, searchError, withFakeServer, withSimulation } from './source-harness.ts';
+import { always, assertVideoSearchAsksNothing, collect, runJob, searchError, withFakeServer, withSimulation } from './source-harness.ts';
 
 /** The raw `m` values of m-attribute-values.real.txt, as they appear inside the attribute. */
 function realMValues(): string[] {
@@ -139,12 +139,7 @@ test('a consumer that takes two candidates causes one request only', async () =>
   });
 });
 
-test('a video search asks Bing nothing', async () => {
-  await withSimulation(source, async (t, simulation) => {
-    assert.deepEqual(await collect(source, { text: 'x', limit: 5, type: 'video' }, t.ctx), []);
-    assert.equal(simulation.requests.bing_images!.length, 0);
-  });
-});
+test('a video search asks Bing nothing', () => assertVideoSearchAsksNothing(source));
 
 test('a changed layout is a ParseError naming bing_images and the missing cards', async () => {
   await withFakeServer(source, always('<html><body><div class="grid"><img src="https://x.org/a.jpg"></div></body></html>'), async (t) => {

@@ -4,7 +4,7 @@ import { BlockedError, ParseError } from '../../src/core/errors.ts';
 import { readFixture } from '../../src/demo/sim-server.ts';
 import { extractVqd, parseDdgImages, source } from '../../src/sources/duckduckgo-images.ts';
 import { urlHashId } from '../../src/sources/parse/native-id.ts';
-import { always, collect, runJob, searchError, withFakeServer, withSimulation } from './source-harness.ts';
+import { always, assertVideoSearchAsksNothing, collect, runJob, searchError, withFakeServer, withSimulation } from './source-harness.ts';
 
 const TOKEN = '3-320068370671196460038575011587633753929-199869977846294510399902480995708132308';
 
@@ -134,12 +134,7 @@ test('a service that answers the same page for ever is asked twice, then the sea
   });
 });
 
-test('a video search asks DuckDuckGo nothing', async () => {
-  await withSimulation(source, async (t, simulation) => {
-    assert.deepEqual(await collect(source, { text: 'x', limit: 5, type: 'video' }, t.ctx), []);
-    assert.equal(simulation.requests.duckduckgo_images!.length, 0);
-  });
-});
+test('a video search asks DuckDuckGo nothing', () => assertVideoSearchAsksNothing(source));
 
 test('a job through the real runner downloads all 106 distinct images once', { timeout: 60_000 }, async () => {
   const { doc, filesOnDisk, requests } = await runJob('duckduckgo_images', { limit: 200, type: 'image' });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { BlockedError, ParseError } from '../../src/core/errors.ts';
 import { readFixture } from '../../src/demo/sim-server.ts';
 import { parseGooglePage, parseInitData, source } from '../../src/sources/google-images.ts';
-import { always, collect, runJob, searchError, withFakeServer, withSimulation } from './source-harness.ts';
+import { always, assertVideoSearchAsksNothing, collect, runJob, searchError, withFakeServer, withSimulation } from './source-harness.ts';
 
 const REAL_LINKS = readFixture('google_images/imgres-urls.real.txt').split('\n').filter(Boolean);
 const FRAGMENT = readFixture('google_images/af-initdata-fragment.real.txt').trim();
@@ -150,12 +150,7 @@ test('a desktop page with AF_initDataCallback data is read too; the same page fo
   });
 });
 
-test('a video search asks Google nothing', async () => {
-  await withSimulation(source, async (t, simulation) => {
-    assert.deepEqual(await collect(source, { text: 'x', limit: 5, type: 'video' }, t.ctx), []);
-    assert.equal(simulation.requests.google_images!.length, 0);
-  });
-});
+test('a video search asks Google nothing', () => assertVideoSearchAsksNothing(source));
 
 test('a job through the real runner downloads every image once, with its page attached', { timeout: 60_000 }, async () => {
   const { doc, filesOnDisk } = await runJob('google_images', { limit: 50, type: 'image' });

@@ -2,6 +2,7 @@
 // `bindSourceHttp` the runner uses) with counters for pages and rate-limit reports, a collector
 // for a search's candidates, a plain node:http server on port 0 for hand-made pages (changed
 // layouts, blocks, recorded answers), and a job through the real runner against the simulation.
+import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
@@ -138,6 +139,14 @@ export async function withSimulation(source: Source, ...args: [Run<Simulation>] 
     await t.close();
     await simulation.close();
   }
+}
+
+/** For an image-only source: a video search yields nothing and asks the service nothing. */
+export async function assertVideoSearchAsksNothing(source: Source): Promise<void> {
+  await withSimulation(source, async (t, simulation) => {
+    assert.deepEqual(await collect(source, { text: 'x', limit: 5, type: 'video' }, t.ctx), []);
+    assert.equal(simulation.requests[source.id]!.length, 0);
+  });
 }
 
 /** A handler answering every request with the same body. */

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { BlockedError, ParseError } from '../../src/core/errors.ts';
 import { readFixture, startSimulation } from '../../src/demo/sim-server.ts';
 import { parseUnsplashPage, source, trackUrlOn } from '../../src/sources/unsplash.ts';
-import { always, collect, fakeServer, makeContext, runJob, searchError, withFakeServer, withSimulation } from './source-harness.ts';
+import { always, assertVideoSearchAsksNothing, collect, fakeServer, makeContext, runJob, searchError, withFakeServer, withSimulation } from './source-harness.ts';
 import { openHarness } from '../jobs/harness.ts';
 
 const SAMPLE = readFixture('unsplash/search-photos.json');
@@ -149,12 +149,7 @@ test('onSaved calls download_location with the key, on the origin in use; never 
   }
 });
 
-test('a video search asks Unsplash nothing', async () => {
-  await withSimulation(source, async (t, simulation) => {
-    assert.deepEqual(await collect(source, { text: 'x', limit: 5, type: 'video' }, t.ctx), []);
-    assert.equal(simulation.requests.unsplash!.length, 0);
-  });
-});
+test('a video search asks Unsplash nothing', () => assertVideoSearchAsksNothing(source));
 
 test('a keyed job through the real runner downloads every photo, calls download_location for each, keeps attribution', { timeout: 60_000 }, async () => {
   const { doc, filesOnDisk, requests } = await runJob('unsplash', { limit: 50, type: 'image' });

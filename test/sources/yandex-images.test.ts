@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { BlockedError, ParseError } from '../../src/core/errors.ts';
 import { readFixture } from '../../src/demo/sim-server.ts';
 import { parseYandexPage, source } from '../../src/sources/yandex-images.ts';
-import { always, collect, fakeServer, runJob, searchError, withFakeServer, withSimulation } from './source-harness.ts';
+import { always, assertVideoSearchAsksNothing, collect, fakeServer, runJob, searchError, withFakeServer, withSimulation } from './source-harness.ts';
 
 const FRAGMENT = readFixture('yandex_images/serp-item-fragment.real.txt').trimEnd();
 const stateAttr = (state: unknown) => JSON.stringify(state).replace(/&/g, '&amp;').replace(/"/g, '&quot;');
@@ -156,12 +156,7 @@ test('the same page for ever is requested twice, then the search stops', async (
   });
 });
 
-test('a video search asks Yandex nothing', async () => {
-  await withSimulation(source, async (t, simulation) => {
-    assert.deepEqual(await collect(source, { text: 'x', limit: 5, type: 'video' }, t.ctx), []);
-    assert.equal(simulation.requests.yandex_images!.length, 0);
-  });
-});
+test('a video search asks Yandex nothing', () => assertVideoSearchAsksNothing(source));
 
 test('a job through the real runner downloads every image once, with title and page attached', { timeout: 60_000 }, async () => {
   const { doc, filesOnDisk } = await runJob('yandex_images', { limit: 50, type: 'image' });
