@@ -123,6 +123,7 @@ class JobManager implements JobService {
       );
     }
     const spec = await this.mustGetSpec(jobId);
+    await this.claim(jobId, before.status);
     // Disk and store must agree before the job goes on: drop records whose file is gone, delete
     // partial files the crash left. The document read afterwards lists every file that is there.
     await reconcileJobFiles(this.configFor(spec), this.store, jobId);
@@ -141,7 +142,18 @@ class JobManager implements JobService {
     const spec = await this.mustGetSpec(jobId);
     const run = spec.sources.filter((s) => (doc.results.source_stats[s]?.error ?? null) !== null);
     if (run.length === 0) throw new ConflictError(`job ${jobId}: no source failed, nothing to retry`);
+    await this.claim(jobId, doc.status);
     return this.enqueue(doc, spec, run, true);
+  }
+
+  /**
+   * Takes an ended or interrupted job for this process, atomically in the store: of two processes
+   * (two CLIs, a CLI and a server) resuming or retrying the same job at once, exactly one runs it.
+   */
+  private async claim(jobId: string, from: JobStatus): Promise<void> {
+    if (!(await this.store.transitionJob(jobId, [from], 'queued'))) {
+      throw new ConflictError(`job ${jobId} is no longer ${from}: another process took it`);
+    }
   }
 
   async get(jobId: string): Promise<JobDocument | null> {

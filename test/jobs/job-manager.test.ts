@@ -123,6 +123,27 @@ describe('job service: resume and retry', () => {
     await assert.rejects(h2.service.resume('no-such-job'), NotFoundError);
   });
 
+  test('of two services resuming the same interrupted job at once, exactly one runs it', async () => {
+    const h1 = await openHarness({ sim: { sources: ['openverse'], hang: ['openverse'] }, env: { URLS_TIMEOUT: '30' } });
+    cleanups.push(() => h1.close());
+    const urls = [`${h1.sim.origins.openverse}/__media/hang.png`];
+    const { job_id } = await h1.service.submit({ query: 'race', sources: [], limit: 1, type: 'any', urls });
+    await h1.service.shutdown({ drainMs: 0 });
+    assert.equal((await h1.store.getJob(job_id))!.status, 'interrupted');
+
+    const env = { URLS_TIMEOUT: '0.3' };
+    const a = await h1.restart(env);
+    cleanups.push(() => a.close());
+    const b = await openHarness({ dir: h1.dir, simulation: h1.sim, env });
+    cleanups.push(() => b.close());
+    const outcomes = await Promise.allSettled([a.service.resume(job_id), b.service.resume(job_id)]);
+    assert.equal(outcomes.filter((o) => o.status === 'fulfilled').length, 1, 'one service takes the job');
+    const refused = outcomes.find((o) => o.status === 'rejected');
+    assert.ok(refused && refused.status === 'rejected' && refused.reason instanceof ConflictError, 'the other is refused with a conflict');
+    const winner = outcomes[0]!.status === 'fulfilled' ? a : b;
+    assert.equal((await winner.service.wait(job_id)).status, 'failed');
+  });
+
   test('retry reruns only the sources whose error was set', async () => {
     const down = await failingServer((close) => cleanups.push(close));
     const h1 = await openHarness({ sim: { sources: ['pexels', 'openverse'] }, env: { OPENVERSE_BASE_URL: down, MAX_RETRIES_PER_SOURCE: '0' } });
