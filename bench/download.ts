@@ -15,6 +15,8 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 
 const ROOT = resolve(import.meta.dirname, '..');
+// Children run with cwd in TMP, outside the checkout: name tsx's loader by its resolved URL.
+const TSX = import.meta.resolve('tsx');
 // Outside the checkout: the outputs are large, and the bundled worker must not be linted.
 const TMP = join(tmpdir(), 'harvester-bench-download');
 const args = process.argv.slice(2);
@@ -39,7 +41,7 @@ interface Measure {
 }
 
 function startServer(): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'download-server.ts')], {
+  const child = spawn(process.execPath, ['--import', TSX, join(ROOT, 'bench', 'download-server.ts')], {
     env: { ...process.env, LATENCY_MS: String(LATENCY_MS), FILE_BYTES: String(FILE_BYTES), BIG_BYTES: String(BIG_BYTES) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -142,7 +144,7 @@ const tools: Record<string, (urlsFile: string, size: number, count: number) => M
   },
   'harvester downloadFile (tsx)'(urlsFile, size) {
     const dir = freshDir('out-lib');
-    const m = timed(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'download-worker.ts'), urlsFile, dir, String(CONCURRENCY)]);
+    const m = timed(process.execPath, ['--import', TSX, join(ROOT, 'bench', 'download-worker.ts'), urlsFile, dir, String(CONCURRENCY)]);
     return { ...m, files: countFiles(dir, size), note: inProcessNote(m.stdout) };
   },
   'harvester downloadFile (bundled)'(urlsFile, size) {
@@ -275,7 +277,7 @@ async function main(): Promise<void> {
       '',
       `### ${FILES} files × ${FILE_BYTES / 1024} KiB`,
       '',
-      'Commands: `aria2c -j 32 -x1 -i urls.txt -d DIR --allow-overwrite=true --auto-file-renaming=false --file-allocation=none -q`; `curl --parallel --parallel-max 32 -s -K curl.cfg` (one url/output pair per file); `node --import tsx bench/download-worker.ts urls.txt DIR 32` (downloadFile, 32 in flight, through tsx as the CLI runs) and the same worker bundled by esbuild and run by plain node; `harvester get --input urls.txt --out DIR` with `MAX_DOWNLOADS_PER_SOURCE=32 MAX_CONNECTIONS_PER_HOST=32 ALLOW_PRIVATE_NETWORKS=true` (the whole engine: job, SQLite store, download log, manifests; includes the CLI start-up through tsx).',
+      'Commands: `aria2c -j 32 -x1 -i urls.txt -d DIR --allow-overwrite=true --auto-file-renaming=false --file-allocation=none -q`; `curl --parallel --parallel-max 32 -s -K curl.cfg` (one url/output pair per file); `node --import tsx bench/download-worker.ts urls.txt DIR 32` (downloadFile, 32 in flight, through tsx as the CLI runs) and the same worker bundled by esbuild and run by plain node; `harvester get --input urls.txt --out DIR` with `MAX_DOWNLOADS_PER_SOURCE=32 MAX_CONNECTIONS_PER_HOST=32 ALLOW_PRIVATE_NETWORKS=true` (the whole engine: job, SQLite store, download log, manifests; includes the CLI start-up, from the compiled dist/ that `npm ci` builds).',
       '',
       smallTable,
       '',
