@@ -94,7 +94,7 @@ export async function crashSuite(options: SuiteOptions): Promise<SuiteResult> {
   const ok = outcome.kills.filter((k) => k.integrity === 'ok').length;
   result.figures.push(`${outcome.kills.length} SIGKILLs (${outcome.kills.filter((k) => k.face === 'cli').length} CLI, ${outcome.kills.filter((k) => k.face === 'server').length} server), seed ${options.seed}; integrity_check ok after ${ok}/${outcome.kills.filter((k) => k.integrity !== 'no database yet').length} of them`);
   result.figures.push(`${outcome.jobs.length} jobs resumed to their end: ${outcome.jobs.filter((j) => j.problems.length === 0).length} with every file exactly once; ${outcome.problems.length} problems in all`);
-  result.figures.push(`reference (uninterrupted) job: ${JSON.stringify(outcome.reference.perSource)} files in ${outcome.reference.jobMs.toFixed(0)} ms; kill moments drawn uniformly over start-up + that time`);
+  result.figures.push(`reference (uninterrupted) job: ${JSON.stringify(outcome.reference.perSource)} files in ${outcome.reference.jobMs.toFixed(0)} ms; CLI kill moments drawn uniformly over that time from the job's first "started" line`);
   result.figures.push(`at the kills: ${outcome.kills.reduce((a, k) => a + k.partsAtKill, 0)} .part files were on disk in all (removed by the resumes), ${outcome.kills.reduce((a, k) => a + k.recordedAtKill, 0)} file records`);
   result.tables!.push({
     title: 'Kills',
@@ -199,9 +199,9 @@ export const DISK_FULL = {
 };
 
 export async function diskFullSuite(options: SuiteOptions): Promise<SuiteResult> {
+  const { result, finish } = startResult(DISK_FULL);
   const outcome = await runDiskFull({ server: true, log: options.log });
   if (outcome.notRun) return notRun(DISK_FULL, outcome.notRun);
-  const { result, finish } = startResult(DISK_FULL);
   result.figures.push(`method: ${outcome.method} (real ENOSPC from the kernel, no injection)`);
   const bad = outcome.steps.filter((s) => s.problems.length > 0);
   result.figures.push(`${outcome.steps.length - bad.length}/${outcome.steps.length} steps as expected`);
@@ -218,7 +218,7 @@ export const SHUTDOWN = {
   order: 50,
   title: 'Graceful shutdown',
   command: cmd('shutdown'),
-  injected: 'SIGTERM to the real server while 2 jobs run (3 simulated sources each, 250 ms per answer) and 2 more wait in its queue (MAX_CONCURRENT_JOBS=2); a client keeps POSTing jobs during the stop.',
+  injected: 'SIGTERM to the real server while 2 jobs run (3 simulated sources each, 250 ms per answer) and 2 more wait in its queue (MAX_CONCURRENT_JOBS=2); from 20 ms after the signal, a client keeps POSTing jobs until the process is gone.',
   expected: `no job accepted after the signal; exit 0 within ${DRAIN_BOUND_MS / 1000} s; every unfinished job (running or queued) is interrupted in the database; no .part left; disk and database agree; the next start resumes them and each completes.`,
 };
 
