@@ -4,6 +4,7 @@
 //   --only a,b   run these suites only (the others keep their last results)
 //   --quick      the fast subsets (what `npm test` runs)
 //   --seed N     the seed for everything random
+//   --report     only render RELIABILITY.md again from the saved results
 import type { SuiteResult } from './lib/report.ts';
 import { saveResult, writeReport } from './lib/report.ts';
 import type { SuiteOptions } from './lib/suite.ts';
@@ -30,6 +31,11 @@ const SUITES: Entry[] = [
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+if (process.argv.includes('--report')) {
+  console.log(`report: ${writeReport()}`);
+  process.exit(0);
 }
 
 const only = arg('--only')?.split(',').map((s) => s.trim());
