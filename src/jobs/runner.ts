@@ -117,12 +117,14 @@ export async function runJob(input: RunJobInput): Promise<JobDocument> {
   job.finished_at = new Date().toISOString();
   job.duration_ms = Math.round(priorDurationMs + performance.now() - startedMs);
   job.results = jobResults(stats, spec.sources, job.results.files);
-  await store.updateJob(job.job_id, { status: job.status, finished_at: job.finished_at, duration_ms: job.duration_ms });
+  // The manifests are written before the job is recorded as ended: a crash in between leaves a
+  // job that is still running in the store, so it can be resumed and its resume rewrites them.
   try {
     await writeManifests(config, job, { writeMetadata: spec.options?.writeMetadata === true });
   } catch (error) {
     input.warn(`job ${job.job_id}: cannot write the manifest: ${errorMessage(error)}`);
   }
+  await store.updateJob(job.job_id, { status: job.status, finished_at: job.finished_at, duration_ms: job.duration_ms });
   emit({ type: 'job_finished', status: job.status, job: structuredClone(job) });
   return job;
 }

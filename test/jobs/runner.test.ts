@@ -207,6 +207,28 @@ describe('runner: pools and retries', () => {
   });
 });
 
+describe('runner: manifests and the end of a job', () => {
+  test('the manifest lists every file on disk before the store first shows the job ended', async () => {
+    const h = await harness({ sim: { sources: ['pexels'] } });
+    const seenAtEnd: { status: string; files: number | null }[] = [];
+    const updateJob = h.store.updateJob.bind(h.store);
+    // Looks at the disk at the moment the ended status is recorded: a crash right after must
+    // leave either a resumable job or a complete manifest, never a completed job without one.
+    h.store.updateJob = async (jobId, patch) => {
+      if (patch.status !== undefined && patch.status !== 'running' && patch.status !== 'queued') {
+        const path = join(h.config.downloadDir, 'ended', 'manifest.json');
+        const files = existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as { files: unknown[] }).files.length : null;
+        seenAtEnd.push({ status: patch.status, files });
+      }
+      return updateJob(jobId, patch);
+    };
+    const doc = await h.service.wait((await h.service.submit({ query: 'ended', sources: ['pexels'], limit: 2, type: 'image' })).job_id);
+    assert.equal(doc.status, 'completed');
+    assert.equal(doc.results.files.length, 2);
+    assert.deepEqual(seenAtEnd, [{ status: 'completed', files: 2 }]);
+  });
+});
+
 describe('runner: what gets downloaded', () => {
   test('never saves more than the limit and pulls candidates only as needed', async () => {
     const h = await harness({ sim: { sources: ['pexels', 'bing_images'] } });

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { JobDocument, SavedFile } from '../../src/core/types.ts';
-import { CSV_COLUMNS, csvCell, toCsv, writeManifests, type Manifest } from '../../src/jobs/manifest.ts';
+import { CSV_COLUMNS, csvCell, STALE_TMP_AGE_MS, toCsv, writeManifests, type Manifest } from '../../src/jobs/manifest.ts';
 import { makeFile, makeJob, makeSpec, tempEnv } from './store-fixtures.ts';
 
 function jobWith(jobId: string, files: SavedFile[], query = 'nature'): JobDocument {
@@ -167,6 +167,33 @@ test('a damaged manifest from before is replaced, not fatal', async () => {
     writeFileSync(join(env.config.downloadDir, 'nature/manifest.json'), '{"files": [tru');
     const written = await writeManifests(env.config, jobWith('j', files));
     assert.equal(written?.entries, 1);
+  } finally {
+    env.cleanup();
+  }
+});
+
+test('temporary files a killed write left behind are removed by the next write; fresh ones and other files stay', async () => {
+  const env = tempEnv();
+  try {
+    const files = [makeFile(1)];
+    files.forEach((f) => place(env.config.downloadDir, f));
+    const folder = join(env.config.downloadDir, 'nature');
+    const sourceDir = join(folder, 'google_images');
+    const past = new Date(Date.now() - 10 * STALE_TMP_AGE_MS);
+    // Leftovers of a write killed between writeFile and rename (the manifest's and a sidecar's).
+    for (const path of [join(folder, '.0123456789ab.tmp'), join(sourceDir, '.abcdef012345.tmp')]) {
+      writeFileSync(path, '{"half": ');
+      utimesSync(path, past, past);
+    }
+    // Not the writer's own names (or too fresh to be a leftover): never touched.
+    const kept = ['.notes.tmp', '.0123456789AB.tmp', 'photo.tmp', '.fedcba987654.tmp'];
+    for (const name of kept) writeFileSync(join(folder, name), 'x');
+    for (const name of kept.slice(0, 3)) utimesSync(join(folder, name), past, past);
+
+    await writeManifests(env.config, jobWith('j1', files), { writeMetadata: true });
+    assert.deepEqual(readdirSync(folder).sort(), [...kept, 'google_images', 'manifest.csv', 'manifest.json'].sort());
+    assert.deepEqual(readdirSync(sourceDir).sort(), ['nature_001.png', 'nature_001.png.json']);
+    assert.equal((JSON.parse(readFileSync(join(folder, 'manifest.json'), 'utf8')) as Manifest).files.length, 1);
   } finally {
     env.cleanup();
   }
