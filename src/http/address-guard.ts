@@ -111,6 +111,11 @@ export interface GuardOptions {
   allowPrivateNetworks: boolean;
   /** Host names (as in URL.hostname, lower case, IPv6 without brackets) exempt from the guard: tests use it to reach their own server while still catching a redirect elsewhere. */
   allowHosts?: readonly string[];
+  /**
+   * Host names exempt only as the address a connection is made to (the configured proxy), never
+   * as a request target: a proxy on 127.0.0.1 must not make every URL on 127.0.0.1 fetchable.
+   */
+  connectHosts?: readonly string[];
 }
 
 function bareHostname(hostname: string): string {
@@ -118,8 +123,14 @@ function bareHostname(hostname: string): string {
   return h.startsWith('[') && h.endsWith(']') ? h.slice(1, -1) : h;
 }
 
+/** Whether a request TARGET is exempt (the proxy's host never is). */
 function isExempt(hostname: string, options: GuardOptions): boolean {
   return options.allowPrivateNetworks || (options.allowHosts?.includes(bareHostname(hostname)) ?? false);
+}
+
+/** Whether a CONNECTION to this host is exempt: a target that is, or the proxy itself. */
+function isConnectExempt(hostname: string, options: GuardOptions): boolean {
+  return isExempt(hostname, options) || (options.connectHosts?.includes(bareHostname(hostname)) ?? false);
 }
 
 /**
@@ -146,7 +157,7 @@ export type LookupFunction = (hostname: string, options: object, callback: Looku
 export function guardedLookup(options: GuardOptions, resolve: LookupFunction = dnsLookup as unknown as LookupFunction): LookupFunction {
   return (hostname, lookupOptions, callback) => {
     resolve(hostname, lookupOptions, (error, address, family) => {
-      if (error || isExempt(hostname, options)) {
+      if (error || isConnectExempt(hostname, options)) {
         callback(error, address, family);
         return;
       }
@@ -159,4 +170,49 @@ export function guardedLookup(options: GuardOptions, resolve: LookupFunction = d
       callback(null, address, family);
     });
   };
+}
+
+function resolveAll(resolve: LookupFunction, hostname: string, signal: AbortSignal | undefined): Promise<string[]> {
+  return new Promise((done, fail) => {
+    if (signal?.aborted) {
+      fail(signal.reason);
+      return;
+    }
+    // dns.lookup cannot be cancelled: on abort we stop waiting and ignore its late answer.
+    const onAbort = (): void => fail(signal!.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    resolve(hostname, { all: true }, (error, address) => {
+      signal?.removeEventListener('abort', onAbort);
+      if (error) fail(error);
+      else done(Array.isArray(address) ? address.map((a) => a.address) : [address]);
+    });
+  });
+}
+
+/**
+ * Checks a request target that goes through a proxy, before the request is sent: the proxy
+ * resolves the name, so the connect-time lookup wrapper never sees it, and a name such as
+ * `localhost` or one pointing at 10.x/169.254.x would otherwise be fetched. The name is
+ * resolved here (all addresses) and refused if any answer is non-public. A lookup failure
+ * is thrown as it is (fail closed). The proxy may resolve differently a moment later (DNS
+ * rebinding cannot be fully ruled out through a proxy); this closes the plain walk-around.
+ */
+export async function assertPublicHost(
+  url: URL,
+  options: GuardOptions,
+  resolve: LookupFunction = dnsLookup as unknown as LookupFunction,
+  signal?: AbortSignal,
+): Promise<void> {
+  assertPublicUrl(url, options);
+  if (isExempt(url.hostname, options)) return;
+  const host = bareHostname(url.hostname);
+  if (isIP(host) !== 0) return; // an IP literal was checked above, without DNS
+  const addresses = await resolveAll(resolve, host, signal);
+  if (addresses.length === 0) {
+    throw new PrivateNetworkError(`refused ${url.origin}: ${host} resolved to no address, so it cannot be checked (${HINT})`);
+  }
+  const refused = addresses.find((a) => isPrivateAddress(a));
+  if (refused !== undefined) {
+    throw new PrivateNetworkError(`refused ${url.origin}: ${host} resolves to the private or loopback address ${refused} (${HINT})`);
+  }
 }

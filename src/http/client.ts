@@ -15,7 +15,7 @@ import {
   shouldRetry,
 } from '../core/errors.ts';
 import { MAX_TIMER_MS, allowManyListeners, linkAbort, sleep } from './abort.ts';
-import { assertPublicUrl, guardedLookup, type GuardOptions, type LookupFunction } from './address-guard.ts';
+import { assertPublicHost, assertPublicUrl, guardedLookup, type GuardOptions, type LookupFunction } from './address-guard.ts';
 import { abortReason, toHarvesterError, type ErrorContext } from './map-error.ts';
 import { readBodyText } from './read-body.ts';
 import { parseRetryAfterMs, retryDelayMs } from './retry-delay.ts';
@@ -126,9 +126,16 @@ export function createHttpClient(config: Config, options: HttpClientOptions = {}
   const proxy = proxyEnv(options.env ?? process.env);
   const guard: GuardOptions = {
     allowPrivateNetworks: config.allowPrivateNetworks,
-    // A proxy on this machine (a common set-up) must stay reachable with the guard on.
-    allowHosts: [...(options.allowHosts ?? []), ...hostnameOf(proxy?.httpProxy), ...hostnameOf(proxy?.httpsProxy)],
+    allowHosts: options.allowHosts ?? [],
+    // A proxy on this machine (a common set-up) must stay reachable with the guard on, but
+    // only as the place to connect to: a request TARGET on the proxy's host is still refused.
+    connectHosts: [...hostnameOf(proxy?.httpProxy), ...hostnameOf(proxy?.httpsProxy)],
   };
+  // Through a proxy, the proxy resolves target names, so the connect-time lookup never sees
+  // them: each target name (first hop and every redirect) is resolved and checked here first.
+  const checkProxiedTarget = proxy && !config.allowPrivateNetworks
+    ? (url: URL, signal: AbortSignal | undefined) => assertPublicHost(url, guard, options.lookup, signal)
+    : null;
   const lookup = config.allowPrivateNetworks && !options.lookup ? undefined : guardedLookup(guard, options.lookup);
 
   // One pool per connect timeout: undici fixes that timeout per Agent. Requests without their
@@ -217,6 +224,7 @@ export function createHttpClient(config: Config, options: HttpClientOptions = {}
     const visited = new Set([current.href]);
     try {
       for (let hop = 0; ; hop++) {
+        if (checkProxiedTarget) await checkProxiedTarget(current, signal);
         const response = await dispatcherFor(connectTimeoutMs).request({
           origin: current.origin,
           path: `${current.pathname}${current.search}`,

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PrivateNetworkError } from '../../src/core/errors.ts';
-import { assertPublicUrl, guardedLookup, isPrivateAddress, type LookupFunction } from '../../src/http/address-guard.ts';
+import { assertPublicHost, assertPublicUrl, guardedLookup, isPrivateAddress, type LookupFunction } from '../../src/http/address-guard.ts';
 
 test('refuses loopback, RFC 1918, link-local, CGNAT, 0/8 and other non-public IPv4', () => {
   for (const ip of [
@@ -72,4 +72,39 @@ test('a name resolving to a private address is refused on the resolved address (
   assert.equal(ok, '93.184.216.34');
   const allowed = await run(guardedLookup({ allowPrivateNetworks: true }, lookupWith('127.0.0.1')), 'localhost');
   assert.equal(allowed, '127.0.0.1');
+});
+
+test('the proxy host is exempt only as a connection address, never as a request target', async () => {
+  const guard = { allowPrivateNetworks: false, connectHosts: ['127.0.0.1', 'localhost'] };
+  assert.throws(() => assertPublicUrl(new URL('http://127.0.0.1:6379/'), guard), PrivateNetworkError);
+  await assert.rejects(assertPublicHost(new URL('http://localhost:6379/'), guard, lookupWith('127.0.0.1')), PrivateNetworkError);
+  // Connecting to the proxy named `localhost` still resolves through the guarded lookup.
+  assert.equal(await run(guardedLookup(guard, lookupWith('127.0.0.1')), 'localhost'), '127.0.0.1');
+});
+
+test('a proxied target name is resolved first and refused if any answer is private', async () => {
+  const guard = { allowPrivateNetworks: false };
+  const asked: string[] = [];
+  const lookup = (answer: Parameters<typeof lookupWith>[0]): LookupFunction => (host, options, callback) => {
+    asked.push(`${host} ${JSON.stringify(options)}`);
+    lookupWith(answer)(host, options, callback);
+  };
+  await assert.rejects(
+    assertPublicHost(new URL('http://meta.example/latest'), guard, lookup('169.254.169.254')),
+    (error: Error) => error instanceof PrivateNetworkError && /meta\.example.*169\.254\.169\.254/.test(error.message),
+  );
+  await assert.rejects(
+    assertPublicHost(new URL('http://x.example/'), guard, lookup([{ address: '93.184.216.34', family: 4 }, { address: '10.0.0.7', family: 4 }])),
+    PrivateNetworkError,
+  );
+  assert.deepEqual(asked, ['meta.example {"all":true}', 'x.example {"all":true}']);
+  await assertPublicHost(new URL('http://images.example/a.png'), guard, lookup([{ address: '93.184.216.34', family: 4 }]));
+  // IP literals are checked without DNS; deliberate test targets and ALLOW_PRIVATE_NETWORKS still pass.
+  await assert.rejects(assertPublicHost(new URL('http://10.1.2.3/'), guard, lookup('93.184.216.34')), PrivateNetworkError);
+  await assertPublicHost(new URL('http://localhost/'), { allowPrivateNetworks: false, allowHosts: ['localhost'] }, lookup('127.0.0.1'));
+  await assertPublicHost(new URL('http://localhost/'), { allowPrivateNetworks: true }, lookup('127.0.0.1'));
+  assert.equal(asked.length, 3);
+  // A failed lookup fails closed.
+  const failing: LookupFunction = (_h, _o, callback) => callback(Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' }), '');
+  await assert.rejects(assertPublicHost(new URL('http://nowhere.example/'), guard, failing), /ENOTFOUND/);
 });

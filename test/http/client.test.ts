@@ -454,35 +454,111 @@ describe('requests and bodies', () => {
   });
 
   test('HTTP_PROXY is honoured', async () => {
-    const connects: string[] = [];
-    const proxy = createNetServer((client) => {
-      client.once('data', (head) => {
-        const line = head.toString('latin1').split('\r\n')[0]!;
-        const match = /^CONNECT (\S+):(\d+) /.exec(line);
-        if (!match) {
-          client.destroy();
-          return;
-        }
-        connects.push(`${match[1]}:${match[2]}`);
-        const upstream = netConnect(Number(match[2]), match[1]!, () => {
-          client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-          upstream.pipe(client);
-          client.pipe(upstream);
-        });
-        upstream.on('error', () => client.destroy());
-        client.on('error', () => upstream.destroy());
-      });
-    });
-    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-    const proxyUrl = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
-    const http = createHttpClient(config, { env: { HTTP_PROXY: proxyUrl } });
+    const proxy = await startConnectProxy();
+    const http = createHttpClient(config, { env: { HTTP_PROXY: proxy.url } });
     try {
       const response = await http.getJson<{ ok: boolean }>(server.url('/json'));
       assert.equal(response.data.ok, true);
-      assert.deepEqual(connects, [`127.0.0.1:${server.port}`]);
+      assert.deepEqual(proxy.connects, [`127.0.0.1:${server.port}`]);
     } finally {
       await http.close();
-      proxy.close();
+      await proxy.close();
+    }
+  });
+});
+
+/**
+ * A CONNECT proxy on 127.0.0.1 that records each tunnel's target and always connects to the
+ * fault server, whatever name it was asked for (so a made-up public name can reach it).
+ */
+async function startConnectProxy(): Promise<{ url: string; connects: string[]; close(): Promise<void> }> {
+  const connects: string[] = [];
+  const sockets = new Set<import('node:net').Socket>();
+  const proxy = createNetServer((client) => {
+    sockets.add(client);
+    client.once('close', () => sockets.delete(client));
+    client.once('data', (head) => {
+      const line = head.toString('latin1').split('\r\n')[0]!;
+      const match = /^CONNECT (\S+):(\d+) /.exec(line);
+      if (!match) {
+        client.destroy();
+        return;
+      }
+      connects.push(`${match[1]}:${match[2]}`);
+      const upstream = netConnect(server.port, '127.0.0.1', () => {
+        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        upstream.pipe(client);
+        client.pipe(upstream);
+      });
+      sockets.add(upstream);
+      upstream.once('close', () => sockets.delete(upstream));
+      upstream.on('error', () => client.destroy());
+      client.on('error', () => upstream.destroy());
+    });
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(proxy.address() as { port: number }).port}`,
+    connects,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        proxy.close(() => resolve());
+      }),
+  };
+}
+
+describe('private-network guard through a proxy', () => {
+  test('the proxy on 127.0.0.1 does not make 127.0.0.1 a fetchable target', async () => {
+    const proxy = await startConnectProxy();
+    const http = createHttpClient(guarded, { env: { HTTP_PROXY: proxy.url } });
+    const before = server.hits('/json');
+    try {
+      const error = await rejection(http.getText(server.url('/json')));
+      assert.ok(error instanceof PrivateNetworkError, error.message);
+      assert.deepEqual(proxy.connects, []);
+      assert.equal(server.hits('/json'), before);
+    } finally {
+      await http.close();
+      await proxy.close();
+    }
+  });
+
+  test('a redirect to localhost is refused before the proxy is asked for it', async () => {
+    const proxy = await startConnectProxy();
+    // 127.0.0.1 is the test's own first hop, let through deliberately; localhost is not.
+    const http = createHttpClient(guarded, { env: { HTTP_PROXY: proxy.url }, allowHosts: ['127.0.0.1'] });
+    const before = server.hits('/ok.png');
+    try {
+      const target = `http://localhost:${server.port}/ok.png`;
+      const error = await rejection(http.getText(server.url(`/redirect?to=${encodeURIComponent(target)}`)));
+      assert.ok(error instanceof PrivateNetworkError, error.message);
+      assert.match(error.message, /localhost.*resolves to .*(127\.0\.0\.1|::1)/);
+      assert.deepEqual(proxy.connects, [`127.0.0.1:${server.port}`]);
+      assert.equal(server.hits('/ok.png'), before);
+    } finally {
+      await http.close();
+      await proxy.close();
+    }
+  });
+
+  test('a name resolving to a private address is refused through the proxy; a public one goes through it', async () => {
+    const proxy = await startConnectProxy();
+    const answers: Record<string, string> = { 'images.example': '93.184.216.34', 'metadata.example': '169.254.169.254' };
+    const http = createHttpClient(guarded, {
+      env: { HTTP_PROXY: proxy.url },
+      lookup: (host, _o, cb) => cb(null, [{ address: answers[host] ?? '10.0.0.1', family: 4 }]),
+    });
+    try {
+      const error = await rejection(http.getText(`http://metadata.example:${server.port}/json`));
+      assert.ok(error instanceof PrivateNetworkError, error.message);
+      assert.deepEqual(proxy.connects, []);
+      const response = await http.getJson<{ ok: boolean }>(`http://images.example:${server.port}/json`);
+      assert.equal(response.data.ok, true);
+      assert.deepEqual(proxy.connects, [`images.example:${server.port}`]);
+    } finally {
+      await http.close();
+      await proxy.close();
     }
   });
 });
