@@ -11,7 +11,10 @@
 // - `job_started` and `job_finished` (and a retry, resume or cancel through the API) drop the
 //   entry: the start and the end of a run are never served late;
 // - every entry also expires after a short age, because another process (`harvester retry`) may
-//   change a job without our seeing its events;
+//   change a job without our seeing its events; an expired entry is never served again, so it is
+//   dropped when next asked for, and a sweep at most every half age drops the ones nobody asks for
+//   (a long-running server otherwise kept the documents of every ended job until the size cap);
+// - the cache is capped by total bytes and by entry count, least recently used out first;
 // - concurrent requests that miss share one load ("single flight").
 import { randomBytes } from 'node:crypto';
 import type { JobDocument } from '../core/types.ts';
@@ -37,11 +40,15 @@ export interface JobDocumentCache {
   invalidate(jobId: string): void;
   /** The document, from the cache or loaded and serialised now; null when the job does not exist. */
   get(jobId: string, load: () => Promise<JobDocument | null>, serialize: (doc: JobDocument) => string): Promise<CachedDocument | null>;
+  /** What is kept right now (for tests and diagnostics). */
+  size(): { entries: number; bytes: number };
 }
 
 export interface JobDocumentCacheOptions {
   /** Total size of the kept bodies, bytes. */
   maxBytes: number;
+  /** Most documents kept at once. */
+  maxEntries?: number;
   /** How long a running job's document may be served after newer events arrived, ms. */
   runningStaleMs?: number;
   /** Longest any document is reused, even with no new event, ms. */
@@ -52,6 +59,7 @@ export interface JobDocumentCacheOptions {
 export function createJobDocumentCache(options: JobDocumentCacheOptions): JobDocumentCache {
   const runningStaleMs = options.runningStaleMs ?? 100;
   const maxAgeMs = options.maxAgeMs ?? 2000;
+  const maxEntries = options.maxEntries ?? 1024;
   const nowMs = options.nowMs ?? (() => performance.now());
   // Different for each server start, so an ETag of an earlier process never matches.
   const boot = randomBytes(4).toString('hex');
@@ -62,22 +70,45 @@ export function createJobDocumentCache(options: JobDocumentCacheOptions): JobDoc
   const inflight = new Map<string, { version: number; promise: Promise<CachedDocument | null> }>();
   let bytes = 0;
   let loads = 0;
+  let lastSweepMs = nowMs();
 
-  function drop(jobId: string): void {
-    generations.set(jobId, (generations.get(jobId) ?? 0) + 1);
+  /** Removes the kept document only (no generation bump: a load under way may still keep its own). */
+  function evict(jobId: string): void {
     const old = entries.get(jobId);
     if (!old) return;
     bytes -= old.body.length;
     entries.delete(jobId);
   }
 
+  function drop(jobId: string): void {
+    generations.set(jobId, (generations.get(jobId) ?? 0) + 1);
+    evict(jobId);
+  }
+
+  function expired(entry: Entry, atMs: number): boolean {
+    return atMs - entry.loadedAtMs >= maxAgeMs;
+  }
+
+  // Entries are in use order, not load order, so finding the expired ones takes a full pass;
+  // doing it at most every half age keeps that cost off the request path.
+  function sweep(atMs: number): void {
+    if (atMs - lastSweepMs < maxAgeMs / 2) return;
+    lastSweepMs = atMs;
+    for (const [id, e] of entries) if (expired(e, atMs)) evict(id);
+    // The per-job counters matter only against a kept document or a load under way; without
+    // either, a job starts again from 0 and an entry loaded later compares against that.
+    for (const id of versions.keys()) if (!entries.has(id) && !inflight.has(id)) versions.delete(id);
+    for (const id of generations.keys()) if (!entries.has(id) && !inflight.has(id)) generations.delete(id);
+  }
+
   function remember(jobId: string, entry: Entry): void {
     drop(jobId);
-    if (entry.body.length > options.maxBytes) return;
+    sweep(nowMs());
+    if (entry.body.length > options.maxBytes || maxEntries < 1) return;
     entries.set(jobId, entry);
     bytes += entry.body.length;
     for (const [id, e] of entries) {
-      if (bytes <= options.maxBytes) break;
+      if (bytes <= options.maxBytes && entries.size <= maxEntries) break;
       entries.delete(id);
       bytes -= e.body.length;
     }
@@ -107,6 +138,8 @@ export function createJobDocumentCache(options: JobDocumentCacheOptions): JobDoc
         entries.set(jobId, hit);
         return hit;
       }
+      // Past its age it is never served again: let it go now rather than at the size cap.
+      if (hit && expired(hit, nowMs())) evict(jobId);
       const running = inflight.get(jobId);
       if (running && running.version === version) return running.promise;
       const loadedAtMs = nowMs();
@@ -125,6 +158,9 @@ export function createJobDocumentCache(options: JobDocumentCacheOptions): JobDoc
       } finally {
         if (inflight.get(jobId)?.promise === promise) inflight.delete(jobId);
       }
+    },
+    size() {
+      return { entries: entries.size, bytes };
     },
   };
 }

@@ -129,3 +129,60 @@ describe('the job document writer', () => {
     assert.equal(writer.write(d), JSON.stringify(d), 'a removed file');
   });
 });
+
+describe('the job document cache over many jobs', () => {
+  function many(options: { maxEntries?: number; maxBytes?: number } = {}) {
+    let now = 0;
+    const loads = new Map<string, number>();
+    const cache = createJobDocumentCache({ maxBytes: options.maxBytes ?? 1 << 20, maxEntries: options.maxEntries, runningStaleMs: 100, maxAgeMs: 2000, nowMs: () => now });
+    const body = (id: string) => JSON.stringify({ ...doc('completed', 3), job_id: id });
+    const read = async (id: string) => {
+      const got = await cache.get(
+        id,
+        async () => {
+          loads.set(id, (loads.get(id) ?? 0) + 1);
+          return { ...doc('completed', 3), job_id: id };
+        },
+        (d) => JSON.stringify(d),
+      );
+      return got!.body.toString();
+    };
+    return { cache, read, body, loads: (id: string) => loads.get(id) ?? 0, advance: (ms: number) => (now += ms) };
+  }
+
+  test('drops documents past their age instead of keeping them until the size cap, serving the same bytes', async () => {
+    const t = many();
+    for (let i = 0; i < 10; i++) assert.equal(await t.read(`old${i}`), t.body(`old${i}`));
+    const perDocument = t.cache.size().bytes / 10;
+    assert.deepEqual(t.cache.size(), { entries: 10, bytes: perDocument * 10 });
+
+    t.advance(2000);
+    // Asking again for an expired one reloads it (same bytes) and the sweep on that remember
+    // drops the nine nobody asked for.
+    assert.equal(await t.read('old0'), t.body('old0'));
+    assert.equal(t.loads('old0'), 2);
+    assert.deepEqual(t.cache.size(), { entries: 1, bytes: perDocument });
+
+    // A fresh entry is still served from the cache.
+    t.advance(500);
+    assert.equal(await t.read('old0'), t.body('old0'));
+    assert.equal(t.loads('old0'), 2);
+
+    // Another job's remember after old0 expired sweeps it too.
+    t.advance(1500);
+    await t.read('new');
+    assert.deepEqual(t.cache.size(), { entries: 1, bytes: Buffer.byteLength(t.body('new')) });
+  });
+
+  test('keeps at most maxEntries documents, the least recently used out first', async () => {
+    const t = many({ maxEntries: 3 });
+    for (const id of ['a', 'b', 'c']) await t.read(id);
+    await t.read('a'); // a is now the most recently used
+    await t.read('d');
+    assert.equal(t.cache.size().entries, 3);
+    for (const id of ['a', 'c', 'd']) await t.read(id);
+    assert.deepEqual([t.loads('a'), t.loads('c'), t.loads('d')], [1, 1, 1]);
+    await t.read('b');
+    assert.equal(t.loads('b'), 2, 'b was pushed out and had to be loaded again');
+  });
+});

@@ -32,7 +32,7 @@ function accepted(reply: FastifyReply, doc: JobDocument): FastifyReply {
 
 export async function jobRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
   const { jobs, config } = deps;
-  const cache = createJobDocumentCache({ maxBytes: 64 * 1024 * 1024 });
+  const cache = createJobDocumentCache({ maxBytes: 64 * 1024 * 1024, maxEntries: 1024 });
   const writer = createJobDocumentWriter();
   const unsubscribe = jobs.subscribe((event) => cache.observe(event));
   app.addHook('onClose', async () => unsubscribe());
