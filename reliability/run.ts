@@ -2,7 +2,7 @@
 // real CLI, server and store, saves each suite's result under reliability/results/ and
 // renders RELIABILITY.md from all of them.
 //   --only a,b   run these suites only (the others keep their last results)
-//   --quick      the fast subsets (what `npm test` runs)
+//   --quick      the fast subsets (what `npm test` runs); printed, not saved into the report
 //   --seed N     the seed for everything random
 //   --report     only render RELIABILITY.md again from the saved results
 import type { SuiteResult } from './lib/report.ts';
@@ -70,9 +70,10 @@ for (const suite of SUITES) {
     };
   }
   if (result.status === 'failed') failed++;
-  saveResult(result);
+  // A quick run is a smoke test: it does not replace the full results the report is made of.
+  if (!quick) saveResult(result);
   console.log(`  ${result.status}${result.reason ? `: ${result.reason}` : ''} in ${(result.durationMs / 1000).toFixed(1)} s`);
   for (const f of result.figures) console.log(`  - ${f}`);
 }
-console.log(`report: ${writeReport()}`);
+if (!quick) console.log(`report: ${writeReport()}`);
 process.exit(failed > 0 ? 1 : 0);

@@ -6,6 +6,7 @@
 // It forwards raw TCP, so every misbehaviour of the fault server (silence, drip, reset,
 // truncation) reaches the client as the fault server produced it; a reset upstream is
 // passed on as a reset (`resetAndDestroy`), not as a clean close.
+import { createHash } from 'node:crypto';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { request as httpRequest, createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 
@@ -167,13 +168,16 @@ export interface ForwardProxy {
 }
 
 /**
- * A plain HTTP forward proxy (absolute-form requests) that only ever forwards to loopback:
- * any other target is answered 502 and recorded, so a cell can prove that a request for a
- * private address never left the client, and the harness itself can never send traffic
- * anywhere but 127.0.0.1.
+ * A plain HTTP forward proxy (absolute-form requests and CONNECT) that only ever connects to
+ * 127.0.0.1: any other target is answered 502 and recorded, so a cell can prove that a request
+ * for a private address never left the client, and the harness itself never sends traffic
+ * anywhere but loopback.
  */
-export async function startForwardProxy(): Promise<ForwardProxy> {
+export async function startForwardProxy(options: { virtualHost?: string } = {}): Promise<ForwardProxy> {
   const targets: string[] = [];
+  // With a virtual host, only that (public-looking) address is served, mapped to 127.0.0.1 on
+  // the same port; a request for anything else, loopback included, is refused and recorded.
+  const served = (host: string): boolean => (options.virtualHost ? host === options.virtualHost : host === '127.0.0.1' || host === 'localhost');
   const server: HttpServer = createHttpServer((req, res) => {
     let target: URL;
     try {
@@ -183,7 +187,7 @@ export async function startForwardProxy(): Promise<ForwardProxy> {
       return;
     }
     targets.push(target.host);
-    if (target.hostname !== '127.0.0.1' && target.hostname !== 'localhost') {
+    if (!served(target.hostname)) {
       res.writeHead(502, { 'content-type': 'text/plain' }).end(`reliability proxy: refusing to forward to ${target.host}`);
       return;
     }
@@ -206,7 +210,7 @@ export async function startForwardProxy(): Promise<ForwardProxy> {
     const target = req.url ?? '';
     targets.push(target);
     const [host, port] = [target.slice(0, target.lastIndexOf(':')), Number(target.slice(target.lastIndexOf(':') + 1))];
-    if ((host !== '127.0.0.1' && host !== 'localhost') || !port) {
+    if (!served(host) || !port) {
       client.end(`HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\n\r\n`);
       return;
     }
@@ -246,4 +250,19 @@ export async function closedPort(): Promise<number> {
   const port = (s.address() as { port: number }).port;
   await new Promise<void>((resolve) => s.close(() => resolve()));
   return port;
+}
+
+/** Six hex digits from the query a search asked with (`q` or `query`), the same for all its pages. */
+export function querySalt(asked: URL): string {
+  const q = asked.searchParams.get('q') ?? asked.searchParams.get('query') ?? '';
+  return createHash('sha256').update(q).digest('hex').slice(0, 6);
+}
+
+/** Makes a JSON answer's ids unique to one query: UUIDs get a new first group, numbers a prefix. */
+export function saltIds(text: string, salt: string): string {
+  // Seven digits (about a million values) in front of ids of up to eight digits stays a safe integer.
+  const digits = String(parseInt(salt.slice(0, 5), 16) + 1_000_000);
+  return text
+    .replace(/"id":(\s*)"[0-9a-f]{8}-/g, (_m, sp: string) => `"id":${sp}"${salt}00-`)
+    .replace(/"id":(\s*)(\d+)/g, (_m, sp: string, n: string) => `"id":${sp}${digits}${n}`);
 }

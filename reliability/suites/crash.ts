@@ -13,9 +13,8 @@ import { makeRng, type Rng } from '../lib/random.ts';
 import { api, listAllJobs, startServer, waitForJob, type ServerProcess } from '../lib/server.ts';
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { createHash } from 'node:crypto';
 import { envPrefix } from '../../src/core/config.ts';
-import { startRewritingProxy } from '../lib/switchboard.ts';
+import { querySalt, saltIds, startRewritingProxy } from '../lib/switchboard.ts';
 import { startFaultServer } from '../../test/helpers/fault-server.ts';
 
 export interface KillRecord {
@@ -105,19 +104,6 @@ export async function runCrash(options: CrashOptions): Promise<CrashOutcome> {
   }
 }
 
-/** Six hex digits from the query a search asked with (`q` or `query`), the same for all its pages. */
-function querySalt(asked: URL): string {
-  const q = asked.searchParams.get('q') ?? asked.searchParams.get('query') ?? '';
-  return createHash('sha256').update(q).digest('hex').slice(0, 6);
-}
-
-/** Makes a JSON answer's ids unique to one query: UUIDs get a new first group, numbers a prefix. */
-function saltIds(text: string, salt: string): string {
-  const digits = String(parseInt(salt, 16) % 900 + 100);
-  return text
-    .replace(/"id":(\s*)"[0-9a-f]{8}-/g, (_m, sp: string) => `"id":${sp}"${salt}00-`)
-    .replace(/"id":(\s*)(\d+)/g, (_m, sp: string, n: string) => `"id":${sp}${digits}${n}`);
-}
 
 function perSourceProblems(doc: JobDocument, expected: Record<string, number>): string[] {
   const got = filesPerSource(doc);

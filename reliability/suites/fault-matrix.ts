@@ -5,6 +5,7 @@
 // against its bound (the source's deadline + 1 s), the source's status and error text, that
 // no `.part` remains, that disk and database agree, and (server face) that the process stays
 // up, answers /api/health, and its memory comes back to its level.
+import { spawn } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { envPrefix } from '../../src/core/config.ts';
@@ -13,7 +14,7 @@ import { startSimulation, type Simulation } from '../../src/demo/sim-server.ts';
 import { startFaultServer, type FaultServer } from '../../test/helpers/fault-server.ts';
 import { parseJsonOutput, runCli } from '../lib/cli.ts';
 import { checkAgreement, compareRecords, integrityCheck, recordedFromDb, recordedFromDocs } from '../lib/disk-state.ts';
-import { makeSandbox, type Sandbox } from '../lib/paths.ts';
+import { ROOT, makeSandbox, type Sandbox } from '../lib/paths.ts';
 import { isAlive, sampleProcess } from '../lib/proc-stats.ts';
 import { api, readMetrics, startServer, waitForJob, type ServerProcess } from '../lib/server.ts';
 import { INSPECT_OPTIONS, collectGarbage, inspectorUrlOf, metric } from '../lib/inspector-gc.ts';
@@ -147,10 +148,32 @@ interface Rig {
   deadPort: number;
   /** Environment every face shares: sources behind the switches, the matrix config. */
   env: Record<string, string>;
+  /** Set inside the network namespace: the public-looking address the guarded cells use. */
+  virtualHost?: string;
   close(): Promise<void>;
 }
 
-async function startRig(): Promise<Rig> {
+/**
+ * A public address (TEST-NET-3, RFC 5737) that the guarded cells use as their sources' first
+ * hop. The client only ever reaches it through the loopback forward proxy, which maps it to
+ * 127.0.0.1 (same port); and those cells run in a network namespace whose only interface is
+ * loopback, so even a client that bypassed the proxy could not send a packet anywhere.
+ */
+export const VIRTUAL_HOST = '203.0.113.7';
+
+/** `url` with 127.0.0.1 replaced by the rig's virtual host (guarded cells), else unchanged. */
+function virtualize(rig: Rig, url: string): string {
+  return rig.virtualHost ? url.replace('//127.0.0.1:', `//${rig.virtualHost}:`) : url;
+}
+
+/** The environment of the guarded cells: the guard on, everything through the loopback proxy. */
+function guardedEnv(rig: Rig): Record<string, string> {
+  const env: Record<string, string> = { ...rig.env, ALLOW_PRIVATE_NETWORKS: 'false', HTTP_PROXY: rig.forward.origin };
+  for (const [id, sw] of rig.switches) env[`${envPrefix(id)}_BASE_URL`] = virtualize(rig, sw.origin);
+  return env;
+}
+
+async function startRig(virtualHost?: string): Promise<Rig> {
   const fault = await startFaultServer();
   currentFaultPort = fault.port;
   const sim = await startSimulation({ sources: SWITCHED });
@@ -164,7 +187,7 @@ async function startRig(): Promise<Rig> {
     switches.set(id, sw);
     env[`${envPrefix(id)}_BASE_URL`] = sw.origin;
   }
-  const forward = await startForwardProxy();
+  const forward = await startForwardProxy(virtualHost ? { virtualHost } : {});
   const deadPort = await closedPort();
   return {
     fault,
@@ -174,6 +197,7 @@ async function startRig(): Promise<Rig> {
     forward,
     deadPort,
     env,
+    ...(virtualHost ? { virtualHost } : {}),
     async close() {
       for (const sw of switches.values()) await sw.close();
       for (const p of proxies.values()) await p.close();
@@ -186,12 +210,7 @@ async function startRig(): Promise<Rig> {
 
 /** Points the rig at one fault; returns the source the job should use. */
 async function inject(rig: Rig, phase: Phase, inj: Injection): Promise<SourceId> {
-  for (const [id, sw] of rig.switches) await sw.set({ port: rig.proxies.get(id)!.port });
-  for (const p of rig.proxies.values()) {
-    p.setMedia(null);
-    p.setTransform(null);
-  }
-  rig.fault.setFallback(null);
+  await heal(rig);
   if (phase === 'search') {
     const source = inj.source ?? 'openverse';
     if (inj.special === 'dns') return source;
@@ -215,7 +234,7 @@ async function inject(rig: Rig, phase: Phase, inj: Injection): Promise<SourceId>
     if (inj.special === 'dns') return `http://${DNS_MEDIA_HOST}/${key}.jpg`;
     if (inj.special === 'refuse') return `http://127.0.0.1:${rig.deadPort}/${key}.jpg`;
     const route = routeOf(inj);
-    return rig.fault.url(`${route}${route.includes('?') ? '&' : '?'}key=${key}`);
+    return virtualize(rig, rig.fault.url(`${route}${route.includes('?') ? '&' : '?'}key=${key}`));
   });
   return source;
 }
@@ -227,7 +246,8 @@ function routeOf(inj: Injection): string {
 async function heal(rig: Rig): Promise<void> {
   for (const [id, sw] of rig.switches) await sw.set({ port: rig.proxies.get(id)!.port });
   for (const p of rig.proxies.values()) {
-    p.setMedia(null);
+    // Guarded cells reach even the healthy simulation's media through the virtual host.
+    p.setMedia(rig.virtualHost ? (u) => virtualize(rig, u) : null);
     p.setTransform(null);
   }
   rig.fault.setFallback(null);
@@ -291,6 +311,8 @@ export interface MatrixOptions {
   only?: string[];
   /** Cells to run as [fault, phase, face] (overrides only/faces/phases when given). */
   cells?: [string, Phase, Face][];
+  /** Set by reliability/netns-entry.ts: this process is the network namespace of the guarded cells. */
+  inNetns?: boolean;
   log: (line: string) => void;
 }
 
@@ -299,76 +321,113 @@ export interface MatrixOutcome {
   server: { rssStartMb: number; rssEndMb: number; pid: number; aliveAtEnd: boolean } | null;
 }
 
+type Triple = [Fault, Phase, Face];
+
 export async function runMatrix(options: MatrixOptions): Promise<MatrixOutcome> {
-  const rig = await startRig();
-  const cells: CellResult[] = [];
+  const all = faults();
   const wanted = (fault: Fault, phase: Phase, face: Face): boolean =>
     options.cells ? options.cells.some(([f, p, fa]) => f === fault.id && p === phase && fa === face) : (!options.only || options.only.includes(fault.id)) && options.phases.includes(phase) && options.faces.includes(face);
-  let serverSummary: MatrixOutcome['server'] = null;
-  try {
-    const all = faults();
-    // CLI face: one process and one sandbox per cell.
-    if (all.some((f) => (['search', 'media'] as Phase[]).some((p) => wanted(f, p, 'cli')))) {
-      for (const fault of all) {
-        for (const phase of ['search', 'media'] as Phase[]) {
-          if (!wanted(fault, phase, 'cli') || fault.na?.[phase]) continue;
-          cells.push(await cliCell(rig, fault, phase));
-          options.log(line(cells.at(-1)!));
-        }
-      }
-    }
-    if (all.some((f) => (['search', 'media'] as Phase[]).some((p) => wanted(f, p, 'server')))) {
-      const box = makeSandbox('matrix-server');
-      // The inspector lets each cell compare memory after a full collection (not V8's lazy level).
-      const server = await startServer({ env: { ...rig.env, ...box.env, NODE_OPTIONS: INSPECT_OPTIONS }, cwd: box.root });
-      // A second server with the private-network guard on, behind a loopback proxy, for the private-redirect cells.
-      let guarded: { server: ServerProcess; box: Sandbox } | null = null;
-      try {
-        const rssStart = sampleProcess(server.pid)!.rssBytes;
-        // Warm the server up with one healthy job so its baseline includes loaded code.
-        await serverJob(server, 'openverse', 'warm-up');
-        const warm = sampleProcess(server.pid)!.rssBytes;
-        let n = 0;
-        for (const fault of all) {
-          for (const phase of ['search', 'media'] as Phase[]) {
-            if (!wanted(fault, phase, 'server') || fault.na?.[phase]) continue;
-            const inj = phase === 'search' ? fault.search : fault.media;
-            if (inj?.special === 'private') {
-              if (!guarded) {
-                const gbox = makeSandbox('matrix-guarded');
-                const genv = { ...rig.env, ...gbox.env, ALLOW_PRIVATE_NETWORKS: 'false', HTTP_PROXY: rig.forward.origin, NODE_OPTIONS: INSPECT_OPTIONS };
-                guarded = { server: await startServer({ env: genv, cwd: gbox.root }), box: gbox };
-                await serverJob(guarded.server, 'openverse', 'warm-up guarded');
-              }
-              cells.push(await serverCell(rig, guarded.server, guarded.box, fault, phase, ++n));
-            } else cells.push(await serverCell(rig, server, box, fault, phase, ++n));
-            options.log(line(cells.at(-1)!));
-          }
-        }
-        const end = sampleProcess(server.pid);
-        serverSummary = { rssStartMb: mb(warm), rssEndMb: end ? mb(end.rssBytes) : NaN, pid: server.pid, aliveAtEnd: isAlive(server.pid) };
-        void rssStart;
-      } finally {
-        await server.stop('SIGTERM');
-        if (guarded) {
-          await guarded.server.stop('SIGTERM');
-          guarded.box.remove();
-        }
-        box.remove();
-      }
-    }
+  const selected: Triple[] = [];
+  for (const face of ['cli', 'server'] as Face[]) {
     for (const fault of all) {
       for (const phase of ['search', 'media'] as Phase[]) {
-        if (!fault.na?.[phase]) continue;
-        for (const face of ['cli', 'server'] as Face[]) {
-          if (options.cells || !options.phases.includes(phase) || !options.faces.includes(face) || (options.only && !options.only.includes(fault.id))) continue;
-          cells.push({ fault: fault.id, label: fault.label, phase, face, source: '-', outcome: 'na', reason: fault.na[phase], problems: [] });
-        }
+        if (wanted(fault, phase, face) && !fault.na?.[phase]) selected.push([fault, phase, face]);
       }
     }
-    return { cells, server: serverSummary };
+  }
+  const isGuarded = ([fault, phase]: Triple): boolean => (phase === 'search' ? fault.search : fault.media)?.special === 'private';
+  const cells: CellResult[] = [];
+  let server: MatrixOutcome['server'];
+  if (options.inNetns) {
+    // Inside the namespace: only the guarded cells, with the guard on.
+    const rig = await startRig(VIRTUAL_HOST);
+    try {
+      server = await runCells(rig, selected.filter(isGuarded), guardedEnv(rig), cells, options.log);
+    } finally {
+      await rig.close();
+    }
+    return { cells, server };
+  }
+  const rig = await startRig();
+  try {
+    server = await runCells(rig, selected.filter((t) => !isGuarded(t)), rig.env, cells, options.log);
   } finally {
     await rig.close();
+  }
+  const guarded = selected.filter(isGuarded);
+  if (guarded.length > 0) cells.push(...(await runGuardedInNetns(guarded, options.log)));
+  for (const fault of all) {
+    for (const phase of ['search', 'media'] as Phase[]) {
+      if (!fault.na?.[phase]) continue;
+      for (const face of ['cli', 'server'] as Face[]) {
+        if (options.cells || !options.phases.includes(phase) || !options.faces.includes(face) || (options.only && !options.only.includes(fault.id))) continue;
+        cells.push({ fault: fault.id, label: fault.label, phase, face, source: '-', outcome: 'na', reason: fault.na[phase], problems: [] });
+      }
+    }
+  }
+  return { cells, server };
+}
+
+/** Runs `triples` against `rig` with `env`: CLI cells one process each, server cells in one server. */
+async function runCells(rig: Rig, triples: Triple[], env: Record<string, string>, cells: CellResult[], log: (line: string) => void): Promise<MatrixOutcome['server']> {
+  for (const [fault, phase, face] of triples) {
+    if (face !== 'cli') continue;
+    cells.push(await cliCell(rig, env, fault, phase));
+    log(line(cells.at(-1)!));
+  }
+  const serverTriples = triples.filter(([, , face]) => face === 'server');
+  if (serverTriples.length === 0) return null;
+  const box = makeSandbox('matrix-server');
+  // The inspector lets each cell compare memory after a full collection (not V8's lazy level).
+  const server = await startServer({ env: { ...env, ...box.env, NODE_OPTIONS: INSPECT_OPTIONS }, cwd: box.root });
+  try {
+    // Warm the server up with one healthy job so its baseline includes loaded code.
+    await heal(rig);
+    await serverJob(server, 'openverse', 'warm-up');
+    const warm = sampleProcess(server.pid)!.rssBytes;
+    let n = 0;
+    for (const [fault, phase] of serverTriples) {
+      cells.push(await serverCell(rig, server, box, fault, phase, ++n));
+      log(line(cells.at(-1)!));
+    }
+    const end = sampleProcess(server.pid);
+    return { rssStartMb: mb(warm), rssEndMb: end ? mb(end.rssBytes) : NaN, pid: server.pid, aliveAtEnd: isAlive(server.pid) };
+  } finally {
+    await server.stop('SIGTERM');
+    box.remove();
+  }
+}
+
+/**
+ * The guarded cells (private-network guard on) run in a fresh network namespace (`unshare -n`)
+ * whose only interface is loopback: the client reaches its sources at a public-looking address
+ * only through the loopback forward proxy, and nothing it does can leave the machine.
+ */
+async function runGuardedInNetns(triples: Triple[], log: (line: string) => void): Promise<CellResult[]> {
+  const spec = triples.map(([f, p, fa]) => [f.id, p, fa]);
+  const na = (reason: string): CellResult[] =>
+    triples.map(([fault, phase, face]) => ({ fault: fault.id, label: fault.label, phase, face, source: '-', outcome: 'na' as const, reason, problems: [] }));
+  const child = spawn('unshare', ['-n', '--', 'sh', '-c', 'ip link set lo up && exec "$0" --import tsx reliability/netns-entry.ts', process.execPath], {
+    cwd: ROOT,
+    env: { ...process.env, MATRIX_CELLS: JSON.stringify(spec) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    err += d;
+    for (const l of d.split('\n')) if (l.trim()) log(`[netns] ${l}`);
+  });
+  const code = await new Promise<number | null>((resolve) => {
+    child.on('error', () => resolve(-1));
+    child.on('close', (c) => resolve(c));
+  });
+  const last = out.trim().split('\n').at(-1) ?? '';
+  try {
+    return (JSON.parse(last) as MatrixOutcome).cells;
+  } catch {
+    return na(`could not run in a network namespace (unshare -n exited ${code}: ${err.trim().split('\n').at(-1) ?? ''}); these cells need one so that nothing can leave the machine`);
   }
 }
 
@@ -378,13 +437,12 @@ function line(c: CellResult): string {
   return `${c.outcome.toUpperCase()} ${c.face}/${c.phase}/${c.fault}: ${c.sourceStatus ?? ''} ${JSON.stringify(c.error ?? '')} in ${c.durationMs ?? '?'} ms${c.recovery ? `, recovery ${c.recovery}` : ''}${c.rssBeforeMb !== undefined ? `, rss ${c.rssBeforeMb}→${c.rssAfterMb} MB, heap ${c.heapBeforeMb}→${c.heapAfterMb} MB` : ''}${c.problems.length ? ` — ${c.problems.join('; ')}` : ''}`;
 }
 
-async function cliCell(rig: Rig, fault: Fault, phase: Phase): Promise<CellResult> {
+async function cliCell(rig: Rig, baseEnv: Record<string, string>, fault: Fault, phase: Phase): Promise<CellResult> {
   const inj = phase === 'search' ? fault.search! : fault.media!;
   const box = makeSandbox('matrix-cli');
   try {
     const source = await inject(rig, phase, inj);
-    const env: Record<string, string> = { ...rig.env, ...box.env };
-    if (inj.special === 'private') Object.assign(env, { ALLOW_PRIVATE_NETWORKS: 'false', HTTP_PROXY: rig.forward.origin });
+    const env: Record<string, string> = { ...baseEnv, ...box.env };
     const before = rig.forward.targets.length;
     const r = await runCli(['search', `matrix ${fault.id} ${phase}`, '--sources', source, '--limit', '2', '--json'], { cwd: box.root, env, killAfterMs: 60_000 });
     const cell: CellResult = { fault: fault.id, label: fault.label, phase, face: 'cli', source, outcome: 'fail', wallMs: Math.round(r.wallMs), exitCode: r.code, problems: [] };
@@ -412,11 +470,12 @@ async function cliCell(rig: Rig, fault: Fault, phase: Phase): Promise<CellResult
   }
 }
 
-/** Any request for a non-loopback target the client sent to the proxy since `from`. */
+/** Any request the client sent to the proxy since `from` for something but the sources' own address. */
 function privateLeaks(rig: Rig, from: number): string[] {
+  const own = rig.virtualHost ?? '127.0.0.1';
   return rig.forward.targets
     .slice(from)
-    .filter((t) => !t.startsWith('127.0.0.1') && !t.startsWith('localhost'))
+    .filter((t) => !t.startsWith(`${own}:`) && !t.startsWith(`http://${own}:`))
     .map((t) => `the client asked the proxy for ${t}: the private target was not refused before connecting`);
 }
 

@@ -12,7 +12,7 @@ import { sampleProcess } from '../lib/proc-stats.ts';
 import { makeRng } from '../lib/random.ts';
 import { api, readMetrics, startServer, waitForJob } from '../lib/server.ts';
 import { makeSandbox } from '../lib/paths.ts';
-import { startSwitch, type Switch, type SwitchTarget } from '../lib/switchboard.ts';
+import { querySalt, saltIds, startRewritingProxy, startSwitch, type RewritingProxy, type Switch, type SwitchTarget } from '../lib/switchboard.ts';
 import { checkAgreement, integrityCheck, recordedFromDb } from '../lib/disk-state.ts';
 
 export interface SoakSample {
@@ -78,6 +78,8 @@ const FLAKY: SourceId[] = ['openverse', 'duckduckgo_images'];
 /** Chance that a switched source is faulty in a given job. Intermittent faults keep sources out of
  * a permanent cool-down (3 failures in a row), so faults keep being exercised all through the run. */
 const FAULT_PROBABILITY = 0.4;
+/** Sources whose answers are rewritten per query (ids and media), so that every job downloads. */
+const SALTED: SourceId[] = ['pexels', 'pixabay', 'openverse'];
 
 export async function runSoak(options: SoakOptions, faultTargets: () => Promise<{ name: string; target: SwitchTarget; before?: () => void }[]>): Promise<SoakOutcome> {
   const rng = makeRng(options.seed);
@@ -85,6 +87,7 @@ export async function runSoak(options: SoakOptions, faultTargets: () => Promise<
   const sim = await startSimulation({ sources: [...HEALTHY, ...FLAKY, HANGING] });
   const hang = await startSimulation({ sources: [HANGING], hang: [HANGING] });
   const switches = new Map<SourceId, Switch>();
+  const proxies: RewritingProxy[] = [];
   const faults = await faultTargets();
   const samples: SoakSample[] = [];
   const afterGc: SoakSample[] = [];
@@ -106,8 +109,20 @@ export async function runSoak(options: SoakOptions, faultTargets: () => Promise<
   let serverExit: SoakOutcome['serverExit'];
   try {
     const env: Record<string, string> = { ...sim.env, ...box.env, ...config };
+    // JSON sources get ids and media unique to each query, so the download archive does not
+    // skip everything after the first jobs and every job really downloads.
+    const healthyPort = new Map<SourceId, number>();
+    for (const id of SALTED) {
+      const proxy = await startRewritingProxy(sim.origins[id]!);
+      proxy.setMedia((u, asked) => u.replace(/(\.[a-z0-9]+)$/, `-${querySalt(asked)}$1`));
+      proxy.setTransform((text, asked) => saltIds(text, querySalt(asked)));
+      proxies.push(proxy);
+      healthyPort.set(id, proxy.port);
+      env[`${envPrefix(id)}_BASE_URL`] = proxy.origin;
+    }
+    for (const id of [...FLAKY, HANGING]) healthyPort.set(id, healthyPort.get(id) ?? Number(new URL(sim.origins[id]!).port));
     for (const id of [...FLAKY, HANGING]) {
-      const port = Number(new URL(sim.origins[id]!).port);
+      const port = healthyPort.get(id)!;
       const sw = await startSwitch({ port });
       switches.set(id, sw);
       env[`${envPrefix(id)}_BASE_URL`] = sw.origin;
@@ -149,7 +164,7 @@ export async function runSoak(options: SoakOptions, faultTargets: () => Promise<
       };
       if (chosen.has(HANGING)) {
         const hangs = faulty(HANGING);
-        await switches.get(HANGING)!.set({ port: Number(new URL((hangs ? hang : sim).origins[HANGING]!).port) });
+        await switches.get(HANGING)!.set({ port: hangs ? Number(new URL(hang.origins[HANGING]!).port) : healthyPort.get(HANGING)! });
         if (hangs) jobFaults.push(`${HANGING}: hang`);
       }
       for (const id of FLAKY) {
@@ -159,7 +174,7 @@ export async function runSoak(options: SoakOptions, faultTargets: () => Promise<
           f.before?.();
           await switches.get(id)!.set(f.target);
           jobFaults.push(`${id}: ${f.name}`);
-        } else await switches.get(id)!.set({ port: Number(new URL(sim.origins[id]!).port) });
+        } else await switches.get(id)!.set({ port: healthyPort.get(id)! });
       }
       const sources = [...chosen] as JobSourceName[];
       const boundMs = Math.ceil(sources.length / Number(config.MAX_CONCURRENT_SOURCES)) * deadlineMs + 1000;
@@ -225,6 +240,7 @@ export async function runSoak(options: SoakOptions, faultTargets: () => Promise<
   } finally {
     if (server) await server.stop('SIGKILL');
     for (const sw of switches.values()) await sw.close();
+    for (const p of proxies) await p.close();
     await sim.close();
     await hang.close();
     box.remove();

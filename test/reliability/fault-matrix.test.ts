@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runMatrix } from '../../reliability/suites/fault-matrix.ts';
 
-test('faults in the search request and in media downloads end within the deadline, say what happened, and leave disk and database in agreement', async () => {
+test('faults in the search request and in media downloads end within the deadline, say what happened, and leave disk and database in agreement', async (t) => {
   const outcome = await runMatrix({
     faces: ['cli', 'server'],
     phases: ['search', 'media'],
@@ -19,6 +19,11 @@ test('faults in the search request and in media downloads end within the deadlin
   });
   assert.equal(outcome.cells.length, 5);
   for (const cell of outcome.cells) {
+    // The guarded cell needs a network namespace (root); elsewhere it is reported, not run.
+    if (cell.outcome === 'na' && /network namespace/.test(cell.reason ?? '')) {
+      t.diagnostic(`${cell.face}/${cell.phase}/${cell.fault} not run: ${cell.reason}`);
+      continue;
+    }
     assert.deepEqual(cell.problems, [], `${cell.face}/${cell.phase}/${cell.fault}: ${cell.error}`);
     assert.equal(cell.outcome, 'pass');
   }
