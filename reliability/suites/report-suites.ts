@@ -164,7 +164,7 @@ export const FUZZ_PARSERS = {
   order: 33,
   title: 'Fuzzing: the source parsers',
   command: cmd('fuzz-parsers'),
-  injected: "the sources issue's own fast-check properties (test/sources/*property*): random and mutated pages and JSON answers fed to every adapter's parser.",
+  injected: "the sources issue's own fast-check properties (test/sources/*property*), with PROPERTY_RUNS=1000 (ten times what `npm test` runs): random text and JSON, and real recorded answers mutated at random places, fed to every adapter's parser.",
   expected: 'every property holds: a parser yields valid candidates or throws ParseError/BlockedError, never a TypeError, never an invalid URL.',
 };
 
@@ -173,7 +173,8 @@ export async function parserFuzzSuite(options: SuiteOptions): Promise<SuiteResul
   if (files.length === 0) return notRun(FUZZ_PARSERS, 'no test/sources/*property* files yet');
   const { result, finish } = startResult(FUZZ_PARSERS);
   const out = await new Promise<{ code: number | null; text: string }>((resolve) => {
-    const child = spawn(process.execPath, ['scripts/run-tests.mjs', ...files.map((f) => `test/sources/${f}`)], { cwd: ROOT, env: { ...process.env } });
+    // Ten times the runs `npm test` gives them (PROPERTY_RUNS, default 100 there).
+    const child = spawn(process.execPath, ['scripts/run-tests.mjs', ...files.map((f) => `test/sources/${f}`)], { cwd: ROOT, env: { ...process.env, PROPERTY_RUNS: options.quick ? '100' : '1000' } });
     let text = '';
     child.stdout.on('data', (d: Buffer) => (text += d.toString()));
     child.stderr.on('data', (d: Buffer) => (text += d.toString()));
@@ -183,7 +184,12 @@ export async function parserFuzzSuite(options: SuiteOptions): Promise<SuiteResul
   const names = [...out.text.matchAll(/^\s*✔ (.+?) \(\d/gm)].map((m) => m[1]!);
   result.figures.push(`${files.join(', ')}: ${count('tests')} properties, ${count('pass')} pass, ${count('fail')} fail (exit ${out.code})`);
   for (const n of names.slice(0, 40)) result.notes!.push(`holds: ${n}`);
-  if (out.code !== 0) result.notes!.push(out.text.split('\n').filter((l) => /✖|Error|fail/.test(l)).slice(0, 20).join(' | '));
+  if (out.code !== 0) {
+    // The spec reporter repeats each failure, with fast-check's seed and counterexample, at the end.
+    const tail = out.text.slice(out.text.lastIndexOf('✖ failing tests:'));
+    const lines = tail.split('\n').filter((l) => /✖|Property failed|seed:|Counterexample|Error|expected|actual/.test(l)).slice(0, 12);
+    for (const l of lines) result.notes!.push(`failure: ${l.trim().slice(0, 600)}`);
+  }
   options.log(result.figures[0]!);
   return finish(out.code === 0 ? 'passed' : 'failed');
 }
