@@ -31,11 +31,18 @@ export function asString(value: unknown): string | undefined {
   return typeof value === 'string' && value.length > 0 ? value : undefined;
 }
 
-/** A string, or a finite number written as a string (ids are numbers in some APIs, strings in others). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * A string, or a finite number written as a string (ids are numbers in some APIs, strings in
+ * others): non-empty, well-formed, at most 200 characters; else undefined.
+ */
 export function asId(value: unknown): string | undefined {
   if (typeof value === 'string') {
     const s = value.trim();
-    return s.length > 0 && s.length <= 200 ? s : undefined;
+    // An id ends up in URLs (encodeURIComponent throws URIError on a lone surrogate) and file
+    // records: a string that is not well-formed UTF-16 is no usable id.
+    return s.length > 0 && s.length <= 200 && !LONE_SURROGATE.test(s) ? s : undefined;
   }
   if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
   return undefined;
