@@ -334,7 +334,9 @@ export async function soakSuite(options: SuiteOptions): Promise<SuiteResult> {
     const gcExternal = outcome.afterGc.filter((s) => s.externalBytes !== null);
     if (gcExternal.length >= 2) {
       const ext = fitLine(gcExternal.map((s) => s.jobs), gcExternal.map((s) => s.externalBytes! / 2 ** 20));
-      result.figures.push(`memory outside the V8 heap after a full GC: slope ${(ext.slope * 1024).toFixed(1)} KiB/job (${(ext.slope * span).toFixed(1)} MB over ${span} jobs) — the server's job-document cache keeping the serialised documents of ended jobs (capped at 64 MB by src/server/routes/jobs.ts); see the findings`);
+      result.figures.push(
+        `memory outside the V8 heap after a full GC: slope ${(ext.slope * 1024).toFixed(1)} KiB/job (${(ext.slope * span).toFixed(1)} MB over ${span} jobs)${ext.slope * 1024 > 1 ? ' — growing: see finding 4 (the job-document cache)' : ' — flat'}`,
+      );
     }
     if (fds.slope > 0.01) problems.push(`open descriptors grow ${fds.slope.toFixed(4)} per job after warm-up`);
     // The leak criterion is the heap that survives a full collection; "heap used" between
