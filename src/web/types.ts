@@ -4,6 +4,7 @@ export type { JobDocument, JobSummary, SavedFile, SourceStats, JobStatus } from 
 export type { RunnerEvent } from '../core/events.ts';
 export type { StatsReport, SourceSeries, StatsBucket } from '../server/source-stats.ts';
 export type { LogTail, LogLine } from '../server/log-tail.ts';
+import type { SourceHealth } from '../store/store.ts';
 
 export interface SourceInfo {
   id: string;
@@ -16,14 +17,6 @@ export interface SourceInfo {
   state: 'ready' | 'needs_key' | 'cooling_down';
   origin: string;
   origin_overridden: boolean;
-  health: {
-    runs: number;
-    successes: number;
-    success_rate: number | null;
-    avg_download_ms: number | null;
-    consecutive_failures: number;
-    last_error: string | null;
-    last_run_at: string | null;
-    cooling_until: string | null;
-  };
+  /** The store's health record as the API sends it (GET /api/sources). */
+  health: Omit<SourceHealth, 'source' | 'last_error_at'>;
 }

@@ -5,6 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { after } from 'node:test';
+import assert from 'node:assert/strict';
 import type { SourceId } from '../../src/core/types.ts';
 import { startSimulation, type Simulation } from '../../src/demo/sim-server.ts';
 import { startServer, type RunningServer } from '../../src/server/start.ts';
@@ -181,4 +183,24 @@ export async function call(
     parsed = null;
   }
   return { status: response.status, headers: response.headers, body: parsed, text };
+}
+
+/** A `server()` for one test file: every server it starts is disposed after the file's tests. */
+export function serverFactory(): (options?: TestServerOptions) => Promise<TestServer> {
+  const servers: TestServer[] = [];
+  after(async () => {
+    for (const s of servers) await s.dispose();
+  });
+  return async (options = {}) => {
+    const s = await startTestServer(options);
+    servers.push(s);
+    return s;
+  };
+}
+
+/** POSTs a job and returns its id; anything but 202 fails the test with the answer. */
+export async function submit(s: TestServer, body: Record<string, unknown>): Promise<string> {
+  const answer = await call(s.url, 'POST', '/api/jobs', { body });
+  assert.equal(answer.status, 202, answer.text);
+  return (answer.body as { job_id: string }).job_id;
 }

@@ -2,7 +2,7 @@
 // once, ending after job_finished; resuming after Last-Event-ID; 204 when the client has seen the
 // end; one job_finished for a job that ended before the server started; keep-alive comments;
 // listeners removed when the client goes away.
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,24 +15,9 @@ import { createJobManager } from '../../src/jobs/job-manager.ts';
 import type { JobService } from '../../src/jobs/service.ts';
 import { openStore } from '../../src/store/open.ts';
 import { buildApp } from '../../src/server/app.ts';
-import { call, readSse, startTestServer, type SseMessage, type TestServer } from './helpers.ts';
+import { call, readSse, serverFactory, submit, type SseMessage } from './helpers.ts';
 
-const servers: TestServer[] = [];
-after(async () => {
-  for (const s of servers) await s.dispose();
-});
-
-async function server(options: Parameters<typeof startTestServer>[0] = {}): Promise<TestServer> {
-  const s = await startTestServer(options);
-  servers.push(s);
-  return s;
-}
-
-async function submit(s: TestServer, body: Record<string, unknown>): Promise<string> {
-  const answer = await call(s.url, 'POST', '/api/jobs', { body });
-  assert.equal(answer.status, 202, answer.text);
-  return (answer.body as { job_id: string }).job_id;
-}
+const server = serverFactory();
 
 function events(messages: SseMessage[]): RunnerEvent[] {
   return messages.map((m) => JSON.parse(m.data) as RunnerEvent);

@@ -1,26 +1,11 @@
 // Job operations over real HTTP: reading, listing with pages and filters, cancel, retry (failed
 // sources only), the MAX_CONCURRENT_JOBS queue, and a restart that resumes interrupted jobs.
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { JobDocument, JobSummary } from '../../src/core/types.ts';
-import { call, startTestServer, type TestServer } from './helpers.ts';
+import { call, serverFactory, submit } from './helpers.ts';
 
-const servers: TestServer[] = [];
-after(async () => {
-  for (const s of servers) await s.dispose();
-});
-
-async function server(options: Parameters<typeof startTestServer>[0] = {}): Promise<TestServer> {
-  const s = await startTestServer(options);
-  servers.push(s);
-  return s;
-}
-
-async function submit(s: TestServer, body: Record<string, unknown>): Promise<string> {
-  const answer = await call(s.url, 'POST', '/api/jobs', { body });
-  assert.equal(answer.status, 202, answer.text);
-  return (answer.body as { job_id: string }).job_id;
-}
+const server = serverFactory();
 
 async function waitFor(check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
   const end = Date.now() + timeoutMs;
