@@ -6,7 +6,7 @@
 // Recorded answers: fixtures/pexels/ (photos-search.json, videos-search.json).
 import { BlockedError, NotConfiguredError, ParseError } from '../core/errors.ts';
 import type { MediaCandidate } from '../core/types.ts';
-import type { SearchQuery, Source, SourceContext } from './source.ts';
+import { keyConfigured, type SearchQuery, type Source, type SourceContext } from './source.ts';
 import { candidate } from './parse/candidate.ts';
 import { asArray, asId, asPositiveInt, asRecord, asString, dig, parseJsonBody } from './parse/json-shape.ts';
 import { httpUrl } from './parse/media-url.ts';
@@ -163,6 +163,6 @@ export const source: Source = {
   example: 'mountain lake',
   defaultOrigin: () => 'https://api.pexels.com',
   keyVariable: 'PEXELS_API_KEY',
-  configured: (config) => (config.pexelsApiKey ? { ok: true } : { ok: false, reason: 'pexels: needs PEXELS_API_KEY' }),
+  configured: (config) => keyConfigured(ID, 'PEXELS_API_KEY', config.pexelsApiKey),
   search: searchPexels,
 };

@@ -5,7 +5,7 @@
 // `X-RateLimit-Remaining`. Recorded answers: fixtures/pixabay/.
 import { BlockedError, HttpStatusError, NotConfiguredError, ParseError } from '../core/errors.ts';
 import type { MediaCandidate } from '../core/types.ts';
-import type { SearchQuery, Source, SourceContext } from './source.ts';
+import { keyConfigured, type SearchQuery, type Source, type SourceContext } from './source.ts';
 import { candidate } from './parse/candidate.ts';
 import { asArray, asCount, asId, asPositiveInt, asRecord, dig, parseJsonBody } from './parse/json-shape.ts';
 import { httpUrl } from './parse/media-url.ts';
@@ -173,6 +173,6 @@ export const source: Source = {
   example: 'hot air balloon',
   defaultOrigin: () => 'https://pixabay.com',
   keyVariable: 'PIXABAY_API_KEY',
-  configured: (config) => (config.pixabayApiKey ? { ok: true } : { ok: false, reason: 'pixabay: needs PIXABAY_API_KEY' }),
+  configured: (config) => keyConfigured(ID, 'PIXABAY_API_KEY', config.pixabayApiKey),
   search: searchPixabay,
 };

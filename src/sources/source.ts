@@ -2,6 +2,7 @@
 // `Source`, listed in ./index.ts. Sources only yield candidates: they never download,
 // write files, touch the store or print (STYLE §2).
 import type { Config } from '../core/config.ts';
+import { NotConfiguredError } from '../core/errors.ts';
 import type { MediaCandidate, MediaKind, MediaType, SourceId } from '../core/types.ts';
 import type { SourceHttp } from '../http/types.ts';
 
@@ -57,4 +58,9 @@ export interface Source {
 /** The origin a source should use with this configuration. */
 export function originOf(source: Source, config: Config): string {
   return config.baseUrls[source.id] ?? source.defaultOrigin(config);
+}
+
+/** `configured` of a source that cannot run without `variable`: the reason reads as the NotConfiguredError its search throws. */
+export function keyConfigured(id: SourceId, variable: string, key: string | null): { ok: true } | { ok: false; reason: string } {
+  return key ? { ok: true } : { ok: false, reason: new NotConfiguredError(id, variable).message };
 }
