@@ -2,7 +2,11 @@
 // styles only from our own bundle (no inline code), images and media only from our own file
 // routes (thumbnails are the saved files, never hot-linked from sources), no framing. Saved
 // files are served sandboxed, so even a file that turned out to be HTML or SVG cannot script.
-import type { FastifyInstance } from 'fastify';
+//
+// The policy follows what the route serves, never the answer's content type: a 304 of the page
+// has no content type, and giving it the API's `sandbox` policy made a reloaded page (served
+// from the browser's cache under the 304's headers) run without its scripts and styles.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { OutgoingHttpHeaders } from 'node:http';
 
 export const UI_CSP = [
@@ -36,15 +40,25 @@ export function apiSecurityHeaders(): OutgoingHttpHeaders {
   return { ...BASE_SECURITY_HEADERS, 'content-security-policy': API_CSP };
 }
 
+/** True for what the API serves (JSON, event streams, saved files, metrics); false for the UI's page and assets. */
+function servesApi(request: FastifyRequest): boolean {
+  // The matched route's pattern, so percent-encoding or dot segments in the target change nothing;
+  // unmatched requests (404s) go by their path.
+  const path = request.routeOptions.url ?? request.url.split('?')[0] ?? '';
+  return path === '/api' || path.startsWith('/api/') || path === '/metrics';
+}
+
+/** The Content-Security-Policy for a request, by the route it reached. */
+export function cspFor(request: FastifyRequest): string {
+  return servesApi(request) ? API_CSP : UI_CSP;
+}
+
 export function installSecurityHeaders(app: FastifyInstance): void {
   app.addHook('onSend', async (request, reply, payload) => {
     for (const [name, value] of Object.entries(BASE_SECURITY_HEADERS)) {
       if (value !== undefined && !reply.hasHeader(name)) reply.header(name, value);
     }
-    if (!reply.hasHeader('content-security-policy')) {
-      const type = String(reply.getHeader('content-type') ?? '');
-      reply.header('content-security-policy', type.startsWith('text/html') ? UI_CSP : API_CSP);
-    }
+    if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', cspFor(request));
     if (request.url.startsWith('/api/') && !reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
     return payload;
   });
