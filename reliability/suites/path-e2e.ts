@@ -8,6 +8,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { tmpdir } from 'node:os';
 
+import { isQuerySlug } from '../../src/download/naming.ts';
 import { startSimulation } from '../../src/demo/sim-server.ts';
 import { startFaultServer } from '../../test/helpers/fault-server.ts';
 import { runCli } from '../lib/cli.ts';
@@ -82,7 +83,8 @@ export async function runPathsEndToEnd(options: { queries: number; seed: number;
     if (existsSync(ESCAPE_MARK) || existsSync(`${ESCAPE_MARK}.png`)) escapes.push(`${ESCAPE_MARK} exists`);
     const tree = scanTree(box.downloadDir);
     for (const m of tree.media) {
-      if (!/^[a-z0-9][a-z0-9-]*\/[a-z_]+\/[a-z0-9][a-z0-9-]*_\d{3,}\.[a-z0-9]+$/.test(m.rel)) misplaced.push(`media file at an unexpected path: ${m.rel}`);
+      const parts = /^([^/]+)\/[a-z_]+\/([^/]+)_\d{3,}\.[a-z0-9]+$/.exec(m.rel);
+      if (parts === null || !isQuerySlug(parts[1]!) || parts[2] !== parts[1]) misplaced.push(`media file at an unexpected path: ${m.rel}`);
     }
     const folders = readdirSync(box.downloadDir);
     rows.push(['(all)', '', String(tree.media.length), folders.slice(0, 12).join(' ')]);

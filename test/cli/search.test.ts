@@ -87,6 +87,22 @@ describe('harvester search', () => {
     assert.ok(logLines(ws.cwd).some((l) => l.endsWith('| STATISTICS | Success: pexels, openverse | Failed: none')));
   });
 
+  test('queries in other scripts get folders and file names that read as the query', async () => {
+    const ws = workspace();
+    for (const [query, slug] of [
+      ['Котик', 'котик'],
+      ['铁路', '铁路'],
+    ] as const) {
+      const r = await runCli(['search', query, '--sources', 'pexels', '--limit', '1', '--json'], ws);
+      assert.equal(r.code, 0, r.stderr);
+      const doc = JSON.parse(r.stdout) as JobDocument;
+      assert.equal(doc.results.files.length, 1);
+      const path = doc.results.files[0]!.path;
+      assert.match(path, new RegExp(`^${slug}/pexels/${slug}_001\\.png$`, 'u'), path);
+      assert.ok(existsSync(join(ws.cwd, 'downloads', slug, 'pexels', `${slug}_001.png`)));
+    }
+  });
+
   test('exit 3 when a source hangs: it ends at its deadline and the others keep their files', async () => {
     const ws = workspace();
     const r = await runCli(['search', 'nature', '--sources', 'pexels,duckduckgo_images,bing_images', '--limit', '2', '--json'], ws);
