@@ -12,7 +12,7 @@ export function inspectorUrlOf(output: string): string | undefined {
   return /Debugger listening on (ws:\/\/127\.0\.0\.1:\d+\/[\w-]+)/.exec(output)?.[1];
 }
 
-/** A metric by the end of its name (the server prefixes them, e.g. `harvester_process_`). */
+/** A metric by the end of its name (the server prefixes them, e.g. `harvester_`). */
 export function metric(metrics: Map<string, number>, suffix: string): number | null {
   return [...metrics].find(([name]) => name.endsWith(suffix))?.[1] ?? null;
 }

@@ -1,6 +1,8 @@
 // Prometheus metrics (GET /metrics) on a registry of our own, so two apps in one process (tests)
 // never collide. Job, file and source figures come from the runner's events; HTTP durations from
 // an onResponse hook labelled by route pattern (not the raw URL, which would explode cardinality).
+// Names follow Prometheus conventions, which `promtool check metrics` checks: one prefix, base
+// units last and then `_total` on counters only; gauges say what is true now.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { FastifyInstance } from 'fastify';
 import type { RunnerEvent } from '../core/events.ts';
@@ -14,30 +16,40 @@ export interface ServerMetrics {
   instrument(app: FastifyInstance): void;
 }
 
+const PREFIX = 'harvester_';
+/**
+ * prom-client's default set has three gauges named `…_total` (a count of what is open now, the
+ * sum of the same gauge's by-type series); they break the convention and add nothing.
+ */
+const DROPPED_DEFAULT_METRICS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+const ACTIVE_JOB_STATUSES = ['queued', 'running'] as const;
+const FINAL_JOB_STATUSES = ['completed', 'partial', 'failed', 'cancelled', 'interrupted'] as const;
+
 export function createMetrics(jobs: JobService): ServerMetrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'harvester_process_' });
-  const endedByStatus = new Map<string, number>();
+  collectDefaultMetrics({ register: registry, prefix: PREFIX });
+  for (const name of DROPPED_DEFAULT_METRICS) registry.removeSingleMetric(PREFIX + name);
 
   new Gauge({
     name: 'harvester_jobs',
-    help: 'Jobs the server knows, by status (queued and running: now; others: ended since the server started)',
+    help: 'Jobs queued or running now, by status',
     labelNames: ['status'],
     registers: [registry],
     async collect() {
-      for (const status of ['queued', 'running'] as const) {
+      for (const status of ACTIVE_JOB_STATUSES) {
         const active = await jobs.list({ status, limit: 10_000 });
         this.set({ status }, active.length);
       }
-      for (const [status, n] of endedByStatus) this.set({ status }, n);
     },
   });
   const jobsFinished = new Counter({
     name: 'harvester_jobs_finished_total',
-    help: 'Jobs that ended, by final status',
+    help: 'Job runs that ended since the server started, by final status',
     labelNames: ['status'],
     registers: [registry],
   });
+  // Every status from the first scrape, so rate() and absent() see a series before the first job ends.
+  for (const status of FINAL_JOB_STATUSES) jobsFinished.inc({ status }, 0);
   const filesSaved = new Counter({
     name: 'harvester_files_saved_total',
     help: 'Media files saved, by source and kind',
@@ -45,7 +57,7 @@ export function createMetrics(jobs: JobService): ServerMetrics {
     registers: [registry],
   });
   const bytesSaved = new Counter({
-    name: 'harvester_bytes_saved_total',
+    name: 'harvester_saved_bytes_total',
     help: 'Bytes of media saved, by source',
     labelNames: ['source'],
     registers: [registry],
@@ -104,7 +116,6 @@ export function createMetrics(jobs: JobService): ServerMetrics {
           break;
         case 'job_finished':
           jobsFinished.inc({ status: event.status });
-          endedByStatus.set(event.status, (endedByStatus.get(event.status) ?? 0) + 1);
           break;
         default:
           break;

@@ -164,10 +164,11 @@ describe('GET /metrics', () => {
     assert.equal(response.status, 200);
     assert.match(response.headers.get('content-type') ?? '', /^text\/plain/);
     const text = await response.text();
-    assert.match(text, /^harvester_jobs\{status="partial"\} 1$/m);
+    assert.match(text, /^harvester_jobs_finished_total\{status="partial"\} 1$/m);
+    assert.match(text, /^harvester_jobs\{status="running"\} 0$/m);
     assert.match(text, /^harvester_files_saved_total\{source="google_images",kind="image"\} 2$/m);
     const bytes = job.results.source_stats.google_images!.bytes;
-    assert.match(text, new RegExp(`^harvester_bytes_saved_total\\{source="google_images"\\} ${bytes}$`, 'm'));
+    assert.match(text, new RegExp(`^harvester_saved_bytes_total\\{source="google_images"\\} ${bytes}$`, 'm'));
     assert.match(text, /^harvester_source_duration_seconds_count\{source="bing_images",status="failed"\} 1$/m);
     assert.match(text, /^harvester_http_request_duration_seconds_count\{method="POST",route="\/api\/jobs",status_code="202"\} 1$/m);
   });
