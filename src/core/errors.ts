@@ -1,10 +1,29 @@
 // Error classes. Each says, with `code` and `retryable`, what the runner does with it;
 // `shouldRetry` is the one decision point for retries, `exitCodeFor`/`httpStatusFor` the one for faces.
 
+/**
+ * The stable, machine-readable kind of a source's error (`error_code` beside `error` in a
+ * source's stats). Set by the class that is raised, so no consumer ever reads it from a message.
+ */
+export const SOURCE_ERROR_CODES = [
+  'timeout',
+  'blocked',
+  'layout_changed',
+  'not_configured',
+  'cooling_down',
+  'http_error',
+  'network',
+  'downloads_failed',
+  'cancelled',
+] as const;
+export type SourceErrorCode = (typeof SOURCE_ERROR_CODES)[number];
+
 /** Base of every error Harvester raises on purpose. */
 export class HarvesterError extends Error {
   readonly code: string = 'HARVESTER_ERROR';
   readonly retryable: boolean = false;
+  /** What a source that ends with this error reports as its `error_code`. */
+  readonly errorCode: SourceErrorCode = 'http_error';
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
@@ -19,6 +38,7 @@ export class ConfigError extends HarvesterError {
 /** A timeout of one phase of a request or of a whole deadline; the message names the phase. */
 export class TimeoutError extends HarvesterError {
   override readonly code = 'TIMEOUT';
+  override readonly errorCode: SourceErrorCode = 'timeout';
   override readonly retryable: boolean;
   constructor(
     readonly phase: 'connect' | 'headers' | 'idle' | 'request' | 'download' | 'stall' | 'source',
@@ -41,12 +61,14 @@ export class SourceTimeoutError extends TimeoutError {
 /** A download moved slower than MIN_DOWNLOAD_SPEED for STALL_TIMEOUT. */
 export class StalledError extends HarvesterError {
   override readonly code = 'STALLED';
+  override readonly errorCode: SourceErrorCode = 'timeout';
   override readonly retryable = true;
 }
 
 /** Connection-level failure (refused, reset, DNS…); `cause` keeps the system error. */
 export class NetworkError extends HarvesterError {
   override readonly code: string = 'NETWORK';
+  override readonly errorCode: SourceErrorCode = 'network';
   override readonly retryable: boolean;
   constructor(
     message: string,
@@ -77,6 +99,7 @@ export class HttpStatusError extends HarvesterError {
 /** A request or redirect to a loopback/private/link-local address with the guard on. */
 export class PrivateNetworkError extends HarvesterError {
   override readonly code = 'PRIVATE_NETWORK';
+  override readonly errorCode: SourceErrorCode = 'network';
 }
 
 /** Too many redirects, or a redirect loop. */
@@ -92,6 +115,7 @@ export class TooLargeError extends HarvesterError {
 /** A body shorter than its Content-Length, or a connection closed mid-body. */
 export class TruncatedError extends HarvesterError {
   override readonly code = 'TRUNCATED';
+  override readonly errorCode: SourceErrorCode = 'network';
   override readonly retryable = true;
 }
 
@@ -108,6 +132,7 @@ export class DiskError extends HarvesterError {
 /** A source's page had no recognisable result markup: the layout changed. */
 export class ParseError extends HarvesterError {
   override readonly code = 'PARSE';
+  override readonly errorCode: SourceErrorCode = 'layout_changed';
   constructor(
     readonly source: string,
     what: string,
@@ -119,6 +144,7 @@ export class ParseError extends HarvesterError {
 /** A source refused us: captcha, block page, 403 on a token. */
 export class BlockedError extends HarvesterError {
   override readonly code = 'BLOCKED';
+  override readonly errorCode: SourceErrorCode = 'blocked';
   constructor(
     readonly source: string,
     reason: string,
@@ -130,6 +156,7 @@ export class BlockedError extends HarvesterError {
 /** A key-based source without its key: "pexels: needs PEXELS_API_KEY". */
 export class NotConfiguredError extends HarvesterError {
   override readonly code = 'NOT_CONFIGURED';
+  override readonly errorCode: SourceErrorCode = 'not_configured';
   constructor(
     readonly source: string,
     readonly variable: string,
@@ -141,6 +168,7 @@ export class NotConfiguredError extends HarvesterError {
 /** The source is cooling down after repeated failures. */
 export class CoolingDownError extends HarvesterError {
   override readonly code = 'COOLING_DOWN';
+  override readonly errorCode: SourceErrorCode = 'cooling_down';
   constructor(
     readonly source: string,
     readonly until: Date,
@@ -153,6 +181,7 @@ export class CoolingDownError extends HarvesterError {
 /** The user or the server cancelled. */
 export class CancelledError extends HarvesterError {
   override readonly code = 'CANCELLED';
+  override readonly errorCode: SourceErrorCode = 'cancelled';
 }
 
 /** Not found (a job id, a file). */
@@ -193,6 +222,15 @@ export function httpStatusFor(error: unknown): number {
   if (error instanceof ConflictError) return 409;
   if (error instanceof StoreError) return 503;
   return 500;
+}
+
+/**
+ * The `error_code` of what ended a source. Anything not raised on purpose (a bug in a parser
+ * meeting an answer it did not foresee) is reported as `layout_changed`: the answer was not
+ * what the source understands, and a loud alarm beats a silent one.
+ */
+export function sourceErrorCodeOf(error: unknown): SourceErrorCode {
+  return error instanceof HarvesterError ? error.errorCode : 'layout_changed';
 }
 
 /** A short, single-line description of any thrown value. */

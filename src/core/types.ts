@@ -1,4 +1,5 @@
 // Shared data types: what sources yield, what jobs produce, what faces show (DESIGN §2, §4).
+import type { SourceErrorCode } from './errors.ts';
 
 /** Source ids are part of the API (DESIGN §2); the seed's five come first. */
 export const SOURCE_IDS = [
@@ -121,6 +122,8 @@ export interface SourceStats {
   videos: number;
   success: boolean;
   error: string | null;
+  /** The kind of `error` (null when there is none): timeout, blocked, layout_changed, … */
+  error_code: SourceErrorCode | null;
   /** Candidates the source yielded (after the media-type filter). */
   found: number;
   failed_downloads: number;
@@ -185,6 +188,7 @@ export function emptySourceStats(): SourceStats {
     videos: 0,
     success: false,
     error: null,
+    error_code: null,
     found: 0,
     failed_downloads: 0,
     skipped_duplicates: 0,

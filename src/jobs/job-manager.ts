@@ -305,7 +305,7 @@ class JobManager implements JobService {
       if (status === 'cancelled') {
         for (const name of job.run) {
           const st = doc.results.source_stats[name]!;
-          skipSourceStats(st, CANCELLED_BEFORE_START_ERROR);
+          skipSourceStats(st, { error: CANCELLED_BEFORE_START_ERROR, code: 'cancelled' });
           await this.store.saveSourceStats(doc.job_id, name, { ...st });
         }
       }

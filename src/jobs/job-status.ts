@@ -1,5 +1,6 @@
 // The status rules of DESIGN §4, in one place: how a source's stats end, how a job's status
 // follows from its sources, and the job document's totals.
+import type { SourceErrorCode } from '../core/errors.ts';
 import type { JobResults, JobStatus, SavedFile, SourceStats } from '../core/types.ts';
 
 /** The error of a source cut short by a cancel (or a shutdown); `resume` reruns such sources. */
@@ -9,22 +10,33 @@ export const CANCELLED_BEFORE_START_ERROR = 'Cancelled before it started';
 
 /** Whether a source had not ended on its own: never finished (a crash) or cut by a cancel. */
 export function sourceUnfinished(stats: SourceStats): boolean {
-  return stats.status === 'pending' || stats.status === 'running' || (stats.error?.startsWith(CANCELLED_ERROR) ?? false);
+  // Stats recorded before error codes existed still say so in their message.
+  const cancelled = stats.error_code === 'cancelled' || (stats.error_code === null && (stats.error?.startsWith(CANCELLED_ERROR) ?? false));
+  return stats.status === 'pending' || stats.status === 'running' || cancelled;
 }
 
-/** Sets `status` and `success` from `error` and the counters (DESIGN §4). */
-export function settleSourceStats(stats: SourceStats, error: string | null): void {
+/** A source's error: its message and its kind, both or neither. */
+export interface SourceFailure {
+  error: string;
+  code: SourceErrorCode;
+}
+
+/** Sets `error`, `error_code`, `status` and `success` from the failure (or its absence) and the counters. */
+export function settleSourceStats(stats: SourceStats, failure: SourceFailure | null): void {
+  const error = failure?.error ?? null;
   stats.error = error;
+  stats.error_code = failure?.code ?? null;
   stats.success = error === null;
   if (error === null) stats.status = stats.failed_downloads > 0 ? 'partial' : 'ok';
   else stats.status = stats.downloaded > 0 ? 'partial' : 'failed';
 }
 
 /** Marks a source that was not run (not configured, cooling down, cancelled before it began). */
-export function skipSourceStats(stats: SourceStats, reason: string, retryAfter: string | null = null): void {
+export function skipSourceStats(stats: SourceStats, reason: SourceFailure, retryAfter: string | null = null): void {
   stats.status = 'skipped';
   stats.success = false;
-  stats.error = reason;
+  stats.error = reason.error;
+  stats.error_code = reason.code;
   stats.retry_after = retryAfter;
 }
 

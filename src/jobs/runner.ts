@@ -103,7 +103,7 @@ export async function runJob(input: RunJobInput): Promise<JobDocument> {
   await forEachBounded(input.run, config.maxConcurrentSources, async (name) => {
     const st = stats[name]!;
     if (signal.aborted) {
-      skipSourceStats(st, CANCELLED_BEFORE_START_ERROR);
+      skipSourceStats(st, { error: CANCELLED_BEFORE_START_ERROR, code: 'cancelled' });
       st.finished_at = new Date().toISOString();
       await store.saveSourceStats(job.job_id, name, { ...st }).catch(() => {});
       emit({ type: 'source_finished', source: name, stats: { ...st } });

@@ -5,7 +5,7 @@
 import { basename } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { sourceTimeoutMs, type Config } from '../core/config.ts';
-import { CancelledError, CoolingDownError, SourceTimeoutError, errorMessage } from '../core/errors.ts';
+import { CancelledError, CoolingDownError, SourceTimeoutError, errorMessage, sourceErrorCodeOf } from '../core/errors.ts';
 import type { JobSourceName, JobSpec, MediaCandidate, MediaKind, SavedFile, SourceStats } from '../core/types.ts';
 import { URLS_SOURCE } from '../core/types.ts';
 import { downloadFile, localDirectorySink, type MediaSink } from '../download/index.ts';
@@ -16,7 +16,7 @@ import type { SearchQuery, SourceContext } from '../sources/source.ts';
 import type { Store } from '../store/store.ts';
 import { fileExists, nextFileNumber } from './file-numbering.ts';
 import type { Emit } from './job-events.ts';
-import { CANCELLED_ERROR, countFailure, everyDownloadFailedError, settleSourceStats, skipSourceStats, type FailureCauses } from './job-status.ts';
+import { CANCELLED_ERROR, countFailure, everyDownloadFailedError, settleSourceStats, skipSourceStats, type FailureCauses, type SourceFailure } from './job-status.ts';
 import { createCachedSourceHttp } from './search-cache.ts';
 import { afterAbort, raceSignal, sourceDeadline } from './signals.ts';
 
@@ -76,25 +76,26 @@ export function maxPagesFor(limit: number): number {
 export async function runSource(job: JobRunShared, source: RunnableSource, stats: SourceStats): Promise<void> {
   const { config, store, spec } = job;
   const id = source.id;
-  const finishSkipped = async (reason: string, retryAfter: string | null): Promise<void> => {
+  const finishSkipped = async (reason: SourceFailure, retryAfter: string | null): Promise<void> => {
     skipSourceStats(stats, reason, retryAfter);
     stats.finished_at = new Date().toISOString();
     if (source.tracked) {
       await store
-        .recordSourceOutcome({ source: id, ok: false, error: reason, durationMs: 0, downloaded: 0, downloadMs: 0, at: new Date(), skipped: true })
+        .recordSourceOutcome({ source: id, ok: false, error: reason.error, durationMs: 0, downloaded: 0, downloadMs: 0, at: new Date(), skipped: true })
         .catch((error: unknown) => job.warn(`${id}: cannot record source health: ${errorMessage(error)}`));
     }
     await saveStats(job, id, stats);
     job.emit({ type: 'source_finished', source: id, stats: { ...stats } });
   };
 
-  if (source.notConfigured !== null) return finishSkipped(source.notConfigured, null);
+  if (source.notConfigured !== null) return finishSkipped({ error: source.notConfigured, code: 'not_configured' }, null);
   if (source.tracked && !spec.options?.force) {
     try {
       const health = await store.getSourceHealth(id);
       if (health.cooling_until !== null && Date.parse(health.cooling_until) > Date.now()) {
         const until = new Date(health.cooling_until);
-        return finishSkipped(new CoolingDownError(id, until, health.consecutive_failures).message, until.toISOString());
+        const cooling = new CoolingDownError(id, until, health.consecutive_failures);
+        return finishSkipped({ error: cooling.message, code: cooling.errorCode }, until.toISOString());
       }
     } catch (error) {
       job.warn(`${id}: cannot read source health: ${errorMessage(error)}`);
@@ -106,6 +107,7 @@ export async function runSource(job: JobRunShared, source: RunnableSource, stats
   const priorDurationMs = stats.duration_ms;
   stats.status = 'running';
   stats.error = null;
+  stats.error_code = null;
   stats.success = false;
   stats.retry_after = null;
   stats.started_at ??= new Date().toISOString();
@@ -127,20 +129,22 @@ export async function runSource(job: JobRunShared, source: RunnableSource, stats
   }
 
   const signal = deadline.signal;
-  let error: string | null = null;
+  let failure: SourceFailure | null = null;
   let cancelled = false;
   if (run?.abortedEarly) {
     cancelled = !(signal.reason instanceof SourceTimeoutError);
-    error = cancelled ? CANCELLED_ERROR : errorMessage(signal.reason);
+    failure = cancelled ? { error: CANCELLED_ERROR, code: 'cancelled' } : { error: errorMessage(signal.reason), code: 'timeout' };
   } else if (crash !== null || run?.sourceError) {
-    error = errorMessage(crash ?? run!.sourceError);
+    const cause = crash ?? run!.sourceError;
+    failure = { error: errorMessage(cause), code: sourceErrorCodeOf(cause) };
   } else if (run !== undefined && run.failures.size > 0 && stats.downloaded === 0) {
-    error = everyDownloadFailedError(run.failures);
+    failure = { error: everyDownloadFailedError(run.failures), code: 'downloads_failed' };
   }
+  const error = failure?.error ?? null;
   const runMs = performance.now() - startedMs;
   stats.duration_ms = Math.round(priorDurationMs + runMs);
   stats.finished_at = new Date().toISOString();
-  settleSourceStats(stats, error);
+  settleSourceStats(stats, failure);
 
   // A cancel is not the source's doing: it neither counts against nor for its health.
   if (source.tracked && !cancelled) {

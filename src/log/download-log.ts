@@ -47,11 +47,6 @@ function secs(ms: number): string {
   return (ms / 1000).toFixed(2);
 }
 
-/** `Timeout after 30s` is the one error a source deadline produces (core/errors.ts SourceTimeoutError). */
-export function isTimeoutError(error: string | null): boolean {
-  return error !== null && /^Timeout after /.test(error);
-}
-
 /** The log lines one runner event produces (most events produce none). */
 export function logLinesFor(event: RunnerEvent): [LogLevel, string][] {
   switch (event.type) {
@@ -99,8 +94,8 @@ export function logLinesFor(event: RunnerEvent): [LogLevel, string][] {
 /** How a source ended: COMPLETED only when it ran to its own end (the seed's hang detector). */
 function sourceLine(source: string, stats: SourceStats): [LogLevel, string] {
   if (stats.status === 'skipped') return ['WARNING', `FAILED | ${source} | skipped: ${stats.error ?? 'not run'}`];
-  if (isTimeoutError(stats.error)) return ['ERROR', `TIMEOUT | ${source} | ${stats.error}`];
-  if (stats.error !== null && /^Cancelled/.test(stats.error)) return ['WARNING', `CANCELLED | ${source} | ${stats.error}`];
+  if (stats.error_code === 'timeout') return ['ERROR', `TIMEOUT | ${source} | ${stats.error}`];
+  if (stats.error_code === 'cancelled') return ['WARNING', `CANCELLED | ${source} | ${stats.error}`];
   if (stats.error !== null) return ['ERROR', `FAILED | ${source} | ${stats.error}`];
   return [
     'INFO',

@@ -60,8 +60,8 @@ function emptySource(id: string): SourceView {
 }
 
 export function phaseOf(stats: SourceStats): SourcePhase {
-  if (stats.error && /^Timeout after /.test(stats.error)) return 'timeout';
-  if (stats.error && /^cancel/i.test(stats.error)) return 'cancelled';
+  if (stats.error_code === 'timeout') return 'timeout';
+  if (stats.error_code === 'cancelled') return 'cancelled';
   return stats.status;
 }
 

@@ -28,7 +28,7 @@ const events: RunnerEvent[] = [
   { ...base, type: 'candidate_found', source: 'pexels', candidate_id: 'pexels:1', url: 'http://x/1', kind: 'image', title: null, page_url: null, thumbnail_url: null, width: null, height: null },
   { ...base, type: 'file_saved', source: 'pexels', file, index: 0 },
   { ...base, type: 'source_finished', source: 'pexels', stats: { ...emptySourceStats(), status: 'ok', downloaded: 1, found: 1, images: 1, success: true, duration_ms: 300 } },
-  { ...base, type: 'source_finished', source: 'bing_images', stats: { ...emptySourceStats(), status: 'failed', error: 'Timeout after 30s', duration_ms: 30_000 } },
+  { ...base, type: 'source_finished', source: 'bing_images', stats: { ...emptySourceStats(), status: 'failed', error: 'Timeout after 30s', error_code: 'timeout', duration_ms: 30_000 } },
   { ...base, job_id: 'other-job', type: 'source_started', source: 'unsplash', timeout_ms: 1000 },
 ];
 

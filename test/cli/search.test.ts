@@ -112,6 +112,7 @@ describe('harvester search', () => {
     const longest = Math.max(...Object.values(doc.results.source_stats).map((st) => st.duration_ms));
     assert.ok(doc.duration_ms! <= longest + 500, `job ${doc.duration_ms} ms, longest source ${longest} ms`);
     assert.equal(doc.results.source_stats.duckduckgo_images!.error, 'Timeout after 1s');
+    assert.equal(doc.results.source_stats.duckduckgo_images!.error_code, 'timeout');
     assert.match(r.stderr, /duckduckgo_images\s+failed\s+0\s+0\s+0\s+0\s+1\.\ds\s+Timeout after 1s/);
     assert.ok(logLines(ws.cwd).some((l) => / \| ERROR \| TIMEOUT \| duckduckgo_images \| Timeout after 1s$/.test(l)));
   });

@@ -16,9 +16,10 @@ test('a source is ok, partial or failed from its error and its counters', () => 
   ];
   for (const [counters, error, status] of cases) {
     const s = st(counters);
-    settleSourceStats(s, error);
+    settleSourceStats(s, error === null ? null : { error, code: 'timeout' });
     assert.equal(s.status, status, JSON.stringify([counters, error]));
     assert.equal(s.success, error === null);
+    assert.equal(s.error_code, error === null ? null : 'timeout');
   }
 });
 

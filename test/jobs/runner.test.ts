@@ -47,6 +47,7 @@ describe('runner: deadlines', () => {
     assert.ok(wallMs < longest + 1500, `job took ${Math.round(wallMs)} ms`);
     assert.equal(hung.status, 'failed');
     assert.equal(hung.error, 'Timeout after 1s');
+    assert.equal(hung.error_code, 'timeout');
     assert.equal(hung.success, false);
     for (const s of ['bing_images', 'pexels', 'openverse']) {
       const st = doc.results.source_stats[s]!;
@@ -105,6 +106,7 @@ describe('runner: deadlines', () => {
     const doc = await h.service.wait(job_id);
     const st = doc.results.source_stats.urls!;
     assert.equal(st.error, 'Timeout after 0.8s');
+    assert.equal(st.error_code, 'timeout');
     assert.equal(st.status, 'partial');
     assert.equal(st.downloaded, 3);
     assert.equal(doc.status, 'partial');
@@ -132,6 +134,7 @@ describe('runner: media that hangs mid-body', () => {
     assert.equal(await sawPart, true, 'the stuck download had a .part while the others were saved');
     const st = doc.results.source_stats.urls!;
     assert.equal(st.error, 'Timeout after 1s');
+    assert.equal(st.error_code, 'timeout');
     assert.equal(st.status, 'partial');
     assert.equal(st.downloaded, 2);
     assert.equal(st.failed_downloads, 0, 'cut by the deadline, not a failed download');
@@ -147,6 +150,7 @@ describe('runner: media that hangs mid-body', () => {
     const doc = await h.service.wait((await h.service.submit({ query: 'stall', sources: [], limit: 2, type: 'any', urls })).job_id);
     const st = doc.results.source_stats.urls!;
     assert.equal(st.error, null);
+    assert.equal(st.error_code, null);
     assert.equal(st.status, 'partial');
     assert.equal(st.downloaded, 1);
     assert.equal(st.failed_downloads, 1);
@@ -174,6 +178,7 @@ describe('runner: pools and retries', () => {
     const st = doc.results.source_stats.openverse!;
     assert.equal(st.status, 'failed');
     assert.equal(st.error, 'HTTP 500');
+    assert.equal(st.error_code, 'http_error');
     assert.equal(st.retries, 1);
     const retry = h.events.find((e) => e.type === 'retry');
     assert.ok(retry?.type === 'retry' && retry.phase === 'search' && retry.attempt === 2 && retry.source === 'openverse');
@@ -291,6 +296,7 @@ describe('runner: what gets downloaded', () => {
     assert.equal(st.status, 'failed');
     assert.equal(st.failed_downloads, 2);
     assert.equal(st.error, 'every download failed (2 of 2); commonest cause: HTTP 404 (2)');
+    assert.equal(st.error_code, 'downloads_failed');
     assert.equal(doc.status, 'failed');
     const failed = logLines(h).filter((l) => l.includes('| FAILED | urls |'));
     assert.equal(failed.length, 3, failed.join('\n')); // two downloads, then the source
@@ -302,6 +308,7 @@ describe('runner: what gets downloaded', () => {
     const st = doc.results.source_stats.pexels!;
     assert.equal(st.status, 'skipped');
     assert.equal(st.error, 'pexels: needs PEXELS_API_KEY');
+    assert.equal(st.error_code, 'not_configured');
     assert.equal((h.sim.requests.pexels ?? []).length, 0);
     assert.equal(doc.results.source_stats.bing_images!.status, 'ok');
     assert.equal(doc.status, 'partial');
@@ -345,6 +352,7 @@ describe('runner: cancel, events', () => {
     assert.ok(performance.now() - cancelledAt < 1000, 'the hanging source stopped promptly');
     assert.equal(doc.status, 'cancelled');
     assert.equal(doc.results.source_stats.openverse!.error, 'Cancelled');
+    assert.equal(doc.results.source_stats.openverse!.error_code, 'cancelled');
     assert.equal(doc.results.source_stats.pexels!.status, 'ok');
     assert.equal(doc.results.downloaded, 2);
     assert.deepEqual(listFiles(h.config.downloadDir).filter((f) => f.endsWith('.part')), []);

@@ -72,7 +72,7 @@ describe('download log: format', () => {
       'INFO | SUCCESS: google_images | File: nature_001.jpg | Size: 245678 bytes | Time: 1.23s',
     ]);
     assert.deepEqual(
-      messages({ ...base, type: 'source_finished', source: 'bing_images', stats: stats({ status: 'failed', error: 'Timeout after 30s' }) }),
+      messages({ ...base, type: 'source_finished', source: 'bing_images', stats: stats({ status: 'failed', error: 'Timeout after 30s', error_code: 'timeout' }) }),
       ['ERROR | TIMEOUT | bing_images | Timeout after 30s'],
     );
     const done = jobDoc({ successful_sources: ['google_images', 'unsplash'], failed_sources: ['bing_images'] });
@@ -96,7 +96,7 @@ describe('download log: format', () => {
     ]);
     assert.deepEqual(finished({ status: 'failed', error: 'pexels: layout changed: no photos array' }), ['ERROR | FAILED | pexels | pexels: layout changed: no photos array']);
     assert.deepEqual(finished({ status: 'skipped', error: 'pexels: needs PEXELS_API_KEY' }), ['WARNING | FAILED | pexels | skipped: pexels: needs PEXELS_API_KEY']);
-    assert.deepEqual(finished({ status: 'partial', error: 'Cancelled', downloaded: 1 }), ['WARNING | CANCELLED | pexels | Cancelled']);
+    assert.deepEqual(finished({ status: 'partial', error: 'Cancelled', error_code: 'cancelled', downloaded: 1 }), ['WARNING | CANCELLED | pexels | Cancelled']);
   });
 
   test('failed downloads and retries have their own lines', () => {

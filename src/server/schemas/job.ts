@@ -3,6 +3,7 @@
 // src/core/types.ts) and let further fields through, so a field the runner adds later is
 // serialised rather than silently dropped.
 import { SOURCE_IDS } from '../../core/types.ts';
+import { SOURCE_ERROR_CODES } from '../../core/errors.ts';
 
 export const JOB_STATUSES = ['queued', 'running', 'completed', 'partial', 'failed', 'cancelled', 'interrupted'] as const;
 export const SOURCE_STATUSES = ['pending', 'running', 'ok', 'partial', 'failed', 'skipped'] as const;
@@ -85,7 +86,7 @@ export const sourceStatsSchema = {
   type: 'object',
   additionalProperties: true,
   required: [
-    'status', 'downloaded', 'images', 'videos', 'success', 'error', 'found', 'failed_downloads', 'skipped_duplicates',
+    'status', 'downloaded', 'images', 'videos', 'success', 'error', 'error_code', 'found', 'failed_downloads', 'skipped_duplicates',
     'skipped_existing', 'bytes', 'duration_ms', 'retries', 'pages', 'started_at', 'finished_at', 'rate_limit_remaining', 'retry_after',
   ],
   properties: {
@@ -95,6 +96,11 @@ export const sourceStatsSchema = {
     videos: { type: 'integer' },
     success: { type: 'boolean' },
     error: nullableString,
+    error_code: {
+      type: ['string', 'null'],
+      enum: [...SOURCE_ERROR_CODES, null],
+      description: 'Stable kind of `error`: timeout, blocked, layout_changed, not_configured, cooling_down, http_error, network, downloads_failed, cancelled',
+    },
     found: { type: 'integer' },
     failed_downloads: { type: 'integer' },
     skipped_duplicates: { type: 'integer' },
