@@ -36,6 +36,10 @@ export interface Config {
   host: string;
   port: number;
   maxConcurrentJobs: number;
+  /** Jobs that may wait in the queue; past it a new job is refused (503). */
+  maxQueuedJobs: number;
+  /** Extra `Host` names the server answers to, lower case, each `name` or `name:port`. */
+  allowedHosts: string[];
   apiToken: string | null;
   rateLimitPerMinute: number;
   searchCacheTtlMs: number;
@@ -86,6 +90,10 @@ const origin: Spec<string>['parse'] = (raw) => {
     return undefined;
   }
 };
+const hostList: Spec<string[]>['parse'] = (raw) => {
+  const names = raw.split(',').map((name) => name.trim().toLowerCase()).filter((name) => name !== '');
+  return names.every((name) => /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?$/.test(name)) ? names : undefined;
+};
 const host: Spec<string>['parse'] = (raw) => (/^[A-Za-z0-9.:[\]-]+$/.test(raw.trim()) ? raw.trim() : undefined);
 
 /** Every variable of DESIGN §3, with its default and what a valid value looks like. */
@@ -112,6 +120,8 @@ export const VARIABLES = {
   HOST: { fallback: '127.0.0.1', expected: 'a host name or IP address', parse: host },
   PORT: { fallback: '8080', expected: 'a port, an integer from 0 to 65535', parse: int(0, 65535) },
   MAX_CONCURRENT_JOBS: { fallback: '4', expected: 'an integer from 1 to 64', parse: int(1, 64) },
+  MAX_QUEUED_JOBS: { fallback: '1000', expected: 'an integer from 1 to 1000000', parse: int(1, 1000000) },
+  ALLOWED_HOSTS: { fallback: '', expected: 'comma-separated host names, each optionally with :port', parse: hostList },
   API_TOKEN: { fallback: null, expected: 'a token of at least 8 characters', parse: (raw: string) => {
     const v = raw.trim();
     if (v === '') return null;
@@ -196,6 +206,8 @@ export function loadConfig(env: Env = process.env, dotenv: Env = readDotenv()): 
     host: read('HOST', v.HOST),
     port: read('PORT', v.PORT),
     maxConcurrentJobs: read('MAX_CONCURRENT_JOBS', v.MAX_CONCURRENT_JOBS),
+    maxQueuedJobs: read('MAX_QUEUED_JOBS', v.MAX_QUEUED_JOBS),
+    allowedHosts: read('ALLOWED_HOSTS', v.ALLOWED_HOSTS),
     apiToken: read('API_TOKEN', v.API_TOKEN),
     rateLimitPerMinute: read('RATE_LIMIT_PER_MINUTE', v.RATE_LIMIT_PER_MINUTE),
     searchCacheTtlMs: read('SEARCH_CACHE_TTL', v.SEARCH_CACHE_TTL),

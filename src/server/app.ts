@@ -11,7 +11,8 @@ import rateLimit from '@fastify/rate-limit';
 import { join } from 'node:path';
 import { DOWNLOAD_LOG_FILE } from '../log/download-log.ts';
 import { SOURCES } from '../sources/index.ts';
-import { installAuth } from './auth.ts';
+import { hasValidToken, installAuth, isPublicRoute } from './auth.ts';
+import { installRequestOrigin } from './request-origin.ts';
 import type { AppDeps, RouteDeps } from './context.ts';
 import { errorBody, installErrorHandler } from './error-handler.ts';
 import { createMetrics } from './metrics.ts';
@@ -87,13 +88,18 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const unsubscribe = deps.jobs.subscribe((event) => metrics.observe(event));
   app.addHook('onClose', async () => unsubscribe());
 
+  installRequestOrigin(app, { host: config.host, allowedHosts: config.allowedHosts });
   if (config.rateLimitPerMinute > 0) {
     await app.register(rateLimit, {
       global: true,
       max: config.rateLimitPerMinute,
       timeWindow: 60_000,
-      // The UI's own files are not API requests.
-      allowList: (request) => !request.url.startsWith('/api/') && request.url !== '/metrics',
+      // Decided on the matched route (the plugin's hook runs after routing): open routes — the
+      // health probe and the UI's own files — are not counted.
+      allowList: (request) => isPublicRoute(request),
+      // Requests without the right token are counted apart from the token holder's, so a flood
+      // of refused requests from the same address cannot lock the token holder out.
+      keyGenerator: (request) => `${request.ip}|${config.apiToken !== null && hasValidToken(request, config.apiToken) ? 'token' : 'anonymous'}`,
       errorResponseBuilder: (_request, context) => {
         const body = errorBody(429, 'RATE_LIMITED', `rate limit of ${context.max} requests per minute exceeded; retry in ${context.after}`);
         return Object.assign(new Error(body.message), body);
@@ -101,7 +107,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     });
   }
   installAuth(app, config.apiToken);
-  const openapi = collectOpenApi(app, { title: 'Harvester API', version: routeDeps.version, tokenRequired: config.apiToken !== null });
+  const openapi = collectOpenApi(app, {
+    title: 'Harvester API',
+    version: routeDeps.version,
+    description: 'Search many image and video sources for one query and download what they find.',
+    tokenRequired: config.apiToken !== null,
+  });
 
   await app.register(jobRoutes, routeDeps);
   await app.register(jobEventRoutes, routeDeps);

@@ -1,10 +1,14 @@
-// Bearer-token authentication (DESIGN §3 API_TOKEN). With a token configured, every /api route
-// and /metrics need `Authorization: Bearer <token>`; /api/health stays open so a supervisor or
-// load balancer can probe readiness without the secret (it reveals nothing but liveness).
+// Bearer-token authentication. With API_TOKEN configured, every route needs
+// `Authorization: Bearer <token>` unless it declares itself open with `config: { public: true }`
+// (/api/health, so a supervisor can probe readiness without the secret, and the UI's static
+// files). The decision is made on the route the router matched, never on the raw request target:
+// `/%61pi/jobs`, `http://host/api/jobs`, `/api/./jobs` and `//api/jobs` reach the same handler as
+// `/api/jobs`, so they must meet the same check. A request that matched no route needs the token
+// too, so that a 404 tells nothing about what exists.
 // Routes a browser opens without headers (EventSource, <img>, a download link) mark themselves
 // with `config: { queryToken: true }` and also accept `?access_token=`.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errorBody } from './error-handler.ts';
 
 declare module 'fastify' {
@@ -23,9 +27,9 @@ export function tokenMatches(given: string, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
-function needsToken(url: string): boolean {
-  const path = url.split('?', 1)[0] ?? '';
-  return path === '/api' || path.startsWith('/api/') || path === '/metrics';
+/** Open routes: those that declared themselves public. Everything else, unmatched requests included, is protected. */
+export function isPublicRoute(request: FastifyRequest): boolean {
+  return request.routeOptions.url !== undefined && request.routeOptions.config?.public === true;
 }
 
 function presentedToken(request: FastifyRequest): string | null {
@@ -41,13 +45,32 @@ function presentedToken(request: FastifyRequest): string | null {
   return null;
 }
 
+/** Whether the request carries the right token (always false without API_TOKEN). */
+export function hasValidToken(request: FastifyRequest, apiToken: string | null): boolean {
+  if (apiToken === null) return false;
+  const token = presentedToken(request);
+  return token !== null && tokenMatches(token, apiToken);
+}
+
+/**
+ * Installs the token check. Matched routes get it as their own onRequest hook, added after the
+ * rate limiter's (install this after registering the limiter), so refused requests are still
+ * counted — in their own bucket; requests that matched no route get it from a global hook.
+ */
 export function installAuth(app: FastifyInstance, apiToken: string | null): void {
   if (apiToken === null) return;
-  app.addHook('onRequest', async (request, reply) => {
-    if (!needsToken(request.url) || request.routeOptions.config?.public) return;
+  const check = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    if (isPublicRoute(request)) return;
     const token = presentedToken(request);
     if (token !== null && tokenMatches(token, apiToken)) return;
     const message = token === null ? 'missing bearer token (Authorization: Bearer <API_TOKEN>)' : 'invalid token';
-    return reply.code(401).header('www-authenticate', 'Bearer').send(errorBody(401, 'UNAUTHORIZED', message));
+    await reply.code(401).header('www-authenticate', 'Bearer').send(errorBody(401, 'UNAUTHORIZED', message));
+  };
+  app.addHook('onRoute', (route) => {
+    const existing = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
+    route.onRequest = [...existing, check];
+  });
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.is404) await check(request, reply);
   });
 }

@@ -92,7 +92,7 @@ function responsesOf(response: Record<string, JsonSchema> | undefined): Record<s
 }
 
 /** Starts collecting routes; register it before the routes. */
-export function collectOpenApi(app: FastifyInstance, info: { title: string; version: string; tokenRequired: boolean }): OpenApiCollector {
+export function collectOpenApi(app: FastifyInstance, info: { title: string; version: string; description: string; tokenRequired: boolean }): OpenApiCollector {
   const routes: CollectedRoute[] = [];
   app.addHook('onRoute', (route: RouteOptions) => {
     const schema = route.schema as RouteSchema | undefined;
@@ -126,7 +126,7 @@ export function collectOpenApi(app: FastifyInstance, info: { title: string; vers
           operation.requestBody = { required: true, content: { 'application/json': { schema: rewriteRefs(schema.body) } } };
         }
         operation.responses = responsesOf(schema.response);
-        if (info.tokenRequired && route.public) operation.security = [];
+        if (route.public) operation.security = [{}];
         (paths[path] ??= {})[route.method] = operation;
       }
       const components: Record<string, unknown> = {
@@ -134,16 +134,18 @@ export function collectOpenApi(app: FastifyInstance, info: { title: string; vers
           Object.entries(app.getSchemas()).map(([id, schema]) => [id.replace(/#$/, ''), rewriteRefs(schema)]),
         ),
       };
+      // The bearer scheme is always declared; without API_TOKEN the server accepts requests
+      // without it too (the empty requirement), which is what `security` then says.
+      components.securitySchemes = { bearer: { type: 'http', scheme: 'bearer', description: 'API_TOKEN of the server' } };
       const document: Record<string, unknown> = {
         openapi: '3.1.0',
-        info: { title: info.title, version: info.version },
+        info: { title: info.title, version: info.version, description: info.description, license: { name: 'MIT', identifier: 'MIT' } },
+        // Relative: the document is served by the server it describes, under whatever name it was reached.
+        servers: [{ url: '/', description: 'This server' }],
+        security: info.tokenRequired ? [{ bearer: [] }] : [{}, { bearer: [] }],
         paths,
         components,
       };
-      if (info.tokenRequired) {
-        components.securitySchemes = { bearer: { type: 'http', scheme: 'bearer' } };
-        document.security = [{ bearer: [] }];
-      }
       return document;
     },
   };

@@ -1,6 +1,7 @@
 // Starting and stopping the server process: configuration (and, with --demo, the simulated
 // sources), the listen policy, the web UI build, the store (jobs a dead server left running or
 // queued are marked interrupted and resumed), the download log, the job service, the app.
+import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { Writable } from 'node:stream';
 import { dirname, join } from 'node:path';
@@ -60,19 +61,44 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** Whether an IP address (bracketed or not) is a loopback address. Names are not addresses: resolve them first. */
 export function isLoopbackHost(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  if (h === 'localhost' || h.endsWith('.localhost')) return true;
   if (isIP(h) === 4) return h.startsWith('127.');
-  if (isIP(h) === 6) return h === '::1' || /^::ffff:127\./.test(h);
+  if (isIP(h) === 6) return h === '::1' || /^::ffff:127\./.test(h) || /^(0{1,4}:){7}0{0,3}1$/.test(h);
   return false;
 }
 
-/** Refuses to expose the API beyond this machine without a token, unless told to (exit 2). */
-export function checkListenPolicy(host: string, apiToken: string | null, insecurePublic: boolean): void {
-  if (isLoopbackHost(host) || apiToken !== null || insecurePublic) return;
+/** Every address a name resolves to (the system resolver, as listen() uses). */
+export async function resolveAll(name: string): Promise<string[]> {
+  return (await lookup(name, { all: true, verbatim: true })).map((entry) => entry.address);
+}
+
+/**
+ * Refuses to expose the API beyond this machine without a token, unless told to (exit 2). A name
+ * counts by what it resolves to — `x.localhost` may resolve anywhere — and only when every address
+ * it resolves to is loopback.
+ */
+export async function checkListenPolicy(
+  host: string,
+  apiToken: string | null,
+  insecurePublic: boolean,
+  resolve: (name: string) => Promise<string[]> = resolveAll,
+): Promise<void> {
+  if (apiToken !== null || insecurePublic) return;
+  let addresses = [host];
+  if (isIP(host.replace(/^\[|\]$/g, '')) === 0) {
+    try {
+      addresses = await resolve(host);
+    } catch (error) {
+      throw new ConfigError(`cannot listen on ${host}: the name does not resolve (${errorMessage(error)})`);
+    }
+  }
+  const exposed = addresses.filter((address) => !isLoopbackHost(address));
+  if (addresses.length > 0 && exposed.length === 0) return;
+  const what = addresses.length === 1 && addresses[0] === host ? host : `${host} (${addresses.join(', ') || 'no address'})`;
   throw new ConfigError(
-    `refusing to listen on ${host}, which is not a loopback address, without API_TOKEN: anyone who can reach it ` +
+    `refusing to listen on ${what}, which is not a loopback address, without API_TOKEN: anyone who can reach it ` +
       'could start downloads and read saved files. Set API_TOKEN (at least 8 characters), listen on 127.0.0.1, ' +
       'or pass --insecure-public to do it anyway.',
   );
@@ -154,7 +180,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const config = loadConfig(env, options.dotenv ?? {});
     if (options.host !== undefined) config.host = options.host;
     if (options.port !== undefined) config.port = options.port;
-    checkListenPolicy(config.host, config.apiToken, options.insecurePublic ?? false);
+    await checkListenPolicy(config.host, config.apiToken, options.insecurePublic ?? false);
 
     const webRoot = options.webRoot === undefined ? await ensureWebBuilt(stderr) : options.webRoot;
 

@@ -132,16 +132,28 @@ describe('security headers', () => {
 });
 
 describe('the listen policy', () => {
-  test('loopback addresses are recognised', () => {
-    for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]']) assert.equal(isLoopbackHost(host), true, host);
-    for (const host of ['0.0.0.0', '::', '192.168.1.10', 'example.com', '10.0.0.1']) assert.equal(isLoopbackHost(host), false, host);
+  test('loopback addresses are recognised; names are not addresses', () => {
+    for (const host of ['127.0.0.1', '127.1.2.3', '::1', '[::1]', '::ffff:127.0.0.1']) assert.equal(isLoopbackHost(host), true, host);
+    for (const host of ['0.0.0.0', '::', '192.168.1.10', 'example.com', '10.0.0.1', 'localhost', 'x.localhost']) assert.equal(isLoopbackHost(host), false, host);
   });
 
-  test('a public address needs API_TOKEN or an explicit --insecure-public', () => {
-    assert.throws(() => checkListenPolicy('0.0.0.0', null, false), /refusing to listen on 0\.0\.0\.0.*API_TOKEN.*--insecure-public/s);
-    assert.doesNotThrow(() => checkListenPolicy('0.0.0.0', TOKEN, false));
-    assert.doesNotThrow(() => checkListenPolicy('0.0.0.0', null, true));
-    assert.doesNotThrow(() => checkListenPolicy('127.0.0.1', null, false));
+  test('a public address needs API_TOKEN or an explicit --insecure-public; a name counts by what it resolves to', async () => {
+    await assert.rejects(checkListenPolicy('0.0.0.0', null, false), /refusing to listen on 0\.0\.0\.0.*API_TOKEN.*--insecure-public/s);
+    await checkListenPolicy('0.0.0.0', TOKEN, false);
+    await checkListenPolicy('0.0.0.0', null, true);
+    await checkListenPolicy('127.0.0.1', null, false);
+    // The system resolver: localhost is loopback here.
+    await checkListenPolicy('localhost', null, false);
+    const fake = (answers: Record<string, string[]>) => async (name: string) => {
+      const found = answers[name];
+      if (!found) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${name}`), { code: 'ENOTFOUND' });
+      return found;
+    };
+    const resolver = fake({ 'x.localhost': ['93.184.216.34'], 'mixed.localhost': ['127.0.0.1', '192.168.1.5'], 'ok.localhost': ['127.0.0.1', '::1'] });
+    await assert.rejects(checkListenPolicy('x.localhost', null, false, resolver), /refusing to listen on x\.localhost \(93\.184\.216\.34\)/);
+    await assert.rejects(checkListenPolicy('mixed.localhost', null, false, resolver), /192\.168\.1\.5/);
+    await checkListenPolicy('ok.localhost', null, false, resolver);
+    await assert.rejects(checkListenPolicy('nowhere.invalid', null, false, resolver), /does not resolve/);
   });
 });
 

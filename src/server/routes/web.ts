@@ -6,6 +6,11 @@ import fastifyStatic from '@fastify/static';
 import type { RouteDeps } from '../context.ts';
 
 export async function webRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
+  // The UI's own files are open even with API_TOKEN (the page asks for the token itself), and are
+  // not API requests for the rate limiter.
+  app.addHook('onRoute', (route) => {
+    route.config = { ...(route.config ?? {}), public: true };
+  });
   app.get('/scraper', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/', 301));
 
   const root = deps.webRoot;
