@@ -83,12 +83,20 @@ function isPrivateV6(ip: string): boolean {
   const g = v6Groups(ip);
   if (!g) return true;
   const [g0, g1, g2, g3, g4, g5, g6, g7] = g as [number, number, number, number, number, number, number, number];
-  const embeddedV4 = `${g6 >> 8}.${g6 & 0xff}.${g7 >> 8}.${g7 & 0xff}`;
+  const v4 = (high: number, low: number): string => `${high >> 8}.${high & 0xff}.${low >> 8}.${low & 0xff}`;
+  const embeddedV4 = v4(g6, g7);
   const zeroPrefix = g0 === 0 && g1 === 0 && g2 === 0 && g3 === 0 && g4 === 0;
   if (zeroPrefix && g5 === 0 && g6 === 0 && (g7 === 0 || g7 === 1)) return true; // :: and ::1
-  if (zeroPrefix && g5 === 0xffff) return isPrivateV4(embeddedV4); // IPv4-mapped
+  if (zeroPrefix && g5 === 0xffff) return isPrivateV4(embeddedV4); // IPv4-mapped ::ffff:a.b.c.d
   if (zeroPrefix && g5 === 0) return isPrivateV4(embeddedV4); // IPv4-compatible (deprecated)
-  if (g0 === 0x64 && g1 === 0xff9b && g2 === 0 && g3 === 0 && g4 === 0 && g5 === 0) return isPrivateV4(embeddedV4); // NAT64
+  // IPv4-translated ::ffff:0:a.b.c.d (SIIT).
+  if (g0 === 0 && g1 === 0 && g2 === 0 && g3 === 0 && g4 === 0xffff && g5 === 0) return isPrivateV4(embeddedV4);
+  if (g0 === 0x64 && g1 === 0xff9b && g2 === 0 && g3 === 0 && g4 === 0 && g5 === 0) return isPrivateV4(embeddedV4); // NAT64 64:ff9b::/96
+  // Local-use NAT64 64:ff9b:1::/48: the operator picks where the IPv4 sits, and it is never the public internet.
+  if (g0 === 0x64 && g1 === 0xff9b && g2 === 1) return true;
+  if (g0 === 0x2002) return isPrivateV4(v4(g1, g2)); // 6to4 2002:aabb:ccdd::/48
+  // Teredo 2001:0::/32: the server's IPv4 in bits 32-63, the client's inverted in the last 32.
+  if (g0 === 0x2001 && g1 === 0) return isPrivateV4(v4(g2, g3)) || isPrivateV4(v4(~g6 & 0xffff, ~g7 & 0xffff));
   if ((g0 & 0xffc0) === 0xfe80) return true; // link-local fe80::/10
   if ((g0 & 0xffc0) === 0xfec0) return true; // site-local (deprecated) fec0::/10
   if ((g0 & 0xfe00) === 0xfc00) return true; // unique-local fc00::/7

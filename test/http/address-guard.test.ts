@@ -108,3 +108,55 @@ test('a proxied target name is resolved first and refused if any answer is priva
   const failing: LookupFunction = (_h, _o, callback) => callback(Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' }), '');
   await assert.rejects(assertPublicHost(new URL('http://nowhere.example/'), guard, failing), /ENOTFOUND/);
 });
+
+/** Every IPv6 form that carries an IPv4 address inside it. */
+function embeddings(ipv4: string): Record<string, string> {
+  const [a, b, c, d] = ipv4.split('.').map(Number) as [number, number, number, number];
+  const hi = ((a << 8) | b).toString(16);
+  const lo = ((c << 8) | d).toString(16);
+  const inv = (n: number): string => (~n & 0xffff).toString(16);
+  return {
+    mapped: `::ffff:${ipv4}`,
+    'mapped, hex': `::ffff:${hi}:${lo}`,
+    'mapped, full': `0:0:0:0:0:ffff:${hi}:${lo}`,
+    translated: `::ffff:0:${ipv4}`,
+    'translated, hex': `0:0:0:0:ffff:0:${hi}:${lo}`,
+    compatible: `::${ipv4}`,
+    nat64: `64:ff9b::${ipv4}`,
+    'nat64, hex': `64:ff9b:0:0:0:0:${hi}:${lo}`,
+    '6to4': `2002:${hi}:${lo}::1`,
+    '6to4, full': `2002:${hi}:${lo}:1:2:3:4:5`,
+    'teredo client': `2001:0:4136:e378:8000:63bf:${inv((a << 8) | b)}:${inv((c << 8) | d)}`,
+    'teredo server': `2001:0:${hi}:${lo}:8000:63bf:3fff:fdd2`,
+  };
+}
+
+test('every IPv6 form embedding a private or loopback IPv4 is refused, as an address and as a URL host', () => {
+  for (const ipv4 of ['127.0.0.1', '127.1.2.3', '10.0.0.1', '172.16.5.4', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0']) {
+    for (const [form, ip] of Object.entries(embeddings(ipv4))) {
+      assert.equal(isPrivateAddress(ip), true, `${form} ${ip} (${ipv4})`);
+      assert.throws(() => assertPublicUrl(new URL(`http://[${ip}]:8080/x.jpg`), { allowPrivateNetworks: false }), PrivateNetworkError, `${form} ${ip} as a URL`);
+    }
+  }
+  // Local-use NAT64 may put the IPv4 anywhere; none of it is the public internet.
+  for (const ip of ['64:ff9b:1::a00:1', '64:ff9b:1:ffff::1', '64:ff9b:1::8.8.8.8']) assert.equal(isPrivateAddress(ip), true, ip);
+});
+
+test('the same forms embedding a public IPv4 are allowed (the checks are not blanket refusals)', () => {
+  for (const ipv4 of ['8.8.8.8', '1.1.1.1', '93.184.216.34']) {
+    for (const [form, ip] of Object.entries(embeddings(ipv4))) {
+      if (form.startsWith('teredo')) continue; // the other half of a Teredo address is fixed below
+      assert.equal(isPrivateAddress(ip), false, `${form} ${ip} (${ipv4})`);
+    }
+  }
+  // A real-world Teredo address: server 65.54.227.120, client 192.0.2.45 inverted — 192.0.2.0/24 is
+  // TEST-NET, public for the guard; here with a public client.
+  assert.equal(isPrivateAddress('2001:0:4136:e378:8000:63bf:f7f7:f7f7'), false);
+});
+
+test('a name that resolves to an embedding form is refused on the resolved address', async () => {
+  const lookup = guardedLookup({ allowPrivateNetworks: false }, (_host, _options, callback) => callback(null, [{ address: '2002:7f00:1::1', family: 6 }]));
+  const error = await new Promise<Error | null>((resolve) => lookup('sixtofour.example', { all: true }, (e) => resolve(e)));
+  assert.ok(error instanceof PrivateNetworkError, String(error));
+  assert.match(error.message, /2002:7f00:1::1/);
+});
