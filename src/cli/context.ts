@@ -6,6 +6,10 @@ export interface CliContext {
   stderr: Writable & { isTTY?: boolean; columns?: number };
   env: Record<string, string | undefined>;
   cwd: string;
-  /** Set by the command that ran (DESIGN §6 exit codes). */
+  /** Set by the command that ran: the exit code the process ends with. */
   exitCode: number;
+  /** True once a reader closed stdout or stderr (see ./closed-pipe.ts); nothing more can be shown. */
+  pipeClosed?: boolean;
+  /** What the running command does when that happens; without it the process exits 0 at once. */
+  onPipeClosed?: (() => void) | null;
 }

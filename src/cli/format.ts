@@ -21,13 +21,23 @@ export function formatBytes(bytes: number): string {
   return `${value.toFixed(1)} ${units[unit]}`;
 }
 
-/** Left-aligned columns separated by two spaces; the last column is not padded. */
-export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+/**
+ * Left-aligned columns separated by two spaces; the last column is not padded. `paint` may wrap a
+ * body cell in colour codes: widths are measured on the text, so colour never shifts a column.
+ */
+export function formatTable(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+  paint: (cell: string, column: number) => string = (cell) => cell,
+): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]): string =>
+  const line = (cells: readonly string[], painted: boolean): string =>
     cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+      .map((c, i) => {
+        const pad = i === cells.length - 1 ? '' : ' '.repeat(widths[i]! - c.length);
+        return c === '' ? pad : (painted ? paint(c, i) : c) + pad;
+      })
       .join('  ')
       .trimEnd();
-  return [line(header), ...rows.map(line)].join('\n') + '\n';
+  return [line(header, false), ...rows.map((r) => line(r, true))].join('\n') + '\n';
 }

@@ -2,6 +2,7 @@
 // ./commands/. Usage and configuration errors exit 2, before any work (DESIGN §6).
 import { Command, CommanderError } from 'commander';
 import { ConfigError, EXIT, errorMessage, exitCodeFor } from '../core/errors.ts';
+import { endQuietlyOnClosedPipe } from './closed-pipe.ts';
 import type { CliContext } from './context.ts';
 import { registerSearch } from './commands/search.ts';
 import { registerGet } from './commands/get.ts';
@@ -21,6 +22,7 @@ export async function main(argv: string[], ctx: Partial<CliContext> = {}): Promi
     cwd: ctx.cwd ?? process.cwd(),
     exitCode: EXIT.completed,
   };
+  endQuietlyOnClosedPipe(cli);
   const program = new Command('harvester')
     .description('Search many image and video sources at once and download what they find, under hard timeouts.')
     .version('0.1.0')

@@ -1,11 +1,13 @@
-// Live progress of a job on stderr. On a terminal: one line per source, redrawn in place
-// (state, found, saved/limit, failed, elapsed). Elsewhere (a pipe, a CI log): one plain line
-// per notable event, so nothing is overwritten and every line can be grepped.
+// Live progress of a job on stderr. On a terminal that takes cursor control: one line per
+// source, redrawn in place (state, found, saved/limit, failed, elapsed). Elsewhere (a pipe, a CI
+// log, TERM=dumb): one plain line per notable event, so nothing is overwritten and every line
+// can be grepped. Statuses are coloured where the stream wants colour (./terminal.ts).
 import { performance } from 'node:perf_hooks';
 import type { RunnerEvent } from '../core/events.ts';
 import type { SourceStatus } from '../core/types.ts';
 import type { CliContext } from './context.ts';
 import { formatBytes, formatDuration } from './format.ts';
+import { canMoveCursor, statusPainter, type StatusPainter } from './terminal.ts';
 
 interface SourceLine {
   state: SourceStatus;
@@ -25,27 +27,33 @@ export interface Progress {
 
 const REDRAW_MS = 100;
 
-export function createProgress(stream: CliContext['stderr'], options: { jobId: () => string | null }): Progress {
-  return stream.isTTY ? new LiveProgress(stream, options.jobId) : new PlainProgress(stream, options.jobId);
+export function createProgress(
+  stream: CliContext['stderr'],
+  options: { jobId: () => string | null; env: CliContext['env'] },
+): Progress {
+  const { env } = options;
+  const paint = statusPainter(stream, env);
+  return canMoveCursor(stream, env) ? new LiveProgress(stream, options.jobId, paint) : new PlainProgress(stream, options.jobId, paint);
 }
 
 class PlainProgress implements Progress {
   constructor(
     private readonly out: CliContext['stderr'],
     private readonly jobId: () => string | null,
+    private readonly paint: StatusPainter,
   ) {}
 
   onEvent(e: RunnerEvent): void {
     const id = this.jobId();
     if (id !== null && e.job_id !== id) return;
-    const line = plainLine(e);
+    const line = plainLine(e, this.paint);
     if (line !== null) this.out.write(`${line}\n`);
   }
 
   stop(): void {}
 }
 
-function plainLine(e: RunnerEvent): string | null {
+function plainLine(e: RunnerEvent, paint: StatusPainter): string | null {
   switch (e.type) {
     case 'job_started':
       return `job ${e.job_id}${e.resumed ? ' (resumed)' : ''}: "${e.query}" from ${e.sources.join(', ')} (limit ${e.limit}, ${e.media_type})`;
@@ -60,7 +68,7 @@ function plainLine(e: RunnerEvent): string | null {
     case 'source_finished': {
       const s = e.stats;
       const counts = `${s.downloaded} saved, ${s.failed_downloads} failed, ${s.found} found`;
-      return `[${e.source}] ${s.status}${s.status === 'skipped' ? '' : `: ${counts} in ${formatDuration(s.duration_ms)}`}${s.error ? ` — ${s.error}` : ''}`;
+      return `[${e.source}] ${paint(s.status)}${s.status === 'skipped' ? '' : `: ${counts} in ${formatDuration(s.duration_ms)}`}${s.error ? ` — ${s.error}` : ''}`;
     }
     default:
       return null;
@@ -77,6 +85,7 @@ class LiveProgress implements Progress {
   constructor(
     private readonly out: CliContext['stderr'],
     private readonly jobId: () => string | null,
+    private readonly paint: StatusPainter,
   ) {
     // Elapsed times move even when no event arrives.
     this.ticker = setInterval(() => this.schedule(), 250);
@@ -156,11 +165,15 @@ class LiveProgress implements Progress {
     let text = this.drawn > 0 ? `\x1b[${this.drawn}F` : '';
     for (const [name, l] of this.lines) {
       const elapsed = l.elapsedMs ?? (l.startedMs !== null ? performance.now() - l.startedMs : null);
-      const row =
-        `${name.padEnd(nameWidth)}  ${l.state.padEnd(8)} found ${String(l.found).padStart(3)}  ` +
+      const head = `${name.padEnd(nameWidth)}  `;
+      const rest =
+        `${' '.repeat(Math.max(0, 8 - l.state.length))} found ${String(l.found).padStart(3)}  ` +
         `saved ${l.saved}/${this.limit}  failed ${l.failed}  ${elapsed !== null ? formatDuration(elapsed) : ''}` +
         (l.error ? `  ${l.error}` : '');
-      text += `\x1b[2K${row.slice(0, width)}\n`;
+      // Cut to the width before colouring, so the codes never count against the width.
+      const visible = (head + l.state + rest).slice(0, width);
+      const state = visible.slice(head.length, head.length + l.state.length);
+      text += `\x1b[2K${visible.slice(0, head.length)}${state ? this.paint(l.state, state) : ''}${visible.slice(head.length + l.state.length)}\n`;
     }
     this.drawn = this.lines.size;
     this.out.write(text);

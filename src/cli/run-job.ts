@@ -9,6 +9,7 @@ import type { CliContext } from './context.ts';
 import { createProgress } from './progress.ts';
 import type { Session } from './session.ts';
 import { formatSummary } from './summary.ts';
+import { statusPainter } from './terminal.ts';
 
 /** Help text of every command that runs a job (DESIGN §6 exit codes). */
 export const EXIT_CODES_HELP =
@@ -45,7 +46,7 @@ export async function runJobCommand(
   const { service } = session;
   let jobId: string | null = null;
   let interrupts = 0;
-  const progress = createProgress(cli.stderr, { jobId: () => jobId });
+  const progress = createProgress(cli.stderr, { jobId: () => jobId, env: cli.env });
   const unsubscribe = service.subscribe((event) => progress.onEvent(event));
   const onSigint = (): void => {
     interrupts++;
@@ -58,19 +59,27 @@ export async function runJobCommand(
     if (jobId !== null) void service.cancel(jobId);
   };
   process.on('SIGINT', onSigint);
+  // The reader of our output went away: nobody sees the job any more, so it stops as on Ctrl-C
+  // (files so far kept, resumable) and the command ends quietly with exit 0.
+  cli.onPipeClosed = () => {
+    if (jobId !== null) void service.cancel(jobId);
+  };
   try {
     const started = await start(service);
     jobId = started.job_id;
-    // Ctrl-C while the job was being recorded: cancel it now that it has an id.
-    if (interrupts > 0) await service.cancel(jobId);
+    // Ctrl-C (or a closed pipe) while the job was being recorded: cancel it now that it has an id.
+    if (interrupts > 0 || cli.pipeClosed) await service.cancel(jobId);
     const doc = await service.wait(jobId);
     progress.stop();
-    cli.stderr.write(formatSummary(doc, { downloadDir: session.config.downloadDir, logPath: session.log.path, cwd: cli.cwd }));
+    if (cli.pipeClosed) return EXIT.completed;
+    const paint = statusPainter(cli.stderr, cli.env);
+    cli.stderr.write(formatSummary(doc, { downloadDir: session.config.downloadDir, logPath: session.log.path, cwd: cli.cwd, paint }));
     if (options.json) cli.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
     return exitCodeForJob(doc.status);
   } finally {
     progress.stop();
     unsubscribe();
     process.off('SIGINT', onSigint);
+    cli.onPipeClosed = null;
   }
 }

@@ -3,8 +3,13 @@
 import { relative } from 'node:path';
 import type { JobDocument } from '../core/types.ts';
 import { formatBytes, formatDuration, formatTable } from './format.ts';
+import type { StatusPainter } from './terminal.ts';
 
-export function formatSummary(doc: JobDocument, options: { downloadDir: string; logPath: string; cwd: string }): string {
+export function formatSummary(
+  doc: JobDocument,
+  options: { downloadDir: string; logPath: string; cwd: string; paint?: StatusPainter },
+): string {
+  const paint = options.paint ?? ((status: string) => status);
   const r = doc.results;
   const rows = doc.sources.map((name) => {
     const s = r.source_stats[name];
@@ -23,8 +28,8 @@ export function formatSummary(doc: JobDocument, options: { downloadDir: string; 
   const bytes = r.files.reduce((sum, f) => sum + f.bytes, 0);
   const where = relative(options.cwd, options.downloadDir) || '.';
   return (
-    `\n${formatTable(['source', 'status', 'downloaded', 'images', 'videos', 'failed', 'time', 'error'], rows)}\n` +
-    `Job ${doc.job_id} ${doc.status}` +
+    `\n${formatTable(['source', 'status', 'downloaded', 'images', 'videos', 'failed', 'time', 'error'], rows, (cell, column) => (column === 1 ? paint(cell) : cell))}\n` +
+    `Job ${doc.job_id} ${paint(doc.status)}` +
     (doc.duration_ms !== null ? ` in ${formatDuration(doc.duration_ms)}` : '') +
     `: ${r.downloaded} file${r.downloaded === 1 ? '' : 's'} (${r.images} image${r.images === 1 ? '' : 's'}, ` +
     `${r.videos} video${r.videos === 1 ? '' : 's'}, ${formatBytes(bytes)}) in ${where}\n` +

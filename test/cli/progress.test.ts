@@ -36,7 +36,7 @@ const ESC = '\x1b';
 
 test('on a terminal, one line per source is redrawn in place', async () => {
   const out = stream(true);
-  const progress = createProgress(out, { jobId: () => 'j1' });
+  const progress = createProgress(out, { jobId: () => 'j1', env: { TERM: 'xterm' } });
   for (const e of events.slice(0, 4)) progress.onEvent(e);
   await new Promise((r) => setTimeout(r, 250)); // a redraw happens while the job runs
   assert.match(out.text(), /pexels\s+running\s+found\s+1\s+saved 1\/2/);
@@ -46,7 +46,11 @@ test('on a terminal, one line per source is redrawn in place', async () => {
   assert.ok(text.includes(`${ESC}[2K`), 'lines are cleared before they are redrawn');
   assert.ok(text.includes(`${ESC}[2F`), 'the cursor goes back up over the two lines');
   const frames = text.split(`${ESC}[2F`);
-  const last = frames.at(-1)!.split('\n').filter(Boolean).map((l) => l.replace(`${ESC}[2K`, ''));
+  const painted = frames.at(-1)!.split('\n').filter(Boolean).map((l) => l.replace(`${ESC}[2K`, ''));
+  assert.ok(painted[0]!.includes(`${ESC}[32mok${ESC}[39m`), 'ok is green');
+  assert.ok(painted[1]!.includes(`${ESC}[31mfailed${ESC}[39m`), 'failed is red');
+  // Colour never shifts a column: without the codes the lines read as they would uncoloured.
+  const last = painted.map((l) => l.replace(new RegExp(`${ESC}\\[\\d+m`, 'g'), ''));
   assert.equal(last.length, 2, 'one line per source of this job, none for another job');
   assert.match(last[0]!, /^pexels\s+ok\s+found\s+1\s+saved 1\/2\s+failed 0\s+300ms$/);
   assert.match(last[1]!, /^bing_images\s+failed\s+found\s+0\s+saved 0\/2\s+failed 0\s+30\.0s\s+Timeout after 30s$/);
@@ -54,7 +58,7 @@ test('on a terminal, one line per source is redrawn in place', async () => {
 
 test('elsewhere, each notable event is one plain line and nothing is redrawn', () => {
   const out = stream(false);
-  const progress = createProgress(out, { jobId: () => 'j1' });
+  const progress = createProgress(out, { jobId: () => 'j1', env: { TERM: 'xterm' } });
   for (const e of events) progress.onEvent(e);
   progress.stop();
   const text = out.text();

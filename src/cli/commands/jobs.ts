@@ -11,6 +11,7 @@ import type { JobDocument, JobStatus, JobSummary } from '../../core/types.ts';
 import type { Store } from '../../store/store.ts';
 import type { CliContext } from '../context.ts';
 import { formatBytes, formatDuration, formatTable } from '../format.ts';
+import { statusPainter, type StatusPainter } from '../terminal.ts';
 import { parseCount } from '../options.ts';
 import { cliConfig } from '../cli-config.ts';
 
@@ -66,18 +67,22 @@ function parseStatus(raw: string): JobStatus {
   return raw as JobStatus;
 }
 
-export function formatJobList(jobs: readonly JobSummary[]): string {
+const plain: StatusPainter = (status, text = status) => text;
+const paintColumn = (paint: StatusPainter, column: number) => (cell: string, i: number) => (i === column ? paint(cell) : cell);
+
+export function formatJobList(jobs: readonly JobSummary[], paint: StatusPainter = plain): string {
   if (jobs.length === 0) return 'No jobs yet.\n';
   return formatTable(
     ['job', 'status', 'created', 'files', 'sources', 'query'],
     jobs.map((j) => [j.job_id, j.status, shortTime(j.created_at), String(j.downloaded), String(j.sources.length), j.query]),
+    paintColumn(paint, 1),
   );
 }
 
-export function formatJobDocument(doc: JobDocument): string {
+export function formatJobDocument(doc: JobDocument, paint: StatusPainter = plain): string {
   const r = doc.results;
   const lines = [
-    `Job ${doc.job_id}: ${doc.status}`,
+    `Job ${doc.job_id}: ${paint(doc.status)}`,
     `Query:    ${doc.query} (${doc.type}, up to ${doc.limit} per source)`,
     `Created:  ${doc.created_at}`,
     `Started:  ${doc.started_at ?? '-'}`,
@@ -102,7 +107,9 @@ export function formatJobDocument(doc: JobDocument): string {
       s.error ?? (s.retry_after ? `retry after ${s.retry_after}` : ''),
     ];
   });
-  let text = lines.join('\n') + formatTable(['source', 'status', 'saved', 'found', 'failed', 'dupes', 'existing', 'retries', 'time', 'error'], sourceRows);
+  let text =
+    lines.join('\n') +
+    formatTable(['source', 'status', 'saved', 'found', 'failed', 'dupes', 'existing', 'retries', 'time', 'error'], sourceRows, paintColumn(paint, 1));
   if (r.files.length > 0) {
     text +=
       '\n' +
@@ -151,7 +158,7 @@ export function registerJobs(program: Command, cli: CliContext): void {
         cli.stdout.write(`${JSON.stringify(jobs, null, 2)}\n`);
         return;
       }
-      cli.stdout.write(formatJobList(jobs));
+      cli.stdout.write(formatJobList(jobs, statusPainter(cli.stdout, cli.env)));
       if (more) cli.stdout.write(`(the ${jobs.length} newest; --limit N shows more)\n`);
     });
 
@@ -169,7 +176,7 @@ export function registerJobs(program: Command, cli: CliContext): void {
       }
       try {
         const doc = await store.getJob(await resolveJobId(store, id));
-        cli.stdout.write(opts.json ? `${JSON.stringify(doc, null, 2)}\n` : formatJobDocument(doc!));
+        cli.stdout.write(opts.json ? `${JSON.stringify(doc, null, 2)}\n` : formatJobDocument(doc!, statusPainter(cli.stdout, cli.env)));
       } catch (error) {
         if (!(error instanceof NotFoundError)) throw error;
         cli.stderr.write(`harvester: ${error.message}\n`);
