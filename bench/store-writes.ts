@@ -59,7 +59,7 @@ async function run(label: string, maxBatch: number | undefined): Promise<string>
     await Promise.all(
       Array.from({ length: FILES }, (_, i) => {
         const f = file(i);
-        const event: RunnerEvent = { type: 'file_saved', job_id: jobId, ts: f.saved_at, seq: i + 1, source: 'google_images', file: f, index: i };
+        const event: RunnerEvent = { type: 'file_saved', job_id: jobId, ts: f.saved_at, seq: i + 1, run: 1, source: 'google_images', file: f, index: i };
         return Promise.all([store.recordFile(jobId, f), store.appendEvent(event)]);
       }),
     );

@@ -1,5 +1,5 @@
 // Runner events (DESIGN §4): plain JSON objects, the same in the CLI, the API's event
-// stream and (later) across processes. Every event has `type`, `job_id`, `ts` and `seq`.
+// stream and (later) across processes. Every event has `type`, `job_id`, `ts`, `seq` and `run`.
 import type { JobDocument, JobSourceName, MediaKind, MediaType, SavedFile, SourceStats } from './types.ts';
 
 interface EventBase {
@@ -8,6 +8,11 @@ interface EventBase {
   ts: string;
   /** Position in the job's event history, from 1; stable across reconnects (SSE `id:`). */
   seq: number;
+  /**
+   * The run of the job this event belongs to: 1 for its first, then 2, 3… for each resume or
+   * retry (each run ends with its own `job_finished`).
+   */
+  run: number;
 }
 
 export interface JobStartedEvent extends EventBase {
@@ -95,7 +100,12 @@ export const RUNNER_EVENT_TYPES: readonly RunnerEventType[] = [
   'job_finished',
 ];
 
-/** An event before the runner stamps it with `job_id`, `ts` and `seq`. */
-export type EventInput = RunnerEvent extends infer E ? (E extends RunnerEvent ? Omit<E, 'job_id' | 'ts' | 'seq'> : never) : never;
+/** An event before the runner stamps it with `job_id`, `ts`, `seq` and `run`. */
+export type EventInput = RunnerEvent extends infer E ? (E extends RunnerEvent ? Omit<E, 'job_id' | 'ts' | 'seq' | 'run'> : never) : never;
+
+/** The run an event belongs to; events recorded before runs were numbered count as the first. */
+export function runOf(event: Pick<RunnerEvent, 'run'> | { run?: number }): number {
+  return typeof event.run === 'number' && event.run >= 1 ? event.run : 1;
+}
 
 export type EventListener = (event: RunnerEvent) => void;

@@ -12,7 +12,7 @@ import { createHttpClient } from '../http/index.ts';
 import type { HttpClient } from '../http/types.ts';
 import type { DownloadLog } from '../log/download-log.ts';
 import type { JobListFilter, Store } from '../store/store.ts';
-import { createEmitter, type Emit } from './job-events.ts';
+import { createEmitter, nextRunNumber, type Emit } from './job-events.ts';
 import { CANCELLED_BEFORE_START_ERROR, jobResults, skipSourceStats, sourceUnfinished } from './job-status.ts';
 import { reconcileJobFiles } from './reconcile.ts';
 import { runJob } from './runner.ts';
@@ -283,7 +283,7 @@ class JobManager implements JobService {
       await this.store.updateJob(jobId, { status: 'failed', finished_at: job.doc.finished_at }).catch(() => {});
       result = snapshot(job.doc, job.spec);
       try {
-        emit ??= createEmitter(jobId, 0, (event) => this.dispatch(event));
+        emit ??= createEmitter(jobId, 0, 1, (event) => this.dispatch(event));
         emit({ type: 'job_finished', status: 'failed', job: result });
       } catch {}
     } finally {
@@ -321,8 +321,13 @@ class JobManager implements JobService {
   }
 
   private async emitterFor(job: ActiveJob): Promise<Emit> {
-    const lastSeq = job.resumed ? await this.store.lastEventSeq(job.doc.job_id) : 0;
-    return createEmitter(job.doc.job_id, lastSeq, (event) => this.dispatch(event));
+    const jobId = job.doc.job_id;
+    if (!job.resumed) return createEmitter(jobId, 0, 1, (event) => this.dispatch(event));
+    const lastSeq = await this.store.lastEventSeq(jobId);
+    // The last event says which run came before; only history from before runs were numbered is read whole.
+    let history = lastSeq > 0 ? await this.store.listEvents(jobId, lastSeq - 1) : [];
+    if (history.length > 0 && typeof (history[0] as { run?: unknown }).run !== 'number') history = await this.store.listEvents(jobId);
+    return createEmitter(jobId, lastSeq, nextRunNumber(history), (event) => this.dispatch(event));
   }
 
   private dispatch(event: RunnerEvent): void {

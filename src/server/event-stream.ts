@@ -7,8 +7,13 @@
 // sent. An event emitted before we subscribed is in the history; one emitted after is in the
 // buffer; one in both is sent once. If live events skip ahead of what has been sent (the store
 // lagged behind the emitter), the missing part is read from the history before going on.
+//
+// A job's history can hold several runs (a retry or resume appends a new run after an earlier
+// `job_finished`; every event carries its `run`). The stream ends after the `job_finished` of the
+// run that was live when it opened — or, for an ended job, of its last run — so a client opened
+// on a retried job sees the earlier runs and then the live one to its end.
 import type { ServerResponse } from 'node:http';
-import type { JobFinishedEvent, RunnerEvent } from '../core/events.ts';
+import { runOf, type JobFinishedEvent, type RunnerEvent } from '../core/events.ts';
 import type { JobService } from '../jobs/service.ts';
 import { isActiveStatus } from './schemas/job.ts';
 
@@ -44,13 +49,15 @@ export function startEventStream(res: ServerResponse, options: EventStreamOption
   const gapWaitMs = options.gapWaitMs ?? 100;
   let lastSent = options.afterSeq;
   let lastType: RunnerEvent['type'] | null = null;
+  // The newest event seen, sent or not (the client's own Last-Event-ID included): its run and
+  // type say which run is live or last.
+  let newest: { seq: number; run: number; type: RunnerEvent['type'] } | null = null;
   let ended = false;
   // While true, live events wait in `pending` (the history is being read or sent).
   let filling = true;
-  // A job's history can hold several runs (a retry or resume appends a new run after an earlier
-  // `job_finished`), so a `job_finished` read from the history ends the stream only once we know
-  // the job is not running again; a live one always does.
-  let endOnFinish = false;
+  // The run whose `job_finished` ends the stream; null until the job's state has been read, so
+  // that an earlier run's `job_finished` in the history never ends it.
+  let endRun: number | null = null;
   const pending: RunnerEvent[] = [];
   const gapsTried = new Set<number>();
   let resolveDone!: () => void;
@@ -77,12 +84,17 @@ export function startEventStream(res: ServerResponse, options: EventStreamOption
   }
   res.on('close', end);
 
+  function note(event: RunnerEvent): void {
+    if (newest === null || event.seq > newest.seq) newest = { seq: event.seq, run: runOf(event), type: event.type };
+  }
+
   function send(event: RunnerEvent): void {
+    note(event);
     if (ended || event.seq <= lastSent) return;
     res.write(formatEvent(event));
     lastSent = event.seq;
     lastType = event.type;
-    if (event.type === 'job_finished' && endOnFinish) {
+    if (event.type === 'job_finished' && endRun !== null && runOf(event) >= endRun) {
       end();
       return;
     }
@@ -111,10 +123,10 @@ export function startEventStream(res: ServerResponse, options: EventStreamOption
     }
   }
 
-  async function fillFromHistory(isGap: boolean): Promise<void> {
+  async function fillFromHistory(isGap: boolean, from = lastSent): Promise<void> {
     filling = true;
     try {
-      let events = await jobs.history(jobId, lastSent);
+      let events = await jobs.history(jobId, from);
       if (isGap && events.length === 0 && gapWaitMs > 0) {
         await new Promise((r) => setTimeout(r, gapWaitMs));
         events = await jobs.history(jobId, lastSent);
@@ -133,16 +145,20 @@ export function startEventStream(res: ServerResponse, options: EventStreamOption
 
   async function run(): Promise<void> {
     res.write(`retry: ${options.retryMs}\n: stream of job ${jobId}\n\n`);
-    await fillFromHistory(false);
+    // From the client's own last event (not sent again), to learn which run it belongs to.
+    await fillFromHistory(false, Math.max(0, lastSent - 1));
     filling = true;
     const job = await jobs.get(jobId);
     if (ended) return;
+    const seen = newest as { run: number; type: RunnerEvent['type'] } | null;
     if (!job || isActiveStatus(job.status)) {
-      endOnFinish = true;
+      // The live run: the newest one seen, or the next if that one has ended (queued, not started yet).
+      endRun = seen === null ? 1 : seen.type === 'job_finished' ? seen.run + 1 : seen.run;
       filling = false;
       drain();
       return;
     }
+    endRun = seen?.run ?? 1;
     filling = false;
     drain();
     if (ended) return;
@@ -159,6 +175,7 @@ export function startEventStream(res: ServerResponse, options: EventStreamOption
         job_id: jobId,
         ts: job.finished_at ?? new Date().toISOString(),
         seq: lastSent + 1,
+        run: endRun,
         status: job.status,
         job,
       };

@@ -20,7 +20,7 @@ function stream(isTTY: boolean): Writable & { isTTY: boolean; columns: number; t
   return w;
 }
 
-const base = { job_id: 'j1', ts: new Date().toISOString(), seq: 1 };
+const base = { job_id: 'j1', ts: new Date().toISOString(), seq: 1, run: 1 };
 const file = { path: 'nature/pexels/nature_001.png', bytes: 2048, duration_ms: 120 } as SavedFile;
 const events: RunnerEvent[] = [
   { ...base, type: 'job_started', query: 'nature', sources: ['pexels', 'bing_images'], limit: 2, media_type: 'image', resumed: false },

@@ -27,7 +27,7 @@ function tempDir(): string {
   return d;
 }
 
-const base = { job_id: 'abc-123', ts: '2025-10-02T14:30:00.123Z', seq: 1 };
+const base = { job_id: 'abc-123', ts: '2025-10-02T14:30:00.123Z', seq: 1, run: 1 };
 function stats(over: Partial<SourceStats>): SourceStats {
   return { ...emptySourceStats(), ...over };
 }

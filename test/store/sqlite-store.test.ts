@@ -86,7 +86,7 @@ test('one failing write in a batch is rejected alone; the rest of the batch comm
     const store = await openStore(env.config);
     await store.createJob(makeJob('j'), makeSpec());
     await store.recordFile('j', makeFile(1));
-    const event = (seq: number): RunnerEvent => ({ type: 'source_started', job_id: 'j', ts: 't', seq, source: 'google_images', timeout_ms: 1 });
+    const event = (seq: number): RunnerEvent => ({ type: 'source_started', job_id: 'j', ts: 't', seq, run: 1, source: 'google_images', timeout_ms: 1 });
     await store.appendEvent(event(1));
     const results = await Promise.allSettled([
       store.recordFile('j', makeFile(2)),
@@ -159,9 +159,9 @@ test('events are kept in order, replayed after a seq, and the last seq is known 
     await store.createJob(makeJob('e'), makeSpec());
     assert.equal(await store.lastEventSeq('e'), 0);
     const events: RunnerEvent[] = [
-      { type: 'job_started', job_id: 'e', ts: 't1', seq: 1, query: 'nature', sources: ['google_images'], limit: 5, media_type: 'image', resumed: false },
-      { type: 'source_started', job_id: 'e', ts: 't2', seq: 2, source: 'google_images', timeout_ms: 30000 },
-      { type: 'file_saved', job_id: 'e', ts: 't3', seq: 3, source: 'google_images', file: makeFile(1), index: 0 },
+      { type: 'job_started', job_id: 'e', ts: 't1', seq: 1, run: 1, query: 'nature', sources: ['google_images'], limit: 5, media_type: 'image', resumed: false },
+      { type: 'source_started', job_id: 'e', ts: 't2', seq: 2, run: 1, source: 'google_images', timeout_ms: 30000 },
+      { type: 'file_saved', job_id: 'e', ts: 't3', seq: 3, run: 1, source: 'google_images', file: makeFile(1), index: 0 },
     ];
     await Promise.all(events.map((e) => store.appendEvent(e)));
     assert.deepEqual(await store.listEvents('e'), events);

@@ -11,6 +11,9 @@ import { apiSecurityHeaders } from '../security-headers.ts';
 const STREAM_DESCRIPTION = [
   'Every runner event of the job under its name (`event: file_saved`), with `id: <seq>` and the event as JSON in `data:`,',
   'from the job\'s start or after `Last-Event-ID`, then live; the stream ends after `job_finished`.',
+  'Every event carries `run`: 1 for the job\'s first run, 2, 3… for each retry or resume, each run ending with its own `job_finished`.',
+  'A stream opened on a retried or resumed job replays the earlier runs and ends after the `job_finished` of the run that was live',
+  'when it opened (for an ended job: its last run); a client that stops on `job_finished` should compare its `run`.',
   'For a job that ended before this server started, one `job_finished` carries the job document.',
   'Comments (`: keep-alive`) keep idle connections open. 204 when the client has already seen the end.',
   `Event names: ${RUNNER_EVENT_TYPES.join(', ')}.`,
