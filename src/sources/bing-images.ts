@@ -6,12 +6,14 @@
 // `href` (expw/exph) or its `span.nowrap` text, "1920×1080 · jpeg" now, "3442 x 2972 · png" in
 // older pages. See fixtures/bing_images/NOTES.md for the recorded pages.
 //
-// End of results: a fragment with the result container (`.dgControl`, `ul.dgControl_list`) and
-// no card, or — after page 1 proved the layout — any later answer without cards (past the end
-// Bing answers an empty body), or a page of cards already seen (Bing repeats its last results).
-// A first page with neither cards nor the container is a ParseError: the layout changed.
+// End of results follows the rule of ./parse/result-page.ts: an empty result container
+// (`.dgControl`, `ul.dgControl_list` without items), a later page that is an empty body, or a
+// page of cards already seen (Bing repeats its last results). List items inside the container
+// that carry no readable `a.iusc[m]` card are a ParseError naming how many there were, and so
+// is a first page with neither cards nor the container.
 import { loadHtml } from './parse/html-document.ts';
-import { ParseError } from '../core/errors.ts';
+import { BlockedError, ParseError } from '../core/errors.ts';
+import type { TextResponse } from '../http/types.ts';
 import type { MediaCandidate } from '../core/types.ts';
 import { asRecord } from './parse/json-shape.ts';
 import { httpUrl } from './parse/media-url.ts';
@@ -19,6 +21,7 @@ import { urlHashId, safeNativeId } from './parse/native-id.ts';
 import { pageSizeFor, pageStream, walkPages } from './parse/paged-search.ts';
 import { htmlToText, MAX_TITLE_CHARS } from './parse/plain-text.ts';
 import { dimension, parseSizeText } from './parse/size-text.ts';
+import { judgeHtmlPage, type PageExpectation, type PageReading } from './parse/result-page.ts';
 import { BROWSER_HEADERS } from './parse/browser-headers.ts';
 import type { Source } from './source.ts';
 
@@ -32,9 +35,15 @@ export interface BingPage {
   candidates: MediaCandidate[];
   /** `a.iusc[m]` cards on the page, usable or not. */
   cards: number;
-  /** Whether the page is a recognisable result fragment (cards or the result container). */
-  recognised: boolean;
+  /** What the page held, for the end-of-results rule. */
+  reading: PageReading;
 }
+
+const EXPECT: PageExpectation = {
+  readableAs: 'a.iusc[m] cards with JSON holding an http(s) murl',
+  itemsAre: 'result items (a.iusc[m] cards, ul.dgControl_list > li)',
+  resultsPageHas: 'a.iusc[m] card and no .dgControl / ul.dgControl_list result container',
+};
 
 const FORMAT_MIME: Record<string, string> = {
   jpeg: 'image/jpeg',
@@ -45,11 +54,7 @@ const FORMAT_MIME: Record<string, string> = {
   bmp: 'image/bmp',
 };
 
-/**
- * Candidates of one /images/async answer. Throws ParseError when cards exist but none is
- * usable (their `m` is not JSON or has no http(s) murl); an answer without any card is
- * returned with `recognised` telling whether it is still Bing's result fragment.
- */
+/** Candidates of one /images/async answer, with what the page held (see judgeBingPage). */
 export function parseBingPage(html: string): BingPage {
   const $ = loadHtml(html);
   const candidates: MediaCandidate[] = [];
@@ -93,10 +98,22 @@ export function parseBingPage(html: string): BingPage {
     candidates.push(candidate);
   });
   if (cards > 0 && candidates.length === 0) {
-    throw new ParseError(ID, notJson === cards ? 'a.iusc[m] is not JSON' : 'a.iusc[m] cards carry no http(s) murl');
+    throw new ParseError(ID, notJson === cards ? `${cards} a.iusc[m] cards, none with JSON in m` : `${cards} a.iusc[m] cards, none with an http(s) murl`);
   }
-  const recognised = cards > 0 || $('.dgControl, ul.dgControl_list').length > 0;
-  return { candidates, cards, recognised };
+  const containers = $('.dgControl, ul.dgControl_list');
+  const listItems = containers.find('li').filter((_, el) => $(el).children().length > 0 || $(el).text().trim() !== '').length;
+  const reading: PageReading = {
+    readable: candidates.length,
+    items: Math.max(cards, listItems),
+    containers: containers.length,
+    saysNothingFound: false,
+  };
+  return { candidates, cards, reading };
+}
+
+/** 'results' or 'end' for one answer, by the rule every source shares; ParseError otherwise. */
+export function judgeBingPage(page: BingPage, body: string, first: boolean): 'results' | 'end' {
+  return judgeHtmlPage(ID, page.reading, EXPECT, { first, body });
 }
 
 function sizeFromHref(href: string | undefined): { width: number; height: number } | undefined {
@@ -111,6 +128,21 @@ function sizeFromHref(href: string | undefined): { width: number; height: number
   }
 }
 
+/**
+ * Throws BlockedError when Bing refused the request: 403/429, or its challenge (Bing sends
+ * suspected bots to /turing/captcha/challenge, by redirect or as a short page pointing there).
+ */
+export function checkBingBlock(res: Pick<TextResponse, 'status' | 'url' | 'text'>): void {
+  let path = '';
+  try {
+    path = new URL(res.url).pathname;
+  } catch {}
+  if (path.startsWith('/turing/captcha')) throw new BlockedError(ID, `redirected to ${path} (captcha)`);
+  if (res.status === 429) throw new BlockedError(ID, 'HTTP 429 (too many requests)');
+  if (res.status === 403) throw new BlockedError(ID, 'HTTP 403 (refused)');
+  if (res.text.length < 20_000 && res.text.includes('/turing/captcha/')) throw new BlockedError(ID, 'a /turing/captcha/ challenge page');
+}
+
 export const source: Source = {
   id: ID,
   displayName: 'Bing Images',
@@ -123,13 +155,15 @@ export const source: Source = {
     const count = pageSizeFor(query.limit, 1, BING_MAX_PER_PAGE);
     const pages = pageStream({ first: 1, pageNumber: 1 }, async ({ first, pageNumber }) => {
       const params = new URLSearchParams({ q: query.text, async: '1', first: String(first), count: String(count) });
-      const res = await ctx.http.getText(`${ctx.origin}/images/async?${params}`, { headers: BROWSER_HEADERS });
+      const res = await ctx.http.getText(`${ctx.origin}/images/async?${params}`, {
+        headers: BROWSER_HEADERS,
+        acceptStatus: (s) => (s >= 200 && s <= 299) || s === 403 || s === 429,
+      });
+      checkBingBlock(res);
       const page = parseBingPage(res.text);
-      if (!page.recognised && pageNumber === 1) {
-        throw new ParseError(ID, res.text.trim() === '' ? 'empty answer, no a.iusc[m] cards' : 'no a.iusc[m] cards');
-      }
+      if (judgeBingPage(page, res.text, pageNumber === 1) === 'end') return { entries: [], next: null };
       // Bing may answer more cards than `count` asked for; the next page starts after what it gave.
-      const next = page.cards > 0 ? { first: first + Math.max(count, page.cards), pageNumber: pageNumber + 1 } : null;
+      const next = { first: first + Math.max(count, page.cards), pageNumber: pageNumber + 1 };
       return { entries: page.candidates, next };
     });
     yield* walkPages(ctx, [pages]);

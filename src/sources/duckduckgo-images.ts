@@ -11,7 +11,8 @@
 import { BlockedError, ParseError } from '../core/errors.ts';
 import type { MediaCandidate } from '../core/types.ts';
 import { BROWSER_HEADERS } from './parse/browser-headers.ts';
-import { asArray, asRecord, asString, parseJsonBody } from './parse/json-shape.ts';
+import { asRecord, asString, parseJsonBody } from './parse/json-shape.ts';
+import { resultListOf } from './parse/result-page.ts';
 import { httpUrl } from './parse/media-url.ts';
 import { urlHashId } from './parse/native-id.ts';
 import { pageStream, walkPages } from './parse/paged-search.ts';
@@ -42,8 +43,7 @@ export interface DdgPage {
 /** Candidates of one /i.js answer. Throws ParseError when it is not JSON or has no `results` array. */
 export function parseDdgImages(text: string): DdgPage {
   const data = asRecord(parseJsonBody(ID, text, 'the /i.js answer'));
-  const results = asArray(data?.results);
-  if (!data || !results) throw new ParseError(ID, 'no results array in the /i.js answer');
+  const results = resultListOf(ID, data, ['results']);
   const candidates: MediaCandidate[] = [];
   for (const item of results) {
     const r = asRecord(item);
@@ -64,7 +64,7 @@ export function parseDdgImages(text: string): DdgPage {
     if (thumbnailUrl !== undefined) candidate.thumbnailUrl = thumbnailUrl;
     candidates.push(candidate);
   }
-  return { candidates, nextOffset: offsetOf(asString(data.next)) };
+  return { candidates, nextOffset: offsetOf(asString(data?.next)) };
 }
 
 function offsetOf(next: string | undefined): number | undefined {

@@ -10,11 +10,11 @@
 // A block is a redirect to /sorry (or sorry.google.com), a 429/403, or a short page linking to
 // /sorry/: BlockedError. Only fragments of real answers exist (fixtures/google_images/NOTES.md).
 //
-// End of results: a page saying the search "did not match any" results, or — after page 1
-// proved the layout — a later page without results. A first page with neither links, arrays
-// nor that sentence is a ParseError.
+// End of results follows the rule of ./parse/result-page.ts: a page saying the search "did not
+// match any" results (Google's own marker). /imgres links none of which carries an imgurl, and
+// a page with neither links, arrays nor that sentence, are ParseErrors saying what came.
 import { loadHtml } from './parse/html-document.ts';
-import { BlockedError, ParseError } from '../core/errors.ts';
+import { BlockedError } from '../core/errors.ts';
 import type { MediaCandidate } from '../core/types.ts';
 import type { TextResponse } from '../http/types.ts';
 import { decodeJsEscapes } from './parse/js-escapes.ts';
@@ -23,6 +23,7 @@ import { safeNativeId, urlHashId } from './parse/native-id.ts';
 import { pageStream, walkPages } from './parse/paged-search.ts';
 import { htmlToText, MAX_TITLE_CHARS } from './parse/plain-text.ts';
 import { dimension } from './parse/size-text.ts';
+import { judgeHtmlPage, type PageExpectation, type PageReading } from './parse/result-page.ts';
 import type { Source } from './source.ts';
 
 const ID = 'google_images';
@@ -40,9 +41,15 @@ const REQUEST_HEADERS = {
 
 export interface GooglePage {
   candidates: MediaCandidate[];
-  /** Whether the page is a recognisable result page (results, or Google's "did not match" sentence). */
-  recognised: boolean;
+  /** What the page held, for the end-of-results rule. */
+  reading: PageReading;
 }
+
+const EXPECT: PageExpectation = {
+  readableAs: 'links with an http(s) imgurl',
+  itemsAre: 'result items (a[href*="/imgres?"] links)',
+  resultsPageHas: 'a[href*="/imgres?"] links, no AF_initDataCallback [url,height,width] arrays and no "did not match any" sentence',
+};
 
 const STRING = String.raw`"((?:[^"\\]|\\.){1,4000})"`;
 // [thumbUrl,height,width],[fullUrl,height,width] as they appear in AF_initDataCallback data.
@@ -50,7 +57,7 @@ const ARRAY_PAIR = new RegExp(String.raw`\[${STRING},(\d{1,6}),(\d{1,6})\],\[${S
 const META_2003 = new RegExp(String.raw`"2003":\[null,${STRING},${STRING},${STRING}`);
 const NO_RESULTS = /did not match any (?:image results|documents)/i;
 
-/** Candidates of one answer, in either layout. Throws ParseError when links exist but none has an imgurl. */
+/** Candidates of one answer, in either layout, with what the page held (see judgeGooglePage). */
 export function parseGooglePage(html: string): GooglePage {
   const text = html.replace(/^\s*<\?xml[^>]*\?>/, '');
   const $ = loadHtml(text);
@@ -90,16 +97,26 @@ export function parseGooglePage(html: string): GooglePage {
     if (thumbnailUrl !== undefined) candidate.thumbnailUrl = thumbnailUrl;
     candidates.push(candidate);
   });
-  if (links.length > 0 && candidates.length === 0) throw new ParseError(ID, 'a[href*="/imgres?"] links carry no imgurl');
-
+  const linkCandidates = candidates.length;
   const scripts = $('script')
     .toArray()
     .map((el) => $(el).text())
     .filter((s) => s.includes('AF_initDataCallback'));
   for (const script of scripts) candidates.push(...parseInitData(script));
 
-  const recognised = candidates.length > 0 || NO_RESULTS.test($('body').text());
-  return { candidates, recognised };
+  const reading: PageReading = {
+    readable: candidates.length,
+    // Unreadable /imgres links only count when nothing else on the page could be read.
+    items: Math.max(links.length, linkCandidates),
+    containers: 0,
+    saysNothingFound: NO_RESULTS.test($('body').text()),
+  };
+  return { candidates, reading };
+}
+
+/** 'results' or 'end' for one page, by the rule every source shares; ParseError otherwise. */
+export function judgeGooglePage(page: GooglePage, body: string, first: boolean): 'results' | 'end' {
+  return judgeHtmlPage(ID, page.reading, EXPECT, { first, body });
 }
 
 /** Candidates from one AF_initDataCallback script: each [thumb,h,w],[full,h,w] pair and its "2003" metadata. */
@@ -182,10 +199,8 @@ export const source: Source = {
       });
       checkGoogleBlock(res);
       const page = parseGooglePage(res.text);
-      if (!page.recognised && start === 0) {
-        throw new ParseError(ID, 'no a[href*="/imgres?"] links and no AF_initDataCallback [url,height,width] arrays');
-      }
-      return { entries: page.candidates, next: page.candidates.length > 0 ? start + GOOGLE_PAGE_SIZE : null };
+      if (judgeGooglePage(page, res.text, start === 0) === 'end') return { entries: [], next: null };
+      return { entries: page.candidates, next: start + GOOGLE_PAGE_SIZE };
     });
     yield* walkPages(ctx, [pages]);
   },

@@ -11,6 +11,7 @@ import type { MediaCandidate, MediaKind } from '../core/types.ts';
 import type { SearchQuery, Source, SourceContext } from './source.ts';
 import { candidate } from './parse/candidate.ts';
 import { asArray, asId, asPositiveInt, asRecord, asString, dig, parseJsonBody } from './parse/json-shape.ts';
+import { resultListOf } from './parse/result-page.ts';
 import { encodeRawPathUrl, upgradeToHttpsOn } from './parse/media-url.ts';
 import { pageSizeFor, pageStream, walkPages, type LazyCandidate, type Page } from './parse/paged-search.ts';
 import { MAX_TITLE_CHARS, plainText } from './parse/plain-text.ts';
@@ -94,8 +95,7 @@ export interface NasaSearchPage {
 
 /** Parses one answer of GET /search. ParseError without `collection.items`. */
 export function parseNasaSearch(data: unknown): NasaSearchPage {
-  const items = asArray(dig(data, 'collection', 'items'));
-  if (!items) throw new ParseError(ID, 'no collection.items');
+  const items = resultListOf(ID, data, ['collection', 'items'], [['collection', 'metadata', 'total_hits']]);
   const parsed = items.map(nasaItem).filter((i): i is NasaItem => i !== undefined);
   const identified = items.filter((i) => asId(dig(asArray(dig(i, 'data'))?.[0], 'nasa_id')) !== undefined).length;
   if (items.length > 0 && identified === 0) {
@@ -136,8 +136,7 @@ export function nasaItem(item: unknown): NasaItem | undefined {
 
 /** Parses GET /asset/{nasa_id}: the files. ParseError without `collection.items`. */
 export function parseNasaAsset(data: unknown): NasaFile[] {
-  const items = asArray(dig(data, 'collection', 'items'));
-  if (!items) throw new ParseError(ID, 'no collection.items in the asset list');
+  const items = resultListOf(ID, data, ['collection', 'items']);
   const files: NasaFile[] = [];
   for (const i of items) {
     const url = nasaUrl(dig(i, 'href'));

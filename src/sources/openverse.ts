@@ -7,7 +7,8 @@ import { BlockedError, ParseError } from '../core/errors.ts';
 import type { MediaCandidate } from '../core/types.ts';
 import type { SearchQuery, Source, SourceContext } from './source.ts';
 import { candidate } from './parse/candidate.ts';
-import { asArray, asCount, asId, asPositiveInt, asRecord, asString, dig, parseJsonBody } from './parse/json-shape.ts';
+import { asCount, asId, asPositiveInt, asRecord, asString, dig, parseJsonBody } from './parse/json-shape.ts';
+import { resultListOf } from './parse/result-page.ts';
 import { httpUrl } from './parse/media-url.ts';
 import { pageSizeFor, pageStream, walkPages, type Page } from './parse/paged-search.ts';
 import { MAX_TITLE_CHARS, plainText } from './parse/plain-text.ts';
@@ -36,8 +37,7 @@ export interface OpenverseAnswer {
 
 /** Parses one answer of GET /v1/images/ for `page` (1-based). ParseError without a `results` array. */
 export function parseOpenverseImages(data: unknown, page: number): OpenverseAnswer {
-  const results = asArray(dig(data, 'results'));
-  if (!results) throw new ParseError(ID, 'no results array');
+  const results = resultListOf(ID, data, ['results'], [['result_count']]);
   const candidates: MediaCandidate[] = [];
   for (const r of results) {
     const c = openverseImage(r);

@@ -9,6 +9,7 @@ import type { MediaCandidate } from '../core/types.ts';
 import { keyConfigured, type SearchQuery, type Source, type SourceContext } from './source.ts';
 import { candidate } from './parse/candidate.ts';
 import { asArray, asId, asPositiveInt, asRecord, asString, dig, parseJsonBody } from './parse/json-shape.ts';
+import { resultListOf } from './parse/result-page.ts';
 import { httpUrl } from './parse/media-url.ts';
 import { pageSizeFor, pageStream, reportRateLimitHeader, walkPages, type Page, type PageStream } from './parse/paged-search.ts';
 import { MAX_TITLE_CHARS, plainText } from './parse/plain-text.ts';
@@ -27,8 +28,7 @@ export interface PexelsPage {
 
 /** Parses one answer of GET /v1/search. Throws ParseError when there is no `photos` array. */
 export function parsePexelsPhotos(data: unknown): PexelsPage {
-  const photos = asArray(dig(data, 'photos'));
-  if (!photos) throw new ParseError(ID, 'no photos array');
+  const photos = resultListOf(ID, data, ['photos'], [['total_results']]);
   const candidates: MediaCandidate[] = [];
   for (const photo of photos) {
     const c = pexelsPhoto(photo);
@@ -63,8 +63,7 @@ export function pexelsPhoto(photo: unknown): MediaCandidate | undefined {
 
 /** Parses one answer of GET /videos/search. Throws ParseError when there is no `videos` array. */
 export function parsePexelsVideos(data: unknown, maxVideoResolution: number): PexelsPage {
-  const videos = asArray(dig(data, 'videos'));
-  if (!videos) throw new ParseError(ID, 'no videos array');
+  const videos = resultListOf(ID, data, ['videos'], [['total_results']]);
   const candidates: MediaCandidate[] = [];
   let recognised = 0;
   for (const video of videos) {

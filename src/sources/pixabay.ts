@@ -7,7 +7,8 @@ import { BlockedError, HttpStatusError, NotConfiguredError, ParseError } from '.
 import type { MediaCandidate } from '../core/types.ts';
 import { keyConfigured, type SearchQuery, type Source, type SourceContext } from './source.ts';
 import { candidate } from './parse/candidate.ts';
-import { asArray, asCount, asId, asPositiveInt, asRecord, dig, parseJsonBody } from './parse/json-shape.ts';
+import { asCount, asId, asPositiveInt, asRecord, dig, parseJsonBody } from './parse/json-shape.ts';
+import { resultListOf } from './parse/result-page.ts';
 import { httpUrl } from './parse/media-url.ts';
 import { pageSizeFor, pageStream, reportRateLimitHeader, walkPages, type Page, type PageStream } from './parse/paged-search.ts';
 import { MAX_TITLE_CHARS, plainText } from './parse/plain-text.ts';
@@ -28,8 +29,7 @@ export interface PixabayPage {
 }
 
 function hitsOf(data: unknown): unknown[] {
-  const hits = asArray(dig(data, 'hits'));
-  if (!hits) throw new ParseError(ID, 'no hits array');
+  const hits = resultListOf(ID, data, ['hits'], [['totalHits'], ['total']]);
   return hits;
 }
 

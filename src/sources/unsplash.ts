@@ -11,9 +11,10 @@
 // End of results: `results: []` (a page past total_pages answers that), or page == total_pages.
 // An answer without a `results` array is a ParseError; 401/403 are BlockedErrors (a refused key,
 // the rate limit); an HTML page on the keyless path is a bot challenge (BlockedError).
-import { BlockedError, ParseError } from '../core/errors.ts';
+import { BlockedError } from '../core/errors.ts';
 import type { MediaCandidate } from '../core/types.ts';
-import { asArray, asCount, asRecord, parseJsonBody } from './parse/json-shape.ts';
+import { asCount, asRecord, parseJsonBody } from './parse/json-shape.ts';
+import { resultListOf } from './parse/result-page.ts';
 import { httpUrl } from './parse/media-url.ts';
 import { safeNativeId } from './parse/native-id.ts';
 import { pageSizeFor, pageStream, reportRateLimitHeader, walkPages, type PageEntry } from './parse/paged-search.ts';
@@ -40,8 +41,7 @@ export interface UnsplashPage {
  */
 export function parseUnsplashPage(text: string, keyed: boolean): UnsplashPage {
   const data = asRecord(parseJsonBody(ID, text, 'the search answer'));
-  const results = asArray(data?.results);
-  if (!data || !results) throw new ParseError(ID, 'no results array in the search answer');
+  const results = resultListOf(ID, data, ['results'], [['total']]);
   const candidates: MediaCandidate[] = [];
   const skippedIds: string[] = [];
   for (const item of results) {
@@ -78,7 +78,7 @@ export function parseUnsplashPage(text: string, keyed: boolean): UnsplashPage {
     if (trackUrl !== undefined) candidate.trackUrl = trackUrl;
     candidates.push(candidate);
   }
-  return { candidates, skippedIds, totalPages: asCount(data.total_pages) };
+  return { candidates, skippedIds, totalPages: asCount(data?.total_pages) };
 }
 
 function keyedHeaders(key: string): Record<string, string> {

@@ -7,19 +7,21 @@
 // imageinfo, same fields plus `derivatives`, the transcodes), so a 4K original can be skipped
 // for a transcode within MAX_VIDEO_RESOLUTION. Paging forwards the `continue` object. Past the
 // last result the answer is the envelope alone ({"batchcomplete":true}, or "" in
-// formatversion 1): the end, not a changed layout. extmetadata values are HTML; an empty map
+// formatversion 1), and a search that found nothing answers
+// {"batchcomplete":"","query":{"searchinfo":{"totalhits":0}}}: both the end, not a changed layout. extmetadata values are HTML; an empty map
 // may come as []; media URLs carry ?utm_… queries, kept as they are.
 // Recorded answers: fixtures/wikimedia_commons/.
 import { BlockedError, ParseError } from '../core/errors.ts';
 import type { MediaCandidate, MediaType } from '../core/types.ts';
 import type { SearchQuery, Source, SourceContext } from './source.ts';
 import { candidate } from './parse/candidate.ts';
-import { asArray, asId, asNumber, asPositiveInt, asRecord, asString, dig, parseJsonBody } from './parse/json-shape.ts';
+import { asArray, asCount, asId, asNumber, asPositiveInt, asRecord, asString, dig, parseJsonBody } from './parse/json-shape.ts';
 import { httpUrl } from './parse/media-url.ts';
 import { pageSizeFor, pageStream, walkPages, type Page } from './parse/paged-search.ts';
 import { htmlToText, MAX_TITLE_CHARS } from './parse/plain-text.ts';
 import { pickRendition, type Rendition } from './parse/video-rendition.ts';
 import { statusWithDetail } from './parse/refusal.ts';
+import { jsonEvidence } from './parse/result-page.ts';
 
 const ID = 'wikimedia_commons';
 /** Largest gsrlimit for clients without the apihighlimits right. */
@@ -79,12 +81,17 @@ export function parseCommonsAnswer(data: unknown, maxVideoResolution: number): C
   }
   const query = root.query;
   if (query === undefined) {
-    if ('batchcomplete' in root || 'continue' in root) return { candidates: [], next: null };
-    throw new ParseError(ID, 'no query.pages and no batchcomplete');
+    // The envelope alone is MediaWiki's end of results; a `continue` without pages is an empty batch.
+    if ('batchcomplete' in root || 'continue' in root) return { candidates: [], next: continueParams(root.continue) };
+    throw new ParseError(ID, `no query.pages and no batchcomplete; came ${jsonEvidence(root)}`);
   }
   const rawPages = dig(query, 'pages');
   const pages = asArray(rawPages) ?? (asRecord(rawPages) ? Object.values(asRecord(rawPages)!) : undefined);
-  if (!pages) throw new ParseError(ID, 'no query.pages');
+  if (!pages) {
+    // A search that found nothing answers its searchinfo with 0 hits and no pages: the service saying so.
+    if (asCount(dig(query, 'searchinfo', 'totalhits')) === 0) return { candidates: [], next: null };
+    throw new ParseError(ID, `no query.pages and no query.searchinfo.totalhits: 0; came query as ${jsonEvidence(query)}`);
+  }
   const ranked = pages
     .map((page, position) => ({ page, rank: asNumber(dig(page, 'index')) ?? Number.MAX_SAFE_INTEGER, position }))
     .sort((a, b) => a.rank - b.rank || a.position - b.position);
@@ -95,7 +102,7 @@ export function parseCommonsAnswer(data: unknown, maxVideoResolution: number): C
     const c = commonsFile(page, maxVideoResolution);
     if (c) candidates.push(c);
   }
-  if (pages.length > 0 && withFile === 0) throw new ParseError(ID, `none of ${pages.length} pages has imageinfo with a url`);
+  if (pages.length > 0 && withFile === 0) throw new ParseError(ID, `${pages.length} result pages, none readable as a file page with imageinfo/videoinfo holding a url`);
   return { candidates, next: continueParams(root.continue) };
 }
 

@@ -6,13 +6,15 @@
 //   viewerData{img_href, thumb, dups[{url,w,h,fileSizeInBytes}], preview[…]};
 // - older: `data-bem` attributes holding {"serp-item":{img_href, id, snippet, thumb, preview[…]}}.
 // Titles carry highlight marks (\u0007[word\u0007]) that are removed. A captcha — the header
-// `x-yandex-captcha: captcha`, a redirect to /showcaptcha, or a showcaptcha page — is a
-// BlockedError. Only a fragment of a real answer is recorded (fixtures/yandex_images/NOTES.md).
+// `x-yandex-captcha: captcha`, a redirect to /showcaptcha or /checkcaptcha, or a page holding
+// SmartCaptcha's `<form action="/checkcaptcha?…">` (what Yandex really serves, with status 200)
+// — is a BlockedError. Recorded answers: fixtures/yandex_images/NOTES.md.
 //
-// End of results: a data-state whose entities map is empty, or — after page 1 proved the
-// layout — a later page without results. A first page with neither layout is a ParseError.
+// End of results follows the rule of ./parse/result-page.ts: a data-state whose entities map is
+// empty. Entities or serp-items none of which carries an image (a web-results page) are a
+// ParseError counting them, and so is a first page with neither layout.
 import { loadHtml } from './parse/html-document.ts';
-import { BlockedError, ParseError } from '../core/errors.ts';
+import { BlockedError } from '../core/errors.ts';
 import type { MediaCandidate } from '../core/types.ts';
 import type { TextResponse } from '../http/types.ts';
 import { BROWSER_HEADERS } from './parse/browser-headers.ts';
@@ -22,15 +24,22 @@ import { safeNativeId, urlHashId } from './parse/native-id.ts';
 import { pageStream, walkPages } from './parse/paged-search.ts';
 import { htmlToText, MAX_TITLE_CHARS } from './parse/plain-text.ts';
 import { dimension } from './parse/size-text.ts';
+import { judgeHtmlPage, type PageExpectation, type PageReading } from './parse/result-page.ts';
 import type { Source } from './source.ts';
 
 const ID = 'yandex_images';
 
 export interface YandexPage {
   candidates: MediaCandidate[];
-  /** Whether a result layout (data-state serpList, or data-bem serp-items) was found, even empty. */
-  recognised: boolean;
+  /** What the page held, for the end-of-results rule. */
+  reading: PageReading;
 }
+
+const EXPECT: PageExpectation = {
+  readableAs: 'images (origUrl, img_href, dups or preview with an http(s) url)',
+  itemsAre: 'result items (serpList entities, data-bem serp-items)',
+  resultsPageHas: 'data-state with initialState.serpList.items.entities and no data-bem serp-item',
+};
 
 interface Rendition {
   url: string;
@@ -141,26 +150,28 @@ function parseAttr(raw: string | undefined): unknown {
 export function parseYandexPage(html: string): YandexPage {
   const $ = loadHtml(html);
   const candidates: MediaCandidate[] = [];
-  let recognised = false;
+  let containers = 0;
+  let items = 0;
   $('[data-state]').each((_, el) => {
     const entities = asRecord(dig(parseAttr($(el).attr('data-state')), 'initialState', 'serpList', 'items', 'entities'));
     if (!entities) return;
-    recognised = true;
+    containers++;
     for (const value of Object.values(entities)) {
+      items++;
       const entity = asRecord(value);
       const candidate = entity ? fromEntity(entity) : undefined;
       if (candidate) candidates.push(candidate);
     }
   });
-  if (recognised) return { candidates, recognised };
+  // Both layouts are read wherever they stand: a page mixing them counts every readable card.
   $('[data-bem]').each((_, el) => {
     const item = asRecord(asRecord(parseAttr($(el).attr('data-bem')))?.['serp-item']);
     if (!item) return;
-    recognised = true;
+    items++;
     const candidate = fromSerpItem(item);
     if (candidate) candidates.push(candidate);
   });
-  return { candidates, recognised };
+  return { candidates, reading: { readable: candidates.length, items, containers, saysNothingFound: false } };
 }
 
 /** Throws BlockedError when the answer is Yandex's captcha or a refusal. */
@@ -172,8 +183,23 @@ export function checkYandexBlock(res: Pick<TextResponse, 'status' | 'url' | 'hea
   try {
     path = new URL(res.url).pathname;
   } catch {}
-  if (path.includes('showcaptcha') || path.includes('checkcaptcha')) throw new BlockedError(ID, 'redirected to /showcaptcha (captcha)');
+  const captchaPath = /\/(?:show|check)captcha\w*/.exec(path)?.[0];
+  if (captchaPath) throw new BlockedError(ID, `redirected to ${captchaPath} (captcha)`);
   if (res.status === 403 || res.status === 429) throw new BlockedError(ID, `HTTP ${res.status}`);
+}
+
+// SmartCaptcha's form posts to /checkcaptcha?key=…; older pages link /showcaptcha.
+const CAPTCHA_FORM = /<form\b[^>]*\baction\s*=\s*["']?[^"'>]*\/(checkcaptcha|showcaptcha)\w*/i;
+
+/** Throws BlockedError when the page itself is Yandex's captcha, whatever status it came with. */
+export function checkYandexCaptchaPage(html: string): void {
+  const form = CAPTCHA_FORM.exec(html);
+  if (form) throw new BlockedError(ID, `a /${form[1]!.toLowerCase()} captcha form`);
+}
+
+/** 'results' or 'end' for one page, by the rule every source shares; ParseError otherwise. */
+export function judgeYandexPage(page: YandexPage, body: string, first: boolean): 'results' | 'end' {
+  return judgeHtmlPage(ID, page.reading, EXPECT, { first, body });
 }
 
 export const source: Source = {
@@ -193,12 +219,10 @@ export const source: Source = {
         acceptStatus: (s) => (s >= 200 && s <= 299) || s === 403 || s === 429,
       });
       checkYandexBlock(res);
+      checkYandexCaptchaPage(res.text);
       const page = parseYandexPage(res.text);
-      if (!page.recognised) {
-        if (/showcaptcha|checkcaptcha/.test(res.text)) throw new BlockedError(ID, 'a showcaptcha page (captcha)');
-        if (p === 0) throw new ParseError(ID, 'no data-state serpList entities and no data-bem serp-item');
-      }
-      return { entries: page.candidates, next: page.candidates.length > 0 ? p + 1 : null };
+      if (judgeYandexPage(page, res.text, p === 0) === 'end') return { entries: [], next: null };
+      return { entries: page.candidates, next: p + 1 };
     });
     yield* walkPages(ctx, [pages]);
   },

@@ -14,7 +14,7 @@ function realMValues(): string[] {
 
 test('the recorded /images/async card parses to exactly its fields, size from the older "3442 x 2972 · png" text and href', () => {
   const page = parseBingPage(readFixture('bing_images/async-sample.html'));
-  assert.equal(page.recognised, true);
+  assert.equal(page.reading.readable, 1);
   assert.deepEqual(page.candidates, [
     {
       id: 'bing_images:8FDC2B382A5FDB5C6325DEB63A4482E9C3A11F56',
@@ -145,7 +145,7 @@ test('a changed layout is a ParseError naming bing_images and the missing cards'
   await withFakeServer(source, always('<html><body><div class="grid"><img src="https://x.org/a.jpg"></div></body></html>'), async (t) => {
     const error = await searchError(source, { text: 'x' }, t.ctx);
     assert.ok(error instanceof ParseError);
-    assert.equal(error.message, 'bing_images: layout changed: no a.iusc[m] cards');
+    assert.match(error.message, /^bing_images: layout changed: not a results page: no a\.iusc\[m\] card and no \.dgControl \/ ul\.dgControl_list result container; came \d+ bytes$/);
   });
 });
 
@@ -153,7 +153,34 @@ test('cards whose m is not JSON are a ParseError, not a silent zero', async () =
   await withFakeServer(source, always('<ul class="dgControl_list"><li><a class="iusc" m="{murl:oops"></a></li></ul>'), async (t) => {
     const error = await searchError(source, { text: 'x' }, t.ctx);
     assert.ok(error instanceof ParseError);
-    assert.match(error.message, /^bing_images: layout changed: a\.iusc\[m\] is not JSON$/);
+    assert.match(error.message, /^bing_images: layout changed: 1 a\.iusc\[m\] cards, none with JSON in m$/);
+  });
+});
+
+test('list items of a new shape inside the known result list are a ParseError counting them, not the end', async () => {
+  const items = Array.from({ length: 12 }, (_, i) => `<li><div class="imgpt"><a class="richImgLnk" data-m='{"u":"https://x.org/${i}.jpg"}'></a></div></li>`).join('');
+  await withFakeServer(source, always(`<div class="dgControl"><ul class="dgControl_list">${items}</ul></div>`), async (t) => {
+    const error = await searchError(source, { text: 'x' }, t.ctx);
+    assert.ok(error instanceof ParseError);
+    assert.equal(
+      error.message,
+      'bing_images: layout changed: 12 result items (a.iusc[m] cards, ul.dgControl_list > li), none readable as a.iusc[m] cards with JSON holding an http(s) murl',
+    );
+  });
+});
+
+test('readable cards count wherever they stand, even outside the known list', async () => {
+  const [r1] = realMValues() as [string];
+  await withFakeServer(source, always(`<section class="new-grid"><a class="iusc" m="${r1}"></a></section>`), async (t) => {
+    const got = await collect(source, { text: 'x', limit: 1 }, t.ctx);
+    assert.equal(got.length, 1);
+  });
+});
+
+test('the empty result container is the end of results, on the first page too', async () => {
+  await withFakeServer(source, always(readFixture('bing_images/page-end.assembled.html')), async (t, service) => {
+    assert.deepEqual(await collect(source, { text: 'x' }, t.ctx), []);
+    assert.equal(service.requests.length, 1);
   });
 });
 

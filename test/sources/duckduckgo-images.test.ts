@@ -51,7 +51,7 @@ test('the recorded empty answer is the end (no candidates), not an error', () =>
 });
 
 test('an answer without a results array, or not JSON, is a ParseError', () => {
-  assert.throws(() => parseDdgImages('{"ads":null,"next":"i.js?s=100","items":[]}'), (e) => e instanceof ParseError && e.message === 'duckduckgo_images: layout changed: no results array in the /i.js answer');
+  assert.throws(() => parseDdgImages('{"ads":null,"next":"i.js?s=100","items":[]}'), (e) => e instanceof ParseError && e.message === 'duckduckgo_images: layout changed: no results array; came an object with keys ads, next, items');
   assert.throws(() => parseDdgImages('<html>Sorry</html>'), (e) => e instanceof ParseError && /duckduckgo_images: .*not JSON \(got an HTML page\)/.test(e.message));
 });
 

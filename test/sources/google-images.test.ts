@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BlockedError, ParseError } from '../../src/core/errors.ts';
 import { readFixture } from '../../src/demo/sim-server.ts';
-import { parseGooglePage, parseInitData, source } from '../../src/sources/google-images.ts';
+import { judgeGooglePage, parseGooglePage, parseInitData, source } from '../../src/sources/google-images.ts';
 import { always, assertVideoSearchAsksNothing, collect, runJob, searchError, withFakeServer, withSimulation } from './source-harness.ts';
 
 const REAL_LINKS = readFixture('google_images/imgres-urls.real.txt').split('\n').filter(Boolean);
@@ -72,10 +72,19 @@ test('the recorded AF_initDataCallback fragment parses [url,height,width] and it
   assert.deepEqual(parseGooglePage(readFixture('google_images/desktop-af-initdata.assembled.html')).candidates, [SOHU]);
 });
 
-test('"did not match any image results" is a recognised empty page; other pages without results are not', () => {
-  assert.deepEqual(parseGooglePage(readFixture('google_images/wml-no-results.assembled.html')), { candidates: [], recognised: true });
-  assert.equal(parseGooglePage('<html><body><div class="new">cats</div></body></html>').recognised, false);
-  assert.throws(() => parseGooglePage('<a href="/imgres?imgrefurl=https://x.org/">x</a>'), (e) => e instanceof ParseError && e.message === 'google_images: layout changed: a[href*="/imgres?"] links carry no imgurl');
+test('"did not match any image results" is the end; other pages without results and unreadable links are ParseErrors', () => {
+  const none = readFixture('google_images/wml-no-results.assembled.html');
+  assert.equal(judgeGooglePage(parseGooglePage(none), none, true), 'end');
+  const other = '<html><head><title>Google</title></head><body><div class="new">cats</div></body></html>';
+  assert.throws(
+    () => judgeGooglePage(parseGooglePage(other), other, true),
+    (e) => e instanceof ParseError && /not a results page: .*; came \d+ bytes, title "Google", text "cats"$/.test(e.message),
+  );
+  const links = '<a href="/imgres?imgrefurl=https://x.org/">x</a><a href="/imgres?imgrefurl=https://y.org/">y</a>';
+  assert.throws(
+    () => judgeGooglePage(parseGooglePage(links), links, false),
+    (e) => e instanceof ParseError && e.message === 'google_images: layout changed: 2 result items (a[href*="/imgres?"] links), none readable as links with an http(s) imgurl',
+  );
 });
 
 test('search pages /wml/search by start, drops the repeated image and stops at the no-results page', async () => {
@@ -139,7 +148,7 @@ test('a changed layout is a ParseError naming google_images and what is missing'
   await withFakeServer(source, always(`<html><body>${'<div class="grid"><img src="https://x.org/a.jpg"></div>'.repeat(80)}</body></html>`), async (t) => {
     const error = await searchError(source, { text: 'x' }, t.ctx);
     assert.ok(error instanceof ParseError);
-    assert.equal(error.message, 'google_images: layout changed: no a[href*="/imgres?"] links and no AF_initDataCallback [url,height,width] arrays');
+    assert.match(error.message, /^google_images: layout changed: not a results page: no a\[href\*="\/imgres\?"\] links, no AF_initDataCallback \[url,height,width\] arrays and no "did not match any" sentence; came \d+ bytes$/);
   });
 });
 

@@ -83,9 +83,9 @@ test('parses the recorded video search and asset list: ~large mp4 at 1080, small
 test('a search without collection.items, or an asset list without it, is a ParseError naming nasa_images', () => {
   assert.throws(
     () => parseNasaSearch({ reason: 'Invalid search' }),
-    (e: unknown) => e instanceof ParseError && e.source === 'nasa_images' && e.message === 'nasa_images: layout changed: no collection.items',
+    (e: unknown) => e instanceof ParseError && e.source === 'nasa_images' && e.message === 'nasa_images: layout changed: no collection.items array and no collection.metadata.total_hits: 0; came an object with keys reason',
   );
-  assert.throws(() => parseNasaAsset({ collection: {} }), /no collection.items in the asset list/);
+  assert.throws(() => parseNasaAsset({ collection: {} }), /no collection.items array; came an object with keys collection/);
   assert.throws(() => parseNasaSearch({ collection: { items: [{ data: [{ title: 'x' }] }] } }), /none of 1 items has data\[0\].nasa_id/);
   assert.deepEqual(parseNasaSearch({ collection: { version: '1.0', items: [], metadata: { total_hits: 0 } } }), { items: [], hasNext: false });
 });
@@ -146,7 +146,7 @@ test('a changed asset list fails loudly; a repeated search page stops after two 
   await withFakeServer(source, (_req, res, url) => sendJson(res, url.pathname === '/search' ? repeated : assetBody), { maxPages: 40 }, async (t, server) => {
     const error = await searchError(source, { text: 'x', type: 'video' }, t.ctx);
     assert.ok(error instanceof ParseError);
-    assert.equal(error.message, 'nasa_images: layout changed: no collection.items in the asset list');
+    assert.equal(error.message, 'nasa_images: layout changed: no collection.items array; came an object with keys collection');
     assetBody = fixtureJson('nasa_images/asset-video.json');
     server.requests.length = 0;
     assert.equal((await collect(source, { text: 'x', type: 'video', limit: 100 }, t.ctx)).length, 2);

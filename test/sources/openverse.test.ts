@@ -96,7 +96,7 @@ test('reads the smallest remaining request count among the throttle headers', ()
 test('no results array is a ParseError; empty results are the end', () => {
   assert.throws(
     () => parseOpenverseImages({ detail: 'Not found.' }, 1),
-    (e: unknown) => e instanceof ParseError && e.source === 'openverse' && e.message === 'openverse: layout changed: no results array',
+    (e: unknown) => e instanceof ParseError && e.source === 'openverse' && e.message === 'openverse: layout changed: no results array and no result_count: 0; came an object with keys detail',
   );
   assert.deepEqual(parseOpenverseImages({ result_count: 0, page_count: 0, results: [] }, 1), { candidates: [], hasNext: false });
 });
@@ -131,7 +131,7 @@ test('a changed layout is a ParseError; a repeated page stops after two requests
   await withFakeServer(source, (_req, res) => sendJson(res, body), { maxPages: 20 }, async (t, server) => {
     const error = await searchError(source, { text: 'x' }, t.ctx);
     assert.ok(error instanceof ParseError);
-    assert.equal(error.message, 'openverse: layout changed: no results array');
+    assert.equal(error.message, 'openverse: layout changed: no results array and no result_count: 0; came an object with keys result_count, items');
     body = { ...(fixtureJson('openverse/images-search.docs-example.json') as object), page_count: 1000 };
     server.requests.length = 0;
     assert.equal((await collect(source, { text: 'x', limit: 100 }, t.ctx)).length, 1);

@@ -174,7 +174,7 @@ test('extractVqd never throws and returns only a token of safe characters', () =
 test('a huge hostile script with unterminated arrays is parsed in one pass (no runaway backtracking)', () => {
   const hostile = `AF_initDataCallback({data:${'["http://a/\\"",1,2],["'.repeat(20_000)}`;
   assert.deepEqual(parseInitData(hostile), []);
-  assert.equal(parseGooglePage(`<script>${hostile}</script>`).recognised, false);
+  assert.equal(parseGooglePage(`<script>${hostile}</script>`).reading.readable, 0);
 });
 
 // Against a server that answers the same mutated page to every request, a search ends: it

@@ -212,7 +212,7 @@ test('a changed layout or an HTML page is a ParseError, not a TypeError or a sil
   await withFakeServer(source, (_req, res) => sendJson(res, body), { env: { PEXELS_API_KEY: 'k' } }, async (t) => {
     let error = await searchError(source, { text: 'x' }, t.ctx);
     assert.ok(error instanceof ParseError);
-    assert.equal(error.message, 'pexels: layout changed: no photos array');
+    assert.equal(error.message, 'pexels: layout changed: no photos array and no total_results: 0; came an object with keys page, media');
     body = '<!doctype html><html><body>maintenance</body></html>';
     error = await searchError(source, { text: 'x' }, t.ctx);
     assert.ok(error instanceof ParseError);

@@ -68,7 +68,7 @@ test('a size with an empty URL is skipped', () => {
 test('no hits array is a ParseError naming pixabay', () => {
   assert.throws(
     () => parsePixabayImages({ total: 1, results: [] }, 1, 3),
-    (e: unknown) => e instanceof ParseError && e.source === 'pixabay' && e.message === 'pixabay: layout changed: no hits array',
+    (e: unknown) => e instanceof ParseError && e.source === 'pixabay' && e.message === 'pixabay: layout changed: no hits array and no totalHits: 0 or total: 0; came an object with keys total, results',
   );
   assert.throws(() => parsePixabayVideos({ totalHits: 1, hits: [{ id: 1, videos: {} }] }, 1, 3, 1080), /none of 1 hits/);
 });

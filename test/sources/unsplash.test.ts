@@ -43,7 +43,7 @@ test('Unsplash+ photos are read but not yielded; alt_description stands in for a
 });
 
 test('an answer without results, or not JSON, is a ParseError naming unsplash', () => {
-  assert.throws(() => parseUnsplashPage('{"errors":["x"]}', true), (e) => e instanceof ParseError && e.message === 'unsplash: layout changed: no results array in the search answer');
+  assert.throws(() => parseUnsplashPage('{"errors":["x"]}', true), (e) => e instanceof ParseError && e.message === 'unsplash: layout changed: no results array and no total: 0; came an object with keys errors');
   assert.throws(() => parseUnsplashPage('[1,2]', true), ParseError);
   assert.throws(() => parseUnsplashPage('', true), (e) => e instanceof ParseError && /^unsplash: /.test(e.message));
 });

@@ -43,14 +43,21 @@ test('the bare envelope is the end of results in both formatversions, not a layo
   assert.deepEqual(parseCommonsAnswer({ batchcomplete: '' }, 1080), { candidates: [], next: null });
 });
 
+test('the real zero-hit answer (searchinfo totalhits 0, no pages) is the end, not a layout change', () => {
+  for (const path of ['wikimedia_commons/search-no-hits.real.json', 'wikimedia_commons/list-search-no-hits.real.json']) {
+    assert.deepEqual(parseCommonsAnswer(fixtureJson(path), 1080), { candidates: [], next: null }, path);
+  }
+});
+
 test('an API error, a missing query or a page list without files is a ParseError naming the source', () => {
   assert.throws(
     () => parseCommonsAnswer({ error: { code: 'missingparam', info: 'The "gsrsearch" parameter must be set.' }, servedby: 'mw-api-ext' }, 1080),
     (e: unknown) => e instanceof ParseError && e.source === 'wikimedia_commons' && e.message === 'wikimedia_commons: layout changed: API error missingparam: The "gsrsearch" parameter must be set.',
   );
-  assert.throws(() => parseCommonsAnswer({ warnings: {} }, 1080), /no query.pages and no batchcomplete/);
-  assert.throws(() => parseCommonsAnswer({ query: { search: [] } }, 1080), /no query.pages$/);
-  assert.throws(() => parseCommonsAnswer({ query: { pages: [{ pageid: 1, title: 'File:x.jpg' }] } }, 1080), /none of 1 pages has imageinfo/);
+  assert.throws(() => parseCommonsAnswer({ warnings: {} }, 1080), /no query.pages and no batchcomplete; came an object with keys warnings$/);
+  assert.throws(() => parseCommonsAnswer({ query: { search: [] } }, 1080), /no query.pages and no query.searchinfo.totalhits: 0; came query as an object with keys search$/);
+  assert.throws(() => parseCommonsAnswer({ query: { searchinfo: { totalhits: 12 } } }, 1080), /no query.pages and no query.searchinfo.totalhits: 0/);
+  assert.throws(() => parseCommonsAnswer({ query: { pages: [{ pageid: 1, title: 'File:x.jpg' }] } }, 1080), /1 result pages, none readable as a file page/);
   assert.throws(() => parseCommonsAnswer([1, 2], 1080), /not a JSON object/);
 });
 
@@ -143,7 +150,7 @@ test('sends the descriptive User-Agent; a changed layout fails loudly; a continu
   await withFakeServer(source, (_req, res) => sendJson(res, body), { maxPages: 30 }, async (t, server) => {
     const error = await searchError(source, { text: 'x' }, t.ctx);
     assert.ok(error instanceof ParseError);
-    assert.equal(error.message, 'wikimedia_commons: layout changed: no query.pages');
+    assert.equal(error.message, 'wikimedia_commons: layout changed: no query.pages and no query.searchinfo.totalhits: 0; came query as an object with keys results');
     assert.match(String(server.headers[0]!['user-agent']), /^Harvester\/\S+ \(\+https?:\/\/\S+\)$/);
     // The same page with the same offset again and again: two requests, one candidate.
     body = { ...(fixtureJson('wikimedia_commons/generator-search-imageinfo.real-trimmed.json') as object), continue: { gsroffset: 1, continue: 'gsroffset||' } };

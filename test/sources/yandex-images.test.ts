@@ -19,7 +19,7 @@ const VSEGDA = {
 
 test('the recorded serp-item fragment, completed into a data-bem attribute, yields its img_href and id', () => {
   const html = `<div class="serp-item" data-bem='{"serp-item":{"url${FRAGMENT.replace(/&/g, '&amp;')}"}}'></div>`;
-  assert.deepEqual(parseYandexPage(html), { candidates: [VSEGDA], recognised: true });
+  assert.deepEqual(parseYandexPage(html), { candidates: [VSEGDA], reading: { readable: 1, items: 1, containers: 0, saysNothingFound: false } });
 });
 
 test('the older data-bem page parses both serp-items, size and bytes from the matching preview', () => {
@@ -43,7 +43,7 @@ test('the older data-bem page parses both serp-items, size and bytes from the ma
 
 test('a data-state page parses every entity: origUrl and size, snippet title and page, protocol-relative thumbnail', () => {
   const page = parseYandexPage(readFixture('yandex_images/data-state-page-1.assembled.html'));
-  assert.equal(page.recognised, true);
+  assert.equal(page.reading.containers, 1);
   assert.deepEqual(page.candidates[1], {
     id: 'yandex_images:ed9cf36e02ad8f217cd34dcda1e3a4eb',
     source: 'yandex_images',
@@ -90,8 +90,8 @@ test('without origUrl the tallest dup is taken; without a snippet title the alt,
 });
 
 test('a data-state without entities is a recognised empty page', () => {
-  assert.deepEqual(parseYandexPage(readFixture('yandex_images/data-state-empty.assembled.html')), { candidates: [], recognised: true });
-  assert.equal(parseYandexPage('<div data-state="{&quot;x&quot;:1}"></div><div data-bem=\'{"other":{}}\'></div>').recognised, false);
+  assert.deepEqual(parseYandexPage(readFixture('yandex_images/data-state-empty.assembled.html')).reading, { readable: 0, items: 0, containers: 1, saysNothingFound: false });
+  assert.deepEqual(parseYandexPage('<div data-state="{&quot;x&quot;:1}"></div><div data-bem=\'{"other":{}}\'></div>').reading, { readable: 0, items: 0, containers: 0, saysNothingFound: false });
 });
 
 test('search pages /images/search by p, drops the repeated image and stops at the empty page', async () => {
@@ -130,7 +130,7 @@ test('the captcha header, a redirect to /showcaptcha and a showcaptcha page are 
       },
       /redirected to \/showcaptcha/,
     ],
-    ['page', always('<html><body><form method="post" action="/checkcaptcha?key=1"><a href="/showcaptcha?x">captcha</a></form></body></html>'), /showcaptcha page/],
+    ['page', always('<html><body><form method="post" action="/checkcaptcha?key=1"><a href="/showcaptcha?x">captcha</a></form></body></html>'), /a \/checkcaptcha captcha form/],
   ];
   for (const [name, handler, message] of cases) {
     await withFakeServer(source, handler, async (t) => {
@@ -145,7 +145,30 @@ test('a changed layout is a ParseError naming yandex_images and both layouts it 
   await withFakeServer(source, always('<html><body><div class="SerpList"><img src="https://x.org/a.jpg"></div></body></html>'), async (t) => {
     const error = await searchError(source, { text: 'x' }, t.ctx);
     assert.ok(error instanceof ParseError);
-    assert.equal(error.message, 'yandex_images: layout changed: no data-state serpList entities and no data-bem serp-item');
+    assert.match(
+      error.message,
+      /^yandex_images: layout changed: not a results page: no data-state with initialState\.serpList\.items\.entities and no data-bem serp-item; came \d+ bytes$/,
+    );
+  });
+});
+
+test('a page of serp-items none of which carries an image (web results) is a ParseError counting them, not the end', async () => {
+  const web = (i: number) => `<li class="serp-item" data-bem='{"serp-item":{"reqid":"r${i}","pos":${i}}}'><a href="https://site${i}.example/">Site ${i}</a></li>`;
+  await withFakeServer(source, always(`<ul class="serp-list">${Array.from({ length: 12 }, (_, i) => web(i)).join('')}</ul>`), async (t) => {
+    const error = await searchError(source, { text: 'x' }, t.ctx);
+    assert.ok(error instanceof ParseError);
+    assert.equal(
+      error.message,
+      'yandex_images: layout changed: 12 result items (serpList entities, data-bem serp-items), none readable as images (origUrl, img_href, dups or preview with an http(s) url)',
+    );
+  });
+});
+
+test('the real SmartCaptcha page (a /checkcaptcha form served with 200) is a BlockedError naming the form', async () => {
+  await withFakeServer(source, always(readFixture('yandex_images/checkcaptcha.real-trimmed.html')), async (t) => {
+    const error = await searchError(source, { text: 'x' }, t.ctx);
+    assert.ok(error instanceof BlockedError);
+    assert.equal(error.message, 'yandex_images: blocked: a /checkcaptcha captcha form');
   });
 });
 
