@@ -1,4 +1,10 @@
 // How the CLI writes sizes, durations and tables for people (machines get --json).
+import { escapeControlChars } from '../core/control-chars.ts';
+
+/** Several lines of text for a terminal: our own line breaks kept, every other control character escaped. */
+export function terminalLines(text: string): string {
+  return text.split('\n').map((line) => escapeControlChars(line)).join('\n');
+}
 
 /** `1.2s`, `850ms`, `2m05s`. */
 export function formatDuration(ms: number): string {
@@ -24,12 +30,14 @@ export function formatBytes(bytes: number): string {
 /**
  * Left-aligned columns separated by two spaces; the last column is not padded. `paint` may wrap a
  * body cell in colour codes: widths are measured on the text, so colour never shifts a column.
+ * Cells carry outside text (queries, errors): escaped before widths are measured.
  */
 export function formatTable(
   header: readonly string[],
-  rows: readonly (readonly string[])[],
+  rawRows: readonly (readonly string[])[],
   paint: (cell: string, column: number) => string = (cell) => cell,
 ): string {
+  const rows = rawRows.map((row) => row.map((cell) => escapeControlChars(cell)));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[], painted: boolean): string =>
     cells

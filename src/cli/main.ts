@@ -12,6 +12,7 @@ import { registerDemo } from './commands/demo.ts';
 import { registerJobs } from './commands/jobs.ts';
 import { registerResume } from './commands/resume.ts';
 import { registerServe } from './commands/serve.ts';
+import { terminalLines } from './format.ts';
 
 /** Runs the CLI with `argv` (without `node` and the script) and resolves with the exit code. */
 export async function main(argv: string[], ctx: Partial<CliContext> = {}): Promise<number> {
@@ -55,10 +56,10 @@ export async function main(argv: string[], ctx: Partial<CliContext> = {}): Promi
       return error.exitCode === 0 ? EXIT.completed : EXIT.usage;
     }
     if (error instanceof ConfigError) {
-      cli.stderr.write(`harvester: ${error.message}\n`);
+      cli.stderr.write(`harvester: ${terminalLines(error.message)}\n`);
       return EXIT.usage;
     }
-    cli.stderr.write(`harvester: ${errorMessage(error)}\n`);
+    cli.stderr.write(`harvester: ${terminalLines(errorMessage(error))}\n`);
     return exitCodeFor(error);
   }
 }

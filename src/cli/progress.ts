@@ -3,6 +3,7 @@
 // log, TERM=dumb): one plain line per notable event, so nothing is overwritten and every line
 // can be grepped. Statuses are coloured where the stream wants colour (./terminal.ts).
 import { performance } from 'node:perf_hooks';
+import { escapeControlChars } from '../core/control-chars.ts';
 import type { RunnerEvent } from '../core/events.ts';
 import type { SourceStatus } from '../core/types.ts';
 import type { CliContext } from './context.ts';
@@ -47,7 +48,7 @@ class PlainProgress implements Progress {
     const id = this.jobId();
     if (id !== null && e.job_id !== id) return;
     const line = plainLine(e, this.paint);
-    if (line !== null) this.out.write(`${line}\n`);
+    if (line !== null) this.out.write(`${escapeControlChars(line)}\n`);
   }
 
   stop(): void {}
@@ -169,7 +170,7 @@ class LiveProgress implements Progress {
       const rest =
         `${' '.repeat(Math.max(0, 8 - l.state.length))} found ${String(l.found).padStart(3)}  ` +
         `saved ${l.saved}/${this.limit}  failed ${l.failed}  ${elapsed !== null ? formatDuration(elapsed) : ''}` +
-        (l.error ? `  ${l.error}` : '');
+        (l.error ? `  ${escapeControlChars(l.error)}` : '');
       // Cut to the width before colouring, so the codes never count against the width.
       const visible = (head + l.state + rest).slice(0, width);
       const state = visible.slice(head.length, head.length + l.state.length);

@@ -1,5 +1,6 @@
 // Validation of a job spec, once, before anything is created (DESIGN §6: bad input gets a
 // clear error naming the field and changes nothing). Returns a normalised copy.
+import { findControlChar } from '../core/control-chars.ts';
 import type { Config } from '../core/config.ts';
 import { ConfigError } from '../core/errors.ts';
 import { URLS_SOURCE, type JobOptions, type JobSourceName, type JobSpec, type MediaType } from '../core/types.ts';
@@ -25,6 +26,8 @@ export function validateSpec(input: unknown, config: Config): JobSpec {
   }
 
   if (typeof spec.query !== 'string' || spec.query.trim() === '') throw new ConfigError('query must be a non-empty string');
+  const control = findControlChar(spec.query);
+  if (control !== null) throw new ConfigError(`query must not contain control characters: found ${control}`);
   const query = spec.query.trim();
   if (query.length > MAX_QUERY_LENGTH) {
     throw new ConfigError(`query must be at most ${MAX_QUERY_LENGTH} characters (got ${query.length})`);

@@ -4,6 +4,7 @@
 // Appends never block the runner: lines are buffered and written in batches, and flushed
 // synchronously when a job ends and when the process exits.
 import { basename, join } from 'node:path';
+import { escapeControlChars } from '../core/control-chars.ts';
 import type { RunnerEvent } from '../core/events.ts';
 import type { SourceStats } from '../core/types.ts';
 import { RotatingFile } from './rotating-file.ts';
@@ -33,8 +34,9 @@ export function formatTimestamp(date: Date): string {
 }
 
 export function formatLogLine(level: LogLevel, message: string, date: Date = new Date()): string {
-  // One event a line, whatever a query or an error message contains.
-  return `${formatTimestamp(date)} | ${level} | ${message.replace(/[\r\n]+/g, ' ')}\n`;
+  // One event a line, whatever a query or an error message contains: no control character or
+  // Unicode line separator reaches the file raw, so no reader can be shown a forged line.
+  return `${formatTimestamp(date)} | ${level} | ${escapeControlChars(message)}\n`;
 }
 
 /** `['google_images', 'bing_images']`, as Python prints a list of strings. */

@@ -53,7 +53,7 @@ describe('download log: format', () => {
     const d = new Date(2025, 9, 2, 14, 30, 0, 123);
     assert.equal(formatTimestamp(d), '2025-10-02 14:30:00,123');
     assert.equal(formatLogLine('INFO', 'hello', d), '2025-10-02 14:30:00,123 | INFO | hello\n');
-    assert.equal(formatLogLine('ERROR', 'two\nlines', d), '2025-10-02 14:30:00,123 | ERROR | two lines\n');
+    assert.equal(formatLogLine('ERROR', 'two\nlines', d), '2025-10-02 14:30:00,123 | ERROR | two\\u000alines\n');
   });
 
   test('source lists are written as Python prints a list', () => {

@@ -12,6 +12,7 @@ import { logSize } from '../../log/log-tail.ts';
 import type { CliContext } from '../context.ts';
 import { parseDirectory } from '../options.ts';
 import { EXIT_CODES_HELP, runJobCommand } from '../run-job.ts';
+import { terminalLines } from '../format.ts';
 
 export const DEMO_SOURCES: readonly SourceId[] = ['google_images', 'bing_images', 'yandex_images', 'unsplash', 'pexels'];
 export const DEMO_HANGING_SOURCE: SourceId = 'bing_images';
@@ -66,7 +67,7 @@ export function registerDemo(program: Command, cli: CliContext): void {
           await session.close();
         }
         const written = (await readFile(logPath)).subarray(logStart).toString('utf8');
-        cli.stderr.write(`\nThe download log (${relative(cli.cwd, logPath) || logPath}) of this run:\n${written}`);
+        cli.stderr.write(`\nThe download log (${relative(cli.cwd, logPath) || logPath}) of this run:\n${terminalLines(written)}`);
       } finally {
         await sim.close();
       }

@@ -10,10 +10,11 @@ import { EXIT, NotFoundError } from '../../core/errors.ts';
 import type { JobDocument, JobStatus, JobSummary } from '../../core/types.ts';
 import type { Store } from '../../store/store.ts';
 import type { CliContext } from '../context.ts';
-import { formatBytes, formatDuration, formatTable } from '../format.ts';
+import { formatBytes, formatDuration, formatTable, terminalLines } from '../format.ts';
 import { statusPainter, type StatusPainter } from '../terminal.ts';
 import { parseCount } from '../options.ts';
 import { cliConfig } from '../cli-config.ts';
+import { escapeControlChars } from '../../core/control-chars.ts';
 
 const STATUSES: readonly JobStatus[] = ['queued', 'running', 'completed', 'partial', 'failed', 'cancelled', 'interrupted'];
 /** Jobs the human table shows unless --limit says otherwise. */
@@ -108,7 +109,7 @@ export function formatJobDocument(doc: JobDocument, paint: StatusPainter = plain
     ];
   });
   let text =
-    lines.join('\n') +
+    lines.map((line) => escapeControlChars(line)).join('\n') +
     formatTable(['source', 'status', 'saved', 'found', 'failed', 'dupes', 'existing', 'retries', 'time', 'error'], sourceRows, paintColumn(paint, 1));
   if (r.files.length > 0) {
     text +=
@@ -179,7 +180,7 @@ export function registerJobs(program: Command, cli: CliContext): void {
         cli.stdout.write(opts.json ? `${JSON.stringify(doc, null, 2)}\n` : formatJobDocument(doc!, statusPainter(cli.stdout, cli.env)));
       } catch (error) {
         if (!(error instanceof NotFoundError)) throw error;
-        cli.stderr.write(`harvester: ${error.message}\n`);
+        cli.stderr.write(`harvester: ${terminalLines(error.message)}\n`);
         cli.exitCode = EXIT.usage;
       } finally {
         await store.close();

@@ -6,6 +6,7 @@ import { followLog, logSize, tailLog } from '../../log/log-tail.ts';
 import type { CliContext } from '../context.ts';
 import { parseCount } from '../options.ts';
 import { cliConfig } from '../cli-config.ts';
+import { terminalLines } from '../format.ts';
 
 interface LogsOptions {
   lines: number;
@@ -26,14 +27,14 @@ export function registerLogs(program: Command, cli: CliContext): void {
       const keep = opts.errors ? isErrorLine : () => true;
       const start = await logSize(path);
       const lines = await tailLog(path, opts.lines, keep);
-      if (lines.length > 0) cli.stdout.write(`${lines.join('\n')}\n`);
+      if (lines.length > 0) cli.stdout.write(`${terminalLines(lines.join('\n'))}\n`);
       else if (!opts.follow) cli.stderr.write(start === 0 ? `no log yet at ${path}\n` : 'no matching lines\n');
       if (!opts.follow) return;
       const stop = new AbortController();
       const onSigint = (): void => stop.abort();
       process.on('SIGINT', onSigint);
       try {
-        await followLog(path, start, (line) => keep(line) && cli.stdout.write(`${line}\n`), stop.signal);
+        await followLog(path, start, (line) => keep(line) && cli.stdout.write(`${terminalLines(line)}\n`), stop.signal);
       } finally {
         process.off('SIGINT', onSigint);
       }

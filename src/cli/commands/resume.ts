@@ -11,6 +11,7 @@ import type { CliContext } from '../context.ts';
 import { EXIT_CODES_HELP, runJobCommand } from '../run-job.ts';
 import { cliConfig } from '../cli-config.ts';
 import { resolveJobId } from './jobs.ts';
+import { terminalLines } from '../format.ts';
 
 interface RerunOptions {
   json?: boolean;
@@ -30,7 +31,7 @@ async function rerun(cli: CliContext, mode: Mode, id: string, opts: RerunOptions
       jobId = await resolveJobId(session.store, id);
     } catch (error) {
       if (!(error instanceof NotFoundError)) throw error;
-      cli.stderr.write(`harvester: ${error.message}\n`);
+      cli.stderr.write(`harvester: ${terminalLines(error.message)}\n`);
       cli.exitCode = EXIT.usage;
       return;
     }
@@ -41,7 +42,7 @@ async function rerun(cli: CliContext, mode: Mode, id: string, opts: RerunOptions
     } catch (error) {
       // Refused before anything ran: the job is running elsewhere, already complete, nothing failed…
       if (!(error instanceof ConflictError || error instanceof NotFoundError)) throw error;
-      cli.stderr.write(`harvester: cannot ${mode}: ${error.message}\n`);
+      cli.stderr.write(`harvester: cannot ${mode}: ${terminalLines(error.message)}\n`);
       cli.exitCode = EXIT.usage;
     }
   } finally {

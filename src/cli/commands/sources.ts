@@ -8,7 +8,7 @@ import { errorMessage } from '../../core/errors.ts';
 import type { SourceHealth } from '../../store/store.ts';
 import { cliConfig } from '../cli-config.ts';
 import type { CliContext } from '../context.ts';
-import { formatDuration, formatTable } from '../format.ts';
+import { formatDuration, formatTable, terminalLines } from '../format.ts';
 
 export interface SourceRow {
   id: string;
@@ -80,7 +80,7 @@ export function registerSources(program: Command, cli: CliContext): void {
     .description('list the sources: kinds, keys, configuration, origin and health')
     .option('--json', 'print the list as JSON on stdout')
     .action(async (opts: { json?: boolean }) => {
-      const rows = await sourceRows(cliConfig(cli), (message) => cli.stderr.write(`harvester: ${message}\n`));
+      const rows = await sourceRows(cliConfig(cli), (message) => cli.stderr.write(`harvester: ${terminalLines(message)}\n`));
       if (opts.json) {
         cli.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
         return;
