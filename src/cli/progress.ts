@@ -48,28 +48,30 @@ class PlainProgress implements Progress {
     const id = this.jobId();
     if (id !== null && e.job_id !== id) return;
     const line = plainLine(e, this.paint);
-    if (line !== null) this.out.write(`${escapeControlChars(line)}\n`);
+    if (line !== null) this.out.write(`${line}\n`);
   }
 
   stop(): void {}
 }
 
+/** One line per event; outside text (query, paths, errors, URLs) escaped, our own colour codes kept. */
 function plainLine(e: RunnerEvent, paint: StatusPainter): string | null {
+  const t = escapeControlChars;
   switch (e.type) {
     case 'job_started':
-      return `job ${e.job_id}${e.resumed ? ' (resumed)' : ''}: "${e.query}" from ${e.sources.join(', ')} (limit ${e.limit}, ${e.media_type})`;
+      return `job ${e.job_id}${e.resumed ? ' (resumed)' : ''}: "${t(e.query)}" from ${e.sources.join(', ')} (limit ${e.limit}, ${e.media_type})`;
     case 'source_started':
       return `[${e.source}] started (deadline ${formatDuration(e.timeout_ms)})`;
     case 'file_saved':
-      return `[${e.source}] saved ${e.file.path} (${formatBytes(e.file.bytes)}, ${formatDuration(e.file.duration_ms)})`;
+      return `[${e.source}] saved ${t(e.file.path)} (${formatBytes(e.file.bytes)}, ${formatDuration(e.file.duration_ms)})`;
     case 'file_failed':
-      return `[${e.source}] download failed: ${e.error} (${e.url})`;
+      return `[${e.source}] download failed: ${t(e.error)} (${t(e.url)})`;
     case 'retry':
-      return `[${e.source}] retrying ${e.phase} (attempt ${e.attempt}, in ${formatDuration(e.delay_ms)}) after ${e.error}`;
+      return `[${e.source}] retrying ${e.phase} (attempt ${e.attempt}, in ${formatDuration(e.delay_ms)}) after ${t(e.error)}`;
     case 'source_finished': {
       const s = e.stats;
       const counts = `${s.downloaded} saved, ${s.failed_downloads} failed, ${s.found} found`;
-      return `[${e.source}] ${paint(s.status)}${s.status === 'skipped' ? '' : `: ${counts} in ${formatDuration(s.duration_ms)}`}${s.error ? ` — ${s.error}` : ''}`;
+      return `[${e.source}] ${paint(s.status)}${s.status === 'skipped' ? '' : `: ${counts} in ${formatDuration(s.duration_ms)}`}${s.error ? ` — ${t(s.error)}` : ''}`;
     }
     default:
       return null;

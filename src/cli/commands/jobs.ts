@@ -84,7 +84,7 @@ export function formatJobDocument(doc: JobDocument, paint: StatusPainter = plain
   const r = doc.results;
   const lines = [
     `Job ${doc.job_id}: ${paint(doc.status)}`,
-    `Query:    ${doc.query} (${doc.type}, up to ${doc.limit} per source)`,
+    `Query:    ${escapeControlChars(doc.query)} (${doc.type}, up to ${doc.limit} per source)`,
     `Created:  ${doc.created_at}`,
     `Started:  ${doc.started_at ?? '-'}`,
     `Finished: ${doc.finished_at ?? '-'}${doc.duration_ms !== null ? ` (${formatDuration(doc.duration_ms)})` : ''}`,
@@ -109,7 +109,7 @@ export function formatJobDocument(doc: JobDocument, paint: StatusPainter = plain
     ];
   });
   let text =
-    lines.map((line) => escapeControlChars(line)).join('\n') +
+    lines.join('\n') +
     formatTable(['source', 'status', 'saved', 'found', 'failed', 'dupes', 'existing', 'retries', 'time', 'error'], sourceRows, paintColumn(paint, 1));
   if (r.files.length > 0) {
     text +=
