@@ -180,6 +180,22 @@ export interface JobSummary {
   downloaded: number;
 }
 
+/** What `sources --check` found for one source. */
+export const SOURCE_CHECK_STATUSES = ['ok', 'layout_changed', 'blocked', 'unreachable', 'not_configured'] as const;
+export type SourceCheckStatus = (typeof SOURCE_CHECK_STATUSES)[number];
+
+/** One source's check: one small real search (its example query, one page). */
+export interface SourceCheck {
+  id: SourceId;
+  status: SourceCheckStatus;
+  /** Candidates the search yielded. */
+  found: number;
+  duration_ms: number;
+  /** The evidence: what came (the first items), or what was expected and what came instead. */
+  detail: string;
+  checked_at: string;
+}
+
 export function emptySourceStats(): SourceStats {
   return {
     status: 'pending',

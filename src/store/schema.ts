@@ -118,6 +118,17 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE search_cache ADD COLUMN last_hit_ms INTEGER;
   CREATE INDEX search_cache_source ON search_cache (source);
   `,
+  // v3: the last \`sources --check\` of each source, shown beside its health.
+  `
+  CREATE TABLE source_checks (
+    source      TEXT PRIMARY KEY,
+    status      TEXT NOT NULL,
+    found       INTEGER NOT NULL,
+    duration_ms INTEGER NOT NULL,
+    detail      TEXT NOT NULL,
+    checked_at  TEXT NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /** The schema version this build writes and understands. */

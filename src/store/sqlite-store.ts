@@ -13,6 +13,7 @@ import {
   type JobStatus,
   type JobSummary,
   type SavedFile,
+  type SourceCheck,
   type SourceStats,
 } from '../core/types.ts';
 import { cooldownMs } from './cooldown.ts';
@@ -439,6 +440,13 @@ export class SqliteStore implements Store {
     });
   }
 
+  recordSourceCheck(check: SourceCheck): Promise<void> {
+    return this.write(() => {
+      this.stmt(`INSERT OR REPLACE INTO source_checks (source, status, found, duration_ms, detail, checked_at) VALUES (?, ?, ?, ?, ?, ?)`)
+        .run(check.id, check.status, check.found, Math.round(check.duration_ms), check.detail, check.checked_at);
+    });
+  }
+
   getSourceHealth(source: JobSourceName): Promise<SourceHealth> {
     return this.read(() => this.healthNow(source));
   }
@@ -606,6 +614,14 @@ export class SqliteStore implements Store {
     return this.toHealth(this.healthRow(source));
   }
 
+  private lastCheck(source: string): SourceCheck | null {
+    const row = this.stmt(`SELECT * FROM source_checks WHERE source = ?`).get(source) as
+      | { source: string; status: SourceCheck['status']; found: number; duration_ms: number; detail: string; checked_at: string }
+      | undefined;
+    if (row === undefined) return null;
+    return { id: row.source as SourceCheck['id'], status: row.status, found: row.found, duration_ms: row.duration_ms, detail: row.detail, checked_at: row.checked_at };
+  }
+
   private toHealth(row: HealthRow): SourceHealth {
     const cooling = row.cooling_until !== null && Date.parse(row.cooling_until) > this.now() ? row.cooling_until : null;
     return {
@@ -619,6 +635,7 @@ export class SqliteStore implements Store {
       last_error_at: row.last_error_at,
       last_run_at: row.last_run_at,
       cooling_until: cooling,
+      last_check: this.lastCheck(row.source),
     };
   }
 }

@@ -2,7 +2,7 @@
 // search cache, source health and event history need, as async methods. SQLite implements
 // it today (./sqlite-store.ts); PostgreSQL can implement it later without touching callers.
 import type { RunnerEvent } from '../core/events.ts';
-import type { JobDocument, JobSourceName, JobSpec, JobStatus, JobSummary, SavedFile, SourceStats } from '../core/types.ts';
+import type { JobDocument, JobSourceName, JobSpec, JobStatus, JobSummary, SavedFile, SourceCheck, SourceStats } from '../core/types.ts';
 
 export interface JobListFilter {
   status?: JobStatus;
@@ -71,6 +71,8 @@ export interface SourceHealth {
   last_run_at: string | null;
   /** ISO time until which the source is skipped, or null. */
   cooling_until: string | null;
+  /** The last `sources --check` of the source, or null when it was never checked. */
+  last_check: SourceCheck | null;
 }
 
 export interface Store {
@@ -158,6 +160,8 @@ export interface Store {
    * the run (`at - durationMs` to `at`): a page the source could not use must not be served again.
    */
   recordSourceOutcome(outcome: SourceOutcome): Promise<SourceHealth>;
+  /** Keeps a source's latest check (replacing the previous one); health reads it back as `last_check`. */
+  recordSourceCheck(check: SourceCheck): Promise<void>;
   getSourceHealth(source: JobSourceName): Promise<SourceHealth>;
   listSourceHealth(): Promise<SourceHealth[]>;
   /** Per-source outcomes over time (for /api/stats charts), newest last. */

@@ -1,14 +1,18 @@
 // `harvester sources [--json]`: every source — id, name, kinds, the key it needs, whether it is
 // configured, its origin — and, once jobs have run, its health (success rate, average download
-// time, last error, cooling until) from the store.
+// time, last error, cooling until, last check) from the store. `--check` runs one small real
+// search per source and reports what it found (exit 0 all ok, 3 some, 1 none).
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Config } from '../../core/config.ts';
-import { errorMessage } from '../../core/errors.ts';
+import { escapeControlChars } from '../../core/control-chars.ts';
+import { ConfigError, errorMessage } from '../../core/errors.ts';
+import type { JobSourceName, SourceId } from '../../core/types.ts';
 import type { SourceHealth } from '../../store/store.ts';
 import { cliConfig } from '../cli-config.ts';
 import type { CliContext } from '../context.ts';
 import { formatDuration, formatTable, terminalLines } from '../format.ts';
+import { parseSources } from '../options.ts';
 
 export interface SourceRow {
   id: string;
@@ -65,21 +69,63 @@ export async function sourceRows(config: Config, warn: (message: string) => void
 }
 
 function healthCells(h: SourceHealth | null): string[] {
-  if (h === null || h.runs === 0) return ['-', '-', '-', ''];
+  const check = h?.last_check ? `${h.last_check.status} (${h.last_check.checked_at})` : '-';
+  if (h === null || h.runs === 0) return ['-', '-', '-', check, ''];
   return [
     `${Math.round((h.success_rate ?? 0) * 100)}% of ${h.runs}`,
     h.avg_download_ms !== null ? formatDuration(h.avg_download_ms) : '-',
     h.cooling_until ?? '-',
+    check,
     h.last_error ?? '',
   ];
 }
+
+/** Runs the checks with the job's settings, records them in the store, prints them; returns the exit code. */
+async function runChecks(cli: CliContext, config: Config, ids: readonly JobSourceName[] | undefined, json: boolean): Promise<number> {
+  const [{ checkSources, checkExitCode }, { createHttpClient }, { openStore }] = await Promise.all([
+    import('../../jobs/source-check.ts'),
+    import('../../http/index.ts'),
+    import('../../store/open.ts'),
+  ]);
+  const http = createHttpClient(config);
+  const store = await openStore(config);
+  const controller = new AbortController();
+  const onInterrupt = () => controller.abort();
+  process.once('SIGINT', onInterrupt);
+  try {
+    const checks = await checkSources({ config, http, store, ids: ids?.filter((id): id is SourceId => id !== 'urls'), signal: controller.signal });
+    if (json) {
+      cli.stdout.write(`${JSON.stringify(checks.map(({ id, status, found, duration_ms, detail }) => ({ id, status, found, duration_ms, detail })), null, 2)}\n`);
+    } else {
+      cli.stdout.write(
+        formatTable(
+          ['id', 'status', 'found', 'time', 'detail'],
+          checks.map((c) => [c.id, c.status, String(c.found), formatDuration(c.duration_ms), escapeControlChars(c.detail)]),
+        ),
+      );
+    }
+    return checkExitCode(checks);
+  } finally {
+    process.removeListener('SIGINT', onInterrupt);
+    await store.close();
+    await http.close();
+  }
+}
+
 
 export function registerSources(program: Command, cli: CliContext): void {
   program
     .command('sources')
     .description('list the sources: kinds, keys, configuration, origin and health')
     .option('--json', 'print the list as JSON on stdout')
-    .action(async (opts: { json?: boolean }) => {
+    .option('--check', 'run one small real search per source (its example query, one page) and report ok, layout_changed, blocked, unreachable or not_configured')
+    .option('--sources <ids>', 'with --check: only these sources (comma-separated)', parseSources)
+    .action(async (opts: { json?: boolean; check?: boolean; sources?: JobSourceName[] }) => {
+      if (opts.sources && !opts.check) throw new ConfigError('--sources applies to --check only');
+      if (opts.check) {
+        cli.exitCode = await runChecks(cli, cliConfig(cli), opts.sources, opts.json === true);
+        return;
+      }
       const rows = await sourceRows(cliConfig(cli), (message) => cli.stderr.write(`harvester: ${terminalLines(message)}\n`));
       if (opts.json) {
         cli.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
@@ -87,7 +133,7 @@ export function registerSources(program: Command, cli: CliContext): void {
       }
       cli.stdout.write(
         formatTable(
-          ['id', 'name', 'kinds', 'key', 'configured', 'origin', 'success', 'avg download', 'cooling until', 'last error'],
+          ['id', 'name', 'kinds', 'key', 'configured', 'origin', 'success', 'avg download', 'cooling until', 'last check', 'last error'],
           rows.map((r) => [
             r.id,
             r.name,
