@@ -194,6 +194,18 @@ export class ConflictError extends HarvesterError {
   override readonly code = 'CONFLICT';
 }
 
+/** The job queue is full (MAX_QUEUED_JOBS): HTTP 503 with Retry-After; the client should come back later. */
+export class QueueFullError extends HarvesterError {
+  override readonly code = 'QUEUE_FULL';
+  constructor(
+    message: string,
+    /** Seconds after which a retry may find room. */
+    readonly retryAfterS: number,
+  ) {
+    super(message);
+  }
+}
+
 /** The store cannot be used (corrupt file, newer schema): exit code 2. */
 export class StoreError extends HarvesterError {
   override readonly code = 'STORE';
@@ -220,7 +232,7 @@ export function httpStatusFor(error: unknown): number {
   if (error instanceof ConfigError) return 400;
   if (error instanceof NotFoundError) return 404;
   if (error instanceof ConflictError) return 409;
-  if (error instanceof StoreError) return 503;
+  if (error instanceof StoreError || error instanceof QueueFullError) return 503;
   return 500;
 }
 

@@ -5,7 +5,7 @@
 // later hand jobs to a JobService just as the CLI and the server do.
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../core/config.ts';
-import { CancelledError, ConflictError, NotFoundError, errorMessage } from '../core/errors.ts';
+import { CancelledError, ConflictError, NotFoundError, QueueFullError, errorMessage } from '../core/errors.ts';
 import type { EventListener, RunnerEvent } from '../core/events.ts';
 import { emptySourceStats, type JobDocument, type JobSourceName, type JobSpec, type JobStatus } from '../core/types.ts';
 import { createHttpClient } from '../http/index.ts';
@@ -31,6 +31,8 @@ export interface JobManagerOptions {
   onEvent?: EventListener;
 }
 
+/** What a refused submission is told to wait before trying again, seconds. */
+const QUEUE_FULL_RETRY_AFTER_S = 30;
 const ENDED: readonly JobStatus[] = ['completed', 'partial', 'failed', 'cancelled'];
 
 interface ActiveJob {
@@ -61,6 +63,8 @@ class JobManager implements JobService {
   private readonly active = new Map<string, ActiveJob>();
   private readonly queue: ActiveJob[] = [];
   private running = 0;
+  /** Submissions between the queue check and their enqueue. */
+  private submitting = 0;
   private closing = false;
 
   constructor(options: JobManagerOptions) {
@@ -75,6 +79,22 @@ class JobManager implements JobService {
   async submit(input: JobSpec): Promise<JobDocument> {
     this.assertOpen();
     const spec = validateSpec(input, this.config);
+    // Jobs being created count as queued, so concurrent submissions cannot overshoot the cap.
+    if (this.queue.length + this.submitting >= this.config.maxQueuedJobs) {
+      throw new QueueFullError(
+        `the job queue is full (${this.config.maxQueuedJobs} jobs waiting, MAX_QUEUED_JOBS); retry when running jobs have finished`,
+        QUEUE_FULL_RETRY_AFTER_S,
+      );
+    }
+    this.submitting++;
+    try {
+      return await this.create(spec);
+    } finally {
+      this.submitting--;
+    }
+  }
+
+  private async create(spec: JobSpec): Promise<JobDocument> {
     spec.options = { ...spec.options, downloadDir: this.config.downloadDir };
     const doc: JobDocument = {
       job_id: randomUUID(),

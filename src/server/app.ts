@@ -29,6 +29,10 @@ import { systemRoutes } from './routes/system.ts';
 import { webRoutes } from './routes/web.ts';
 
 export const DEFAULT_BODY_LIMIT_BYTES = 16 * 1024;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
+export const DEFAULT_MAX_CONNECTIONS = 512;
+export const DEFAULT_MAX_STREAMS_PER_CLIENT = 16;
 
 export interface App {
   app: FastifyInstance;
@@ -44,6 +48,14 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     logger: deps.logLevel && deps.logLevel !== 'silent' ? { level: deps.logLevel, stream: process.stderr } : false,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+    // A client that trickles its headers or body (slowloris) is cut off: Node checks these
+    // deadlines every connectionsCheckingInterval, so that interval is short.
+    requestTimeout: deps.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    http: {
+      headersTimeout: Math.min(deps.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS, deps.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS),
+      requestTimeout: deps.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      connectionsCheckingInterval: 500,
+    },
     // `__proto__` / `constructor.prototype` in a body are refused, not silently stripped.
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
@@ -61,6 +73,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     forceCloseConnections: true,
     return503OnClosing: true,
   });
+  app.server.maxConnections = deps.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
   let ready = true;
   const metrics = createMetrics(deps.jobs);
   const routeDeps: RouteDeps = {
@@ -71,6 +84,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     logFile: deps.logFile ?? join(config.logDir, DOWNLOAD_LOG_FILE),
     heartbeatMs: deps.heartbeatMs ?? 15_000,
     bodyLimitBytes: deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+    requestTimeoutMs: deps.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    headersTimeoutMs: deps.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS,
+    maxConnections: deps.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+    maxStreamsPerClient: deps.maxStreamsPerClient ?? DEFAULT_MAX_STREAMS_PER_CLIENT,
     demo: deps.demo ?? false,
     version: deps.version ?? '0.1.0',
     now: deps.now ?? (() => new Date()),

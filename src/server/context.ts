@@ -20,6 +20,14 @@ export interface AppDeps {
   heartbeatMs?: number;
   /** Largest request body, bytes (default 16 KiB). */
   bodyLimitBytes?: number;
+  /** Time a client has to send its whole request, headers and body, ms (default 30 s): slow bodies end with 408. */
+  requestTimeoutMs?: number;
+  /** Time a client has to send its request headers, ms (default 10 s). */
+  headersTimeoutMs?: number;
+  /** Open connections the server accepts at once (default 512); more are refused at accept. */
+  maxConnections?: number;
+  /** Event streams one client address may hold open at once (default 16). */
+  maxStreamsPerClient?: number;
   /** The sources this server offers (default: every source); `serve --demo` offers the simulated ones. */
   offeredSources?: readonly SourceId[];
   /** Shown by /api/health and the UI: the server runs against simulated sources. */

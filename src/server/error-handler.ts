@@ -3,7 +3,7 @@
 // (src/core/errors.ts); 5xx answers never show internals (the detail goes to the log only).
 import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { HarvesterError, errorMessage, httpStatusFor } from '../core/errors.ts';
+import { HarvesterError, QueueFullError, errorMessage, httpStatusFor } from '../core/errors.ts';
 import { describeValidation, type SchemaError } from './validation-errors.ts';
 
 export interface ErrorBody {
@@ -42,6 +42,8 @@ export function toErrorBody(error: FastifyError | Error, log?: FastifyRequest['l
       const field = (error as { field?: unknown }).field;
       return errorBody(status, error.code === 'CONFIG_INVALID' && typeof field === 'string' ? 'VALIDATION' : error.code, errorMessage(error), typeof field === 'string' ? field : undefined);
     }
+    // A full queue is the client's cue to come back, not an internal failure: its message says so.
+    if (error instanceof QueueFullError) return errorBody(status, error.code, errorMessage(error));
     log?.error({ err: error }, 'request failed');
     return errorBody(status, error.code, status === 503 ? 'service unavailable' : 'internal error');
   }
@@ -61,6 +63,7 @@ export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const body = toErrorBody(error, request.log);
     if (body.statusCode === 401) void reply.header('www-authenticate', 'Bearer');
+    if (error instanceof QueueFullError) void reply.header('retry-after', String(error.retryAfterS));
     void reply.code(body.statusCode).type('application/json; charset=utf-8').send(body);
   });
   app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {

@@ -16,6 +16,7 @@ import { openDownloadLog } from '../log/download-log.ts';
 import { openStore } from '../store/open.ts';
 import type { Store } from '../store/store.ts';
 import { buildApp } from './app.ts';
+import type { AppDeps } from './context.ts';
 import { rememberInterrupted, takeInterrupted } from './interrupted-jobs.ts';
 
 const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -46,6 +47,8 @@ export interface ServeOptions {
   logLevel?: 'silent' | 'error' | 'warn' | 'info' | 'debug';
   /** Keep-alive interval of event streams, ms. */
   heartbeatMs?: number;
+  /** Request time limits, connection and event-stream caps (defaults in app.ts). */
+  limits?: Pick<AppDeps, 'requestTimeoutMs' | 'headersTimeoutMs' | 'maxConnections' | 'maxStreamsPerClient'>;
 }
 
 export interface RunningServer {
@@ -204,6 +207,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       demo: options.demo ?? false,
       logLevel: options.logLevel ?? 'warn',
       ...(options.heartbeatMs !== undefined ? { heartbeatMs: options.heartbeatMs } : {}),
+      ...options.limits,
       ...(options.demo ? { offeredSources: demoOffered(options.env) } : {}),
     });
 

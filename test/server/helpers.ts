@@ -9,7 +9,7 @@ import { after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { SourceId } from '../../src/core/types.ts';
 import { startSimulation, type Simulation } from '../../src/demo/sim-server.ts';
-import { startServer, type RunningServer } from '../../src/server/start.ts';
+import { startServer, type RunningServer, type ServeOptions } from '../../src/server/start.ts';
 
 export interface TestServer extends RunningServer {
   dir: string;
@@ -29,6 +29,7 @@ export interface TestServerOptions {
   env?: Record<string, string>;
   heartbeatMs?: number;
   webRoot?: string | null;
+  limits?: ServeOptions['limits'];
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -71,6 +72,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         stderr: sink,
         logLevel: 'silent',
         ...(options.heartbeatMs !== undefined ? { heartbeatMs: options.heartbeatMs } : {}),
+        ...(options.limits ? { limits: options.limits } : {}),
       });
     } catch (error) {
       await sim.close();

@@ -21,6 +21,9 @@ const STREAM_DESCRIPTION = [
 
 export async function jobEventRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
   const open = new Set<EventStream>();
+  // Open streams per client address: each holds a socket and a store subscription, so one client
+  // cannot take them all.
+  const perClient = new Map<string, number>();
   // Streams never end by themselves while a job runs; close them so the server can stop.
   app.addHook('preClose', async () => {
     for (const stream of open) stream.close();
@@ -72,6 +75,19 @@ export async function jobEventRoutes(app: FastifyInstance, deps: RouteDeps): Pro
         if (around.length === 0 || (around.length === 1 && last?.type === 'job_finished')) return reply.code(204).send();
       }
 
+      const client = request.ip;
+      const held = perClient.get(client) ?? 0;
+      if (held >= deps.maxStreamsPerClient) {
+        const message = `this client already has ${held} event streams open (at most ${deps.maxStreamsPerClient}); close one first`;
+        throw Object.assign(new Error(message), { statusCode: 429 });
+      }
+      perClient.set(client, held + 1);
+      const release = (): void => {
+        const left = (perClient.get(client) ?? 1) - 1;
+        if (left <= 0) perClient.delete(client);
+        else perClient.set(client, left);
+      };
+
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, {
@@ -92,7 +108,10 @@ export async function jobEventRoutes(app: FastifyInstance, deps: RouteDeps): Pro
         retryMs: 2000,
       });
       open.add(stream);
-      void stream.done.then(() => open.delete(stream));
+      void stream.done.then(() => {
+        open.delete(stream);
+        release();
+      });
     },
   );
 }
