@@ -4,8 +4,8 @@
 //
 // Validation is strict on purpose (DESIGN §6): ajv's `removeAdditional` and `coerceTypes` are
 // off, so an unknown field or a wrong type ("10" for 10) is rejected with a 400, never silently
-// dropped or converted. Query strings and path parameters are strings; routes match their
-// numbers with a pattern and parse them explicitly.
+// dropped or converted. Query strings and path parameters are text; those the schema types as
+// integers or booleans are read from their canonical spelling first (./parameter-types.ts).
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import { join } from 'node:path';
@@ -20,6 +20,7 @@ import { collectOpenApi } from './openapi.ts';
 import { errorSchema } from './schemas/common.ts';
 import { jobDocumentSchema, jobSummarySchema, savedFileSchema, sourceStatsSchema } from './schemas/job.ts';
 import { installSecurityHeaders } from './security-headers.ts';
+import { installParameterTypes } from './parameter-types.ts';
 import { jobRoutes } from './routes/jobs.ts';
 import { jobEventRoutes } from './routes/job-events.ts';
 import { jobFileRoutes } from './routes/job-files.ts';
@@ -101,6 +102,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   for (const schema of [errorSchema, savedFileSchema, sourceStatsSchema, jobDocumentSchema, jobSummarySchema]) app.addSchema(schema);
   installErrorHandler(app);
   installSecurityHeaders(app);
+  installParameterTypes(app);
   metrics.instrument(app);
   const unsubscribe = deps.jobs.subscribe((event) => metrics.observe(event));
   app.addHook('onClose', async () => unsubscribe());

@@ -49,7 +49,7 @@ export interface RouteDeps extends Required<Omit<AppDeps, 'webRoot' | 'logLevel'
   isReady(): boolean;
 }
 
-/** A bad query-string or path value that the schema could not express (a numeric range). */
+/** A bad request field that the schema cannot judge alone (a source this server does not offer). */
 export class FieldError extends ConfigError {
   constructor(
     readonly field: string,
@@ -57,14 +57,4 @@ export class FieldError extends ConfigError {
   ) {
     super(`${field}: ${message}`);
   }
-}
-
-/** Parses a query-string integer already matched by `integerString`, checking its range. */
-export function parseIntegerParam(raw: string | undefined, field: string, min: number, max: number, fallback: number): number {
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n < min || n > max) {
-    throw new FieldError(field, `must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
-  }
-  return n;
 }

@@ -97,13 +97,44 @@ describe('query strings and path parameters are validated too', () => {
     assert.equal((unknown.body as { field: string }).field, 'colour');
     const letters = await call(server.url, 'GET', '/api/jobs?limit=ten');
     assert.equal(letters.status, 400);
-    assert.match((letters.body as { message: string }).message, /limit: must be a non-negative integer, got "ten"/);
+    assert.match((letters.body as { message: string }).message, /limit: must be an integer from 1 to 200, got "ten"/);
     const tooMany = await call(server.url, 'GET', '/api/jobs?limit=201');
     assert.equal(tooMany.status, 400);
-    assert.match((tooMany.body as { message: string }).message, /limit: must be an integer from 1 to 200, got "201"/);
+    assert.match((tooMany.body as { message: string }).message, /limit: must be an integer from 1 to 200, got 201/);
     const badStatus = await call(server.url, 'GET', '/api/jobs?status=done');
     assert.equal(badStatus.status, 400);
     assert.equal((badStatus.body as { field: string }).field, 'status');
+  });
+
+  test('integer and boolean parameters are read only from their canonical spelling', async () => {
+    const ten = await call(server.url, 'GET', '/api/jobs?limit=10&offset=0');
+    assert.equal(ten.status, 200, ten.text);
+    assert.deepEqual([(ten.body as { limit: unknown }).limit, (ten.body as { offset: unknown }).offset], [10, 0]);
+    const defaults = (await call(server.url, 'GET', '/api/jobs')).body as { limit: unknown; offset: unknown };
+    assert.deepEqual([defaults.limit, defaults.offset], [50, 0], 'the documented defaults apply');
+    for (const [query, field] of [
+      ['limit=1e1', 'limit'],
+      ['limit=010', 'limit'],
+      ['limit=%2010', 'limit'],
+      ['limit=10.0', 'limit'],
+      ['limit=0x10', 'limit'],
+      ['limit=', 'limit'],
+      ['limit=1&limit=2', 'limit'],
+      ['offset=-1', 'offset'],
+      ['offset=99999999999999999999', 'offset'],
+    ] as const) {
+      const answer = await call(server.url, 'GET', `/api/jobs?${query}`);
+      assert.equal(answer.status, 400, query);
+      assert.equal((answer.body as { field: string }).field, field, query);
+      assert.match((answer.body as { message: string }).message, new RegExp(`^${field}: must be an integer`), query);
+    }
+    assert.equal((await call(server.url, 'GET', '/api/logs?errors=true')).status, 200);
+    const notBoolean = await call(server.url, 'GET', '/api/logs?errors=yes');
+    assert.equal(notBoolean.status, 400);
+    assert.match((notBoolean.body as { message: string }).message, /^errors: must be a boolean, got "yes"/);
+    const badIndex = await call(server.url, 'GET', '/api/jobs/some-job/files/first');
+    assert.equal(badIndex.status, 400);
+    assert.equal((badIndex.body as { field: string }).field, 'n');
   });
 
   test('an unknown job id is a JSON 404, a malformed one a 400', async () => {

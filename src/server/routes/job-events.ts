@@ -4,7 +4,7 @@ import { NotFoundError } from '../../core/errors.ts';
 import { RUNNER_EVENT_TYPES } from '../../core/events.ts';
 import { FieldError, type RouteDeps } from '../context.ts';
 import { startEventStream, type EventStream } from '../event-stream.ts';
-import { accessTokenProperty, commonErrorResponses, errorRef, integerString, jobIdParams } from '../schemas/common.ts';
+import { accessTokenProperty, commonErrorResponses, errorRef, integerParameter, jobIdParams } from '../schemas/common.ts';
 import { isActiveStatus } from '../schemas/job.ts';
 import { apiSecurityHeaders } from '../security-headers.ts';
 
@@ -29,7 +29,7 @@ export async function jobEventRoutes(app: FastifyInstance, deps: RouteDeps): Pro
     for (const stream of open) stream.close();
   });
 
-  app.get<{ Params: { id: string }; Querystring: { after?: string; access_token?: string }; Headers: { 'last-event-id'?: string } }>(
+  app.get<{ Params: { id: string }; Querystring: { after?: number; access_token?: string }; Headers: { 'last-event-id'?: string } }>(
     '/api/jobs/:id/events',
     {
       config: { queryToken: true },
@@ -42,13 +42,14 @@ export async function jobEventRoutes(app: FastifyInstance, deps: RouteDeps): Pro
           type: 'object',
           additionalProperties: false,
           properties: {
-            after: integerString('Send events after this seq (like Last-Event-ID, for clients that cannot set headers)'),
+            after: integerParameter('Send events after this seq (like Last-Event-ID, for clients that cannot set headers)', 0, Number.MAX_SAFE_INTEGER),
             access_token: accessTokenProperty,
           },
         },
         headers: {
           type: 'object',
-          properties: { 'last-event-id': integerString('The seq of the last event received; the stream resumes after it') },
+          // An SSE event id is text by definition; ours are the events' seq numbers.
+          properties: { 'last-event-id': { type: 'string', pattern: '^(0|[1-9][0-9]{0,15})$', description: 'The id (seq) of the last event received; the stream resumes after it' } },
         },
         response: {
           200: { description: 'An event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } },

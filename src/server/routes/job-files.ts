@@ -7,9 +7,9 @@ import type { FastifyInstance } from 'fastify';
 import { ZipFile } from 'yazl';
 import { NotFoundError } from '../../core/errors.ts';
 import type { JobDocument } from '../../core/types.ts';
-import { parseIntegerParam, type RouteDeps } from '../context.ts';
+import type { RouteDeps } from '../context.ts';
 import { contentDisposition, contentTypeOf, parseRange, resolveInside } from '../job-files.ts';
-import { accessTokenProperty, commonErrorResponses, errorRef, integerString, jobIdPattern } from '../schemas/common.ts';
+import { accessTokenProperty, commonErrorResponses, errorRef, integerParameter, jobIdPattern } from '../schemas/common.ts';
 
 /** Kinds of content a browser may show inline; anything else is offered as a download. */
 const INLINE_TYPES = /^(image\/(jpeg|png|gif|webp|avif|bmp)|video\/(mp4|webm|quicktime))$/;
@@ -23,7 +23,7 @@ export async function jobFileRoutes(app: FastifyInstance, deps: RouteDeps): Prom
     return doc;
   }
 
-  app.get<{ Params: { id: string; n: string }; Querystring: { access_token?: string; download?: '1' } }>(
+  app.get<{ Params: { id: string; n: number }; Querystring: { access_token?: string; download?: '1' } }>(
     '/api/jobs/:id/files/:n',
     {
       // A job view shows one thumbnail per saved file, so file reads get ten times the API's budget.
@@ -38,7 +38,7 @@ export async function jobFileRoutes(app: FastifyInstance, deps: RouteDeps): Prom
           additionalProperties: false,
           properties: {
             id: { type: 'string', pattern: jobIdPattern, description: 'Job id' },
-            n: integerString('Index of the file in results.files, from 0', 7),
+            n: integerParameter('Index of the file in results.files, from 0', 0, 10_000_000),
           },
         },
         querystring: {
@@ -61,7 +61,7 @@ export async function jobFileRoutes(app: FastifyInstance, deps: RouteDeps): Prom
     },
     async (request, reply) => {
       const { id } = request.params;
-      const index = parseIntegerParam(request.params.n, 'n', 0, 10_000_000, 0);
+      const index = request.params.n;
       const job = await mustGet(id);
       const file = job.results.files[index];
       if (!file) throw new NotFoundError(`job ${id} has no file ${index} (it has ${job.results.files.length})`);

@@ -3,7 +3,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { ConflictError, NotFoundError } from '../../core/errors.ts';
 import type { JobDocument, JobSourceName, MediaType } from '../../core/types.ts';
-import { commonErrorResponses, errorRef, integerString, jobIdParams } from '../schemas/common.ts';
+import { commonErrorResponses, errorRef, integerParameter, jobIdParams } from '../schemas/common.ts';
 import {
   JOB_STATUSES,
   createJobBody,
@@ -11,7 +11,7 @@ import {
   jobAcceptedSchema,
   jobLinks,
 } from '../schemas/job.ts';
-import { FieldError, parseIntegerParam, type RouteDeps } from '../context.ts';
+import { FieldError, type RouteDeps } from '../context.ts';
 import { createJobDocumentCache } from '../job-document-cache.ts';
 import { createJobDocumentWriter } from '../job-document-json.ts';
 
@@ -24,6 +24,7 @@ interface CreateJobBody {
 
 const LIST_LIMIT_MAX = 200;
 const LIST_LIMIT_DEFAULT = 50;
+const LIST_OFFSET_MAX = 1_000_000_000;
 
 function accepted(reply: FastifyReply, doc: JobDocument): FastifyReply {
   const links = jobLinks(doc.job_id);
@@ -67,7 +68,7 @@ export async function jobRoutes(app: FastifyInstance, deps: RouteDeps): Promise<
     },
   );
 
-  app.get<{ Querystring: { status?: JobDocument['status']; limit?: string; offset?: string } }>(
+  app.get<{ Querystring: { status?: JobDocument['status']; limit: number; offset: number } }>(
     '/api/jobs',
     {
       schema: {
@@ -78,8 +79,8 @@ export async function jobRoutes(app: FastifyInstance, deps: RouteDeps): Promise<
           additionalProperties: false,
           properties: {
             status: { type: 'string', enum: [...JOB_STATUSES], description: 'Only jobs with this status' },
-            limit: integerString(`Page size, 1–${LIST_LIMIT_MAX} (default ${LIST_LIMIT_DEFAULT})`, 3),
-            offset: integerString('Jobs to skip (default 0)'),
+            limit: integerParameter('Page size', 1, LIST_LIMIT_MAX, LIST_LIMIT_DEFAULT),
+            offset: integerParameter('Jobs to skip', 0, LIST_OFFSET_MAX, 0),
           },
         },
         response: {
@@ -98,8 +99,7 @@ export async function jobRoutes(app: FastifyInstance, deps: RouteDeps): Promise<
       },
     },
     async (request) => {
-      const limit = parseIntegerParam(request.query.limit, 'limit', 1, LIST_LIMIT_MAX, LIST_LIMIT_DEFAULT);
-      const offset = parseIntegerParam(request.query.offset, 'offset', 0, 1_000_000_000, 0);
+      const { limit, offset } = request.query;
       // One more than asked tells whether a next page exists without counting every job.
       const rows = await jobs.list({ status: request.query.status, limit: limit + 1, offset });
       return { jobs: rows.slice(0, limit), limit, offset, next_offset: rows.length > limit ? offset + limit : null };

@@ -2,15 +2,15 @@
 // only what was appended since an earlier answer (the UI's "follow").
 import type { FastifyInstance } from 'fastify';
 import { isErrorLine } from '../../log/download-log.ts';
-import { parseIntegerParam, type RouteDeps } from '../context.ts';
+import type { RouteDeps } from '../context.ts';
 import { LOG_LEVELS, tailLog, type LogLevel } from '../log-tail.ts';
-import { commonErrorResponses, integerString } from '../schemas/common.ts';
+import { commonErrorResponses, integerParameter } from '../schemas/common.ts';
 
 const LINES_MAX = 5000;
 const LINES_DEFAULT = 200;
 
 export async function logRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
-  app.get<{ Querystring: { lines?: string; level?: LogLevel; errors?: 'true' | 'false'; since?: string } }>(
+  app.get<{ Querystring: { lines: number; level?: LogLevel; errors?: boolean; since?: number } }>(
     '/api/logs',
     {
       schema: {
@@ -21,14 +21,13 @@ export async function logRoutes(app: FastifyInstance, deps: RouteDeps): Promise<
           type: 'object',
           additionalProperties: false,
           properties: {
-            lines: integerString(`Most lines, 1–${LINES_MAX} (default ${LINES_DEFAULT})`, 4),
+            lines: integerParameter('Most lines', 1, LINES_MAX, LINES_DEFAULT),
             level: { type: 'string', enum: [...LOG_LEVELS], description: 'Only lines of this level or more severe' },
             errors: {
-              type: 'string',
-              enum: ['true', 'false'],
+              type: 'boolean',
               description: 'Only error lines, as `harvester logs --errors` shows them: ERROR and CRITICAL lines and every FAILED or TIMEOUT line',
             },
-            since: integerString('Only lines appended after this byte offset (the `size` of an earlier answer)', 15),
+            since: integerParameter('Only lines appended after this byte offset (the `size` of an earlier answer)', 0, Number.MAX_SAFE_INTEGER),
           },
         },
         response: {
@@ -53,9 +52,8 @@ export async function logRoutes(app: FastifyInstance, deps: RouteDeps): Promise<
       },
     },
     async (request) => {
-      const lines = parseIntegerParam(request.query.lines, 'lines', 1, LINES_MAX, LINES_DEFAULT);
-      const since = request.query.since === undefined ? undefined : parseIntegerParam(request.query.since, 'since', 0, Number.MAX_SAFE_INTEGER, 0);
-      const errorsOnly = request.query.errors === 'true';
+      const { lines, since } = request.query;
+      const errorsOnly = request.query.errors === true;
       return tailLog(deps.logFile, {
         lines,
         minLevel: request.query.level,

@@ -1,6 +1,6 @@
-// JSON Schemas shared by several routes. Query strings and path parameters arrive as strings and
-// type coercion is off (see app.ts), so numbers in them are validated by pattern and parsed
-// explicitly by the handler; bodies are validated with their real JSON types.
+// JSON Schemas shared by several routes. Query strings and path parameters are typed as what they
+// are (integers, booleans): ../parameter-types.ts reads them from their text before validation;
+// bodies are validated with their real JSON types.
 
 /** Every error answer of the API. */
 export const errorSchema = {
@@ -36,9 +36,14 @@ export const jobIdParams = {
   properties: { id: { type: 'string', pattern: jobIdPattern, description: 'Job id' } },
 } as const;
 
-/** A non-negative integer written in a query string or path, without sign or leading zeros. */
-export function integerString(description: string, maxDigits = 9): { type: 'string'; pattern: string; description: string } {
-  return { type: 'string', pattern: `^(0|[1-9][0-9]{0,${maxDigits - 1}})$`, description };
+/** An integer query or path parameter from `minimum` to `maximum`, with its default when it has one. */
+export function integerParameter(
+  description: string,
+  minimum: number,
+  maximum: number,
+  fallback?: number,
+): { type: 'integer'; minimum: number; maximum: number; description: string; default?: number } {
+  return { type: 'integer', minimum, maximum, description, ...(fallback !== undefined ? { default: fallback } : {}) };
 }
 
 /** `?access_token=` for the routes a browser opens without headers (EventSource, <img>, downloads). */
