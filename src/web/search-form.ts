@@ -2,7 +2,7 @@
 // down), files per source and media type. Field errors from the API appear next to the field.
 import { ApiError, api } from './api.ts';
 import { h, pill } from './dom.ts';
-import { formatPercent, formatTime } from './format.ts';
+import { formatPercent, formatTime, relativeTime } from './format.ts';
 import type { SourceInfo } from './types.ts';
 
 export interface SearchFormOptions {
@@ -51,9 +51,14 @@ export function searchForm(options: SearchFormOptions): HTMLElement {
     if (source.health.runs > 0) details.push(`${formatPercent(source.health.success_rate)} ok over ${source.health.runs} runs`);
     if (source.state === 'needs_key' && source.reason) details.push(source.reason);
     if (source.state === 'cooling_down' && source.health.cooling_until) details.push(`until ${formatTime(source.health.cooling_until)}`);
+    const check = source.health.last_check;
+    if (check) details.push(`checked ${relativeTime(check.checked_at)}: ${check.status.replace(/_/g, ' ')}`);
     const label = h(
       'label',
-      { class: `source-option state-${source.state}`, attrs: { for: `source-${source.id}`, title: source.health.last_error ?? source.origin } },
+      {
+        class: `source-option state-${source.state}`,
+        attrs: { for: `source-${source.id}`, title: (check && check.status !== 'ok' ? check.detail : null) ?? source.health.last_error ?? source.origin },
+      },
       box,
       h(
         'span',

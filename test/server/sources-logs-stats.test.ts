@@ -24,6 +24,39 @@ after(async () => {
   await s.dispose();
 });
 
+describe('POST /api/sources/check', () => {
+  test('runs the check from the server, answers each outcome and shows it in GET /api/sources', async () => {
+    const answer = await call(s.url, 'POST', '/api/sources/check?sources=google_images,bing_images,pixabay');
+    assert.equal(answer.status, 200, answer.text);
+    const { checks } = answer.body as { checks: { id: string; status: string; found: number; duration_ms: number; detail: string; checked_at: string }[] };
+    const by = new Map(checks.map((c) => [c.id, c]));
+    assert.equal(by.get('google_images')!.status, 'ok');
+    assert.ok(by.get('google_images')!.found > 0);
+    // bing_images hangs in this simulation: the check ends at its 0.5 s deadline.
+    assert.equal(by.get('bing_images')!.status, 'unreachable');
+    assert.equal(by.get('bing_images')!.detail, 'Timeout after 0.5s');
+    assert.ok(by.get('bing_images')!.duration_ms < 3000);
+    const listed = (await call(s.url, 'GET', '/api/sources')).body as { sources: { id: string; health: { last_check: { status: string; detail: string } | null } }[] };
+    const bing = listed.sources.find((x) => x.id === 'bing_images')!;
+    assert.equal(bing.health.last_check!.status, 'unreachable');
+    assert.equal(listed.sources.find((x) => x.id === 'nasa_images')!.health.last_check, null);
+    const bad = await call(s.url, 'POST', '/api/sources/check?sources=nope');
+    assert.equal(bad.status, 400);
+    assert.match(bad.text, /sources: unknown or not offered: nope/);
+  });
+
+  test('needs the token when API_TOKEN is set', async () => {
+    const locked = await startTestServer({ sources: ['google_images'], env: { API_TOKEN: 'secret-token-1234567890' } });
+    try {
+      assert.equal((await call(locked.url, 'POST', '/api/sources/check?sources=google_images')).status, 401);
+      const ok = await call(locked.url, 'POST', '/api/sources/check?sources=google_images', { headers: { authorization: 'Bearer secret-token-1234567890' } });
+      assert.equal(ok.status, 200, ok.text);
+    } finally {
+      await locked.dispose();
+    }
+  });
+});
+
 describe('GET /api/sources', () => {
   test('lists every source with its kinds, key, configuration, origin and health', async () => {
     const answer = await call(s.url, 'GET', '/api/sources');

@@ -1,11 +1,13 @@
 // GET /api/sources: every source of the registry with its configuration state and health, and
 // GET /api/stats: per-source success rate, download time and failures over time.
 import type { FastifyInstance } from 'fastify';
-import type { JobSourceName } from '../../core/types.ts';
+import { SOURCE_CHECK_STATUSES, type JobSourceName, type SourceId } from '../../core/types.ts';
+import { createHttpClient } from '../../http/index.ts';
+import { checkSources } from '../../jobs/source-check.ts';
 import type { SourceHealth } from '../../store/store.ts';
 import { SOURCES } from '../../sources/index.ts';
 import { originOf } from '../../sources/source.ts';
-import type { RouteDeps } from '../context.ts';
+import { FieldError, type RouteDeps } from '../context.ts';
 import { commonErrorResponses } from '../schemas/common.ts';
 import { STATS_RANGES, buildStats, type StatsRange } from '../source-stats.ts';
 
@@ -24,6 +26,24 @@ const healthSchema = {
     last_error: nullableString,
     last_run_at: nullableString,
     cooling_until: nullableString,
+    last_check: {
+      anyOf: [{ type: 'null' }, { $ref: 'SourceCheck#' }],
+      description: 'The latest `sources --check` / POST /api/sources/check of the source, or null',
+    },
+  },
+} as const;
+
+export const sourceCheckSchema = {
+  $id: 'SourceCheck',
+  type: 'object',
+  required: ['id', 'status', 'found', 'duration_ms', 'detail', 'checked_at'],
+  properties: {
+    id: { type: 'string' },
+    status: { type: 'string', enum: [...SOURCE_CHECK_STATUSES] },
+    found: { type: 'integer', description: 'Items the search yielded' },
+    duration_ms: { type: 'integer' },
+    detail: { type: 'string', description: 'The evidence: the first items found, or what was expected and what came' },
+    checked_at: { type: 'string' },
   },
 } as const;
 
@@ -97,10 +117,46 @@ export async function sourceRoutes(app: FastifyInstance, deps: RouteDeps): Promi
             last_error: h?.last_error ?? null,
             last_run_at: h?.last_run_at ?? null,
             cooling_until: cooling ? coolingUntil : null,
+            last_check: h?.last_check ?? null,
           },
         };
       });
       return { sources, demo: deps.demo };
+    },
+  );
+
+  app.post<{ Querystring: { sources?: string } }>(
+    '/api/sources/check',
+    {
+      schema: {
+        summary: 'Check the sources now: one small real search each',
+        description:
+          "Runs each source's example query for one page, with the same deadlines, guard and proxy as a job, " +
+          'records the result in source health and answers it: ok, layout_changed, blocked, unreachable or not_configured.',
+        tags: ['sources'],
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { sources: { type: 'string', pattern: '^[a-z_]+(,[a-z_]+)*$', description: 'Only these sources (comma-separated ids)' } },
+        },
+        response: {
+          200: { type: 'object', required: ['checks'], properties: { checks: { type: 'array', items: { $ref: 'SourceCheck#' } } } },
+          ...commonErrorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const offered = deps.sources.map((s) => s.id);
+      const wanted = request.query.sources?.split(',') ?? offered;
+      const unknown = wanted.filter((id) => !(offered as string[]).includes(id));
+      if (unknown.length > 0) throw new FieldError('sources', `unknown or not offered: ${unknown.join(', ')} (offered: ${offered.join(', ')})`);
+      const http = createHttpClient(config);
+      try {
+        const checks = await checkSources({ config, http, store, ids: wanted as SourceId[], now: deps.now });
+        return { checks };
+      } finally {
+        await http.close();
+      }
     },
   );
 
