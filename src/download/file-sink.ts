@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { close, open as openFd, writev } from 'node:fs';
 import { link, mkdir, open, rename, unlink } from 'node:fs/promises';
+import { ensureDirectoryBelow } from './directory-below.ts';
 import { join } from 'node:path';
 import { DiskError } from '../core/errors.ts';
 import { assertPlainName, safeJoin } from './naming.ts';
@@ -179,10 +180,11 @@ class LocalPartWriter implements PartWriter {
 const ensuredDirectories = new Set<string>();
 const MAX_ENSURED_DIRECTORIES = 1024;
 
-async function ensureDirectory(directory: string): Promise<void> {
+async function ensureDirectory(directory: string, root: string | undefined): Promise<void> {
   if (ensuredDirectories.has(directory)) return;
   try {
-    await mkdir(directory, { recursive: true });
+    if (root === undefined) await mkdir(directory, { recursive: true });
+    else await ensureDirectoryBelow(root, directory);
   } catch (error) {
     throw toDiskError(error, directory);
   }
@@ -205,11 +207,15 @@ function openPart(path: string): Promise<number> {
   });
 }
 
-/** The local-directory sink: `.part` files in `directory`, created (with parents) when missing. */
-export function localDirectorySink(directory: string): MediaSink {
+/**
+ * The local-directory sink: `.part` files in `directory`, created (with parents) when missing.
+ * With `root` (DOWNLOAD_DIR), every directory from `root` down to `directory` is made and checked
+ * without following symbolic links.
+ */
+export function localDirectorySink(directory: string, root?: string): MediaSink {
   return {
     async open() {
-      await ensureDirectory(directory);
+      await ensureDirectory(directory, root);
       let path = join(directory, partName());
       let fd: number;
       try {
@@ -224,7 +230,7 @@ export function localDirectorySink(directory: string): MediaSink {
         }
         // The directory went away since it was made (a user cleaning up): make it again, once.
         ensuredDirectories.delete(directory);
-        await ensureDirectory(directory);
+        await ensureDirectory(directory, root);
         try {
           fd = await openPart(path);
         } catch (retryError) {

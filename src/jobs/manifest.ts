@@ -7,11 +7,12 @@
 // a temporary file that a killed process left behind is removed by the folder's next write.
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Config } from '../core/config.ts';
 import type { JobDocument, SavedFile } from '../core/types.ts';
 import { querySlug } from '../download/naming.ts';
+import { ensureDirectoryBelow } from '../download/directory-below.ts';
 
 export const MANIFEST_JSON = 'manifest.json';
 export const MANIFEST_CSV = 'manifest.csv';
@@ -146,7 +147,7 @@ async function writeLocked(
     files: [...others, ...mine],
   };
 
-  await mkdir(folder, { recursive: true });
+  await ensureDirectoryBelow(config.downloadDir, folder);
   const swept = new Set<string>([folder]);
   await sweepTmps(folder);
   let sidecars = 0;

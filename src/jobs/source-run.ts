@@ -206,7 +206,7 @@ class SourceRun {
     // Both parts are ours (a slug and a source id), but nothing may leave DOWNLOAD_DIR whatever they hold.
     this.directory = safeJoin(config.downloadDir, job.slug, source.id);
     this.relativeDir = `${job.slug}/${source.id}`;
-    this.sink = localDirectorySink(this.directory);
+    this.sink = localDirectorySink(this.directory, config.downloadDir);
     const direct: SourceHttp = bindSourceHttp(job.http, {
       signal,
       timeoutMs: config.requestTimeoutMs,
