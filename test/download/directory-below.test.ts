@@ -20,7 +20,7 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function envFor(name: string): Record<string, string> {
+function envFor(name: string): Record<string, string> & { DOWNLOAD_DIR: string } {
   return { ...sim.env, DOWNLOAD_DIR: join(dir, name, 'downloads'), LOG_DIR: join(dir, name, 'logs'), DATA_DIR: join(dir, name, 'data') };
 }
 
