@@ -64,6 +64,9 @@ export function parseDdgImages(text: string): DdgPage {
     if (thumbnailUrl !== undefined) candidate.thumbnailUrl = thumbnailUrl;
     candidates.push(candidate);
   }
+  if (results.length > 0 && candidates.length === 0) {
+    throw new ParseError(ID, `${results.length} results, none readable as an item with an http(s) image`);
+  }
   return { candidates, nextOffset: offsetOf(asString(data?.next)) };
 }
 

@@ -11,7 +11,7 @@
 // End of results: `results: []` (a page past total_pages answers that), or page == total_pages.
 // An answer without a `results` array is a ParseError; 401/403 are BlockedErrors (a refused key,
 // the rate limit); an HTML page on the keyless path is a bot challenge (BlockedError).
-import { BlockedError } from '../core/errors.ts';
+import { BlockedError, ParseError } from '../core/errors.ts';
 import type { MediaCandidate } from '../core/types.ts';
 import { asCount, asRecord, parseJsonBody } from './parse/json-shape.ts';
 import { resultListOf } from './parse/result-page.ts';
@@ -77,6 +77,9 @@ export function parseUnsplashPage(text: string, keyed: boolean): UnsplashPage {
     const trackUrl = keyed ? httpUrl(links?.download_location) : undefined;
     if (trackUrl !== undefined) candidate.trackUrl = trackUrl;
     candidates.push(candidate);
+  }
+  if (results.length > 0 && candidates.length === 0 && skippedIds.length === 0) {
+    throw new ParseError(ID, `${results.length} results, none readable as a photo with an id and urls.full, raw or regular`);
   }
   return { candidates, skippedIds, totalPages: asCount(data?.total_pages) };
 }
