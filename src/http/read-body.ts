@@ -4,6 +4,7 @@
 import type { Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate, type Gunzip } from 'node:zlib';
 import { HarvesterError, NetworkError, TooLargeError } from '../core/errors.ts';
+import { JsonNestingScanner, MAX_JSON_DEPTH, looksLikeJson } from './json-nesting.ts';
 
 function decoderFor(encoding: string): Gunzip | ReturnType<typeof createBrotliDecompress> | null {
   switch (encoding) {
@@ -56,6 +57,7 @@ export async function readBodyText(
   }
   const chunks: Buffer[] = [];
   let size = 0;
+  let nesting: JsonNestingScanner | null | undefined;
   try {
     for await (const chunk of source) {
       size += chunk.length;
@@ -63,6 +65,11 @@ export async function readBodyText(
         throw new TooLargeError(
           `response body of ${url} exceeds ${maxBytes} bytes${decoder ? ` after ${encoding} decoding` : ''}`,
         );
+      }
+      // Checked chunk by chunk while the answer arrives, so a hostile one is refused before any parse.
+      if (nesting === undefined) nesting = looksLikeJson(headers['content-type'], chunk) ? new JsonNestingScanner() : null;
+      if (nesting && !nesting.feed(chunk)) {
+        throw new TooLargeError(`response body of ${url} nests deeper than ${MAX_JSON_DEPTH} levels`);
       }
       chunks.push(chunk);
     }
