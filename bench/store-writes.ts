@@ -20,6 +20,8 @@ const FILES = at >= 0 ? Number(args[at + 1]) : 20_000;
 function file(i: number): SavedFile {
   return {
     path: `nature/google_images/nature_${String(i).padStart(5, '0')}.jpg`,
+    query: 'nature',
+    phash: null,
     source: 'google_images',
     kind: 'image',
     url: `https://images.example.org/${i}.jpg`,
@@ -48,9 +50,9 @@ async function run(label: string, maxBatch: number | undefined): Promise<string>
     const jobId = 'bench';
     await store.createJob(
       {
-        job_id: jobId, status: 'running', query: 'nature', sources: ['google_images'], limit: FILES, type: 'image',
+        job_id: jobId, status: 'running', query: 'nature', queries: ['nature'], sources: ['google_images'], limit: FILES, type: 'image',
         created_at: new Date().toISOString(), started_at: null, finished_at: null, duration_ms: null,
-        results: { downloaded: 0, images: 0, videos: 0, source_stats: { google_images: emptySourceStats() }, successful_sources: [], failed_sources: [], files: [] },
+        results: { filtered: 0, filtered_reasons: { min_width: 0, min_height: 0, orientation: 0, license: 0 }, near_duplicates: 0, query_stats: {}, downloaded: 0, images: 0, videos: 0, source_stats: { google_images: emptySourceStats() }, successful_sources: [], failed_sources: [], files: [] },
       },
       { query: 'nature', sources: ['google_images'], limit: FILES, type: 'image' },
     );

@@ -2,8 +2,8 @@
 // commander's InvalidArgumentError so that a bad value is a usage error (exit 2) before any work.
 // No engine module is imported here: flags are checked before the engine loads.
 import { InvalidArgumentError } from 'commander';
-import { SOURCE_IDS, type JobSourceName, type MediaType } from '../core/types.ts';
-import { MAX_LIMIT, MEDIA_TYPES, MIN_LIMIT } from '../jobs/spec-rules.ts';
+import { LICENSE_FILTERS, ORIENTATIONS, SOURCE_IDS, type JobSourceName, type LicenseFilter, type MediaType, type Orientation } from '../core/types.ts';
+import { MAX_DIMENSION, MAX_LIMIT, MEDIA_TYPES, MIN_LIMIT } from '../jobs/spec-rules.ts';
 
 export function parseLimit(raw: string): number {
   if (!/^\d+$/.test(raw.trim()) || Number(raw) < MIN_LIMIT || Number(raw) > MAX_LIMIT) {
@@ -45,4 +45,28 @@ export function parseDirectory(flag: string) {
     if (raw.trim() === '') throw new InvalidArgumentError(`${flag} needs a directory path.`);
     return raw;
   };
+}
+
+/** A pixel size: a whole number from 1 to MAX_DIMENSION. */
+export function parseDimension(flag: string) {
+  return (raw: string): number => {
+    if (!/^\d+$/.test(raw.trim()) || Number(raw) < 1 || Number(raw) > MAX_DIMENSION) {
+      throw new InvalidArgumentError(`${flag} must be a whole number of pixels from 1 to ${MAX_DIMENSION} (got ${JSON.stringify(raw)}).`);
+    }
+    return Number(raw);
+  };
+}
+
+export function parseOrientation(raw: string): Orientation {
+  if (!ORIENTATIONS.includes(raw as Orientation)) {
+    throw new InvalidArgumentError(`--orientation must be one of ${ORIENTATIONS.join(', ')} (got ${JSON.stringify(raw)}).`);
+  }
+  return raw as Orientation;
+}
+
+export function parseLicenseFilter(raw: string): LicenseFilter {
+  if (!LICENSE_FILTERS.includes(raw as LicenseFilter)) {
+    throw new InvalidArgumentError(`--license must be one of ${LICENSE_FILTERS.join(', ')} (got ${JSON.stringify(raw)}).`);
+  }
+  return raw as LicenseFilter;
 }

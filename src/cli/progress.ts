@@ -28,6 +28,32 @@ export interface Progress {
 
 const REDRAW_MS = 100;
 
+/**
+ * Queries done of a several-query job: a query is done when every source has finished its run
+ * of it. Null for a one-query job (its events carry no `query`).
+ */
+class QueryCount {
+  total = 0;
+  done = 0;
+  private sources = 0;
+  private readonly finished = new Map<string, number>();
+
+  onEvent(e: RunnerEvent): string | null {
+    if (e.type === 'job_started') {
+      this.total = e.queries?.length ?? 1;
+      this.sources = e.sources.length;
+      return null;
+    }
+    if (e.type !== 'source_finished' || e.query === undefined) return null;
+    const n = (this.finished.get(e.query) ?? 0) + 1;
+    this.finished.set(e.query, n);
+    if (n < this.sources) return null;
+    this.finished.delete(e.query);
+    this.done++;
+    return e.query;
+  }
+}
+
 export function createProgress(
   stream: CliContext['stderr'],
   options: { jobId: () => string | null; env: CliContext['env'] },
@@ -38,6 +64,7 @@ export function createProgress(
 }
 
 class PlainProgress implements Progress {
+  private readonly queries = new QueryCount();
   constructor(
     private readonly out: CliContext['stderr'],
     private readonly jobId: () => string | null,
@@ -49,6 +76,8 @@ class PlainProgress implements Progress {
     if (id !== null && e.job_id !== id) return;
     const line = plainLine(e, this.paint);
     if (line !== null) this.out.write(`${line}\n`);
+    const done = this.queries.onEvent(e);
+    if (done !== null) this.out.write(`queries ${this.queries.done}/${this.queries.total} done ("${done}" finished)\n`);
   }
 
   stop(): void {}
@@ -58,10 +87,12 @@ class PlainProgress implements Progress {
 function plainLine(e: RunnerEvent, paint: StatusPainter): string | null {
   const t = escapeControlChars;
   switch (e.type) {
-    case 'job_started':
-      return `job ${e.job_id}${e.resumed ? ' (resumed)' : ''}: "${t(e.query)}" from ${e.sources.join(', ')} (limit ${e.limit}, ${e.media_type})`;
+    case 'job_started': {
+      const what = (e.queries?.length ?? 1) > 1 ? `${e.queries!.length} queries ("${t(e.query)}", …)` : `"${t(e.query)}"`;
+      return `job ${e.job_id}${e.resumed ? ' (resumed)' : ''}: ${what} from ${e.sources.join(', ')} (limit ${e.limit}, ${e.media_type})`;
+    }
     case 'source_started':
-      return `[${e.source}] started (deadline ${formatDuration(e.timeout_ms)})`;
+      return `[${e.source}]${e.query !== undefined ? ` "${e.query}"` : ''} started (deadline ${formatDuration(e.timeout_ms)})`;
     case 'file_saved':
       return `[${e.source}] saved ${t(e.file.path)} (${formatBytes(e.file.bytes)}, ${formatDuration(e.file.duration_ms)})`;
     case 'file_failed':
@@ -71,7 +102,7 @@ function plainLine(e: RunnerEvent, paint: StatusPainter): string | null {
     case 'source_finished': {
       const s = e.stats;
       const counts = `${s.downloaded} saved, ${s.failed_downloads} failed, ${s.found} found`;
-      return `[${e.source}] ${paint(s.status)}${s.status === 'skipped' ? '' : `: ${counts} in ${formatDuration(s.duration_ms)}`}${s.error ? ` — ${t(s.error)}` : ''}`;
+      return `[${e.source}]${e.query !== undefined ? ` "${t(e.query)}"` : ''} ${paint(s.status)}${s.status === 'skipped' ? '' : `: ${counts} in ${formatDuration(s.duration_ms)}`}${s.error ? ` — ${t(s.error)}` : ''}`;
     }
     default:
       return null;
@@ -80,6 +111,7 @@ function plainLine(e: RunnerEvent, paint: StatusPainter): string | null {
 
 class LiveProgress implements Progress {
   private readonly lines = new Map<string, SourceLine>();
+  private readonly queries = new QueryCount();
   private limit = 0;
   private drawn = 0;
   private timer: NodeJS.Timeout | null = null;
@@ -98,9 +130,10 @@ class LiveProgress implements Progress {
   onEvent(e: RunnerEvent): void {
     const id = this.jobId();
     if (id !== null && e.job_id !== id) return;
+    this.queries.onEvent(e);
     switch (e.type) {
       case 'job_started':
-        this.limit = e.limit;
+        this.limit = e.limit * (e.queries?.length ?? 1);
         for (const s of e.sources) {
           if (!this.lines.has(s)) this.lines.set(s, { state: 'pending', found: 0, saved: 0, failed: 0, startedMs: null, elapsedMs: null, error: null });
         }
@@ -119,6 +152,11 @@ class LiveProgress implements Progress {
         break;
       case 'source_finished': {
         const l = this.line(e.source);
+        if (e.query !== undefined) {
+          // One run of several: the line keeps counting over the source's runs.
+          Object.assign(l, { state: this.queries.done < this.queries.total ? 'running' : e.stats.status, error: e.stats.error ?? l.error });
+          break;
+        }
         Object.assign(l, {
           state: e.stats.status,
           found: e.stats.found,
@@ -166,6 +204,8 @@ class LiveProgress implements Progress {
     const width = Math.max(40, (this.out.columns || 100) - 1);
     const nameWidth = Math.max(...[...this.lines.keys()].map((k) => k.length));
     let text = this.drawn > 0 ? `\x1b[${this.drawn}F` : '';
+    const header = this.queries.total > 1 ? 1 : 0;
+    if (header) text += `\x1b[2Kqueries ${this.queries.done}/${this.queries.total} done\n`;
     for (const [name, l] of this.lines) {
       const elapsed = l.elapsedMs ?? (l.startedMs !== null ? performance.now() - l.startedMs : null);
       const head = `${name.padEnd(nameWidth)}  `;
@@ -178,7 +218,7 @@ class LiveProgress implements Progress {
       const state = visible.slice(head.length, head.length + l.state.length);
       text += `\x1b[2K${visible.slice(0, head.length)}${state ? this.paint(l.state, state) : ''}${visible.slice(head.length + l.state.length)}\n`;
     }
-    this.drawn = this.lines.size;
+    this.drawn = this.lines.size + header;
     this.out.write(text);
   }
 }

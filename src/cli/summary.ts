@@ -2,8 +2,12 @@
 // row per source — status, downloaded, images, videos, failed, time, error.
 import { relative } from 'node:path';
 import type { JobDocument } from '../core/types.ts';
+import { removedText } from '../log/download-log.ts';
 import { formatBytes, formatDuration, formatTable } from './format.ts';
 import type { StatusPainter } from './terminal.ts';
+
+/** Queries listed one by one in the summary; the rest are in the job document. */
+const MAX_QUERY_ROWS = 20;
 
 export function formatSummary(
   doc: JobDocument,
@@ -27,12 +31,26 @@ export function formatSummary(
   });
   const bytes = r.files.reduce((sum, f) => sum + f.bytes, 0);
   const where = relative(options.cwd, options.downloadDir) || '.';
+  const queries = doc.queries ?? [doc.query];
+  let perQuery = '';
+  if (queries.length > 1) {
+    const shown = queries.slice(0, MAX_QUERY_ROWS).map((q) => {
+      const s = r.query_stats?.[q];
+      return [q, String(s?.downloaded ?? 0), String(s?.filtered ?? 0), String(s?.near_duplicates ?? 0), (s?.failed_sources ?? []).join(', ')];
+    });
+    perQuery =
+      `\n${formatTable(['query', 'downloaded', 'filtered', 'near-dup', 'failed sources'], shown)}\n` +
+      (queries.length > MAX_QUERY_ROWS ? `… and ${queries.length - MAX_QUERY_ROWS} more queries (results.query_stats in --json)\n` : '');
+  }
+  const removed = (r.filtered ?? 0) > 0 || (r.near_duplicates ?? 0) > 0 ? `Removed: ${removedText(r)}\n` : '';
   return (
+    perQuery +
     `\n${formatTable(['source', 'status', 'downloaded', 'images', 'videos', 'failed', 'time', 'error'], rows, (cell, column) => (column === 1 ? paint(cell) : cell))}\n` +
     `Job ${doc.job_id} ${paint(doc.status)}` +
     (doc.duration_ms !== null ? ` in ${formatDuration(doc.duration_ms)}` : '') +
     `: ${r.downloaded} file${r.downloaded === 1 ? '' : 's'} (${r.images} image${r.images === 1 ? '' : 's'}, ` +
     `${r.videos} video${r.videos === 1 ? '' : 's'}, ${formatBytes(bytes)}) in ${where}\n` +
+    removed +
     `Succeeded: ${r.successful_sources.join(', ') || 'none'} | Failed: ${r.failed_sources.join(', ') || 'none'}\n` +
     `Log: ${relative(options.cwd, options.logPath) || options.logPath}\n`
   );

@@ -18,6 +18,8 @@ interface EventBase {
 export interface JobStartedEvent extends EventBase {
   type: 'job_started';
   query: string;
+  /** Every query of the job, `query` first. */
+  queries?: string[];
   sources: JobSourceName[];
   limit: number;
   media_type: MediaType;
@@ -27,6 +29,8 @@ export interface JobStartedEvent extends EventBase {
 export interface SourceStartedEvent extends EventBase {
   type: 'source_started';
   source: JobSourceName;
+  /** The query this run of the source searches (a job may have several). */
+  query?: string;
   timeout_ms: number;
 }
 export interface CandidateFoundEvent extends EventBase {
@@ -69,6 +73,8 @@ export interface RetryEvent extends EventBase {
 export interface SourceFinishedEvent extends EventBase {
   type: 'source_finished';
   source: JobSourceName;
+  /** The query of this run; `stats` are this run's (one source on one query). */
+  query?: string;
   stats: SourceStats;
 }
 export interface JobFinishedEvent extends EventBase {

@@ -62,7 +62,14 @@ export type JobStatus = 'queued' | 'running' | 'completed' | 'partial' | 'failed
 
 /** What a job asks for. */
 export interface JobSpec {
+  /** The first query (the only one of a one-query job). */
   query: string;
+  /** Every query of the job in order, `query` first; absent on a one-query job. */
+  queries?: string[];
+  /** What a saved picture must satisfy; absent: no filter. */
+  filters?: JobFilters;
+  /** Keep images whose perceptual hash is near one already kept (search jobs). */
+  keepNearDuplicates?: boolean;
   sources: JobSourceName[];
   /** Files saved per source (images and videos together). */
   limit: number;
@@ -71,6 +78,34 @@ export interface JobSpec {
   urls?: string[];
   /** Options that change how the job treats history (issue 4). */
   options?: JobOptions;
+}
+
+/** The queries of a job, in order; `query` is the first. */
+export function specQueries(spec: Pick<JobSpec, 'query' | 'queries'>): string[] {
+  return spec.queries !== undefined && spec.queries.length > 0 ? spec.queries : [spec.query];
+}
+
+export const ORIENTATIONS = ['landscape', 'portrait', 'square'] as const;
+export type Orientation = (typeof ORIENTATIONS)[number];
+/** `open`: Creative Commons or public domain; `commercial`: licences that allow commercial use. */
+export const LICENSE_FILTERS = ['any', 'open', 'commercial'] as const;
+export type LicenseFilter = (typeof LICENSE_FILTERS)[number];
+
+/** What a saved picture must satisfy (every field optional; `license` defaults to `any`). */
+export interface JobFilters {
+  min_width?: number;
+  min_height?: number;
+  orientation?: Orientation;
+  license?: LicenseFilter;
+}
+
+/** Why a picture was filtered out: the filter it failed. */
+export const FILTER_REASONS = ['min_width', 'min_height', 'orientation', 'license'] as const;
+export type FilterReason = (typeof FILTER_REASONS)[number];
+export type FilterCounts = Record<FilterReason, number>;
+
+export function emptyFilterCounts(): FilterCounts {
+  return { min_width: 0, min_height: 0, orientation: 0, license: 0 };
 }
 
 export interface JobOptions {
@@ -94,6 +129,8 @@ export interface JobOptions {
 export interface SavedFile {
   /** Path relative to DOWNLOAD_DIR, with forward slashes. */
   path: string;
+  /** The query that found it. */
+  query: string;
   source: JobSourceName;
   kind: MediaKind;
   url: string;
@@ -110,6 +147,8 @@ export interface SavedFile {
   author: string | null;
   license: string | null;
   license_url: string | null;
+  /** 64-bit perceptual hash of an image, 16 hex digits; null for videos or when hashing is off. */
+  phash: string | null;
   duration_ms: number;
   saved_at: string;
 }
@@ -131,6 +170,11 @@ export interface SourceStats {
   skipped_duplicates: number;
   /** Candidates skipped because an earlier job already saved them (download archive). */
   skipped_existing: number;
+  /** Pictures a filter removed (before or after download), and which filter. */
+  filtered: number;
+  filtered_reasons: FilterCounts;
+  /** Images dropped because the job already kept one within NEAR_DUPLICATE_DISTANCE. */
+  near_duplicates: number;
   bytes: number;
   duration_ms: number;
   retries: number;
@@ -144,11 +188,29 @@ export interface SourceStats {
   retry_after: string | null;
 }
 
+/** One query's results in a job (`results.query_stats`, keyed by query text). */
+export interface QueryStats {
+  downloaded: number;
+  images: number;
+  videos: number;
+  filtered: number;
+  filtered_reasons: FilterCounts;
+  near_duplicates: number;
+  /** Sources whose run of this query ended without error. */
+  successful_sources: string[];
+  failed_sources: string[];
+}
+
 export interface JobResults {
   downloaded: number;
   images: number;
   videos: number;
+  /** Pictures the filters removed, in all (per filter in `filtered_reasons`). */
+  filtered: number;
+  filtered_reasons: FilterCounts;
+  near_duplicates: number;
   source_stats: Record<string, SourceStats>;
+  query_stats: Record<string, QueryStats>;
   successful_sources: string[];
   failed_sources: string[];
   files: SavedFile[];
@@ -159,6 +221,7 @@ export interface JobDocument {
   job_id: string;
   status: JobStatus;
   query: string;
+  queries: string[];
   sources: JobSourceName[];
   limit: number;
   type: MediaType;
@@ -209,6 +272,9 @@ export function emptySourceStats(): SourceStats {
     failed_downloads: 0,
     skipped_duplicates: 0,
     skipped_existing: 0,
+    filtered: 0,
+    filtered_reasons: emptyFilterCounts(),
+    near_duplicates: 0,
     bytes: 0,
     duration_ms: 0,
     retries: 0,

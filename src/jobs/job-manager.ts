@@ -7,14 +7,16 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../core/config.ts';
 import { CancelledError, ConflictError, NotFoundError, QueueFullError, errorMessage } from '../core/errors.ts';
 import type { EventListener, RunnerEvent } from '../core/events.ts';
-import { emptySourceStats, type JobDocument, type JobSourceName, type JobSpec, type JobStatus } from '../core/types.ts';
+import { jobResults, queryStatsOf } from '../core/job-results.ts';
+import { emptySourceStats, specQueries, type JobDocument, type JobSpec, type JobStatus } from '../core/types.ts';
 import { createHttpClient } from '../http/index.ts';
 import type { HttpClient } from '../http/types.ts';
 import type { DownloadLog } from '../log/download-log.ts';
 import type { JobListFilter, Store } from '../store/store.ts';
 import { createEmitter, nextRunNumber, type Emit } from './job-events.ts';
-import { CANCELLED_BEFORE_START_ERROR, jobResults, skipSourceStats, sourceUnfinished } from './job-status.ts';
+import { CANCELLED_BEFORE_START_ERROR, skipSourceStats } from './job-status.ts';
 import { reconcileJobFiles } from './reconcile.ts';
+import { allRuns, failedRun, runsWhere, unfinishedRun, type RunKey } from './run-keys.ts';
 import { runJob } from './runner.ts';
 import type { JobService } from './service.ts';
 import { validateSpec } from './validate-spec.ts';
@@ -38,7 +40,7 @@ const ENDED: readonly JobStatus[] = ['completed', 'partial', 'failed', 'cancelle
 interface ActiveJob {
   doc: JobDocument;
   spec: JobSpec;
-  run: JobSourceName[];
+  run: RunKey[];
   resumed: boolean;
   state: 'queued' | 'running';
   controller: AbortController;
@@ -96,21 +98,23 @@ class JobManager implements JobService {
 
   private async create(spec: JobSpec): Promise<JobDocument> {
     spec.options = { ...spec.options, downloadDir: this.config.downloadDir };
+    const queries = specQueries(spec);
     const doc: JobDocument = {
       job_id: randomUUID(),
       status: 'queued',
       query: spec.query,
       sources: spec.sources,
+      queries,
       limit: spec.limit,
       type: spec.type,
       created_at: new Date().toISOString(),
       started_at: null,
       finished_at: null,
       duration_ms: null,
-      results: jobResults(Object.fromEntries(spec.sources.map((s) => [s, emptySourceStats()])), spec.sources, []),
+      results: jobResults(Object.fromEntries(spec.sources.map((s) => [s, emptySourceStats()])), spec.sources, [], queryStatsOf(queries, [])),
     };
     await this.store.createJob(doc, spec);
-    return this.enqueue(doc, spec, spec.sources, false);
+    return this.enqueue(doc, spec, allRuns(spec), false);
   }
 
   async wait(jobId: string): Promise<JobDocument> {
@@ -148,7 +152,7 @@ class JobManager implements JobService {
     // partial files the crash left. The document read afterwards lists every file that is there.
     await reconcileJobFiles(this.configFor(spec), this.store, jobId);
     const doc = await this.mustGet(jobId);
-    const run = spec.sources.filter((s) => sourceUnfinished(doc.results.source_stats[s] ?? emptySourceStats()));
+    const run = runsWhere(spec, withAllSources(doc, spec), await this.store.listRunStats(jobId), unfinishedRun);
     return this.enqueue(doc, spec, run, true);
   }
 
@@ -160,7 +164,7 @@ class JobManager implements JobService {
       throw new ConflictError(`job ${jobId} is ${doc.status}: only an ended job can be retried` + (doc.status === 'interrupted' ? ' (resume it instead)' : ''));
     }
     const spec = await this.mustGetSpec(jobId);
-    const run = spec.sources.filter((s) => (doc.results.source_stats[s]?.error ?? null) !== null);
+    const run = runsWhere(spec, doc, await this.store.listRunStats(jobId), failedRun);
     if (run.length === 0) throw new ConflictError(`job ${jobId}: no source failed, nothing to retry`);
     await this.claim(jobId, doc.status);
     return this.enqueue(doc, spec, run, true);
@@ -239,7 +243,7 @@ class JobManager implements JobService {
     return spec;
   }
 
-  private async enqueue(doc: JobDocument, spec: JobSpec, run: JobSourceName[], resumed: boolean): Promise<JobDocument> {
+  private async enqueue(doc: JobDocument, spec: JobSpec, run: RunKey[], resumed: boolean): Promise<JobDocument> {
     let settle!: (doc: JobDocument) => void;
     const done = new Promise<JobDocument>((resolve) => (settle = resolve));
     const job: ActiveJob = { doc, spec, run, resumed, state: 'queued', controller: new AbortController(), interrupted: false, done, settle };
@@ -323,7 +327,7 @@ class JobManager implements JobService {
     doc.finished_at = new Date().toISOString();
     try {
       if (status === 'cancelled') {
-        for (const name of job.run) {
+        for (const name of new Set(job.run.map((key) => key.source))) {
           const st = doc.results.source_stats[name]!;
           skipSourceStats(st, { error: CANCELLED_BEFORE_START_ERROR, code: 'cancelled' });
           await this.store.saveSourceStats(doc.job_id, name, { ...st });
@@ -374,6 +378,12 @@ class JobManager implements JobService {
 /** A copy of a live document with its totals brought up to date. */
 function snapshot(doc: JobDocument, spec: JobSpec): JobDocument {
   const copy = structuredClone(doc);
-  copy.results = jobResults(copy.results.source_stats, spec.sources, copy.results.files);
+  copy.results = jobResults(copy.results.source_stats, spec.sources, copy.results.files, copy.results.query_stats);
   return copy;
+}
+
+/** `doc` with an empty (pending) stats entry for every source of the job that has none. */
+function withAllSources(doc: JobDocument, spec: JobSpec): JobDocument {
+  for (const s of spec.sources) doc.results.source_stats[s] ??= emptySourceStats();
+  return doc;
 }

@@ -1,7 +1,7 @@
 // The status rules of DESIGN §4, in one place: how a source's stats end, how a job's status
 // follows from its sources, and the job document's totals.
 import type { SourceErrorCode } from '../core/errors.ts';
-import type { JobResults, JobStatus, SavedFile, SourceStats } from '../core/types.ts';
+import type { JobStatus, SourceStats } from '../core/types.ts';
 
 /** The error of a source cut short by a cancel (or a shutdown); `resume` reruns such sources. */
 export const CANCELLED_ERROR = 'Cancelled';
@@ -77,18 +77,4 @@ export function jobStatusOf(stats: readonly SourceStats[]): Extract<JobStatus, '
   if (stats.length > 0 && stats.every((s) => s.status === 'ok')) return 'completed';
   if (!stats.some((s) => s.status === 'ok' || s.status === 'partial')) return 'failed';
   return 'partial';
-}
-
-/** The job document's `results`, from the per-source stats and every file of the job. */
-export function jobResults(sourceStats: Record<string, SourceStats>, order: readonly string[], files: SavedFile[]): JobResults {
-  const ended = order.filter((id) => sourceStats[id] !== undefined);
-  return {
-    downloaded: files.length,
-    images: files.filter((f) => f.kind === 'image').length,
-    videos: files.filter((f) => f.kind === 'video').length,
-    source_stats: sourceStats,
-    successful_sources: ended.filter((id) => sourceStats[id]!.success),
-    failed_sources: ended.filter((id) => !sourceStats[id]!.success && sourceStats[id]!.status !== 'pending' && sourceStats[id]!.status !== 'running'),
-    files,
-  };
 }

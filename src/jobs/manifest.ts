@@ -39,6 +39,8 @@ export interface ManifestEntry {
   author: string | null;
   license: string | null;
   license_url: string | null;
+  /** 64-bit perceptual hash (16 hex digits) of an image, or null. */
+  phash: string | null;
   candidate_id: string;
   saved_at: string;
 }
@@ -82,6 +84,7 @@ export const CSV_COLUMNS: readonly (keyof ManifestEntry)[] = [
   'author',
   'license',
   'license_url',
+  'phash',
   'mime',
   'candidate_id',
   'job_id',
@@ -106,6 +109,21 @@ const activeTmps = new Set<string>();
  * null when there is nothing to describe (no file of this or any earlier job in the folder).
  */
 export async function writeManifests(config: Config, job: JobDocument, options: WriteManifestsOptions = {}): Promise<WrittenManifests | null> {
+  const queries = job.queries ?? [job.query];
+  if (queries.length <= 1) return writeQueryManifests(config, job, options);
+  // A job of several queries writes one manifest per query folder, each describing that query's files.
+  const byQuery = new Map<string, SavedFile[]>(queries.map((q) => [q, []]));
+  for (const f of job.results.files) byQuery.get(f.query)?.push(f);
+  let written: WrittenManifests | null = null;
+  for (const [query, files] of byQuery) {
+    const one = await writeQueryManifests(config, { ...job, query, results: { ...job.results, files } }, options);
+    written ??= one;
+  }
+  return written;
+}
+
+/** Writes the manifests of `job.query`'s folder, describing `job.results.files`. */
+async function writeQueryManifests(config: Config, job: JobDocument, options: WriteManifestsOptions): Promise<WrittenManifests | null> {
   const folderName = querySlug(job.query);
   const folder = inside(config.downloadDir, folderName);
   const previous = folderLocks.get(folder) ?? Promise.resolve();
@@ -160,7 +178,7 @@ async function writeLocked(
         swept.add(dir);
         await sweepTmps(dir);
       }
-      await writeAtomic(`${target}${SIDECAR_SUFFIX}`, `${JSON.stringify({ job_id: job.job_id, query: job.query, ...f }, null, 2)}\n`);
+      await writeAtomic(`${target}${SIDECAR_SUFFIX}`, `${JSON.stringify({ job_id: job.job_id, ...f, query: f.query ?? job.query }, null, 2)}\n`);
       sidecars++;
     }
   }
@@ -208,6 +226,7 @@ function entryOf(jobId: string, folderName: string, f: SavedFile): ManifestEntry
     author: f.author,
     license: f.license,
     license_url: f.license_url,
+    phash: f.phash ?? null,
     candidate_id: f.candidate_id,
     saved_at: f.saved_at,
   };

@@ -6,22 +6,24 @@
 import { performance } from 'node:perf_hooks';
 import type { Config } from '../core/config.ts';
 import { errorMessage } from '../core/errors.ts';
+import { jobResults, oneQueryStats, queryStatsOf, sumSourceStats, type RunStats } from '../core/job-results.ts';
 import type { JobDocument, JobSourceName, JobSpec, JobStatus } from '../core/types.ts';
-import { URLS_SOURCE, emptySourceStats } from '../core/types.ts';
+import { URLS_SOURCE, emptySourceStats, specQueries } from '../core/types.ts';
 import { querySlug } from '../download/naming.ts';
 import { getSource } from '../sources/index.ts';
 import { originOf } from '../sources/source.ts';
 import { forEachBounded } from './bounded-pool.ts';
-import { CANCELLED_BEFORE_START_ERROR, CANCELLED_ERROR, jobResults, jobStatusOf, skipSourceStats } from './job-status.ts';
+import { CANCELLED_BEFORE_START_ERROR, CANCELLED_ERROR, jobStatusOf, skipSourceStats } from './job-status.ts';
 import { writeManifests } from './manifest.ts';
+import { runKeyId, type RunKey } from './run-keys.ts';
 import { runSource, type JobRunShared, type RunnableSource } from './source-run.ts';
 import { urlCandidates } from './urls-source.ts';
 
 export interface RunJobInput extends Pick<JobRunShared, 'spec' | 'config' | 'store' | 'http' | 'signal' | 'emit' | 'warn'> {
   /** The job as recorded (fresh, or with an earlier run's stats and files); updated in place. */
   job: JobDocument;
-  /** Sources to run now: all of them for a new job, the unfinished for resume, the failed for retry. */
-  run: readonly JobSourceName[];
+  /** Source runs to run now: all of them for a new job, the unfinished for resume, the failed for retry. */
+  run: readonly RunKey[];
   /** True when an earlier run of this job exists (resume, retry). */
   resumed: boolean;
   /** Status of a job whose sources a cancel cut (default `cancelled`; a shutdown says `interrupted`). */
@@ -59,6 +61,9 @@ export async function runJob(input: RunJobInput): Promise<JobDocument> {
   const { job, spec, config, store, signal, emit } = input;
   const startedMs = performance.now();
   const priorDurationMs = input.resumed ? (job.duration_ms ?? 0) : 0;
+  const queries = specQueries(spec);
+  const single = queries.length === 1;
+  job.queries = queries;
   job.status = 'running';
   job.started_at ??= new Date().toISOString();
   job.finished_at = null;
@@ -66,23 +71,71 @@ export async function runJob(input: RunJobInput): Promise<JobDocument> {
 
   const stats = job.results.source_stats;
   for (const name of spec.sources) stats[name] ??= emptySourceStats();
-  for (const name of input.run) {
-    // A rerun source starts over from the files it already has: those counters are facts on disk.
-    const st = stats[name]!;
-    const mine = job.results.files.filter((f) => f.source === name);
-    Object.assign(st, {
+  // The stats of each source run. A one-query job's runs are its source stats themselves; a
+  // several-query job records each run and keeps each source's sum over its runs.
+  const runs = new Map<string, RunStats>();
+  const runsOfQuery: RunStats[][] = queries.map(() => []);
+  const runsOfSource = new Map<string, RunStats[]>(spec.sources.map((s) => [s, []]));
+  const recorded = single ? [] : await store.listRunStats(job.job_id);
+  const recordedById = new Map(recorded.map((r) => [runKeyId(r), r.stats]));
+  for (const [query] of queries.entries()) {
+    for (const source of spec.sources) {
+      const run: RunStats = { query, source, stats: single ? stats[source]! : (recordedById.get(runKeyId({ query, source })) ?? emptySourceStats()) };
+      runs.set(runKeyId(run), run);
+      runsOfQuery[query]!.push(run);
+      runsOfSource.get(source)!.push(run);
+    }
+  }
+  const resum = (source: JobSourceName): void => {
+    if (!single) stats[source] = sumSourceStats(runsOfSource.get(source)!.map((r) => r.stats));
+  };
+  const queryStats = queryStatsOf(queries, [...runs.values()]);
+  const saveRun = async (run: RunStats): Promise<void> => {
+    queryStats[queries[run.query]!] = oneQueryStats(runsOfQuery[run.query]!);
+    if (single) return store.saveSourceStats(job.job_id, run.source as JobSourceName, { ...run.stats });
+    resum(run.source as JobSourceName);
+    await store.saveRunStats(job.job_id, { ...run, stats: { ...run.stats } });
+    await store.saveSourceStats(job.job_id, run.source as JobSourceName, { ...stats[run.source]! });
+  };
+
+  // Files already saved by earlier runs, per run: a rerun starts over from them (facts on disk).
+  const filesOf = new Map<string, { count: number; images: number; bytes: number }>();
+  const queryIndex = new Map(queries.map((q, i) => [q, i]));
+  for (const f of job.results.files) {
+    const id = runKeyId({ query: queryIndex.get(f.query) ?? 0, source: f.source });
+    const entry = filesOf.get(id) ?? { count: 0, images: 0, bytes: 0 };
+    entry.count++;
+    if (f.kind === 'image') entry.images++;
+    entry.bytes += f.bytes;
+    filesOf.set(id, entry);
+  }
+  for (const key of input.run) {
+    const run = runs.get(runKeyId(key))!;
+    const mine = filesOf.get(runKeyId(key)) ?? { count: 0, images: 0, bytes: 0 };
+    Object.assign(run.stats, {
       status: 'pending',
       error: null,
       success: false,
-      downloaded: mine.length,
-      images: mine.filter((f) => f.kind === 'image').length,
-      videos: mine.filter((f) => f.kind === 'video').length,
-      bytes: mine.reduce((sum, f) => sum + f.bytes, 0),
+      downloaded: mine.count,
+      images: mine.images,
+      videos: mine.count - mine.images,
+      bytes: mine.bytes,
     });
-    await store.saveSourceStats(job.job_id, name, { ...st });
   }
+  for (const key of input.run) {
+    const run = runs.get(runKeyId(key))!;
+    if (single) await store.saveSourceStats(job.job_id, key.source, { ...run.stats });
+    else await store.saveRunStats(job.job_id, { ...run, stats: { ...run.stats } });
+  }
+  if (!single) {
+    for (const source of new Set(input.run.map((k) => k.source))) {
+      resum(source);
+      await store.saveSourceStats(job.job_id, source, { ...stats[source]! });
+    }
+  }
+  job.results.query_stats = queryStats;
 
-  emit({ type: 'job_started', query: spec.query, sources: [...spec.sources], limit: spec.limit, media_type: spec.type, resumed: input.resumed });
+  emit({ type: 'job_started', query: spec.query, queries, sources: [...spec.sources], limit: spec.limit, media_type: spec.type, resumed: input.resumed });
 
   const shared: JobRunShared = {
     jobId: job.job_id,
@@ -93,30 +146,32 @@ export async function runJob(input: RunJobInput): Promise<JobDocument> {
     signal,
     emit,
     warn: input.warn,
-    slug: querySlug(spec.query),
     seenIds: new Set(),
     savedIds: new Set(job.results.files.map((f) => f.candidate_id)),
     seenSha: new Set(job.results.files.map((f) => f.sha256)),
     files: job.results.files,
   };
 
-  await forEachBounded(input.run, config.maxConcurrentSources, async (name) => {
-    const st = stats[name]!;
+  await forEachBounded(input.run, config.maxConcurrentSources, async (key) => {
+    const run = runs.get(runKeyId(key))!;
+    const st = run.stats;
+    const query = queries[key.query]!;
     if (signal.aborted) {
       skipSourceStats(st, { error: CANCELLED_BEFORE_START_ERROR, code: 'cancelled' });
       st.finished_at = new Date().toISOString();
-      await store.saveSourceStats(job.job_id, name, { ...st }).catch(() => {});
-      emit({ type: 'source_finished', source: name, stats: { ...st } });
+      await saveRun(run).catch(() => {});
+      emit({ type: 'source_finished', source: key.source, ...(single ? {} : { query }), stats: { ...st } });
       return;
     }
-    await runSource(shared, runnableSource(name, spec, config), st);
+    const savedBefore = filesOf.get(runKeyId(key))?.count ?? 0;
+    await runSource(shared, runnableSource(key.source, spec, config), st, { query, slug: querySlug(query), savedBefore }, () => saveRun(run));
   });
 
-  const cut = input.run.some((name) => stats[name]!.error?.startsWith(CANCELLED_ERROR));
+  const cut = input.run.some((key) => runs.get(runKeyId(key))!.stats.error?.startsWith(CANCELLED_ERROR));
   job.status = signal.aborted && cut ? (input.abortedStatus?.() ?? 'cancelled') : jobStatusOf(spec.sources.map((n) => stats[n]!));
   job.finished_at = new Date().toISOString();
   job.duration_ms = Math.round(priorDurationMs + performance.now() - startedMs);
-  job.results = jobResults(stats, spec.sources, job.results.files);
+  job.results = jobResults(stats, spec.sources, job.results.files, queryStats);
   // The manifests are written before the job is recorded as ended: a crash in between leaves a
   // job that is still running in the store, so it can be resumed and its resume rewrites them.
   try {

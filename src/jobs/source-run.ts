@@ -52,8 +52,6 @@ export interface JobRunShared {
   emit: Emit;
   /** Writes a warning that is not a runner event (download log, structured log). */
   warn(message: string): void;
-  /** The folder of this job's query under DOWNLOAD_DIR (`querySlug(query)`). */
-  slug: string;
   /** Candidate ids seen in this run of the job (within-job de-duplication). */
   seenIds: Set<string>;
   /** Candidate ids of files saved by earlier runs of this job (resume, retry): already counted. */
@@ -62,6 +60,16 @@ export interface JobRunShared {
   seenSha: Set<string>;
   /** Every file of the job, in the order recorded (the job document's `results.files`). */
   files: SavedFile[];
+}
+
+/** Which query a source run searches, and what earlier runs of the job left of it. */
+export interface QueryRun {
+  /** The query's text. */
+  query: string;
+  /** The folder of the query under DOWNLOAD_DIR (`querySlug(query)`). */
+  slug: string;
+  /** Files of this source and query saved by earlier runs of the job (resume, retry). */
+  savedBefore: number;
 }
 
 /** The page cap of a source: enough small pages for `limit` plus slack, never more than MAX_PAGES. */
@@ -73,7 +81,18 @@ export function maxPagesFor(limit: number): number {
  * Runs `source` and leaves its final stats in `stats` (which may hold an earlier run's figures:
  * a resumed or retried source continues towards the same limit). Never throws.
  */
-export async function runSource(job: JobRunShared, source: RunnableSource, stats: SourceStats): Promise<void> {
+export async function runSource(
+  job: JobRunShared,
+  source: RunnableSource,
+  stats: SourceStats,
+  queryRun: QueryRun,
+  /** Records `stats` (the run's, and what they add up to) in the store. */
+  save: () => Promise<void>,
+): Promise<void> {
+  const saveStats = (): Promise<void> =>
+    save().catch((error: unknown) => {
+      job.warn(`${source.id}: cannot record source stats: ${errorMessage(error)}`);
+    });
   const { config, store, spec } = job;
   const id = source.id;
   const finishSkipped = async (reason: SourceFailure, retryAfter: string | null): Promise<void> => {
@@ -84,8 +103,8 @@ export async function runSource(job: JobRunShared, source: RunnableSource, stats
         .recordSourceOutcome({ source: id, ok: false, error: reason.error, durationMs: 0, downloaded: 0, downloadMs: 0, at: new Date(), skipped: true })
         .catch((error: unknown) => job.warn(`${id}: cannot record source health: ${errorMessage(error)}`));
     }
-    await saveStats(job, id, stats);
-    job.emit({ type: 'source_finished', source: id, stats: { ...stats } });
+    await saveStats();
+    job.emit({ type: 'source_finished', source: id, ...queryField(job, queryRun), stats: { ...stats } });
   };
 
   if (source.notConfigured !== null) return finishSkipped({ error: source.notConfigured, code: 'not_configured' }, null);
@@ -112,14 +131,14 @@ export async function runSource(job: JobRunShared, source: RunnableSource, stats
   stats.retry_after = null;
   stats.started_at ??= new Date().toISOString();
   stats.finished_at = null;
-  await saveStats(job, id, stats);
-  job.emit({ type: 'source_started', source: id, timeout_ms: timeoutMs });
+  await saveStats();
+  job.emit({ type: 'source_started', source: id, ...queryField(job, queryRun), timeout_ms: timeoutMs });
 
   const deadline = sourceDeadline(job.signal, timeoutMs);
   let run: SourceRun | undefined;
   let crash: unknown = null;
   try {
-    run = new SourceRun(job, source, stats, deadline.signal);
+    run = new SourceRun(job, source, stats, deadline.signal, queryRun);
     await run.execute();
   } catch (error) {
     // Only a bug gets here (everything expected is caught inside); it ends this source, not the job.
@@ -160,14 +179,13 @@ export async function runSource(job: JobRunShared, source: RunnableSource, stats
       })
       .catch((e: unknown) => job.warn(`${id}: cannot record source health: ${errorMessage(e)}`));
   }
-  await saveStats(job, id, stats);
-  job.emit({ type: 'source_finished', source: id, stats: { ...stats } });
+  await saveStats();
+  job.emit({ type: 'source_finished', source: id, ...queryField(job, queryRun), stats: { ...stats } });
 }
 
-async function saveStats(job: JobRunShared, id: JobSourceName, stats: SourceStats): Promise<void> {
-  await job.store.saveSourceStats(job.jobId, id, { ...stats }).catch((error: unknown) => {
-    job.warn(`${id}: cannot record source stats: ${errorMessage(error)}`);
-  });
+/** Events of a several-query job say which query a run searches. */
+function queryField(job: JobRunShared, queryRun: QueryRun): { query?: string } {
+  return job.spec.queries !== undefined && job.spec.queries.length > 1 ? { query: queryRun.query } : {};
 }
 
 /** The moving parts of one source's run. */
@@ -199,13 +217,14 @@ class SourceRun {
     private readonly source: RunnableSource,
     private readonly stats: SourceStats,
     private readonly signal: AbortSignal,
+    private readonly queryRun: QueryRun,
   ) {
     const { config, spec } = job;
     this.limit = spec.limit;
-    this.saved = job.files.filter((f) => f.source === source.id).length;
+    this.saved = queryRun.savedBefore;
     // Both parts are ours (a slug and a source id), but nothing may leave DOWNLOAD_DIR whatever they hold.
-    this.directory = safeJoin(config.downloadDir, job.slug, source.id);
-    this.relativeDir = `${job.slug}/${source.id}`;
+    this.directory = safeJoin(config.downloadDir, queryRun.slug, source.id);
+    this.relativeDir = `${queryRun.slug}/${source.id}`;
     this.sink = localDirectorySink(this.directory, config.downloadDir);
     const direct: SourceHttp = bindSourceHttp(job.http, {
       signal,
@@ -238,7 +257,7 @@ class SourceRun {
   async execute(): Promise<void> {
     const workers = Math.min(this.job.config.maxDownloadsPerSource, this.limit - this.saved);
     if (workers <= 0) return; // earlier runs of the job already saved this source's quota
-    this.iterator = this.source.search({ text: this.job.spec.query, type: this.job.spec.type, limit: this.limit }, this.ctx)[
+    this.iterator = this.source.search({ text: this.queryRun.query, type: this.job.spec.type, limit: this.limit }, this.ctx)[
       Symbol.asyncIterator
     ]();
     const all = Promise.all(Array.from({ length: workers }, () => this.worker()));
@@ -394,10 +413,12 @@ class SourceRun {
           }
           // The deadline may have fired while the archive was asked: do not record a file now.
           signal.throwIfAborted();
-          const n = nextFileNumber(this.directory, job.slug, (k) => fileExists(this.directory, mediaFileName(job.slug, k, info.ext)));
-          const fileName = mediaFileName(job.slug, n, info.ext);
+          const slug = this.queryRun.slug;
+          const n = nextFileNumber(this.directory, slug, (k) => fileExists(this.directory, mediaFileName(slug, k, info.ext)));
+          const fileName = mediaFileName(slug, n, info.ext);
           recorded = {
             path: `${this.relativeDir}/${fileName}`,
+            query: this.queryRun.query,
             source: this.source.id,
             kind: info.kind,
             url: candidate.url,
@@ -413,6 +434,7 @@ class SourceRun {
             author: candidate.author ?? null,
             license: candidate.license ?? null,
             license_url: candidate.licenseUrl ?? null,
+            phash: null,
             duration_ms: Math.round(performance.now() - startedMs),
             saved_at: new Date().toISOString(),
           };

@@ -3,12 +3,21 @@
 import { findControlChar } from '../core/control-chars.ts';
 import type { Config } from '../core/config.ts';
 import { ConfigError } from '../core/errors.ts';
-import { URLS_SOURCE, type JobOptions, type JobSourceName, type JobSpec, type MediaType } from '../core/types.ts';
+import {
+  LICENSE_FILTERS,
+  ORIENTATIONS,
+  URLS_SOURCE,
+  type JobFilters,
+  type JobOptions,
+  type JobSourceName,
+  type JobSpec,
+  type MediaType,
+} from '../core/types.ts';
 import { SOURCES, isSourceId } from '../sources/index.ts';
-import { DEFAULT_LIMIT, MAX_LIMIT, MAX_QUERY_LENGTH, MEDIA_TYPES, MIN_LIMIT } from './spec-rules.ts';
+import { DEFAULT_LIMIT, MAX_DIMENSION, MAX_LIMIT, MAX_QUERIES, MAX_QUERY_LENGTH, MEDIA_TYPES, MIN_LIMIT, uniqueQueries } from './spec-rules.ts';
 import { validateUrls } from './urls-source.ts';
 
-const SPEC_FIELDS: readonly string[] = ['query', 'sources', 'limit', 'type', 'urls', 'options'];
+const SPEC_FIELDS: readonly string[] = ['query', 'queries', 'sources', 'limit', 'type', 'urls', 'options', 'filters', 'keepNearDuplicates'];
 /** The switches a caller may set (`downloadDir` is the job service's own record, not input). */
 type OptionName = 'noArchive' | 'noCache' | 'force' | 'writeMetadata';
 const OPTION_NAMES: readonly OptionName[] = ['noArchive', 'noCache', 'force', 'writeMetadata'];
@@ -25,13 +34,25 @@ export function validateSpec(input: unknown, config: Config): JobSpec {
     if (!SPEC_FIELDS.includes(key)) throw new ConfigError(`unknown field ${JSON.stringify(key)} in job spec`);
   }
 
-  if (typeof spec.query !== 'string' || spec.query.trim() === '') throw new ConfigError('query must be a non-empty string');
-  const control = findControlChar(spec.query);
-  if (control !== null) throw new ConfigError(`query must not contain control characters: found ${control}`);
-  const query = spec.query.trim();
-  if (query.length > MAX_QUERY_LENGTH) {
-    throw new ConfigError(`query must be at most ${MAX_QUERY_LENGTH} characters (got ${query.length})`);
+  let queries: string[] | undefined;
+  if (spec.queries !== undefined) {
+    if (!Array.isArray(spec.queries) || spec.queries.length === 0) throw new ConfigError(`queries must be a list of 1 to ${MAX_QUERIES} queries`);
+    const given = spec.queries.map((q, i) => checkQuery(q, `queries[${i}]`));
+    queries = uniqueQueries(given);
+    if (queries.length > MAX_QUERIES) throw new ConfigError(`queries must hold at most ${MAX_QUERIES} queries (got ${queries.length})`);
+    if (spec.query !== undefined && checkQuery(spec.query, 'query') !== queries[0]) {
+      throw new ConfigError('query must be the first of queries when both are given');
+    }
   }
+  const query = queries?.[0] ?? checkQuery(spec.query, 'query');
+  const filters = checkFilters(spec.filters);
+  if (spec.keepNearDuplicates !== undefined && typeof spec.keepNearDuplicates !== 'boolean') {
+    throw new ConfigError(`keepNearDuplicates must be true or false (got ${JSON.stringify(spec.keepNearDuplicates)})`);
+  }
+  const dataset: Pick<JobSpec, 'queries' | 'filters' | 'keepNearDuplicates'> = {};
+  if (queries !== undefined && queries.length > 1) dataset.queries = queries;
+  if (filters !== undefined) dataset.filters = filters;
+  if (spec.keepNearDuplicates === true) dataset.keepNearDuplicates = true;
 
   const type = spec.type ?? 'image';
   if (typeof type !== 'string' || !MEDIA_TYPES.includes(type as MediaType)) {
@@ -57,7 +78,8 @@ export function validateSpec(input: unknown, config: Config): JobSpec {
       throw new ConfigError(`a job with urls has the one source ${JSON.stringify(URLS_SOURCE)}`);
     }
     // `limit` is per source: the pseudo-source takes every URL it was given.
-    return { query, sources: [URLS_SOURCE], limit: urls.length, type: type as MediaType, urls: [...urls], options };
+    if (queries !== undefined && queries.length > 1) throw new ConfigError('a job with urls has one query (its name)');
+    return { query, sources: [URLS_SOURCE], limit: urls.length, type: type as MediaType, urls: [...urls], options, ...dataset };
   }
 
   const limit = spec.limit ?? DEFAULT_LIMIT;
@@ -83,5 +105,44 @@ export function validateSpec(input: unknown, config: Config): JobSpec {
     // The same source twice would run twice into one folder: keep the first.
     sources = [...new Set(spec.sources as JobSourceName[])];
   }
-  return { query, sources, limit, type: type as MediaType, options };
+  return { query, sources, limit, type: type as MediaType, options, ...dataset };
+}
+
+/** A query: a non-empty string of at most MAX_QUERY_LENGTH characters once trimmed, without control characters. */
+function checkQuery(value: unknown, field: string): string {
+  if (typeof value !== 'string' || value.trim() === '') throw new ConfigError(`${field} must be a non-empty string`);
+  const control = findControlChar(value);
+  if (control !== null) throw new ConfigError(`${field} must not contain control characters: found ${control}`);
+  const query = value.trim();
+  if (query.length > MAX_QUERY_LENGTH) throw new ConfigError(`${field} must be at most ${MAX_QUERY_LENGTH} characters (got ${query.length})`);
+  return query;
+}
+
+function checkFilters(value: unknown): JobFilters | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ConfigError('filters must be an object');
+  const out: JobFilters = {};
+  for (const [key, v] of Object.entries(value)) {
+    if (v === undefined) continue;
+    switch (key) {
+      case 'min_width':
+      case 'min_height':
+        if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > MAX_DIMENSION) {
+          throw new ConfigError(`filters.${key} must be an integer from 1 to ${MAX_DIMENSION} (got ${JSON.stringify(v)})`);
+        }
+        out[key] = v;
+        break;
+      case 'orientation':
+        if (!ORIENTATIONS.includes(v as never)) throw new ConfigError(`filters.orientation must be one of ${ORIENTATIONS.join(', ')} (got ${JSON.stringify(v)})`);
+        out.orientation = v as JobFilters['orientation'];
+        break;
+      case 'license':
+        if (!LICENSE_FILTERS.includes(v as never)) throw new ConfigError(`filters.license must be one of ${LICENSE_FILTERS.join(', ')} (got ${JSON.stringify(v)})`);
+        if (v !== 'any') out.license = v as JobFilters['license'];
+        break;
+      default:
+        throw new ConfigError(`unknown filter ${JSON.stringify(key)} (known: min_width, min_height, orientation, license)`);
+    }
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
 }

@@ -6,7 +6,7 @@
 import { basename, join } from 'node:path';
 import { escapeControlChars } from '../core/control-chars.ts';
 import type { RunnerEvent } from '../core/events.ts';
-import type { SourceStats } from '../core/types.ts';
+import type { JobResults, SourceStats } from '../core/types.ts';
 import { RotatingFile } from './rotating-file.ts';
 
 export const DOWNLOAD_LOG_FILE = 'download_errors.log';
@@ -72,8 +72,11 @@ export function logLinesFor(event: RunnerEvent): [LogLevel, string][] {
           `RETRY | ${event.source} | ${event.phase} attempt ${event.attempt} in ${secs(event.delay_ms)}s after ${event.error} | URL: ${event.url}`,
         ],
       ];
-    case 'source_finished':
-      return [sourceLine(event.source, event.stats)];
+    case 'source_finished': {
+      const [level, line] = sourceLine(event.source, event.stats);
+      // A job of several queries runs each source once per query: say which run ended.
+      return [[level, event.query !== undefined && event.query !== '' ? line.replace(`| ${event.source} |`, `| ${event.source} | Query: ${event.query} |`) : line]];
+    }
     case 'job_finished': {
       const r = event.job.results;
       const lines: [LogLevel, string][] = [];
@@ -81,6 +84,7 @@ export function logLinesFor(event: RunnerEvent): [LogLevel, string][] {
         lines.push(['WARNING', `JOB ${event.status.toUpperCase()} | Job ID: ${event.job_id}`]);
       }
       lines.push(['INFO', `=== JOB COMPLETE === | Downloaded: ${r.downloaded} | Images: ${r.images} | Videos: ${r.videos}`]);
+      if ((r.filtered ?? 0) > 0 || (r.near_duplicates ?? 0) > 0) lines.push(['INFO', `REMOVED | ${removedText(r)}`]);
       // Both lists are always written; an empty one reads `none`, so the line parses the same way.
       lines.push([
         'INFO',
@@ -91,6 +95,12 @@ export function logLinesFor(event: RunnerEvent): [LogLevel, string][] {
     default:
       return [];
   }
+}
+
+/** `Filtered: 3 (min_width 2, license 1) | Near-duplicates: 1`: what the filters and de-duplication removed. */
+export function removedText(r: Pick<JobResults, 'filtered' | 'filtered_reasons' | 'near_duplicates'>): string {
+  const reasons = Object.entries(r.filtered_reasons ?? {}).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`);
+  return `Filtered: ${r.filtered ?? 0}${reasons.length > 0 ? ` (${reasons.join(', ')})` : ''} | Near-duplicates: ${r.near_duplicates ?? 0}`;
 }
 
 /** How a source ended: COMPLETED only when it ran to its own end (the seed's hang detector). */

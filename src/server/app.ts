@@ -18,7 +18,7 @@ import { errorBody, installErrorHandler } from './error-handler.ts';
 import { createMetrics } from './metrics.ts';
 import { collectOpenApi } from './openapi.ts';
 import { errorSchema } from './schemas/common.ts';
-import { jobDocumentSchema, jobSummarySchema, savedFileSchema, sourceStatsSchema } from './schemas/job.ts';
+import { filterCountsSchema, jobDocumentSchema, jobSummarySchema, queryStatsSchema, savedFileSchema, sourceStatsSchema } from './schemas/job.ts';
 import { sourceCheckSchema } from './routes/sources.ts';
 import { installSecurityHeaders } from './security-headers.ts';
 import { installParameterTypes } from './parameter-types.ts';
@@ -100,7 +100,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   // Only JSON bodies: a text/plain body would otherwise reach the schema as a string.
   app.removeContentTypeParser(['text/plain']);
-  for (const schema of [errorSchema, savedFileSchema, sourceStatsSchema, jobDocumentSchema, jobSummarySchema, sourceCheckSchema]) app.addSchema(schema);
+  for (const schema of [errorSchema, filterCountsSchema, queryStatsSchema, savedFileSchema, sourceStatsSchema, jobDocumentSchema, jobSummarySchema, sourceCheckSchema]) {
+    app.addSchema(schema);
+  }
   installErrorHandler(app);
   installSecurityHeaders(app);
   installParameterTypes(app);

@@ -129,6 +129,21 @@ export const MIGRATIONS: readonly string[] = [
     checked_at  TEXT NOT NULL
   ) WITHOUT ROWID;
   `,
+  // v4: jobs of several queries. Each (query, source) pair is one source run with its own stats
+  // (a resume reruns only the unfinished pairs); source_stats keeps each source's sum over them.
+  // Files carry their query and, for images, their perceptual hash.
+  `
+  ALTER TABLE jobs ADD COLUMN queries TEXT;  -- JSON array of every query, null for a one-query job
+  CREATE TABLE query_runs (
+    job_id      TEXT NOT NULL REFERENCES jobs (job_id) ON DELETE CASCADE,
+    query_index INTEGER NOT NULL,
+    source      TEXT NOT NULL,
+    stats       TEXT NOT NULL,               -- JSON SourceStats of this run
+    PRIMARY KEY (job_id, query_index, source)
+  ) WITHOUT ROWID;
+  ALTER TABLE files ADD COLUMN query TEXT;
+  ALTER TABLE files ADD COLUMN phash TEXT;
+  `,
 ];
 
 /** The schema version this build writes and understands. */

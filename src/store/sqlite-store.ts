@@ -4,6 +4,7 @@
 import type Database from 'better-sqlite3';
 import { NotFoundError, StoreError, errorMessage } from '../core/errors.ts';
 import type { RunnerEvent } from '../core/events.ts';
+import { jobResults, queryStatsOf, singleQueryRuns, type RunStats } from '../core/job-results.ts';
 import {
   SOURCE_IDS,
   emptySourceStats,
@@ -46,6 +47,7 @@ interface JobRow {
   limit_per_source: number;
   media_type: JobDocument['type'];
   spec: string;
+  queries: string | null;
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
@@ -116,9 +118,9 @@ export class SqliteStore implements Store {
   createJob(job: JobDocument, spec: JobSpec): Promise<void> {
     return this.writeAtomic(() => {
       this.stmt(
-        `INSERT INTO jobs (job_id, status, query, sources, limit_per_source, media_type, spec, created_at,
+        `INSERT INTO jobs (job_id, status, query, sources, limit_per_source, media_type, spec, queries, created_at,
            started_at, finished_at, duration_ms, owner_token, owner_pid, owner_host, heartbeat_ms)
-         VALUES (@job_id, @status, @query, @sources, @limit, @type, @spec, @created_at,
+         VALUES (@job_id, @status, @query, @sources, @limit, @type, @spec, @queries, @created_at,
            @started_at, @finished_at, @duration_ms, @token, @pid, @host, @heartbeat)`,
       ).run({
         job_id: job.job_id,
@@ -128,6 +130,7 @@ export class SqliteStore implements Store {
         limit: job.limit,
         type: job.type,
         spec: JSON.stringify(spec),
+        queries: (job.queries?.length ?? 0) > 1 ? JSON.stringify(job.queries) : null,
         created_at: job.created_at,
         started_at: job.started_at,
         finished_at: job.finished_at,
@@ -196,6 +199,26 @@ export class SqliteStore implements Store {
       this.stmt(`INSERT OR REPLACE INTO source_stats (job_id, source, stats) VALUES (?, ?, ?)`)
         .run(jobId, source, JSON.stringify(stats));
     });
+  }
+
+  saveRunStats(jobId: string, run: RunStats): Promise<void> {
+    return this.write(() => {
+      this.stmt(`INSERT OR REPLACE INTO query_runs (job_id, query_index, source, stats) VALUES (?, ?, ?, ?)`)
+        .run(jobId, run.query, run.source, JSON.stringify(run.stats));
+    });
+  }
+
+  listRunStats(jobId: string): Promise<RunStats[]> {
+    return this.read(() => this.runRows(jobId));
+  }
+
+  private runRows(jobId: string): RunStats[] {
+    const rows = this.stmt(`SELECT query_index, source, stats FROM query_runs WHERE job_id = ? ORDER BY query_index, source`).all(jobId) as {
+      query_index: number;
+      source: string;
+      stats: string;
+    }[];
+    return rows.map((r) => ({ query: r.query_index, source: r.source, stats: { ...emptySourceStats(), ...(JSON.parse(r.stats) as Partial<SourceStats>) } }));
   }
 
   recordFile(jobId: string, file: SavedFile): Promise<void> {
@@ -559,8 +582,8 @@ export class SqliteStore implements Store {
 
   private insertFileStatement(): Database.Statement {
     return this.stmt(
-      `INSERT INTO files (job_id, path, source, kind, candidate_id, sha256, bytes, saved_at, doc)
-       VALUES (@job_id, @path, @source, @kind, @candidate_id, @sha256, @bytes, @saved_at, @doc)`,
+      `INSERT INTO files (job_id, path, source, kind, candidate_id, sha256, bytes, saved_at, doc, query, phash)
+       VALUES (@job_id, @path, @source, @kind, @candidate_id, @sha256, @bytes, @saved_at, @doc, @query, @phash)`,
     );
   }
 
@@ -574,35 +597,28 @@ export class SqliteStore implements Store {
     const names = [...sources, ...[...recorded.keys()].filter((s) => !sources.includes(s as JobSourceName))];
     const sourceStats: Record<string, SourceStats> = {};
     for (const name of names) sourceStats[name] = recorded.get(name) ?? emptySourceStats();
-    const files = (this.stmt(`SELECT doc FROM files WHERE job_id = ? ORDER BY id`).all(row.job_id) as { doc: string }[]).map(
-      (r) => JSON.parse(r.doc) as SavedFile,
-    );
-    const images = files.filter((f) => f.kind === 'image').length;
+    const files = (this.stmt(`SELECT doc FROM files WHERE job_id = ? ORDER BY id`).all(row.job_id) as { doc: string }[]).map((r) => {
+      // Files recorded before jobs had several queries belong to the job's one query.
+      const file = JSON.parse(r.doc) as SavedFile;
+      file.query ??= row.query;
+      file.phash ??= null;
+      return file;
+    });
+    const queries = row.queries === null ? [row.query] : (JSON.parse(row.queries) as string[]);
+    const runs = queries.length > 1 ? this.runRows(row.job_id) : singleQueryRuns(sourceStats);
     return {
       job_id: row.job_id,
       status: row.status,
       query: row.query,
       sources,
+      queries,
       limit: row.limit_per_source,
       type: row.media_type,
       created_at: row.created_at,
       started_at: row.started_at,
       finished_at: row.finished_at,
       duration_ms: row.duration_ms,
-      results: {
-        downloaded: files.length,
-        images,
-        videos: files.length - images,
-        source_stats: sourceStats,
-        // DESIGN §4: `success` is error === null once a source ended; a skipped source is failed.
-        // Same split as the runner's jobResults (src/jobs/job-status.ts), which the store may not import.
-        successful_sources: names.filter((n) => sourceStats[n]!.success),
-        failed_sources: names.filter((n) => {
-          const st = sourceStats[n]!;
-          return !st.success && st.status !== 'pending' && st.status !== 'running';
-        }),
-        files,
-      },
+      results: jobResults(sourceStats, names, files, queryStatsOf(queries, runs)),
     };
   }
 
@@ -651,6 +667,8 @@ function fileParams(jobId: string, f: SavedFile): Record<string, unknown> {
     bytes: f.bytes,
     saved_at: f.saved_at,
     doc: JSON.stringify(f),
+    query: f.query ?? null,
+    phash: f.phash ?? null,
   };
 }
 

@@ -2,6 +2,7 @@
 // search cache, source health and event history need, as async methods. SQLite implements
 // it today (./sqlite-store.ts); PostgreSQL can implement it later without touching callers.
 import type { RunnerEvent } from '../core/events.ts';
+import type { RunStats } from '../core/job-results.ts';
 import type { JobDocument, JobSourceName, JobSpec, JobStatus, JobSummary, SavedFile, SourceCheck, SourceStats } from '../core/types.ts';
 
 export interface JobListFilter {
@@ -96,6 +97,10 @@ export interface Store {
   transitionJob(jobId: string, from: readonly JobStatus[], to: JobStatus): Promise<boolean>;
   /** Records (inserts or replaces) one source's stats in a job, as they change. */
   saveSourceStats(jobId: string, source: JobSourceName, stats: SourceStats): Promise<void>;
+  /** Records (inserts or replaces) the stats of one source run (one source on one query) of a several-query job. */
+  saveRunStats(jobId: string, run: RunStats): Promise<void>;
+  /** Every recorded source run of a job, by query index then source. */
+  listRunStats(jobId: string): Promise<RunStats[]>;
   /**
    * Records one saved file. The runner records it just BEFORE the downloader renames its `.part`
    * into place, so a crash in between leaves a record without its file, which

@@ -134,7 +134,7 @@ describe('harvester search', () => {
       [['search', 'nature'], { SOURCE_TIMEOUT: 'abc' }, /SOURCE_TIMEOUT="abc" is invalid: expected seconds/],
       [['search', 'nature'], { PEXELS_TIMEOUT: '-1' }, /PEXELS_TIMEOUT="-1" is invalid/],
       [['search', ' '], {}, /query must be a non-empty string/],
-      [['search'], {}, /missing required argument 'query'/],
+      [['search'], {}, /search needs a query \(arguments or --queries FILE\)/],
       [['search', 'nature', '--bogus'], {}, /unknown option '--bogus'/],
     ];
     for (const [args, env, message] of cases) {

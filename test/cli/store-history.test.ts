@@ -180,9 +180,9 @@ test('jobs --json lists every job; the table shows the newest and says when it l
       const spec = { query: `q${i}`, sources: ['pexels' as const], limit: 1, type: 'image' as const };
       await store.createJob(
         {
-          job_id: `job-${i}`, status: 'completed', query: spec.query, sources: spec.sources, limit: 1, type: 'image',
+          job_id: `job-${i}`, status: 'completed', query: spec.query, queries: [spec.query], sources: spec.sources, limit: 1, type: 'image',
           created_at: new Date(t0 + i * 60_000).toISOString(), started_at: null, finished_at: null, duration_ms: null,
-          results: { downloaded: 0, images: 0, videos: 0, source_stats: {}, successful_sources: [], failed_sources: [], files: [] },
+          results: { filtered: 0, filtered_reasons: { min_width: 0, min_height: 0, orientation: 0, license: 0 }, near_duplicates: 0, query_stats: {}, downloaded: 0, images: 0, videos: 0, source_stats: {}, successful_sources: [], failed_sources: [], files: [] },
         },
         spec,
       );

@@ -36,6 +36,7 @@ function jobDoc(over: Partial<JobDocument['results']>): JobDocument {
     job_id: 'abc-123',
     status: 'partial',
     query: 'nature',
+    queries: ['nature'],
     sources: ['google_images', 'bing_images'],
     limit: 5,
     type: 'image',
@@ -43,7 +44,7 @@ function jobDoc(over: Partial<JobDocument['results']>): JobDocument {
     started_at: null,
     finished_at: null,
     duration_ms: null,
-    results: { downloaded: 13, images: 13, videos: 0, source_stats: {}, successful_sources: [], failed_sources: [], files: [], ...over },
+    results: { filtered: 0, filtered_reasons: { min_width: 0, min_height: 0, orientation: 0, license: 0 }, near_duplicates: 0, query_stats: {}, downloaded: 13, images: 13, videos: 0, source_stats: {}, successful_sources: [], failed_sources: [], files: [], ...over },
   };
 }
 const messages = (e: RunnerEvent): string[] => logLinesFor(e).map(([level, m]) => `${level} | ${m}`);

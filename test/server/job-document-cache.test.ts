@@ -11,6 +11,7 @@ function doc(status: JobStatus, downloaded: number): JobDocument {
     job_id: 'j1',
     status,
     query: 'q',
+    queries: ['q'],
     sources: ['google_images'],
     limit: 10,
     type: 'image',
@@ -18,7 +19,7 @@ function doc(status: JobStatus, downloaded: number): JobDocument {
     started_at: null,
     finished_at: null,
     duration_ms: null,
-    results: { downloaded, images: downloaded, videos: 0, source_stats: { google_images: emptySourceStats() }, successful_sources: [], failed_sources: [], files: [] },
+    results: { filtered: 0, filtered_reasons: { min_width: 0, min_height: 0, orientation: 0, license: 0 }, near_duplicates: 0, query_stats: {}, downloaded, images: downloaded, videos: 0, source_stats: { google_images: emptySourceStats() }, successful_sources: [], failed_sources: [], files: [] },
   };
 }
 
@@ -117,7 +118,7 @@ describe('the job document writer', () => {
     const d = doc('running', 0);
     d.query = 'tricky "files":[] \u0000 query';
     const file = (i: number) => ({
-      path: `q/urls/f_${i}.png`, source: 'urls' as const, kind: 'image' as const, url: `http://x/${i}.png`, candidate_id: `urls:${i}`, bytes: i,
+      path: `q/urls/f_${i}.png`, query: 'q', phash: null, source: 'urls' as const, kind: 'image' as const, url: `http://x/${i}.png`, candidate_id: `urls:${i}`, bytes: i,
       sha256: String(i).padStart(64, '0'), mime: 'image/png', width: 1, height: 1, title: i % 2 ? `t "${i}"` : null, page_url: null,
       thumbnail_url: null, author: null, license: null, license_url: null, duration_ms: 3, saved_at: '2025-10-02T12:00:00.000Z',
     });

@@ -125,6 +125,7 @@ describe('a job that ended before the server started', () => {
       job_id: 'old-job-1',
       status: 'queued',
       query: 'ancient',
+      queries: ['ancient'],
       sources: ['google_images'],
       limit: 1,
       type: 'image',
@@ -133,6 +134,10 @@ describe('a job that ended before the server started', () => {
       finished_at: null,
       duration_ms: null,
       results: {
+        filtered: 0,
+        filtered_reasons: { min_width: 0, min_height: 0, orientation: 0, license: 0 },
+        near_duplicates: 0,
+        query_stats: {},
         downloaded: 0,
         images: 0,
         videos: 0,

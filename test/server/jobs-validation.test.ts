@@ -1,5 +1,6 @@
 // POST /api/jobs over real HTTP: every bad input is refused with a status and a message that
 // names the field, and nothing is created; valid input is accepted with 202 and links.
+import type { JobDocument } from '../../src/core/types.ts';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SOURCE_IDS } from '../../src/core/types.ts';
@@ -41,7 +42,17 @@ const BAD_BODIES: { name: string; body?: unknown; raw?: string; contentType?: st
   { name: 'a body that is not JSON', raw: '{"query": "cats",', contentType: 'application/json', status: 400, field: 'body', message: /body: not valid JSON/ },
   { name: 'a prototype-poisoning body', raw: '{"query":"cats","__proto__":{"limit":1}}', contentType: 'application/json', status: 400, field: 'body', message: /body/ },
   { name: 'a text/plain body', raw: 'query=cats', contentType: 'text/plain', status: 415, field: '', message: /Unsupported Media Type|content-type/i },
-  { name: 'an oversized body (17 KiB)', body: { query: 'cats', padding: 'x'.repeat(17 * 1024) }, status: 413, field: 'body', message: /body: too large/ },
+  { name: 'an oversized body (1.1 MiB)', body: { query: 'cats', padding: 'x'.repeat(1100 * 1024) }, status: 413, field: 'body', message: /body: too large/ },
+  { name: 'empty queries', body: { queries: [] }, status: 400, field: 'queries', message: /queries: must list at least 1 item/ },
+  { name: '1001 queries', body: { queries: Array.from({ length: 1001 }, (_, i) => `q${i}`) }, status: 400, field: 'queries', message: /queries: .*1000/ },
+  { name: 'a blank query among queries', body: { queries: ['cats', ' '] }, status: 400, field: 'queries[1]', message: /queries\[1\]: must not be blank/ },
+  { name: 'a query with a control character among queries', body: { queries: ['cats', 'do\u0007gs'] }, status: 400, field: '', message: /queries\[1\] must not contain control characters/ },
+  { name: 'query not the first of queries', body: { query: 'dogs', queries: ['cats', 'dogs'] }, status: 400, field: 'query', message: /query: must be the first of queries/ },
+  { name: 'an unknown filter', body: { query: 'cats', filters: { colour: 'red' } }, status: 400, field: 'filters.colour', message: /colour: unknown field/ },
+  { name: 'a bad orientation', body: { query: 'cats', filters: { orientation: 'round' } }, status: 400, field: 'filters.orientation', message: /orientation: must be one of landscape, portrait, square/ },
+  { name: 'a bad licence filter', body: { query: 'cats', filters: { license: 'free' } }, status: 400, field: 'filters.license', message: /license: must be one of any, open, commercial/ },
+  { name: 'min_width 0', body: { query: 'cats', filters: { min_width: 0 } }, status: 400, field: 'filters.min_width', message: /min_width: must be/ },
+  { name: 'keep_near_duplicates as a string', body: { query: 'cats', keep_near_duplicates: 'yes' }, status: 400, field: 'keep_near_duplicates', message: /keep_near_duplicates: must be a boolean/ },
 ];
 
 describe('POST /api/jobs refuses bad input and creates nothing', () => {
@@ -63,6 +74,25 @@ describe('POST /api/jobs refuses bad input and creates nothing', () => {
 });
 
 describe('POST /api/jobs accepts valid input', () => {
+  test('takes several queries (1000 fit), filters and keep_near_duplicates; the document lists queries and per-query stats', async () => {
+    const queries = Array.from({ length: 1000 }, (_, i) => `${'q'.repeat(190)} ${i}`);
+    const big = await call(server.url, 'POST', '/api/jobs', { body: { queries, sources: ['google_images'], limit: 1 } });
+    assert.equal(big.status, 202, big.text);
+    await server.jobs.cancel((big.body as { job_id: string }).job_id);
+    const answer = await call(server.url, 'POST', '/api/jobs', {
+      body: { queries: [' red fox', 'arctic fox', 'red fox'], sources: ['google_images'], limit: 1, filters: { min_width: 10, license: 'any' }, keep_near_duplicates: true },
+    });
+    assert.equal(answer.status, 202, answer.text);
+    const id = (answer.body as { job_id: string }).job_id;
+    await server.jobs.wait(id);
+    const doc = (await call(server.url, 'GET', `/api/jobs/${id}`)).body as JobDocument;
+    assert.equal(doc.query, 'red fox');
+    assert.deepEqual(doc.queries, ['red fox', 'arctic fox'], 'trimmed, duplicates dropped');
+    assert.deepEqual(Object.keys(doc.results.query_stats), ['red fox', 'arctic fox']);
+    assert.deepEqual(doc.results.query_stats['red fox']!.successful_sources, ['google_images']);
+    for (const f of doc.results.files) assert.ok(doc.queries.includes(f.query));
+  });
+
   test('answers 202 with the job id, its status and links, and the job runs', async () => {
     const answer = await call(server.url, 'POST', '/api/jobs', { body: { query: '  red fox  ', sources: ['google_images'], limit: 2 } });
     assert.equal(answer.status, 202, answer.text);

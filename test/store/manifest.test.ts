@@ -48,13 +48,14 @@ test('a job writes manifest.json and manifest.csv with the attribution of every 
       author: 'Ada',
       license: 'CC BY 4.0',
       license_url: 'https://creativecommons.org/licenses/by/4.0/',
+      phash: null,
       candidate_id: 'google_images:1',
       saved_at: files[0]!.saved_at,
     });
 
     const csv = readFileSync(written!.csv, 'utf8').split('\r\n');
     assert.equal(csv[0], CSV_COLUMNS.join(','));
-    assert.equal(csv[0], 'file,source,kind,url,page_url,title,bytes,width,height,sha256,author,license,license_url,mime,candidate_id,job_id,saved_at');
+    assert.equal(csv[0], 'file,source,kind,url,page_url,title,bytes,width,height,sha256,author,license,license_url,phash,mime,candidate_id,job_id,saved_at');
     assert.equal(csv.length, 4); // header, two rows, final empty after the last CRLF
     assert.ok(csv[2]!.startsWith('bing_images/nature_002.png,bing_images,image,'));
     // No temporary files left behind.
@@ -77,7 +78,7 @@ test('CSV cells are quoted where needed and formulas from the internet are defus
   assert.equal(csvCell(' padded '), '" padded "');
   assert.equal(csvCell(null), '');
   assert.equal(csvCell(640), '640');
-  const csv = toCsv([{ ...entryBase(), title: '=1+1', author: 'Smith, J.' }]);
+  const csv = toCsv([{ ...entryBase(), phash: null, title: '=1+1', author: 'Smith, J.' }]);
   assert.match(csv, /,'=1\+1,/);
   assert.match(csv, /,"Smith, J\.",/);
 });

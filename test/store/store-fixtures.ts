@@ -32,6 +32,7 @@ export function makeJob(jobId: string, spec: JobSpec = makeSpec(), createdAt = n
     job_id: jobId,
     status: 'running',
     query: spec.query,
+    queries: spec.queries ?? [spec.query],
     sources: spec.sources,
     limit: spec.limit,
     type: spec.type,
@@ -40,6 +41,10 @@ export function makeJob(jobId: string, spec: JobSpec = makeSpec(), createdAt = n
     finished_at: null,
     duration_ms: null,
     results: {
+      filtered: 0,
+      filtered_reasons: { min_width: 0, min_height: 0, orientation: 0, license: 0 },
+      near_duplicates: 0,
+      query_stats: {},
       downloaded: 0,
       images: 0,
       videos: 0,
@@ -56,6 +61,8 @@ export function makeFile(n: number, overrides: Partial<SavedFile> = {}): SavedFi
   const num = String(n).padStart(3, '0');
   return {
     path: `nature/${source}/nature_${num}.png`,
+    query: 'nature',
+    phash: null,
     source,
     kind: 'image',
     url: `https://images.example.org/photo-${n}.png`,

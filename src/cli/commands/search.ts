@@ -1,10 +1,12 @@
-// `harvester search <query>`: one job over many sources (DESIGN §6).
+// `harvester search <query…>`: one job over many sources and one or many queries (DESIGN §6).
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import type { JobSourceName, JobSpec, MediaType } from '../../core/types.ts';
-import { DEFAULT_LIMIT } from '../../jobs/spec-rules.ts';
+import { ConfigError } from '../../core/errors.ts';
+import type { JobFilters, JobSourceName, JobSpec, LicenseFilter, MediaType, Orientation } from '../../core/types.ts';
+import { DEFAULT_LIMIT, MAX_QUERIES, parseQueriesFile, uniqueQueries } from '../../jobs/spec-rules.ts';
 import { cliConfig } from '../cli-config.ts';
 import type { CliContext } from '../context.ts';
-import { parseDirectory, parseLimit, parseSources, parseType } from '../options.ts';
+import { parseDimension, parseDirectory, parseLicenseFilter, parseLimit, parseOrientation, parseSources, parseType } from '../options.ts';
 import { EXIT_CODES_HELP, runJobCommand } from '../run-job.ts';
 
 interface SearchOptions {
@@ -17,13 +19,25 @@ interface SearchOptions {
   cache: boolean;
   force?: boolean;
   writeMetadata?: boolean;
+  queries?: string;
+  minWidth?: number;
+  minHeight?: number;
+  orientation?: Orientation;
+  license?: LicenseFilter;
+  keepNearDuplicates?: boolean;
 }
 
 export function registerSearch(program: Command, cli: CliContext): void {
   program
     .command('search')
-    .description('search sources for <query> and download what they find')
-    .argument('<query>', 'what to search for')
+    .description('search sources for each <query> and download what they find, as one job')
+    .argument('[query...]', 'what to search for (several queries: one job, every source runs each)')
+    .option('--queries <file>', 'read queries from FILE, one a line (# comments and blank lines skipped)')
+    .option('--min-width <px>', 'keep only pictures at least this wide', parseDimension('--min-width'))
+    .option('--min-height <px>', 'keep only pictures at least this tall', parseDimension('--min-height'))
+    .option('--orientation <o>', 'landscape, portrait or square', parseOrientation)
+    .option('--license <l>', 'any (default), open (Creative Commons or public domain) or commercial (allows commercial use)', parseLicenseFilter)
+    .option('--keep-near-duplicates', 'keep images that look the same as one already kept')
     .option('--sources <ids>', 'comma-separated source ids (default: every configured source)', parseSources)
     .option('--limit <n>', 'files to save per source, 1-500', parseLimit, DEFAULT_LIMIT)
     .option('--type <type>', 'image, video or any', parseType, 'image' as MediaType)
@@ -34,12 +48,23 @@ export function registerSearch(program: Command, cli: CliContext): void {
     .option('--force', 'run sources that are cooling down after repeated failures')
     .option('--write-metadata', 'write a JSON sidecar next to each file')
     .addHelpText('after', EXIT_CODES_HELP)
-    .action(async (query: string, opts: SearchOptions) => {
+    .action(async (given: string[], opts: SearchOptions) => {
+      const queries = uniqueQueries([...given.map((q) => q.trim()), ...(opts.queries !== undefined ? readQueries(opts.queries) : [])]);
+      if (queries.length === 0) throw new ConfigError('search needs a query (arguments or --queries FILE)');
+      if (queries.length > MAX_QUERIES) throw new ConfigError(`a job holds at most ${MAX_QUERIES} queries (got ${queries.length})`);
       const config = cliConfig(cli, { out: opts.out });
       // The engine loads only once the flags and the configuration are known to be good.
       const [{ validateSpec }, { openSession }] = await Promise.all([import('../../jobs/validate-spec.ts'), import('../session.ts')]);
+      const filters: JobFilters = {};
+      if (opts.minWidth !== undefined) filters.min_width = opts.minWidth;
+      if (opts.minHeight !== undefined) filters.min_height = opts.minHeight;
+      if (opts.orientation !== undefined) filters.orientation = opts.orientation;
+      if (opts.license !== undefined) filters.license = opts.license;
       const spec: JobSpec = {
-        query,
+        query: queries[0]!,
+        ...(queries.length > 1 ? { queries } : {}),
+        ...(Object.keys(filters).length > 0 ? { filters } : {}),
+        ...(opts.keepNearDuplicates ? { keepNearDuplicates: true } : {}),
         sources: opts.sources ?? [],
         limit: opts.limit,
         type: opts.type,
@@ -54,4 +79,15 @@ export function registerSearch(program: Command, cli: CliContext): void {
         await session.close();
       }
     });
+}
+
+/** The queries of a `--queries` file; a file that cannot be read is a usage error. */
+function readQueries(file: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`--queries: cannot read ${JSON.stringify(file)}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  return parseQueriesFile(text);
 }

@@ -2,7 +2,7 @@
 // schemas validate, the JobService does the work, errors map to statuses in one place.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { ConflictError, NotFoundError } from '../../core/errors.ts';
-import type { JobDocument, JobSourceName, MediaType } from '../../core/types.ts';
+import type { JobDocument, JobFilters, JobSourceName, MediaType } from '../../core/types.ts';
 import { commonErrorResponses, errorRef, integerParameter, jobIdParams } from '../schemas/common.ts';
 import {
   JOB_STATUSES,
@@ -16,12 +16,17 @@ import { createJobDocumentCache } from '../job-document-cache.ts';
 import { createJobDocumentWriter } from '../job-document-json.ts';
 
 interface CreateJobBody {
-  query: string;
+  query?: string;
+  queries?: string[];
+  filters?: JobFilters;
+  keep_near_duplicates?: boolean;
   sources?: JobSourceName[];
   limit: number;
   type: MediaType;
 }
 
+/** A job's body may carry up to 1000 queries of 200 characters: more room than other routes get. */
+export const CREATE_JOB_BODY_LIMIT_BYTES = 1024 * 1024;
 const LIST_LIMIT_MAX = 200;
 const LIST_LIMIT_DEFAULT = 50;
 const LIST_OFFSET_MAX = 1_000_000_000;
@@ -47,6 +52,7 @@ export async function jobRoutes(app: FastifyInstance, deps: RouteDeps): Promise<
   app.post<{ Body: CreateJobBody }>(
     '/api/jobs',
     {
+      bodyLimit: CREATE_JOB_BODY_LIMIT_BYTES,
       schema: {
         summary: 'Start a job',
         description: 'Validates and queues a job; at most MAX_CONCURRENT_JOBS run at once, the rest wait in order.',
@@ -63,7 +69,21 @@ export async function jobRoutes(app: FastifyInstance, deps: RouteDeps): Promise<
       });
       const sources = body.sources ?? deps.sources.filter((s) => s.configured(config).ok).map((s) => s.id);
       if (sources.length === 0) throw new FieldError('sources', 'no source is configured here; name the sources to run');
-      const doc = await jobs.submit({ query: body.query.trim(), sources, limit: body.limit, type: body.type });
+      if (body.query === undefined && body.queries === undefined) throw new FieldError('query', 'is required (or give queries)');
+      const queries = body.queries?.map((q) => q.trim());
+      const query = body.query?.trim() ?? queries![0]!;
+      if (queries !== undefined && body.query !== undefined && queries[0] !== query) {
+        throw new FieldError('query', 'must be the first of queries when both are given');
+      }
+      const doc = await jobs.submit({
+        query,
+        ...(queries !== undefined ? { queries } : {}),
+        ...(body.filters !== undefined ? { filters: body.filters } : {}),
+        ...(body.keep_near_duplicates === true ? { keepNearDuplicates: true } : {}),
+        sources,
+        limit: body.limit,
+        type: body.type,
+      });
       return accepted(reply, doc);
     },
   );

@@ -14,20 +14,41 @@ export const QUERY_MAX_CHARS = 200;
 export const LIMIT_MIN = 1;
 export const LIMIT_MAX = 500;
 export const LIMIT_DEFAULT = 10;
+export const QUERIES_MAX = 1000;
+
+const queryText = {
+  type: 'string',
+  minLength: 1,
+  maxLength: QUERY_MAX_CHARS,
+  // At least one non-space character: a query of blanks is no query.
+  pattern: '\\S',
+} as const;
 
 export const createJobBody = {
   type: 'object',
-  required: ['query'],
   additionalProperties: false,
+  description: 'Give `query` or `queries` (or both, `query` then being the first of `queries`).',
   properties: {
-    query: {
-      type: 'string',
-      minLength: 1,
-      maxLength: QUERY_MAX_CHARS,
-      // At least one non-space character: a query of blanks is no query.
-      pattern: '\\S',
-      description: `What to search for, 1–${QUERY_MAX_CHARS} characters (trimmed)`,
+    query: { ...queryText, description: `What to search for, 1–${QUERY_MAX_CHARS} characters (trimmed)` },
+    queries: {
+      type: 'array',
+      minItems: 1,
+      maxItems: QUERIES_MAX,
+      items: queryText,
+      description: `Several queries (1–${QUERIES_MAX}) in one job: every source runs each; duplicates are dropped`,
     },
+    filters: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        min_width: { type: 'integer', minimum: 1, maximum: 100000, description: 'Pixels' },
+        min_height: { type: 'integer', minimum: 1, maximum: 100000, description: 'Pixels' },
+        orientation: { type: 'string', enum: ['landscape', 'portrait', 'square'] },
+        license: { type: 'string', enum: ['any', 'open', 'commercial'], description: 'open: Creative Commons or public domain; commercial: allows commercial use' },
+      },
+      description: 'What a saved picture must satisfy',
+    },
+    keep_near_duplicates: { type: 'boolean', description: 'Keep images that look the same as one already kept' },
     sources: {
       type: 'array',
       minItems: 1,
@@ -56,11 +77,12 @@ export const savedFileSchema = {
   additionalProperties: true,
   // Every field of SavedFile, in the contract's order (the serializer writes required fields first).
   required: [
-    'path', 'source', 'kind', 'url', 'candidate_id', 'bytes', 'sha256', 'mime', 'width', 'height', 'title',
-    'page_url', 'thumbnail_url', 'author', 'license', 'license_url', 'duration_ms', 'saved_at',
+    'path', 'query', 'source', 'kind', 'url', 'candidate_id', 'bytes', 'sha256', 'mime', 'width', 'height', 'title',
+    'page_url', 'thumbnail_url', 'author', 'license', 'license_url', 'phash', 'duration_ms', 'saved_at',
   ],
   properties: {
     path: { type: 'string', description: 'Relative to DOWNLOAD_DIR' },
+    query: { type: 'string', description: 'The query that found it' },
     source: { type: 'string' },
     kind: { type: 'string', enum: ['image', 'video'] },
     url: { type: 'string' },
@@ -76,8 +98,40 @@ export const savedFileSchema = {
     author: nullableString,
     license: nullableString,
     license_url: nullableString,
+    phash: { type: ['string', 'null'], description: '64-bit perceptual hash of an image, 16 hex digits' },
     duration_ms: { type: 'number' },
     saved_at: { type: 'string' },
+  },
+} as const;
+
+export const filterCountsSchema = {
+  $id: 'FilterCounts',
+  type: 'object',
+  additionalProperties: true,
+  required: ['min_width', 'min_height', 'orientation', 'license'],
+  properties: {
+    min_width: { type: 'integer' },
+    min_height: { type: 'integer' },
+    orientation: { type: 'integer' },
+    license: { type: 'integer' },
+  },
+  description: 'Pictures each filter removed',
+} as const;
+
+export const queryStatsSchema = {
+  $id: 'QueryStats',
+  type: 'object',
+  additionalProperties: true,
+  required: ['downloaded', 'images', 'videos', 'filtered', 'filtered_reasons', 'near_duplicates', 'successful_sources', 'failed_sources'],
+  properties: {
+    downloaded: { type: 'integer' },
+    images: { type: 'integer' },
+    videos: { type: 'integer' },
+    filtered: { type: 'integer' },
+    filtered_reasons: { $ref: 'FilterCounts#' },
+    near_duplicates: { type: 'integer' },
+    successful_sources: { type: 'array', items: { type: 'string' } },
+    failed_sources: { type: 'array', items: { type: 'string' } },
   },
 } as const;
 
@@ -87,7 +141,8 @@ export const sourceStatsSchema = {
   additionalProperties: true,
   required: [
     'status', 'downloaded', 'images', 'videos', 'success', 'error', 'error_code', 'found', 'failed_downloads', 'skipped_duplicates',
-    'skipped_existing', 'bytes', 'duration_ms', 'retries', 'pages', 'started_at', 'finished_at', 'rate_limit_remaining', 'retry_after',
+    'skipped_existing', 'filtered', 'filtered_reasons', 'near_duplicates', 'bytes', 'duration_ms', 'retries', 'pages', 'started_at', 'finished_at',
+    'rate_limit_remaining', 'retry_after',
   ],
   properties: {
     status: { type: 'string', enum: [...SOURCE_STATUSES] },
@@ -105,6 +160,9 @@ export const sourceStatsSchema = {
     failed_downloads: { type: 'integer' },
     skipped_duplicates: { type: 'integer' },
     skipped_existing: { type: 'integer' },
+    filtered: { type: 'integer' },
+    filtered_reasons: { $ref: 'FilterCounts#' },
+    near_duplicates: { type: 'integer' },
     bytes: { type: 'integer' },
     duration_ms: { type: 'number' },
     retries: { type: 'integer' },
@@ -120,11 +178,12 @@ export const jobDocumentSchema = {
   $id: 'JobDocument',
   type: 'object',
   additionalProperties: true,
-  required: ['job_id', 'status', 'query', 'sources', 'limit', 'type', 'created_at', 'started_at', 'finished_at', 'duration_ms', 'results'],
+  required: ['job_id', 'status', 'query', 'sources', 'queries', 'limit', 'type', 'created_at', 'started_at', 'finished_at', 'duration_ms', 'results'],
   properties: {
     job_id: { type: 'string' },
     status: { type: 'string', enum: [...JOB_STATUSES] },
-    query: { type: 'string' },
+    query: { type: 'string', description: 'The first query' },
+    queries: { type: 'array', items: { type: 'string' }, description: 'Every query of the job' },
     sources: { type: 'array', items: { type: 'string' } },
     limit: { type: 'integer' },
     type: { type: 'string', enum: [...MEDIA_TYPES] },
@@ -135,12 +194,19 @@ export const jobDocumentSchema = {
     results: {
       type: 'object',
       additionalProperties: true,
-      required: ['downloaded', 'images', 'videos', 'source_stats', 'successful_sources', 'failed_sources', 'files'],
+      required: [
+        'downloaded', 'images', 'videos', 'filtered', 'filtered_reasons', 'near_duplicates', 'source_stats', 'query_stats',
+        'successful_sources', 'failed_sources', 'files',
+      ],
       properties: {
         downloaded: { type: 'integer' },
         images: { type: 'integer' },
         videos: { type: 'integer' },
+        filtered: { type: 'integer', description: 'Pictures the filters removed' },
+        filtered_reasons: { $ref: 'FilterCounts#' },
+        near_duplicates: { type: 'integer', description: 'Images removed as near-duplicates of one kept' },
         source_stats: { type: 'object', additionalProperties: { $ref: 'SourceStats#' } },
+        query_stats: { type: 'object', additionalProperties: { $ref: 'QueryStats#' }, description: 'Keyed by query text' },
         successful_sources: { type: 'array', items: { type: 'string' } },
         failed_sources: { type: 'array', items: { type: 'string' } },
         files: { type: 'array', items: { $ref: 'SavedFile#' } },
