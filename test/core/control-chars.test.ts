@@ -66,9 +66,9 @@ describe('the CLI', () => {
     writeFileSync(join(env.LOG_DIR, 'download_errors.log'), `2025-10-02 14:30:00,123 | ERROR | FAILED | bing_images | ${HOSTILE}\n`);
     const store = await openStore(loadConfig(env, {}));
     const doc: JobDocument = {
-      job_id: 'hostile-job-1', status: 'failed', query: `cats${HOSTILE}`, sources: ['google_images'], limit: 1, type: 'image',
+      job_id: 'hostile-job-1', status: 'failed', query: `cats${HOSTILE}`, queries: [`cats${HOSTILE}`], sources: ['google_images'], limit: 1, type: 'image',
       created_at: '2025-10-02T12:30:00.000Z', started_at: '2025-10-02T12:30:00.000Z', finished_at: '2025-10-02T12:30:05.000Z', duration_ms: 5000,
-      results: { downloaded: 0, images: 0, videos: 0, source_stats: { google_images: { ...emptySourceStats(), status: 'failed', success: false, error: `bad ${HOSTILE}` } }, successful_sources: [], failed_sources: ['google_images'], files: [] },
+      results: { filtered: 0, filtered_reasons: { min_width: 0, min_height: 0, orientation: 0, license: 0 }, near_duplicates: 0, query_stats: {}, downloaded: 0, images: 0, videos: 0, source_stats: { google_images: { ...emptySourceStats(), status: 'failed', success: false, error: `bad ${HOSTILE}` } }, successful_sources: [], failed_sources: ['google_images'], files: [] },
     };
     await store.createJob(doc, { query: doc.query, sources: ['google_images'], limit: 1, type: 'image' });
     await store.saveSourceStats('hostile-job-1', 'google_images', doc.results.source_stats.google_images!);
