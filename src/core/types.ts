@@ -175,6 +175,9 @@ export interface SourceStats {
   filtered_reasons: FilterCounts;
   /** Images dropped because the job already kept one within NEAR_DUPLICATE_DISTANCE. */
   near_duplicates: number;
+  /** The earlier jobs whose download archive held those files (newest first seen, at most 20), so
+   * an empty result can point at where the files already are. */
+  existing_jobs: string[];
   bytes: number;
   duration_ms: number;
   retries: number;
@@ -275,6 +278,7 @@ export function emptySourceStats(): SourceStats {
     filtered: 0,
     filtered_reasons: emptyFilterCounts(),
     near_duplicates: 0,
+    existing_jobs: [],
     bytes: 0,
     duration_ms: 0,
     retries: 0,

@@ -26,6 +26,8 @@ const ABORT_GRACE_MS = 1000;
 const MAX_PAGES = 20;
 /** Candidates a small search page holds; sets the page cap with some slack for duplicates and failures. */
 const SMALL_PAGE = 10;
+/** Earlier jobs named in `existing_jobs`: enough to point at, small enough for every document. */
+const EXISTING_JOBS_MAX = 20;
 
 /** A source as the runner sees it: a registry source or the pseudo-source `urls`. */
 export interface RunnableSource {
@@ -349,11 +351,18 @@ class SourceRun {
     await this.download(candidate);
   }
 
-  /** Whether another job already saved this (download archive), unless the job opted out. */
+  /**
+   * Whether another job already saved this (download archive), unless the job opted out. That
+   * job is noted in the stats so the UI can say where the files already are.
+   */
   private async archived(query: { candidateId?: string; sha256?: string }): Promise<boolean> {
     if (this.job.spec.options?.noArchive) return false;
     try {
-      return (await this.job.store.findArchived({ ...query, excludeJobId: this.job.jobId })) !== null;
+      const earlier = await this.job.store.findArchived({ ...query, excludeJobId: this.job.jobId });
+      if (earlier === null) return false;
+      const jobs = this.stats.existing_jobs;
+      if (!jobs.includes(earlier.job_id) && jobs.length < EXISTING_JOBS_MAX) jobs.push(earlier.job_id);
+      return true;
     } catch (error) {
       this.job.warn(`${this.source.id}: cannot read the download archive: ${errorMessage(error)}`);
       return false;

@@ -280,11 +280,14 @@ describe('runner: what gets downloaded', () => {
     const second = await h.service.wait((await h.service.submit({ query: 'arch', sources: [], limit: 2, type: 'any', urls })).job_id);
     assert.equal(second.results.downloaded, 0);
     assert.equal(second.results.source_stats.urls!.skipped_existing, 2);
+    assert.deepEqual(second.results.source_stats.urls!.existing_jobs, [first.job_id], 'the job that already has the files is named');
+    assert.deepEqual(first.results.source_stats.urls!.existing_jobs, []);
     assert.equal(second.status, 'completed');
     const third = await h.service.wait(
       (await h.service.submit({ query: 'arch', sources: [], limit: 2, type: 'any', urls, options: { noArchive: true } })).job_id,
     );
     assert.equal(third.results.downloaded, 2);
+    assert.deepEqual(third.results.source_stats.urls!.existing_jobs, []);
     assert.deepEqual(third.results.files.map((f) => f.path).sort(), ['arch/urls/arch_003.png', 'arch/urls/arch_004.png']);
   });
 

@@ -141,7 +141,7 @@ export const sourceStatsSchema = {
   additionalProperties: true,
   required: [
     'status', 'downloaded', 'images', 'videos', 'success', 'error', 'error_code', 'found', 'failed_downloads', 'skipped_duplicates',
-    'skipped_existing', 'filtered', 'filtered_reasons', 'near_duplicates', 'bytes', 'duration_ms', 'retries', 'pages', 'started_at', 'finished_at',
+    'skipped_existing', 'existing_jobs', 'filtered', 'filtered_reasons', 'near_duplicates', 'bytes', 'duration_ms', 'retries', 'pages', 'started_at', 'finished_at',
     'rate_limit_remaining', 'retry_after',
   ],
   properties: {
@@ -163,6 +163,7 @@ export const sourceStatsSchema = {
     filtered: { type: 'integer' },
     filtered_reasons: { $ref: 'FilterCounts#' },
     near_duplicates: { type: 'integer' },
+    existing_jobs: { type: 'array', items: { type: 'string' }, description: 'Earlier jobs that had already saved the skipped_existing files (at most 20).' },
     bytes: { type: 'integer' },
     duration_ms: { type: 'number' },
     retries: { type: 'integer' },
