@@ -1,18 +1,45 @@
 // Builds the web UI (src/web/) into web-dist/: the TypeScript modules bundled by esbuild into one
-// app.js, plus index.html, styles.css and the icon copied as they are. Run by `npm ci`/`npm
-// install` (the `prepare` script) and by `harvester serve` when web-dist/ is missing or older
-// than src/web/. It takes well under a second.
+// script, plus the stylesheet and the icon, each under a content-hashed name (`app.3f2a9c1b0d.js`)
+// so that browsers may keep them for a year; index.html (revalidated on every load) names them.
+// Every text file also gets a gzip and a brotli copy beside it, which the server sends to
+// browsers that accept them. Run by `npm ci`/`npm install` (the `prepare` script) and by
+// `harvester serve` when web-dist/ is missing or older than src/web/. It takes about a second.
 //
 // Usage: node scripts/build-web.mjs [--out DIR] [--dev]
-import { copyFile, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { brotliCompress, constants as zlibConstants, gzip } from 'node:zlib';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const WEB_SOURCE_DIR = join(ROOT, 'src', 'web');
 export const WEB_DIST_DIR = join(ROOT, 'web-dist');
-/** Copied unchanged; everything else the page needs is bundled into app.js. */
-const STATIC_FILES = ['index.html', 'styles.css', 'icon.svg'];
+/** Copied under a hashed name; everything else the page needs is bundled into the script. */
+const HASHED_FILES = ['styles.css', 'icon.svg'];
+/** Matches a content-hashed file name: the server gives these a year-long, immutable cache life. */
+export const HASHED_NAME = /\.[0-9a-f]{10}\.(?:js|css|svg|map)$/;
+const COMPRESSIBLE = /\.(?:html|js|css|svg|map|json)$/;
+
+const gzipAsync = promisify(gzip);
+const brotliAsync = promisify(brotliCompress);
+
+function hashedName(name, content) {
+  const hash = createHash('sha256').update(content).digest('hex').slice(0, 10);
+  const dot = name.lastIndexOf('.');
+  return `${name.slice(0, dot)}.${hash}${name.slice(dot)}`;
+}
+
+/** Writes `<file>.gz` and `<file>.br` beside every compressible file of `dir`. */
+async function precompress(dir) {
+  for (const name of await readdir(dir)) {
+    if (!COMPRESSIBLE.test(name)) continue;
+    const content = await readFile(join(dir, name));
+    await writeFile(join(dir, `${name}.gz`), await gzipAsync(content, { level: 9 }));
+    await writeFile(join(dir, `${name}.br`), await brotliAsync(content, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 11, [zlibConstants.BROTLI_PARAM_SIZE_HINT]: content.length } }));
+  }
+}
 
 /**
  * Builds the UI into `outDir` (default web-dist/). The files are written to a sibling temporary
@@ -27,9 +54,11 @@ export async function buildWeb(options = {}) {
   const { build } = await import('esbuild');
   try {
     await mkdir(tmpDir, { recursive: true });
-    await build({
-      entryPoints: [join(WEB_SOURCE_DIR, 'main.ts')],
-      outfile: join(tmpDir, 'app.js'),
+    const result = await build({
+      entryPoints: { app: join(WEB_SOURCE_DIR, 'main.ts') },
+      outdir: tmpDir,
+      entryNames: '[name].[hash]',
+      metafile: true,
       bundle: true,
       format: 'esm',
       platform: 'browser',
@@ -39,7 +68,25 @@ export async function buildWeb(options = {}) {
       legalComments: 'none',
       logLevel: 'silent',
     });
-    for (const name of STATIC_FILES) await copyFile(join(WEB_SOURCE_DIR, name), join(tmpDir, name));
+    const script = Object.keys(result.metafile.outputs).find((out) => out.endsWith('.js'));
+    if (!script) throw new Error('esbuild wrote no script');
+    // esbuild's [hash] is not hex: rename to the same hex pattern as the other files.
+    const scriptContent = await readFile(script);
+    const scriptName = hashedName('app.js', scriptContent);
+    const mapName = `${scriptName}.map`;
+    await writeFile(join(tmpDir, scriptName), scriptContent.toString('utf8').replace(/sourceMappingURL=\S+$/m, `sourceMappingURL=${mapName}`));
+    await rename(`${script}.map`, join(tmpDir, mapName));
+    await rm(script);
+    let html = await readFile(join(WEB_SOURCE_DIR, 'index.html'), 'utf8');
+    html = html.replaceAll('"app.js"', `"${scriptName}"`);
+    for (const name of HASHED_FILES) {
+      const content = await readFile(join(WEB_SOURCE_DIR, name));
+      const hashed = hashedName(name, content);
+      await writeFile(join(tmpDir, hashed), content);
+      html = html.replaceAll(`"${name}"`, `"${hashed}"`);
+    }
+    await writeFile(join(tmpDir, 'index.html'), html);
+    await precompress(tmpDir);
     await rm(outDir, { recursive: true, force: true });
     await rename(tmpDir, outDir);
   } catch (error) {
@@ -53,8 +100,8 @@ export async function buildWeb(options = {}) {
 export async function webBuildIsStale(outDir = WEB_DIST_DIR) {
   let builtMs;
   try {
-    builtMs = (await stat(join(outDir, 'app.js'))).mtimeMs;
-    await stat(join(outDir, 'index.html'));
+    // index.html is written after everything it names.
+    builtMs = (await stat(join(outDir, 'index.html'))).mtimeMs;
   } catch {
     return true;
   }

@@ -37,18 +37,44 @@ export function formatTime(iso: string | null | undefined): string {
     : date.toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 }
 
-export function relativeTime(iso: string | null | undefined): string {
+/** "5 min ago", "in 5 min", "just now": relative to the viewer's clock, past or future. */
+export function relativeTime(iso: string | null | undefined, now: number = Date.now()): string {
   if (!iso) return '–';
-  const diff = Date.now() - new Date(iso).getTime();
+  const diff = now - new Date(iso).getTime();
   if (!Number.isFinite(diff)) return iso;
-  const s = Math.round(diff / 1000);
+  const future = diff < 0;
+  const s = Math.round(Math.abs(diff) / 1000);
   if (s < 5) return 'just now';
-  if (s < 60) return `${s} s ago`;
-  const m = Math.round(s / 60);
-  if (m < 60) return `${m} min ago`;
-  const hours = Math.round(m / 60);
-  if (hours < 48) return `${hours} h ago`;
-  return `${Math.round(hours / 24)} days ago`;
+  let amount: string;
+  if (s < 60) amount = `${s} s`;
+  else if (s < 3600) amount = `${Math.round(s / 60)} min`;
+  else if (s < 48 * 3600) amount = `${Math.round(s / 3600)} h`;
+  else amount = `${Math.round(s / 86400)} days`;
+  return future ? `in ${amount}` : `${amount} ago`;
+}
+
+/** "in 5 min (14:32)": when something happens, relative first, then the viewer's local time. */
+export function relativeAndLocal(iso: string | null | undefined): string {
+  if (!iso) return '–';
+  return `${relativeTime(iso)} (${formatTime(iso)})`;
+}
+
+const ISO_INSTANT = /\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})/g;
+
+/** A message from the server with its UTC instants ("retry after 2025-…Z") said in local time. */
+export function localizeTimes(text: string): string {
+  return text.replace(ISO_INSTANT, (iso) => relativeAndLocal(iso));
+}
+
+/** A skip reason without its "; retry after <instant>" tail, for views that say when in their own words. */
+export function withoutRetryAfter(text: string): string {
+  return text.replace(/[;,]?\s*retry after\s+\S+/i, '');
+}
+
+/** A `<time>`-ready pair: the local, readable text and the machine-readable instant. */
+export function localDateTime(iso: string): string {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
 }
 
 /** `google_images` → `Google Images` when the source has no display name at hand. */

@@ -1,7 +1,7 @@
 // Job history: every job, newest first, filterable by status, a page at a time.
 import { api } from './api.ts';
 import { h, pill, replaceChildren } from './dom.ts';
-import { formatTime, relativeTime } from './format.ts';
+import { formatTime, localDateTime, relativeTime } from './format.ts';
 import type { JobSummary } from './types.ts';
 
 const STATUSES = ['', 'queued', 'running', 'completed', 'partial', 'failed', 'cancelled', 'interrupted'];
@@ -36,13 +36,13 @@ export function historyView(notify: (message: string, kind?: 'info' | 'error') =
   return h(
     'section',
     { class: 'card', attrs: { 'aria-labelledby': 'history-title' } },
-    h('div', { class: 'section-head' }, h('h2', { attrs: { id: 'history-title' } }, 'Job history'), h('div', { class: 'field inline' }, h('label', { attrs: { for: 'history-status' } }, 'Status'), status)),
+    h('div', { class: 'section-head' }, h('h1', { attrs: { id: 'history-title', tabindex: -1 } }, 'Job history'), h('div', { class: 'field inline' }, h('label', { attrs: { for: 'history-status' } }, 'Status'), status)),
     h(
       'div',
       { class: 'table-wrap' },
       h(
         'table',
-        { class: 'history-table' },
+        { class: 'history-table', attrs: { 'aria-labelledby': 'history-title' } },
         h('thead', null, h('tr', null, ...['Query', 'Status', 'Sources', 'Saved', 'Started', 'Finished'].map((t) => h('th', { attrs: { scope: 'col' } }, t)))),
         body,
       ),
@@ -58,10 +58,10 @@ function row(job: JobSummary): HTMLTableRowElement {
     'tr',
     { attrs: { 'data-job-id': job.job_id } },
     h('th', { attrs: { scope: 'row' } }, link),
-    h('td', null, pill(job.status)),
-    h('td', { attrs: { title: job.sources.join(', ') } }, String(job.sources.length)),
-    h('td', { class: 'num' }, job.downloaded),
-    h('td', { attrs: { title: job.created_at } }, relativeTime(job.created_at)),
-    h('td', null, formatTime(job.finished_at)),
+    h('td', { attrs: { 'data-label': 'Status' } }, pill(job.status)),
+    h('td', { class: 'num', attrs: { 'data-label': 'Sources' } }, h('span', null, String(job.sources.length), h('span', { class: 'sr-only' }, `: ${job.sources.join(', ')}`))),
+    h('td', { class: 'num', attrs: { 'data-label': 'Saved' } }, job.downloaded),
+    h('td', { attrs: { 'data-label': 'Started' } }, h('time', { attrs: { datetime: job.created_at, title: localDateTime(job.created_at) } }, relativeTime(job.created_at))),
+    h('td', { attrs: { 'data-label': 'Finished' } }, job.finished_at ? h('time', { attrs: { datetime: job.finished_at } }, formatTime(job.finished_at)) : '–'),
   );
 }

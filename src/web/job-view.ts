@@ -1,11 +1,18 @@
 // The live job view: per-source cards (state, progress, deadline, error), thumbnails of saved
 // files as they land, the per-source statistics table and recent problems — fed by the job's
-// event stream (EventSource, which reconnects by itself with Last-Event-ID).
+// event stream (EventSource, which reconnects by itself with Last-Event-ID). What a listener
+// needs to follow the job is announced (rate-limited); the header's parts are updated in place
+// so that the focus is never thrown away by a re-render.
+import { announce, announceError } from './announcer.ts';
 import { ApiError, api } from './api.ts';
 import { h, pill, replaceChildren } from './dom.ts';
-import { formatBytes, formatDuration, formatTime, humanizeId } from './format.ts';
-import { applyEvent, isActive, stateFromDocument, type Change, type JobState, type SourceView } from './job-state.ts';
-import type { RunnerEvent, SavedFile } from './types.ts';
+import { formatBytes, formatDuration, formatTime, humanizeId, localizeTimes, relativeAndLocal, relativeTime, withoutRetryAfter } from './format.ts';
+import { applyEvent, isActive, stateFromDocument, type Change, type JobState } from './job-state.ts';
+import { jobLinks, phaseLabel, renderDeadline, renderSourceCard } from './source-card.ts';
+import type { JobDocument, RunnerEvent, SavedFile } from './types.ts';
+
+/** A running count of saved files is announced every this many files. */
+const ANNOUNCE_FILES_EVERY = 10;
 
 const EVENT_TYPES = ['job_started', 'source_started', 'candidate_found', 'file_saved', 'file_failed', 'retry', 'source_finished', 'job_finished'] as const;
 
@@ -14,8 +21,10 @@ export interface JobViewOptions {
   sourceNames: Map<string, string>;
   /** Shows a transient message. */
   notify(message: string, kind?: 'info' | 'error'): void;
-  /** Opens another job (a retry keeps the id; kept for symmetry). */
-  openJob(id: string): void;
+  /** Names the job in the document title: its query and status. */
+  setTitle(query: string, status: string): void;
+  /** The job was started from this page a moment ago: everything it does is news. */
+  fresh?: boolean;
 }
 
 export class JobView {
@@ -23,49 +32,66 @@ export class JobView {
   private state: JobState | null = null;
   private source: EventSource | null = null;
   private tick: number | null = null;
-  private readonly header = h('div', { class: 'job-header' });
-  private readonly sourceGrid = h('div', { class: 'source-grid', attrs: { 'aria-label': 'Sources' } });
+  private readonly title = h('h1', { attrs: { id: 'job-title', tabindex: -1 } }, 'Job');
+  private readonly meta = h('p', { class: 'muted small' });
+  private readonly statusPill = h('span');
+  private readonly statusBox: HTMLElement;
+  private readonly actions = h('div', { class: 'job-actions' });
+  /** What the action buttons were drawn for, so they are replaced only when that changes. */
+  private actionsKey = '';
+  private readonly outcome = h('div', { class: 'outcome', attrs: { hidden: true } });
+  private readonly progressBar = h('div', { class: 'progress big', attrs: { role: 'progressbar', 'aria-label': 'Files saved', 'aria-valuemin': 0 } }, h('span'));
+  private readonly progressText = h('span', { class: 'muted small' });
+  private readonly loadError = h('p', { class: 'error-text', attrs: { hidden: true } });
+  private readonly sourceGrid = h('div', { class: 'source-grid' });
   private readonly sourceCards = new Map<string, HTMLElement>();
-  private readonly thumbs = h('div', { class: 'thumb-grid', attrs: { 'aria-label': 'Saved files' } });
+  private readonly thumbs = h('div', { class: 'thumb-grid' });
   private readonly thumbCount = h('span', { class: 'muted' });
   /** Indexes of the files whose thumbnail is on the page. */
   private readonly shown = new Set<number>();
   private readonly statsBody = h('tbody');
-  private readonly activityList = h('ul', { class: 'activity' });
-  private readonly connection = h('span', { class: 'connection muted', attrs: { 'aria-live': 'polite' } });
+  private readonly activityList = h('ul', { class: 'activity', attrs: { tabindex: 0, 'aria-labelledby': 'activity-title' } });
+  private readonly connection = h('span', { class: 'connection muted' });
+  /** What had already happened when the view opened: replayed events of it are not announced. */
+  private known = { files: 0, sources: new Set<string>(), finished: false };
+  private lastTitle = '';
 
   constructor(
     private readonly jobId: string,
     private readonly options: JobViewOptions,
   ) {
+    this.statusBox = h('div', { class: 'job-status', attrs: { id: 'job-status', tabindex: -1, role: 'group', 'aria-label': 'Job status' } }, this.statusPill, this.connection, this.actions);
     this.root = h(
       'section',
       { class: 'card job-view', attrs: { 'aria-labelledby': 'job-title', 'data-job-id': jobId } },
-      this.header,
-      this.sourceGrid,
+      h('div', { class: 'job-title-row' }, h('div', null, this.title, this.meta), this.statusBox),
+      this.loadError,
+      h('div', { class: 'job-progress' }, this.progressBar, this.progressText),
+      this.outcome,
+      h('section', { attrs: { 'aria-labelledby': 'sources-title' } }, h('h2', { class: 'sr-only', attrs: { id: 'sources-title' } }, 'Sources'), this.sourceGrid),
       h(
         'div',
         { class: 'job-columns' },
         h(
           'section',
           { class: 'panel', attrs: { 'aria-labelledby': 'files-title' } },
-          h('h3', { attrs: { id: 'files-title' } }, 'Saved files ', this.thumbCount),
+          h('h2', { attrs: { id: 'files-title' } }, 'Saved files ', this.thumbCount),
           this.thumbs,
         ),
         h(
           'section',
           { class: 'panel', attrs: { 'aria-labelledby': 'activity-title' } },
-          h('h3', { attrs: { id: 'activity-title' } }, 'Activity'),
+          h('h2', { attrs: { id: 'activity-title' } }, 'Activity'),
           this.activityList,
         ),
       ),
       h(
         'section',
         { class: 'panel', attrs: { 'aria-labelledby': 'stats-title' } },
-        h('h3', { attrs: { id: 'stats-title' } }, 'Per-source statistics'),
+        h('h2', { attrs: { id: 'stats-title' } }, 'Per-source statistics'),
         h(
           'div',
-          { class: 'table-wrap' },
+          { class: 'table-wrap', attrs: { tabindex: 0, role: 'region', 'aria-label': 'Per-source statistics table' } },
           h(
             'table',
             { class: 'stats-table' },
@@ -75,7 +101,7 @@ export class JobView {
               h(
                 'tr',
                 null,
-                ...['Source', 'Status', 'Saved', 'Found', 'Failed', 'Duplicates', 'Already had', 'Bytes', 'Time', 'Retries', 'Error'].map((t) =>
+                ...['Source', 'Status', 'Saved', 'Found', 'Failed', 'Duplicates', 'Already saved', 'Bytes', 'Time', 'Retries', 'Error'].map((t) =>
                   h('th', { attrs: { scope: 'col' } }, t),
                 ),
               ),
@@ -88,14 +114,25 @@ export class JobView {
   }
 
   async start(): Promise<void> {
-    replaceChildren(this.header, h('p', { class: 'muted' }, 'Loading job…'));
-    let doc;
+    this.progressText.textContent = 'Loading the job…';
+    let doc: JobDocument;
     try {
       doc = await api.job(this.jobId);
     } catch (error) {
-      replaceChildren(this.header, h('p', { class: 'error-text' }, error instanceof ApiError ? error.message : 'cannot load the job'));
+      const message = error instanceof ApiError ? error.message : 'cannot load the job';
+      this.title.textContent = 'Job not available';
+      this.loadError.textContent = message;
+      this.loadError.hidden = false;
+      this.progressText.textContent = '';
+      announceError(message);
+      this.options.setTitle('job not available', '');
       return;
     }
+    if (!this.options.fresh) this.known = {
+      files: doc.results.files.length,
+      sources: new Set(Object.entries(doc.results.source_stats).filter(([, st]) => st.status !== 'pending' && st.status !== 'running').map(([id]) => id)),
+      finished: !isActive(doc.status),
+    };
     // Everything is rebuilt from the job's events, which the stream replays from the start (an
     // ended job's final `job_finished` carries its whole document, whatever came before).
     this.state = stateFromDocument(doc);
@@ -132,6 +169,7 @@ export class JobView {
       if (this.state?.finished || source.readyState === EventSource.CLOSED) {
         source.close();
         this.setConnection(this.state?.finished ? '' : 'disconnected');
+        if (!this.state?.finished) announceError('Lost the connection to the job: reload the page to follow it.');
       } else {
         this.setConnection('reconnecting…');
       }
@@ -148,6 +186,7 @@ export class JobView {
     const change = applyEvent(this.state, event);
     if (!change) return;
     this.apply(change);
+    this.announceEvent(event);
     if (change.finished) {
       this.source?.close();
       this.setConnection('');
@@ -181,38 +220,82 @@ export class JobView {
     const s = this.state!;
     const saved = s.files.size;
     const wanted = s.limit * s.sources.size;
-    const actions = h('div', { class: 'job-actions' });
+    this.title.textContent = `“${s.query}”`;
+    this.meta.textContent = `job ${s.jobId} · ${s.mediaType} · up to ${s.limit} per source · started ${s.startedAt ? `${formatTime(s.startedAt)} (${relativeTime(s.startedAt)})` : 'not yet'}`;
+    replaceChildren(this.statusPill, pill(s.status));
+    this.renderActions();
+    this.progressBar.setAttribute('aria-valuemax', String(wanted));
+    this.progressBar.setAttribute('aria-valuenow', String(saved));
+    (this.progressBar.firstChild as HTMLElement).style.width = `${(wanted > 0 ? Math.min(1, saved / wanted) * 100 : 0).toFixed(1)}%`;
+    this.progressText.textContent = `${saved} of up to ${wanted} files`;
+    this.renderOutcome();
+    const title = `${s.query}|${s.status}`;
+    if (title !== this.lastTitle) {
+      this.lastTitle = title;
+      this.options.setTitle(s.query, s.status);
+    }
+  }
+
+  /** Cancel while the job runs; Retry, Resume and the ZIP once it ended. Redrawn only when they change. */
+  private renderActions(): void {
+    const s = this.state!;
+    const failed = [...s.sources.values()].filter((v) => v.error !== null).length;
+    const key = `${s.status}|${failed}|${s.files.size > 0}`;
+    if (key === this.actionsKey) return;
+    this.actionsKey = key;
+    const hadFocus = this.actions.contains(document.activeElement);
+    const buttons: HTMLElement[] = [];
     if (isActive(s.status)) {
-      actions.append(
-        h('button', { class: 'button danger', attrs: { type: 'button', 'data-action': 'cancel' }, on: { click: () => void this.cancel() } }, 'Cancel'),
-      );
+      buttons.push(h('button', { class: 'button danger', attrs: { type: 'button', 'data-action': 'cancel' }, on: { click: () => void this.cancel() } }, 'Cancel'));
     } else {
-      const failed = [...s.sources.values()].filter((v) => v.error !== null).length;
       if (failed > 0 && s.status !== 'interrupted' && s.status !== 'cancelled') {
-        actions.append(
-          h('button', { class: 'button', attrs: { type: 'button', 'data-action': 'retry' }, on: { click: () => void this.retry() } }, `Retry ${failed} failed`),
-        );
+        buttons.push(h('button', { class: 'button', attrs: { type: 'button', 'data-action': 'retry' }, on: { click: () => void this.retry() } }, `Retry ${failed} failed`));
       }
       if (s.status === 'interrupted' || s.status === 'cancelled') {
-        actions.append(h('button', { class: 'button', attrs: { type: 'button', 'data-action': 'resume' }, on: { click: () => void this.resume() } }, 'Resume'));
+        buttons.push(h('button', { class: 'button', attrs: { type: 'button', 'data-action': 'resume' }, on: { click: () => void this.resume() } }, 'Resume'));
       }
     }
-    if (saved > 0) {
-      actions.append(h('a', { class: 'button ghost', attrs: { href: api.archiveUrl(s.jobId), download: '' } }, 'Download ZIP'));
+    if (s.files.size > 0) buttons.push(h('a', { class: 'button ghost', attrs: { href: api.archiveUrl(s.jobId), download: '' } }, 'Download ZIP'));
+    replaceChildren(this.actions, ...buttons);
+    // The button that had the focus is gone: keep the reader on the job's status, not <body>.
+    if (hadFocus) this.statusBox.focus();
+  }
+
+  /** Says in words why an ended job looks as it does: nothing new, cancelled, skipped sources. */
+  private renderOutcome(): void {
+    const s = this.state!;
+    const lines: HTMLElement[] = [];
+    let warn = false;
+    const views = [...s.sources.values()];
+    const existing = views.reduce((n, v) => n + (v.stats?.skipped_existing ?? 0), 0);
+    const earlierJobs = [...new Set(views.flatMap((v) => v.stats?.existing_jobs ?? []))];
+    const by = earlierJobs.length > 0 ? [' by ', ...jobLinks(earlierJobs), ' (open it)'] : [' by an earlier job'];
+    if (s.status === 'cancelled') {
+      warn = true;
+      lines.push(h('p', { attrs: { 'data-outcome': 'cancelled' } }, `Cancelled${s.finishedAt ? ` ${relativeTime(s.finishedAt)} (${formatTime(s.finishedAt)})` : ''}: the ${s.files.size} file${s.files.size === 1 ? '' : 's'} saved before that are kept. Resume runs the sources that had not finished.`));
+    } else if (s.status === 'interrupted') {
+      warn = true;
+      lines.push(h('p', { attrs: { 'data-outcome': 'interrupted' } }, `The server stopped during this job; the ${s.files.size} files saved are kept. Resume continues it.`));
     }
-    const progress = wanted > 0 ? Math.min(1, saved / wanted) : 0;
-    const bar = h('div', { class: 'progress big', attrs: { role: 'progressbar', 'aria-label': 'Files saved', 'aria-valuemin': 0, 'aria-valuemax': wanted, 'aria-valuenow': saved } }, h('span'));
-    (bar.firstChild as HTMLElement).style.width = `${(progress * 100).toFixed(1)}%`;
-    replaceChildren(
-      this.header,
-      h(
-        'div',
-        { class: 'job-title-row' },
-        h('div', null, h('h2', { attrs: { id: 'job-title' } }, '“', s.query, '”'), h('p', { class: 'muted small' }, `job ${s.jobId} · ${s.mediaType} · up to ${s.limit} per source · started ${formatTime(s.startedAt)}`)),
-        h('div', { class: 'job-status' }, pill(s.status), this.connection, actions),
-      ),
-      h('div', { class: 'job-progress' }, bar, h('span', { class: 'muted small' }, `${saved} of up to ${wanted} files`)),
-    );
+    if (!isActive(s.status) && existing > 0) {
+      if (s.files.size === 0) {
+        lines.push(h('p', { attrs: { 'data-outcome': 'existing' } }, h('strong', null, '0 new files'), ` — ${existing} ${existing === 1 ? 'was' : 'were'} already saved`, ...by, '.'));
+      } else {
+        lines.push(h('p', { attrs: { 'data-outcome': 'existing' } }, `${existing} more ${existing === 1 ? 'was' : 'were'} already saved`, ...by, '.'));
+      }
+    } else if (!isActive(s.status) && s.files.size === 0 && s.status !== 'cancelled' && s.status !== 'interrupted') {
+      warn = true;
+      lines.push(h('p', { attrs: { 'data-outcome': 'empty' } }, views.some((v) => v.error) ? 'No files: every source failed or was skipped (reasons below).' : 'No files: the sources found nothing for this query.'));
+    }
+    for (const v of views) {
+      if (v.phase !== 'skipped') continue;
+      warn = true;
+      const retry = v.stats?.retry_after;
+      lines.push(h('p', { attrs: { 'data-outcome': 'skipped', 'data-source': v.id } }, `${this.name(v.id)} was skipped: ${v.error ? localizeTimes(withoutRetryAfter(v.error)) : 'not run'}.${retry ? ` It will be tried again ${relativeAndLocal(retry)}.` : ''}`));
+    }
+    this.outcome.dataset.kind = warn ? 'warn' : 'info';
+    replaceChildren(this.outcome, ...lines);
+    this.outcome.hidden = lines.length === 0;
   }
 
   private renderSources(): void {
@@ -235,48 +318,44 @@ export class JobView {
       this.sourceCards.set(id, card);
       this.sourceGrid.append(card);
     }
-    card.dataset.phase = view.phase;
-    const limit = this.state!.limit;
-    const bar = h('div', { class: 'progress', attrs: { role: 'progressbar', 'aria-label': `${this.name(id)} files saved`, 'aria-valuemin': 0, 'aria-valuemax': limit, 'aria-valuenow': view.downloaded } }, h('span'));
-    (bar.firstChild as HTMLElement).style.width = `${Math.min(100, (view.downloaded / Math.max(1, limit)) * 100).toFixed(1)}%`;
-    const deadline = h('div', { class: 'deadline', attrs: { 'aria-hidden': 'true' } }, h('span'));
-    replaceChildren(
-      card,
-      h('header', null, h('h4', null, this.name(id)), pill(view.phase, phaseLabel(view))),
-      bar,
-      h(
-        'dl',
-        { class: 'counters' },
-        h('div', null, h('dt', null, 'saved'), h('dd', null, view.downloaded)),
-        h('div', null, h('dt', null, 'found'), h('dd', null, view.found)),
-        h('div', null, h('dt', null, 'failed'), h('dd', null, view.failed)),
-        h('div', null, h('dt', null, 'retries'), h('dd', null, view.retries)),
-      ),
-      deadline,
-      view.error ? h('p', { class: 'source-error', attrs: { title: view.error } }, view.error) : null,
-    );
-    this.renderDeadline(card, view);
+    renderSourceCard(card, view, { name: this.name(id), limit: this.state!.limit });
   }
 
-  /** The bar under a running source that fills up as its deadline approaches. */
+  /** The deadline of every running source, redrawn as time passes. */
   private renderDeadlines(): void {
     if (!this.state) return;
     for (const [id, card] of this.sourceCards) {
       const view = this.state.sources.get(id);
-      if (view) this.renderDeadline(card, view);
+      if (view) renderDeadline(card, view);
     }
   }
 
-  private renderDeadline(card: HTMLElement, view: SourceView): void {
-    const deadline = card.querySelector<HTMLElement>('.deadline');
-    if (!deadline) return;
-    const running = view.phase === 'running' && view.startedAtMs !== null && view.timeoutMs !== null;
-    deadline.hidden = !running;
-    if (!running) return;
-    const elapsed = Date.now() - view.startedAtMs!;
-    const fraction = Math.min(1, Math.max(0, elapsed / view.timeoutMs!));
-    (deadline.firstChild as HTMLElement).style.width = `${(fraction * 100).toFixed(1)}%`;
-    deadline.title = `${formatDuration(elapsed)} of its ${formatDuration(view.timeoutMs)} deadline`;
+  /** A few words for a listener about what just happened (not for replayed history). */
+  private announceEvent(event: RunnerEvent): void {
+    const s = this.state!;
+    if (event.type === 'file_saved') {
+      if (event.index < this.known.files) return;
+      if (s.files.size % ANNOUNCE_FILES_EVERY === 0) announce(`${s.files.size} files saved`, 'files');
+    } else if (event.type === 'source_finished') {
+      if (this.known.sources.has(event.source)) return;
+      const st = event.stats;
+      const name = this.name(event.source);
+      if (st.status === 'skipped') announce(`${name} skipped: ${st.error ? localizeTimes(withoutRetryAfter(st.error)) : 'not run'}${st.retry_after ? `, tried again ${relativeTime(st.retry_after)}` : ''}`);
+      else if (st.error) announce(`${name} ${st.downloaded > 0 ? `stopped after ${st.downloaded} files` : 'failed'}: ${localizeTimes(st.error)}`);
+      else announce(`${name} finished: ${st.downloaded} file${st.downloaded === 1 ? '' : 's'} saved${st.skipped_existing > 0 ? `, ${st.skipped_existing} already saved before` : ''}`);
+    } else if (event.type === 'job_finished') {
+      if (this.known.finished) return;
+      const views = [...s.sources.values()];
+      const ok = views.filter((v) => !v.error).length;
+      const existing = views.reduce((n, v) => n + (v.stats?.skipped_existing ?? 0), 0);
+      announce(
+        `Job ${event.status}: ${s.files.size} file${s.files.size === 1 ? '' : 's'} saved${existing > 0 ? `, ${existing} already saved by an earlier job` : ''}; ${ok} of ${views.length} sources without errors`,
+        'files',
+      );
+    } else if (event.type === 'job_started' && this.known.finished) {
+      // A retry or resume of this job: its new run is news again.
+      this.known = { files: s.files.size, sources: new Set(), finished: false };
+    }
   }
 
   private addThumbnails(indexes: number[]): void {
@@ -305,7 +384,7 @@ export class JobView {
           h('span', { class: 'activity-time' }, formatTime(item.ts)),
           h('strong', null, this.name(item.source)),
           ' ',
-          h('span', null, item.text),
+          h('span', null, localizeTimes(item.text)),
           item.url ? h('span', { class: 'activity-url', attrs: { title: item.url } }, item.url) : null,
         ),
       ),
@@ -328,7 +407,7 @@ export class JobView {
         h('td', { class: 'num' }, st ? formatBytes(st.bytes) : '–'),
         h('td', { class: 'num' }, st ? formatDuration(st.duration_ms) : '–'),
         h('td', { class: 'num' }, v.retries),
-        h('td', { class: 'error-cell' }, v.error ?? ''),
+        h('td', { class: 'error-cell' }, v.error ? localizeTimes(v.error) : ''),
       );
     });
     replaceChildren(this.statsBody, ...rows);
@@ -338,6 +417,7 @@ export class JobView {
     try {
       await api.cancel(this.jobId);
       this.options.notify('Cancelling… files already saved are kept.');
+      this.statusBox.focus();
     } catch (error) {
       this.options.notify(error instanceof Error ? error.message : 'cannot cancel', 'error');
     }
@@ -368,17 +448,6 @@ export class JobView {
     if (!this.state) return;
     this.state.finished = false;
     this.connect(this.state.lastSeq);
-  }
-}
-
-function phaseLabel(view: SourceView): string {
-  switch (view.phase) {
-    case 'timeout':
-      return 'timed out';
-    case 'ok':
-      return 'done';
-    default:
-      return view.phase;
   }
 }
 

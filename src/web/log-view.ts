@@ -16,7 +16,8 @@ export function logView(notify: (message: string, kind?: 'info' | 'error') => vo
   const lines = h('select', { attrs: { id: 'log-lines' } }, ...[50, 200, 500, 1000].map((n) => h('option', { attrs: { value: n, selected: n === 200 } }, `${n} lines`)));
   const errorsOnly = h('input', { attrs: { id: 'log-errors', type: 'checkbox' } });
   const follow = h('input', { attrs: { id: 'log-follow', type: 'checkbox', checked: true } });
-  const list = h('ol', { class: 'log-lines', attrs: { 'aria-live': 'off', 'aria-label': 'Download log' } });
+  // Focusable so that the keyboard can scroll it; not live: a screen reader reads it on demand.
+  const list = h('ol', { class: 'log-lines', attrs: { tabindex: 0, 'aria-labelledby': 'logs-title' } });
   const status = h('span', { class: 'muted small' });
   let size: number | undefined;
   let timer: number | null = null;
@@ -71,12 +72,11 @@ export function logView(notify: (message: string, kind?: 'info' | 'error') => vo
     h(
       'div',
       { class: 'section-head' },
-      h('h2', { attrs: { id: 'logs-title' } }, 'Download log'),
+      h('h1', { attrs: { id: 'logs-title', tabindex: -1 } }, 'Download log'),
       h(
         'div',
         { class: 'toolbar' },
-        h('label', { class: 'sr-only', attrs: { for: 'log-lines' } }, 'Lines'),
-        lines,
+        h('div', { class: 'field inline' }, h('label', { attrs: { for: 'log-lines' } }, 'Show'), lines),
         h('label', { class: 'check', attrs: { for: 'log-errors' } }, errorsOnly, ' Errors only'),
         h('label', { class: 'check', attrs: { for: 'log-follow' } }, follow, ' Follow'),
         status,

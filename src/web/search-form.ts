@@ -2,7 +2,7 @@
 // down), files per source and media type. Field errors from the API appear next to the field.
 import { ApiError, api } from './api.ts';
 import { h, pill } from './dom.ts';
-import { formatPercent, formatTime, relativeTime } from './format.ts';
+import { formatPercent, localizeTimes, relativeAndLocal, relativeTime } from './format.ts';
 import type { SourceInfo } from './types.ts';
 
 export interface SearchFormOptions {
@@ -23,7 +23,7 @@ export function searchForm(options: SearchFormOptions): HTMLElement {
   const query = h('input', {
     attrs: { id: 'query', name: 'query', type: 'search', required: true, maxlength: 200, placeholder: 'e.g. northern lights', autocomplete: 'off', 'aria-describedby': 'query-error' },
   });
-  const queryError = h('p', { class: 'field-error', attrs: { id: 'query-error', 'aria-live': 'polite' } });
+  const queryError = h('p', { class: 'field-error', attrs: { id: 'query-error', role: 'alert' } });
   const limit = h('input', { attrs: { id: 'limit', name: 'limit', type: 'number', min: 1, max: 500, value: 10, required: true, inputmode: 'numeric' } });
   const type = h(
     'select',
@@ -32,8 +32,8 @@ export function searchForm(options: SearchFormOptions): HTMLElement {
     h('option', { attrs: { value: 'video' } }, 'Videos'),
     h('option', { attrs: { value: 'any' } }, 'Images and videos'),
   );
-  const sourcesError = h('p', { class: 'field-error', attrs: { id: 'sources-error', 'aria-live': 'polite' } });
-  const formError = h('p', { class: 'field-error', attrs: { 'aria-live': 'polite' } });
+  const sourcesError = h('p', { class: 'field-error', attrs: { id: 'sources-error', role: 'alert' } });
+  const formError = h('p', { class: 'field-error', attrs: { role: 'alert' } });
   const submit = h('button', { class: 'button primary', attrs: { type: 'submit' } }, 'Start');
 
   const boxes = options.sources.map((source) => {
@@ -50,15 +50,14 @@ export function searchForm(options: SearchFormOptions): HTMLElement {
     const details: string[] = [source.kinds.join(' + ')];
     if (source.health.runs > 0) details.push(`${formatPercent(source.health.success_rate)} ok over ${source.health.runs} runs`);
     if (source.state === 'needs_key' && source.reason) details.push(source.reason);
-    if (source.state === 'cooling_down' && source.health.cooling_until) details.push(`until ${formatTime(source.health.cooling_until)}`);
+    if (source.state === 'cooling_down' && source.health.cooling_until) details.push(`tried again ${relativeAndLocal(source.health.cooling_until)}`);
+    if (source.state === 'cooling_down' && source.health.last_error) details.push(`last error: ${localizeTimes(source.health.last_error)}`);
     const check = source.health.last_check;
-    if (check) details.push(`checked ${relativeTime(check.checked_at)}: ${check.status.replace(/_/g, ' ')}`);
+    // The check's detail is shown, not left to a hover tooltip.
+    if (check) details.push(`checked ${relativeTime(check.checked_at)}: ${check.status.replace(/_/g, ' ')}${check.status !== 'ok' && check.detail ? ` (${check.detail})` : ''}`);
     const label = h(
       'label',
-      {
-        class: `source-option state-${source.state}`,
-        attrs: { for: `source-${source.id}`, title: (check && check.status !== 'ok' ? check.detail : null) ?? source.health.last_error ?? source.origin },
-      },
+      { class: `source-option state-${source.state}`, attrs: { for: `source-${source.id}` } },
       box,
       h(
         'span',
@@ -79,7 +78,7 @@ export function searchForm(options: SearchFormOptions): HTMLElement {
   const form = h(
     'form',
     { class: 'card search-form', attrs: { 'aria-labelledby': 'search-title', novalidate: true } },
-    h('h2', { attrs: { id: 'search-title' } }, 'New search'),
+    h('h1', { attrs: { id: 'search-title', tabindex: -1 } }, 'New search'),
     h(
       'div',
       { class: 'query-row' },
@@ -91,7 +90,8 @@ export function searchForm(options: SearchFormOptions): HTMLElement {
     h(
       'fieldset',
       { class: 'sources-fieldset' },
-      h('legend', null, 'Sources ', h('span', { class: 'muted small' }, 'select: '), selectAll, h('span', { class: 'muted small' }, ' · '), selectNone),
+      h('legend', null, 'Sources'),
+      h('p', { class: 'muted small select-row' }, 'Select: ', selectAll, ' · ', selectNone),
       h('div', { class: 'source-options' }, ...boxes.map((b) => b.label)),
       sourcesError,
     ),
@@ -113,15 +113,18 @@ export function searchForm(options: SearchFormOptions): HTMLElement {
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     for (const el of [queryError, sourcesError, formError]) el.textContent = '';
+    query.removeAttribute('aria-invalid');
     const chosen = boxes.filter((b) => b.box.checked).map((b) => b.source.id);
     const text = query.value.trim();
     if (text === '') {
       queryError.textContent = 'Enter what to search for.';
+      query.setAttribute('aria-invalid', 'true');
       query.focus();
       return;
     }
     if (chosen.length === 0) {
       sourcesError.textContent = 'Pick at least one source.';
+      boxes[0]?.box.focus();
       return;
     }
     submit.disabled = true;

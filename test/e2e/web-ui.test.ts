@@ -157,13 +157,12 @@ async function runJobThroughTheUi(): Promise<void> {
   assert.ok(errorLines.some((m) => m.startsWith('TIMEOUT | bing_images')));
   await browser.screenshot('07-logs-errors-only');
 
-  // 8. The dashboard: charts per source.
+  // 8. The dashboard: a chart per source.
   await page.getByRole('link', { name: 'Dashboard' }).click();
-  await page.locator('svg.chart').first().waitFor();
-  assert.equal(await page.locator('svg.chart').count(), 3);
-  assert.ok((await page.locator('.legend li').count()) >= 6);
+  await page.locator('.trend svg.chart').first().waitFor();
+  assert.equal(await page.locator('.trend svg.chart').count(), 6, 'one chart per source that ran');
   await page.getByLabel('Period').selectOption('1h');
-  await page.locator('.charts[data-range="1h"] svg.chart circle').first().waitFor();
+  await page.locator('.trend-grid[data-range="1h"] .chart-bar[data-runs="1"]').first().waitFor();
   await browser.screenshot('08-dashboard');
 
   assert.deepEqual(browser.problems, [], 'no script errors, no console errors, no alert()');

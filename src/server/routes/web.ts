@@ -1,9 +1,15 @@
 // The web UI: static files of web-dist/ at `/`, and `/scraper` (the seed's address) redirecting there.
+// The build names its assets by content hash, so those are cached for a year as immutable; the
+// page itself is revalidated on every load (ETag), so a new build is picked up at once. The
+// build's gzip and brotli copies are sent to browsers that accept them.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import type { RouteDeps } from '../context.ts';
+
+/** A content-hashed file of the build (`app.3f2a9c1b0d.js`, or its `.gz`/`.br` copy). */
+const HASHED_ASSET = /\.[0-9a-f]{10}\.(?:js|css|svg|map)(?:\.gz|\.br)?$/;
 
 export async function webRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
   // The UI's own files are open even with API_TOKEN (the page asks for the token itself), and are
@@ -28,12 +34,10 @@ export async function webRoutes(app: FastifyInstance, deps: RouteDeps): Promise<
     prefix: '/',
     index: ['index.html'],
     wildcard: false,
-    // The bundle is rebuilt in place; revalidate instead of trusting a stale copy.
-    cacheControl: true,
-    maxAge: 0,
-    immutable: false,
+    preCompressed: true,
+    cacheControl: false,
     setHeaders(res, path) {
-      if (path.endsWith('.html')) res.raw.setHeader('cache-control', 'no-cache');
+      res.raw.setHeader('cache-control', HASHED_ASSET.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache');
     },
   });
 }
