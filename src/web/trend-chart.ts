@@ -41,7 +41,7 @@ export function trendChart(options: TrendChartOptions): HTMLElement {
     class: 'chart',
     role: 'img',
     tabindex: 0,
-    'aria-label': `${options.name}: ${runs} runs, ${failures} failed, over ${buckets.length} periods`,
+    'aria-label': `${options.name}: ${runs} run${runs === 1 ? '' : 's'}, ${failures} failed (bar chart, one bar per time slot)`,
     'data-source': options.name,
   });
   for (const value of [0, yMax]) {

@@ -161,7 +161,7 @@ async function runJobThroughTheUi(): Promise<void> {
   await page.getByRole('link', { name: 'Dashboard' }).click();
   await page.locator('.trend svg.chart').first().waitFor();
   assert.equal(await page.locator('.trend svg.chart').count(), 6, 'one chart per source that ran');
-  await page.getByLabel('Period').selectOption('1h');
+  await page.getByLabel('Period', { exact: true }).selectOption('1h');
   await page.locator('.trend-grid[data-range="1h"] .chart-bar[data-runs="1"]').first().waitFor();
   await browser.screenshot('08-dashboard');
 
