@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Page } from 'playwright-core';
 import { loadConfig } from '../../src/core/config.ts';
-import { emptySourceStats, type JobDocument, type SourceStats } from '../../src/core/types.ts';
+import { emptyFilterCounts, emptySourceStats, type JobDocument, type SourceStats } from '../../src/core/types.ts';
 import { openStore } from '../../src/store/open.ts';
 import { startTestServer, type TestServer } from '../server/helpers.ts';
 import { axeViolations, describeViolations } from './axe.ts';
@@ -49,6 +49,7 @@ async function seedHistory(dir: string): Promise<void> {
         job_id: jobId,
         status: 'running',
         query: `seeded day ${day}`,
+        queries: [`seeded day ${day}`],
         sources: [...TEN_SOURCES],
         limit: 5,
         type: 'image',
@@ -56,7 +57,7 @@ async function seedHistory(dir: string): Promise<void> {
         started_at: started.toISOString(),
         finished_at: null,
         duration_ms: null,
-        results: { downloaded: 0, images: 0, videos: 0, source_stats: sourceStats, successful_sources: [], failed_sources: [], files: [] },
+        results: { downloaded: 0, images: 0, videos: 0, filtered: 0, filtered_reasons: emptyFilterCounts(), near_duplicates: 0, query_stats: {}, source_stats: sourceStats, successful_sources: [], failed_sources: [], files: [] },
       };
       await store.createJob(doc, { query: doc.query, sources: doc.sources, limit: 5, type: 'image' });
       for (const [i, source] of TEN_SOURCES.entries()) {
