@@ -1,4 +1,4 @@
-// Download benchmark (issue 2, "Benchmark"; run by hand, not a test):
+// Download benchmark (run by hand, not a test):
 //   node --import tsx bench/download.ts [--rounds 3] [--files 2000] [--no-big]
 // A local server (its own process) answers each request after 20 ms with a distinct 64 KiB file.
 // In the same run, the same 2,000 URLs are fetched with 32 transfers in flight by:
@@ -195,7 +195,7 @@ function medianOf(rows: Array<{ name: string; runs: Measure[] }>, name: string, 
 
 function goals(small: Array<{ name: string; runs: Measure[] }>, big: Array<{ name: string; runs: Measure[] }> | null, baseline: { tsx: number; bundled: number }): string {
   const aria = medianOf(small, 'aria2c', 'wallS');
-  const lines = ['Goals (issue 2): wall ≤ 1.0× aria2c and peak RSS < 150 MB for the 2,000 files; peak RSS < 150 MB for the 1 GiB file.', ''];
+  const lines = ['Goals: wall ≤ 1.0× aria2c and peak RSS < 150 MB for the 2,000 files; peak RSS < 150 MB for the 1 GiB file.', ''];
   for (const name of ['harvester downloadFile (tsx)', 'harvester downloadFile (bundled)', 'harvester get (CLI job)']) {
     const wall = medianOf(small, name, 'wallS') / aria;
     const rss = medianOf(small, name, 'maxRssMb');

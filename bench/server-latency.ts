@@ -1,5 +1,5 @@
 // Benchmark: latency of GET /api/jobs/:id under `wrk -t1 -c8 -d10s` while a 2,000-file job runs
-// in the same server, and the job's wall time with and without that load (issue 5).
+// in the same server, and the job's wall time with and without that load.
 //
 //   node --import tsx bench/server-latency.ts [--files 2000] [--latency-ms 20] [--runs 2] [--write]
 //

@@ -1,4 +1,4 @@
-// Store write benchmark (issue 4 §1: "recording must not slow downloading"; run by hand, not a test):
+// Store write benchmark ("recording must not slow downloading"; run by hand, not a test):
 //   node --import tsx bench/store-writes.ts [--files 20000]
 // Records FILES saved files and as many events into a fresh SQLite file the way the runner does
 // (every call made at once, each awaited), first with the store's batching (one transaction per

@@ -1,4 +1,4 @@
-// `npm run reliability`: runs the reliability suites of issue 6 one after another against the
+// `npm run reliability`: runs the reliability suites one after another against the
 // real CLI, server and store, saves each suite's result under reliability/results/ and
 // renders RELIABILITY.md from all of them.
 //   --only a,b   run these suites only (the others keep their last results)

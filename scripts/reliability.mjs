@@ -1,4 +1,4 @@
-// `npm run reliability`: the reliability suites of issue 6 (reliability/run.ts, run through
+// `npm run reliability`: the reliability suites (reliability/run.ts, run through
 // tsx). Arguments pass through: --only <ids>, --quick, --seed <n>. Writes RELIABILITY.md.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';

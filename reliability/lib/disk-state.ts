@@ -1,4 +1,4 @@
-// Disk and database agreement (issue 6): every recorded file exists with its size and hash,
+// Disk and database agreement: every recorded file exists with its size and hash,
 // nothing partial (.part) is left, and no media file on disk is unrecorded. What is recorded is
 // read both from the database itself (read-only) and from the job documents the faces show
 // (CLI `job <id> --json`, API `GET /api/jobs/:id`), and the two are compared.
@@ -69,7 +69,7 @@ export function recordedFromDocs(docs: readonly JobDocument[]): RecordedFile[] {
   );
 }
 
-/** The `files` table of the store (issue 4 schema), read-only. */
+/** The `files` table of the store (src/store/schema.ts), read-only. */
 export function recordedFromDb(dbPath: string): RecordedFile[] {
   const db = new Database(dbPath, { readonly: true, fileMustExist: true });
   try {

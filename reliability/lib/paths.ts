@@ -13,7 +13,7 @@ export interface Sandbox {
   downloadDir: string;
   logDir: string;
   dataDir: string;
-  /** DATA_DIR/harvester.db (DESIGN §3, issue 4). */
+  /** DATA_DIR/harvester.db, the SQLite store. */
   dbPath: string;
   /** DOWNLOAD_DIR, LOG_DIR and DATA_DIR for the process environment. */
   env: Record<string, string>;

@@ -1,5 +1,5 @@
 // Runs the real server process (`harvester serve`) and talks to it over HTTP, as a client of
-// the API of DESIGN §6 would: submit jobs, poll them, read metrics, stop it with a signal.
+// the API would: submit jobs, poll them, read metrics, stop it with a signal.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { BIN } from './paths.ts';

@@ -1,4 +1,4 @@
-// API fuzzing (issue 6 §3): random methods, paths, query strings, headers and bodies against
+// API fuzzing: random methods, paths, query strings, headers and bodies against
 // the real server process. Never a 5xx, the process stays up, and a refused job (4xx on
 // POST /api/jobs) creates nothing: no row in the database, no folder under DOWNLOAD_DIR.
 // Every source points at the local simulation, so a body that happens to be valid runs a

@@ -10,7 +10,7 @@ export const CONFIG_FUZZ = {
   order: 31,
   title: 'Fuzzing: configuration values',
   command: 'npm run reliability -- --only fuzz-config',
-  injected: `random invalid values (non-numbers, units such as "30s", negatives, zero where a positive is needed, fractions for integers, out-of-range ports, unknown booleans, non-http origins, short tokens, blank paths) for each of the ${Object.keys(FUZZED_VARIABLES).length} variables of DESIGN §3 (including every <ID>_TIMEOUT and <ID>_BASE_URL), from the environment and from .env.`,
+  injected: `random invalid values (non-numbers, units such as "30s", negatives, zero where a positive is needed, fractions for integers, out-of-range ports, unknown booleans, non-http origins, short tokens, blank paths) for each of the ${Object.keys(FUZZED_VARIABLES).length} configuration variables (including every <ID>_TIMEOUT and <ID>_BASE_URL), from the environment and from .env.`,
   expected: 'loadConfig throws ConfigError naming the variable, its value and what is expected; the real CLI (`harvester sources`, `harvester search`) exits 2 naming the variable, before any work (its DOWNLOAD_DIR, LOG_DIR and DATA_DIR are never created).',
 };
 

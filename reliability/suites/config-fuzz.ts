@@ -1,5 +1,5 @@
-// Configuration fuzzing (issue 6 §3): an invalid value never starts the program. Bad values
-// are built per kind of variable from what DESIGN §3 promises (counts, seconds, a port, a
+// Configuration fuzzing: an invalid value never starts the program. Bad values
+// are built per kind of variable from what the README's configuration table promises (counts, seconds, a port, a
 // boolean, an http(s) origin…), not from the parser under test, so the oracle is independent.
 import fc from 'fast-check';
 import { existsSync } from 'node:fs';
@@ -101,7 +101,7 @@ export const badCase: fc.Arbitrary<BadCase> = fc
   .constantFrom(...Object.keys(FUZZED_VARIABLES))
   .chain((name) => badValues(FUZZED_VARIABLES[name]!).map((value) => ({ name, value })));
 
-/** The problem with one ConfigError for `bad`, or null when it is what DESIGN §3 asks for. */
+/** The problem with one ConfigError for `bad`, or null when it is what the configuration contract asks for. */
 export function judgeConfigError(error: unknown, bad: BadCase): string | null {
   if (!(error instanceof ConfigError)) return `threw ${String(error)} instead of a ConfigError`;
   if (!error.message.includes(bad.name)) return `message does not name ${bad.name}: ${error.message}`;

@@ -1,4 +1,4 @@
-// Crash at any point (issue 6 §2): SIGKILL the real CLI process and the real server at random
+// Crash at any point: SIGKILL the real CLI process and the real server at random
 // moments of running jobs, check the SQLite file after every kill (integrity_check, opened
 // read-only), then resume (`harvester resume <id>`; for the server, a restart that resumes
 // its interrupted jobs) and check that no file is lost, duplicated or partial.

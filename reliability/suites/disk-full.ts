@@ -1,4 +1,4 @@
-// Disk full (issue 6 §4): DOWNLOAD_DIR is a tmpfs of a few MB (mounted here as root; where the
+// Disk full: DOWNLOAD_DIR is a tmpfs of a few MB (mounted here as root; where the
 // machine refuses, the suite says so and does not run). A download that does not fit fails with
 // "no space left on device", its partial is removed, the job and the database (on another
 // disk) stay consistent, and the next job works once space is back — through the real CLI

@@ -1,4 +1,4 @@
-// The fault matrix (issue 6 §1): every fault the fault server can produce, plus DNS failure
+// The fault matrix: every fault the fault server can produce, plus DNS failure
 // and connection refused, × each phase (the search request of a source; the media downloads
 // of a source whose answer points at misbehaving URLs) × each face (the real CLI process;
 // a job submitted to the real server with POST /api/jobs). Each cell checks the job's time

@@ -1,4 +1,4 @@
-// Hostile names end to end (issue 6 §3): the real CLI with hostile queries, hostile media URLs
+// Hostile names end to end: the real CLI with hostile queries, hostile media URLs
 // (`harvester get`) and a source whose answer carries hostile titles and photographer names.
 // The sandbox is listed before and after: nothing may appear outside DOWNLOAD_DIR (or LOG_DIR and
 // DATA_DIR, which hold the log and the database), and every media file must sit at

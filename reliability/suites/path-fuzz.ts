@@ -1,4 +1,4 @@
-// File names and URLs from sources (issue 6 §3): nothing a source returns, and no query, can
+// File names and URLs from sources: nothing a source returns, and no query, can
 // make a path escape DOWNLOAD_DIR. In-process properties of the naming functions the
 // downloader uses, with hostile strings (traversal, separators of both kinds, NUL, device
 // names, Unicode look-alikes, very long names); the oracle is an independent

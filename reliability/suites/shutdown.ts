@@ -1,4 +1,4 @@
-// Graceful shutdown (issue 6 §5): SIGTERM to the real server while jobs run and others wait in
+// Graceful shutdown: SIGTERM to the real server while jobs run and others wait in
 // its queue. It must stop accepting jobs, end within a bounded drain time, mark every
 // unfinished job `interrupted`, exit 0, leave no partial file — and the next start resumes
 // those jobs to their end.

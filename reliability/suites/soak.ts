@@ -1,4 +1,4 @@
-// The soak (issue 6 §6): jobs back to back through the real server against the simulated
+// The soak: jobs back to back through the real server against the simulated
 // sources, with faults mixed in (a hanging source, and sources that fail intermittently
 // through the switchboard), sampling the server's RSS, heap, open file descriptors and the
 // database size as it goes. The trend after warm-up is a least-squares line; job times are

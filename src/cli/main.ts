@@ -1,5 +1,5 @@
 // The `harvester` command: parses argv and hands each command to its module under
-// ./commands/. Usage and configuration errors exit 2, before any work (DESIGN §6).
+// ./commands/. Usage and configuration errors exit 2, before any work.
 import { Command, CommanderError } from 'commander';
 import { ConfigError, EXIT, errorMessage, exitCodeFor } from '../core/errors.ts';
 import { endQuietlyOnClosedPipe } from './closed-pipe.ts';

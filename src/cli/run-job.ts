@@ -1,6 +1,6 @@
 // Runs one job from a command (search, get, demo; resume and retry may use it too) and reports
 // it: live progress and a summary on stderr, the job document on stdout with --json, the exit
-// code of DESIGN §6. Ctrl-C cancels every source at once and still writes the summary and the
+// code of ExitCode (core/errors.ts). Ctrl-C cancels every source at once and still writes the summary and the
 // log (exit 130); a second Ctrl-C leaves immediately.
 import { EXIT } from '../core/errors.ts';
 import type { JobDocument, JobStatus } from '../core/types.ts';
@@ -11,7 +11,7 @@ import type { Session } from './session.ts';
 import { formatSummary } from './summary.ts';
 import { statusPainter } from './terminal.ts';
 
-/** Help text of every command that runs a job (DESIGN §6 exit codes). */
+/** Help text of every command that runs a job (with the exit codes). */
 export const EXIT_CODES_HELP =
   '\nExit codes: 0 completed, 3 partial (some sources failed), 1 failed (no source succeeded),\n' +
   '2 usage or configuration error (nothing was started), 130 interrupted (Ctrl-C).\n';

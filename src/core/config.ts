@@ -1,4 +1,4 @@
-// Configuration (DESIGN §3): the process environment first, then `.env` in the working
+// Configuration: the process environment first, then `.env` in the working
 // directory, then defaults. Seconds in the environment, milliseconds everywhere in code:
 // the conversion happens here, once. Any invalid value is a ConfigError naming the variable.
 import { readFileSync } from 'node:fs';
@@ -96,7 +96,7 @@ const hostList: Spec<string[]>['parse'] = (raw) => {
 };
 const host: Spec<string>['parse'] = (raw) => (/^[A-Za-z0-9.:[\]-]+$/.test(raw.trim()) ? raw.trim() : undefined);
 
-/** Every variable of DESIGN §3, with its default and what a valid value looks like. */
+/** Every configuration variable, with its default and what a valid value looks like. */
 export const VARIABLES = {
   MAX_CONCURRENT_SOURCES: { fallback: '5', expected: 'an integer from 1 to 64', parse: int(1, 64) },
   SOURCE_TIMEOUT: { fallback: '30', expected: 'seconds, a number from 0.1 to 86400', parse: seconds(0.1, 86400) },

@@ -217,7 +217,7 @@ export function shouldRetry(error: unknown, attempt: number, maxRetries: number)
   return error instanceof HarvesterError && error.retryable;
 }
 
-/** Exit codes of the CLI (DESIGN §6). */
+/** Exit codes of the CLI. */
 export const EXIT = { completed: 0, failed: 1, usage: 2, partial: 3, interrupted: 130 } as const;
 
 /** Maps an error that ends a command to its exit code. */

@@ -1,4 +1,4 @@
-// Runner events (DESIGN §4): plain JSON objects, the same in the CLI, the API's event
+// Runner events: plain JSON objects, the same in the CLI, the API's event
 // stream and (later) across processes. Every event has `type`, `job_id`, `ts`, `seq` and `run`.
 import type { JobDocument, JobSourceName, MediaKind, MediaType, SavedFile, SourceStats } from './types.ts';
 

@@ -20,7 +20,7 @@ export interface RunStats {
   stats: SourceStats;
 }
 
-/** Whether a source's stats mean it ended without error (DESIGN: `success` is error === null once ended). */
+/** Whether a source's stats mean it ended without error (`success` is error === null once ended). */
 function ended(stats: SourceStats): boolean {
   return stats.status !== 'pending' && stats.status !== 'running';
 }

@@ -1,7 +1,7 @@
-// Shared data types: what sources yield, what jobs produce, what faces show (DESIGN §2, §4).
+// Shared data types: what sources yield, what jobs produce, what faces show.
 import type { SourceErrorCode } from './errors.ts';
 
-/** Source ids are part of the API (DESIGN §2); the seed's five come first. */
+/** Source ids are part of the API; the seed's five come first. */
 export const SOURCE_IDS = [
   'google_images',
   'bing_images',
@@ -55,9 +55,9 @@ export interface MediaCandidate {
   trackUrl?: string;
 }
 
-/** Status of one source in one job (DESIGN §4). */
+/** Status of one source in one job. */
 export type SourceStatus = 'pending' | 'running' | 'ok' | 'partial' | 'failed' | 'skipped';
-/** Status of a job (DESIGN §4). */
+/** Status of a job. */
 export type JobStatus = 'queued' | 'running' | 'completed' | 'partial' | 'failed' | 'cancelled' | 'interrupted';
 
 /** What a job asks for. */
@@ -76,7 +76,7 @@ export interface JobSpec {
   type: MediaType;
   /** For `harvester get`: the URLs of the pseudo-source `urls`. */
   urls?: string[];
-  /** Options that change how the job treats history (issue 4). */
+  /** Options that change how the job treats history (archive, search cache). */
   options?: JobOptions;
 }
 
@@ -153,7 +153,7 @@ export interface SavedFile {
   saved_at: string;
 }
 
-/** Per-source statistics (DESIGN §4: the seed's names plus what debugging needs). */
+/** Per-source statistics (the seed's names plus what debugging needs). */
 export interface SourceStats {
   status: SourceStatus;
   downloaded: number;
@@ -219,7 +219,7 @@ export interface JobResults {
   files: SavedFile[];
 }
 
-/** The job document (DESIGN §4): API `GET /api/jobs/:id`, CLI `--json`. */
+/** The job document: API `GET /api/jobs/:id`, CLI `--json`. */
 export interface JobDocument {
   job_id: string;
   status: JobStatus;
@@ -235,7 +235,7 @@ export interface JobDocument {
   results: JobResults;
 }
 
-/** A line of `harvester jobs --json` and `GET /api/jobs` (DESIGN §6). */
+/** A line of `harvester jobs --json` and `GET /api/jobs`. */
 export interface JobSummary {
   job_id: string;
   status: JobStatus;

@@ -1,4 +1,4 @@
-// The streaming downloader (issue 2 §4): one media URL to one file, never held in memory.
+// The streaming downloader: one media URL to one file, never held in memory.
 // Bytes go to `<random>.part` through the file sink while being hashed and counted; the first
 // bytes are sniffed (an HTML page is refused however it is served); Content-Length and a
 // running byte count enforce the size cap; one shared ticker aborts stalled transfers; every
@@ -59,7 +59,7 @@ export interface DownloadOptions {
   /** MAX_RETRIES_PER_DOWNLOAD. */
   retries: number;
   onRetry?: (info: RetryInfo) => void;
-  /** Where the bytes go (default: the local `directory`). The DESIGN §8 file-output seam. */
+  /** Where the bytes go (default: the local `directory`). The file-output seam. */
   sink?: MediaSink;
   /** First retry backoff, ms (default 250; the cap is 4 s, all within timeoutMs). */
   retryBaseMs?: number;
@@ -164,7 +164,7 @@ type AttemptResult =
   | { status: 'duplicate'; sha256: string; bytes: number };
 
 /**
- * What a failed attempt leaves for the next one to resume from (STYLE §10): the open `.part`,
+ * What a failed attempt leaves for the next one to resume from: the open `.part`,
  * the running hash, and the validator the server gave, so the next request can ask for the
  * rest with `Range` + `If-Range`. Only kept when the server said it serves byte ranges.
  */

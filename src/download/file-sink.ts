@@ -1,4 +1,4 @@
-// Where saved bytes go (DESIGN §8 "file output" seam): the downloader writes through this small
+// Where saved bytes go (the "file output" seam of docs/ARCHITECTURE.md): the downloader writes through this small
 // interface, and a local directory implements it today; an object store can later implement
 // the same four operations. Partial files are `<random>.part` in the target directory, so the
 // final move is a same-directory link: atomic, and it never overwrites an existing file.

@@ -1,4 +1,4 @@
-// File and folder names (issue 2 §4): `DOWNLOAD_DIR/<query-slug>/<source>/<query-slug>_<NNN>.<ext>`.
+// File and folder names: `DOWNLOAD_DIR/<query-slug>/<source>/<query-slug>_<NNN>.<ext>`.
 // Nothing a source returns (URL, title, Content-Disposition) is ever used as a path: names are
 // built only from the slug, a counter and a sniffed extension, and every join is checked to
 // stay inside its root.

@@ -1,6 +1,6 @@
 // Stall detection for every download in the process with ONE timer: a single unref'd interval
 // walks the active transfers, instead of a timer armed and re-armed per download or per chunk
-// (DEPENDENCIES.md measured that as a real cost at 32 transfers in flight). The per-chunk work
+// (measured as a real cost at 32 transfers in flight). The per-chunk work
 // is one addition.
 
 /** How often the shared ticker looks at the transfers, ms. */

@@ -1,5 +1,5 @@
-// The one HTTP client (DESIGN §1 `http/`, issue 2 §3): undici's request API on a keep-alive
-// Agent (global fetch is the slow path, see DEPENDENCIES.md), per-phase timeouts whose errors
+// The one HTTP client: undici's request API on a keep-alive
+// Agent (global fetch measured slower for many parallel downloads), per-phase timeouts whose errors
 // name the phase, transient-only retries with a pure delay policy, a per-host connection cap,
 // manual redirects re-checked by the private-network guard, an honest User-Agent, and proxies
 // from the environment. Every error that leaves here is one of core/errors.ts.

@@ -1,4 +1,4 @@
-// The retry delay policy (STYLE §5): a pure function of the attempt number and what the
+// The retry delay policy: a pure function of the attempt number and what the
 // server asked for, with no clock of its own, so it is trivially unit-testable. `Retry-After`
 // is parsed here and nowhere else.
 

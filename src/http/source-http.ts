@@ -1,4 +1,4 @@
-// The `ctx.http` a source receives (STYLE §3): the shared client with the source's policies
+// The `ctx.http` a source receives: the shared client with the source's policies
 // bound — its deadline signal, REQUEST_TIMEOUT, MAX_RETRIES_PER_SOURCE, the retry callback —
 // so a source module only parses. Timeouts nest: a REQUEST_TIMEOUT longer than what is left of
 // the source's deadline is simply cut short by the deadline signal.

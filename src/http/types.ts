@@ -1,4 +1,4 @@
-// The contract of the one HTTP client every request goes through (DESIGN §1 `http/`).
+// The contract of the one HTTP client every request goes through.
 // The implementation (undici) lives beside this file; sources see only `SourceHttp`.
 import type { Readable } from 'node:stream';
 

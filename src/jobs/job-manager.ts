@@ -1,7 +1,7 @@
 // The JobService (src/jobs/service.ts) the CLI and the server share: validates and records
 // jobs, queues them (at most MAX_CONCURRENT_JOBS run at once), runs them with the runner,
 // fans their events out (store history, download log, subscribers), and resumes, retries,
-// cancels and drains them. This is the runner's intake (DESIGN §8): a queue consumer can
+// cancels and drains them. This is the runner's intake (docs/ARCHITECTURE.md, "Seams"): a queue consumer can
 // later hand jobs to a JobService just as the CLI and the server do.
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../core/config.ts';

@@ -1,4 +1,4 @@
-// The status rules of DESIGN §4, in one place: how a source's stats end, how a job's status
+// The status rules, in one place: how a source's stats end, how a job's status
 // follows from its sources, and the job document's totals.
 import type { SourceErrorCode } from '../core/errors.ts';
 import type { JobStatus, SourceStats } from '../core/types.ts';

@@ -1,4 +1,4 @@
-// Attribution manifests (issue 4 §6): every job writes `manifest.json` and `manifest.csv` into
+// Attribution manifests: every job writes `manifest.json` and `manifest.csv` into
 // its folder DOWNLOAD_DIR/<query-slug>/ — file, source, URL, page URL, title, size, dimensions,
 // SHA-256, author, license — and, with writeMetadata, a JSON sidecar `<file>.json` per file.
 // Jobs with the same query share the folder, so a manifest describes the folder: this job's

@@ -1,4 +1,4 @@
-// Makes disk and database agree for one job after a crash (issue 4 §1), before it is resumed.
+// Makes disk and database agree for one job after a crash, before it is resumed.
 //
 // The runner records a file BEFORE the downloader renames its `.part` into place
 // (src/jobs/source-run.ts), so a process killed in between leaves a record whose file is missing

@@ -1,4 +1,4 @@
-// Runs one job (DESIGN §4): its sources in parallel, at most MAX_CONCURRENT_SOURCES at once,
+// Runs one job: its sources in parallel, at most MAX_CONCURRENT_SOURCES at once,
 // each under its own deadline (./source-run.ts); a failing or hanging source never delays or
 // fails another. Produces the job document, keeps the store up to date as things happen, and
 // emits the runner events. A job can be run again (resume, retry) over the sources that

@@ -1,4 +1,4 @@
-// The search cache (issue 4 §4; the seed's "cache successful URLs to avoid re-searching"): a
+// The search cache (the seed's "cache successful URLs to avoid re-searching"): a
 // SourceHttp wrapper that answers a search page from the store when the same source asked for
 // the same URL (query, page, parameters) within SEARCH_CACHE_TTL. Only successful answers are
 // stored — 2xx, and for getJson only text that parses — and failures never are. Secrets (API

@@ -1,4 +1,4 @@
-// The runner's intake (DESIGN §8): how a job reaches a runner. The CLI and the server both
+// The runner's intake (docs/ARCHITECTURE.md, "Seams"): how a job reaches a runner. The CLI and the server both
 // go through a JobService; a queue consumer can later hand jobs to one the same way.
 import type { EventListener, RunnerEvent } from '../core/events.ts';
 import type { JobDocument, JobSpec, JobSummary } from '../core/types.ts';

@@ -1,4 +1,5 @@
-// Deadlines and cancellation as AbortSignals (DESIGN §1: every timeout is a signal passed down).
+// Deadlines and cancellation as AbortSignals (every timeout is a signal passed down, so one abort
+// reaches every request and download under it; see docs/ARCHITECTURE.md, "Deadlines").
 import { SourceTimeoutError } from '../core/errors.ts';
 
 export interface Deadline {

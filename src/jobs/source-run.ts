@@ -1,4 +1,4 @@
-// Runs one source of a job (DESIGN §4): its own deadline over its searches and its downloads,
+// Runs one source of a job: its own deadline over its searches and its downloads,
 // a bounded download pool fed from the source's iterator only as needed, the media-type
 // filter, de-duplication (within the job and against the download archive), and the source's
 // stats, events and health record.

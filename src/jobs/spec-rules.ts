@@ -1,4 +1,4 @@
-// The bounds of a job spec (DESIGN §6), in a module with no dependencies so that the CLI can
+// The bounds of a job spec, in a module with no dependencies so that the CLI can
 // check flags before it loads the engine.
 import type { MediaType } from '../core/types.ts';
 

@@ -1,4 +1,4 @@
-// The pseudo-source `urls` of `harvester get` (DESIGN §4): a list of media URLs run through the
+// The pseudo-source `urls` of `harvester get`: a list of media URLs run through the
 // same runner as a real source — same deadline rules (URLS_TIMEOUT, else SOURCE_TIMEOUT), same
 // downloader checks, same log lines and job document. Its candidates' kind is a guess from the
 // file extension; the downloader decides from the bytes.
@@ -60,7 +60,7 @@ export function urlsQueryName(urls: readonly string[], inputFile?: string): stri
   let name: string;
   if (inputFile !== undefined) name = inputFile === '-' ? 'stdin' : basename(inputFile);
   else name = urls.length === 1 ? urls[0]! : `${urls.length} urls`;
-  // A query is at most 200 characters (DESIGN §6); a long URL is cut, not refused.
+  // A query is at most 200 characters (the spec bound); a long URL is cut, not refused.
   return name.slice(0, 200);
 }
 

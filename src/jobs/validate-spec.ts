@@ -1,5 +1,5 @@
-// Validation of a job spec, once, before anything is created (DESIGN §6: bad input gets a
-// clear error naming the field and changes nothing). Returns a normalised copy.
+// Validation of a job spec, once, before anything is created (bad input gets a clear
+// error naming the field and changes nothing). Returns a normalised copy.
 import { findControlChar } from '../core/control-chars.ts';
 import type { Config } from '../core/config.ts';
 import { ConfigError } from '../core/errors.ts';

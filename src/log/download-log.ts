@@ -1,4 +1,4 @@
-// The download log (DESIGN §5): LOG_DIR/download_errors.log in the seed's format,
+// The download log: LOG_DIR/download_errors.log in the seed's format,
 // `2025-10-02 14:30:00,123 | INFO | MESSAGE`, one event a line, rotated by size. It is driven
 // by runner events only (one subscriber), so the CLI and the server write the same lines.
 // Appends never block the runner: lines are buffered and written in batches, and flushed

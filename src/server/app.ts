@@ -1,8 +1,8 @@
-// The Fastify app (STYLE §11): a plugin-style builder that takes its dependencies (config, job
+// The Fastify app: a plugin-style builder that takes its dependencies (config, job
 // service, store), so tests build it with real parts of their own choosing. Routes live in
 // ./routes/, one module per resource; every route has request and response schemas.
 //
-// Validation is strict on purpose (DESIGN §6): ajv's `removeAdditional` and `coerceTypes` are
+// Validation is strict on purpose: ajv's `removeAdditional` and `coerceTypes` are
 // off, so an unknown field or a wrong type ("10" for 10) is rejected with a 400, never silently
 // dropped or converted. Query strings and path parameters are text; those the schema types as
 // integers or booleans are read from their canonical spelling first (./parameter-types.ts).

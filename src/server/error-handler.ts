@@ -1,4 +1,4 @@
-// The one error handler of the API (STYLE §11): every error answer has the same JSON shape;
+// The one error handler of the API: every error answer has the same JSON shape;
 // validation failures name the field; statuses of our own errors come from httpStatusFor
 // (src/core/errors.ts); 5xx answers never show internals (the detail goes to the log only).
 import { STATUS_CODES } from 'node:http';

@@ -1,4 +1,4 @@
-// One job's Server-Sent Events stream (DESIGN §6): its history from the start (or after
+// One job's Server-Sent Events stream: its history from the start (or after
 // Last-Event-ID), then its live events, with neither gap nor duplicate between the two, ending
 // after `job_finished`.
 //

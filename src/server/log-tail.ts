@@ -1,4 +1,4 @@
-// Reading the end of the download log (DESIGN §5) for GET /api/logs without reading the whole
+// Reading the end of the download log for GET /api/logs without reading the whole
 // file: chunks are read backwards from the end until enough matching lines are found or a
 // byte budget is spent. `sinceOffset` lets a follower ask only for what was appended.
 import { open } from 'node:fs/promises';

@@ -21,7 +21,7 @@ import { rememberInterrupted, takeInterrupted } from './interrupted-jobs.ts';
 
 const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** The seed's five sources, simulated by `serve --demo`; one of them hangs (DESIGN §6 `demo`). */
+/** The seed's five sources, simulated by `serve --demo`; one of them hangs, to show a source deadline. */
 export const DEMO_SOURCES: readonly SourceId[] = SOURCE_IDS.slice(0, 5);
 export const DEMO_HANGING_SOURCE: SourceId = 'bing_images';
 /** Short deadlines so the hanging source times out within seconds (unless the environment sets them). */

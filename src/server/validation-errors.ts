@@ -1,5 +1,5 @@
 // Turns a schema validation failure into one sentence that names the field and what is wrong
-// ("limit: must be an integer from 1 to 500, got \"10\""), as DESIGN §6 asks of every 400.
+// ("limit: must be an integer from 1 to 500, got \"10\""), so every 400 tells the caller what to fix.
 
 /** The parts of an ajv error we read (ajv's ErrorObject, without depending on its types). */
 export interface SchemaError {

@@ -1,4 +1,4 @@
-// Bing Images (DESIGN §2). Request: GET /images/async?q=&async=1&first=&count= — the HTML
+// Bing Images. Request: GET /images/async?q=&async=1&first=&count= — the HTML
 // fragment Bing's own page loads while scrolling (SearXNG bing_images.py, ddgs bing_images.py).
 // Parse: every result card is an `a.iusc` whose `m` attribute is entity-encoded JSON with murl
 // (the image), turl (thumbnail), purl (page), t (title), desc, mid (id). The HTML parser decodes

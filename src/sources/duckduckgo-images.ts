@@ -1,4 +1,4 @@
-// DuckDuckGo Images (DESIGN §2), in two steps like ddgs and SearXNG: (1) GET /?q=&iar=images,
+// DuckDuckGo Images, in two steps like ddgs and SearXNG: (1) GET /?q=&iar=images,
 // whose HTML carries a per-query token `vqd` — written vqd="4-…" on current pages, vqd='3-…' on
 // older ones, and vqd=…& inside script URLs; (2) GET /i.js?o=json&q=&l=&vqd=&p=&f=[&s=] with a
 // Referer, a JSON answer {results:[{image,thumbnail,title,url,width,height,source}], next}.

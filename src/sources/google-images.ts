@@ -1,4 +1,4 @@
-// Google Images (DESIGN §2). Request, as SearXNG does today (google.py, google_images.py, Aug
+// Google Images. Request, as SearXNG does today (google.py, google_images.py, Aug
 // 2026): GET /wml/search?q=&tbm=isch&hl=&ie=utf8&oe=utf8[&start=(page-1)*10] with an old Nokia
 // feature-phone User-Agent and the CONSENT cookie, which gets the light WML/XHTML layout instead
 // of the JavaScript application. Parse, in either layout Google may answer:

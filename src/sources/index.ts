@@ -1,4 +1,4 @@
-// The registry of sources (STYLE §1): every source, in the order of DESIGN §2.
+// The registry of sources: every source, in the order of SOURCE_IDS (the seed's five first).
 import type { SourceId } from '../core/types.ts';
 import type { Source } from './source.ts';
 import { source as googleImages } from './google-images.ts';

@@ -1,4 +1,4 @@
-// NASA Image and Video Library (DESIGN §2): GET /search?q=&media_type=&page=&page_size=
+// NASA Image and Video Library: GET /search?q=&media_type=&page=&page_size=
 // (Collection+JSON: collection.items[].data[0] holds nasa_id, title, media_type, photographer;
 // links[] the previews; collection.links rel=next the next page), then GET /asset/{nasa_id}
 // for the list of files (~orig, ~large, ~medium, ~small… with no sizes). The asset list is

@@ -1,4 +1,4 @@
-// Openverse (DESIGN §2): openly licensed images, GET /v1/images/?q=&page=&page_size=.
+// Openverse: openly licensed images, GET /v1/images/?q=&page=&page_size=.
 // Anonymous use works but is throttled (20 requests a minute, 200 a day) and capped at
 // page_size 20 — a larger page_size without a token is refused with 401 — so pages are at most
 // 20. Answers report the throttle as `X-RateLimit-Available-anon_burst` / `…-anon_sustained`.

@@ -1,4 +1,4 @@
-// Pexels (DESIGN §2): JSON API, photos at GET /v1/search, videos at GET /videos/search, both
+// Pexels: JSON API, photos at GET /v1/search, videos at GET /videos/search, both
 // `?query=&page=&per_page<=80` with header `Authorization: <PEXELS_API_KEY>` (200 requests an
 // hour; `X-Ratelimit-Remaining` says how many are left). Paging follows `next_page`, but only
 // its presence: the next request is built on ctx.origin, never on the absolute URL the

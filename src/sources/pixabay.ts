@@ -1,4 +1,4 @@
-// Pixabay (DESIGN §2): GET /api/?key=&q=&image_type=all&per_page=&page= for images,
+// Pixabay: GET /api/?key=&q=&image_type=all&per_page=&page= for images,
 // GET /api/videos/?key=&q=&video_type=all&per_page=&page= for videos; per_page 3–200; only
 // `totalHits` results are reachable, so paging stops there; `q` is at most 100 characters.
 // Errors come as an HTTP status with a plain-text body ("[ERROR 400] …"). Rate limit in

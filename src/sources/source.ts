@@ -1,6 +1,7 @@
-// What a source is (STYLE §1): one file per source under src/sources/, each exporting a
+// What a source is (docs/ARCHITECTURE.md, "Adding a source"): one file per source under src/sources/, each exporting a
 // `Source`, listed in ./index.ts. Sources only yield candidates: they never download,
-// write files, touch the store or print (STYLE §2).
+// write files, touch the store or print, so a
+// source stays a thin parser that tests can run against recorded answers.
 import type { Config } from '../core/config.ts';
 import { NotConfiguredError } from '../core/errors.ts';
 import type { MediaCandidate, MediaKind, MediaType, SourceId } from '../core/types.ts';
@@ -15,7 +16,7 @@ export interface SearchQuery {
   limit: number;
 }
 
-/** Everything a source needs, with policies already applied (STYLE §3). */
+/** Everything a source needs, with policies already applied. */
 export interface SourceContext {
   /** Timeouts, retries (transient only), per-host limits, private-network guard, User-Agent and, unless disabled, the search cache already applied. */
   http: SourceHttp;

@@ -1,4 +1,4 @@
-// Unsplash (DESIGN §2). With UNSPLASH_ACCESS_KEY: GET /search/photos?query=&page=&per_page<=30 on
+// Unsplash. With UNSPLASH_ACCESS_KEY: GET /search/photos?query=&page=&per_page<=30 on
 // https://api.unsplash.com with `Authorization: Client-ID <key>`; without it, the keyless
 // GET /napi/search/photos on https://unsplash.com (what SearXNG and gallery-dl use), same
 // envelope: {total, total_pages, results:[{id, width, height, description, alt_description,
@@ -115,7 +115,7 @@ export const source: Source = {
   example: 'mountain lake',
   keyVariable: 'UNSPLASH_ACCESS_KEY',
   defaultOrigin: (config) => (config.unsplashAccessKey ? `https://${API_HOST}` : 'https://unsplash.com'),
-  // Configured either way: without the key the keyless /napi/ search is used (DESIGN §2).
+  // Configured either way: without the key the keyless /napi/ search is used.
   configured: () => ({ ok: true }),
   async *search(query, ctx) {
     if (query.type === 'video') return;

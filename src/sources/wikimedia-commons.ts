@@ -1,4 +1,4 @@
-// Wikimedia Commons (DESIGN §2): the MediaWiki API, GET /w/api.php with a CirrusSearch
+// Wikimedia Commons: the MediaWiki API, GET /w/api.php with a CirrusSearch
 // generator over the File namespace:
 //   action=query&format=json&formatversion=2&generator=search&gsrnamespace=6
 //   &gsrsearch=filetype:bitmap <q>   (filetype:video for videos, filetype:bitmap|video for both)

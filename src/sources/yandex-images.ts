@@ -1,4 +1,4 @@
-// Yandex Images (DESIGN §2). Request: GET /images/search?text=[&p=<page-1>] (SearXNG yandex.py).
+// Yandex Images. Request: GET /images/search?text=[&p=<page-1>] (SearXNG yandex.py).
 // Parse, in either layout Yandex serves:
 // - current: an element (div.Root#ImagesApp-…) whose `data-state` attribute is entity-encoded
 //   JSON; results are initialState.serpList.items.entities{id → item} with origUrl, origWidth,

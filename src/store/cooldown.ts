@@ -1,4 +1,4 @@
-// The cool-down schedule of failing sources (issue 4 §5; the seed's "skip known-bad sources
+// The cool-down schedule of failing sources (the seed's "skip known-bad sources
 // temporarily" and "exponential backoff for failing sources"). A pure function, like
 // retryDelayMs, so the schedule is testable without a clock or a database.
 

@@ -1,4 +1,4 @@
-// The SQLite schema and its versioned migrations (issue 4 §7). `PRAGMA user_version` holds the
+// The SQLite schema and its versioned migrations. `PRAGMA user_version` holds the
 // schema version; each migration moves it up by one inside one transaction, so a crash mid-way
 // leaves the previous version intact. A database from a newer Harvester is refused, never
 // "repaired" into this version's shape.

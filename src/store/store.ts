@@ -1,4 +1,4 @@
-// The Store seam (DESIGN §8): everything jobs, source runs, files, the download archive, the
+// The Store seam (docs/ARCHITECTURE.md, "Seams"): everything jobs, source runs, files, the download archive, the
 // search cache, source health and event history need, as async methods. SQLite implements
 // it today (./sqlite-store.ts); PostgreSQL can implement it later without touching callers.
 import type { RunnerEvent } from '../core/events.ts';

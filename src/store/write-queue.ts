@@ -1,4 +1,4 @@
-// Batched writes (issue 4 §1: recording must not slow downloading). Every write is queued and
+// Batched writes (recording must not slow downloading). Every write is queued and
 // all writes queued in the same turn of the event loop (or up to `maxBatch`) are committed in one
 // transaction; each caller's promise settles once its row is committed (or its statement failed).
 // With WAL and synchronous=NORMAL a commit does not fsync, and one commit per batch instead of per

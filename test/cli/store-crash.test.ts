@@ -1,4 +1,4 @@
-// Durability with the real CLI process and a real database (issue 4 §1, §8): SIGKILL a running
+// Durability with the real CLI process and a real database: SIGKILL a running
 // job at several points, then `harvester resume` — every file exactly once, no `.part`, database
 // and disk agree, and the job document lists the files saved before the crash.
 import { after, before, test } from 'node:test';

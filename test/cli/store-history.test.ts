@@ -1,4 +1,4 @@
-// History, archive, cache and database errors through the real CLI process (issue 4 §2, §3, §4, §7).
+// History, archive, cache and database errors through the real CLI process.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';

@@ -23,7 +23,7 @@ test('only transient errors are retried, and only while attempts remain', () => 
   assert.equal(shouldRetry(new Error('plain'), 0, 2), false);
 });
 
-test('exit codes follow DESIGN §6', () => {
+test('exit codes keep their documented numbers', () => {
   assert.equal(exitCodeFor(new ConfigError('x')), EXIT.usage);
   assert.equal(exitCodeFor(new CancelledError('x')), 130);
   assert.equal(exitCodeFor(new Error('x')), 1);

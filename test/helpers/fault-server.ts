@@ -1,4 +1,4 @@
-// A real HTTP server on 127.0.0.1:0 that misbehaves on demand (DESIGN §7), for the http and
+// A real HTTP server on 127.0.0.1:0 that misbehaves on demand, for the http and
 // download tests and the reliability suites. Every fault is a path (with query parameters), so
 // a test composes URLs instead of configuring the server:
 //

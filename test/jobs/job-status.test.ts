@@ -1,4 +1,4 @@
-// The status rules of DESIGN §4 as pure functions.
+// The status rules of jobs and sources as pure functions.
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { emptySourceStats, type SourceStats } from '../../src/core/types.ts';

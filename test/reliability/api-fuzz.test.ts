@@ -1,4 +1,4 @@
-// Fast subset of the API fuzzing (issue 6 §3) against the real server process.
+// Fast subset of the API fuzzing against the real server process.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runApiFuzz } from '../../reliability/suites/api-fuzz.ts';

@@ -1,4 +1,4 @@
-// Fast part of the configuration fuzzing (issue 6 §3); the full run is `npm run reliability`.
+// Fast part of the configuration fuzzing; the full run is `npm run reliability`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fuzzCli, fuzzLoadConfig } from '../../reliability/suites/config-fuzz.ts';

@@ -1,4 +1,4 @@
-// Fast subset of crash-at-any-point (issue 6 §2): one SIGKILL of the server at a random moment of
+// Fast subset of crash-at-any-point: one SIGKILL of the server at a random moment of
 // a running job, then a restart that resumes it; the 20-kill run (CLI and server) is
 // `npm run reliability` (the store's own tests SIGKILL the CLI).
 import { test } from 'node:test';

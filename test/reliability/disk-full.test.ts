@@ -1,4 +1,4 @@
-// Disk full (issue 6 §4) through the real CLI on a real 1 MiB tmpfs; skipped where the machine
+// Disk full through the real CLI on a real 1 MiB tmpfs; skipped where the machine
 // does not let the test mount one (not root).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// Fast subset of the fault matrix (issue 6 §1): a few cells of each phase and face against the
+// Fast subset of the fault matrix: a few cells of each phase and face against the
 // real CLI process and the real server; the whole matrix is `npm run reliability`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

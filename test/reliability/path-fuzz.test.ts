@@ -1,4 +1,4 @@
-// Fast subset of the file-name fuzzing (issue 6 §3): nothing a query, a title or a URL says
+// Fast subset of the file-name fuzzing: nothing a query, a title or a URL says
 // makes a path escape DOWNLOAD_DIR, in-process and through the real CLI.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// Graceful shutdown (issue 6 §5): SIGTERM to the real server while jobs run and wait.
+// Graceful shutdown: SIGTERM to the real server while jobs run and wait.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runShutdown } from '../../reliability/suites/shutdown.ts';

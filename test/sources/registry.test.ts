@@ -27,7 +27,7 @@ test('importing the registry touches no network', async () => {
   assert.deepEqual(touched, []);
 });
 
-test('the registry lists every DESIGN §2 source once, in order, with a well-formed description', async () => {
+test('the registry lists every source id once, in order, with a well-formed description', async () => {
   const { SOURCES, getSource, isSourceId } = await import('../../src/sources/index.ts');
   assert.deepEqual(
     SOURCES.map((s) => s.id),

@@ -1,4 +1,4 @@
-// `harvester jobs [--json]` (the history: one summary per job, newest first, DESIGN §6) and
+// `harvester jobs [--json]` (the history: one summary per job, newest first) and
 // `harvester job <id> [--json]` (one job document; for people, per-source stats and files).
 // Both read the store only: with no database yet they show an empty history and create nothing.
 // At start they mark jobs whose process died `interrupted` (jobs of live processes are left).

@@ -1,4 +1,4 @@
-// `harvester search <query…>`: one job over many sources and one or many queries (DESIGN §6).
+// `harvester search <query…>`: one job over many sources and one or many queries.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ConfigError } from '../../core/errors.ts';

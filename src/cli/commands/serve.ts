@@ -1,5 +1,5 @@
-// `harvester serve [--host H] [--port N] [--demo] [--insecure-public]`: the HTTP API and web UI
-// (DESIGN §6). Runs until SIGINT or SIGTERM; then running jobs are interrupted (the next start
+// `harvester serve [--host H] [--port N] [--demo] [--insecure-public]`: the HTTP API and web UI.
+// Runs until SIGINT or SIGTERM; then running jobs are interrupted (the next start
 // resumes them) and the process exits 0.
 import { InvalidArgumentError, type Command } from 'commander';
 import { readDotenv } from '../../core/config.ts';

@@ -1,4 +1,4 @@
-// Job resources: create, list, read, cancel, retry, resume (DESIGN §6). Handlers are thin: the
+// Job resources: create, list, read, cancel, retry, resume. Handlers are thin: the
 // schemas validate, the JobService does the work, errors map to statuses in one place.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { ConflictError, NotFoundError } from '../../core/errors.ts';
@@ -132,7 +132,7 @@ export async function jobRoutes(app: FastifyInstance, deps: RouteDeps): Promise<
       schema: {
         summary: 'The job document',
         description:
-          'Status, per-source statistics and every saved file (DESIGN §4). While the job runs the document may trail its events by up to 0.1 s ' +
+          'Status, per-source statistics and every saved file. While the job runs the document may trail its events by up to 0.1 s ' +
           '(the event stream is the live feed); its start and its end are never late. Supports If-None-Match.',
         tags: ['jobs'],
         params: jobIdParams,

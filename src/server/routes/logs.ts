@@ -1,4 +1,4 @@
-// GET /api/logs: the tail of the download log (DESIGN §5), optionally only from a level up, and
+// GET /api/logs: the tail of the download log, optionally only from a level up, and
 // only what was appended since an earlier answer (the UI's "follow").
 import type { FastifyInstance } from 'fastify';
 import { isErrorLine } from '../../log/download-log.ts';

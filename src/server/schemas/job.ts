@@ -1,6 +1,6 @@
 // JSON Schemas of the job resources: the request of POST /api/jobs and the job document,
-// summaries and links in answers. Response schemas list the contract's fields (DESIGN §4,
-// src/core/types.ts) and let further fields through, so a field the runner adds later is
+// summaries and links in answers. Response schemas list the contract's fields
+// (src/core/types.ts) and let further fields through, so a field the runner adds later is
 // serialised rather than silently dropped.
 import { SOURCE_IDS } from '../../core/types.ts';
 import { SOURCE_ERROR_CODES } from '../../core/errors.ts';
@@ -9,7 +9,7 @@ export const JOB_STATUSES = ['queued', 'running', 'completed', 'partial', 'faile
 export const SOURCE_STATUSES = ['pending', 'running', 'ok', 'partial', 'failed', 'skipped'] as const;
 export const MEDIA_TYPES = ['image', 'video', 'any'] as const;
 
-/** Limits of POST /api/jobs (DESIGN §6). */
+/** Limits of POST /api/jobs. */
 export const QUERY_MAX_CHARS = 200;
 export const LIMIT_MIN = 1;
 export const LIMIT_MAX = 500;

@@ -1,5 +1,5 @@
 // Choosing one video file among a service's renditions under MAX_VIDEO_RESOLUTION. The cap is
-// measured on the SHORTER side (DESIGN §3): a 1080×1920 portrait file is 1080p, so a cap of
+// measured on the SHORTER side: a 1080×1920 portrait file is 1080p, so a cap of
 // 1080 takes it and a cap of 720 takes the 720×1280 file instead.
 
 export interface Rendition {
