@@ -164,7 +164,7 @@ export const FUZZ_PARSERS = {
   order: 33,
   title: 'Fuzzing: the source parsers',
   command: cmd('fuzz-parsers'),
-  injected: "the sources issue's own fast-check properties (test/sources/*property*), with PROPERTY_RUNS=1000 (ten times what `npm test` runs): random text and JSON, and real recorded answers mutated at random places, fed to every adapter's parser.",
+  injected: "the project's own fast-check properties (test/sources/*property*), with PROPERTY_RUNS=1000 (ten times what `npm test` runs): random text and JSON, and real recorded answers mutated at random places, fed to every adapter's parser.",
   expected: 'every property holds: a parser yields valid candidates or throws ParseError/BlockedError, never a TypeError, never an invalid URL.',
 };
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { JobDocument } from '../../src/core/types.ts';
 import { startSimulation, type Simulation } from '../../src/demo/sim-server.ts';
-import { assertDiskAgrees, cliEnv, exited, queryDb, runCli, spawnCli, waitFor } from '../store/cli-harness.ts';
+import { assertDiskAgrees, cliEnv, exited, queryDb, runCli, spawnCli, waitFor } from './cli-harness.ts';
 
 let sim: Simulation;
 before(async () => {

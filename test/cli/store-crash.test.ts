@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { JobDocument, JobSummary } from '../../src/core/types.ts';
 import { makePng } from '../../src/demo/media.ts';
 import { startSimulation, type Simulation } from '../../src/demo/sim-server.ts';
-import { assertDiskAgrees, cliEnv, exited, listFiles, queryDb, runCli, spawnCli, waitFor, type CliEnv } from '../store/cli-harness.ts';
+import { assertDiskAgrees, cliEnv, exited, listFiles, queryDb, runCli, spawnCli, waitFor, type CliEnv } from './cli-harness.ts';
 
 const SOURCES = ['duckduckgo_images', 'unsplash'];
 const LIMIT = 10;

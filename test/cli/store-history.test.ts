@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import type { JobDocument, JobSummary } from '../../src/core/types.ts';
 import { startSimulation, type Simulation } from '../../src/demo/sim-server.ts';
 import { SCHEMA_VERSION } from '../../src/store/schema.ts';
-import { assertDiskAgrees, cliEnv, exited, queryDb, runCli, spawnCli, waitFor } from '../store/cli-harness.ts';
+import { assertDiskAgrees, cliEnv, exited, queryDb, runCli, spawnCli, waitFor } from './cli-harness.ts';
 
 let sim: Simulation;
 

@@ -1,4 +1,5 @@
-// Property tests of the sources-A parsers: whatever a service sends — arbitrary text, or a real
+// Property tests of the parsers of the scraped sources (Google, Bing, DuckDuckGo and Yandex
+// result pages, Unsplash's keyless JSON): whatever a service sends — arbitrary text, or a real
 // page truncated, cut, sprinkled with entity and escape noise, stripped of attributes, or JSON
 // with values swapped — a parser returns well-formed candidates or throws ParseError or
 // BlockedError; nothing else (no TypeError), and paging always ends.

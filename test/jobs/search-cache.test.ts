@@ -10,7 +10,7 @@ import type { RequestOptions, SourceHttp, TextResponse } from '../../src/http/ty
 import { createCachedSourceHttp, redactUrl, searchCacheKey } from '../../src/jobs/search-cache.ts';
 import { databasePath, openStore } from '../../src/store/open.ts';
 import type { SqliteStore } from '../../src/store/sqlite-store.ts';
-import { tempEnv, type TempEnv } from './store-fixtures.ts';
+import { tempEnv, type TempEnv } from '../store/store-fixtures.ts';
 
 const DAY_MS = 86_400_000;
 

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync, utimesSyn
 import { dirname, join } from 'node:path';
 import type { JobDocument, SavedFile } from '../../src/core/types.ts';
 import { CSV_COLUMNS, csvCell, STALE_TMP_AGE_MS, toCsv, writeManifests, type Manifest } from '../../src/jobs/manifest.ts';
-import { makeFile, makeJob, makeSpec, tempEnv } from './store-fixtures.ts';
+import { makeFile, makeJob, makeSpec, tempEnv } from '../store/store-fixtures.ts';
 
 function jobWith(jobId: string, files: SavedFile[], query = 'nature'): JobDocument {
   const job = makeJob(jobId, makeSpec(query));

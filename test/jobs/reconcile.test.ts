@@ -7,7 +7,7 @@ import { NotFoundError } from '../../src/core/errors.ts';
 import { emptySourceStats, type SavedFile } from '../../src/core/types.ts';
 import { reconcileJobFiles } from '../../src/jobs/reconcile.ts';
 import { openStore } from '../../src/store/open.ts';
-import { makeFile, makeJob, makeSpec, tempEnv } from './store-fixtures.ts';
+import { makeFile, makeJob, makeSpec, tempEnv } from '../store/store-fixtures.ts';
 
 /** A file on disk and the SavedFile that truly describes it. */
 function realFile(downloadDir: string, n: number, overrides: Partial<SavedFile> = {}): SavedFile {
