@@ -34,11 +34,14 @@ const events: RunnerEvent[] = [
 
 const ESC = '\x1b';
 
-test('on a terminal, one line per source is redrawn in place', async () => {
+test('on a terminal, one line per source is redrawn in place', (t) => {
+  // The redraw is timer-driven: fake timers move it on without waiting in real time.
+  t.mock.timers.enable({ apis: ['setTimeout', 'setInterval'] });
   const out = stream(true);
   const progress = createProgress(out, { jobId: () => 'j1', env: { TERM: 'xterm' } });
   for (const e of events.slice(0, 4)) progress.onEvent(e);
-  await new Promise((r) => setTimeout(r, 250)); // a redraw happens while the job runs
+  assert.doesNotMatch(out.text(), /pexels/, 'nothing is drawn before the redraw timer fires');
+  t.mock.timers.tick(250); // a redraw happens while the job runs
   assert.match(out.text(), /pexels\s+running\s+found\s+1\s+saved 1\/2/);
   for (const e of events.slice(4)) progress.onEvent(e);
   progress.stop();

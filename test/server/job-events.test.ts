@@ -175,7 +175,7 @@ describe('a job that ended before the server started', () => {
 });
 
 describe('listeners of the event stream', () => {
-  test('are removed when the client disconnects', async () => {
+  test('are removed when the client disconnects', { timeout: 30_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'harvester-sse-'));
     const sim = await startSimulation({ sources: ['bing_images'], hang: ['bing_images'] });
     const config = loadConfig(
@@ -186,6 +186,7 @@ describe('listeners of the event stream', () => {
     const manager = createJobManager({ config, store });
     // The real job service, counting its subscribers.
     let subscribers = 0;
+    let unsubscribed = (): void => {};
     const jobs: JobService = Object.assign(Object.create(manager) as JobService, {
       subscribe(listener: (e: RunnerEvent) => void) {
         subscribers++;
@@ -193,6 +194,7 @@ describe('listeners of the event stream', () => {
         return () => {
           subscribers--;
           off();
+          unsubscribed();
         };
       },
     });
@@ -202,6 +204,7 @@ describe('listeners of the event stream', () => {
       const address = app.server.address();
       const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
       const baseline = subscribers;
+      const gone = new Promise<void>((resolve) => (unsubscribed = resolve));
       const doc = await jobs.submit({ query: 'vole', sources: ['bing_images'], limit: 1, type: 'image' });
       const controller = new AbortController();
       const response = await fetch(`${url}/api/jobs/${doc.job_id}/events`, { signal: controller.signal });
@@ -210,7 +213,7 @@ describe('listeners of the event stream', () => {
       assert.equal(subscribers, baseline + 1);
       controller.abort();
       await reader.read().catch(() => {});
-      for (let i = 0; i < 50 && subscribers > baseline; i++) await new Promise((r) => setTimeout(r, 20));
+      await gone;
       assert.equal(subscribers, baseline, 'the stream unsubscribed when its client went away');
       await jobs.cancel(doc.job_id);
       await jobs.wait(doc.job_id);
