@@ -1,7 +1,7 @@
-// What a source is (docs/ARCHITECTURE.md, "Adding a source"): one file per source under src/sources/, each exporting a
-// `Source`, listed in ./index.ts. Sources only yield candidates: they never download,
-// write files, touch the store or print, so a
-// source stays a thin parser that tests can run against recorded answers.
+// What a source is (docs/ARCHITECTURE.md, "Adding a source"): one file per source under
+// src/sources/, each exporting a `Source`, listed in ./index.ts. Sources only yield candidates:
+// they never download, write files, touch the store or print, so a source stays a thin parser
+// that tests can run against recorded answers.
 import type { Config } from '../core/config.ts';
 import { NotConfiguredError } from '../core/errors.ts';
 import type { MediaCandidate, MediaKind, MediaType, SourceId } from '../core/types.ts';
