@@ -2,16 +2,35 @@
 // sources only), the MAX_CONCURRENT_JOBS queue, and a restart that resumes interrupted jobs.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { JobDocument, JobSummary } from '../../src/core/types.ts';
-import { call, serverFactory, submit } from './helpers.ts';
+import type { JobDocument, JobSummary, SourceId } from '../../src/core/types.ts';
+import { call, serverFactory, submit, type TestServer } from './helpers.ts';
 
 const server = serverFactory();
 
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
+/**
+ * Submits a job and resolves with its id once `source` has finished in it, with that source's
+ * final status. It listens before submitting, so the event cannot be missed.
+ */
+async function submitUntilSourceEnds(s: TestServer, body: Record<string, unknown>, source: SourceId): Promise<{ id: string; status: string }> {
+  const ended = new Map<string, string>();
+  let notify = (): void => {};
+  const off = s.jobs.subscribe((e) => {
+    if (e.type !== 'source_finished' || e.source !== source) return;
+    ended.set(e.job_id, e.stats.status);
+    notify();
+  });
+  try {
+    const id = await submit(s, body);
+    const status = await new Promise<string>((resolve) => {
+      notify = () => {
+        const st = ended.get(id);
+        if (st !== undefined) resolve(st);
+      };
+      notify();
+    });
+    return { id, status };
+  } finally {
+    off();
   }
 }
 
@@ -66,10 +85,10 @@ describe('reading jobs', () => {
 });
 
 describe('cancel', () => {
-  test('cancels a running job, keeps what it saved, and refuses a second cancel with 409', async () => {
+  test('cancels a running job, keeps what it saved, and refuses a second cancel with 409', { timeout: 60_000 }, async () => {
     const s = await server({ sources: ['google_images', 'bing_images'], hang: ['bing_images'], env: { SOURCE_TIMEOUT: '20' } });
-    const id = await submit(s, { query: 'badger', sources: ['google_images', 'bing_images'], limit: 2 });
-    await waitFor(async () => ((await s.jobs.get(id))?.results.source_stats.google_images?.status ?? 'pending') === 'ok');
+    const { id, status } = await submitUntilSourceEnds(s, { query: 'badger', sources: ['google_images', 'bing_images'], limit: 2 }, 'google_images');
+    assert.equal(status, 'ok');
     const answer = await call(s.url, 'POST', `/api/jobs/${id}/cancel`);
     assert.equal(answer.status, 202, answer.text);
     assert.equal((answer.body as { cancelled: boolean }).cancelled, true);
@@ -135,10 +154,10 @@ describe('the job queue', () => {
 });
 
 describe('a restart', () => {
-  test('resumes the jobs the stopped server interrupted', async () => {
+  test('resumes the jobs the stopped server interrupted', { timeout: 60_000 }, async () => {
     const s = await server({ sources: ['google_images', 'bing_images'], hang: ['bing_images'], env: { SOURCE_TIMEOUT: '30' } });
-    const id = await submit(s, { query: 'marten', sources: ['google_images', 'bing_images'], limit: 2 });
-    await waitFor(async () => ((await s.jobs.get(id))?.results.source_stats.google_images?.status ?? 'pending') === 'ok');
+    const { id, status } = await submitUntilSourceEnds(s, { query: 'marten', sources: ['google_images', 'bing_images'], limit: 2 }, 'google_images');
+    assert.equal(status, 'ok');
     await s.close();
     const restarted = await s.restart({ BING_IMAGES_TIMEOUT: '0.5' });
     try {
