@@ -12,6 +12,7 @@ import { registerDemo } from './commands/demo.ts';
 import { registerJobs } from './commands/jobs.ts';
 import { registerResume } from './commands/resume.ts';
 import { registerServe } from './commands/serve.ts';
+import { registerExport } from './commands/export.ts';
 import { terminalLines } from './format.ts';
 
 /** Runs the CLI with `argv` (without `node` and the script) and resolves with the exit code. */
@@ -39,6 +40,7 @@ export async function main(argv: string[], ctx: Partial<CliContext> = {}): Promi
     registerGet,
     registerResume,
     registerJobs,
+    registerExport,
     registerSources,
     registerLogs,
     registerServe,

@@ -13,6 +13,9 @@ import type { Config } from '../core/config.ts';
 import type { JobDocument, SavedFile } from '../core/types.ts';
 import { querySlug } from '../download/naming.ts';
 import { ensureDirectoryBelow } from '../download/directory-below.ts';
+import { csvCell } from '../output/csv-cell.ts';
+
+export { csvCell };
 
 export const MANIFEST_JSON = 'manifest.json';
 export const MANIFEST_CSV = 'manifest.csv';
@@ -192,19 +195,6 @@ export function toCsv(entries: readonly ManifestEntry[]): string {
   const lines = [CSV_COLUMNS.join(',')];
   for (const e of entries) lines.push(CSV_COLUMNS.map((c) => csvCell(e[c])).join(','));
   return `${lines.join('\r\n')}\r\n`;
-}
-
-/**
- * One CSV cell. Text that a spreadsheet would run as a formula (starting with = + - @, or a tab
- * or carriage return that hides one) gets a leading apostrophe (OWASP "CSV injection"); titles
- * and authors come from the internet. Numbers are written as they are.
- */
-export function csvCell(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
-  let text = String(value);
-  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) || text !== text.trim() ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 function entryOf(jobId: string, folderName: string, f: SavedFile): ManifestEntry {

@@ -25,6 +25,7 @@ import { installParameterTypes } from './parameter-types.ts';
 import { jobRoutes } from './routes/jobs.ts';
 import { jobEventRoutes } from './routes/job-events.ts';
 import { jobFileRoutes } from './routes/job-files.ts';
+import { jobExportRoutes } from './routes/job-export.ts';
 import { logRoutes } from './routes/logs.ts';
 import { sourceRoutes } from './routes/sources.ts';
 import { systemRoutes } from './routes/system.ts';
@@ -139,6 +140,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(jobRoutes, routeDeps);
   await app.register(jobEventRoutes, routeDeps);
   await app.register(jobFileRoutes, routeDeps);
+  await app.register(jobExportRoutes, routeDeps);
   await app.register(sourceRoutes, routeDeps);
   await app.register(logRoutes, routeDeps);
   await app.register(systemRoutes, { ...routeDeps, openapi });

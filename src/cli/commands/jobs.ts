@@ -25,7 +25,7 @@ const PAGE = 500;
 const MIN_PREFIX = 4;
 
 /** Opens the store if it exists (null otherwise) and marks jobs of dead processes interrupted. */
-async function openExisting(config: Config): Promise<Store | null> {
+export async function openExisting(config: Config): Promise<Store | null> {
   // The store (and SQLite) load only once the flags and the configuration are known to be good.
   const { databasePath, openStore } = await import('../../store/open.ts');
   if (!existsSync(databasePath(config))) return null;
