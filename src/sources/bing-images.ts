@@ -11,7 +11,8 @@
 // page of cards already seen (Bing repeats its last results). List items inside the container
 // that carry no readable `a.iusc[m]` card are a ParseError naming how many there were, and so
 // is a first page with neither cards nor the container.
-import { loadHtml } from './parse/html-document.ts';
+import { readHtmlAnswer, type HtmlAnswer } from './parse/answer-body.ts';
+import { htmlDocument } from './parse/html-document.ts';
 import { BlockedError, ParseError } from '../core/errors.ts';
 import type { TextResponse } from '../http/types.ts';
 import type { MediaCandidate } from '../core/types.ts';
@@ -55,8 +56,8 @@ const FORMAT_MIME: Record<string, string> = {
 };
 
 /** Candidates of one /images/async answer, with what the page held (see judgeBingPage). */
-export function parseBingPage(html: string): BingPage {
-  const $ = loadHtml(html);
+export function parseBingPage(html: HtmlAnswer): BingPage {
+  const $ = htmlDocument(html);
   const candidates: MediaCandidate[] = [];
   let cards = 0;
   let notJson = 0;
@@ -160,7 +161,7 @@ export const source: Source = {
         acceptStatus: (s) => (s >= 200 && s <= 299) || s === 403 || s === 429,
       });
       checkBingBlock(res);
-      const page = parseBingPage(res.text);
+      const page = parseBingPage(await readHtmlAnswer(ID, res.text, ctx.signal));
       if (judgeBingPage(page, res.text, pageNumber === 1) === 'end') return { entries: [], next: null };
       // Bing may answer more cards than `count` asked for; the next page starts after what it gave.
       const next = { first: first + Math.max(count, page.cards), pageNumber: pageNumber + 1 };

@@ -10,6 +10,7 @@
 // adding nothing new. An answer without a `results` array is a ParseError.
 import { BlockedError, ParseError } from '../core/errors.ts';
 import type { MediaCandidate } from '../core/types.ts';
+import { readJsonAnswer, type JsonAnswer } from './parse/answer-body.ts';
 import { BROWSER_HEADERS } from './parse/browser-headers.ts';
 import { asRecord, asString, parseJsonBody } from './parse/json-shape.ts';
 import { resultListOf } from './parse/result-page.ts';
@@ -41,7 +42,7 @@ export interface DdgPage {
 }
 
 /** Candidates of one /i.js answer. Throws ParseError when it is not JSON or has no `results` array. */
-export function parseDdgImages(text: string): DdgPage {
+export function parseDdgImages(text: JsonAnswer): DdgPage {
   const data = asRecord(parseJsonBody(ID, text, 'the /i.js answer'));
   const results = resultListOf(ID, data, ['results']);
   const candidates: MediaCandidate[] = [];
@@ -105,7 +106,7 @@ export const source: Source = {
       if (offset > 0) params.set('s', String(offset));
       const res = await ctx.http.getText(`${ctx.origin}/i.js?${params}`, { headers, acceptStatus: okOr403 });
       if (res.status === 403) throw new BlockedError(ID, 'HTTP 403 on /i.js (vqd token refused or client blocked)');
-      const page = parseDdgImages(res.text);
+      const page = parseDdgImages(await readJsonAnswer(ID, res.text, ctx.signal, 'the /i.js answer'));
       const next = page.nextOffset !== undefined && page.nextOffset > offset ? page.nextOffset : null;
       return { entries: page.candidates, next };
     });

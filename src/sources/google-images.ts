@@ -13,7 +13,8 @@
 // End of results follows the rule of ./parse/result-page.ts: a page saying the search "did not
 // match any" results (Google's own marker). /imgres links none of which carries an imgurl, and
 // a page with neither links, arrays nor that sentence, are ParseErrors saying what came.
-import { loadHtml } from './parse/html-document.ts';
+import { readHtmlAnswer, type HtmlAnswer } from './parse/answer-body.ts';
+import { htmlDocument } from './parse/html-document.ts';
 import { BlockedError } from '../core/errors.ts';
 import type { MediaCandidate } from '../core/types.ts';
 import type { TextResponse } from '../http/types.ts';
@@ -57,10 +58,14 @@ const ARRAY_PAIR = new RegExp(String.raw`\[${STRING},(\d{1,6}),(\d{1,6})\],\[${S
 const META_2003 = new RegExp(String.raw`"2003":\[null,${STRING},${STRING},${STRING}`);
 const NO_RESULTS = /did not match any (?:image results|documents)/i;
 
+/** The WML answer's `<?xml …?>` prolog, which an HTML parser would read as text, removed. */
+function withoutXmlProlog(html: string): string {
+  return html.replace(/^\s*<\?xml[^>]*\?>/, '');
+}
+
 /** Candidates of one answer, in either layout, with what the page held (see judgeGooglePage). */
-export function parseGooglePage(html: string): GooglePage {
-  const text = html.replace(/^\s*<\?xml[^>]*\?>/, '');
-  const $ = loadHtml(text);
+export function parseGooglePage(html: HtmlAnswer): GooglePage {
+  const $ = htmlDocument(typeof html === 'string' ? withoutXmlProlog(html) : html);
   const candidates: MediaCandidate[] = [];
   const links = $('a[href*="/imgres?"]');
   links.each((_, el) => {
@@ -198,7 +203,7 @@ export const source: Source = {
         acceptStatus: (s) => (s >= 200 && s <= 299) || s === 403 || s === 429,
       });
       checkGoogleBlock(res);
-      const page = parseGooglePage(res.text);
+      const page = parseGooglePage(await readHtmlAnswer(ID, withoutXmlProlog(res.text), ctx.signal));
       if (judgeGooglePage(page, res.text, start === 0) === 'end') return { entries: [], next: null };
       return { entries: page.candidates, next: start + GOOGLE_PAGE_SIZE };
     });

@@ -9,6 +9,7 @@
 import { BlockedError, ParseError } from '../core/errors.ts';
 import type { MediaCandidate, MediaKind } from '../core/types.ts';
 import type { SearchQuery, Source, SourceContext } from './source.ts';
+import { readJsonAnswer } from './parse/answer-body.ts';
 import { candidate } from './parse/candidate.ts';
 import { asArray, asId, asPositiveInt, asRecord, asString, dig, parseJsonBody } from './parse/json-shape.ts';
 import { resultListOf } from './parse/result-page.ts';
@@ -181,7 +182,7 @@ function lazyCandidate(item: NasaItem, ctx: SourceContext): LazyCandidate {
       });
       // An item whose asset list is gone is skipped, not the whole source.
       if (res.status === 404) return undefined;
-      const file = pickNasaFile(parseNasaAsset(parseJsonBody(ID, res.text, 'asset list')), item.kind, ctx.config.maxVideoResolution);
+      const file = pickNasaFile(parseNasaAsset(parseJsonBody(ID, await readJsonAnswer(ID, res.text, ctx.signal, 'asset list'), 'asset list')), item.kind, ctx.config.maxVideoResolution);
       return file ? nasaCandidate(item, file) : undefined;
     },
   };
@@ -196,7 +197,7 @@ async function* searchNasa(query: SearchQuery, ctx: SourceContext): AsyncGenerat
       acceptStatus: (s) => (s >= 200 && s < 300) || s === 403,
     });
     if (res.status === 403) throw new BlockedError(ID, statusWithDetail(res.status, res.text));
-    const parsed = parseNasaSearch(parseJsonBody(ID, res.text));
+    const parsed = parseNasaSearch(parseJsonBody(ID, await readJsonAnswer(ID, res.text, ctx.signal)));
     const wanted = parsed.items.filter((i) => query.type === 'any' || i.kind === query.type);
     return { entries: wanted.map((i) => lazyCandidate(i, ctx)), next: parsed.hasNext ? page + 1 : null };
   });

@@ -6,6 +6,7 @@
 import { BlockedError, ParseError } from '../core/errors.ts';
 import type { MediaCandidate } from '../core/types.ts';
 import type { SearchQuery, Source, SourceContext } from './source.ts';
+import { readJsonAnswer } from './parse/answer-body.ts';
 import { candidate } from './parse/candidate.ts';
 import { asCount, asId, asPositiveInt, asRecord, asString, dig, parseJsonBody } from './parse/json-shape.ts';
 import { resultListOf } from './parse/result-page.ts';
@@ -134,7 +135,7 @@ async function* searchOpenverse(query: SearchQuery, ctx: SourceContext): AsyncGe
     const remaining = openverseRemaining(res.headers);
     if (remaining !== undefined) ctx.reportRateLimit(remaining);
     if (res.status === 401 || res.status === 403) throw new BlockedError(ID, statusWithDetail(res.status, res.text));
-    const parsed = parseOpenverseImages(parseJsonBody(ID, res.text), page);
+    const parsed = parseOpenverseImages(parseJsonBody(ID, await readJsonAnswer(ID, res.text, ctx.signal)), page);
     return { entries: parsed.candidates, next: parsed.hasNext ? page + 1 : null };
   });
   yield* walkPages(ctx, [stream]);

@@ -7,6 +7,7 @@
 import { BlockedError, NotConfiguredError, ParseError } from '../core/errors.ts';
 import type { MediaCandidate } from '../core/types.ts';
 import { keyConfigured, type SearchQuery, type Source, type SourceContext } from './source.ts';
+import { readJsonAnswer } from './parse/answer-body.ts';
 import { candidate } from './parse/candidate.ts';
 import { asArray, asId, asPositiveInt, asRecord, asString, dig, parseJsonBody } from './parse/json-shape.ts';
 import { resultListOf } from './parse/result-page.ts';
@@ -132,7 +133,7 @@ async function fetchPexelsPage(
   if (res.status === 401 || res.status === 403) {
     throw new BlockedError(ID, `PEXELS_API_KEY was refused (${statusWithDetail(res.status, res.text)})`);
   }
-  return parseJsonBody(ID, res.text);
+  return parseJsonBody(ID, await readJsonAnswer(ID, res.text, ctx.signal));
 }
 
 async function* searchPexels(query: SearchQuery, ctx: SourceContext): AsyncGenerator<MediaCandidate> {

@@ -6,6 +6,7 @@
 import { BlockedError, HttpStatusError, NotConfiguredError, ParseError } from '../core/errors.ts';
 import type { MediaCandidate } from '../core/types.ts';
 import { keyConfigured, type SearchQuery, type Source, type SourceContext } from './source.ts';
+import { readJsonAnswer } from './parse/answer-body.ts';
 import { candidate } from './parse/candidate.ts';
 import { asCount, asId, asPositiveInt, asRecord, dig, parseJsonBody } from './parse/json-shape.ts';
 import { resultListOf } from './parse/result-page.ts';
@@ -141,7 +142,7 @@ async function fetchPixabayPage(ctx: SourceContext, url: string): Promise<unknow
     if (/page/i.test(detail ?? '') && /range/i.test(detail ?? '')) return 'out-of-range';
     throw new HttpStatusError(res.status, redacted(url));
   }
-  return parseJsonBody(ID, res.text);
+  return parseJsonBody(ID, await readJsonAnswer(ID, res.text, ctx.signal));
 }
 
 async function* searchPixabay(query: SearchQuery, ctx: SourceContext): AsyncGenerator<MediaCandidate> {

@@ -13,6 +13,7 @@
 // the rate limit); an HTML page on the keyless path is a bot challenge (BlockedError).
 import { BlockedError, ParseError } from '../core/errors.ts';
 import type { MediaCandidate } from '../core/types.ts';
+import { readJsonAnswer, type JsonAnswer } from './parse/answer-body.ts';
 import { asCount, asRecord, parseJsonBody } from './parse/json-shape.ts';
 import { resultListOf } from './parse/result-page.ts';
 import { httpUrl } from './parse/media-url.ts';
@@ -39,7 +40,7 @@ export interface UnsplashPage {
  * Candidates of one search answer. `keyed` decides whether `download_location` is kept as the
  * candidate's trackUrl. Throws ParseError when the answer is not JSON or has no `results` array.
  */
-export function parseUnsplashPage(text: string, keyed: boolean): UnsplashPage {
+export function parseUnsplashPage(text: JsonAnswer, keyed: boolean): UnsplashPage {
   const data = asRecord(parseJsonBody(ID, text, 'the search answer'));
   const results = resultListOf(ID, data, ['results'], [['total']]);
   const candidates: MediaCandidate[] = [];
@@ -134,7 +135,7 @@ export const source: Source = {
       if (!key && ((res.headers['content-type'] ?? '').includes('text/html') || res.text.trimStart().startsWith('<'))) {
         throw new BlockedError(ID, 'the keyless /napi/ search answered an HTML page, not JSON (a bot challenge?); set UNSPLASH_ACCESS_KEY');
       }
-      const parsed = parseUnsplashPage(res.text, key !== null);
+      const parsed = parseUnsplashPage(await readJsonAnswer(ID, res.text, ctx.signal, 'the search answer'), key !== null);
       const entries: PageEntry[] = [...parsed.candidates, ...parsed.skippedIds.map((id) => ({ id, resolve: async () => undefined }))];
       const more = entries.length > 0 && (parsed.totalPages === undefined || page < parsed.totalPages);
       return { entries, next: more ? page + 1 : null };

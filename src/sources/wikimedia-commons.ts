@@ -14,6 +14,7 @@
 import { BlockedError, ParseError } from '../core/errors.ts';
 import type { MediaCandidate, MediaType } from '../core/types.ts';
 import type { SearchQuery, Source, SourceContext } from './source.ts';
+import { readJsonAnswer } from './parse/answer-body.ts';
 import { candidate } from './parse/candidate.ts';
 import { asArray, asCount, asId, asNumber, asPositiveInt, asRecord, asString, dig, parseJsonBody } from './parse/json-shape.ts';
 import { httpUrl } from './parse/media-url.ts';
@@ -210,7 +211,7 @@ async function* searchCommons(query: SearchQuery, ctx: SourceContext): AsyncGene
     });
     // Wikimedia answers 403 to clients its User-Agent policy or its abuse filters turn away.
     if (res.status === 403) throw new BlockedError(ID, statusWithDetail(res.status, res.text));
-    const parsed = parseCommonsAnswer(parseJsonBody(ID, res.text), ctx.config.maxVideoResolution);
+    const parsed = parseCommonsAnswer(parseJsonBody(ID, await readJsonAnswer(ID, res.text, ctx.signal)), ctx.config.maxVideoResolution);
     // A `continue` that would ask for the same offset again is no progress: stop there.
     const next = parsed.next && parsed.next.gsroffset !== cont.gsroffset ? parsed.next : null;
     return { entries: parsed.candidates, next };

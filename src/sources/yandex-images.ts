@@ -13,7 +13,8 @@
 // End of results follows the rule of ./parse/result-page.ts: a data-state whose entities map is
 // empty. Entities or serp-items none of which carries an image (a web-results page) are a
 // ParseError counting them, and so is a first page with neither layout.
-import { loadHtml } from './parse/html-document.ts';
+import { readHtmlAnswer, type HtmlAnswer } from './parse/answer-body.ts';
+import { htmlDocument } from './parse/html-document.ts';
 import { BlockedError } from '../core/errors.ts';
 import type { MediaCandidate } from '../core/types.ts';
 import type { TextResponse } from '../http/types.ts';
@@ -147,8 +148,8 @@ function parseAttr(raw: string | undefined): unknown {
 }
 
 /** Candidates of one /images/search page, in either layout. */
-export function parseYandexPage(html: string): YandexPage {
-  const $ = loadHtml(html);
+export function parseYandexPage(html: HtmlAnswer): YandexPage {
+  const $ = htmlDocument(html);
   const candidates: MediaCandidate[] = [];
   let containers = 0;
   let items = 0;
@@ -220,7 +221,7 @@ export const source: Source = {
       });
       checkYandexBlock(res);
       checkYandexCaptchaPage(res.text);
-      const page = parseYandexPage(res.text);
+      const page = parseYandexPage(await readHtmlAnswer(ID, res.text, ctx.signal));
       if (judgeYandexPage(page, res.text, p === 0) === 'end') return { entries: [], next: null };
       return { entries: page.candidates, next: p + 1 };
     });

@@ -2,18 +2,28 @@
 // `undefined` for a missing key or a value of the wrong type, so a changed or hostile answer
 // can never become a TypeError deep inside a parser. Parsers decide what is fatal (ParseError).
 import { ParseError } from '../../core/errors.ts';
+import type { JsonAnswer } from './answer-body.ts';
 
 export type JsonRecord = Record<string, unknown>;
 
-/** JSON.parse of a service's body; anything but valid JSON is a ParseError naming the source. */
-export function parseJsonBody(source: string, text: string, what = 'answer'): unknown {
+/**
+ * The value of a service's JSON answer: JSON.parse of its text, or what readJsonAnswer already
+ * parsed; anything but valid JSON is a ParseError naming the source.
+ */
+export function parseJsonBody(source: string, body: JsonAnswer, what = 'answer'): unknown {
+  if (typeof body !== 'string') return body.parsed;
   try {
-    return JSON.parse(text) as unknown;
+    return JSON.parse(body) as unknown;
   } catch {
-    const start = text.trimStart().slice(0, 1);
-    const looksLike = start === '<' ? 'an HTML page' : text.trim() === '' ? 'an empty body' : 'text';
-    throw new ParseError(source, `${what} is not JSON (got ${looksLike})`);
+    throw notJsonError(source, body, what);
   }
+}
+
+/** The ParseError for an answer that is not JSON, saying what it looks like instead. */
+export function notJsonError(source: string, text: string, what: string): ParseError {
+  const start = text.trimStart().slice(0, 1);
+  const looksLike = start === '<' ? 'an HTML page' : text.trim() === '' ? 'an empty body' : 'text';
+  return new ParseError(source, `${what} is not JSON (got ${looksLike})`);
 }
 
 /** The value as a plain object (not an array, not null), else undefined. */
