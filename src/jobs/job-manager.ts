@@ -7,14 +7,14 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../core/config.ts';
 import { CancelledError, ConflictError, NotFoundError, QueueFullError, errorMessage } from '../core/errors.ts';
 import type { EventListener, RunnerEvent } from '../core/events.ts';
-import { jobResults, queryStatsOf } from '../core/job-results.ts';
+import { jobActionRefusal, noFailedSource } from '../core/job-actions.ts';
+import { jobResults, queryStatsOf, CANCELLED_BEFORE_START_ERROR, skipSourceStats } from '../core/job-results.ts';
 import { emptySourceStats, specQueries, type JobDocument, type JobSpec, type JobStatus } from '../core/types.ts';
 import { createHttpClient } from '../http/index.ts';
 import type { HttpClient } from '../http/types.ts';
 import type { DownloadLog } from '../log/download-log.ts';
 import type { JobListFilter, Store } from '../store/store.ts';
 import { createEmitter, nextRunNumber, type Emit } from './job-events.ts';
-import { CANCELLED_BEFORE_START_ERROR, skipSourceStats } from './job-status.ts';
 import { reconcileJobFiles } from './reconcile.ts';
 import { allRuns, failedRun, runsWhere, unfinishedRun, type RunKey } from './run-keys.ts';
 import { runJob } from './runner.ts';
@@ -35,7 +35,6 @@ export interface JobManagerOptions {
 
 /** What a refused submission is told to wait before trying again, seconds. */
 const QUEUE_FULL_RETRY_AFTER_S = 30;
-const ENDED: readonly JobStatus[] = ['completed', 'partial', 'failed', 'cancelled'];
 
 interface ActiveJob {
   doc: JobDocument;
@@ -140,12 +139,8 @@ class JobManager implements JobService {
     this.assertOpen();
     this.assertIdle(jobId);
     const before = await this.mustGet(jobId);
-    if (before.status !== 'interrupted' && before.status !== 'cancelled') {
-      throw new ConflictError(
-        `job ${jobId} is ${before.status}: only an interrupted or cancelled job can be resumed` +
-          (ENDED.includes(before.status) ? ' (retry reruns its failed sources)' : ''),
-      );
-    }
+    const refusal = jobActionRefusal('resume', before);
+    if (refusal !== null) throw new ConflictError(refusal);
     const spec = await this.mustGetSpec(jobId);
     await this.claim(jobId, before.status);
     // Disk and store must agree before the job goes on: drop records whose file is gone, delete
@@ -160,12 +155,11 @@ class JobManager implements JobService {
     this.assertOpen();
     this.assertIdle(jobId);
     const doc = await this.mustGet(jobId);
-    if (!ENDED.includes(doc.status)) {
-      throw new ConflictError(`job ${jobId} is ${doc.status}: only an ended job can be retried` + (doc.status === 'interrupted' ? ' (resume it instead)' : ''));
-    }
+    const refusal = jobActionRefusal('retry', doc);
+    if (refusal !== null) throw new ConflictError(refusal);
     const spec = await this.mustGetSpec(jobId);
     const run = runsWhere(spec, doc, await this.store.listRunStats(jobId), failedRun);
-    if (run.length === 0) throw new ConflictError(`job ${jobId}: no source failed, nothing to retry`);
+    if (run.length === 0) throw new ConflictError(noFailedSource(jobId));
     await this.claim(jobId, doc.status);
     return this.enqueue(doc, spec, run, true);
   }

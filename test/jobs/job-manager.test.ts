@@ -168,6 +168,6 @@ describe('job service: resume and retry', () => {
       h2.events.filter((e) => e.type === 'source_started').map((e) => (e.type === 'source_started' ? e.source : '')),
       ['openverse'],
     );
-    await assert.rejects(h2.service.retry(job_id), /no source failed, nothing to retry/);
+    await assert.rejects(h2.service.retry(job_id), /has no failed source to retry/);
   });
 });

@@ -2,15 +2,10 @@
 // schemas validate, the JobService does the work, errors map to statuses in one place.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { ConflictError, NotFoundError } from '../../core/errors.ts';
-import type { JobDocument, JobFilters, JobSourceName, MediaType } from '../../core/types.ts';
+import { jobActionRefusal } from '../../core/job-actions.ts';
+import { JOB_STATUSES, type JobDocument, type JobFilters, type JobSourceName, type MediaType } from '../../core/types.ts';
 import { commonErrorResponses, errorRef, integerParameter, jobIdParams } from '../schemas/common.ts';
-import {
-  JOB_STATUSES,
-  createJobBody,
-  isActiveStatus,
-  jobAcceptedSchema,
-  jobLinks,
-} from '../schemas/job.ts';
+import { createJobBody, jobAcceptedSchema, jobLinks } from '../schemas/job.ts';
 import { FieldError, type RouteDeps } from '../context.ts';
 import { createJobDocumentCache } from '../job-document-cache.ts';
 import { createJobDocumentWriter } from '../job-document-json.ts';
@@ -175,7 +170,10 @@ export async function jobRoutes(app: FastifyInstance, deps: RouteDeps): Promise<
       const { id } = request.params;
       const before = await mustGet(id);
       const cancelled = await jobs.cancel(id);
-      if (!cancelled) throw new ConflictError(`job ${id} is ${before.status}: only a queued or running job can be cancelled`);
+      if (!cancelled) {
+        // Active yet not cancelled here: another process (a CLI) runs it.
+        throw new ConflictError(jobActionRefusal('cancel', before) ?? `job ${id} is ${before.status} in another process: cancel it there`);
+      }
       cache.invalidate(id);
       const after = (await jobs.get(id)) ?? before;
       return reply.code(202).send({ job_id: id, status: after.status, cancelled: true });
@@ -196,8 +194,8 @@ export async function jobRoutes(app: FastifyInstance, deps: RouteDeps): Promise<
     async (request, reply) => {
       const { id } = request.params;
       const job = await mustGet(id);
-      if (isActiveStatus(job.status)) throw new ConflictError(`job ${id} is ${job.status}: wait for it to end before retrying`);
-      if (job.results.failed_sources.length === 0) throw new ConflictError(`job ${id} has no failed source to retry`);
+      const refusal = jobActionRefusal('retry', job);
+      if (refusal !== null) throw new ConflictError(refusal);
       const doc = await jobs.retry(id);
       cache.invalidate(id);
       return accepted(reply, doc);
@@ -218,9 +216,8 @@ export async function jobRoutes(app: FastifyInstance, deps: RouteDeps): Promise<
     async (request, reply) => {
       const { id } = request.params;
       const job = await mustGet(id);
-      if (job.status !== 'interrupted' && job.status !== 'cancelled') {
-        throw new ConflictError(`job ${id} is ${job.status}: only an interrupted or cancelled job can be resumed`);
-      }
+      const refusal = jobActionRefusal('resume', job);
+      if (refusal !== null) throw new ConflictError(refusal);
       const doc = await jobs.resume(id);
       cache.invalidate(id);
       return accepted(reply, doc);
