@@ -292,7 +292,7 @@ function judge(
       // A deadline can fire before every download has failed (retries honouring Retry-After take
       // time); the source's error then says "Timeout after", and each file's cause is in the log.
       const lines = failedLines(box, logFrom, source);
-      if (/Timeout after/.test(stats.error) && lines.some((l) => inj.expect.test(l))) evidence = `download log: ${lines.find((l) => inj.expect.test(l))!.split(' | ').slice(3).join(' | ').slice(0, 120)}`;
+      if (stats.error_code === 'timeout' && lines.some((l) => inj.expect.test(l))) evidence = `download log: ${lines.find((l) => inj.expect.test(l))!.split(' | ').slice(3).join(' | ').slice(0, 120)}`;
       else problems.push(`error ${JSON.stringify(stats.error)} does not match ${inj.expect}${lines.length ? `; log: ${lines[0]}` : ''}`);
     }
   }

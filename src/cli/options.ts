@@ -3,7 +3,7 @@
 // No engine module is imported here: flags are checked before the engine loads.
 import { InvalidArgumentError } from 'commander';
 import { LICENSE_FILTERS, ORIENTATIONS, SOURCE_IDS, type JobSourceName, type LicenseFilter, type MediaType, type Orientation } from '../core/types.ts';
-import { MAX_DIMENSION, MAX_LIMIT, MEDIA_TYPES, MIN_LIMIT } from '../jobs/spec-rules.ts';
+import { MAX_DIMENSION, MAX_LIMIT, MEDIA_TYPES, MIN_LIMIT } from '../core/spec-rules.ts';
 
 export function parseLimit(raw: string): number {
   if (!/^\d+$/.test(raw.trim()) || Number(raw) < MIN_LIMIT || Number(raw) > MAX_LIMIT) {

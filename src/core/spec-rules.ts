@@ -1,6 +1,7 @@
-// The bounds of a job spec, in a module with no dependencies so that the CLI can
-// check flags before it loads the engine.
-import type { MediaType } from '../core/types.ts';
+// The bounds of a job spec, in one pure module: the engine's validation, the server's request
+// schema, the CLI's flag checks and the web form all read them from here (and the CLI can
+// check flags before it loads the engine).
+import type { MediaType } from './types.ts';
 
 export const MAX_QUERY_LENGTH = 200;
 export const MIN_LIMIT = 1;

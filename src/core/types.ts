@@ -56,9 +56,11 @@ export interface MediaCandidate {
 }
 
 /** Status of one source in one job. */
-export type SourceStatus = 'pending' | 'running' | 'ok' | 'partial' | 'failed' | 'skipped';
+export const SOURCE_STATUSES = ['pending', 'running', 'ok', 'partial', 'failed', 'skipped'] as const;
+export type SourceStatus = (typeof SOURCE_STATUSES)[number];
 /** Status of a job. */
-export type JobStatus = 'queued' | 'running' | 'completed' | 'partial' | 'failed' | 'cancelled' | 'interrupted';
+export const JOB_STATUSES = ['queued', 'running', 'completed', 'partial', 'failed', 'cancelled', 'interrupted'] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
 
 /** What a job asks for. */
 export interface JobSpec {

@@ -1,8 +1,7 @@
 // Which source runs of a job to run: every (query, source) pair of a new job, the unfinished of
 // an interrupted or cancelled one, the failed of an ended one.
-import type { RunStats } from '../core/job-results.ts';
+import { type RunStats, sourceUnfinished } from '../core/job-results.ts';
 import { specQueries, type JobDocument, type JobSourceName, type JobSpec, type SourceStats } from '../core/types.ts';
-import { sourceUnfinished } from './job-status.ts';
 
 /** One source run: a source on one query (by its index in the job's queries). */
 export interface RunKey {

@@ -6,14 +6,13 @@
 import { performance } from 'node:perf_hooks';
 import type { Config } from '../core/config.ts';
 import { errorMessage } from '../core/errors.ts';
-import { jobResults, oneQueryStats, queryStatsOf, sumSourceStats, type RunStats } from '../core/job-results.ts';
+import { jobResults, oneQueryStats, queryStatsOf, sumSourceStats, type RunStats, CANCELLED_BEFORE_START_ERROR, jobStatusOf, skipSourceStats } from '../core/job-results.ts';
 import type { JobDocument, JobSourceName, JobSpec, JobStatus } from '../core/types.ts';
 import { URLS_SOURCE, emptySourceStats, specQueries } from '../core/types.ts';
 import { querySlug } from '../download/naming.ts';
 import { getSource } from '../sources/index.ts';
 import { originOf } from '../sources/source.ts';
 import { forEachBounded } from './bounded-pool.ts';
-import { CANCELLED_BEFORE_START_ERROR, CANCELLED_ERROR, jobStatusOf, skipSourceStats } from './job-status.ts';
 import { writeManifests } from './manifest.ts';
 import { runKeyId, type RunKey } from './run-keys.ts';
 import { runSource, type JobRunShared, type RunnableSource } from './source-run.ts';
@@ -167,7 +166,7 @@ export async function runJob(input: RunJobInput): Promise<JobDocument> {
     await runSource(shared, runnableSource(key.source, spec, config), st, { query, slug: querySlug(query), savedBefore }, () => saveRun(run));
   });
 
-  const cut = input.run.some((key) => runs.get(runKeyId(key))!.stats.error?.startsWith(CANCELLED_ERROR));
+  const cut = input.run.some((key) => runs.get(runKeyId(key))!.stats.error_code === 'cancelled');
   job.status = signal.aborted && cut ? (input.abortedStatus?.() ?? 'cancelled') : jobStatusOf(spec.sources.map((n) => stats[n]!));
   job.finished_at = new Date().toISOString();
   job.duration_ms = Math.round(priorDurationMs + performance.now() - startedMs);

@@ -16,7 +16,7 @@ import type { SearchQuery, SourceContext } from '../sources/source.ts';
 import type { Store } from '../store/store.ts';
 import { fileExists, nextFileNumber } from './file-numbering.ts';
 import type { Emit } from './job-events.ts';
-import { CANCELLED_ERROR, countFailure, everyDownloadFailedError, settleSourceStats, skipSourceStats, type FailureCauses, type SourceFailure } from './job-status.ts';
+import { CANCELLED_ERROR, countFailure, everyDownloadFailedError, settleSourceStats, skipSourceStats, type FailureCauses, type SourceFailure } from '../core/job-results.ts';
 import { createCachedSourceHttp } from './search-cache.ts';
 import { afterAbort, raceSignal, sourceDeadline } from './signals.ts';
 

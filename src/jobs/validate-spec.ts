@@ -14,7 +14,7 @@ import {
   type MediaType,
 } from '../core/types.ts';
 import { SOURCES, isSourceId } from '../sources/index.ts';
-import { DEFAULT_LIMIT, MAX_DIMENSION, MAX_LIMIT, MAX_QUERIES, MAX_QUERY_LENGTH, MEDIA_TYPES, MIN_LIMIT, uniqueQueries } from './spec-rules.ts';
+import { DEFAULT_LIMIT, MAX_DIMENSION, MAX_LIMIT, MAX_QUERIES, MAX_QUERY_LENGTH, MEDIA_TYPES, MIN_LIMIT, uniqueQueries } from '../core/spec-rules.ts';
 import { validateUrls } from './urls-source.ts';
 
 const SPEC_FIELDS: readonly string[] = ['query', 'queries', 'sources', 'limit', 'type', 'urls', 'options', 'filters', 'keepNearDuplicates'];

@@ -15,7 +15,7 @@
 import type { ServerResponse } from 'node:http';
 import { runOf, type JobFinishedEvent, type RunnerEvent } from '../core/events.ts';
 import type { JobService } from '../jobs/service.ts';
-import { isActiveStatus } from './schemas/job.ts';
+import { isActiveStatus } from '../core/job-actions.ts';
 
 export interface EventStreamOptions {
   jobs: JobService;

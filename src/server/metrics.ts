@@ -7,6 +7,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { FastifyInstance } from 'fastify';
 import type { RunnerEvent } from '../core/events.ts';
 import type { JobService } from '../jobs/service.ts';
+import { ACTIVE_JOB_STATUSES, isActiveStatus } from '../core/job-actions.ts';
+import { JOB_STATUSES } from '../core/types.ts';
 
 export interface ServerMetrics {
   registry: Registry;
@@ -22,8 +24,8 @@ const PREFIX = 'harvester_';
  * sum of the same gauge's by-type series); they break the convention and add nothing.
  */
 const DROPPED_DEFAULT_METRICS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
-const ACTIVE_JOB_STATUSES = ['queued', 'running'] as const;
-const FINAL_JOB_STATUSES = ['completed', 'partial', 'failed', 'cancelled', 'interrupted'] as const;
+/** How a job run can end: every status but the active ones. */
+const FINAL_JOB_STATUSES = JOB_STATUSES.filter((s) => !isActiveStatus(s));
 
 export function createMetrics(jobs: JobService): ServerMetrics {
   const registry = new Registry();

@@ -203,6 +203,4 @@ export function applyEvent(state: JobState, event: RunnerEvent): Change | null {
   }
 }
 
-export function isActive(status: JobStatus): boolean {
-  return status === 'queued' || status === 'running';
-}
+export { isActiveStatus as isActive } from '../core/job-actions.ts';

@@ -1,5 +1,6 @@
 // The search form: query, one checkbox per source with its state (ready, needs a key, cooling
 // down), files per source and media type. Field errors from the API appear next to the field.
+import { DEFAULT_LIMIT, MAX_LIMIT, MAX_QUERY_LENGTH, MIN_LIMIT } from '../core/spec-rules.ts';
 import { ApiError, api } from './api.ts';
 import { h, pill } from './dom.ts';
 import { formatPercent, localizeTimes, relativeAndLocal, relativeTime } from './format.ts';
@@ -21,10 +22,10 @@ let last: { query: string; sources: string[]; limit: string; type: string } | nu
 
 export function searchForm(options: SearchFormOptions): HTMLElement {
   const query = h('input', {
-    attrs: { id: 'query', name: 'query', type: 'search', required: true, maxlength: 200, placeholder: 'e.g. northern lights', autocomplete: 'off', 'aria-describedby': 'query-error' },
+    attrs: { id: 'query', name: 'query', type: 'search', required: true, maxlength: MAX_QUERY_LENGTH, placeholder: 'e.g. northern lights', autocomplete: 'off', 'aria-describedby': 'query-error' },
   });
   const queryError = h('p', { class: 'field-error', attrs: { id: 'query-error', role: 'alert' } });
-  const limit = h('input', { attrs: { id: 'limit', name: 'limit', type: 'number', min: 1, max: 500, value: 10, required: true, inputmode: 'numeric' } });
+  const limit = h('input', { attrs: { id: 'limit', name: 'limit', type: 'number', min: MIN_LIMIT, max: MAX_LIMIT, value: DEFAULT_LIMIT, required: true, inputmode: 'numeric' } });
   const type = h(
     'select',
     { attrs: { id: 'type', name: 'type' } },

@@ -2,7 +2,7 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { emptySourceStats, type SourceStats } from '../../src/core/types.ts';
-import { countFailure, everyDownloadFailedError, jobStatusOf, settleSourceStats, sourceUnfinished, type FailureCauses } from '../../src/jobs/job-status.ts';
+import { countFailure, everyDownloadFailedError, jobStatusOf, settleSourceStats, sourceUnfinished, type FailureCauses } from '../../src/core/job-results.ts';
 
 const st = (over: Partial<SourceStats>): SourceStats => ({ ...emptySourceStats(), ...over });
 
@@ -43,8 +43,10 @@ test('the commonest cause groups messages that differ only in figures and shows 
 test('resume reruns sources that never ended or were cut by a cancel', () => {
   assert.equal(sourceUnfinished(st({ status: 'running' })), true);
   assert.equal(sourceUnfinished(st({ status: 'pending' })), true);
-  assert.equal(sourceUnfinished(st({ status: 'partial', error: 'Cancelled' })), true);
-  assert.equal(sourceUnfinished(st({ status: 'skipped', error: 'Cancelled before it started' })), true);
-  assert.equal(sourceUnfinished(st({ status: 'failed', error: 'Timeout after 30s' })), false);
+  assert.equal(sourceUnfinished(st({ status: 'partial', error: 'Cancelled', error_code: 'cancelled' })), true);
+  assert.equal(sourceUnfinished(st({ status: 'skipped', error: 'Cancelled before it started', error_code: 'cancelled' })), true);
+  assert.equal(sourceUnfinished(st({ status: 'failed', error: 'Timeout after 30s', error_code: 'timeout' })), false);
   assert.equal(sourceUnfinished(st({ status: 'ok' })), false);
+  // The kind decides, not the text: an HTTP error whose message starts with "Cancelled" is no cancel.
+  assert.equal(sourceUnfinished(st({ status: 'failed', error: 'Cancelled by upstream', error_code: 'http_error' })), false);
 });

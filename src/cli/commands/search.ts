@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ConfigError } from '../../core/errors.ts';
 import type { JobFilters, JobSourceName, JobSpec, LicenseFilter, MediaType, Orientation } from '../../core/types.ts';
-import { DEFAULT_LIMIT, MAX_QUERIES, parseQueriesFile, uniqueQueries } from '../../jobs/spec-rules.ts';
+import { DEFAULT_LIMIT, MAX_QUERIES, parseQueriesFile, uniqueQueries } from '../../core/spec-rules.ts';
 import { cliConfig } from '../cli-config.ts';
 import type { CliContext } from '../context.ts';
 import { parseDimension, parseDirectory, parseLicenseFilter, parseLimit, parseOrientation, parseSources, parseType } from '../options.ts';

@@ -5,7 +5,7 @@ import { RUNNER_EVENT_TYPES } from '../../core/events.ts';
 import { FieldError, type RouteDeps } from '../context.ts';
 import { startEventStream, type EventStream } from '../event-stream.ts';
 import { accessTokenProperty, commonErrorResponses, errorRef, integerParameter, jobIdParams } from '../schemas/common.ts';
-import { isActiveStatus } from '../schemas/job.ts';
+import { isActiveStatus } from '../../core/job-actions.ts';
 import { apiSecurityHeaders } from '../security-headers.ts';
 
 const STREAM_DESCRIPTION = [

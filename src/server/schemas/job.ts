@@ -2,24 +2,14 @@
 // summaries and links in answers. Response schemas list the contract's fields
 // (src/core/types.ts) and let further fields through, so a field the runner adds later is
 // serialised rather than silently dropped.
-import { SOURCE_IDS } from '../../core/types.ts';
 import { SOURCE_ERROR_CODES } from '../../core/errors.ts';
-
-export const JOB_STATUSES = ['queued', 'running', 'completed', 'partial', 'failed', 'cancelled', 'interrupted'] as const;
-export const SOURCE_STATUSES = ['pending', 'running', 'ok', 'partial', 'failed', 'skipped'] as const;
-export const MEDIA_TYPES = ['image', 'video', 'any'] as const;
-
-/** Limits of POST /api/jobs. */
-export const QUERY_MAX_CHARS = 200;
-export const LIMIT_MIN = 1;
-export const LIMIT_MAX = 500;
-export const LIMIT_DEFAULT = 10;
-export const QUERIES_MAX = 1000;
+import { DEFAULT_LIMIT, MAX_DIMENSION, MAX_LIMIT, MAX_QUERIES, MAX_QUERY_LENGTH, MEDIA_TYPES, MIN_LIMIT } from '../../core/spec-rules.ts';
+import { JOB_STATUSES, LICENSE_FILTERS, ORIENTATIONS, SOURCE_IDS, SOURCE_STATUSES } from '../../core/types.ts';
 
 const queryText = {
   type: 'string',
   minLength: 1,
-  maxLength: QUERY_MAX_CHARS,
+  maxLength: MAX_QUERY_LENGTH,
   // At least one non-space character: a query of blanks is no query.
   pattern: '\\S',
 } as const;
@@ -29,22 +19,22 @@ export const createJobBody = {
   additionalProperties: false,
   description: 'Give `query` or `queries` (or both, `query` then being the first of `queries`).',
   properties: {
-    query: { ...queryText, description: `What to search for, 1–${QUERY_MAX_CHARS} characters (trimmed)` },
+    query: { ...queryText, description: `What to search for, 1–${MAX_QUERY_LENGTH} characters (trimmed)` },
     queries: {
       type: 'array',
       minItems: 1,
-      maxItems: QUERIES_MAX,
+      maxItems: MAX_QUERIES,
       items: queryText,
-      description: `Several queries (1–${QUERIES_MAX}) in one job: every source runs each; duplicates are dropped`,
+      description: `Several queries (1–${MAX_QUERIES}) in one job: every source runs each; duplicates are dropped`,
     },
     filters: {
       type: 'object',
       additionalProperties: false,
       properties: {
-        min_width: { type: 'integer', minimum: 1, maximum: 100000, description: 'Pixels' },
-        min_height: { type: 'integer', minimum: 1, maximum: 100000, description: 'Pixels' },
-        orientation: { type: 'string', enum: ['landscape', 'portrait', 'square'] },
-        license: { type: 'string', enum: ['any', 'open', 'commercial'], description: 'open: Creative Commons or public domain; commercial: allows commercial use' },
+        min_width: { type: 'integer', minimum: 1, maximum: MAX_DIMENSION, description: 'Pixels' },
+        min_height: { type: 'integer', minimum: 1, maximum: MAX_DIMENSION, description: 'Pixels' },
+        orientation: { type: 'string', enum: [...ORIENTATIONS] },
+        license: { type: 'string', enum: [...LICENSE_FILTERS], description: 'open: Creative Commons or public domain; commercial: allows commercial use' },
       },
       description: 'What a saved picture must satisfy',
     },
@@ -59,9 +49,9 @@ export const createJobBody = {
     },
     limit: {
       type: 'integer',
-      minimum: LIMIT_MIN,
-      maximum: LIMIT_MAX,
-      default: LIMIT_DEFAULT,
+      minimum: MIN_LIMIT,
+      maximum: MAX_LIMIT,
+      default: DEFAULT_LIMIT,
       description: 'Files saved per source',
     },
     type: { type: 'string', enum: [...MEDIA_TYPES], default: 'image', description: 'Media type wanted' },
@@ -268,9 +258,4 @@ export function jobLinks(jobId: string): Record<'self' | 'events' | 'cancel' | '
     files: `${self}/files/{n}`,
     archive: `${self}/archive.zip`,
   };
-}
-
-/** Statuses in which a job still runs or waits to run. */
-export function isActiveStatus(status: string): boolean {
-  return status === 'queued' || status === 'running';
 }
