@@ -8,19 +8,14 @@ import { isAbsolute } from 'node:path';
 import {
   ContentError,
   HarvesterError,
-  HttpStatusError,
   NetworkError,
   StalledError,
   TimeoutError,
   TooLargeError,
   TruncatedError,
-  shouldRetry,
 } from '../core/errors.ts';
 import type { MediaKind } from '../core/types.ts';
-import { linkAbort, sleep } from '../http/abort.ts';
-import { abortReason } from '../http/map-error.ts';
-import { retryDelayMs } from '../http/retry-delay.ts';
-import type { HttpClient, HttpResponse, RetryInfo } from '../http/types.ts';
+import { DOWNLOAD_RETRY_DELAYS, abortReason, linkAbort, withRetries, type HttpClient, type HttpResponse, type RetryInfo } from '../http/index.ts';
 import { localDirectorySink, type MediaSink, type PartWriter } from './file-sink.ts';
 import { HEAD_BYTES, SNIFF_BYTES, mediaDimensions, sniffMedia, type SniffedMedia } from './sniff.ts';
 import { watchStall } from './stall-ticker.ts';
@@ -61,7 +56,7 @@ export interface DownloadOptions {
   onRetry?: (info: RetryInfo) => void;
   /** Where the bytes go (default: the local `directory`). The file-output seam. */
   sink?: MediaSink;
-  /** First retry backoff, ms (default 250; the cap is 4 s, all within timeoutMs). */
+  /** First retry backoff, ms (default DOWNLOAD_RETRY_DELAYS; all retries stay within timeoutMs). */
   retryBaseMs?: number;
 }
 
@@ -114,33 +109,34 @@ export async function downloadFile(http: HttpClient, options: DownloadOptions): 
   const sink = options.sink ?? localDirectorySink(options.directory);
   let resume: Resumable | null = null;
   try {
-    for (let retry = 0; ; retry++) {
-      try {
-        const from = resume;
-        resume = null;
-        const result = await attemptDownload(http, options, sink, deadline.signal, from, (state) => {
-          resume = state;
-        });
-        const durationMs = Math.round(performance.now() - startedMs);
-        return result.status === 'saved'
-          ? { ...result, durationMs, attempts: retry + 1 }
-          : { ...result, durationMs };
-      } catch (caught) {
-        if (caught instanceof CommitFailure) throw caught.error;
-        // Once the deadline fired, its reason is what happened, whatever the transfer saw.
-        const error = deadline.signal.aborted ? abortReason(deadline.signal) : asHarvesterError(caught);
-        if (deadline.signal.aborted || !shouldRetry(error, retry, options.retries)) throw error;
-        const delayMs = retryDelayMs(retry + 1, {
-          baseMs: options.retryBaseMs ?? 250,
-          capMs: 4_000,
-          retryAfterMs: error instanceof HttpStatusError ? error.retryAfterMs : undefined,
-          remainingMs: deadlineAt - Date.now(),
-        });
-        if (delayMs === null) throw error;
-        options.onRetry?.({ url: options.url, attempt: retry + 2, delayMs, error });
-        await sleep(delayMs, deadline.signal);
-      }
-    }
+    return await withRetries(
+      async (attemptNumber) => {
+        try {
+          const from = resume;
+          resume = null;
+          const result = await attemptDownload(http, options, sink, deadline.signal, from, (state) => {
+            resume = state;
+          });
+          const durationMs = Math.round(performance.now() - startedMs);
+          return result.status === 'saved' ? { ...result, durationMs, attempts: attemptNumber } : { ...result, durationMs };
+        } catch (caught) {
+          // A CommitFailure is no HarvesterError, so the retry loop passes it through untouched.
+          if (caught instanceof CommitFailure) throw caught;
+          // Once the deadline fired, its reason is what happened, whatever the transfer saw.
+          throw deadline.signal.aborted ? abortReason(deadline.signal) : asHarvesterError(caught);
+        }
+      },
+      {
+        ...DOWNLOAD_RETRY_DELAYS,
+        ...(options.retryBaseMs !== undefined ? { baseMs: options.retryBaseMs } : {}),
+        retries: options.retries,
+        signal: deadline.signal,
+        deadlineAt,
+        onRetry: ({ attempt, delayMs, error }) => options.onRetry?.({ url: options.url, attempt, delayMs, error }),
+      },
+    );
+  } catch (error) {
+    throw error instanceof CommitFailure ? error.error : error;
   } finally {
     clearTimeout(timer);
     unlink();

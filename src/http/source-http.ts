@@ -3,8 +3,7 @@
 // so a source module only parses. Timeouts nest: a REQUEST_TIMEOUT longer than what is left of
 // the source's deadline is simply cut short by the deadline signal.
 import { anySignal } from './abort.ts';
-import { parseJson, type ClientRequestOptions } from './client.ts';
-import type { HttpClient, RequestOptions, RetryInfo, SourceHttp, TextResponse } from './types.ts';
+import type { HttpClient, RequestOptions, RetryInfo, SourceHttp } from './types.ts';
 
 export interface SourceHttpPolicy {
   /** The source's deadline and the job's cancel, combined. */
@@ -24,7 +23,7 @@ export interface SourceHttpPolicy {
 
 /** Binds `policy` to `client` for one source run. */
 export function bindSourceHttp(client: HttpClient, policy: SourceHttpPolicy): SourceHttp {
-  function merged(options: RequestOptions | undefined): { options: ClientRequestOptions; dispose: () => void } {
+  function merged(options: RequestOptions | undefined): { options: RequestOptions; dispose: () => void } {
     const { signal, dispose } = anySignal([policy.signal, options?.signal]);
     return {
       dispose,
@@ -40,21 +39,19 @@ export function bindSourceHttp(client: HttpClient, policy: SourceHttpPolicy): So
     };
   }
 
-  async function getText(url: string, options?: RequestOptions): Promise<TextResponse> {
-    const { options: bound, dispose } = merged(options);
+  /** Runs `send` with the policy bound to the call's options, releasing the combined signal after. */
+  async function bound<T>(options: RequestOptions | undefined, send: (options: RequestOptions) => Promise<T>): Promise<T> {
+    const { options: withPolicy, dispose } = merged(options);
     try {
-      return await client.getText(url, bound);
+      return await send(withPolicy);
     } finally {
       dispose();
     }
   }
 
   return {
-    getText,
-    async getJson<T = unknown>(url: string, options?: RequestOptions) {
-      const headers = { accept: 'application/json', ...options?.headers };
-      const response = await getText(url, { ...options, headers });
-      return { ...response, data: parseJson<T>(response, policy.sourceId) };
-    },
+    getText: (url, options) => bound(options, (withPolicy) => client.getText(url, withPolicy)),
+    getJson: <T = unknown>(url: string, options?: RequestOptions) =>
+      bound(options, (withPolicy) => client.getJson<T>(url, { ...withPolicy, sourceId: policy.sourceId })),
   };
 }

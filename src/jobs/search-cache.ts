@@ -7,8 +7,7 @@
 // that in recordSourceOutcome), so a block page served with a 200 is not replayed for a day.
 // The cache is an optimisation: any error reading or writing it falls back to the network.
 import { createHash } from 'node:crypto';
-import { parseJson } from '../http/client.ts';
-import type { RequestOptions, SourceHttp, TextResponse } from '../http/types.ts';
+import { parseJson, type RequestOptions, type SourceHttp, type TextResponse } from '../http/index.ts';
 import type { Store } from '../store/store.ts';
 
 export interface CachedSourceHttpOptions {
