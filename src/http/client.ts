@@ -1,5 +1,5 @@
-// The one HTTP client: undici's request API on a keep-alive pool (global fetch is the slow
-// path), per-phase timeouts whose errors name the phase, an honest User-Agent. Its policies are
+// The one HTTP client: undici's request API on a keep-alive pool (global fetch measured slower
+// for many parallel downloads), per-phase timeouts whose errors name the phase, an honest User-Agent. Its policies are
 // small modules composed here: the request guard (request-guard.ts, with proxies from proxy.ts),
 // redirects (redirect.ts), pooling and the per-host cap (pool.ts), retries (retry.ts). Every
 // error that leaves here is one of core/errors.ts.
