@@ -17,6 +17,10 @@ import { MAX_TITLE_CHARS, plainText } from './parse/plain-text.ts';
 import { statusWithDetail } from './parse/refusal.ts';
 import { pickRendition, type Rendition } from './parse/video-rendition.ts';
 
+/** Every file the API serves is under the site's own licence; the answer does not repeat it per item. */
+export const PEXELS_LICENSE = 'Pexels License';
+export const PEXELS_LICENSE_URL = 'https://www.pexels.com/license/';
+
 const ID = 'pexels';
 /** The API's largest `per_page`. */
 export const PEXELS_MAX_PER_PAGE = 80;
@@ -59,6 +63,8 @@ export function pexelsPhoto(photo: unknown): MediaCandidate | undefined {
     pageUrl: httpUrl(p.url),
     thumbnailUrl: httpUrl(dig(p, 'src', 'medium')) ?? httpUrl(dig(p, 'src', 'tiny')),
     author: plainText(p.photographer),
+    license: PEXELS_LICENSE,
+    licenseUrl: PEXELS_LICENSE_URL,
   });
 }
 
@@ -115,6 +121,8 @@ export function pexelsVideo(video: unknown, maxVideoResolution: number): MediaCa
     pageUrl: httpUrl(v.url),
     thumbnailUrl: httpUrl(v.image) ?? httpUrl(firstPicture),
     author: plainText(dig(v, 'user', 'name')),
+    license: PEXELS_LICENSE,
+    licenseUrl: PEXELS_LICENSE_URL,
   });
 }
 

@@ -16,6 +16,10 @@ import { MAX_TITLE_CHARS, plainText } from './parse/plain-text.ts';
 import { refusalDetail, statusWithDetail } from './parse/refusal.ts';
 import { pickRendition, type Rendition } from './parse/video-rendition.ts';
 
+/** Every file the API serves is under the site's own licence; the answer does not repeat it per item. */
+export const PIXABAY_LICENSE = 'Pixabay Content License';
+export const PIXABAY_LICENSE_URL = 'https://pixabay.com/service/license-summary/';
+
 const ID = 'pixabay';
 export const PIXABAY_MIN_PER_PAGE = 3;
 export const PIXABAY_MAX_PER_PAGE = 200;
@@ -68,6 +72,8 @@ export function pixabayImage(hit: unknown): MediaCandidate | undefined {
     pageUrl: httpUrl(h.pageURL),
     thumbnailUrl: (large ? web : undefined) ?? httpUrl(h.previewURL),
     author: plainText(h.user),
+    license: PIXABAY_LICENSE,
+    licenseUrl: PIXABAY_LICENSE_URL,
   });
 }
 
@@ -119,6 +125,8 @@ export function pixabayVideo(hit: unknown, maxVideoResolution: number): MediaCan
     pageUrl: httpUrl(h.pageURL),
     thumbnailUrl: file.thumbnail ?? files.find((f) => f.thumbnail)?.thumbnail,
     author: plainText(h.user),
+    license: PIXABAY_LICENSE,
+    licenseUrl: PIXABAY_LICENSE_URL,
   });
 }
 

@@ -7,6 +7,8 @@ import {
   parsePexelsVideos,
   pexelsVideo,
   source,
+  PEXELS_LICENSE,
+  PEXELS_LICENSE_URL,
 } from '../../src/sources/pexels.ts';
 import { collect, fixtureJson, makeContext, runJob, searchError, sendJson, withFakeServer, withSimulation } from './source-harness.ts';
 
@@ -25,6 +27,8 @@ test('parses the recorded photo search exactly, \\u0026 escapes decoded, next_pa
       pageUrl: 'https://www.pexels.com/photo/a-silver-volkswagen-golf-14260470/',
       thumbnailUrl: 'https://images.pexels.com/photos/14260470/pexels-photo-14260470.jpeg?auto=compress&cs=tinysrgb&h=350',
       author: 'Sadi Gökpınar',
+      license: PEXELS_LICENSE,
+      licenseUrl: PEXELS_LICENSE_URL,
     },
   ]);
 });
@@ -42,6 +46,8 @@ test('parses the older recorded laptop page (no alt) into six photos', () => {
     pageUrl: 'https://www.pexels.com/photo/iphone-notebook-pen-working-34088/',
     thumbnailUrl: 'https://images.pexels.com/photos/34088/pexels-photo.jpg?auto=compress&cs=tinysrgb&h=350',
     author: 'Negative Space',
+    license: PEXELS_LICENSE,
+    licenseUrl: PEXELS_LICENSE_URL,
   });
 });
 
@@ -61,6 +67,8 @@ test('parses the recorded video search exactly: a 1080×1920 portrait file count
       pageUrl: 'https://www.pexels.com/video/a-pet-dog-on-a-couch-2834230/',
       thumbnailUrl: 'https://images.pexels.com/videos/2834230/free-video-2834230.jpg?auto=compress&cs=tinysrgb&fit=crop&h=1200&w=630',
       author: 'Viktoria B.',
+      license: PEXELS_LICENSE,
+      licenseUrl: PEXELS_LICENSE_URL,
     },
     {
       id: 'pexels:video:4838318',
@@ -75,6 +83,8 @@ test('parses the recorded video search exactly: a 1080×1920 portrait file count
       thumbnailUrl:
         'https://images.pexels.com/videos/4838318/adorable-animal-cute-cute-puppy-4838318.jpeg?auto=compress&cs=tinysrgb&fit=crop&h=1200&w=630',
       author: 'Anna Shvets',
+      license: PEXELS_LICENSE,
+      licenseUrl: PEXELS_LICENSE_URL,
     },
   ]);
 });

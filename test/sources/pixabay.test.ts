@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BlockedError, HttpStatusError, NotConfiguredError, ParseError } from '../../src/core/errors.ts';
 import { startSimulation } from '../../src/demo/sim-server.ts';
-import { parsePixabayImages, parsePixabayVideos, pixabayVideo, source } from '../../src/sources/pixabay.ts';
+import { parsePixabayImages, parsePixabayVideos, pixabayVideo, source, PIXABAY_LICENSE, PIXABAY_LICENSE_URL } from '../../src/sources/pixabay.ts';
 import { collect, fixtureJson, makeContext, runJob, searchError, sendJson, withFakeServer, withSimulation } from './source-harness.ts';
 
 test('parses the recorded image search exactly: largeImageURL with the web format as thumbnail', () => {
@@ -18,6 +18,8 @@ test('parses the recorded image search exactly: largeImageURL with the web forma
     pageUrl: 'https://pixabay.com/photos/piglet-mammal-species-fauna-3386356/',
     thumbnailUrl: 'https://pixabay.com/get/g559a0719535d311c566d451e688a266be9cd5eb79181f69ae9b8a23980fa65b85791056a7ba710f07af034e8cabbd60a7bcac780e5dec332b502dad8f69197e1_640.jpg',
     author: 'RoyBuri',
+    license: PIXABAY_LICENSE,
+    licenseUrl: PIXABAY_LICENSE_URL,
   });
   assert.equal(page.candidates[1]!.author, 'vantagepointfl');
 });
@@ -50,6 +52,8 @@ test('parses the recorded video hits: the largest size within the cap by its sho
     pageUrl: 'https://pixabay.com/videos/id-27669/',
     thumbnailUrl: 'https://cdn.pixabay.com/video/2019/10/09/27669-365224683_small.jpg',
     author: 'motionstock',
+    license: PIXABAY_LICENSE,
+    licenseUrl: PIXABAY_LICENSE_URL,
   });
   assert.equal(pixabayVideo(hits[0], 720)!.url, 'https://cdn.pixabay.com/video/2019/10/09/27669-365224683_tiny.mp4');
   assert.equal(pixabayVideo(hits[0], 4320)!.url, 'https://cdn.pixabay.com/video/2019/10/09/27669-365224683_large.mp4');
