@@ -15,7 +15,8 @@ import { originOf } from '../sources/source.ts';
 import { forEachBounded } from './bounded-pool.ts';
 import { writeManifests } from './manifest.ts';
 import { runKeyId, type RunKey } from './run-keys.ts';
-import { runSource, type JobRunShared, type RunnableSource } from './source-run.ts';
+import type { JobRunShared, RunnableSource } from './source-run-context.ts';
+import { runSource } from './source-run.ts';
 import { urlCandidates } from './urls-source.ts';
 
 export interface RunJobInput extends Pick<JobRunShared, 'spec' | 'config' | 'store' | 'http' | 'signal' | 'emit' | 'warn'> {

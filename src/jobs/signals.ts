@@ -2,9 +2,12 @@
 // reaches every request and download under it; see docs/ARCHITECTURE.md, "Deadlines").
 import { SourceTimeoutError } from '../core/errors.ts';
 
+/** One source run's deadline, built once and passed down to everything the run does. */
 export interface Deadline {
   /** Aborts with `SourceTimeoutError` when the deadline fires, or with the parent's reason. */
   signal: AbortSignal;
+  /** When the deadline fires, ms since the epoch: HTTP requests cap their own timeouts by it. */
+  deadlineAt: number;
   /** Stops the timer; call it when the work ends so nothing keeps the process alive. */
   clear(): void;
 }
@@ -15,8 +18,9 @@ export interface Deadline {
  */
 export function sourceDeadline(parent: AbortSignal, timeoutMs: number): Deadline {
   const own = new AbortController();
+  const deadlineAt = Date.now() + timeoutMs;
   const timer = setTimeout(() => own.abort(new SourceTimeoutError(timeoutMs)), timeoutMs);
-  return { signal: AbortSignal.any([parent, own.signal]), clear: () => clearTimeout(timer) };
+  return { signal: AbortSignal.any([parent, own.signal]), deadlineAt, clear: () => clearTimeout(timer) };
 }
 
 /**

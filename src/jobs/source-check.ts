@@ -68,7 +68,7 @@ async function checkOne(source: Source, options: CheckOptions): Promise<SourceCh
       timeoutMs: config.requestTimeoutMs,
       retries: config.maxRetriesPerSource,
       sourceId: source.id,
-      deadlineAt: Date.now() + timeoutMs,
+      deadlineAt: deadline.deadlineAt,
     }),
     signal: deadline.signal,
     config,

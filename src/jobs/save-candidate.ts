@@ -1,0 +1,146 @@
+// Saving one candidate of a source run: download it into a `.part`, record the file in the
+// store, then let the downloader rename it into place; undo the record if the rename fails.
+import { basename } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { CancelledError, errorMessage } from '../core/errors.ts';
+import type { JobSourceName, MediaCandidate, SavedFile } from '../core/types.ts';
+import { URLS_SOURCE } from '../core/types.ts';
+import { downloadFile, type MediaSink } from '../download/index.ts';
+import { mediaFileName } from '../download/naming.ts';
+import type { RetryInfo } from '../http/types.ts';
+import { fileExists, nextFileNumber } from './file-numbering.ts';
+import type { JobRunShared, QueryRun } from './source-run-context.ts';
+
+/** Where and under which rules one source run saves its files. */
+export interface SaveTarget {
+  job: JobRunShared;
+  sourceId: JobSourceName;
+  queryRun: QueryRun;
+  /** The source run's deadline (and the job's cancel). */
+  signal: AbortSignal;
+  /** The folder of this source and query, absolute, inside DOWNLOAD_DIR. */
+  directory: string;
+  /** The same folder relative to DOWNLOAD_DIR, as file records name it. */
+  relativeDir: string;
+  sink: MediaSink;
+  /** Whether another job already saved a file with this content (the download archive). */
+  archived(query: { sha256: string }): Promise<boolean>;
+  onRetry(info: RetryInfo): void;
+}
+
+/** How saving a candidate ended. */
+export type SaveOutcome =
+  | { status: 'saved'; file: SavedFile; index: number }
+  /** Same content as a file of this job (`duplicate`) or of another job (`existing`). */
+  | { status: 'duplicate' | 'existing' }
+  /** Cut by the deadline or a cancel: not a failure of the download. */
+  | { status: 'cut' }
+  | { status: 'failed'; error: string };
+
+/** Saves `candidate` under `target`. Never throws. */
+export async function saveCandidate(target: SaveTarget, candidate: MediaCandidate): Promise<SaveOutcome> {
+  const { job, signal } = target;
+  const { config } = job;
+  const startedMs = performance.now();
+  // Every `.part` is a pending file of the job until the download settles, so that after a
+  // crash reconcile knows which partial files are this job's to delete.
+  const pending: string[] = [];
+  const sink: MediaSink = {
+    open: async () => {
+      const part = await target.sink.open();
+      const path = `${target.relativeDir}/${basename(part.path)}`;
+      try {
+        await job.store.addPendingFile(job.jobId, path);
+      } catch (error) {
+        await part.discard();
+        throw error;
+      }
+      pending.push(path);
+      return part;
+    },
+  };
+  // Why `commit` turned the file down (set inside the callback, read after the download).
+  const discarded: { as: 'duplicate' | 'existing' } = { as: 'duplicate' };
+  let recorded: SavedFile | null = null;
+  try {
+    const outcome = await downloadFile(job.http, {
+      url: candidate.url,
+      headers: candidate.headers,
+      directory: target.directory,
+      sink,
+      // `urls` candidates are a guess from the extension: let the bytes decide.
+      kind: target.sourceId === URLS_SOURCE ? undefined : candidate.kind,
+      signal,
+      timeoutMs: config.downloadTimeoutMs,
+      stallTimeoutMs: config.stallTimeoutMs,
+      minBytesPerSecond: config.minDownloadSpeed,
+      maxBytes: config.maxFileSizeBytes,
+      retries: config.maxRetriesPerDownload,
+      onRetry: (info) => target.onRetry(info),
+      // Durability order: the file is recorded in the store BEFORE the downloader renames
+      // `.part` into place. A crash between the two leaves a record whose file is missing
+      // (only its `.part`, or nothing): reconcile drops such records and the `.part`, and
+      // resume downloads the file again. The other order would leave a complete file on disk
+      // that no record knows, which reconcile could only delete or leave unaccounted for.
+      commit: async (info) => {
+        if (job.seenSha.has(info.sha256)) return null;
+        job.seenSha.add(info.sha256);
+        if (await target.archived({ sha256: info.sha256 })) {
+          discarded.as = 'existing';
+          return null;
+        }
+        // The deadline may have fired while the archive was asked: do not record a file now.
+        signal.throwIfAborted();
+        const slug = target.queryRun.slug;
+        const n = nextFileNumber(target.directory, slug, (k) => fileExists(target.directory, mediaFileName(slug, k, info.ext)));
+        const fileName = mediaFileName(slug, n, info.ext);
+        recorded = {
+          path: `${target.relativeDir}/${fileName}`,
+          query: target.queryRun.query,
+          source: target.sourceId,
+          kind: info.kind,
+          url: candidate.url,
+          candidate_id: candidate.id,
+          bytes: info.bytes,
+          sha256: info.sha256,
+          mime: info.mime,
+          width: info.width ?? null,
+          height: info.height ?? null,
+          title: candidate.title ?? null,
+          page_url: candidate.pageUrl ?? null,
+          thumbnail_url: candidate.thumbnailUrl ?? null,
+          author: candidate.author ?? null,
+          license: candidate.license ?? null,
+          license_url: candidate.licenseUrl ?? null,
+          phash: null,
+          duration_ms: Math.round(performance.now() - startedMs),
+          saved_at: new Date().toISOString(),
+        };
+        await job.store.recordFile(job.jobId, recorded);
+        // Listed in the order recorded, so the live document, the store's and the numbering agree.
+        job.files.push(recorded);
+        return fileName;
+      },
+    });
+    if (outcome.status === 'duplicate') return { status: discarded.as };
+    const file = recorded!;
+    return { status: 'saved', file, index: job.files.indexOf(file) };
+  } catch (error) {
+    if (recorded !== null) {
+      // Recorded, then the rename failed or was cut: the record must not outlive the file.
+      // (Rare: a name taken by another process meanwhile, a disk error. Files listed after
+      // this one move up by one.)
+      job.files.splice(job.files.indexOf(recorded), 1);
+      const path = (recorded as SavedFile).path;
+      await job.store.removeFiles(job.jobId, [path]).catch((e: unknown) => job.warn(`cannot unrecord ${path}: ${errorMessage(e)}`));
+    }
+    // Cut by the source's deadline or a cancel: not a failure of this download.
+    if (signal.aborted || error instanceof CancelledError) return { status: 'cut' };
+    return { status: 'failed', error: errorMessage(error) };
+  } finally {
+    // The `.part` is gone now (renamed into place or deleted by the downloader).
+    for (const path of pending) {
+      await job.store.removePendingFile(job.jobId, path).catch((e: unknown) => job.warn(`cannot clear pending ${path}: ${errorMessage(e)}`));
+    }
+  }
+}

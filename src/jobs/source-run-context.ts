@@ -1,0 +1,53 @@
+// What a source run is given: the source, what every source of the job shares, and which
+// query it searches. Shared by the run's lifecycle, its candidate pool and the saving of a file.
+import type { Config } from '../core/config.ts';
+import type { JobSourceName, JobSpec, MediaCandidate, SavedFile } from '../core/types.ts';
+import type { HttpClient } from '../http/types.ts';
+import type { SearchQuery, SourceContext } from '../sources/source.ts';
+import type { Store } from '../store/store.ts';
+import type { Emit } from './job-events.ts';
+
+/** A source as the runner sees it: a registry source or the pseudo-source `urls`. */
+export interface RunnableSource {
+  id: JobSourceName;
+  search(query: SearchQuery, ctx: SourceContext): AsyncIterable<MediaCandidate>;
+  onSaved?(candidate: MediaCandidate, ctx: SourceContext): Promise<void>;
+  /** The origin its requests go to ('' for `urls`). */
+  origin: string;
+  /** Why it cannot run with this configuration, or null. */
+  notConfigured: string | null;
+  /** Whether source health (cool-down, outcomes) and the search cache apply: not for `urls`. */
+  tracked: boolean;
+}
+
+/** What every source of one job shares. */
+export interface JobRunShared {
+  jobId: string;
+  spec: JobSpec;
+  config: Config;
+  store: Store;
+  http: HttpClient;
+  /** The job's cancel; its reason ends the sources it cuts with error `Cancelled`. */
+  signal: AbortSignal;
+  emit: Emit;
+  /** Writes a warning that is not a runner event (download log, structured log). */
+  warn(message: string): void;
+  /** Candidate ids seen in this run of the job (within-job de-duplication). */
+  seenIds: Set<string>;
+  /** Candidate ids of files saved by earlier runs of this job (resume, retry): already counted. */
+  savedIds: ReadonlySet<string>;
+  /** Content hashes of every file of the job. */
+  seenSha: Set<string>;
+  /** Every file of the job, in the order recorded (the job document's `results.files`). */
+  files: SavedFile[];
+}
+
+/** Which query a source run searches, and what earlier runs of the job left of it. */
+export interface QueryRun {
+  /** The query's text. */
+  query: string;
+  /** The folder of the query under DOWNLOAD_DIR (`querySlug(query)`). */
+  slug: string;
+  /** Files of this source and query saved by earlier runs of the job (resume, retry). */
+  savedBefore: number;
+}
