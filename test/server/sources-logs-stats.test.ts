@@ -224,7 +224,7 @@ describe('GET /api/health and /api/openapi.json', () => {
     }
     const create = doc.paths['/api/jobs']!.post!;
     const body = create.requestBody!.content['application/json']!.schema;
-    assert.deepEqual(Object.keys(body.properties).sort(), ['limit', 'query', 'sources', 'type']);
+    assert.deepEqual(Object.keys(body.properties).sort(), ['filters', 'keep_near_duplicates', 'limit', 'queries', 'query', 'sources', 'type']);
     assert.equal(body.additionalProperties, false);
     assert.ok(create.responses['202']);
     assert.deepEqual(doc.paths['/api/jobs/{id}/files/{n}']!.get!.parameters!.filter((p) => p.in === 'path').map((p) => p.name), ['id', 'n']);
