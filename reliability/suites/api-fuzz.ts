@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { readdirSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { SOURCE_IDS } from '../../src/core/types.ts';
-import { querySlug } from '../../src/download/naming.ts';
+import { querySlug } from '../../src/output/naming.ts';
 import { startSimulation } from '../../src/demo/sim-server.ts';
 import { makeSandbox } from '../lib/paths.ts';
 import { isAlive } from '../lib/proc-stats.ts';

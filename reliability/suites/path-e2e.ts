@@ -8,7 +8,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { tmpdir } from 'node:os';
 
-import { isQuerySlug } from '../../src/download/naming.ts';
+import { isQuerySlug } from '../../src/output/naming.ts';
 import { startSimulation } from '../../src/demo/sim-server.ts';
 import { startFaultServer } from '../../test/helpers/fault-server.ts';
 import { runCli } from '../lib/cli.ts';

@@ -5,7 +5,7 @@
 // "resolved path stays under the root" check, not the functions' own logic.
 import fc from 'fast-check';
 import { resolve, sep } from 'node:path';
-import { isQuerySlug, mediaFileName, querySlug, safeJoin } from '../../src/download/naming.ts';
+import { isQuerySlug, mediaFileName, querySlug, safeJoin } from '../../src/output/naming.ts';
 
 const ROOT = resolve('/srv/harvester/downloads');
 

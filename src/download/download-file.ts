@@ -16,7 +16,8 @@ import {
 } from '../core/errors.ts';
 import type { MediaKind } from '../core/types.ts';
 import { DOWNLOAD_RETRY_DELAYS, abortReason, linkAbort, withRetries, type HttpClient, type HttpResponse, type RetryInfo } from '../http/index.ts';
-import { localDirectorySink, type MediaSink, type PartWriter } from './file-sink.ts';
+import type { MediaSink, PartWriter } from '../output/file-output.ts';
+import { localDirectorySink } from '../output/local-part-writer.ts';
 import { HEAD_BYTES, SNIFF_BYTES, mediaDimensions, sniffMedia, type SniffedMedia } from './sniff.ts';
 import { watchStall } from './stall-ticker.ts';
 

@@ -1,21 +1,15 @@
 // Numbers of saved files, `<slug>_<NNN>.<ext>`: each directory continues after the highest
-// number already on disk (after a resume, a second job with the same query, a manual copy).
-// One allocator per directory per process, so two jobs of one server never pick the same name.
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+// number already there (after a resume, a second job with the same query, a manual copy).
+// One allocator per directory per process, so two jobs of one server never pick the same name:
+// a number is reserved before anything is awaited, so concurrent downloads never share one.
+import type { FileOutput } from '../output/file-output.ts';
 
-const counters = new Map<string, { slug: string; next: number }>();
+const counters = new Map<string, Promise<{ next: number }>>();
 
-function highestOnDisk(directory: string, slug: string): number {
-  let entries: string[];
-  try {
-    entries = readdirSync(directory);
-  } catch {
-    return 0;
-  }
+async function highestIn(output: FileOutput, dir: string, slug: string): Promise<number> {
   const pattern = new RegExp(`^${slug.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}_(\\d+)(\\.|$)`);
   let highest = 0;
-  for (const name of entries) {
+  for (const name of await output.list(dir)) {
     const m = pattern.exec(name);
     if (m) highest = Math.max(highest, Number(m[1]));
   }
@@ -23,23 +17,19 @@ function highestOnDisk(directory: string, slug: string): number {
 }
 
 /**
- * The next free number for `<slug>_<NNN>.*` in `directory`. `taken(n)` tells whether a
+ * The next free number for `<slug>_<NNN>.*` in `dir` of `output`. `taken(n)` tells whether a
  * number is in use by a file another process wrote since the scan (checked with the final name).
  */
-export function nextFileNumber(directory: string, slug: string, taken: (n: number) => boolean): number {
-  const key = join(directory, '\0', slug);
+export async function nextFileNumber(output: FileOutput, dir: string, slug: string, taken: (n: number) => Promise<boolean>): Promise<number> {
+  const key = `${output.root}\0${dir}\0${slug}`;
   let counter = counters.get(key);
   if (counter === undefined) {
-    counter = { slug, next: highestOnDisk(directory, slug) + 1 };
+    counter = highestIn(output, dir, slug).then((highest) => ({ next: highest + 1 }));
     counters.set(key, counter);
   }
-  let n = counter.next;
-  while (taken(n)) n++;
-  counter.next = n + 1;
-  return n;
-}
-
-/** Whether a file with this exact name exists in `directory`. */
-export function fileExists(directory: string, name: string): boolean {
-  return existsSync(join(directory, name));
+  const reserved = await counter;
+  for (;;) {
+    const n = reserved.next++;
+    if (!(await taken(n))) return n;
+  }
 }

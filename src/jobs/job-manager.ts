@@ -12,6 +12,8 @@ import { jobResults, queryStatsOf, CANCELLED_BEFORE_START_ERROR, skipSourceStats
 import { emptySourceStats, specQueries, type JobDocument, type JobSpec, type JobStatus } from '../core/types.ts';
 import { createHttpClient } from '../http/index.ts';
 import type { HttpClient } from '../http/types.ts';
+import { localDirectoryOutput } from '../output/local-directory.ts';
+import type { FileOutputFactory } from '../output/file-output.ts';
 import type { DownloadLog } from '../log/download-log.ts';
 import type { JobListFilter, Store } from '../store/store.ts';
 import { createEmitter, nextRunNumber, type Emit } from './job-events.ts';
@@ -27,6 +29,8 @@ export interface JobManagerOptions {
   store: Store;
   /** The HTTP client (one per process, so per-host limits hold across jobs); created and closed here when absent. */
   http?: HttpClient;
+  /** Opens the file output for a job's DOWNLOAD_DIR (default: the local directory). */
+  output?: FileOutputFactory;
   /** The download log: gets every event and the runner's warnings. */
   log?: Pick<DownloadLog, 'onEvent' | 'write' | 'flush'>;
   /** Called with every event of every job (before `subscribe` listeners). */
@@ -58,6 +62,7 @@ class JobManager implements JobService {
   private readonly store: Store;
   private readonly http: HttpClient;
   private readonly ownsHttp: boolean;
+  private readonly output: FileOutputFactory;
   private readonly log: JobManagerOptions['log'];
   private readonly onEvent: EventListener | undefined;
   private readonly listeners = new Set<EventListener>();
@@ -73,6 +78,7 @@ class JobManager implements JobService {
     this.store = options.store;
     this.ownsHttp = options.http === undefined;
     this.http = options.http ?? createHttpClient(options.config);
+    this.output = options.output ?? localDirectoryOutput;
     this.log = options.log;
     this.onEvent = options.onEvent;
   }
@@ -279,14 +285,16 @@ class JobManager implements JobService {
     let emit: Emit | undefined;
     try {
       emit = await this.emitterFor(job);
+      const config = this.configFor(job.spec);
       result = await runJob({
         job: job.doc,
         spec: job.spec,
         run: job.run,
         resumed: job.resumed,
-        config: this.configFor(job.spec),
+        config,
         store: this.store,
         http: this.http,
+        output: this.output(config.downloadDir),
         signal: job.controller.signal,
         emit,
         warn: (message) => this.warn(message),

@@ -11,8 +11,8 @@ import { readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/prom
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Config } from '../core/config.ts';
 import type { JobDocument, SavedFile } from '../core/types.ts';
-import { querySlug } from '../download/naming.ts';
-import { ensureDirectoryBelow } from '../download/directory-below.ts';
+import { querySlug } from '../output/naming.ts';
+import { ensureDirectoryBelow } from '../output/directory-below.ts';
 import { csvCell } from '../output/csv-cell.ts';
 
 export { csvCell };

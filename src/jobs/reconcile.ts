@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import type { Config } from '../core/config.ts';
 import { NotFoundError } from '../core/errors.ts';
 import type { JobSummary, SavedFile } from '../core/types.ts';
-import { querySlug, safeJoin } from '../download/naming.ts';
+import { querySlug, safeJoin } from '../output/naming.ts';
 import type { Store } from '../store/store.ts';
 
 export interface ReconcileOptions {

@@ -9,7 +9,7 @@ import { errorMessage } from '../core/errors.ts';
 import { jobResults, oneQueryStats, queryStatsOf, sumSourceStats, type RunStats, CANCELLED_BEFORE_START_ERROR, jobStatusOf, skipSourceStats } from '../core/job-results.ts';
 import type { JobDocument, JobSourceName, JobSpec, JobStatus } from '../core/types.ts';
 import { URLS_SOURCE, emptySourceStats, specQueries } from '../core/types.ts';
-import { querySlug } from '../download/naming.ts';
+import { querySlug } from '../output/naming.ts';
 import { getSource } from '../sources/index.ts';
 import { originOf } from '../sources/source.ts';
 import { forEachBounded } from './bounded-pool.ts';
@@ -19,7 +19,7 @@ import type { JobRunShared, RunnableSource } from './source-run-context.ts';
 import { runSource } from './source-run.ts';
 import { urlCandidates } from './urls-source.ts';
 
-export interface RunJobInput extends Pick<JobRunShared, 'spec' | 'config' | 'store' | 'http' | 'signal' | 'emit' | 'warn'> {
+export interface RunJobInput extends Pick<JobRunShared, 'spec' | 'config' | 'store' | 'http' | 'output' | 'signal' | 'emit' | 'warn'> {
   /** The job as recorded (fresh, or with an earlier run's stats and files); updated in place. */
   job: JobDocument;
   /** Source runs to run now: all of them for a new job, the unfinished for resume, the failed for retry. */
@@ -143,6 +143,7 @@ export async function runJob(input: RunJobInput): Promise<JobDocument> {
     config,
     store,
     http: input.http,
+    output: input.output,
     signal,
     emit,
     warn: input.warn,

@@ -1,14 +1,14 @@
 // Saving one candidate of a source run: download it into a `.part`, record the file in the
 // store, then let the downloader rename it into place; undo the record if the rename fails.
-import { basename } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { CancelledError, errorMessage } from '../core/errors.ts';
 import type { JobSourceName, MediaCandidate, SavedFile } from '../core/types.ts';
 import { URLS_SOURCE } from '../core/types.ts';
-import { downloadFile, type MediaSink } from '../download/index.ts';
-import { mediaFileName } from '../download/naming.ts';
+import { downloadFile } from '../download/index.ts';
+import type { MediaSink } from '../output/file-output.ts';
+import { mediaFileName } from '../output/naming.ts';
 import type { RetryInfo } from '../http/types.ts';
-import { fileExists, nextFileNumber } from './file-numbering.ts';
+import { nextFileNumber } from './file-numbering.ts';
 import type { JobRunShared, QueryRun } from './source-run-context.ts';
 
 /** Where and under which rules one source run saves its files. */
@@ -48,7 +48,7 @@ export async function saveCandidate(target: SaveTarget, candidate: MediaCandidat
   const sink: MediaSink = {
     open: async () => {
       const part = await target.sink.open();
-      const path = `${target.relativeDir}/${basename(part.path)}`;
+      const path = `${target.relativeDir}/${part.name}`;
       try {
         await job.store.addPendingFile(job.jobId, path);
       } catch (error) {
@@ -92,7 +92,7 @@ export async function saveCandidate(target: SaveTarget, candidate: MediaCandidat
         // The deadline may have fired while the archive was asked: do not record a file now.
         signal.throwIfAborted();
         const slug = target.queryRun.slug;
-        const n = nextFileNumber(target.directory, slug, (k) => fileExists(target.directory, mediaFileName(slug, k, info.ext)));
+        const n = await nextFileNumber(job.output, target.relativeDir, slug, (k) => job.output.exists(`${target.relativeDir}/${mediaFileName(slug, k, info.ext)}`));
         const fileName = mediaFileName(slug, n, info.ext);
         recorded = {
           path: `${target.relativeDir}/${fileName}`,

@@ -2,6 +2,7 @@
 // query it searches. Shared by the run's lifecycle, its candidate pool and the saving of a file.
 import type { Config } from '../core/config.ts';
 import type { JobSourceName, JobSpec, MediaCandidate, SavedFile } from '../core/types.ts';
+import type { FileOutput } from '../output/file-output.ts';
 import type { HttpClient } from '../http/types.ts';
 import type { SearchQuery, SourceContext } from '../sources/source.ts';
 import type { Store } from '../store/store.ts';
@@ -27,6 +28,8 @@ export interface JobRunShared {
   config: Config;
   store: Store;
   http: HttpClient;
+  /** Where the job's files go (rooted at the job's DOWNLOAD_DIR). */
+  output: FileOutput;
   /** The job's cancel; its reason ends the sources it cuts with error `Cancelled`. */
   signal: AbortSignal;
   emit: Emit;

@@ -20,11 +20,12 @@ import {
   DiskError,
 } from '../../src/core/errors.ts';
 import { makeMp4, makePng } from '../../src/demo/media.ts';
-import { downloadFile, UnsafePathError, type DownloadOptions } from '../../src/download/index.ts';
+import { downloadFile, type DownloadOptions } from '../../src/download/index.ts';
+import { UnsafePathError } from '../../src/output/naming.ts';
 import { watchedTransfers } from '../../src/download/stall-ticker.ts';
 import { createHttpClient } from '../../src/http/client.ts';
 import type { HttpClient, RetryInfo } from '../../src/http/types.ts';
-import { localDirectorySink, toDiskError } from '../../src/download/file-sink.ts';
+import { localDirectorySink, toDiskError } from '../../src/output/local-part-writer.ts';
 import { largeBodyChunks, makeJpeg, startFaultServer, type FaultServer } from '../helpers/fault-server.ts';
 
 let server: FaultServer;
@@ -365,6 +366,7 @@ describe('disk', () => {
           let written = 0;
           return {
             path: part.path,
+            name: part.name,
             write(chunk: Buffer) {
               written += chunk.length;
               if (written > 500_000) {

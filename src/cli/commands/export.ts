@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { ConfigError, EXIT, NotFoundError } from '../../core/errors.ts';
 import { specQueries } from '../../core/types.ts';
-import { querySlug } from '../../download/naming.ts';
+import { querySlug } from '../../output/naming.ts';
 import { DEFAULT_SHARD_SIZE, EXPORT_FORMATS, MAX_SHARD_SIZE, type ExportFormat } from '../../output/dataset/dataset-record.ts';
 import { resolveInside } from '../../server/job-files.ts';
 import type { CliContext } from '../context.ts';

@@ -8,7 +8,7 @@ import { ConfigError, NotFoundError } from '../../core/errors.ts';
 import { DEFAULT_SHARD_SIZE, EXPORT_FORMATS, MAX_SHARD_SIZE, METADATA_FILE, sampleKeys, type ExportFormat } from '../../output/dataset/dataset-record.ts';
 import { metadataCsv, metadataJsonl, webdatasetShard, type LocatedFile } from '../../output/dataset/dataset-streams.ts';
 import { shardName } from '../../output/dataset/export-directory.ts';
-import { querySlug } from '../../download/naming.ts';
+import { querySlug } from '../../output/naming.ts';
 import { Readable } from 'node:stream';
 import type { RouteDeps } from '../context.ts';
 import { contentDisposition, resolveInside } from '../job-files.ts';

@@ -1,35 +1,13 @@
-// Where saved bytes go (the "file output" seam of docs/ARCHITECTURE.md): the downloader writes through this small
-// interface, and a local directory implements it today; an object store can later implement
-// the same four operations. Partial files are `<random>.part` in the target directory, so the
+// Partial files of the local directory output: `<random>.part` in the target directory, so the
 // final move is a same-directory link: atomic, and it never overwrites an existing file.
 import { randomBytes } from 'node:crypto';
 import { close, open as openFd, writev } from 'node:fs';
 import { link, mkdir, open, rename, unlink } from 'node:fs/promises';
 import { ensureDirectoryBelow } from './directory-below.ts';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { DiskError } from '../core/errors.ts';
+import type { MediaSink, PartWriter } from './file-output.ts';
 import { assertPlainName, safeJoin } from './naming.ts';
-
-/** One partial file being written. */
-export interface PartWriter {
-  /** Where the partial bytes are (for messages and crash cleanup). */
-  readonly path: string;
-  /** Queues `chunk`; false means wait for `drain()` before writing more. Throws a DiskError after a failed write. */
-  write(chunk: Buffer): boolean;
-  /** Resolves when the queue has room again; rejects with the write error, if any. */
-  drain(): Promise<void>;
-  /** Flushes and closes; rejects with a DiskError if any write failed. */
-  finish(): Promise<void>;
-  /** Moves the finished file to `fileName` (a plain name) without overwriting; returns its path. */
-  commit(fileName: string): Promise<string>;
-  /** Closes and deletes the partial file; never throws. */
-  discard(): Promise<void>;
-}
-
-/** A place to write media files into. */
-export interface MediaSink {
-  open(): Promise<PartWriter>;
-}
 
 /**
  * Chunks are gathered until this many bytes, then written with one writev: a 64 KiB image
@@ -79,6 +57,10 @@ class LocalPartWriter implements PartWriter {
     private readonly directory: string,
     private readonly fd: number,
   ) {}
+
+  get name(): string {
+    return basename(this.path);
+  }
 
   write(chunk: Buffer): boolean {
     if (this.failure) throw this.failure;

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSimulation, type Simulation } from '../../src/demo/sim-server.ts';
-import { ensureDirectoryBelow } from '../../src/download/directory-below.ts';
+import { ensureDirectoryBelow } from '../../src/output/directory-below.ts';
 import { runCli } from '../cli/run-cli.ts';
 
 let sim: Simulation;

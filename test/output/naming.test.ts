@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sep } from 'node:path';
 import fc from 'fast-check';
-import { MAX_SLUG_BYTES, UnsafePathError, assertPlainName, isQuerySlug, mediaFileName, querySlug, safeJoin } from '../../src/download/naming.ts';
+import { MAX_SLUG_BYTES, UnsafePathError, assertPlainName, isQuerySlug, mediaFileName, querySlug, safeJoin } from '../../src/output/naming.ts';
 
 test('querySlug lower-cases and joins words with single hyphens, keeping accents', () => {
   assert.equal(querySlug('Northern Lights'), 'northern-lights');

@@ -1,0 +1,127 @@
+// The local-directory file output: a job's files under DOWNLOAD_DIR on this machine's disk (or a
+// shared mount). Every directory below the root is made without following symbolic links
+// (./directory-below.ts); files are read only when their real path lies inside the real root,
+// because the database that names them is not trusted to keep them there.
+import { randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { lstat, readdir, readFile, realpath, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
+import { ensureDirectoryBelow } from './directory-below.ts';
+import type { FileOutput, StoredFile } from './file-output.ts';
+import { localDirectorySink } from './local-part-writer.ts';
+import { safeJoin } from './naming.ts';
+
+/** What writeAtomic's temporary files are called, so that a sweep knows them. */
+const TMP_NAME = /^\.[0-9a-f]{12}\.tmp$/;
+/** A temporary file older than this was left by a killed write (a live one lasts milliseconds). */
+const STALE_TMP_AGE_MS = 60_000;
+/** Temporary files being written by this process: never swept. */
+const activeTmps = new Set<string>();
+
+/** The output whose files live under the directory `root`. */
+export function localDirectoryOutput(root: string): FileOutput {
+  const base = resolve(root);
+  /** `path` (forward slashes, relative to the root) as an absolute path; throws UnsafePathError when it would leave the root. */
+  const at = (path: string): string => (path === '' ? base : safeJoin(base, ...path.split('/')));
+
+  return {
+    root,
+    sink(dir) {
+      return localDirectorySink(at(dir), root);
+    },
+    async list(dir) {
+      try {
+        return await readdir(at(dir));
+      } catch {
+        return [];
+      }
+    },
+    async exists(path) {
+      try {
+        await lstat(at(path));
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    async open(path) {
+      return openInside(base, path);
+    },
+    async remove(path) {
+      try {
+        await unlink(at(path));
+        return true;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+        throw error;
+      }
+    },
+    async writeAtomic(path, text) {
+      const target = at(path);
+      await ensureDirectoryBelow(base, dirname(target));
+      const tmp = join(dirname(target), `.${randomBytes(6).toString('hex')}.tmp`);
+      activeTmps.add(tmp);
+      try {
+        await writeFile(tmp, text, { flag: 'wx' });
+        await rename(tmp, target);
+      } catch (error) {
+        await unlink(tmp).catch(() => {});
+        throw error;
+      } finally {
+        activeTmps.delete(tmp);
+      }
+    },
+    async readText(path) {
+      try {
+        return await readFile(at(path), 'utf8');
+      } catch {
+        return null;
+      }
+    },
+    async sweepTemporaries(dir) {
+      let names: string[];
+      let abs: string;
+      try {
+        abs = at(dir);
+        names = await readdir(abs);
+      } catch {
+        return;
+      }
+      const nowMs = Date.now();
+      for (const name of names) {
+        if (!TMP_NAME.test(name)) continue;
+        const tmp = join(abs, name);
+        if (activeTmps.has(tmp)) continue;
+        try {
+          const info = await stat(tmp);
+          if (!info.isFile() || nowMs - info.mtimeMs < STALE_TMP_AGE_MS) continue;
+          await unlink(tmp);
+        } catch {
+          // Gone already (another sweep) or not ours to remove: leave it.
+        }
+      }
+    },
+  };
+}
+
+/** The regular file `relativePath` under `root`, its symbolic links followed and refused unless it stays inside the real root. */
+async function openInside(root: string, relativePath: string): Promise<StoredFile | null> {
+  if (relativePath === '' || relativePath.includes('\0') || isAbsolute(relativePath)) return null;
+  const candidate = resolve(root, relativePath);
+  if (!candidate.startsWith(root + sep)) return null;
+  let realFile: string;
+  try {
+    const realRoot = await realpath(root);
+    realFile = await realpath(candidate);
+    if (!realFile.startsWith(realRoot + sep)) return null;
+    const info = await stat(realFile);
+    if (!info.isFile()) return null;
+    return {
+      size: info.size,
+      mtimeMs: info.mtimeMs,
+      read: (range) => (range ? createReadStream(realFile, { start: range.start, end: range.end }) : createReadStream(realFile)),
+    };
+  } catch {
+    return null;
+  }
+}
