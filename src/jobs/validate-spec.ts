@@ -144,5 +144,11 @@ function checkFilters(value: unknown): JobFilters | undefined {
         throw new ConfigError(`unknown filter ${JSON.stringify(key)} (known: min_width, min_height, orientation, license)`);
     }
   }
-  return Object.keys(out).length > 0 ? out : undefined;
+  const asked = Object.keys(out);
+  if (asked.length > 0) {
+    // The runner does not apply filters yet: a job that asked for them would silently keep every
+    // picture, so it is refused rather than run unfiltered.
+    throw new ConfigError(`filters are not applied yet; refusing ${asked.map((k) => `filters.${k}`).join(', ')} rather than running unfiltered (license "any" is accepted)`);
+  }
+  return undefined;
 }

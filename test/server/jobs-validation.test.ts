@@ -52,6 +52,7 @@ const BAD_BODIES: { name: string; body?: unknown; raw?: string; contentType?: st
   { name: 'a bad orientation', body: { query: 'cats', filters: { orientation: 'round' } }, status: 400, field: 'filters.orientation', message: /orientation: must be one of landscape, portrait, square/ },
   { name: 'a bad licence filter', body: { query: 'cats', filters: { license: 'free' } }, status: 400, field: 'filters.license', message: /license: must be one of any, open, commercial/ },
   { name: 'min_width 0', body: { query: 'cats', filters: { min_width: 0 } }, status: 400, field: 'filters.min_width', message: /min_width: must be/ },
+  { name: 'a filter the runner does not apply yet', body: { query: 'cats', filters: { min_width: 640, orientation: 'landscape' } }, status: 400, field: '', message: /filters are not applied yet; refusing filters\.min_width, filters\.orientation/ },
   { name: 'keep_near_duplicates as a string', body: { query: 'cats', keep_near_duplicates: 'yes' }, status: 400, field: 'keep_near_duplicates', message: /keep_near_duplicates: must be a boolean/ },
 ];
 
@@ -80,7 +81,7 @@ describe('POST /api/jobs accepts valid input', () => {
     assert.equal(big.status, 202, big.text);
     await server.jobs.cancel((big.body as { job_id: string }).job_id);
     const answer = await call(server.url, 'POST', '/api/jobs', {
-      body: { queries: [' red fox', 'arctic fox', 'red fox'], sources: ['google_images'], limit: 1, filters: { min_width: 10, license: 'any' }, keep_near_duplicates: true },
+      body: { queries: [' red fox', 'arctic fox', 'red fox'], sources: ['google_images'], limit: 1, filters: { license: 'any' }, keep_near_duplicates: true },
     });
     assert.equal(answer.status, 202, answer.text);
     const id = (answer.body as { job_id: string }).job_id;
