@@ -48,7 +48,7 @@ async function run(label: string, maxBatch: number | undefined): Promise<string>
     const config = loadConfig({ DATA_DIR: dir }, {});
     const store = await openStore(config, maxBatch === undefined ? {} : { maxBatch });
     const jobId = 'bench';
-    await store.createJob(
+    await store.jobs.create(
       {
         job_id: jobId, status: 'running', query: 'nature', queries: ['nature'], sources: ['google_images'], limit: FILES, type: 'image',
         created_at: new Date().toISOString(), started_at: null, finished_at: null, duration_ms: null,
@@ -62,7 +62,7 @@ async function run(label: string, maxBatch: number | undefined): Promise<string>
       Array.from({ length: FILES }, (_, i) => {
         const f = file(i);
         const event: RunnerEvent = { type: 'file_saved', job_id: jobId, ts: f.saved_at, seq: i + 1, run: 1, source: 'google_images', file: f, index: i };
-        return Promise.all([store.recordFile(jobId, f), store.appendEvent(event)]);
+        return Promise.all([store.files.record(jobId, f), store.events.append(event)]);
       }),
     );
     const ms = performance.now() - started;

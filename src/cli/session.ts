@@ -25,7 +25,7 @@ export async function openSession(config: Config): Promise<Session> {
   try {
     // Queued jobs too: a process killed right after recording a job leaves it `queued`. The store
     // only marks jobs whose owning process is gone, so another live CLI's jobs are left alone.
-    await store.markInterrupted({ includeQueued: true });
+    await store.jobs.markInterrupted({ includeQueued: true });
     const log = openDownloadLog({ logDir: config.logDir, maxBytes: config.logMaxBytes, backups: config.logBackups });
     const service = createJobManager({ config, store, log });
     return {

@@ -88,7 +88,7 @@ export class CandidatePool {
     });
     let http = direct;
     if (source.tracked && !spec.options?.noCache) {
-      http = createCachedSourceHttp(http, job.store, { sourceId: source.id, ttlMs: config.searchCacheTtlMs, signal });
+      http = createCachedSourceHttp(http, job.store.cache, { sourceId: source.id, ttlMs: config.searchCacheTtlMs, signal });
     }
     this.ctx = {
       http,
@@ -208,7 +208,7 @@ export class CandidatePool {
   private async archived(query: { candidateId?: string; sha256?: string }): Promise<boolean> {
     if (this.job.spec.options?.noArchive) return false;
     try {
-      const earlier = await this.job.store.findArchived({ ...query, excludeJobId: this.job.jobId });
+      const earlier = await this.job.store.files.findArchived({ ...query, excludeJobId: this.job.jobId });
       if (earlier === null) return false;
       const jobs = this.stats.existing_jobs;
       if (!jobs.includes(earlier.job_id) && jobs.length < EXISTING_JOBS_MAX) jobs.push(earlier.job_id);

@@ -118,7 +118,7 @@ class JobManager implements JobService {
       duration_ms: null,
       results: jobResults(Object.fromEntries(spec.sources.map((s) => [s, emptySourceStats()])), spec.sources, [], queryStatsOf(queries, [])),
     };
-    await this.store.createJob(doc, spec);
+    await this.store.jobs.create(doc, spec);
     return this.enqueue(doc, spec, allRuns(spec), false);
   }
 
@@ -153,7 +153,7 @@ class JobManager implements JobService {
     // partial files the crash left. The document read afterwards lists every file that is there.
     await reconcileJobFiles(this.configFor(spec), this.store, jobId);
     const doc = await this.mustGet(jobId);
-    const run = runsWhere(spec, withAllSources(doc, spec), await this.store.listRunStats(jobId), unfinishedRun);
+    const run = runsWhere(spec, withAllSources(doc, spec), await this.store.jobs.listRunStats(jobId), unfinishedRun);
     return this.enqueue(doc, spec, run, true);
   }
 
@@ -164,7 +164,7 @@ class JobManager implements JobService {
     const refusal = jobActionRefusal('retry', doc);
     if (refusal !== null) throw new ConflictError(refusal);
     const spec = await this.mustGetSpec(jobId);
-    const run = runsWhere(spec, doc, await this.store.listRunStats(jobId), failedRun);
+    const run = runsWhere(spec, doc, await this.store.jobs.listRunStats(jobId), failedRun);
     if (run.length === 0) throw new ConflictError(noFailedSource(jobId));
     await this.claim(jobId, doc.status);
     return this.enqueue(doc, spec, run, true);
@@ -175,7 +175,7 @@ class JobManager implements JobService {
    * (two CLIs, a CLI and a server) resuming or retrying the same job at once, exactly one runs it.
    */
   private async claim(jobId: string, from: JobStatus): Promise<void> {
-    if (!(await this.store.transitionJob(jobId, [from], 'queued'))) {
+    if (!(await this.store.jobs.transition(jobId, [from], 'queued'))) {
       throw new ConflictError(`job ${jobId} is no longer ${from}: another process took it`);
     }
   }
@@ -183,15 +183,15 @@ class JobManager implements JobService {
   async get(jobId: string): Promise<JobDocument | null> {
     const active = this.active.get(jobId);
     if (active) return snapshot(active.doc, active.spec);
-    return this.store.getJob(jobId);
+    return this.store.jobs.get(jobId);
   }
 
   list(filter?: JobListFilter) {
-    return this.store.listJobs(filter);
+    return this.store.jobs.list(filter);
   }
 
   history(jobId: string, afterSeq?: number): Promise<RunnerEvent[]> {
-    return this.store.listEvents(jobId, afterSeq);
+    return this.store.events.list(jobId, afterSeq);
   }
 
   subscribe(listener: EventListener): () => void {
@@ -232,13 +232,13 @@ class JobManager implements JobService {
   }
 
   private async mustGet(jobId: string): Promise<JobDocument> {
-    const doc = await this.store.getJob(jobId);
+    const doc = await this.store.jobs.get(jobId);
     if (doc === null) throw new NotFoundError(`no job ${jobId}`);
     return doc;
   }
 
   private async mustGetSpec(jobId: string): Promise<JobSpec> {
-    const spec = await this.store.getJobSpec(jobId);
+    const spec = await this.store.jobs.getSpec(jobId);
     if (spec === null) throw new NotFoundError(`no job ${jobId}`);
     return spec;
   }
@@ -252,7 +252,7 @@ class JobManager implements JobService {
       doc.status = 'queued';
       try {
         // `queued` also makes this process the job's owner, so a concurrent start-up does not mark it interrupted.
-        await this.store.updateJob(doc.job_id, { status: 'queued' });
+        await this.store.jobs.update(doc.job_id, { status: 'queued' });
       } catch (error) {
         this.active.delete(doc.job_id);
         throw error;
@@ -306,7 +306,7 @@ class JobManager implements JobService {
       this.warn(`job ${jobId} stopped: ${errorMessage(error)}`);
       job.doc.status = 'failed';
       job.doc.finished_at = new Date().toISOString();
-      await this.store.updateJob(jobId, { status: 'failed', finished_at: job.doc.finished_at }).catch(() => {});
+      await this.store.jobs.update(jobId, { status: 'failed', finished_at: job.doc.finished_at }).catch(() => {});
       result = snapshot(job.doc, job.spec);
       try {
         emit ??= createEmitter(jobId, 0, 1, (event) => this.dispatch(event));
@@ -332,10 +332,10 @@ class JobManager implements JobService {
         for (const name of new Set(job.run.map((key) => key.source))) {
           const st = doc.results.source_stats[name]!;
           skipSourceStats(st, { error: CANCELLED_BEFORE_START_ERROR, code: 'cancelled' });
-          await this.store.saveSourceStats(doc.job_id, name, { ...st });
+          await this.store.jobs.saveSourceStats(doc.job_id, name, { ...st });
         }
       }
-      await this.store.updateJob(doc.job_id, { status, finished_at: doc.finished_at });
+      await this.store.jobs.update(doc.job_id, { status, finished_at: doc.finished_at });
       const emit = await this.emitterFor(job);
       const final = snapshot(doc, job.spec);
       emit({ type: 'job_finished', status, job: final });
@@ -349,15 +349,15 @@ class JobManager implements JobService {
   private async emitterFor(job: ActiveJob): Promise<Emit> {
     const jobId = job.doc.job_id;
     if (!job.resumed) return createEmitter(jobId, 0, 1, (event) => this.dispatch(event));
-    const lastSeq = await this.store.lastEventSeq(jobId);
+    const lastSeq = await this.store.events.lastSeq(jobId);
     // The last event says which run came before; only history from before runs were numbered is read whole.
-    let history = lastSeq > 0 ? await this.store.listEvents(jobId, lastSeq - 1) : [];
-    if (history.length > 0 && typeof (history[0] as { run?: unknown }).run !== 'number') history = await this.store.listEvents(jobId);
+    let history = lastSeq > 0 ? await this.store.events.list(jobId, lastSeq - 1) : [];
+    if (history.length > 0 && typeof (history[0] as { run?: unknown }).run !== 'number') history = await this.store.events.list(jobId);
     return createEmitter(jobId, lastSeq, nextRunNumber(history), (event) => this.dispatch(event));
   }
 
   private dispatch(event: RunnerEvent): void {
-    this.store.appendEvent(event).catch((error: unknown) => this.warn(`cannot record event ${event.seq} of job ${event.job_id}: ${errorMessage(error)}`));
+    this.store.events.append(event).catch((error: unknown) => this.warn(`cannot record event ${event.seq} of job ${event.job_id}: ${errorMessage(error)}`));
     const sinks: EventListener[] = [];
     if (this.log) sinks.push((e) => this.log!.onEvent(e));
     if (this.onEvent) sinks.push(this.onEvent);

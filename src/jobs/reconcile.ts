@@ -49,8 +49,8 @@ const PART_SUFFIX = '.part';
 /** mtime and created_at come from different clocks' rounding: allow a little. */
 const CLOCK_SLACK_MS = 2000;
 
-export async function reconcileJobFiles(config: Config, store: Store, jobId: string, options: ReconcileOptions = {}): Promise<ReconcileResult> {
-  const job = await store.getJob(jobId);
+export async function reconcileJobFiles(config: Config, store: Pick<Store, 'jobs' | 'files'>, jobId: string, options: ReconcileOptions = {}): Promise<ReconcileResult> {
+  const job = await store.jobs.get(jobId);
   if (job === null) throw new NotFoundError(`no job ${jobId}`);
   const verify = options.verify ?? 'sha256';
   const result: ReconcileResult = { keptFiles: 0, removedRows: 0, removedFiles: 0, removedPartFiles: 0, clearedPending: 0, sharedDirectories: [] };
@@ -77,13 +77,13 @@ export async function reconcileJobFiles(config: Config, store: Store, jobId: str
     await removeFile(`${abs}.json`); // its metadata sidecar, if --write-metadata wrote one
   }
   if (dropped.length > 0) {
-    result.removedRows = await store.removeFiles(jobId, dropped.map((f) => f.path));
+    result.removedRows = await store.files.remove(jobId, dropped.map((f) => f.path));
     await correctSourceCounts(store, jobId);
   }
 
   // 2. What the job had in flight, by name.
-  const recorded = new Set((await store.getJob(jobId))?.results.files.map((f) => f.path) ?? []);
-  for (const pending of await store.listPendingFiles(jobId)) {
+  const recorded = new Set((await store.jobs.get(jobId))?.results.files.map((f) => f.path) ?? []);
+  for (const pending of await store.files.listPending(jobId)) {
     const slash = pending.path.lastIndexOf('/');
     const dirRel = pending.path.slice(0, Math.max(slash, 0));
     const base = pending.path.slice(slash + 1);
@@ -91,7 +91,7 @@ export async function reconcileJobFiles(config: Config, store: Store, jobId: str
     try {
       dir = safeJoin(root, dirRel);
     } catch {
-      await store.removePendingFile(jobId, pending.path);
+      await store.files.removePending(jobId, pending.path);
       result.clearedPending++;
       continue;
     }
@@ -100,19 +100,19 @@ export async function reconcileJobFiles(config: Config, store: Store, jobId: str
       const rel = dirRel === '' ? name : `${dirRel}/${name}`;
       // A recorded file (and its metadata sidecar) is the job's result, not leftovers.
       if (recorded.has(rel) || (rel.endsWith('.json') && recorded.has(rel.slice(0, -'.json'.length)))) continue;
-      if ((await store.recordedPaths([rel])).length > 0) continue;
+      if ((await store.files.recordedPaths([rel])).length > 0) continue;
       if (await removeFile(join(dir, name))) {
         if (name.endsWith(PART_SUFFIX)) result.removedPartFiles++;
         else result.removedFiles++;
       }
     }
-    await store.removePendingFile(jobId, pending.path);
+    await store.files.removePending(jobId, pending.path);
     result.clearedPending++;
   }
 
   // 3. Leftovers in directories only this job uses right now.
   const othersActive = await activeJobsSharing(store, jobId, slug);
-  const pendingOfOthers = new Set((await store.listPendingFiles()).filter((p) => p.job_id !== jobId).map((p) => p.path));
+  const pendingOfOthers = new Set((await store.files.listPending()).filter((p) => p.job_id !== jobId).map((p) => p.path));
   const createdMs = Date.parse(job.created_at);
   const ownName = new RegExp(`^${slug.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}_\\d+\\.[A-Za-z0-9]+$`);
   for (const source of job.sources) {
@@ -129,7 +129,7 @@ export async function reconcileJobFiles(config: Config, store: Store, jobId: str
     }
     const names = await listDir(dir);
     const candidates = names.filter((n) => ownName.test(n) && !recorded.has(`${dirRel}/${n}`));
-    const recordedElsewhere = new Set(await store.recordedPaths(candidates.map((n) => `${dirRel}/${n}`)));
+    const recordedElsewhere = new Set(await store.files.recordedPaths(candidates.map((n) => `${dirRel}/${n}`)));
     for (const name of names) {
       const abs = join(dir, name);
       if (name.endsWith(PART_SUFFIX)) {
@@ -147,11 +147,11 @@ export async function reconcileJobFiles(config: Config, store: Store, jobId: str
 }
 
 /** Other queued or running jobs whose files go to the same query folder. */
-async function activeJobsSharing(store: Store, jobId: string, slug: string): Promise<JobSummary[]> {
+async function activeJobsSharing(store: Pick<Store, 'jobs'>, jobId: string, slug: string): Promise<JobSummary[]> {
   const active: JobSummary[] = [];
   for (const status of ['running', 'queued'] as const) {
     for (let offset = 0; ; offset += 500) {
-      const page = await store.listJobs({ status, limit: 500, offset });
+      const page = await store.jobs.list({ status, limit: 500, offset });
       active.push(...page);
       if (page.length < 500) break;
     }
@@ -160,15 +160,15 @@ async function activeJobsSharing(store: Store, jobId: string, slug: string): Pro
 }
 
 /** After rows were dropped, the per-source counters follow the files that remain. */
-async function correctSourceCounts(store: Store, jobId: string): Promise<void> {
-  const job = await store.getJob(jobId);
+async function correctSourceCounts(store: Pick<Store, 'jobs'>, jobId: string): Promise<void> {
+  const job = await store.jobs.get(jobId);
   if (job === null) return;
   for (const [source, stats] of Object.entries(job.results.source_stats)) {
     const mine = job.results.files.filter((f) => f.source === source);
     const images = mine.filter((f) => f.kind === 'image').length;
     const bytes = mine.reduce((sum, f) => sum + f.bytes, 0);
     if (stats.downloaded === mine.length && stats.images === images && stats.bytes === bytes) continue;
-    await store.saveSourceStats(jobId, source as SavedFile['source'], { ...stats, downloaded: mine.length, images, videos: mine.length - images, bytes });
+    await store.jobs.saveSourceStats(jobId, source as SavedFile['source'], { ...stats, downloaded: mine.length, images, videos: mine.length - images, bytes });
   }
 }
 

@@ -67,7 +67,7 @@ export async function runJob(input: RunJobInput): Promise<JobDocument> {
   job.status = 'running';
   job.started_at ??= new Date().toISOString();
   job.finished_at = null;
-  await store.updateJob(job.job_id, { status: 'running', started_at: job.started_at });
+  await store.jobs.update(job.job_id, { status: 'running', started_at: job.started_at });
 
   const stats = job.results.source_stats;
   for (const name of spec.sources) stats[name] ??= emptySourceStats();
@@ -76,7 +76,7 @@ export async function runJob(input: RunJobInput): Promise<JobDocument> {
   const runs = new Map<string, RunStats>();
   const runsOfQuery: RunStats[][] = queries.map(() => []);
   const runsOfSource = new Map<string, RunStats[]>(spec.sources.map((s) => [s, []]));
-  const recorded = single ? [] : await store.listRunStats(job.job_id);
+  const recorded = single ? [] : await store.jobs.listRunStats(job.job_id);
   const recordedById = new Map(recorded.map((r) => [runKeyId(r), r.stats]));
   for (const [query] of queries.entries()) {
     for (const source of spec.sources) {
@@ -92,10 +92,10 @@ export async function runJob(input: RunJobInput): Promise<JobDocument> {
   const queryStats = queryStatsOf(queries, [...runs.values()]);
   const saveRun = async (run: RunStats): Promise<void> => {
     queryStats[queries[run.query]!] = oneQueryStats(runsOfQuery[run.query]!);
-    if (single) return store.saveSourceStats(job.job_id, run.source as JobSourceName, { ...run.stats });
+    if (single) return store.jobs.saveSourceStats(job.job_id, run.source as JobSourceName, { ...run.stats });
     resum(run.source as JobSourceName);
-    await store.saveRunStats(job.job_id, { ...run, stats: { ...run.stats } });
-    await store.saveSourceStats(job.job_id, run.source as JobSourceName, { ...stats[run.source]! });
+    await store.jobs.saveRunStats(job.job_id, { ...run, stats: { ...run.stats } });
+    await store.jobs.saveSourceStats(job.job_id, run.source as JobSourceName, { ...stats[run.source]! });
   };
 
   // Files already saved by earlier runs, per run: a rerun starts over from them (facts on disk).
@@ -124,13 +124,13 @@ export async function runJob(input: RunJobInput): Promise<JobDocument> {
   }
   for (const key of input.run) {
     const run = runs.get(runKeyId(key))!;
-    if (single) await store.saveSourceStats(job.job_id, key.source, { ...run.stats });
-    else await store.saveRunStats(job.job_id, { ...run, stats: { ...run.stats } });
+    if (single) await store.jobs.saveSourceStats(job.job_id, key.source, { ...run.stats });
+    else await store.jobs.saveRunStats(job.job_id, { ...run, stats: { ...run.stats } });
   }
   if (!single) {
     for (const source of new Set(input.run.map((k) => k.source))) {
       resum(source);
-      await store.saveSourceStats(job.job_id, source, { ...stats[source]! });
+      await store.jobs.saveSourceStats(job.job_id, source, { ...stats[source]! });
     }
   }
   job.results.query_stats = queryStats;
@@ -180,7 +180,7 @@ export async function runJob(input: RunJobInput): Promise<JobDocument> {
   } catch (error) {
     input.warn(`job ${job.job_id}: cannot write the manifest: ${errorMessage(error)}`);
   }
-  await store.updateJob(job.job_id, { status: job.status, finished_at: job.finished_at, duration_ms: job.duration_ms });
+  await store.jobs.update(job.job_id, { status: job.status, finished_at: job.finished_at, duration_ms: job.duration_ms });
   emit({ type: 'job_finished', status: job.status, job: structuredClone(job) });
   return job;
 }

@@ -50,7 +50,7 @@ export async function saveCandidate(target: SaveTarget, candidate: MediaCandidat
       const part = await target.sink.open();
       const path = `${target.relativeDir}/${part.name}`;
       try {
-        await job.store.addPendingFile(job.jobId, path);
+        await job.store.files.addPending(job.jobId, path);
       } catch (error) {
         await part.discard();
         throw error;
@@ -116,7 +116,7 @@ export async function saveCandidate(target: SaveTarget, candidate: MediaCandidat
           duration_ms: Math.round(performance.now() - startedMs),
           saved_at: new Date().toISOString(),
         };
-        await job.store.recordFile(job.jobId, recorded);
+        await job.store.files.record(job.jobId, recorded);
         // Listed in the order recorded, so the live document, the store's and the numbering agree.
         job.files.push(recorded);
         return fileName;
@@ -132,7 +132,7 @@ export async function saveCandidate(target: SaveTarget, candidate: MediaCandidat
       // this one move up by one.)
       job.files.splice(job.files.indexOf(recorded), 1);
       const path = (recorded as SavedFile).path;
-      await job.store.removeFiles(job.jobId, [path]).catch((e: unknown) => job.warn(`cannot unrecord ${path}: ${errorMessage(e)}`));
+      await job.store.files.remove(job.jobId, [path]).catch((e: unknown) => job.warn(`cannot unrecord ${path}: ${errorMessage(e)}`));
     }
     // Cut by the source's deadline or a cancel: not a failure of this download.
     if (signal.aborted || error instanceof CancelledError) return { status: 'cut' };
@@ -140,7 +140,7 @@ export async function saveCandidate(target: SaveTarget, candidate: MediaCandidat
   } finally {
     // The `.part` is gone now (renamed into place or deleted by the downloader).
     for (const path of pending) {
-      await job.store.removePendingFile(job.jobId, path).catch((e: unknown) => job.warn(`cannot clear pending ${path}: ${errorMessage(e)}`));
+      await job.store.files.removePending(job.jobId, path).catch((e: unknown) => job.warn(`cannot clear pending ${path}: ${errorMessage(e)}`));
     }
   }
 }

@@ -3,12 +3,12 @@
 // the same URL (query, page, parameters) within SEARCH_CACHE_TTL. Only successful answers are
 // stored — 2xx, and for getJson only text that parses — and failures never are. Secrets (API
 // keys in the query string, Authorization and similar headers) are kept out of the cache key and
-// out of the stored URL. A failed source run drops what it cached or was served (the store does
-// that in recordSourceOutcome), so a block page served with a 200 is not replayed for a day.
+// out of the stored URL. A failed source run drops what it cached or was served (the rule is in
+// ./source-health-rules.ts), so a block page served with a 200 is not replayed for a day.
 // The cache is an optimisation: any error reading or writing it falls back to the network.
 import { createHash } from 'node:crypto';
 import { parseJson, type RequestOptions, type SourceHttp, type TextResponse } from '../http/index.ts';
-import type { Store } from '../store/store.ts';
+import type { SearchCacheRepository } from '../store/store.ts';
 
 export interface CachedSourceHttpOptions {
   /** The source whose requests these are; part of the key (two sources never share answers). */
@@ -73,14 +73,14 @@ export function redactUrl(url: string, mode: 'drop' | 'mask'): string {
 }
 
 /** Wraps a source's `http` with the search cache. With `ttlMs` 0 it returns `http` itself. */
-export function createCachedSourceHttp(http: SourceHttp, store: Store, options: CachedSourceHttpOptions): SourceHttp {
+export function createCachedSourceHttp(http: SourceHttp, cache: SearchCacheRepository, options: CachedSourceHttpOptions): SourceHttp {
   if (!(options.ttlMs > 0)) return http;
   const { sourceId, ttlMs } = options;
 
   /** A fresh stored answer, or null (also when the cache cannot be read). */
   async function lookup(key: string): Promise<TextResponse | null> {
     try {
-      const page = await store.getCachedPage(key, ttlMs);
+      const page = await cache.get(key, ttlMs);
       if (page === null) return null;
       return { status: page.status, url: page.url, headers: page.headers, text: page.text };
     } catch {
@@ -95,8 +95,8 @@ export function createCachedSourceHttp(http: SourceHttp, store: Store, options: 
       if (!DROPPED_RESPONSE_HEADERS.has(name)) headers[name] = value;
     }
     // Not awaited: the answer goes back to the source now; a failed write only costs a later miss.
-    store
-      .putCachedPage(key, {
+    cache
+      .put(key, {
         status: response.status,
         url: redactUrl(response.url, 'mask'),
         headers,
@@ -150,7 +150,7 @@ export function createCachedSourceHttp(http: SourceHttp, store: Store, options: 
         } catch (error) {
           if (options.signal?.aborted || requestOptions?.signal?.aborted) throw error;
           // A stored answer that no longer parses is dropped and fetched again, never fatal.
-          await store.deleteCachedPage(key).catch(() => {});
+          await cache.delete(key).catch(() => {});
         }
       }
       const response = await http.getJson<T>(url, requestOptions);

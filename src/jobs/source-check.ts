@@ -10,7 +10,7 @@ import { bindSourceHttp } from '../http/index.ts';
 import type { HttpClient } from '../http/types.ts';
 import { SOURCES } from '../sources/index.ts';
 import { originOf, type Source, type SourceContext } from '../sources/source.ts';
-import type { Store } from '../store/store.ts';
+import type { SourceHealthRepository } from '../store/store.ts';
 import { raceSignal, sourceDeadline } from './signals.ts';
 
 /** Candidates a check takes before it stops: enough to show the source works. */
@@ -22,7 +22,7 @@ export interface CheckOptions {
   config: Config;
   http: HttpClient;
   /** Where results are kept (source health); none when the caller has no store. */
-  store?: Store;
+  store?: { health: SourceHealthRepository };
   /** The sources to check (default: all). */
   ids?: readonly SourceId[];
   /** Cancels every check at once. */
@@ -41,7 +41,7 @@ export async function checkSources(options: CheckOptions): Promise<SourceCheck[]
   const wanted = options.ids ?? SOURCES.map((s) => s.id);
   const sources = SOURCES.filter((s) => wanted.includes(s.id));
   const checks = await Promise.all(sources.map((source) => checkOne(source, options)));
-  if (options.store) for (const check of checks) await options.store.recordSourceCheck(check);
+  if (options.store) for (const check of checks) await options.store.health.recordCheck(check);
   return checks;
 }
 

@@ -9,6 +9,7 @@ import { CANCELLED_ERROR, everyDownloadFailedError, settleSourceStats, skipSourc
 import type { SourceStats } from '../core/types.ts';
 import { CandidatePool } from './candidate-pool.ts';
 import { sourceDeadline } from './signals.ts';
+import { getSourceHealth, recordSourceOutcome } from './source-health.ts';
 import type { JobRunShared, QueryRun, RunnableSource } from './source-run-context.ts';
 
 
@@ -34,8 +35,7 @@ export async function runSource(
     skipSourceStats(stats, reason, retryAfter);
     stats.finished_at = new Date().toISOString();
     if (source.tracked) {
-      await store
-        .recordSourceOutcome({ source: id, ok: false, error: reason.error, durationMs: 0, downloaded: 0, downloadMs: 0, at: new Date(), skipped: true })
+      await recordSourceOutcome(store, { source: id, ok: false, error: reason.error, durationMs: 0, downloaded: 0, downloadMs: 0, at: new Date(), skipped: true })
         .catch((error: unknown) => job.warn(`${id}: cannot record source health: ${errorMessage(error)}`));
     }
     await saveStats();
@@ -45,7 +45,7 @@ export async function runSource(
   if (source.notConfigured !== null) return finishSkipped({ error: source.notConfigured, code: 'not_configured' }, null);
   if (source.tracked && !spec.options?.force) {
     try {
-      const health = await store.getSourceHealth(id);
+      const health = await getSourceHealth(store.health, id);
       if (health.cooling_until !== null && Date.parse(health.cooling_until) > Date.now()) {
         const until = new Date(health.cooling_until);
         const cooling = new CoolingDownError(id, until, health.consecutive_failures);
@@ -102,8 +102,7 @@ export async function runSource(
 
   // A cancel is not the source's doing: it neither counts against nor for its health.
   if (source.tracked && !cancelled) {
-    await store
-      .recordSourceOutcome({
+    await recordSourceOutcome(store, {
         source: id,
         ok: error === null,
         error,

@@ -191,10 +191,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     dataDir = config.dataDir;
     // Resumed below: jobs whose server died (still running or queued in the store) and jobs an
     // earlier server interrupted when it stopped.
-    const crashed = await store.markInterrupted({ includeQueued: true });
+    const crashed = await store.jobs.markInterrupted({ includeQueued: true });
     const stopped = [];
     for (const id of await takeInterrupted(config.dataDir)) {
-      if ((await store.getJob(id))?.status === 'interrupted') stopped.push(id);
+      if ((await store.jobs.get(id))?.status === 'interrupted') stopped.push(id);
     }
     const interrupted = [...new Set([...crashed, ...stopped])];
     log = openDownloadLog({ logDir: config.logDir, maxBytes: config.logMaxBytes, backups: config.logBackups });

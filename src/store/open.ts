@@ -66,7 +66,7 @@ export async function openStore(config: Config, options: OpenStoreOptions = {}):
   }
 
   const store = new SqliteStore(db, file, currentOwner(), options);
-  if (config.searchCacheTtlMs >= 0) await store.pruneCache(config.searchCacheTtlMs);
+  if (config.searchCacheTtlMs >= 0) await store.cache.prune(config.searchCacheTtlMs);
   return store;
 }
 

@@ -1,6 +1,9 @@
-// The Store seam (docs/ARCHITECTURE.md, "Seams"): everything jobs, source runs, files, the download archive, the
-// search cache, source health and event history need, as async methods. SQLite implements
-// it today (./sqlite-store.ts); PostgreSQL can implement it later without touching callers.
+// The Store seam: persistence as five narrow repositories — jobs, events, files (with the
+// download archive and the in-flight list), the search cache and source health — so each caller
+// depends on the one or two it uses. The store records what it is told and decides nothing: the
+// cool-down schedule and which cached answers to drop are rules in src/jobs/source-health-rules.ts.
+// SQLite implements it today (./sqlite-store.ts, one module per repository); every
+// implementation must pass test/store/store-contract.test.ts (docs/ARCHITECTURE.md, "Seams").
 import type { RunnerEvent } from '../core/events.ts';
 import type { RunStats } from '../core/job-results.ts';
 import type { JobDocument, JobSourceName, JobSpec, JobStatus, JobSummary, SavedFile, SourceCheck, SourceStats } from '../core/types.ts';
@@ -56,6 +59,24 @@ export interface SourceOutcome {
   skipped?: boolean;
 }
 
+/**
+ * What the store keeps about one source, exactly as the health rules computed it (the store
+ * derives nothing from it). `cooling_until` may lie in the past.
+ */
+export interface SourceHealthRecord {
+  source: string;
+  runs: number;
+  successes: number;
+  /** Files saved over all runs, and the sum of their download times (ms). */
+  downloaded: number;
+  download_ms: number;
+  consecutive_failures: number;
+  last_error: string | null;
+  last_error_at: string | null;
+  last_run_at: string | null;
+  cooling_until: string | null;
+}
+
 /** Health of one source, for `harvester sources`, /api/sources and /api/stats. */
 export interface SourceHealth {
   source: JobSourceName;
@@ -76,42 +97,34 @@ export interface SourceHealth {
   last_check: SourceCheck | null;
 }
 
-export interface Store {
+export interface JobRepository {
   /** Records a new job (status `queued` or `running`) with the spec it was asked with; this process becomes its owner. */
-  createJob(job: JobDocument, spec: JobSpec): Promise<void>;
+  create(job: JobDocument, spec: JobSpec): Promise<void>;
   /**
    * Updates a job's status and times (result totals are derived from its source stats and files).
    * Setting status `running` or `queued` makes this process the job's owner (resume, retry).
    * Rejects with NotFoundError for an unknown job.
    */
-  updateJob(
-    jobId: string,
-    patch: Partial<Pick<JobDocument, 'status' | 'started_at' | 'finished_at' | 'duration_ms'>>,
-  ): Promise<void>;
+  update(jobId: string, patch: Partial<Pick<JobDocument, 'status' | 'started_at' | 'finished_at' | 'duration_ms'>>): Promise<void>;
   /**
    * Moves a job to `to` only if its status is one of `from`, atomically (across processes), and
    * makes this process its owner when `to` is `queued` or `running`. False when the job's status
    * was not one of `from` — e.g. two processes resuming the same job: exactly one gets true.
    * Rejects with NotFoundError for an unknown job.
    */
-  transitionJob(jobId: string, from: readonly JobStatus[], to: JobStatus): Promise<boolean>;
+  transition(jobId: string, from: readonly JobStatus[], to: JobStatus): Promise<boolean>;
   /** Records (inserts or replaces) one source's stats in a job, as they change. */
   saveSourceStats(jobId: string, source: JobSourceName, stats: SourceStats): Promise<void>;
   /** Records (inserts or replaces) the stats of one source run (one source on one query) of a several-query job. */
   saveRunStats(jobId: string, run: RunStats): Promise<void>;
   /** Every recorded source run of a job, by query index then source. */
   listRunStats(jobId: string): Promise<RunStats[]>;
-  /**
-   * Records one saved file. The runner records it just BEFORE the downloader renames its `.part`
-   * into place, so a crash in between leaves a record without its file, which
-   * `reconcileJobFiles` (src/jobs/reconcile.ts) drops before a resume. Clears the file's pending row.
-   */
-  recordFile(jobId: string, file: SavedFile): Promise<void>;
-  /** The whole job document, files included, or null. */
-  getJob(jobId: string): Promise<JobDocument | null>;
+  /** The whole job document, files included (results derived by src/core/job-results.ts), or null. */
+  get(jobId: string): Promise<JobDocument | null>;
   /** The spec a job was created with, or null. */
-  getJobSpec(jobId: string): Promise<JobSpec | null>;
-  listJobs(filter?: JobListFilter): Promise<JobSummary[]>;
+  getSpec(jobId: string): Promise<JobSpec | null>;
+  /** Newest first (creation time, then insertion order), one page. */
+  list(filter?: JobListFilter): Promise<JobSummary[]>;
   /**
    * Marks every `running` and `queued` job whose owning process is gone `interrupted` (a job owned
    * by a live process — another CLI, the server — is left alone); returns their ids. Called at
@@ -120,14 +133,28 @@ export interface Store {
    * it leaves one).
    */
   markInterrupted(options?: { includeQueued?: boolean }): Promise<string[]>;
+}
 
+export interface EventRepository {
   /** Appends an event to the job's history (for SSE replay). */
-  appendEvent(event: RunnerEvent): Promise<void>;
-  /** The job's events with `seq` greater than `afterSeq`, in order. */
-  listEvents(jobId: string, afterSeq?: number): Promise<RunnerEvent[]>;
+  append(event: RunnerEvent): Promise<void>;
+  /** The job's events with `seq` greater than `afterSeq`, in `seq` order. */
+  list(jobId: string, afterSeq?: number): Promise<RunnerEvent[]>;
   /** The highest `seq` recorded for the job (0 when none), so a resumed run continues the numbering. */
-  lastEventSeq(jobId: string): Promise<number>;
+  lastSeq(jobId: string): Promise<number>;
+}
 
+export interface FileRepository {
+  /**
+   * Records one saved file. The runner records it just BEFORE the downloader renames its `.part`
+   * into place, so a crash in between leaves a record without its file, which
+   * `reconcileJobFiles` (src/jobs/reconcile.ts) drops before a resume. Clears the file's pending row.
+   */
+  record(jobId: string, file: SavedFile): Promise<void>;
+  /** Removes recorded files of a job (reconcile: rows whose file is gone). Returns rows removed. */
+  remove(jobId: string, paths: string[]): Promise<number>;
+  /** Which of `paths` (relative to DOWNLOAD_DIR) any job has recorded. */
+  recordedPaths(paths: string[]): Promise<string[]>;
   /**
    * Download archive: the newest recorded file with this candidate id or content hash (either
    * matches), or null. `excludeJobId` leaves out that job's own files (a job de-duplicates within
@@ -135,43 +162,72 @@ export interface Store {
    * file deleted by hand stays archived until its job's rows are removed.
    */
   findArchived(query: { candidateId?: string; sha256?: string; excludeJobId?: string }): Promise<ArchivedFile | null>;
-  /** Removes recorded files of a job (reconcile: rows whose file is gone). Returns rows removed. */
-  removeFiles(jobId: string, paths: string[]): Promise<number>;
-  /** Which of `paths` (relative to DOWNLOAD_DIR) any job has recorded. */
-  recordedPaths(paths: string[]): Promise<string[]>;
-
   /**
-   * In-flight files (the crash window between download and record). Call `addPendingFile` before
+   * In-flight files (the crash window between download and record). Call `addPending` before
    * a download starts, with the path the file will get relative to DOWNLOAD_DIR — or that path
    * without its extension while the extension is still unknown (`nature/bing_images/nature_007`);
-   * `recordFile` of that file (same path, or same path minus extension) clears it, and
-   * `removePendingFile` clears it when the download is abandoned (its `.part` removed). After a
+   * `record` of that file (same path, or same path minus extension) clears it, and
+   * `removePending` clears it when the download is abandoned (its `.part` removed). After a
    * crash, `reconcileJobFiles` deletes whatever a job's pending rows name (`<path>`, `<path>.*`).
    */
-  addPendingFile(jobId: string, path: string): Promise<void>;
-  removePendingFile(jobId: string, path: string): Promise<void>;
+  addPending(jobId: string, path: string): Promise<void>;
+  removePending(jobId: string, path: string): Promise<void>;
   /** Pending files of one job, or of every job. */
-  listPendingFiles(jobId?: string): Promise<PendingFile[]>;
+  listPending(jobId?: string): Promise<PendingFile[]>;
+}
 
-  /** Search cache: a fresh cached answer for `key`, or null. A hit is remembered (see recordSourceOutcome). */
-  getCachedPage(key: string, maxAgeMs: number): Promise<CachedPage | null>;
-  putCachedPage(key: string, page: CachedPage): Promise<void>;
+export interface SearchCacheRepository {
+  /** A cached answer for `key` stored at most `maxAgeMs` ago, or null. A hit is remembered (see `deleteSource`). */
+  get(key: string, maxAgeMs: number): Promise<CachedPage | null>;
+  put(key: string, page: CachedPage): Promise<void>;
   /** Drops a cached answer (one that no longer parses). */
-  deleteCachedPage(key: string): Promise<void>;
+  delete(key: string): Promise<void>;
+  /** Drops the answers `source` stored, or that were served, at or after `sinceMs`; returns how many. */
+  deleteSource(source: string, sinceMs: number): Promise<number>;
+  /** Drops answers stored more than `maxAgeMs` ago; returns how many. */
+  prune(maxAgeMs: number): Promise<number>;
+}
 
+export interface SourceHealthRepository {
   /**
-   * Source health: records how a run ended and updates the cool-down schedule. A failed
-   * (not skipped) run also drops the search-cache answers of that source stored or served during
-   * the run (`at - durationMs` to `at`): a page the source could not use must not be served again.
+   * Appends `outcome` to the history and, unless it was skipped, replaces the source's record
+   * with `next(current)` — read and write in one transaction, so concurrent runs cannot lose a
+   * count. `next` is the health rule (src/jobs/source-health-rules.ts); it must be pure.
+   * Returns the record as stored.
    */
-  recordSourceOutcome(outcome: SourceOutcome): Promise<SourceHealth>;
-  /** Keeps a source's latest check (replacing the previous one); health reads it back as `last_check`. */
-  recordSourceCheck(check: SourceCheck): Promise<void>;
-  getSourceHealth(source: JobSourceName): Promise<SourceHealth>;
-  listSourceHealth(): Promise<SourceHealth[]>;
+  recordOutcome(outcome: SourceOutcome, next: (current: SourceHealthRecord) => SourceHealthRecord): Promise<SourceHealthRecord>;
+  /** The source's record (all zero when it never ran) with its last check. */
+  get(source: string): Promise<{ record: SourceHealthRecord; lastCheck: SourceCheck | null }>;
+  /** Every source with a record or a check, by source id. */
+  list(): Promise<{ record: SourceHealthRecord; lastCheck: SourceCheck | null }[]>;
+  /** Keeps a source's latest check (replacing the previous one). */
+  recordCheck(check: SourceCheck): Promise<void>;
   /** Per-source outcomes over time (for /api/stats charts), newest last. */
   listOutcomes(options?: { since?: Date; source?: JobSourceName; limit?: number }): Promise<SourceOutcome[]>;
+}
 
+export interface Store {
+  readonly jobs: JobRepository;
+  readonly events: EventRepository;
+  readonly files: FileRepository;
+  readonly cache: SearchCacheRepository;
+  readonly health: SourceHealthRepository;
   /** Flushes pending writes and closes the database. */
   close(): Promise<void>;
+}
+
+/** A health record of a source that never ran. */
+export function emptyHealthRecord(source: string): SourceHealthRecord {
+  return {
+    source,
+    runs: 0,
+    successes: 0,
+    downloaded: 0,
+    download_ms: 0,
+    consecutive_failures: 0,
+    last_error: null,
+    last_error_at: null,
+    last_run_at: null,
+    cooling_until: null,
+  };
 }

@@ -178,7 +178,7 @@ test('jobs --json lists every job; the table shows the newest and says when it l
     const t0 = Date.parse('2025-10-02T10:00:00Z');
     for (let i = 0; i < 3; i++) {
       const spec = { query: `q${i}`, sources: ['pexels' as const], limit: 1, type: 'image' as const };
-      await store.createJob(
+      await store.jobs.create(
         {
           job_id: `job-${i}`, status: 'completed', query: spec.query, queries: [spec.query], sources: spec.sources, limit: 1, type: 'image',
           created_at: new Date(t0 + i * 60_000).toISOString(), started_at: null, finished_at: null, duration_ms: null,

@@ -70,9 +70,9 @@ describe('the CLI', () => {
       created_at: '2025-10-02T12:30:00.000Z', started_at: '2025-10-02T12:30:00.000Z', finished_at: '2025-10-02T12:30:05.000Z', duration_ms: 5000,
       results: { filtered: 0, filtered_reasons: { min_width: 0, min_height: 0, orientation: 0, license: 0 }, near_duplicates: 0, query_stats: {}, downloaded: 0, images: 0, videos: 0, source_stats: { google_images: { ...emptySourceStats(), status: 'failed', success: false, error: `bad ${HOSTILE}` } }, successful_sources: [], failed_sources: ['google_images'], files: [] },
     };
-    await store.createJob(doc, { query: doc.query, sources: ['google_images'], limit: 1, type: 'image' });
-    await store.saveSourceStats('hostile-job-1', 'google_images', doc.results.source_stats.google_images!);
-    await store.updateJob('hostile-job-1', { status: 'failed', finished_at: doc.finished_at, duration_ms: 5000 });
+    await store.jobs.create(doc, { query: doc.query, sources: ['google_images'], limit: 1, type: 'image' });
+    await store.jobs.saveSourceStats('hostile-job-1', 'google_images', doc.results.source_stats.google_images!);
+    await store.jobs.update('hostile-job-1', { status: 'failed', finished_at: doc.finished_at, duration_ms: 5000 });
     await store.close();
     for (const args of [['logs'], ['logs', '--errors'], ['jobs'], ['job', 'hostile-job-1']]) {
       const result = await runCli(args, { cwd: dir, env });

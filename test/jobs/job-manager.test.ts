@@ -79,8 +79,8 @@ describe('job service: submit', () => {
     const started = performance.now();
     await h.service.shutdown({ drainMs: 100 });
     assert.ok(performance.now() - started < 1500);
-    assert.equal((await h.store.getJob(running.job_id))!.status, 'interrupted');
-    assert.equal((await h.store.getJob(queued.job_id))!.status, 'interrupted');
+    assert.equal((await h.store.jobs.get(running.job_id))!.status, 'interrupted');
+    assert.equal((await h.store.jobs.get(queued.job_id))!.status, 'interrupted');
     await assert.rejects(h.service.submit({ query: 'three', sources: ['openverse'], limit: 1, type: 'image' }), ConflictError);
   });
 });
@@ -95,10 +95,10 @@ describe('job service: resume and retry', () => {
     const { job_id } = await h1.service.submit({ query: 'resume me', sources: [], limit: 4, type: 'any', urls });
     await twoSaved;
     await h1.service.shutdown({ drainMs: 0 });
-    const interrupted = await h1.store.getJob(job_id);
+    const interrupted = await h1.store.jobs.get(job_id);
     assert.equal(interrupted!.status, 'interrupted');
     assert.equal(interrupted!.results.files.length, 2);
-    const firstRunEvents = (await h1.store.listEvents(job_id)).length;
+    const firstRunEvents = (await h1.store.events.list(job_id)).length;
 
     // Another process picks it up; the hanging URL now gets a short deadline.
     const h2 = await h1.restart({ MAX_DOWNLOADS_PER_SOURCE: '2', URLS_TIMEOUT: '0.8' });
@@ -129,7 +129,7 @@ describe('job service: resume and retry', () => {
     const urls = [`${h1.sim.origins.openverse}/__media/hang.png`];
     const { job_id } = await h1.service.submit({ query: 'race', sources: [], limit: 1, type: 'any', urls });
     await h1.service.shutdown({ drainMs: 0 });
-    assert.equal((await h1.store.getJob(job_id))!.status, 'interrupted');
+    assert.equal((await h1.store.jobs.get(job_id))!.status, 'interrupted');
 
     const env = { URLS_TIMEOUT: '0.3' };
     const a = await h1.restart(env);

@@ -34,18 +34,18 @@ test('after a crash: .part leftovers go, rows of missing or wrong files go, inta
   const dl = env.config.downloadDir;
   try {
     const store = await openStore(env.config);
-    await store.createJob(makeJob('j', makeSpec('nature', ['google_images'])), makeSpec('nature', ['google_images']));
+    await store.jobs.create(makeJob('j', makeSpec('nature', ['google_images'])), makeSpec('nature', ['google_images']));
     const intact = realFile(dl, 1);
     const missing = makeFile(2); // recorded, then killed before the rename: only a .part exists
     const truncated = { ...realFile(dl, 3), bytes: 99_999 };
-    for (const f of [intact, missing, truncated]) await store.recordFile('j', f);
-    await store.saveSourceStats('j', 'google_images', { ...emptySourceStats(), status: 'running', downloaded: 3, images: 3, bytes: intact.bytes + missing.bytes + truncated.bytes });
+    for (const f of [intact, missing, truncated]) await store.files.record('j', f);
+    await store.jobs.saveSourceStats('j', 'google_images', { ...emptySourceStats(), status: 'running', downloaded: 3, images: 3, bytes: intact.bytes + missing.bytes + truncated.bytes });
     touch(dl, 'nature/google_images/Xy9_random.part', 'half a file');
 
     const result = await reconcileJobFiles(env.config, store, 'j');
     assert.deepEqual(result, { keptFiles: 1, removedRows: 2, removedFiles: 1, removedPartFiles: 1, clearedPending: 0, sharedDirectories: [] });
     assert.deepEqual(dir(dl), ['nature_001.png']);
-    const doc = await store.getJob('j');
+    const doc = await store.jobs.get('j');
     assert.deepEqual(doc?.results.files.map((f) => f.path), [intact.path]);
     assert.equal(doc?.results.source_stats.google_images?.downloaded, 1);
     assert.equal(doc?.results.source_stats.google_images?.bytes, intact.bytes);
@@ -62,9 +62,9 @@ test('a file with the right size but other content is caught by its SHA-256 (unl
   const dl = env.config.downloadDir;
   try {
     const store = await openStore(env.config);
-    await store.createJob(makeJob('j'), makeSpec());
+    await store.jobs.create(makeJob('j'), makeSpec());
     const f = realFile(dl, 1);
-    await store.recordFile('j', { ...f, sha256: 'f'.repeat(64) });
+    await store.files.record('j', { ...f, sha256: 'f'.repeat(64) });
     assert.equal((await reconcileJobFiles(env.config, store, 'j', { verify: 'size' })).keptFiles, 1);
     const result = await reconcileJobFiles(env.config, store, 'j');
     assert.equal(result.removedRows, 1);
@@ -82,12 +82,12 @@ test('unrecorded files: the job’s own newer media files are deleted; older fil
   try {
     const store = await openStore(env.config);
     const created = new Date(Date.now() - 60_000);
-    await store.createJob(makeJob('old', makeSpec(), new Date(Date.now() - 3_600_000)), makeSpec());
-    await store.updateJob('old', { status: 'completed' });
+    await store.jobs.create(makeJob('old', makeSpec(), new Date(Date.now() - 3_600_000)), makeSpec());
+    await store.jobs.update('old', { status: 'completed' });
     const byOld = realFile(dl, 5);
-    await store.recordFile('old', byOld);
-    await store.createJob(makeJob('j', makeSpec(), created), makeSpec());
-    await store.updateJob('j', { status: 'interrupted' });
+    await store.files.record('old', byOld);
+    await store.jobs.create(makeJob('j', makeSpec(), created), makeSpec());
+    await store.jobs.update('j', { status: 'interrupted' });
 
     touch(dl, 'nature/google_images/nature_006.png', 'renamed, never recorded'); // this job's
     touch(dl, 'nature/google_images/nature_002.png', 'from before the job', new Date(Date.now() - 86_400_000));
@@ -97,7 +97,7 @@ test('unrecorded files: the job’s own newer media files are deleted; older fil
     const result = await reconcileJobFiles(env.config, store, 'j');
     assert.equal(result.removedFiles, 1);
     assert.deepEqual(dir(dl), ['nature_002.png', 'nature_005.png', 'nature_005.png.json', 'notes.txt']);
-    assert.equal((await store.getJob('old'))?.results.files.length, 1);
+    assert.equal((await store.jobs.get('old'))?.results.files.length, 1);
     await store.close();
   } finally {
     env.cleanup();
@@ -109,10 +109,10 @@ test('directories shared with another running job are left alone: its .part file
   const dl = env.config.downloadDir;
   try {
     const store = await openStore(env.config);
-    await store.createJob(makeJob('j', makeSpec('nature', ['google_images', 'bing_images'])), makeSpec('nature', ['google_images', 'bing_images']));
-    await store.updateJob('j', { status: 'interrupted' });
+    await store.jobs.create(makeJob('j', makeSpec('nature', ['google_images', 'bing_images'])), makeSpec('nature', ['google_images', 'bing_images']));
+    await store.jobs.update('j', { status: 'interrupted' });
     // Another job with the same query (another spelling, same slug) is running now, on bing only.
-    await store.createJob(makeJob('live', makeSpec('Nature!', ['bing_images'])), makeSpec('Nature!', ['bing_images']));
+    await store.jobs.create(makeJob('live', makeSpec('Nature!', ['bing_images'])), makeSpec('Nature!', ['bing_images']));
     touch(dl, 'nature/bing_images/live-download.part');
     touch(dl, 'nature/bing_images/nature_001.png', 'the live job is about to record this');
     touch(dl, 'nature/google_images/dead-download.part');
@@ -133,11 +133,11 @@ test('files a job had in flight (its pending rows) are deleted even in a shared 
   const dl = env.config.downloadDir;
   try {
     const store = await openStore(env.config);
-    await store.createJob(makeJob('j'), makeSpec());
-    await store.createJob(makeJob('live'), makeSpec()); // shares every directory
-    await store.addPendingFile('j', 'nature/google_images/nature_007'); // extension unknown when registered
-    await store.addPendingFile('j', 'nature/google_images/nature_008.png');
-    await store.addPendingFile('j', 'nature/google_images/k3Jx9q.part'); // how the runner names its in-flight .part files
+    await store.jobs.create(makeJob('j'), makeSpec());
+    await store.jobs.create(makeJob('live'), makeSpec()); // shares every directory
+    await store.files.addPending('j', 'nature/google_images/nature_007'); // extension unknown when registered
+    await store.files.addPending('j', 'nature/google_images/nature_008.png');
+    await store.files.addPending('j', 'nature/google_images/k3Jx9q.part'); // how the runner names its in-flight .part files
     touch(dl, 'nature/google_images/k3Jx9q.part', 'half');
     touch(dl, 'nature/google_images/nature_007.jpg', 'complete, unrecorded');
     touch(dl, 'nature/google_images/nature_008.png.part', 'half');
@@ -149,7 +149,7 @@ test('files a job had in flight (its pending rows) are deleted even in a shared 
     assert.equal(result.removedPartFiles, 2);
     assert.equal(result.clearedPending, 3);
     assert.deepEqual(dir(dl), ['nature_070.png', 'other.part']);
-    assert.deepEqual(await store.listPendingFiles('j'), []);
+    assert.deepEqual(await store.files.listPending('j'), []);
     await store.close();
   } finally {
     env.cleanup();

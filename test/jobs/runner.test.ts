@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, test } from 'node:test';
 import type { RunnerEvent } from '../../src/core/events.ts';
+import { getSourceHealth, recordSourceOutcome } from '../../src/jobs/source-health.ts';
 import { LOG_LINE_PATTERN } from '../../src/log/download-log.ts';
 import { startFaultServer } from '../helpers/fault-server.ts';
 import { failingServer, listFiles, mediaRequests, openHarness, type Harness } from './harness.ts';
@@ -112,7 +113,7 @@ describe('runner: deadlines', () => {
     assert.equal(doc.status, 'partial');
     assert.deepEqual(listFiles(h.config.downloadDir).filter((f) => f.endsWith('.part')), []);
     assert.deepEqual(listFiles(join(h.config.downloadDir, 'list', 'urls')).filter((f) => !f.startsWith('manifest')), ['list_001.png', 'list_002.png', 'list_003.png']);
-    assert.deepEqual(await h.store.listPendingFiles(job_id), []);
+    assert.deepEqual(await h.store.files.listPending(job_id), []);
   });
 });
 
@@ -139,7 +140,7 @@ describe('runner: media that hangs mid-body', () => {
     assert.equal(st.downloaded, 2);
     assert.equal(st.failed_downloads, 0, 'cut by the deadline, not a failed download');
     assert.deepEqual(listFiles(h.config.downloadDir).filter((f) => f.endsWith('.part')), []);
-    assert.deepEqual(await h.store.listPendingFiles(), []);
+    assert.deepEqual(await h.store.files.listPending(), []);
   });
 
   test('a stalled download fails on its own and the source goes on to the next candidate', async () => {
@@ -216,10 +217,10 @@ describe('runner: manifests and the end of a job', () => {
   test('the manifest lists every file on disk before the store first shows the job ended', async () => {
     const h = await harness({ sim: { sources: ['pexels'] } });
     const seenAtEnd: { status: string; files: number | null }[] = [];
-    const updateJob = h.store.updateJob.bind(h.store);
+    const updateJob = h.store.jobs.update.bind(h.store.jobs);
     // Looks at the disk at the moment the ended status is recorded: a crash right after must
     // leave either a resumable job or a complete manifest, never a completed job without one.
-    h.store.updateJob = async (jobId, patch) => {
+    h.store.jobs.update = async (jobId, patch) => {
       if (patch.status !== undefined && patch.status !== 'running' && patch.status !== 'queued') {
         const path = join(h.config.downloadDir, 'ended', 'manifest.json');
         const files = existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as { files: unknown[] }).files.length : null;
@@ -321,7 +322,7 @@ describe('runner: what gets downloaded', () => {
   test('a cooling source is skipped with when it will be tried again; force runs it', async () => {
     const h = await harness({ sim: { sources: ['openverse'] } });
     for (let i = 0; i < 3; i++) {
-      await h.store.recordSourceOutcome({ source: 'openverse', ok: false, error: 'HTTP 503', durationMs: 10, downloaded: 0, downloadMs: 0, at: new Date() });
+      await recordSourceOutcome(h.store, { source: 'openverse', ok: false, error: 'HTTP 503', durationMs: 10, downloaded: 0, downloadMs: 0, at: new Date() });
     }
     const skipped = await h.service.wait((await h.service.submit({ query: 'nature', sources: ['openverse'], limit: 1, type: 'image' })).job_id);
     const st = skipped.results.source_stats.openverse!;
@@ -361,7 +362,7 @@ describe('runner: cancel, events', () => {
     assert.deepEqual(listFiles(h.config.downloadDir).filter((f) => f.endsWith('.part')), []);
     assert.equal(await h.service.cancel(job_id), false);
     // A cancel is not the source's fault: its health is untouched.
-    assert.equal((await h.store.getSourceHealth('openverse')).runs, 0);
+    assert.equal((await getSourceHealth(h.store.health, 'openverse')).runs, 0);
   });
 
   test('events are numbered from 1, stored as emitted, and end with job_finished', async () => {

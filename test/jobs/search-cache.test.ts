@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import { HttpStatusError, ParseError } from '../../src/core/errors.ts';
 import type { RequestOptions, SourceHttp, TextResponse } from '../../src/http/types.ts';
 import { createCachedSourceHttp, redactUrl, searchCacheKey } from '../../src/jobs/search-cache.ts';
+import { recordSourceOutcome } from '../../src/jobs/source-health.ts';
 import { databasePath, openStore } from '../../src/store/open.ts';
 import type { SqliteStore } from '../../src/store/sqlite-store.ts';
 import { tempEnv, type TempEnv } from '../store/store-fixtures.ts';
@@ -83,7 +84,7 @@ function fetchHttp(): SourceHttp {
 test('a repeated search page is served from the cache: one request, same data', async () => {
   const f = await setup();
   try {
-    const http = createCachedSourceHttp(f.http, f.store, { sourceId: 'openverse', ttlMs: DAY_MS });
+    const http = createCachedSourceHttp(f.http, f.store.cache, { sourceId: 'openverse', ttlMs: DAY_MS });
     const first = await http.getJson<{ results: { id: number }[] }>(`${f.origin}/v1/images/?q=cat&page=1`);
     const second = await http.getJson<{ results: { id: number }[] }>(`${f.origin}/v1/images/?q=cat&page=1`);
     assert.equal(f.hits.length, 1);
@@ -91,13 +92,13 @@ test('a repeated search page is served from the cache: one request, same data', 
     assert.equal(second.status, 200);
     assert.equal(second.headers['set-cookie'], undefined, 'cookies are not replayed');
     // A new wrapper (the next job) hits the same stored answer; parameter order does not matter.
-    const later = createCachedSourceHttp(f.http, f.store, { sourceId: 'openverse', ttlMs: DAY_MS });
+    const later = createCachedSourceHttp(f.http, f.store.cache, { sourceId: 'openverse', ttlMs: DAY_MS });
     await later.getJson(`${f.origin}/v1/images/?page=1&q=cat`);
     assert.equal(f.hits.length, 1);
     // Another page, another query or another source is a miss.
     await later.getJson(`${f.origin}/v1/images/?q=cat&page=2`);
     await later.getJson(`${f.origin}/v1/images/?q=dog&page=1`);
-    await createCachedSourceHttp(f.http, f.store, { sourceId: 'pexels', ttlMs: DAY_MS }).getJson(`${f.origin}/v1/images/?q=cat&page=1`);
+    await createCachedSourceHttp(f.http, f.store.cache, { sourceId: 'pexels', ttlMs: DAY_MS }).getJson(`${f.origin}/v1/images/?q=cat&page=1`);
     assert.equal(f.hits.length, 4);
   } finally {
     await f.close();
@@ -107,7 +108,7 @@ test('a repeated search page is served from the cache: one request, same data', 
 test('getText answers are cached too, apart from getJson answers of the same URL', async () => {
   const f = await setup();
   try {
-    const http = createCachedSourceHttp(f.http, f.store, { sourceId: 'bing_images', ttlMs: DAY_MS });
+    const http = createCachedSourceHttp(f.http, f.store.cache, { sourceId: 'bing_images', ttlMs: DAY_MS });
     const a = await http.getText(`${f.origin}/images/async?q=cat&first=0`);
     const b = await http.getText(`${f.origin}/images/async?q=cat&first=0`);
     assert.equal(b.text, a.text);
@@ -122,7 +123,7 @@ test('getText answers are cached too, apart from getJson answers of the same URL
 test('an answer older than SEARCH_CACHE_TTL is fetched again', async () => {
   const f = await setup();
   try {
-    const http = createCachedSourceHttp(f.http, f.store, { sourceId: 'openverse', ttlMs: 60_000 });
+    const http = createCachedSourceHttp(f.http, f.store.cache, { sourceId: 'openverse', ttlMs: 60_000 });
     await http.getJson(`${f.origin}/v1/images/?q=cat`);
     f.advance(59_000);
     await http.getJson(`${f.origin}/v1/images/?q=cat`);
@@ -138,7 +139,7 @@ test('an answer older than SEARCH_CACHE_TTL is fetched again', async () => {
 test('a TTL of 0 turns the cache off (the wrapper is the plain http)', async () => {
   const f = await setup();
   try {
-    assert.equal(createCachedSourceHttp(f.http, f.store, { sourceId: 'openverse', ttlMs: 0 }), f.http);
+    assert.equal(createCachedSourceHttp(f.http, f.store.cache, { sourceId: 'openverse', ttlMs: 0 }), f.http);
   } finally {
     await f.close();
   }
@@ -151,7 +152,7 @@ test('failures are never cached: an HTTP error and invalid JSON are asked again'
       { status: 503, body: 'busy' },
       { status: 200, body: '<html>not json</html>' },
     ]);
-    const http = createCachedSourceHttp(f.http, f.store, { sourceId: 'pixabay', ttlMs: DAY_MS });
+    const http = createCachedSourceHttp(f.http, f.store.cache, { sourceId: 'pixabay', ttlMs: DAY_MS });
     await assert.rejects(http.getJson(`${f.origin}/api/?q=cat`), HttpStatusError);
     await assert.rejects(http.getJson(`${f.origin}/api/?q=cat`), ParseError);
     const ok = await http.getJson<{ results: unknown[] }>(`${f.origin}/api/?q=cat`);
@@ -167,7 +168,7 @@ test('answers a source accepts outside 2xx (a 404 it reads) are not cached; its 
   const f = await setup();
   try {
     f.answers.set('/search', [{ status: 404, body: '{"reason":"no results"}' }]);
-    const http = createCachedSourceHttp(f.http, f.store, { sourceId: 'nasa_images', ttlMs: DAY_MS });
+    const http = createCachedSourceHttp(f.http, f.store.cache, { sourceId: 'nasa_images', ttlMs: DAY_MS });
     const acceptStatus = (s: number): boolean => (s >= 200 && s <= 299) || s === 404;
     const fetch404: SourceHttp = {
       // The fetch-based http throws outside 2xx; a source's acceptStatus makes the real client return instead.
@@ -177,7 +178,7 @@ test('answers a source accepts outside 2xx (a 404 it reads) are not cached; its 
       },
       getJson: () => Promise.reject(new Error('unused')),
     };
-    const accepting = createCachedSourceHttp(fetch404, f.store, { sourceId: 'nasa_images', ttlMs: DAY_MS });
+    const accepting = createCachedSourceHttp(fetch404, f.store.cache, { sourceId: 'nasa_images', ttlMs: DAY_MS });
     assert.equal((await accepting.getText(`${f.origin}/search?q=moon`, { acceptStatus })).status, 404);
     assert.equal((await accepting.getText(`${f.origin}/search?q=moon`, { acceptStatus })).status, 200, 'the 404 was not stored');
     assert.equal((await accepting.getText(`${f.origin}/search?q=moon`, { acceptStatus })).status, 200);
@@ -194,13 +195,13 @@ test('a stored answer that no longer parses is dropped and fetched again, not fa
   try {
     const url = `${f.origin}/v1/search?query=cat`;
     const key = `json:${searchCacheKey('pexels', url)}`;
-    await f.store.putCachedPage(key, { status: 200, url, headers: {}, text: '{"trunc', stored_at: new Date().toISOString(), source: 'pexels' });
-    const http = createCachedSourceHttp(f.http, f.store, { sourceId: 'pexels', ttlMs: DAY_MS });
+    await f.store.cache.put(key, { status: 200, url, headers: {}, text: '{"trunc', stored_at: new Date().toISOString(), source: 'pexels' });
+    const http = createCachedSourceHttp(f.http, f.store.cache, { sourceId: 'pexels', ttlMs: DAY_MS });
     const answer = await http.getJson<{ results: unknown[] }>(url);
     assert.ok(Array.isArray(answer.data.results));
     assert.equal(f.hits.length, 1);
     f.store.flush();
-    const again = await f.store.getCachedPage(key, DAY_MS);
+    const again = await f.store.cache.get(key, DAY_MS);
     assert.equal(again?.text, answer.text, 'the broken entry was replaced by the fresh answer');
   } finally {
     await f.close();
@@ -226,7 +227,7 @@ test('secrets never reach the cache key or the database', async () => {
     );
     assert.equal(redactUrl(`https://u:p@x.test/a?client_id=abc&q=1`, 'mask'), 'https://x.test/a?client_id=REDACTED&q=1');
 
-    const http = createCachedSourceHttp(f.http, f.store, { sourceId: 'pixabay', ttlMs: DAY_MS });
+    const http = createCachedSourceHttp(f.http, f.store.cache, { sourceId: 'pixabay', ttlMs: DAY_MS });
     await http.getJson(url, { headers: { Authorization: `Bearer ${secret}` } });
     f.store.flush();
     const db = new Database(databasePath(f.env.config), { readonly: true });
@@ -243,16 +244,16 @@ test('a failed source run drops the answers it stored or was served; a successfu
   const f = await setup();
   try {
     const url = `${f.origin}/images/search?text=cat`;
-    const run = (): SourceHttp => createCachedSourceHttp(f.http, f.store, { sourceId: 'yandex_images', ttlMs: DAY_MS });
+    const run = (): SourceHttp => createCachedSourceHttp(f.http, f.store.cache, { sourceId: 'yandex_images', ttlMs: DAY_MS });
     const started = Date.now();
     await run().getText(url); // stored (say the page was a captcha the parser rejected)
-    await f.store.recordSourceOutcome({ source: 'yandex_images', ok: true, error: null, durationMs: Date.now() - started, downloaded: 1, downloadMs: 5, at: new Date() });
+    await recordSourceOutcome(f.store, { source: 'yandex_images', ok: true, error: null, durationMs: Date.now() - started, downloaded: 1, downloadMs: 5, at: new Date() });
     await run().getText(url);
     assert.equal(f.hits.length, 1, 'kept after a successful run');
 
     const failedStart = Date.now();
     await run().getText(url); // served from the cache during the failing run
-    await f.store.recordSourceOutcome({ source: 'yandex_images', ok: false, error: 'yandex_images: blocked: captcha', durationMs: Date.now() - failedStart, downloaded: 0, downloadMs: 0, at: new Date() });
+    await recordSourceOutcome(f.store, { source: 'yandex_images', ok: false, error: 'yandex_images: blocked: captcha', durationMs: Date.now() - failedStart, downloaded: 0, downloadMs: 0, at: new Date() });
     await run().getText(url);
     assert.equal(f.hits.length, 2, 'dropped after the failed run that used it');
   } finally {
@@ -265,7 +266,7 @@ test('a cache hit after the run was cancelled is not returned', async () => {
   try {
     const url = `${f.origin}/v1/images/?q=cat`;
     const controller = new AbortController();
-    const http = createCachedSourceHttp(f.http, f.store, { sourceId: 'openverse', ttlMs: DAY_MS, signal: controller.signal });
+    const http = createCachedSourceHttp(f.http, f.store.cache, { sourceId: 'openverse', ttlMs: DAY_MS, signal: controller.signal });
     await http.getJson(url);
     controller.abort(new Error('deadline'));
     await assert.rejects(http.getJson(url), /deadline/);

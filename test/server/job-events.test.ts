@@ -147,8 +147,8 @@ describe('a job that ended before the server started', () => {
         files: [],
       },
     };
-    await store.createJob(doc, { query: 'ancient', sources: ['google_images'], limit: 1, type: 'image' });
-    await store.updateJob('old-job-1', { status: 'completed', started_at: '2025-10-02T12:30:00.000Z', finished_at: '2025-10-02T12:30:05.000Z', duration_ms: 5000 });
+    await store.jobs.create(doc, { query: 'ancient', sources: ['google_images'], limit: 1, type: 'image' });
+    await store.jobs.update('old-job-1', { status: 'completed', started_at: '2025-10-02T12:30:00.000Z', finished_at: '2025-10-02T12:30:05.000Z', duration_ms: 5000 });
     await store.close();
 
     const restarted = await s.restart();

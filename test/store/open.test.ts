@@ -32,8 +32,8 @@ test('an empty database from before any schema (v0) is migrated to the current v
     db.exec('CREATE TABLE unrelated (x INTEGER)'); // a v0 file may hold anything else
     db.close();
     const store = await openStore(env.config);
-    await store.createJob(makeJob('j'), makeSpec());
-    assert.equal((await store.getJob('j'))?.status, 'running');
+    await store.jobs.create(makeJob('j'), makeSpec());
+    assert.equal((await store.jobs.get('j'))?.status, 'running');
     await store.close();
     const check = new Database(databasePath(env.config), { readonly: true });
     assert.equal(check.pragma('user_version', { simple: true }), SCHEMA_VERSION);
@@ -47,11 +47,11 @@ test('reopening an up-to-date database keeps its history', async () => {
   const env = tempEnv();
   try {
     const a = await openStore(env.config);
-    await a.createJob(makeJob('kept'), makeSpec());
-    await a.recordFile('kept', makeFile(1));
+    await a.jobs.create(makeJob('kept'), makeSpec());
+    await a.files.record('kept', makeFile(1));
     await a.close();
     const b = await openStore(env.config);
-    assert.equal((await b.getJob('kept'))?.results.files.length, 1);
+    assert.equal((await b.jobs.get('kept'))?.results.files.length, 1);
     await b.close();
   } finally {
     env.cleanup();
@@ -75,8 +75,8 @@ test('a v1 database with history is migrated to the current version and keeps it
     );
     db.close();
     const store = await openStore(env.config);
-    assert.equal((await store.getJob('old'))?.status, 'completed');
-    assert.equal((await store.getCachedPage('k', 60_000))?.text, 't');
+    assert.equal((await store.jobs.get('old'))?.status, 'completed');
+    assert.equal((await store.cache.get('k', 60_000))?.text, 't');
     await store.close();
     const check = new Database(databasePath(env.config), { readonly: true });
     assert.equal(check.pragma('user_version', { simple: true }), SCHEMA_VERSION);
@@ -139,8 +139,8 @@ test('a database with damaged pages is refused as corrupt, and left as it was', 
   const env = tempEnv();
   try {
     const store = await openStore(env.config);
-    await store.createJob(makeJob('j'), makeSpec());
-    await Promise.all(Array.from({ length: 300 }, (_, i) => store.recordFile('j', makeFile(i + 1))));
+    await store.jobs.create(makeJob('j'), makeSpec());
+    await Promise.all(Array.from({ length: 300 }, (_, i) => store.files.record('j', makeFile(i + 1))));
     await store.close();
     const file = databasePath(env.config);
     // Keep the header, overwrite pages in the middle with garbage.
@@ -181,7 +181,7 @@ test('processes opening a fresh database at the same moment all succeed and all 
       const store = await openStore(loadConfig({ DATA_DIR: process.argv[1] }, {}));
       const id = 'p' + process.pid;
       const now = new Date().toISOString();
-      await store.createJob({ job_id: id, status: 'running', query: 'q', sources: [], limit: 1, type: 'image', created_at: now,
+      await store.jobs.create({ job_id: id, status: 'running', query: 'q', sources: [], limit: 1, type: 'image', created_at: now,
         started_at: null, finished_at: null, duration_ms: null,
         results: { downloaded: 0, images: 0, videos: 0, source_stats: {}, successful_sources: [], failed_sources: [], files: [] } },
         { query: 'q', sources: [], limit: 1, type: 'image' });
@@ -195,7 +195,7 @@ test('processes opening a fresh database at the same moment all succeed and all 
     );
     assert.deepEqual(await Promise.all(runs), [0, 0, 0, 0]);
     const store = await openStore(env.config);
-    assert.equal((await store.listJobs()).length, 4);
+    assert.equal((await store.jobs.list()).length, 4);
     await store.close();
   } finally {
     env.cleanup();

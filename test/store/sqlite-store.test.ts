@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { NotFoundError, StoreError } from '../../src/core/errors.ts';
 import type { RunnerEvent } from '../../src/core/events.ts';
 import { emptySourceStats } from '../../src/core/types.ts';
+import { getSourceHealth, listSourceHealth, recordSourceOutcome } from '../../src/jobs/source-health.ts';
 import { databasePath, openStore } from '../../src/store/open.ts';
 import { makeFile, makeJob, makeSpec, tempEnv } from './store-fixtures.ts';
 
@@ -13,18 +14,18 @@ test('a full job document round-trips through the database, across a reopen', as
   try {
     const spec = { ...makeSpec(), options: { noCache: true } };
     const store = await openStore(env.config);
-    await store.createJob(makeJob('job-1', spec), spec);
+    await store.jobs.create(makeJob('job-1', spec), spec);
     const google = { ...emptySourceStats(), status: 'ok' as const, success: true, downloaded: 2, images: 2, found: 7, bytes: 2003 };
     const bing = { ...emptySourceStats(), status: 'failed' as const, success: false, error: 'Timeout after 30s' };
-    await store.saveSourceStats('job-1', 'google_images', google);
-    await store.saveSourceStats('job-1', 'bing_images', bing);
-    await store.recordFile('job-1', makeFile(1));
-    await store.recordFile('job-1', makeFile(2));
-    await store.updateJob('job-1', { status: 'partial', finished_at: '2025-10-02T14:30:35.000Z', duration_ms: 30012 });
+    await store.jobs.saveSourceStats('job-1', 'google_images', google);
+    await store.jobs.saveSourceStats('job-1', 'bing_images', bing);
+    await store.files.record('job-1', makeFile(1));
+    await store.files.record('job-1', makeFile(2));
+    await store.jobs.update('job-1', { status: 'partial', finished_at: '2025-10-02T14:30:35.000Z', duration_ms: 30012 });
     await store.close();
 
     const again = await openStore(env.config);
-    const doc = await again.getJob('job-1');
+    const doc = await again.jobs.get('job-1');
     assert.ok(doc);
     assert.equal(doc.status, 'partial');
     assert.equal(doc.duration_ms, 30012);
@@ -36,8 +37,8 @@ test('a full job document round-trips through the database, across a reopen', as
     assert.equal(doc.results.downloaded, 2);
     assert.equal(doc.results.images, 2);
     assert.deepEqual(doc.results.files, [makeFile(1, { saved_at: doc.results.files[0]!.saved_at }), makeFile(2, { saved_at: doc.results.files[1]!.saved_at })]);
-    assert.deepEqual(await again.getJobSpec('job-1'), spec);
-    assert.equal(await again.getJob('nope'), null);
+    assert.deepEqual(await again.jobs.getSpec('job-1'), spec);
+    assert.equal(await again.jobs.get('nope'), null);
     await again.close();
   } finally {
     env.cleanup();
@@ -48,10 +49,10 @@ test('updating an unknown job is a NotFoundError, and a closed store refuses wor
   const env = tempEnv();
   try {
     const store = await openStore(env.config);
-    await assert.rejects(store.updateJob('ghost', { status: 'running' }), NotFoundError);
+    await assert.rejects(store.jobs.update('ghost', { status: 'running' }), NotFoundError);
     await store.close();
-    await assert.rejects(store.getJob('x'), StoreError);
-    await assert.rejects(store.recordFile('x', makeFile(1)), StoreError);
+    await assert.rejects(store.jobs.get('x'), StoreError);
+    await assert.rejects(store.files.record('x', makeFile(1)), StoreError);
   } finally {
     env.cleanup();
   }
@@ -61,14 +62,14 @@ test('thousands of recordFile calls made at once all resolve, in few transaction
   const env = tempEnv();
   try {
     const store = await openStore(env.config);
-    await store.createJob(makeJob('bulk'), makeSpec());
+    await store.jobs.create(makeJob('bulk'), makeSpec());
     const before = store.writeCounters;
     const n = 3000;
-    await Promise.all(Array.from({ length: n }, (_, i) => store.recordFile('bulk', makeFile(i + 1))));
+    await Promise.all(Array.from({ length: n }, (_, i) => store.files.record('bulk', makeFile(i + 1))));
     const after = store.writeCounters;
     assert.equal(after.writes - before.writes, n);
     assert.ok(after.transactions - before.transactions <= 5, `used ${after.transactions - before.transactions} transactions`);
-    const doc = await store.getJob('bulk');
+    const doc = await store.jobs.get('bulk');
     assert.equal(doc?.results.files.length, n);
     assert.deepEqual(
       doc?.results.files.slice(0, 3).map((f) => f.path),
@@ -84,23 +85,23 @@ test('one failing write in a batch is rejected alone; the rest of the batch comm
   const env = tempEnv();
   try {
     const store = await openStore(env.config);
-    await store.createJob(makeJob('j'), makeSpec());
-    await store.recordFile('j', makeFile(1));
+    await store.jobs.create(makeJob('j'), makeSpec());
+    await store.files.record('j', makeFile(1));
     const event = (seq: number): RunnerEvent => ({ type: 'source_started', job_id: 'j', ts: 't', seq, run: 1, source: 'google_images', timeout_ms: 1 });
-    await store.appendEvent(event(1));
+    await store.events.append(event(1));
     const results = await Promise.allSettled([
-      store.recordFile('j', makeFile(2)),
-      store.recordFile('j', makeFile(1)), // same path again: a bug in the caller
-      store.recordFile('no-such-job', makeFile(3)), // foreign key
-      store.appendEvent(event(1)), // a single-statement write failing inside the batch
-      store.appendEvent(event(2)),
-      store.recordFile('j', makeFile(4)),
+      store.files.record('j', makeFile(2)),
+      store.files.record('j', makeFile(1)), // same path again: a bug in the caller
+      store.files.record('no-such-job', makeFile(3)), // foreign key
+      store.events.append(event(1)), // a single-statement write failing inside the batch
+      store.events.append(event(2)),
+      store.files.record('j', makeFile(4)),
     ]);
     assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'rejected', 'rejected', 'fulfilled', 'fulfilled']);
     assert.ok((results[1] as PromiseRejectedResult).reason instanceof StoreError);
-    const doc = await store.getJob('j');
+    const doc = await store.jobs.get('j');
     assert.deepEqual(doc?.results.files.map((f) => f.path), [makeFile(1).path, makeFile(2).path, makeFile(4).path]);
-    assert.deepEqual((await store.listEvents('j')).map((e) => e.seq), [1, 2]);
+    assert.deepEqual((await store.events.list('j')).map((e) => e.seq), [1, 2]);
     await store.close();
   } finally {
     env.cleanup();
@@ -111,10 +112,10 @@ test('reads see writes queued before them', async () => {
   const env = tempEnv();
   try {
     const store = await openStore(env.config);
-    void store.createJob(makeJob('r'), makeSpec());
-    void store.recordFile('r', makeFile(1));
+    void store.jobs.create(makeJob('r'), makeSpec());
+    void store.files.record('r', makeFile(1));
     // Not awaited: the read itself must flush them first.
-    const doc = await store.getJob('r');
+    const doc = await store.jobs.get('r');
     assert.equal(doc?.results.files.length, 1);
     await store.close();
   } finally {
@@ -128,12 +129,12 @@ test('jobs are listed newest first with their file counts, filtered by status an
     const store = await openStore(env.config);
     const t0 = Date.parse('2025-10-02T10:00:00Z');
     for (let i = 0; i < 5; i++) {
-      await store.createJob(makeJob(`j${i}`, makeSpec(`q${i}`), new Date(t0 + i * 1000)), makeSpec(`q${i}`));
+      await store.jobs.create(makeJob(`j${i}`, makeSpec(`q${i}`), new Date(t0 + i * 1000)), makeSpec(`q${i}`));
     }
-    await store.recordFile('j3', makeFile(1));
-    await store.recordFile('j3', makeFile(2));
-    await store.updateJob('j1', { status: 'completed', finished_at: new Date(t0 + 5000).toISOString() });
-    const all = await store.listJobs();
+    await store.files.record('j3', makeFile(1));
+    await store.files.record('j3', makeFile(2));
+    await store.jobs.update('j1', { status: 'completed', finished_at: new Date(t0 + 5000).toISOString() });
+    const all = await store.jobs.list();
     assert.deepEqual(all.map((j) => j.job_id), ['j4', 'j3', 'j2', 'j1', 'j0']);
     assert.deepEqual(all[1], {
       job_id: 'j3',
@@ -144,8 +145,8 @@ test('jobs are listed newest first with their file counts, filtered by status an
       finished_at: null,
       downloaded: 2,
     });
-    assert.deepEqual((await store.listJobs({ status: 'completed' })).map((j) => j.job_id), ['j1']);
-    assert.deepEqual((await store.listJobs({ limit: 2, offset: 1 })).map((j) => j.job_id), ['j3', 'j2']);
+    assert.deepEqual((await store.jobs.list({ status: 'completed' })).map((j) => j.job_id), ['j1']);
+    assert.deepEqual((await store.jobs.list({ limit: 2, offset: 1 })).map((j) => j.job_id), ['j3', 'j2']);
     await store.close();
   } finally {
     env.cleanup();
@@ -156,18 +157,18 @@ test('events are kept in order, replayed after a seq, and the last seq is known 
   const env = tempEnv();
   try {
     const store = await openStore(env.config);
-    await store.createJob(makeJob('e'), makeSpec());
-    assert.equal(await store.lastEventSeq('e'), 0);
+    await store.jobs.create(makeJob('e'), makeSpec());
+    assert.equal(await store.events.lastSeq('e'), 0);
     const events: RunnerEvent[] = [
       { type: 'job_started', job_id: 'e', ts: 't1', seq: 1, run: 1, query: 'nature', sources: ['google_images'], limit: 5, media_type: 'image', resumed: false },
       { type: 'source_started', job_id: 'e', ts: 't2', seq: 2, run: 1, source: 'google_images', timeout_ms: 30000 },
       { type: 'file_saved', job_id: 'e', ts: 't3', seq: 3, run: 1, source: 'google_images', file: makeFile(1), index: 0 },
     ];
-    await Promise.all(events.map((e) => store.appendEvent(e)));
-    assert.deepEqual(await store.listEvents('e'), events);
-    assert.deepEqual(await store.listEvents('e', 1), events.slice(1));
-    assert.equal(await store.lastEventSeq('e'), 3);
-    await assert.rejects(store.appendEvent(events[0]!), StoreError);
+    await Promise.all(events.map((e) => store.events.append(e)));
+    assert.deepEqual(await store.events.list('e'), events);
+    assert.deepEqual(await store.events.list('e', 1), events.slice(1));
+    assert.equal(await store.events.lastSeq('e'), 3);
+    await assert.rejects(store.events.append(events[0]!), StoreError);
     await store.close();
   } finally {
     env.cleanup();
@@ -178,26 +179,26 @@ test('the download archive finds earlier files by candidate id or content hash, 
   const env = tempEnv();
   try {
     const store = await openStore(env.config);
-    await store.createJob(makeJob('old'), makeSpec());
-    await store.createJob(makeJob('new'), makeSpec());
-    await store.recordFile('old', makeFile(1));
-    await store.recordFile('new', makeFile(2, { path: 'nature/google_images/nature_009.png', sha256: makeFile(1).sha256 }));
-    assert.equal(await store.findArchived({ candidateId: 'google_images:77' }), null);
-    assert.deepEqual(await store.findArchived({ candidateId: 'google_images:1' }), {
+    await store.jobs.create(makeJob('old'), makeSpec());
+    await store.jobs.create(makeJob('new'), makeSpec());
+    await store.files.record('old', makeFile(1));
+    await store.files.record('new', makeFile(2, { path: 'nature/google_images/nature_009.png', sha256: makeFile(1).sha256 }));
+    assert.equal(await store.files.findArchived({ candidateId: 'google_images:77' }), null);
+    assert.deepEqual(await store.files.findArchived({ candidateId: 'google_images:1' }), {
       job_id: 'old',
       path: makeFile(1).path,
       candidate_id: 'google_images:1',
       sha256: makeFile(1).sha256,
     });
     // Same content saved by two jobs: the newest wins, unless it is the asking job's own.
-    assert.equal((await store.findArchived({ sha256: makeFile(1).sha256 }))?.job_id, 'new');
-    assert.equal((await store.findArchived({ sha256: makeFile(1).sha256, excludeJobId: 'new' }))?.job_id, 'old');
-    assert.equal(await store.findArchived({ candidateId: 'google_images:1', excludeJobId: 'old' }), null);
+    assert.equal((await store.files.findArchived({ sha256: makeFile(1).sha256 }))?.job_id, 'new');
+    assert.equal((await store.files.findArchived({ sha256: makeFile(1).sha256, excludeJobId: 'new' }))?.job_id, 'old');
+    assert.equal(await store.files.findArchived({ candidateId: 'google_images:1', excludeJobId: 'old' }), null);
     // Either key matches.
-    assert.equal((await store.findArchived({ candidateId: 'nope', sha256: makeFile(1).sha256, excludeJobId: 'new' }))?.job_id, 'old');
+    assert.equal((await store.files.findArchived({ candidateId: 'nope', sha256: makeFile(1).sha256, excludeJobId: 'new' }))?.job_id, 'old');
     // Removed rows leave the archive.
-    assert.equal(await store.removeFiles('old', [makeFile(1).path, 'not/recorded.png']), 1);
-    assert.equal(await store.findArchived({ candidateId: 'google_images:1' }), null);
+    assert.equal(await store.files.remove('old', [makeFile(1).path, 'not/recorded.png']), 1);
+    assert.equal(await store.files.findArchived({ candidateId: 'google_images:1' }), null);
     await store.close();
   } finally {
     env.cleanup();
@@ -229,15 +230,15 @@ test('a pending file is cleared when the file is recorded, with or without its e
   const env = tempEnv();
   try {
     const store = await openStore(env.config);
-    await store.createJob(makeJob('p'), makeSpec());
-    await store.addPendingFile('p', 'nature/google_images/nature_001'); // extension not known yet
-    await store.addPendingFile('p', 'nature/google_images/nature_002.png');
-    await store.addPendingFile('p', 'nature/google_images/nature_003');
-    await store.recordFile('p', makeFile(1));
-    await store.recordFile('p', makeFile(2));
-    assert.deepEqual((await store.listPendingFiles('p')).map((f) => f.path), ['nature/google_images/nature_003']);
-    await store.removePendingFile('p', 'nature/google_images/nature_003');
-    assert.deepEqual(await store.listPendingFiles(), []);
+    await store.jobs.create(makeJob('p'), makeSpec());
+    await store.files.addPending('p', 'nature/google_images/nature_001'); // extension not known yet
+    await store.files.addPending('p', 'nature/google_images/nature_002.png');
+    await store.files.addPending('p', 'nature/google_images/nature_003');
+    await store.files.record('p', makeFile(1));
+    await store.files.record('p', makeFile(2));
+    assert.deepEqual((await store.files.listPending('p')).map((f) => f.path), ['nature/google_images/nature_003']);
+    await store.files.removePending('p', 'nature/google_images/nature_003');
+    assert.deepEqual(await store.files.listPending(), []);
     await store.close();
   } finally {
     env.cleanup();
@@ -250,7 +251,7 @@ test('source health: failures count, the third cools the source, a success reset
     let nowMs = Date.parse('2025-10-02T10:00:00Z');
     const store = await openStore(env.config, { now: () => nowMs });
     const at = (): Date => new Date(nowMs);
-    const fail = (error = 'HTTP 503') => store.recordSourceOutcome({ source: 'bing_images', ok: false, error, durationMs: 100, downloaded: 0, downloadMs: 0, at: at() });
+    const fail = (error = 'HTTP 503') => recordSourceOutcome(store, { source: 'bing_images', ok: false, error, durationMs: 100, downloaded: 0, downloadMs: 0, at: at() });
 
     await fail();
     let h = await fail();
@@ -262,16 +263,16 @@ test('source health: failures count, the third cools the source, a success reset
     assert.equal(h.last_error, 'Timeout after 30s');
 
     // A skipped (cooling) run neither counts as a run nor extends the cool-down.
-    h = await store.recordSourceOutcome({ source: 'bing_images', ok: false, error: 'cooling down', durationMs: 0, downloaded: 0, downloadMs: 0, at: at(), skipped: true });
+    h = await recordSourceOutcome(store, { source: 'bing_images', ok: false, error: 'cooling down', durationMs: 0, downloaded: 0, downloadMs: 0, at: at(), skipped: true });
     assert.equal(h.runs, 3);
     assert.equal(h.consecutive_failures, 3);
 
     nowMs += 6 * 60_000;
-    assert.equal((await store.getSourceHealth('bing_images')).cooling_until, null, 'cool-down over');
+    assert.equal((await getSourceHealth(store.health, 'bing_images', nowMs)).cooling_until, null, 'cool-down over');
     h = await fail();
     assert.equal(h.cooling_until, new Date(nowMs + 10 * 60_000).toISOString(), 'fourth failure doubles');
 
-    h = await store.recordSourceOutcome({ source: 'bing_images', ok: true, error: null, durationMs: 900, downloaded: 4, downloadMs: 2000, at: at() });
+    h = await recordSourceOutcome(store, { source: 'bing_images', ok: true, error: null, durationMs: 900, downloaded: 4, downloadMs: 2000, at: at() });
     assert.equal(h.consecutive_failures, 0);
     assert.equal(h.cooling_until, null);
     assert.equal(h.runs, 5);
@@ -280,16 +281,16 @@ test('source health: failures count, the third cools the source, a success reset
     assert.equal(h.avg_download_ms, 500);
     assert.equal(h.last_error, 'HTTP 503', 'the last error stays visible after a success');
 
-    const list = await store.listSourceHealth();
+    const list = await listSourceHealth(store.health, nowMs);
     assert.equal(list[0]?.source, 'google_images');
     assert.equal(list.find((x) => x.source === 'bing_images')?.runs, 5);
     assert.equal(list.find((x) => x.source === 'pexels')?.success_rate, null);
 
-    const outcomes = await store.listOutcomes({ source: 'bing_images' });
+    const outcomes = await store.health.listOutcomes({ source: 'bing_images' });
     assert.equal(outcomes.length, 6);
     assert.equal(outcomes.at(-1)?.ok, true, 'newest last');
     assert.equal(outcomes[3]?.skipped, true);
-    assert.equal((await store.listOutcomes({ since: new Date(nowMs) })).length, 2);
+    assert.equal((await store.health.listOutcomes({ since: new Date(nowMs) })).length, 2);
     await store.close();
   } finally {
     env.cleanup();
@@ -302,13 +303,13 @@ test('the search cache returns fresh answers only', async () => {
     let nowMs = Date.parse('2025-10-02T10:00:00Z');
     const store = await openStore(env.config, { now: () => nowMs });
     const page = { status: 200, url: 'https://x/search?q=a', headers: { 'content-type': 'application/json' }, text: '{"a":1}', stored_at: new Date(nowMs).toISOString() };
-    await store.putCachedPage('k', page);
-    assert.deepEqual(await store.getCachedPage('k', 60_000), page);
+    await store.cache.put('k', page);
+    assert.deepEqual(await store.cache.get('k', 60_000), page);
     nowMs += 61_000;
-    assert.equal(await store.getCachedPage('k', 60_000), null);
-    assert.deepEqual(await store.getCachedPage('k', 120_000), page);
-    await store.deleteCachedPage('k');
-    assert.equal(await store.getCachedPage('k', 120_000), null);
+    assert.equal(await store.cache.get('k', 60_000), null);
+    assert.deepEqual(await store.cache.get('k', 120_000), page);
+    await store.cache.delete('k');
+    assert.equal(await store.cache.get('k', 120_000), null);
     await store.close();
   } finally {
     env.cleanup();
@@ -320,11 +321,11 @@ test('markInterrupted marks jobs of dead or silent owners and leaves live owners
   try {
     let nowMs = Date.now();
     const live = await openStore(env.config, { now: () => nowMs });
-    await live.createJob(makeJob('live'), makeSpec());
-    await live.createJob({ ...makeJob('queued'), status: 'queued' }, makeSpec());
-    await live.createJob(makeJob('dead'), makeSpec());
-    await live.createJob(makeJob('stale'), makeSpec());
-    await live.createJob({ ...makeJob('done'), status: 'completed' }, makeSpec());
+    await live.jobs.create(makeJob('live'), makeSpec());
+    await live.jobs.create({ ...makeJob('queued'), status: 'queued' }, makeSpec());
+    await live.jobs.create(makeJob('dead'), makeSpec());
+    await live.jobs.create(makeJob('stale'), makeSpec());
+    await live.jobs.create({ ...makeJob('done'), status: 'completed' }, makeSpec());
     live.flush();
 
     // A process that has exited owns `dead`; `stale` belongs to a live pid (ours) that stopped
@@ -337,24 +338,24 @@ test('markInterrupted marks jobs of dead or silent owners and leaves live owners
     db.close();
 
     const second = await openStore(env.config, { now: () => nowMs });
-    const marked = await second.markInterrupted();
+    const marked = await second.jobs.markInterrupted();
     assert.deepEqual(marked.sort(), ['dead', 'stale']);
-    assert.equal((await second.getJob('queued'))?.status, 'queued', 'queued by a live owner');
-    assert.equal((await second.getJob('live'))?.status, 'running');
-    assert.equal((await second.getJob('dead'))?.status, 'interrupted');
-    assert.equal((await second.getJob('done'))?.status, 'completed');
-    assert.deepEqual(await second.markInterrupted({ includeQueued: true }), [], 'the queued job has a live owner');
+    assert.equal((await second.jobs.get('queued'))?.status, 'queued', 'queued by a live owner');
+    assert.equal((await second.jobs.get('live'))?.status, 'running');
+    assert.equal((await second.jobs.get('dead'))?.status, 'interrupted');
+    assert.equal((await second.jobs.get('done'))?.status, 'completed');
+    assert.deepEqual(await second.jobs.markInterrupted({ includeQueued: true }), [], 'the queued job has a live owner');
 
     // The owner closes without finishing its jobs (a crash that left the rows): once its
     // heartbeat is stale they are taken.
     await live.close();
     nowMs += 10 * 60_000;
-    assert.deepEqual(await second.markInterrupted({ includeQueued: false }), ['live'], 'running only, when asked');
-    assert.deepEqual(await second.markInterrupted(), ['queued'], 'a queued job of a dead process can never start');
+    assert.deepEqual(await second.jobs.markInterrupted({ includeQueued: false }), ['live'], 'running only, when asked');
+    assert.deepEqual(await second.jobs.markInterrupted(), ['queued'], 'a queued job of a dead process can never start');
     // A store never marks its own jobs.
-    await second.createJob(makeJob('mine'), makeSpec());
+    await second.jobs.create(makeJob('mine'), makeSpec());
     nowMs += 10 * 60_000;
-    assert.deepEqual(await second.markInterrupted(), []);
+    assert.deepEqual(await second.jobs.markInterrupted(), []);
     await second.close();
   } finally {
     env.cleanup();
@@ -365,10 +366,10 @@ test('resuming a job makes the resuming process its owner', async () => {
   const env = tempEnv();
   try {
     const a = await openStore(env.config);
-    await a.createJob(makeJob('j'), makeSpec());
-    await a.updateJob('j', { status: 'interrupted' });
+    await a.jobs.create(makeJob('j'), makeSpec());
+    await a.jobs.update('j', { status: 'interrupted' });
     const b = await openStore(env.config);
-    await b.updateJob('j', { status: 'running' });
+    await b.jobs.update('j', { status: 'running' });
     b.flush();
     const db = new Database(databasePath(env.config), { readonly: true });
     const row = db.prepare(`SELECT owner_token FROM jobs WHERE job_id = 'j'`).get() as { owner_token: string };
@@ -386,13 +387,13 @@ test('transitionJob lets exactly one of two processes claim an interrupted job',
   try {
     const a = await openStore(env.config);
     const b = await openStore(env.config);
-    await a.createJob(makeJob('j'), makeSpec());
-    await a.updateJob('j', { status: 'interrupted' });
-    const claims = await Promise.all([a.transitionJob('j', ['interrupted', 'cancelled'], 'queued'), b.transitionJob('j', ['interrupted', 'cancelled'], 'queued')]);
+    await a.jobs.create(makeJob('j'), makeSpec());
+    await a.jobs.update('j', { status: 'interrupted' });
+    const claims = await Promise.all([a.jobs.transition('j', ['interrupted', 'cancelled'], 'queued'), b.jobs.transition('j', ['interrupted', 'cancelled'], 'queued')]);
     assert.deepEqual(claims.sort(), [false, true]);
-    assert.equal((await a.getJob('j'))?.status, 'queued');
-    assert.equal(await a.transitionJob('j', ['interrupted'], 'queued'), false);
-    await assert.rejects(a.transitionJob('ghost', ['interrupted'], 'queued'), NotFoundError);
+    assert.equal((await a.jobs.get('j'))?.status, 'queued');
+    assert.equal(await a.jobs.transition('j', ['interrupted'], 'queued'), false);
+    await assert.rejects(a.jobs.transition('ghost', ['interrupted'], 'queued'), NotFoundError);
     await a.close();
     await b.close();
   } finally {

@@ -31,7 +31,7 @@ export async function openExisting(config: Config): Promise<Store | null> {
   if (!existsSync(databasePath(config))) return null;
   const store = await openStore(config);
   try {
-    await store.markInterrupted();
+    await store.jobs.markInterrupted();
   } catch (error) {
     await store.close();
     throw error;
@@ -43,13 +43,13 @@ export async function openExisting(config: Config): Promise<Store | null> {
  * The job id `input` names: the id itself, or a unique prefix of at least MIN_PREFIX characters
  * (job ids are UUIDs; people copy the first few). Throws NotFoundError naming what was tried.
  */
-export async function resolveJobId(store: Store, input: string): Promise<string> {
+export async function resolveJobId(store: Pick<Store, 'jobs'>, input: string): Promise<string> {
   const wanted = input.trim();
-  if ((await store.getJob(wanted)) !== null) return wanted;
+  if ((await store.jobs.get(wanted)) !== null) return wanted;
   if (wanted.length >= MIN_PREFIX) {
     const matches: string[] = [];
     for (let offset = 0; ; offset += PAGE) {
-      const page = await store.listJobs({ limit: PAGE, offset });
+      const page = await store.jobs.list({ limit: PAGE, offset });
       matches.push(...page.filter((j) => j.job_id.startsWith(wanted)).map((j) => j.job_id));
       if (page.length < PAGE) break;
     }
@@ -145,7 +145,7 @@ export function registerJobs(program: Command, cli: CliContext): void {
         try {
           // One more than wanted, to say when the table leaves older jobs out.
           for (let offset = 0; jobs.length <= wanted; offset += PAGE) {
-            const page = await store.listJobs({ status: opts.status, limit: PAGE, offset });
+            const page = await store.jobs.list({ status: opts.status, limit: PAGE, offset });
             jobs.push(...page);
             if (page.length < PAGE) break;
           }
@@ -176,7 +176,7 @@ export function registerJobs(program: Command, cli: CliContext): void {
         return;
       }
       try {
-        const doc = await store.getJob(await resolveJobId(store, id));
+        const doc = await store.jobs.get(await resolveJobId(store, id));
         cli.stdout.write(opts.json ? `${JSON.stringify(doc, null, 2)}\n` : formatJobDocument(doc!, statusPainter(cli.stdout, cli.env)));
       } catch (error) {
         if (!(error instanceof NotFoundError)) throw error;

@@ -34,12 +34,12 @@ export interface SourceRow {
  * An unusable database (corrupt, newer) costs the health columns, not the list: `warn` says why.
  */
 async function readHealth(config: Config, warn: (message: string) => void): Promise<Map<string, SourceHealth>> {
-  const { databasePath, openStore } = await import('../../store/open.ts');
+  const [{ databasePath, openStore }, { listSourceHealth }] = await Promise.all([import('../../store/open.ts'), import('../../jobs/source-health.ts')]);
   if (!existsSync(databasePath(config))) return new Map();
   try {
     const store = await openStore(config);
     try {
-      return new Map((await store.listSourceHealth()).map((h) => [h.source, h]));
+      return new Map((await listSourceHealth(store.health)).map((h) => [h.source, h]));
     } finally {
       await store.close();
     }

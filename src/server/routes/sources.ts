@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { SOURCE_CHECK_STATUSES, type JobSourceName, type SourceId } from '../../core/types.ts';
 import { createHttpClient } from '../../http/index.ts';
 import { checkSources } from '../../jobs/source-check.ts';
+import { listSourceHealth } from '../../jobs/source-health.ts';
 import type { SourceHealth } from '../../store/store.ts';
 import { SOURCES } from '../../sources/index.ts';
 import { originOf } from '../../sources/source.ts';
@@ -90,7 +91,7 @@ export async function sourceRoutes(app: FastifyInstance, deps: RouteDeps): Promi
       },
     },
     async () => {
-      const health = new Map<string, SourceHealth>((await store.listSourceHealth()).map((h) => [h.source, h]));
+      const health = new Map<string, SourceHealth>((await listSourceHealth(store.health)).map((h) => [h.source, h]));
       const now = deps.now().getTime();
       const sources = deps.sources.map((source) => {
         const configured = source.configured(config);
@@ -210,7 +211,7 @@ export async function sourceRoutes(app: FastifyInstance, deps: RouteDeps): Promi
       const range = request.query.range ?? '24h';
       const now = deps.now();
       const since = new Date(now.getTime() - STATS_RANGES[range].spanMs - STATS_RANGES[range].bucketMs);
-      const outcomes = await store.listOutcomes({ since, ...(request.query.source ? { source: request.query.source } : {}) });
+      const outcomes = await store.health.listOutcomes({ since, ...(request.query.source ? { source: request.query.source } : {}) });
       return buildStats(outcomes, range, now, deps.sources.map((s) => s.id));
     },
   );

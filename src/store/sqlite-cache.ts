@@ -1,0 +1,64 @@
+// SQLite search cache: successful search answers by key, with when they were stored and last served.
+import type { SqliteConnection } from './sqlite-connection.ts';
+import type { CachedPage, SearchCacheRepository } from './store.ts';
+
+export class SqliteSearchCache implements SearchCacheRepository {
+  constructor(private readonly c: SqliteConnection) {}
+
+  get(key: string, maxAgeMs: number): Promise<CachedPage | null> {
+    return this.c.read(() => {
+      const row = this.c
+        .stmt(`SELECT status, url, headers, text, stored_at, source FROM search_cache WHERE key = ? AND stored_ms >= ?`)
+        .get(key, this.c.now() - maxAgeMs) as (Omit<CachedPage, 'headers' | 'source'> & { headers: string; source: string | null }) | undefined;
+      if (row === undefined) return null;
+      // Remembered so that a run this answer fails can drop it (deleteSource).
+      void this.c.writes.enqueue(() => this.c.stmt(`UPDATE search_cache SET last_hit_ms = ? WHERE key = ?`).run(this.c.now(), key)).catch(() => {});
+      const page: CachedPage = {
+        status: row.status,
+        url: row.url,
+        headers: JSON.parse(row.headers) as Record<string, string>,
+        text: row.text,
+        stored_at: row.stored_at,
+      };
+      if (row.source !== null) page.source = row.source;
+      return page;
+    });
+  }
+
+  put(key: string, page: CachedPage): Promise<void> {
+    return this.c.write(() => {
+      const storedMs = Date.parse(page.stored_at);
+      this.c
+        .stmt(
+          `INSERT OR REPLACE INTO search_cache (key, status, url, headers, text, stored_at, stored_ms, source, last_hit_ms)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)`,
+        )
+        .run(
+          key,
+          page.status,
+          page.url,
+          JSON.stringify(page.headers),
+          page.text,
+          page.stored_at,
+          Number.isFinite(storedMs) ? storedMs : this.c.now(),
+          page.source ?? null,
+        );
+    });
+  }
+
+  delete(key: string): Promise<void> {
+    return this.c.write(() => {
+      this.c.stmt(`DELETE FROM search_cache WHERE key = ?`).run(key);
+    });
+  }
+
+  deleteSource(source: string, sinceMs: number): Promise<number> {
+    return this.c.write(
+      () => this.c.stmt(`DELETE FROM search_cache WHERE source = ? AND (stored_ms >= ? OR last_hit_ms >= ?)`).run(source, sinceMs, sinceMs).changes,
+    );
+  }
+
+  prune(maxAgeMs: number): Promise<number> {
+    return this.c.write(() => this.c.stmt(`DELETE FROM search_cache WHERE stored_ms < ?`).run(this.c.now() - maxAgeMs).changes);
+  }
+}

@@ -1,0 +1,102 @@
+// SQLite file records: saved files (the download archive) and files still in flight.
+import type { SavedFile } from '../core/types.ts';
+import type { SqliteConnection } from './sqlite-connection.ts';
+import type { ArchivedFile, FileRepository, PendingFile } from './store.ts';
+
+export class SqliteFiles implements FileRepository {
+  constructor(private readonly c: SqliteConnection) {}
+
+  record(jobId: string, file: SavedFile): Promise<void> {
+    return this.c.writeAtomic(() => {
+      insertFile(this.c, jobId, file);
+      this.c.stmt(`DELETE FROM pending_files WHERE job_id = ? AND path IN (?, ?)`).run(jobId, file.path, withoutExtension(file.path));
+    });
+  }
+
+  remove(jobId: string, paths: string[]): Promise<number> {
+    return this.c.writeAtomic(() => {
+      const del = this.c.stmt(`DELETE FROM files WHERE job_id = ? AND path = ?`);
+      let removed = 0;
+      for (const p of paths) removed += del.run(jobId, p).changes;
+      return removed;
+    });
+  }
+
+  recordedPaths(paths: string[]): Promise<string[]> {
+    return this.c.read(() => {
+      const has = this.c.stmt(`SELECT 1 FROM files WHERE path = ? LIMIT 1`);
+      return paths.filter((p) => has.get(p) !== undefined);
+    });
+  }
+
+  findArchived(query: { candidateId?: string; sha256?: string; excludeJobId?: string }): Promise<ArchivedFile | null> {
+    return this.c.read(() => {
+      const exclude = query.excludeJobId ?? null;
+      let best: (ArchivedFile & { id: number }) | undefined;
+      for (const [column, value] of [
+        ['candidate_id', query.candidateId],
+        ['sha256', query.sha256],
+      ] as const) {
+        if (value === undefined || value === '') continue;
+        const row = this.c
+          .stmt(
+            `SELECT id, job_id, path, candidate_id, sha256 FROM files
+             WHERE ${column} = ? AND (? IS NULL OR job_id <> ?) ORDER BY id DESC LIMIT 1`,
+          )
+          .get(value, exclude, exclude) as (ArchivedFile & { id: number }) | undefined;
+        if (row !== undefined && (best === undefined || row.id > best.id)) best = row;
+      }
+      if (best === undefined) return null;
+      return { job_id: best.job_id, path: best.path, candidate_id: best.candidate_id, sha256: best.sha256 };
+    });
+  }
+
+  addPending(jobId: string, path: string): Promise<void> {
+    return this.c.write(() => {
+      this.c
+        .stmt(`INSERT OR REPLACE INTO pending_files (job_id, path, created_at) VALUES (?, ?, ?)`)
+        .run(jobId, path, new Date(this.c.now()).toISOString());
+    });
+  }
+
+  removePending(jobId: string, path: string): Promise<void> {
+    return this.c.write(() => {
+      this.c.stmt(`DELETE FROM pending_files WHERE job_id = ? AND path = ?`).run(jobId, path);
+    });
+  }
+
+  listPending(jobId?: string): Promise<PendingFile[]> {
+    return this.c.read(() =>
+      jobId === undefined
+        ? (this.c.stmt(`SELECT job_id, path, created_at FROM pending_files ORDER BY job_id, path`).all() as PendingFile[])
+        : (this.c.stmt(`SELECT job_id, path, created_at FROM pending_files WHERE job_id = ? ORDER BY path`).all(jobId) as PendingFile[]),
+    );
+  }
+}
+
+/** Inserts one file row (inside a write the caller queued). */
+export function insertFile(c: SqliteConnection, jobId: string, f: SavedFile): void {
+  c.stmt(
+    `INSERT INTO files (job_id, path, source, kind, candidate_id, sha256, bytes, saved_at, doc, query, phash)
+     VALUES (@job_id, @path, @source, @kind, @candidate_id, @sha256, @bytes, @saved_at, @doc, @query, @phash)`,
+  ).run({
+    job_id: jobId,
+    path: f.path,
+    source: f.source,
+    kind: f.kind,
+    candidate_id: f.candidate_id,
+    sha256: f.sha256,
+    bytes: f.bytes,
+    saved_at: f.saved_at,
+    doc: JSON.stringify(f),
+    query: f.query ?? null,
+    phash: f.phash ?? null,
+  });
+}
+
+/** `a/b/name.jpg` → `a/b/name` (a pending row may name a file before its extension is known). */
+export function withoutExtension(path: string): string {
+  const slash = path.lastIndexOf('/');
+  const dot = path.lastIndexOf('.');
+  return dot > slash + 1 ? path.slice(0, dot) : path;
+}

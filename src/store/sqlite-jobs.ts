@@ -1,0 +1,255 @@
+// SQLite jobs: the job row (spec, status, times, owner), per-source and per-run stats. A job
+// document is assembled from those rows and the job's files; its results come from the shared
+// pure rules (src/core/job-results.ts), never from rules of the store's own.
+import { NotFoundError } from '../core/errors.ts';
+import { jobResults, queryStatsOf, singleQueryRuns, type RunStats } from '../core/job-results.ts';
+import {
+  emptySourceStats,
+  type JobDocument,
+  type JobSourceName,
+  type JobSpec,
+  type JobStatus,
+  type JobSummary,
+  type SavedFile,
+  type SourceStats,
+} from '../core/types.ts';
+import { ownerAlive } from './job-owner.ts';
+import { clampInt, type SqliteConnection } from './sqlite-connection.ts';
+import { insertFile } from './sqlite-files.ts';
+import type { JobListFilter, JobRepository } from './store.ts';
+
+interface JobRow {
+  job_id: string;
+  status: JobStatus;
+  query: string;
+  sources: string;
+  limit_per_source: number;
+  media_type: JobDocument['type'];
+  spec: string;
+  queries: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  duration_ms: number | null;
+  owner_token: string | null;
+  owner_pid: number | null;
+  owner_host: string | null;
+  heartbeat_ms: number | null;
+}
+
+const ACTIVE: readonly JobStatus[] = ['queued', 'running'];
+
+export interface SqliteJobsOptions {
+  /** An owner whose heartbeat is older than this is gone (pid reused or hung), ms. @default 60000 */
+  ownerStaleMs?: number;
+}
+
+export class SqliteJobs implements JobRepository {
+  private readonly ownerStaleMs: number;
+
+  constructor(
+    private readonly c: SqliteConnection,
+    options: SqliteJobsOptions = {},
+  ) {
+    this.ownerStaleMs = options.ownerStaleMs ?? 60_000;
+  }
+
+  create(job: JobDocument, spec: JobSpec): Promise<void> {
+    return this.c.writeAtomic(() => {
+      const { owner } = this.c;
+      this.c
+        .stmt(
+          `INSERT INTO jobs (job_id, status, query, sources, limit_per_source, media_type, spec, queries, created_at,
+             started_at, finished_at, duration_ms, owner_token, owner_pid, owner_host, heartbeat_ms)
+           VALUES (@job_id, @status, @query, @sources, @limit, @type, @spec, @queries, @created_at,
+             @started_at, @finished_at, @duration_ms, @token, @pid, @host, @heartbeat)`,
+        )
+        .run({
+          job_id: job.job_id,
+          status: job.status,
+          query: job.query,
+          sources: JSON.stringify(job.sources),
+          limit: job.limit,
+          type: job.type,
+          spec: JSON.stringify(spec),
+          queries: (job.queries?.length ?? 0) > 1 ? JSON.stringify(job.queries) : null,
+          created_at: job.created_at,
+          started_at: job.started_at,
+          finished_at: job.finished_at,
+          duration_ms: job.duration_ms,
+          token: owner.token,
+          pid: owner.pid,
+          host: owner.host,
+          heartbeat: this.c.now(),
+        });
+      const stats = this.c.stmt(`INSERT OR REPLACE INTO source_stats (job_id, source, stats) VALUES (?, ?, ?)`);
+      for (const [source, st] of Object.entries(job.results.source_stats)) stats.run(job.job_id, source, JSON.stringify(st));
+      for (const f of job.results.files) insertFile(this.c, job.job_id, f);
+    });
+  }
+
+  update(jobId: string, patch: Partial<Pick<JobDocument, 'status' | 'started_at' | 'finished_at' | 'duration_ms'>>): Promise<void> {
+    return this.c.write(() => {
+      const sets: string[] = [];
+      const params: Record<string, unknown> = { job_id: jobId };
+      for (const key of ['status', 'started_at', 'finished_at', 'duration_ms'] as const) {
+        if (key in patch && patch[key] !== undefined) {
+          sets.push(`${key} = @${key}`);
+          params[key] = patch[key];
+        }
+      }
+      if (patch.status !== undefined && ACTIVE.includes(patch.status)) {
+        const { owner } = this.c;
+        sets.push('owner_token = @token', 'owner_pid = @pid', 'owner_host = @host', 'heartbeat_ms = @heartbeat');
+        Object.assign(params, { token: owner.token, pid: owner.pid, host: owner.host, heartbeat: this.c.now() });
+      }
+      const found =
+        sets.length > 0
+          ? this.c.stmt(`UPDATE jobs SET ${sets.join(', ')} WHERE job_id = @job_id`).run(params).changes > 0
+          : this.c.stmt(`SELECT 1 FROM jobs WHERE job_id = @job_id`).get(params) !== undefined;
+      if (!found) throw new NotFoundError(`no job ${jobId}`);
+    });
+  }
+
+  transition(jobId: string, from: readonly JobStatus[], to: JobStatus): Promise<boolean> {
+    return this.c.writeAtomic(() => {
+      const row = this.c.stmt(`SELECT status FROM jobs WHERE job_id = ?`).get(jobId) as { status: JobStatus } | undefined;
+      if (row === undefined) throw new NotFoundError(`no job ${jobId}`);
+      if (!from.includes(row.status)) return false;
+      // Inside the batch's BEGIN IMMEDIATE: no other process can change the row in between.
+      if (ACTIVE.includes(to)) {
+        const { owner } = this.c;
+        this.c
+          .stmt(`UPDATE jobs SET status = ?, owner_token = ?, owner_pid = ?, owner_host = ?, heartbeat_ms = ? WHERE job_id = ?`)
+          .run(to, owner.token, owner.pid, owner.host, this.c.now(), jobId);
+      } else {
+        this.c.stmt(`UPDATE jobs SET status = ? WHERE job_id = ?`).run(to, jobId);
+      }
+      return true;
+    });
+  }
+
+  saveSourceStats(jobId: string, source: JobSourceName, stats: SourceStats): Promise<void> {
+    return this.c.write(() => {
+      this.c.stmt(`INSERT OR REPLACE INTO source_stats (job_id, source, stats) VALUES (?, ?, ?)`).run(jobId, source, JSON.stringify(stats));
+    });
+  }
+
+  saveRunStats(jobId: string, run: RunStats): Promise<void> {
+    return this.c.write(() => {
+      this.c
+        .stmt(`INSERT OR REPLACE INTO query_runs (job_id, query_index, source, stats) VALUES (?, ?, ?, ?)`)
+        .run(jobId, run.query, run.source, JSON.stringify(run.stats));
+    });
+  }
+
+  listRunStats(jobId: string): Promise<RunStats[]> {
+    return this.c.read(() => this.runRows(jobId));
+  }
+
+  get(jobId: string): Promise<JobDocument | null> {
+    return this.c.read(() => {
+      const row = this.c.stmt(`SELECT * FROM jobs WHERE job_id = ?`).get(jobId) as JobRow | undefined;
+      return row === undefined ? null : this.buildDocument(row);
+    });
+  }
+
+  getSpec(jobId: string): Promise<JobSpec | null> {
+    return this.c.read(() => {
+      const row = this.c.stmt(`SELECT spec FROM jobs WHERE job_id = ?`).get(jobId) as { spec: string } | undefined;
+      return row === undefined ? null : (JSON.parse(row.spec) as JobSpec);
+    });
+  }
+
+  list(filter: JobListFilter = {}): Promise<JobSummary[]> {
+    return this.c.read(() => {
+      const limit = clampInt(filter.limit ?? 50, 1, 10_000);
+      const offset = clampInt(filter.offset ?? 0, 0, Number.MAX_SAFE_INTEGER);
+      const where = filter.status !== undefined ? 'WHERE j.status = @status' : '';
+      const rows = this.c
+        .stmt(
+          `SELECT j.job_id, j.status, j.query, j.sources, j.created_at, j.finished_at,
+             (SELECT COUNT(*) FROM files f WHERE f.job_id = j.job_id) AS downloaded
+           FROM jobs j ${where}
+           ORDER BY j.created_at DESC, j.rowid DESC
+           LIMIT @limit OFFSET @offset`,
+        )
+        .all({ status: filter.status, limit, offset }) as (Omit<JobSummary, 'sources'> & { sources: string })[];
+      return rows.map((r) => ({
+        job_id: r.job_id,
+        status: r.status,
+        query: r.query,
+        sources: JSON.parse(r.sources) as JobSourceName[],
+        created_at: r.created_at,
+        finished_at: r.finished_at,
+        downloaded: r.downloaded,
+      }));
+    });
+  }
+
+  markInterrupted(options: { includeQueued?: boolean } = {}): Promise<string[]> {
+    const statuses = options.includeQueued === false ? ['running'] : ['running', 'queued'];
+    return this.c.writeAtomic(() => {
+      const rows = this.c
+        .stmt(
+          `SELECT job_id, owner_token, owner_pid, owner_host, heartbeat_ms FROM jobs
+           WHERE status IN (${statuses.map(() => '?').join(', ')})`,
+        )
+        .all(...statuses) as Pick<JobRow, 'job_id' | 'owner_token' | 'owner_pid' | 'owner_host' | 'heartbeat_ms'>[];
+      const now = this.c.now();
+      const { owner } = this.c;
+      const dead = rows.filter((r) => r.owner_token !== owner.token && !ownerAlive(r, now, this.ownerStaleMs, owner.host));
+      const mark = this.c.stmt(`UPDATE jobs SET status = 'interrupted', owner_token = NULL WHERE job_id = ?`);
+      for (const r of dead) mark.run(r.job_id);
+      return dead.map((r) => r.job_id);
+    });
+  }
+
+  /** Refreshes the heartbeat of the active jobs this process owns (the store's timer calls it). */
+  heartbeat(): Promise<unknown> {
+    return this.c.writes.enqueue(() =>
+      this.c
+        .stmt(`UPDATE jobs SET heartbeat_ms = ? WHERE owner_token = ? AND status IN ('queued', 'running')`)
+        .run(this.c.now(), this.c.owner.token),
+    );
+  }
+
+  private runRows(jobId: string): RunStats[] {
+    const rows = this.c
+      .stmt(`SELECT query_index, source, stats FROM query_runs WHERE job_id = ? ORDER BY query_index, source`)
+      .all(jobId) as { query_index: number; source: string; stats: string }[];
+    return rows.map((r) => ({ query: r.query_index, source: r.source, stats: { ...emptySourceStats(), ...(JSON.parse(r.stats) as Partial<SourceStats>) } }));
+  }
+
+  private buildDocument(row: JobRow): JobDocument {
+    const sources = JSON.parse(row.sources) as JobSourceName[];
+    const statsRows = this.c.stmt(`SELECT source, stats FROM source_stats WHERE job_id = ?`).all(row.job_id) as { source: string; stats: string }[];
+    const recorded = new Map(statsRows.map((r) => [r.source, { ...emptySourceStats(), ...(JSON.parse(r.stats) as Partial<SourceStats>) }]));
+    const names = [...sources, ...[...recorded.keys()].filter((s) => !sources.includes(s as JobSourceName))];
+    const sourceStats: Record<string, SourceStats> = {};
+    for (const name of names) sourceStats[name] = recorded.get(name) ?? emptySourceStats();
+    const files = (this.c.stmt(`SELECT doc FROM files WHERE job_id = ? ORDER BY id`).all(row.job_id) as { doc: string }[]).map((r) => {
+      // Files recorded before jobs had several queries belong to the job's one query.
+      const file = JSON.parse(r.doc) as SavedFile;
+      file.query ??= row.query;
+      file.phash ??= null;
+      return file;
+    });
+    const queries = row.queries === null ? [row.query] : (JSON.parse(row.queries) as string[]);
+    const runs = queries.length > 1 ? this.runRows(row.job_id) : singleQueryRuns(sourceStats);
+    return {
+      job_id: row.job_id,
+      status: row.status,
+      query: row.query,
+      sources,
+      queries,
+      limit: row.limit_per_source,
+      type: row.media_type,
+      created_at: row.created_at,
+      started_at: row.started_at,
+      finished_at: row.finished_at,
+      duration_ms: row.duration_ms,
+      results: jobResults(sourceStats, names, files, queryStatsOf(queries, runs)),
+    };
+  }
+}
