@@ -13,6 +13,7 @@ import { pathToFileURL } from 'node:url';
 import type { Page } from 'playwright-core';
 import { loadConfig } from '../../src/core/config.ts';
 import { emptyFilterCounts, emptySourceStats, type JobDocument, type SourceStats } from '../../src/core/types.ts';
+import { recordSourceOutcome } from '../../src/jobs/source-health.ts';
 import { openStore } from '../../src/store/open.ts';
 import { startTestServer, type TestServer } from '../server/helpers.ts';
 import { axeViolations, describeViolations } from './axe.ts';
@@ -59,13 +60,13 @@ async function seedHistory(dir: string): Promise<void> {
         duration_ms: null,
         results: { downloaded: 0, images: 0, videos: 0, filtered: 0, filtered_reasons: emptyFilterCounts(), near_duplicates: 0, query_stats: {}, source_stats: sourceStats, successful_sources: [], failed_sources: [], files: [] },
       };
-      await store.createJob(doc, { query: doc.query, sources: doc.sources, limit: 5, type: 'image' });
+      await store.jobs.create(doc, { query: doc.query, sources: doc.sources, limit: 5, type: 'image' });
       for (const [i, source] of TEN_SOURCES.entries()) {
         // A fixed pattern: every source fails on some days, never twice in a row.
         const ok = (i + day) % 4 !== 0;
         const downloaded = ok ? 1 + ((i + day) % 5) : 0;
         const error = ok ? null : 'HTTP 503 Service Unavailable';
-        await store.saveSourceStats(jobId, source, {
+        await store.jobs.saveSourceStats(jobId, source, {
           ...emptySourceStats(),
           status: ok ? 'ok' : 'failed',
           success: ok,
@@ -77,13 +78,13 @@ async function seedHistory(dir: string): Promise<void> {
           started_at: started.toISOString(),
           finished_at: finished.toISOString(),
         });
-        await store.recordSourceOutcome({ source, ok, error, durationMs: 2000 + i * 300, downloaded, downloadMs: downloaded * (100 + i * 40), at: finished });
+        await recordSourceOutcome(store, { source, ok, error, durationMs: 2000 + i * 300, downloaded, downloadMs: downloaded * (100 + i * 40), at: finished });
       }
-      await store.updateJob(jobId, { status: 'partial', finished_at: finished.toISOString(), duration_ms: 40_000 });
+      await store.jobs.update(jobId, { status: 'partial', finished_at: finished.toISOString(), duration_ms: 40_000 });
     }
     // Yandex failed three times in a row just now: it is cooling down for five minutes.
     for (let k = 3; k >= 1; k--) {
-      await store.recordSourceOutcome({ source: 'yandex_images', ok: false, error: 'blocked: captcha page', durationMs: 500, downloaded: 0, downloadMs: 0, at: new Date(now - k * 1000) });
+      await recordSourceOutcome(store, { source: 'yandex_images', ok: false, error: 'blocked: captcha page', durationMs: 500, downloaded: 0, downloadMs: 0, at: new Date(now - k * 1000) });
     }
   } finally {
     await store.close();
