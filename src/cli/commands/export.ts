@@ -66,8 +66,8 @@ export function registerExport(program: Command, cli: CliContext): void {
       let downloadDir = config.downloadDir;
       try {
         const jobId = await resolveJobId(store, id);
-        doc = (await store.getJob(jobId))!;
-        downloadDir = (await store.getJobSpec(jobId))?.options?.downloadDir ?? downloadDir;
+        doc = (await store.jobs.get(jobId))!;
+        downloadDir = (await store.jobs.getSpec(jobId))?.options?.downloadDir ?? downloadDir;
       } catch (error) {
         if (!(error instanceof NotFoundError)) throw error;
         cli.stderr.write(`harvester: ${terminalLines(error.message)}\n`);
