@@ -1,6 +1,7 @@
 // Job resources: create, list, read, cancel, retry, resume. Handlers are thin: the
 // schemas validate, the JobService does the work, errors map to statuses in one place.
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { findControlChar } from '../../core/control-chars.ts';
 import { ConflictError, NotFoundError } from '../../core/errors.ts';
 import { jobActionRefusal } from '../../core/job-actions.ts';
 import { JOB_STATUSES, type JobDocument, type JobFilters, type JobSourceName, type MediaType } from '../../core/types.ts';
@@ -65,6 +66,12 @@ export async function jobRoutes(app: FastifyInstance, deps: RouteDeps): Promise<
       const sources = body.sources ?? deps.sources.filter((s) => s.configured(config).ok).map((s) => s.id);
       if (sources.length === 0) throw new FieldError('sources', 'no source is configured here; name the sources to run');
       if (body.query === undefined && body.queries === undefined) throw new FieldError('query', 'is required (or give queries)');
+      // Before trimming: a query that ends in a newline or a tab carries a control character too.
+      const asked: [string, string | undefined][] = [['query', body.query], ...(body.queries ?? []).map((q, i): [string, string] => [`queries[${i}]`, q])];
+      for (const [field, text] of asked) {
+        const control = text === undefined ? null : findControlChar(text);
+        if (control !== null) throw new FieldError(field, `must not contain control characters: found ${control}`);
+      }
       const queries = body.queries?.map((q) => q.trim());
       const query = body.query?.trim() ?? queries![0]!;
       if (queries !== undefined && body.query !== undefined && queries[0] !== query) {
