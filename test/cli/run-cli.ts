@@ -1,6 +1,9 @@
 // Runs the real CLI process (`node bin/harvester.js …`) with a clean environment: only what the
 // test passes, plus PATH and HOME, so the developer's own variables never leak into a test.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const BIN = fileURLToPath(new URL('../../bin/harvester.js', import.meta.url));
@@ -59,4 +62,25 @@ export function startCli(args: string[], options: { env?: Record<string, string>
 
 export function runCli(args: string[], options: Parameters<typeof startCli>[1]): Promise<CliResult> {
   return startCli(args, options).result;
+}
+
+/** Fresh, empty working directories below one temporary folder, for the tests of one file. */
+export interface Workspaces {
+  /** A new directory and an environment with `env` and every folder (downloads, logs, data) inside it. */
+  next(env?: Record<string, string>): { cwd: string; env: Record<string, string> };
+  /** Removes every directory made. */
+  dispose(): void;
+}
+
+export function cliWorkspaces(prefix: string): Workspaces {
+  const root = mkdtempSync(join(tmpdir(), prefix));
+  let n = 0;
+  return {
+    next(env = {}) {
+      const cwd = join(root, `w${++n}`);
+      mkdirSync(cwd, { recursive: true });
+      return { cwd, env: { DOWNLOAD_DIR: join(cwd, 'downloads'), LOG_DIR: join(cwd, 'logs'), DATA_DIR: join(cwd, 'data'), ...env } };
+    },
+    dispose: () => rmSync(root, { recursive: true, force: true }),
+  };
 }

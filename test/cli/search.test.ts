@@ -1,8 +1,7 @@
 // `harvester search` as a user runs it: the real CLI process against simulated sources on port
 // 0, files in a temp dir, the log, the exit codes, --json, Ctrl-C.
 import { strict as assert } from 'node:assert';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { emptySourceStats, type JobDocument } from '../../src/core/types.ts';
@@ -10,13 +9,12 @@ import { startSimulation, type Simulation } from '../../src/demo/sim-server.ts';
 import { LOG_LINE_PATTERN } from '../../src/log/download-log.ts';
 import { startFaultServer, type FaultServer } from '../helpers/fault-server.ts';
 import { listFiles } from '../jobs/harness.ts';
-import { runCli, startCli } from './run-cli.ts';
+import { cliWorkspaces, runCli, startCli } from './run-cli.ts';
 
 let sim: Simulation;
 let hanging: Simulation;
 let faults: FaultServer;
-const root = mkdtempSync(join(tmpdir(), 'harvester-cli-'));
-let n = 0;
+const spaces = cliWorkspaces('harvester-cli-');
 
 before(async () => {
   sim = await startSimulation({ sources: ['pexels', 'openverse', 'bing_images'] });
@@ -27,25 +25,13 @@ after(async () => {
   await sim.close();
   await hanging.close();
   await faults.close();
-  rmSync(root, { recursive: true, force: true });
+  spaces.dispose();
 });
 
 /** A fresh, empty working directory and an environment pointing every folder into it. */
 function workspace(extra: Record<string, string> = {}): { cwd: string; env: Record<string, string> } {
-  const cwd = join(root, `w${++n}`);
-  mkdirSync(cwd, { recursive: true });
-  const env = {
-    ...sim.env,
-    ...hanging.env,
-    // Only the hanging source has a short deadline: a loaded machine must not time out the others.
-    SOURCE_TIMEOUT: '10',
-    DUCKDUCKGO_IMAGES_TIMEOUT: '1',
-    DOWNLOAD_DIR: join(cwd, 'downloads'),
-    LOG_DIR: join(cwd, 'logs'),
-    DATA_DIR: join(cwd, 'data'),
-    ...extra,
-  };
-  return { cwd, env };
+  // Only the hanging source has a short deadline: a loaded machine must not time out the others.
+  return spaces.next({ ...sim.env, ...hanging.env, SOURCE_TIMEOUT: '10', DUCKDUCKGO_IMAGES_TIMEOUT: '1', ...extra });
 }
 
 async function eventually(check: () => boolean, timeoutMs = 2000): Promise<void> {

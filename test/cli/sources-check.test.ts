@@ -2,13 +2,10 @@
 // servers standing in for the sources, one per outcome, with its exit codes, --json, the table
 // and the result kept in source health.
 import { strict as assert } from 'node:assert';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startSimulation, type Simulation } from '../../src/demo/sim-server.ts';
 import { fakeServer, type FakeServer } from '../sources/source-harness.ts';
-import { runCli } from './run-cli.ts';
+import { cliWorkspaces, runCli } from './run-cli.ts';
 
 interface CheckRow {
   id: string;
@@ -22,8 +19,7 @@ let sim: Simulation;
 let hanging: Simulation;
 let changed: FakeServer;
 let captcha: FakeServer;
-const root = mkdtempSync(join(tmpdir(), 'harvester-check-'));
-let n = 0;
+const spaces = cliWorkspaces('harvester-check-');
 
 before(async () => {
   sim = await startSimulation({ sources: ['pexels', 'openverse', 'wikimedia_commons'] });
@@ -41,27 +37,19 @@ before(async () => {
 });
 after(async () => {
   await Promise.all([sim.close(), hanging.close(), changed.close(), captcha.close()]);
-  rmSync(root, { recursive: true, force: true });
+  spaces.dispose();
 });
 
 function workspace(extra: Record<string, string> = {}): { cwd: string; env: Record<string, string> } {
-  const cwd = join(root, `w${++n}`);
-  mkdirSync(cwd, { recursive: true });
-  return {
-    cwd,
-    env: {
-      ...sim.env,
-      ...hanging.env,
-      BING_IMAGES_BASE_URL: changed.origin,
-      YANDEX_IMAGES_BASE_URL: captcha.origin,
-      SOURCE_TIMEOUT: '10',
-      DUCKDUCKGO_IMAGES_TIMEOUT: '1',
-      DOWNLOAD_DIR: join(cwd, 'downloads'),
-      LOG_DIR: join(cwd, 'logs'),
-      DATA_DIR: join(cwd, 'data'),
-      ...extra,
-    },
-  };
+  return spaces.next({
+    ...sim.env,
+    ...hanging.env,
+    BING_IMAGES_BASE_URL: changed.origin,
+    YANDEX_IMAGES_BASE_URL: captcha.origin,
+    SOURCE_TIMEOUT: '10',
+    DUCKDUCKGO_IMAGES_TIMEOUT: '1',
+    ...extra,
+  });
 }
 
 describe('harvester sources --check', () => {

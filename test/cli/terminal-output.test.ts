@@ -4,18 +4,14 @@
 /* eslint-disable no-control-regex -- what these tests look for are the escape sequences themselves */
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { JobSummary } from '../../src/core/types.ts';
 import { startSimulation, type Simulation } from '../../src/demo/sim-server.ts';
-import { BIN, runCli, startCli, type CliResult } from './run-cli.ts';
+import { BIN, cliWorkspaces, runCli, startCli, type CliResult } from './run-cli.ts';
 
 let sim: Simulation;
 let hanging: Simulation;
-const root = mkdtempSync(join(tmpdir(), 'harvester-terminal-'));
-let n = 0;
+const spaces = cliWorkspaces('harvester-terminal-');
 
 before(async () => {
   sim = await startSimulation({ sources: ['pexels', 'openverse'] });
@@ -24,24 +20,11 @@ before(async () => {
 after(async () => {
   await sim.close();
   await hanging.close();
-  rmSync(root, { recursive: true, force: true });
+  spaces.dispose();
 });
 
 function workspace(): { cwd: string; env: Record<string, string> } {
-  const cwd = join(root, `w${++n}`);
-  mkdirSync(cwd, { recursive: true });
-  return {
-    cwd,
-    env: {
-      ...sim.env,
-      ...hanging.env,
-      SOURCE_TIMEOUT: '10',
-      DUCKDUCKGO_IMAGES_TIMEOUT: '1',
-      DOWNLOAD_DIR: join(cwd, 'downloads'),
-      LOG_DIR: join(cwd, 'logs'),
-      DATA_DIR: join(cwd, 'data'),
-    },
-  };
+  return spaces.next({ ...sim.env, ...hanging.env, SOURCE_TIMEOUT: '10', DUCKDUCKGO_IMAGES_TIMEOUT: '1' });
 }
 
 /** Runs the CLI with the reader of `which` gone before the process writes anything. */
