@@ -5,14 +5,14 @@
 // entries replace its earlier ones (a resume), other jobs' entries stay while their files exist.
 // Every file is written to a temporary name and renamed, so a reader never sees half a manifest;
 // a temporary file that a killed process left behind is removed by the folder's next write.
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Config } from '../core/config.ts';
 import type { JobDocument, SavedFile } from '../core/types.ts';
 import { querySlug } from '../output/naming.ts';
 import { ensureDirectoryBelow } from '../output/directory-below.ts';
+import { sweepStaleTemporaries, writeFileAtomic } from '../output/atomic-file.ts';
 import { csvCell } from '../output/csv-cell.ts';
 
 export { csvCell };
@@ -97,15 +97,11 @@ export const CSV_COLUMNS: readonly (keyof ManifestEntry)[] = [
 // Manifests of one folder are read-merge-written one at a time within this process.
 const folderLocks = new Map<string, Promise<unknown>>();
 
-/** Name of writeAtomic's temporary files; only these are ever swept as leftovers. */
-const TMP_NAME = /^\.[0-9a-f]{12}\.tmp$/;
 /**
  * A temporary file younger than this may be another process's write in progress (writeFile then
  * rename takes milliseconds), so the sweep leaves it; an older one is a leftover of a killed write.
  */
 export const STALE_TMP_AGE_MS = 1000;
-// Temporary files this process is writing right now: never swept.
-const activeTmps = new Set<string>();
 
 /**
  * Writes the job's manifests into DOWNLOAD_DIR/<querySlug(query)>/. Returns what was written, or
@@ -170,7 +166,7 @@ async function writeLocked(
 
   await ensureDirectoryBelow(config.downloadDir, folder);
   const swept = new Set<string>([folder]);
-  await sweepTmps(folder);
+  await sweepStaleTemporaries(folder, STALE_TMP_AGE_MS);
   let sidecars = 0;
   if (options.writeMetadata) {
     for (const f of job.results.files) {
@@ -179,14 +175,14 @@ async function writeLocked(
       const dir = dirname(target);
       if (!swept.has(dir)) {
         swept.add(dir);
-        await sweepTmps(dir);
+        await sweepStaleTemporaries(dir, STALE_TMP_AGE_MS);
       }
-      await writeAtomic(`${target}${SIDECAR_SUFFIX}`, `${JSON.stringify({ job_id: job.job_id, ...f, query: f.query ?? job.query }, null, 2)}\n`);
+      await writeFileAtomic(`${target}${SIDECAR_SUFFIX}`, `${JSON.stringify({ job_id: job.job_id, ...f, query: f.query ?? job.query }, null, 2)}\n`);
       sidecars++;
     }
   }
-  await writeAtomic(jsonPath, `${JSON.stringify(manifest, null, 2)}\n`);
-  await writeAtomic(csvPath, toCsv(manifest.files));
+  await writeFileAtomic(jsonPath, `${JSON.stringify(manifest, null, 2)}\n`);
+  await writeFileAtomic(csvPath, toCsv(manifest.files));
   return { json: jsonPath, csv: csvPath, sidecars, entries: manifest.files.length };
 }
 
@@ -230,47 +226,6 @@ async function readManifest(path: string): Promise<Manifest | null> {
     return parsed as Manifest;
   } catch {
     return null;
-  }
-}
-
-/** Writes `text` to a temporary sibling and renames it over `target`. */
-async function writeAtomic(target: string, text: string): Promise<void> {
-  const tmp = join(dirname(target), `.${randomBytes(6).toString('hex')}.tmp`);
-  activeTmps.add(tmp);
-  try {
-    await writeFile(tmp, text, { flag: 'wx' });
-    await rename(tmp, target);
-  } catch (error) {
-    await unlink(tmp).catch(() => {});
-    throw error;
-  } finally {
-    activeTmps.delete(tmp);
-  }
-}
-
-/**
- * Removes writeAtomic's temporary files left in `dir` by an earlier write that was killed between
- * writing and renaming. Best effort: a sweep that fails must not stop the manifest being written.
- */
-async function sweepTmps(dir: string): Promise<void> {
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch {
-    return;
-  }
-  const nowMs = Date.now();
-  for (const name of names) {
-    if (!TMP_NAME.test(name)) continue;
-    const path = join(dir, name);
-    if (activeTmps.has(path)) continue;
-    try {
-      const info = await stat(path);
-      if (!info.isFile() || nowMs - info.mtimeMs < STALE_TMP_AGE_MS) continue;
-      await unlink(path);
-    } catch {
-      // Gone already (another sweep) or not ours to remove: leave it.
-    }
   }
 }
 

@@ -2,21 +2,17 @@
 // shared mount). Every directory below the root is made without following symbolic links
 // (./directory-below.ts); files are read only when their real path lies inside the real root,
 // because the database that names them is not trusted to keep them there.
-import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { lstat, readdir, readFile, realpath, rename, stat, unlink, writeFile } from 'node:fs/promises';
-import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
+import { lstat, readdir, readFile, realpath, stat, unlink } from 'node:fs/promises';
+import { dirname, isAbsolute, resolve, sep } from 'node:path';
+import { sweepStaleTemporaries, writeFileAtomic } from './atomic-file.ts';
 import { ensureDirectoryBelow } from './directory-below.ts';
 import type { FileOutput, StoredFile } from './file-output.ts';
 import { localDirectorySink } from './local-part-writer.ts';
 import { safeJoin } from './naming.ts';
 
-/** What writeAtomic's temporary files are called, so that a sweep knows them. */
-const TMP_NAME = /^\.[0-9a-f]{12}\.tmp$/;
 /** A temporary file older than this was left by a killed write (a live one lasts milliseconds). */
 const STALE_TMP_AGE_MS = 60_000;
-/** Temporary files being written by this process: never swept. */
-const activeTmps = new Set<string>();
 
 /** The output whose files live under the directory `root`. */
 export function localDirectoryOutput(root: string): FileOutput {
@@ -59,17 +55,7 @@ export function localDirectoryOutput(root: string): FileOutput {
     async writeAtomic(path, text) {
       const target = at(path);
       await ensureDirectoryBelow(base, dirname(target));
-      const tmp = join(dirname(target), `.${randomBytes(6).toString('hex')}.tmp`);
-      activeTmps.add(tmp);
-      try {
-        await writeFile(tmp, text, { flag: 'wx' });
-        await rename(tmp, target);
-      } catch (error) {
-        await unlink(tmp).catch(() => {});
-        throw error;
-      } finally {
-        activeTmps.delete(tmp);
-      }
+      await writeFileAtomic(target, text);
     },
     async readText(path) {
       try {
@@ -79,27 +65,13 @@ export function localDirectoryOutput(root: string): FileOutput {
       }
     },
     async sweepTemporaries(dir) {
-      let names: string[];
       let abs: string;
       try {
         abs = at(dir);
-        names = await readdir(abs);
       } catch {
         return;
       }
-      const nowMs = Date.now();
-      for (const name of names) {
-        if (!TMP_NAME.test(name)) continue;
-        const tmp = join(abs, name);
-        if (activeTmps.has(tmp)) continue;
-        try {
-          const info = await stat(tmp);
-          if (!info.isFile() || nowMs - info.mtimeMs < STALE_TMP_AGE_MS) continue;
-          await unlink(tmp);
-        } catch {
-          // Gone already (another sweep) or not ours to remove: leave it.
-        }
-      }
+      await sweepStaleTemporaries(abs, STALE_TMP_AGE_MS);
     },
   };
 }
