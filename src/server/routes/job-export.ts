@@ -12,7 +12,7 @@ import { querySlug } from '../../output/naming.ts';
 import { Readable } from 'node:stream';
 import type { RouteDeps } from '../context.ts';
 import { contentDisposition, resolveInside } from '../job-files.ts';
-import { accessTokenProperty, commonErrorResponses, errorRef, integerParameter, jobIdPattern } from '../schemas/common.ts';
+import { accessTokenProperty, commonErrorResponses, errorRef, integerParameter, jobIdParams } from '../schemas/common.ts';
 
 const CONTENT_TYPES: Record<ExportFormat, string> = {
   jsonl: 'application/x-ndjson; charset=utf-8',
@@ -39,12 +39,7 @@ export async function jobExportRoutes(app: FastifyInstance, deps: RouteDeps): Pr
         description:
           'jsonl: metadata.jsonl (Hugging Face imagefolder); csv: metadata.csv; webdataset: a tar of <key>.<ext>, <key>.json and <key>.txt per file (keys from the content hash, stable across exports). Streamed; files gone from disk are left out.',
         tags: ['files'],
-        params: {
-          type: 'object',
-          required: ['id'],
-          additionalProperties: false,
-          properties: { id: { type: 'string', pattern: jobIdPattern, description: 'Job id' } },
-        },
+        params: jobIdParams,
         querystring: {
           type: 'object',
           required: ['format'],

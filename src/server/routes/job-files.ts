@@ -9,7 +9,7 @@ import { NotFoundError } from '../../core/errors.ts';
 import type { JobDocument } from '../../core/types.ts';
 import type { RouteDeps } from '../context.ts';
 import { contentDisposition, contentTypeOf, parseRange, resolveInside } from '../job-files.ts';
-import { accessTokenProperty, commonErrorResponses, errorRef, integerParameter, jobIdPattern } from '../schemas/common.ts';
+import { accessTokenProperty, commonErrorResponses, errorRef, integerParameter, jobIdParams, jobIdPattern } from '../schemas/common.ts';
 
 /** Kinds of content a browser may show inline; anything else is offered as a download. */
 const INLINE_TYPES = /^(image\/(jpeg|png|gif|webp|avif|bmp)|video\/(mp4|webm|quicktime))$/;
@@ -114,12 +114,7 @@ export async function jobFileRoutes(app: FastifyInstance, deps: RouteDeps): Prom
         summary: 'Every file of a job as one ZIP',
         description: 'Streamed while it is built; media are stored uncompressed (they are compressed already), plus job.json (the job document).',
         tags: ['files'],
-        params: {
-          type: 'object',
-          required: ['id'],
-          additionalProperties: false,
-          properties: { id: { type: 'string', pattern: jobIdPattern, description: 'Job id' } },
-        },
+        params: jobIdParams,
         querystring: { type: 'object', additionalProperties: false, properties: { access_token: accessTokenProperty } },
         response: {
           200: { description: 'A ZIP archive', content: { 'application/zip': { schema: { type: 'string', format: 'binary' } } } },
