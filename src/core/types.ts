@@ -193,20 +193,8 @@ export interface SourceStats {
   retry_after: string | null;
 }
 
-/** One query's results in a job (`results.query_stats`, keyed by query text). */
-export interface QueryStats {
-  downloaded: number;
-  images: number;
-  videos: number;
-  filtered: number;
-  filtered_reasons: FilterCounts;
-  near_duplicates: number;
-  /** Sources whose run of this query ended without error. */
-  successful_sources: string[];
-  failed_sources: string[];
-}
-
-export interface JobResults {
+/** The totals a job and each of its queries report. */
+interface ResultTotals {
   downloaded: number;
   images: number;
   videos: number;
@@ -214,10 +202,17 @@ export interface JobResults {
   filtered: number;
   filtered_reasons: FilterCounts;
   near_duplicates: number;
-  source_stats: Record<string, SourceStats>;
-  query_stats: Record<string, QueryStats>;
+  /** Sources (of the job, or of this query's runs) that ended without error. */
   successful_sources: string[];
   failed_sources: string[];
+}
+
+/** One query's results in a job (`results.query_stats`, keyed by query text). */
+export type QueryStats = ResultTotals;
+
+export interface JobResults extends ResultTotals {
+  source_stats: Record<string, SourceStats>;
+  query_stats: Record<string, QueryStats>;
   files: SavedFile[];
 }
 
