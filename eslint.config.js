@@ -3,7 +3,21 @@ import tseslint from 'typescript-eslint';
 
 // The layers of src/ and what each may import (docs/ARCHITECTURE.md, "Layers"). Imports point
 // downwards only; a layer not listed for a folder is refused with the rule's message.
-const LAYERS = ['core', 'log', 'store', 'output', 'http', 'sources', 'download', 'jobs', 'queue', 'demo', 'cli', 'server', 'web'];
+const LAYERS = [
+  'core',
+  'log',
+  'store',
+  'output',
+  'http',
+  'sources',
+  'download',
+  'jobs',
+  'queue',
+  'demo',
+  'cli',
+  'server',
+  'web',
+];
 const MAY_IMPORT = {
   core: [],
   log: ['core'],
@@ -38,22 +52,45 @@ function layerRule(layer) {
 }
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'dist', 'web-dist', 'downloads', 'data', 'logs', 'coverage', 'test-output', 'bench/tmp'] },
+  {
+    ignores: ['node_modules', 'dist', 'web-dist', 'downloads', 'data', 'logs', 'coverage', 'test-output', 'bench/tmp'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
     languageOptions: {
       globals: {
-        process: 'readonly', console: 'readonly', URL: 'readonly', setTimeout: 'readonly',
-        clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', Buffer: 'readonly',
-        AbortController: 'readonly', AbortSignal: 'readonly', TextDecoder: 'readonly', TextEncoder: 'readonly',
-        document: 'readonly', window: 'readonly', fetch: 'readonly', EventSource: 'readonly',
-        URLSearchParams: 'readonly', performance: 'readonly', structuredClone: 'readonly', queueMicrotask: 'readonly',
-        setImmediate: 'readonly', clearImmediate: 'readonly', HTMLElement: 'readonly', localStorage: 'readonly',
+        process: 'readonly',
+        console: 'readonly',
+        URL: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        Buffer: 'readonly',
+        AbortController: 'readonly',
+        AbortSignal: 'readonly',
+        TextDecoder: 'readonly',
+        TextEncoder: 'readonly',
+        document: 'readonly',
+        window: 'readonly',
+        fetch: 'readonly',
+        EventSource: 'readonly',
+        URLSearchParams: 'readonly',
+        performance: 'readonly',
+        structuredClone: 'readonly',
+        queueMicrotask: 'readonly',
+        setImmediate: 'readonly',
+        clearImmediate: 'readonly',
+        HTMLElement: 'readonly',
+        localStorage: 'readonly',
       },
     },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
       '@typescript-eslint/no-explicit-any': 'error',
       'no-empty': ['error', { allowEmptyCatch: true }],
     },
@@ -69,7 +106,11 @@ export default tseslint.config(
         {
           // node:test's test()/describe() return promises the runner itself awaits.
           allowForKnownSafeCalls: [
-            { from: 'package', package: 'node:test', name: ['test', 'describe', 'it', 'suite', 'before', 'after', 'beforeEach', 'afterEach'] },
+            {
+              from: 'package',
+              package: 'node:test',
+              name: ['test', 'describe', 'it', 'suite', 'before', 'after', 'beforeEach', 'afterEach'],
+            },
           ],
         },
       ],

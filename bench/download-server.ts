@@ -42,7 +42,8 @@ const server = createServer((req, res) => {
       const pump = (): void => {
         while (sent < BIG_BYTES) {
           const size = Math.min(bigChunk.length, BIG_BYTES - sent);
-          const chunk = sent === 0 ? Buffer.concat([pngHead, bigChunk.subarray(pngHead.length, size)]) : bigChunk.subarray(0, size);
+          const chunk =
+            sent === 0 ? Buffer.concat([pngHead, bigChunk.subarray(pngHead.length, size)]) : bigChunk.subarray(0, size);
           sent += size;
           if (!res.write(chunk)) {
             res.once('drain', pump);

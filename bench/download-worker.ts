@@ -9,7 +9,9 @@ import { createHttpClient } from '../src/http/index.ts';
 
 const [urlsFile = '', directory = '', concurrencyArg] = process.argv.slice(2);
 if (!urlsFile || !directory) throw new Error('usage: download-worker.ts <urls.txt> <dir> [concurrency]');
-const urls = readFileSync(urlsFile, 'utf8').split('\n').filter((line) => line.trim() !== '');
+const urls = readFileSync(urlsFile, 'utf8')
+  .split('\n')
+  .filter((line) => line.trim() !== '');
 const concurrency = Number(concurrencyArg ?? 32);
 const config = loadConfig({ ALLOW_PRIVATE_NETWORKS: 'true', MAX_CONNECTIONS_PER_HOST: String(concurrency) }, {});
 const http = createHttpClient(config);

@@ -17,7 +17,10 @@ const mobile = process.argv.includes('--mobile');
 const VIEWS = ['#/', '#/history', '#/logs', '#/dashboard'];
 
 const dir = mkdtempSync(join(tmpdir(), 'harvester-lighthouse-'));
-const server = spawn(process.execPath, [join(ROOT, 'bin', 'harvester.js'), 'serve', '--demo', '--port', '0'], { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] });
+const server = spawn(process.execPath, [join(ROOT, 'bin', 'harvester.js'), 'serve', '--demo', '--port', '0'], {
+  cwd: dir,
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
 try {
   const url = await new Promise((res, rej) => {
     let out = '';
@@ -29,14 +32,22 @@ try {
     server.on('exit', (code) => rej(new Error(`serve exited with ${code}`)));
   });
   // One finished job: the job view, history and dashboard then show real content.
-  const created = await (await fetch(`${url}/api/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'aurora', sources: ['google_images', 'unsplash'], limit: 3 }) })).json();
+  const created = await (
+    await fetch(`${url}/api/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: 'aurora', sources: ['google_images', 'unsplash'], limit: 3 }),
+    })
+  ).json();
   for (;;) {
     const job = await (await fetch(`${url}/api/jobs/${created.job_id}`)).json();
     if (!['queued', 'running'].includes(job.status)) break;
     await new Promise((r) => setTimeout(r, 200));
   }
   const views = [...VIEWS, `#/jobs/${created.job_id}`];
-  console.log(`lighthouse ${execFileSync(LIGHTHOUSE[0], [...LIGHTHOUSE.slice(1), '--version'], { encoding: 'utf8' }).trim()} · ${mobile ? 'mobile' : 'desktop'} · ${CHROME}`);
+  console.log(
+    `lighthouse ${execFileSync(LIGHTHOUSE[0], [...LIGHTHOUSE.slice(1), '--version'], { encoding: 'utf8' }).trim()} · ${mobile ? 'mobile' : 'desktop'} · ${CHROME}`,
+  );
   for (const view of views) {
     const report = join(dir, 'report.json');
     execFileSync(
@@ -55,7 +66,9 @@ try {
     );
     const { categories } = JSON.parse(readFileSync(report, 'utf8'));
     const score = (id) => Math.round(categories[id].score * 100);
-    console.log(`${view.startsWith('#/jobs/') ? '#/jobs/<id>' : view}\tperformance ${score('performance')}\taccessibility ${score('accessibility')}\tbest practices ${score('best-practices')}`);
+    console.log(
+      `${view.startsWith('#/jobs/') ? '#/jobs/<id>' : view}\tperformance ${score('performance')}\taccessibility ${score('accessibility')}\tbest practices ${score('best-practices')}`,
+    );
   }
 } finally {
   server.kill('SIGTERM');

@@ -50,9 +50,30 @@ async function run(label: string, maxBatch: number | undefined): Promise<string>
     const jobId = 'bench';
     await store.jobs.create(
       {
-        job_id: jobId, status: 'running', query: 'nature', queries: ['nature'], sources: ['google_images'], limit: FILES, type: 'image',
-        created_at: new Date().toISOString(), started_at: null, finished_at: null, duration_ms: null,
-        results: { filtered: 0, filtered_reasons: { min_width: 0, min_height: 0, orientation: 0, license: 0 }, near_duplicates: 0, query_stats: {}, downloaded: 0, images: 0, videos: 0, source_stats: { google_images: emptySourceStats() }, successful_sources: [], failed_sources: [], files: [] },
+        job_id: jobId,
+        status: 'running',
+        query: 'nature',
+        queries: ['nature'],
+        sources: ['google_images'],
+        limit: FILES,
+        type: 'image',
+        created_at: new Date().toISOString(),
+        started_at: null,
+        finished_at: null,
+        duration_ms: null,
+        results: {
+          filtered: 0,
+          filtered_reasons: { min_width: 0, min_height: 0, orientation: 0, license: 0 },
+          near_duplicates: 0,
+          query_stats: {},
+          downloaded: 0,
+          images: 0,
+          videos: 0,
+          source_stats: { google_images: emptySourceStats() },
+          successful_sources: [],
+          failed_sources: [],
+          files: [],
+        },
       },
       { query: 'nature', sources: ['google_images'], limit: FILES, type: 'image' },
     );
@@ -61,7 +82,16 @@ async function run(label: string, maxBatch: number | undefined): Promise<string>
     await Promise.all(
       Array.from({ length: FILES }, (_, i) => {
         const f = file(i);
-        const event: RunnerEvent = { type: 'file_saved', job_id: jobId, ts: f.saved_at, seq: i + 1, run: 1, source: 'google_images', file: f, index: i };
+        const event: RunnerEvent = {
+          type: 'file_saved',
+          job_id: jobId,
+          ts: f.saved_at,
+          seq: i + 1,
+          run: 1,
+          source: 'google_images',
+          file: f,
+          index: i,
+        };
         return Promise.all([store.files.record(jobId, f), store.events.append(event)]);
       }),
     );

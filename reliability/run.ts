@@ -9,7 +9,16 @@ import type { SuiteResult } from './lib/report.ts';
 import { saveResult, writeReport } from './lib/report.ts';
 import type { SuiteOptions } from './lib/suite.ts';
 import { runConfigFuzz } from './suites/config-fuzz-suite.ts';
-import { apiFuzzSuite, crashSuite, diskFullSuite, matrixSuite, parserFuzzSuite, pathFuzzSuite, shutdownSuite, soakSuite } from './suites/report-suites.ts';
+import {
+  apiFuzzSuite,
+  crashSuite,
+  diskFullSuite,
+  matrixSuite,
+  parserFuzzSuite,
+  pathFuzzSuite,
+  shutdownSuite,
+  soakSuite,
+} from './suites/report-suites.ts';
 
 interface Entry {
   id: string;
@@ -38,7 +47,9 @@ if (process.argv.includes('--report')) {
   process.exit(0);
 }
 
-const only = arg('--only')?.split(',').map((s) => s.trim());
+const only = arg('--only')
+  ?.split(',')
+  .map((s) => s.trim());
 const quick = process.argv.includes('--quick');
 const seed = Number(arg('--seed') ?? Date.now() % 2 ** 31);
 const unknown = only?.filter((id) => !SUITES.some((s) => s.id === id)) ?? [];
@@ -72,7 +83,9 @@ for (const suite of SUITES) {
   if (result.status === 'failed') failed++;
   // A quick run is a smoke test: it does not replace the full results the report is made of.
   if (!quick) saveResult(result);
-  console.log(`  ${result.status}${result.reason ? `: ${result.reason}` : ''} in ${(result.durationMs / 1000).toFixed(1)} s`);
+  console.log(
+    `  ${result.status}${result.reason ? `: ${result.reason}` : ''} in ${(result.durationMs / 1000).toFixed(1)} s`,
+  );
   for (const f of result.figures) console.log(`  - ${f}`);
 }
 if (!quick) console.log(`report: ${writeReport()}`);

@@ -37,7 +37,12 @@ async function precompress(dir) {
     if (!COMPRESSIBLE.test(name)) continue;
     const content = await readFile(join(dir, name));
     await writeFile(join(dir, `${name}.gz`), await gzipAsync(content, { level: 9 }));
-    await writeFile(join(dir, `${name}.br`), await brotliAsync(content, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 11, [zlibConstants.BROTLI_PARAM_SIZE_HINT]: content.length } }));
+    await writeFile(
+      join(dir, `${name}.br`),
+      await brotliAsync(content, {
+        params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 11, [zlibConstants.BROTLI_PARAM_SIZE_HINT]: content.length },
+      }),
+    );
   }
 }
 
@@ -74,7 +79,10 @@ export async function buildWeb(options = {}) {
     const scriptContent = await readFile(script);
     const scriptName = hashedName('app.js', scriptContent);
     const mapName = `${scriptName}.map`;
-    await writeFile(join(tmpDir, scriptName), scriptContent.toString('utf8').replace(/sourceMappingURL=\S+$/m, `sourceMappingURL=${mapName}`));
+    await writeFile(
+      join(tmpDir, scriptName),
+      scriptContent.toString('utf8').replace(/sourceMappingURL=\S+$/m, `sourceMappingURL=${mapName}`),
+    );
     await rename(`${script}.map`, join(tmpDir, mapName));
     await rm(script);
     let html = await readFile(join(WEB_SOURCE_DIR, 'index.html'), 'utf8');

@@ -65,7 +65,13 @@ export interface RecordedFile {
 
 export function recordedFromDocs(docs: readonly JobDocument[]): RecordedFile[] {
   return docs.flatMap((doc) =>
-    doc.results.files.map((f) => ({ job_id: doc.job_id, path: f.path, bytes: f.bytes, sha256: f.sha256, candidate_id: f.candidate_id })),
+    doc.results.files.map((f) => ({
+      job_id: doc.job_id,
+      path: f.path,
+      bytes: f.bytes,
+      sha256: f.sha256,
+      candidate_id: f.candidate_id,
+    })),
   );
 }
 
@@ -73,7 +79,9 @@ export function recordedFromDocs(docs: readonly JobDocument[]): RecordedFile[] {
 export function recordedFromDb(dbPath: string): RecordedFile[] {
   const db = new Database(dbPath, { readonly: true, fileMustExist: true });
   try {
-    return db.prepare('SELECT job_id, path, bytes, sha256, candidate_id FROM files ORDER BY id').all() as RecordedFile[];
+    return db
+      .prepare('SELECT job_id, path, bytes, sha256, candidate_id FROM files ORDER BY id')
+      .all() as RecordedFile[];
   } finally {
     db.close();
   }
@@ -93,7 +101,11 @@ export interface Agreement {
  * size and SHA-256, no path is recorded twice, no job holds the same candidate or content
  * twice, no `.part` or temporary file remains, and no media file on disk is unrecorded.
  */
-export function checkAgreement(recorded: readonly RecordedFile[], downloadDir: string, options: { hash?: boolean } = {}): Agreement {
+export function checkAgreement(
+  recorded: readonly RecordedFile[],
+  downloadDir: string,
+  options: { hash?: boolean } = {},
+): Agreement {
   const problems: string[] = [];
   const tree = scanTree(downloadDir);
   const listed = new Map<string, string>();
@@ -104,9 +116,11 @@ export function checkAgreement(recorded: readonly RecordedFile[], downloadDir: s
     listed.set(file.path, file.job_id);
     let seen = perJob.get(file.job_id);
     if (!seen) perJob.set(file.job_id, (seen = { candidates: new Set(), hashes: new Set() }));
-    if (seen.candidates.has(file.candidate_id)) problems.push(`${where}: candidate ${file.candidate_id} saved twice in one job`);
+    if (seen.candidates.has(file.candidate_id))
+      problems.push(`${where}: candidate ${file.candidate_id} saved twice in one job`);
     seen.candidates.add(file.candidate_id);
-    if (seen.hashes.has(file.sha256)) problems.push(`${where}: content ${file.sha256.slice(0, 12)} saved twice in one job`);
+    if (seen.hashes.has(file.sha256))
+      problems.push(`${where}: content ${file.sha256.slice(0, 12)} saved twice in one job`);
     seen.hashes.add(file.sha256);
     const full = join(downloadDir, file.path);
     let size: number;
@@ -124,12 +138,17 @@ export function checkAgreement(recorded: readonly RecordedFile[], downloadDir: s
   }
   for (const part of tree.parts) problems.push(`partial file left: ${part.rel} (${part.bytes} bytes)`);
   for (const temp of tree.temp) problems.push(`temporary file left: ${temp.rel}`);
-  for (const media of tree.media) if (!listed.has(media.rel)) problems.push(`unrecorded media file: ${media.rel} (${media.bytes} bytes)`);
+  for (const media of tree.media)
+    if (!listed.has(media.rel)) problems.push(`unrecorded media file: ${media.rel} (${media.bytes} bytes)`);
   return { ok: problems.length === 0, recorded: recorded.length, onDisk: tree.media.length, problems };
 }
 
 /** Differences between two lists of recorded files (a face's documents against the database). */
-export function compareRecords(a: readonly RecordedFile[], b: readonly RecordedFile[], labels: [string, string]): string[] {
+export function compareRecords(
+  a: readonly RecordedFile[],
+  b: readonly RecordedFile[],
+  labels: [string, string],
+): string[] {
   const key = (f: RecordedFile): string => `${f.job_id} ${f.path} ${f.bytes} ${f.sha256}`;
   const ka = new Set(a.map(key));
   const kb = new Set(b.map(key));

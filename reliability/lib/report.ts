@@ -72,7 +72,10 @@ function machine(): string {
 /** Bugs the suites found, written by hand in reliability/findings.md (the suites find, people judge). */
 export const FINDINGS_PATH = join(ROOT, 'reliability', 'findings.md');
 
-export function renderReport(results: readonly SuiteResult[], findings = existsSync(FINDINGS_PATH) ? readFileSync(FINDINGS_PATH, 'utf8').trim() : ''): string {
+export function renderReport(
+  results: readonly SuiteResult[],
+  findings = existsSync(FINDINGS_PATH) ? readFileSync(FINDINGS_PATH, 'utf8').trim() : '',
+): string {
   const out: string[] = [
     '# Reliability',
     '',

@@ -16,7 +16,10 @@ export interface ServerProcess {
   /** Resolves with the exit code and signal once it has exited. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Sends `signal` and waits for the exit (SIGKILL after `graceMs`). */
-  stop(signal?: NodeJS.Signals, graceMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }>;
+  stop(
+    signal?: NodeJS.Signals,
+    graceMs?: number,
+  ): Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }>;
 }
 
 /** A port that was free a moment ago (the server gets it with --port). */
@@ -41,11 +44,15 @@ export interface StartServerOptions {
 
 export async function startServer(options: StartServerOptions): Promise<ServerProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, [BIN, 'serve', '--host', '127.0.0.1', '--port', String(port), ...(options.extraArgs ?? [])], {
-    cwd: options.cwd,
-    env: { ...baseEnv(), RATE_LIMIT_PER_MINUTE: '0', ...options.env, PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [BIN, 'serve', '--host', '127.0.0.1', '--port', String(port), ...(options.extraArgs ?? [])],
+    {
+      cwd: options.cwd,
+      env: { ...baseEnv(), RATE_LIMIT_PER_MINUTE: '0', ...options.env, PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   child.stdout!.setEncoding('utf8').on('data', (s: string) => (out = (out + s).slice(-200_000)));
   child.stderr!.setEncoding('utf8').on('data', (s: string) => (out = (out + s).slice(-200_000)));
@@ -65,7 +72,9 @@ export async function startServer(options: StartServerOptions): Promise<ServerPr
     } catch {}
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`the server did not become ready within ${options.readyTimeoutMs ?? 30_000} ms:\n${out.slice(-2000)}`);
+      throw new Error(
+        `the server did not become ready within ${options.readyTimeoutMs ?? 30_000} ms:\n${out.slice(-2000)}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -93,7 +102,13 @@ export interface ApiAnswer<T = unknown> {
   text: string;
 }
 
-export async function api<T = unknown>(origin: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiAnswer<T>> {
+export async function api<T = unknown>(
+  origin: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<ApiAnswer<T>> {
   const r = await fetch(origin + path, {
     method,
     headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
@@ -111,7 +126,12 @@ export async function api<T = unknown>(origin: string, method: string, path: str
 const ENDED = new Set(['completed', 'partial', 'failed', 'cancelled', 'interrupted']);
 
 /** Polls GET /api/jobs/:id until the job has ended; null when `timeoutMs` passes first. */
-export async function waitForJob(origin: string, jobId: string, timeoutMs: number, pollMs = 100): Promise<JobDocument | null> {
+export async function waitForJob(
+  origin: string,
+  jobId: string,
+  timeoutMs: number,
+  pollMs = 100,
+): Promise<JobDocument | null> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const r = await api<JobDocument>(origin, 'GET', `/api/jobs/${encodeURIComponent(jobId)}`);
@@ -127,7 +147,10 @@ export async function listAllJobs(origin: string): Promise<{ job_id: string; sta
   for (let offset = 0; ; offset += 100) {
     const r = await api<unknown>(origin, 'GET', `/api/jobs?limit=100&offset=${offset}`);
     if (r.status !== 200) throw new Error(`GET /api/jobs answered ${r.status}: ${r.text.slice(0, 200)}`);
-    const page = (Array.isArray(r.body) ? r.body : ((r.body as { jobs?: unknown[] }).jobs ?? [])) as { job_id: string; status: string }[];
+    const page = (Array.isArray(r.body) ? r.body : ((r.body as { jobs?: unknown[] }).jobs ?? [])) as {
+      job_id: string;
+      status: string;
+    }[];
     all.push(...page);
     if (page.length < 100) return all;
   }

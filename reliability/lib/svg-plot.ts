@@ -19,7 +19,8 @@ export interface PlotOptions {
 }
 
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-const fmt = (v: number): string => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2));
+const fmt = (v: number): string =>
+  Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2);
 
 export function renderPlot(panels: readonly Panel[], options: PlotOptions): string {
   const width = options.width ?? 900;
@@ -75,7 +76,9 @@ export function renderPlot(panels: readonly Panel[], options: PlotOptions): stri
     }
     const pts = xs.map((x, k) => `${sx(x).toFixed(1)},${sy(ys[k]!).toFixed(1)}`).join(' ');
     out.push(`<polyline points="${pts}" fill="none" stroke="#1f77b4" stroke-width="1.5"/>`);
-    const after = xs.map((x, k) => [x, ys[k]!] as const).filter(([x]) => options.warmupX === undefined || x >= options.warmupX);
+    const after = xs
+      .map((x, k) => [x, ys[k]!] as const)
+      .filter(([x]) => options.warmupX === undefined || x >= options.warmupX);
     if (after.length >= 2) {
       const fit = fitLine(
         after.map(([x]) => x),
@@ -86,9 +89,12 @@ export function renderPlot(panels: readonly Panel[], options: PlotOptions): stri
       out.push(
         `<line x1="${sx(ax)}" y1="${sy(fit.intercept + fit.slope * ax)}" x2="${sx(bx)}" y2="${sy(fit.intercept + fit.slope * bx)}" stroke="#d62728" stroke-dasharray="5,4" stroke-width="1.5"/>`,
       );
-      out.push(`<text x="${x1}" y="${top + 16}" text-anchor="end" fill="#d62728">fit slope ${fit.slope.toExponential(2)} ${esc(panel.unit)} per ${esc(options.xLabel)}</text>`);
+      out.push(
+        `<text x="${x1}" y="${top + 16}" text-anchor="end" fill="#d62728">fit slope ${fit.slope.toExponential(2)} ${esc(panel.unit)} per ${esc(options.xLabel)}</text>`,
+      );
     }
-    if (i === panels.length - 1) out.push(`<text x="${(x0 + x1) / 2}" y="${y1 + 27}" text-anchor="middle">${esc(options.xLabel)}</text>`);
+    if (i === panels.length - 1)
+      out.push(`<text x="${(x0 + x1) / 2}" y="${y1 + 27}" text-anchor="middle">${esc(options.xLabel)}</text>`);
   });
   out.push('</svg>');
   return out.join('\n') + '\n';

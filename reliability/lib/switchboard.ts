@@ -8,7 +8,12 @@
 // passed on as a reset (`resetAndDestroy`), not as a clean close.
 import { createHash } from 'node:crypto';
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import { request as httpRequest, createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
+import {
+  request as httpRequest,
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server as HttpServer,
+} from 'node:http';
 
 export type SwitchTarget = { port: number } | 'refuse';
 
@@ -107,34 +112,46 @@ export async function startRewritingProxy(simOrigin: string): Promise<RewritingP
   const sim = new URL(simOrigin);
   const plain = new RegExp(`${escapeRe(simOrigin)}/__media/[A-Za-z0-9._%~-]+`, 'g');
   const escaped = new RegExp(`${escapeRe(simOrigin.replace(/\//g, '\\/'))}\\\\/__media\\\\/[A-Za-z0-9._%~-]+`, 'g');
-  const encoded = new RegExp(`${escapeRe(encodeURIComponent(simOrigin + '/__media/'))}[A-Za-z0-9._%~-]+?(?=&|"|'|$|%26|\\s)`, 'gi');
+  const encoded = new RegExp(
+    `${escapeRe(encodeURIComponent(simOrigin + '/__media/'))}[A-Za-z0-9._%~-]+?(?=&|"|'|$|%26|\\s)`,
+    'gi',
+  );
   const server: HttpServer = createHttpServer((req, res) => {
-    const upstream = httpRequest({ host: sim.hostname, port: sim.port, method: req.method, path: req.url, headers: { ...req.headers, host: sim.host, 'accept-encoding': 'identity' } }, (up) => {
-      const chunks: Buffer[] = [];
-      up.on('data', (c: Buffer) => chunks.push(c));
-      up.on('end', () => {
-        let body = Buffer.concat(chunks);
-        const type = String(up.headers['content-type'] ?? '');
-        if ((rewrite || transform) && /json|html|text|javascript/.test(type)) {
-          let text = body.toString('utf8');
-          const asked = new URL(req.url ?? '/', simOrigin);
-          if (rewrite) {
-            const r = (u: string): string => rewrite!(u, asked);
-            text = text
-              .replace(plain, (u) => r(u))
-              .replace(escaped, (u) => r(u.replace(/\\\//g, '/')).replace(/\//g, '\\/'))
-              .replace(encoded, (u) => encodeURIComponent(r(decodeURIComponent(u))));
+    const upstream = httpRequest(
+      {
+        host: sim.hostname,
+        port: sim.port,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, host: sim.host, 'accept-encoding': 'identity' },
+      },
+      (up) => {
+        const chunks: Buffer[] = [];
+        up.on('data', (c: Buffer) => chunks.push(c));
+        up.on('end', () => {
+          let body = Buffer.concat(chunks);
+          const type = String(up.headers['content-type'] ?? '');
+          if ((rewrite || transform) && /json|html|text|javascript/.test(type)) {
+            let text = body.toString('utf8');
+            const asked = new URL(req.url ?? '/', simOrigin);
+            if (rewrite) {
+              const r = (u: string): string => rewrite!(u, asked);
+              text = text
+                .replace(plain, (u) => r(u))
+                .replace(escaped, (u) => r(u.replace(/\\\//g, '/')).replace(/\//g, '\\/'))
+                .replace(encoded, (u) => encodeURIComponent(r(decodeURIComponent(u))));
+            }
+            if (transform) text = transform(text, asked);
+            body = Buffer.from(text);
           }
-          if (transform) text = transform(text, asked);
-          body = Buffer.from(text);
-        }
-        const headers = { ...up.headers, 'content-length': String(body.length) };
-        delete headers['transfer-encoding'];
-        res.writeHead(up.statusCode ?? 502, headers);
-        res.end(body);
-      });
-      up.on('error', () => res.destroy());
-    });
+          const headers = { ...up.headers, 'content-length': String(body.length) };
+          delete headers['transfer-encoding'];
+          res.writeHead(up.statusCode ?? 502, headers);
+          res.end(body);
+        });
+        up.on('error', () => res.destroy());
+      },
+    );
     upstream.on('error', () => {
       if (!res.headersSent) res.writeHead(502).end();
       else res.destroy();
@@ -177,7 +194,8 @@ export async function startForwardProxy(options: { virtualHost?: string } = {}):
   const targets: string[] = [];
   // With a virtual host, only that (public-looking) address is served, mapped to 127.0.0.1 on
   // the same port; a request for anything else, loopback included, is refused and recorded.
-  const served = (host: string): boolean => (options.virtualHost ? host === options.virtualHost : host === '127.0.0.1' || host === 'localhost');
+  const served = (host: string): boolean =>
+    options.virtualHost ? host === options.virtualHost : host === '127.0.0.1' || host === 'localhost';
   const server: HttpServer = createHttpServer((req, res) => {
     let target: URL;
     try {
@@ -188,11 +206,19 @@ export async function startForwardProxy(options: { virtualHost?: string } = {}):
     }
     targets.push(target.host);
     if (!served(target.hostname)) {
-      res.writeHead(502, { 'content-type': 'text/plain' }).end(`reliability proxy: refusing to forward to ${target.host}`);
+      res
+        .writeHead(502, { 'content-type': 'text/plain' })
+        .end(`reliability proxy: refusing to forward to ${target.host}`);
       return;
     }
     const upstream = httpRequest(
-      { host: '127.0.0.1', port: target.port || 80, method: req.method, path: `${target.pathname}${target.search}`, headers: req.headers },
+      {
+        host: '127.0.0.1',
+        port: target.port || 80,
+        method: req.method,
+        path: `${target.pathname}${target.search}`,
+        headers: req.headers,
+      },
       (up) => {
         res.writeHead(up.statusCode ?? 502, up.headers);
         up.pipe(res);

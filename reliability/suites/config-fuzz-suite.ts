@@ -11,13 +11,16 @@ export const CONFIG_FUZZ = {
   title: 'Fuzzing: configuration values',
   command: 'npm run reliability -- --only fuzz-config',
   injected: `random invalid values (non-numbers, units such as "30s", negatives, zero where a positive is needed, fractions for integers, out-of-range ports, unknown booleans, non-http origins, short tokens, blank paths) for each of the ${Object.keys(FUZZED_VARIABLES).length} configuration variables (including every <ID>_TIMEOUT and <ID>_BASE_URL), from the environment and from .env.`,
-  expected: 'loadConfig throws ConfigError naming the variable, its value and what is expected; the real CLI (`harvester sources`, `harvester search`) exits 2 naming the variable, before any work (its DOWNLOAD_DIR, LOG_DIR and DATA_DIR are never created).',
+  expected:
+    'loadConfig throws ConfigError naming the variable, its value and what is expected; the real CLI (`harvester sources`, `harvester search`) exits 2 naming the variable, before any work (its DOWNLOAD_DIR, LOG_DIR and DATA_DIR are never created).',
 };
 
 export async function runConfigFuzz(options: SuiteOptions): Promise<SuiteResult> {
   const { result, finish } = startResult(CONFIG_FUZZ);
   const inProcess = fuzzLoadConfig(options.quick ? 1000 : 20_000, options.seed);
-  result.figures.push(`in-process: ${inProcess.runs} random invalid values (seed ${inProcess.seed}): ${inProcess.failure ? 'FAILED' : 'every one refused with a ConfigError naming variable, value and expectation'}`);
+  result.figures.push(
+    `in-process: ${inProcess.runs} random invalid values (seed ${inProcess.seed}): ${inProcess.failure ? 'FAILED' : 'every one refused with a ConfigError naming variable, value and expectation'}`,
+  );
   if (inProcess.failure) {
     result.status = 'failed';
     result.notes!.push(`counterexample: ${inProcess.failure.split('\n').slice(0, 6).join(' ')}`);
@@ -37,12 +40,24 @@ export async function runConfigFuzz(options: SuiteOptions): Promise<SuiteResult>
     title: 'CLI cases (first 15)',
     table: {
       columns: ['command', 'variable', 'value', 'exit', 'names it', 'created dirs'],
-      rows: cli.cases.slice(0, 15).map((c) => [c.command, c.name, JSON.stringify(c.value), String(c.code), c.namedVariable ? 'yes' : 'NO', c.createdSomething ? 'YES' : 'no']),
+      rows: cli.cases
+        .slice(0, 15)
+        .map((c) => [
+          c.command,
+          c.name,
+          JSON.stringify(c.value),
+          String(c.code),
+          c.namedVariable ? 'yes' : 'NO',
+          c.createdSomething ? 'YES' : 'no',
+        ]),
     },
   });
   if (bad.length > 0) {
     result.status = 'failed';
-    for (const c of bad.slice(0, 10)) result.notes!.push(`${c.command} with ${c.name}=${JSON.stringify(c.value)}: exit ${c.code}, named ${c.namedVariable}, created ${c.createdSomething}`);
+    for (const c of bad.slice(0, 10))
+      result.notes!.push(
+        `${c.command} with ${c.name}=${JSON.stringify(c.value)}: exit ${c.code}, named ${c.namedVariable}, created ${c.createdSomething}`,
+      );
   }
   return finish();
 }

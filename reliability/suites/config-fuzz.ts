@@ -10,7 +10,19 @@ import { SOURCE_IDS } from '../../src/core/types.ts';
 import { runCli } from '../lib/cli.ts';
 import { makeSandbox } from '../lib/paths.ts';
 
-type Kind = 'count1' | 'count0' | 'seconds' | 'seconds0' | 'port' | 'resolution' | 'megabytes' | 'bool' | 'origin' | 'token' | 'host' | 'dir';
+type Kind =
+  | 'count1'
+  | 'count0'
+  | 'seconds'
+  | 'seconds0'
+  | 'port'
+  | 'resolution'
+  | 'megabytes'
+  | 'bool'
+  | 'origin'
+  | 'token'
+  | 'host'
+  | 'dir';
 
 const FIXED: Record<string, Kind> = {
   MAX_CONCURRENT_SOURCES: 'count1',
@@ -43,7 +55,12 @@ const FIXED: Record<string, Kind> = {
 /** Every variable with a kind: the fixed ones plus `<ID>_TIMEOUT` and `<ID>_BASE_URL` per source. */
 export const FUZZED_VARIABLES: Record<string, Kind> = {
   ...FIXED,
-  ...Object.fromEntries(SOURCE_IDS.flatMap((id) => [[`${id.toUpperCase()}_TIMEOUT`, 'seconds' as Kind], [`${id.toUpperCase()}_BASE_URL`, 'origin' as Kind]])),
+  ...Object.fromEntries(
+    SOURCE_IDS.flatMap((id) => [
+      [`${id.toUpperCase()}_TIMEOUT`, 'seconds' as Kind],
+      [`${id.toUpperCase()}_BASE_URL`, 'origin' as Kind],
+    ]),
+  ),
 };
 
 const word = fc.stringMatching(/^[A-Za-z][A-Za-z_-]{0,11}$/);
@@ -55,7 +72,9 @@ const nonNumeric = fc.oneof(
   fc.tuple(digits, unit).map(([d, u]) => `${d}${u}`),
 );
 const negative = fc.integer({ min: 1, max: 1_000_000 }).map((n) => `-${n}`);
-const fraction = fc.tuple(fc.integer({ min: 0, max: 1000 }), fc.integer({ min: 1, max: 999 })).map(([a, b]) => `${a}.${b}`);
+const fraction = fc
+  .tuple(fc.integer({ min: 0, max: 1000 }), fc.integer({ min: 1, max: 999 }))
+  .map(([a, b]) => `${a}.${b}`);
 
 function badValues(kind: Kind): fc.Arbitrary<string> {
   switch (kind) {
@@ -75,18 +94,33 @@ function badValues(kind: Kind): fc.Arbitrary<string> {
       return fc.oneof(nonNumeric, negative, fc.constantFrom('0', '0.0'));
     case 'bool': {
       const accepted = new Set(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off', 'y', 'n', 't', 'f', '']);
-      return fc.oneof(word, fc.constantFrom('2', '-1', 'maybe', 'tru', 'enabled')).filter((v) => !accepted.has(v.trim().toLowerCase()));
+      return fc
+        .oneof(word, fc.constantFrom('2', '-1', 'maybe', 'tru', 'enabled'))
+        .filter((v) => !accepted.has(v.trim().toLowerCase()));
     }
     case 'origin':
       return fc.oneof(
         word,
-        fc.constantFrom('ftp://example.org', 'file:///etc/passwd', 'javascript:alert(1)', '127.0.0.1:9000', '/relative', 'http://', 'http://h/p?q=1', 'http://u:p@h', 'ws://h'),
+        fc.constantFrom(
+          'ftp://example.org',
+          'file:///etc/passwd',
+          'javascript:alert(1)',
+          '127.0.0.1:9000',
+          '/relative',
+          'http://',
+          'http://h/p?q=1',
+          'http://u:p@h',
+          'ws://h',
+        ),
         fc.tuple(fc.constantFrom('gopher', 'data', 'mailto', 'ssh'), word).map(([s, w]) => `${s}:${w}`),
       );
     case 'token':
       return fc.stringMatching(/^[!-~]{1,7}$/);
     case 'host':
-      return fc.oneof(fc.constantFrom('http://127.0.0.1', 'a b', 'host/path', 'x;rm', 'h?x'), fc.tuple(word, fc.constantFrom(' ', '/', '?', '#', '@', '%')).map(([w, c]) => `${w}${c}${w}`));
+      return fc.oneof(
+        fc.constantFrom('http://127.0.0.1', 'a b', 'host/path', 'x;rm', 'h?x'),
+        fc.tuple(word, fc.constantFrom(' ', '/', '?', '#', '@', '%')).map(([w, c]) => `${w}${c}${w}`),
+      );
     case 'dir':
       return fc.constantFrom('   ', '\t');
   }
@@ -105,7 +139,8 @@ export const badCase: fc.Arbitrary<BadCase> = fc
 export function judgeConfigError(error: unknown, bad: BadCase): string | null {
   if (!(error instanceof ConfigError)) return `threw ${String(error)} instead of a ConfigError`;
   if (!error.message.includes(bad.name)) return `message does not name ${bad.name}: ${error.message}`;
-  if (!error.message.includes(bad.value.trim()) && !error.message.includes(JSON.stringify(bad.value))) return `message does not show the value: ${error.message}`;
+  if (!error.message.includes(bad.value.trim()) && !error.message.includes(JSON.stringify(bad.value)))
+    return `message does not show the value: ${error.message}`;
   if (!/expected/i.test(error.message)) return `message does not say what is expected: ${error.message}`;
   return null;
 }
@@ -132,7 +167,11 @@ export function fuzzLoadConfig(numRuns: number, seed = Date.now() % 2 ** 31): In
     }),
     { numRuns, seed },
   );
-  return { runs: details.numRuns, seed, failure: details.failed ? fc.defaultReportMessage(details) ?? 'failed' : null };
+  return {
+    runs: details.numRuns,
+    seed,
+    failure: details.failed ? (fc.defaultReportMessage(details) ?? 'failed') : null,
+  };
 }
 
 export interface CliCase {
@@ -149,17 +188,29 @@ export interface CliCase {
  * Out of process: `harvester <command>` with one bad variable exits 2, names the variable on
  * stderr and creates nothing (its DOWNLOAD_DIR, LOG_DIR and DATA_DIR do not appear).
  */
-export async function fuzzCli(numRuns: number, seed = Date.now() % 2 ** 31): Promise<{ cases: CliCase[]; seed: number; preflight: string | null }> {
+export async function fuzzCli(
+  numRuns: number,
+  seed = Date.now() % 2 ** 31,
+): Promise<{ cases: CliCase[]; seed: number; preflight: string | null }> {
   const sandbox = makeSandbox('config');
   try {
     // The oracle only means something if the command exists and works with a valid environment.
     const ok = await runCli(['sources'], { cwd: sandbox.root, env: { ...sandbox.env }, killAfterMs: 30_000 });
-    if (ok.code !== 0) return { cases: [], seed, preflight: `\`harvester sources\` with a valid environment exited ${ok.code}: ${ok.stderr.trim().slice(0, 200)}` };
+    if (ok.code !== 0)
+      return {
+        cases: [],
+        seed,
+        preflight: `\`harvester sources\` with a valid environment exited ${ok.code}: ${ok.stderr.trim().slice(0, 200)}`,
+      };
     const samples = fc.sample(fc.tuple(badCase, fc.constantFrom('sources', 'search')), { numRuns, seed });
     const cases: CliCase[] = [];
     let i = 0;
     for (const [bad, command] of samples) {
-      const dirs = { DOWNLOAD_DIR: join(sandbox.root, `d${i}`), LOG_DIR: join(sandbox.root, `l${i}`), DATA_DIR: join(sandbox.root, `db${i}`) };
+      const dirs = {
+        DOWNLOAD_DIR: join(sandbox.root, `d${i}`),
+        LOG_DIR: join(sandbox.root, `l${i}`),
+        DATA_DIR: join(sandbox.root, `db${i}`),
+      };
       i++;
       const env: Record<string, string> = { ...dirs, [bad.name]: bad.value };
       const args = command === 'search' ? ['search', 'fuzz', '--sources', 'openverse', '--limit', '1'] : ['sources'];
@@ -167,7 +218,15 @@ export async function fuzzCli(numRuns: number, seed = Date.now() % 2 ** 31): Pro
       if (command === 'search' && bad.name !== 'OPENVERSE_BASE_URL') env.OPENVERSE_BASE_URL = 'http://127.0.0.1:9';
       const r = await runCli(args, { cwd: sandbox.root, env, killAfterMs: 30_000 });
       const created = Object.entries(dirs).some(([k, d]) => k !== bad.name && existsSync(d));
-      cases.push({ name: bad.name, value: bad.value, command, code: r.code, wallMs: r.wallMs, namedVariable: r.stderr.includes(bad.name), createdSomething: created });
+      cases.push({
+        name: bad.name,
+        value: bad.value,
+        command,
+        code: r.code,
+        wallMs: r.wallMs,
+        namedVariable: r.stderr.includes(bad.name),
+        createdSomething: created,
+      });
     }
     return { cases, seed, preflight: null };
   } finally {

@@ -10,7 +10,14 @@ import type { JobDocument } from '../../src/core/types.ts';
 import { startSimulation } from '../../src/demo/sim-server.ts';
 import { startFaultServer } from '../../test/helpers/fault-server.ts';
 import { parseJsonOutput, runCli } from '../lib/cli.ts';
-import { checkAgreement, compareRecords, integrityCheck, recordedFromDb, recordedFromDocs, scanTree } from '../lib/disk-state.ts';
+import {
+  checkAgreement,
+  compareRecords,
+  integrityCheck,
+  recordedFromDb,
+  recordedFromDocs,
+  scanTree,
+} from '../lib/disk-state.ts';
 import { makeSandbox, type Sandbox } from '../lib/paths.ts';
 import { isAlive } from '../lib/proc-stats.ts';
 import { api, startServer, waitForJob } from '../lib/server.ts';
@@ -79,7 +86,11 @@ function logSize(box: Sandbox): number {
 /** The download log's FAILED lines for `source` written since `offset`. */
 function failedSince(box: Sandbox, offset: number, source: string): string[] {
   try {
-    return readFileSync(join(box.logDir, LOG)).subarray(offset).toString('utf8').split('\n').filter((l) => l.includes(`FAILED | ${source} |`));
+    return readFileSync(join(box.logDir, LOG))
+      .subarray(offset)
+      .toString('utf8')
+      .split('\n')
+      .filter((l) => l.includes(`FAILED | ${source} |`));
   } catch {
     return [];
   }
@@ -93,17 +104,26 @@ function check(box: Sandbox, doc: JobDocument, source: string, expectNoSpace: bo
     // cause is in the download log (and its file_failed event).
     const lines = failedSince(box, logFrom, source);
     if (!NO_SPACE.test(stats?.error ?? '') && !lines.some((l) => NO_SPACE.test(l))) {
-      problems.push(`neither the source error ${JSON.stringify(stats?.error)} nor the log's FAILED lines say "no space left on device"${lines[0] ? ` (${lines[0]})` : ''}`);
+      problems.push(
+        `neither the source error ${JSON.stringify(stats?.error)} nor the log's FAILED lines say "no space left on device"${lines[0] ? ` (${lines[0]})` : ''}`,
+      );
     }
     if ((stats?.failed_downloads ?? 0) === 0) problems.push('no download failed');
-  } else if (doc.status !== 'completed') problems.push(`the job after space came back ended ${doc.status}: ${JSON.stringify(stats?.error)}`);
+  } else if (doc.status !== 'completed')
+    problems.push(`the job after space came back ended ${doc.status}: ${JSON.stringify(stats?.error)}`);
   const integrity = integrityCheck(box.dbPath);
   if (integrity !== 'ok') problems.push(`integrity_check: ${integrity}`);
   // The filler is not a media file of any job.
   const db = recordedFromDb(box.dbPath);
   const agreement = checkAgreement(db, box.downloadDir);
   problems.push(...agreement.problems.filter((p) => !p.includes('filler.bin')));
-  problems.push(...compareRecords(recordedFromDocs([doc]), db.filter((f) => f.job_id === doc.job_id), ['the job document', 'the database']));
+  problems.push(
+    ...compareRecords(
+      recordedFromDocs([doc]),
+      db.filter((f) => f.job_id === doc.job_id),
+      ['the job document', 'the database'],
+    ),
+  );
   return problems;
 }
 
@@ -111,7 +131,8 @@ export async function runDiskFull(options: { server: boolean; log: (line: string
   const steps: DiskFullStep[] = [];
   const faults = await startFaultServer();
   const sim = await startSimulation({ sources: ['bing_images'] });
-  const method = 'a 1 MiB tmpfs mounted on DOWNLOAD_DIR (mount -t tmpfs -o size=1048576); DATA_DIR and LOG_DIR on the ordinary disk';
+  const method =
+    'a 1 MiB tmpfs mounted on DOWNLOAD_DIR (mount -t tmpfs -o size=1048576); DATA_DIR and LOG_DIR on the ordinary disk';
   try {
     for (const face of options.server ? (['cli', 'server'] as const) : (['cli'] as const)) {
       const box = makeSandbox(`disk-full-${face}`);
@@ -120,13 +141,32 @@ export async function runDiskFull(options: { server: boolean; log: (line: string
         box.remove();
         return { method, notRun: refused, steps };
       }
-      const env = { ...sim.env, ...box.env, SOURCE_TIMEOUT: '5', MAX_FILE_SIZE_MB: '50', MAX_DOWNLOADS_PER_SOURCE: '1', RATE_LIMIT_PER_MINUTE: '0' };
+      const env = {
+        ...sim.env,
+        ...box.env,
+        SOURCE_TIMEOUT: '5',
+        MAX_FILE_SIZE_MB: '50',
+        MAX_DOWNLOADS_PER_SOURCE: '1',
+        RATE_LIMIT_PER_MINUTE: '0',
+      };
       let server: Awaited<ReturnType<typeof startServer>> | null = null;
       const record = (step: string, doc: JobDocument, source: string, problems: string[]): void => {
         const stats = doc.results.source_stats[source];
         const tree = scanTree(box.downloadDir);
-        steps.push({ face, step, jobStatus: doc.status, downloaded: doc.results.downloaded, failed: stats?.failed_downloads ?? 0, error: stats?.error ?? null, freeBytes: free(box.downloadDir), parts: tree.parts.length, problems });
-        options.log(`${face} ${step}: ${doc.status}, ${doc.results.downloaded} saved, ${stats?.failed_downloads} failed, ${JSON.stringify(stats?.error)}, ${(free(box.downloadDir) / 1024).toFixed(0)} KiB free${problems.length ? `; PROBLEMS: ${problems.join('; ')}` : ''}`);
+        steps.push({
+          face,
+          step,
+          jobStatus: doc.status,
+          downloaded: doc.results.downloaded,
+          failed: stats?.failed_downloads ?? 0,
+          error: stats?.error ?? null,
+          freeBytes: free(box.downloadDir),
+          parts: tree.parts.length,
+          problems,
+        });
+        options.log(
+          `${face} ${step}: ${doc.status}, ${doc.results.downloaded} saved, ${stats?.failed_downloads} failed, ${JSON.stringify(stats?.error)}, ${(free(box.downloadDir) / 1024).toFixed(0)} KiB free${problems.length ? `; PROBLEMS: ${problems.join('; ')}` : ''}`,
+        );
       };
       const job = async (query: string, args: string[], body: Record<string, unknown>): Promise<JobDocument> => {
         if (face === 'cli') {
@@ -151,14 +191,22 @@ export async function runDiskFull(options: { server: boolean; log: (line: string
         const filler = fill(box.downloadDir, 12 * 1024);
         const q1 = `disk full ${face}`;
         const from = logSize(box);
-        const full = await job(q1, ['search', q1, '--sources', 'bing_images', '--limit', '5', '--no-archive'], { sources: ['bing_images'], limit: 5, type: 'image' });
+        const full = await job(q1, ['search', q1, '--sources', 'bing_images', '--limit', '5', '--no-archive'], {
+          sources: ['bing_images'],
+          limit: 5,
+          type: 'image',
+        });
         // Let the server's log writer flush the job's lines.
         if (server) await new Promise((r) => setTimeout(r, 300));
         record('a search with ~12 KiB free', full, 'bing_images', check(box, full, 'bing_images', true, from));
         // Space comes back: the next job works.
         rmSync(filler);
         const q2 = `space back ${face}`;
-        const next = await job(q2, ['search', q2, '--sources', 'bing_images', '--limit', '5', '--no-archive'], { sources: ['bing_images'], limit: 5, type: 'image' });
+        const next = await job(q2, ['search', q2, '--sources', 'bing_images', '--limit', '5', '--no-archive'], {
+          sources: ['bing_images'],
+          limit: 5,
+          type: 'image',
+        });
         const problems = check(box, next, 'bing_images', false, 0);
         if (server && !isAlive(server.pid)) problems.push('the server died');
         record('the next search, space back', next, 'bing_images', problems);

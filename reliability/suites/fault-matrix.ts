@@ -18,7 +18,15 @@ import { ROOT, makeSandbox, type Sandbox } from '../lib/paths.ts';
 import { isAlive, sampleProcess } from '../lib/proc-stats.ts';
 import { api, readMetrics, startServer, waitForJob, type ServerProcess } from '../lib/server.ts';
 import { INSPECT_OPTIONS, collectGarbage, inspectorUrlOf, metric } from '../lib/inspector-gc.ts';
-import { closedPort, startForwardProxy, startRewritingProxy, startSwitch, type ForwardProxy, type RewritingProxy, type Switch } from '../lib/switchboard.ts';
+import {
+  closedPort,
+  startForwardProxy,
+  startRewritingProxy,
+  startSwitch,
+  type ForwardProxy,
+  type RewritingProxy,
+  type Switch,
+} from '../lib/switchboard.ts';
 
 export type Phase = 'search' | 'media';
 export type Face = 'cli' | 'server';
@@ -63,33 +71,151 @@ function httpDate(secondsAhead: number): string {
 export function faults(): Fault[] {
   const timeout = /Timeout/i;
   return [
-    { id: 'hang', label: 'accept and never answer', search: { route: '/hang', expect: timeout }, media: { route: '/hang', expect: timeout } },
-    { id: 'headers-silence', label: 'headers, then silence', search: { route: '/headers-then-silence', expect: timeout }, media: { route: '/headers-then-silence', expect: /Timeout|stall/i } },
-    { id: 'drip', label: 'drip one byte a second', search: { route: '/drip?bytes=1&intervalMs=1000', expect: timeout }, media: { route: '/drip?bytes=1&intervalMs=1000', expect: /Timeout|stall/i } },
-    { id: 'reset', label: 'reset mid-body', search: { route: '/reset?after=2000', expect: /reset|ECONNRESET|socket|closed|terminated/i }, media: { route: '/reset?after=2000', expect: /reset|ECONNRESET|socket|closed|terminated/i } },
-    { id: 'truncated', label: 'body shorter than Content-Length', search: { route: '/truncated?declared=20000&sent=700', expect: /truncat|closed|short|premature|terminated/i }, media: { route: '/truncated?declared=20000&sent=700', expect: /truncat|closed|short|premature|terminated/i } },
-    { id: '500', label: 'HTTP 500', search: { route: '/status/500', expect: /HTTP 500/ }, media: { route: '/status/500', expect: /HTTP 500/ } },
-    { id: '503-seconds', label: '503, Retry-After: 1 (seconds)', search: { route: '/status/503?retryAfter=1', expect: /HTTP 503/ }, media: { route: '/status/503?retryAfter=1', expect: /HTTP 503/ } },
-    { id: '503-date', label: '503, Retry-After as an HTTP-date', search: { route: () => `/status/503?retryAfter=${encodeURIComponent(httpDate(1))}`, expect: /HTTP 503/ }, media: { route: () => `/status/503?retryAfter=${encodeURIComponent(httpDate(1))}`, expect: /HTTP 503/ } },
-    { id: '429-seconds', label: '429, Retry-After: 1 (seconds)', search: { route: '/status/429?retryAfter=1', expect: /HTTP 429/ }, media: { route: '/status/429?retryAfter=1', expect: /HTTP 429/ } },
-    { id: '429-date', label: '429, Retry-After as an HTTP-date', search: { route: () => `/status/429?retryAfter=${encodeURIComponent(httpDate(1))}`, expect: /HTTP 429/ }, media: { route: () => `/status/429?retryAfter=${encodeURIComponent(httpDate(1))}`, expect: /HTTP 429/ } },
-    { id: 'redirect-loop', label: 'redirect loop', search: { route: '/redirect-loop/a', expect: /redirect/i }, media: { route: '/redirect-loop/a', expect: /redirect/i } },
-    { id: 'redirect-private', label: `redirect to a private address (${PRIVATE_TARGET}), guard on`, search: { special: 'private', route: `/redirect?to=${encodeURIComponent(PRIVATE_TARGET)}`, expect: /private/i }, media: { special: 'private', route: `/redirect?to=${encodeURIComponent(PRIVATE_TARGET)}`, expect: /private/i } },
+    {
+      id: 'hang',
+      label: 'accept and never answer',
+      search: { route: '/hang', expect: timeout },
+      media: { route: '/hang', expect: timeout },
+    },
+    {
+      id: 'headers-silence',
+      label: 'headers, then silence',
+      search: { route: '/headers-then-silence', expect: timeout },
+      media: { route: '/headers-then-silence', expect: /Timeout|stall/i },
+    },
+    {
+      id: 'drip',
+      label: 'drip one byte a second',
+      search: { route: '/drip?bytes=1&intervalMs=1000', expect: timeout },
+      media: { route: '/drip?bytes=1&intervalMs=1000', expect: /Timeout|stall/i },
+    },
+    {
+      id: 'reset',
+      label: 'reset mid-body',
+      search: { route: '/reset?after=2000', expect: /reset|ECONNRESET|socket|closed|terminated/i },
+      media: { route: '/reset?after=2000', expect: /reset|ECONNRESET|socket|closed|terminated/i },
+    },
+    {
+      id: 'truncated',
+      label: 'body shorter than Content-Length',
+      search: { route: '/truncated?declared=20000&sent=700', expect: /truncat|closed|short|premature|terminated/i },
+      media: { route: '/truncated?declared=20000&sent=700', expect: /truncat|closed|short|premature|terminated/i },
+    },
+    {
+      id: '500',
+      label: 'HTTP 500',
+      search: { route: '/status/500', expect: /HTTP 500/ },
+      media: { route: '/status/500', expect: /HTTP 500/ },
+    },
+    {
+      id: '503-seconds',
+      label: '503, Retry-After: 1 (seconds)',
+      search: { route: '/status/503?retryAfter=1', expect: /HTTP 503/ },
+      media: { route: '/status/503?retryAfter=1', expect: /HTTP 503/ },
+    },
+    {
+      id: '503-date',
+      label: '503, Retry-After as an HTTP-date',
+      search: { route: () => `/status/503?retryAfter=${encodeURIComponent(httpDate(1))}`, expect: /HTTP 503/ },
+      media: { route: () => `/status/503?retryAfter=${encodeURIComponent(httpDate(1))}`, expect: /HTTP 503/ },
+    },
+    {
+      id: '429-seconds',
+      label: '429, Retry-After: 1 (seconds)',
+      search: { route: '/status/429?retryAfter=1', expect: /HTTP 429/ },
+      media: { route: '/status/429?retryAfter=1', expect: /HTTP 429/ },
+    },
+    {
+      id: '429-date',
+      label: '429, Retry-After as an HTTP-date',
+      search: { route: () => `/status/429?retryAfter=${encodeURIComponent(httpDate(1))}`, expect: /HTTP 429/ },
+      media: { route: () => `/status/429?retryAfter=${encodeURIComponent(httpDate(1))}`, expect: /HTTP 429/ },
+    },
+    {
+      id: 'redirect-loop',
+      label: 'redirect loop',
+      search: { route: '/redirect-loop/a', expect: /redirect/i },
+      media: { route: '/redirect-loop/a', expect: /redirect/i },
+    },
+    {
+      id: 'redirect-private',
+      label: `redirect to a private address (${PRIVATE_TARGET}), guard on`,
+      search: { special: 'private', route: `/redirect?to=${encodeURIComponent(PRIVATE_TARGET)}`, expect: /private/i },
+      media: { special: 'private', route: `/redirect?to=${encodeURIComponent(PRIVATE_TARGET)}`, expect: /private/i },
+    },
     {
       id: 'redirect-private-name',
       label: 'redirect to a private address by name (http://localhost:<port>/), guard on',
-      search: { special: 'private', route: () => `/redirect?to=${encodeURIComponent(`http://localhost:${currentFaultPort}/ok.png?key=private-name`)}`, expect: /private/i },
-      media: { special: 'private', route: () => `/redirect?to=${encodeURIComponent(`http://localhost:${currentFaultPort}/ok.png?key=private-name`)}`, expect: /private/i },
+      search: {
+        special: 'private',
+        route: () =>
+          `/redirect?to=${encodeURIComponent(`http://localhost:${currentFaultPort}/ok.png?key=private-name`)}`,
+        expect: /private/i,
+      },
+      media: {
+        special: 'private',
+        route: () =>
+          `/redirect?to=${encodeURIComponent(`http://localhost:${currentFaultPort}/ok.png?key=private-name`)}`,
+        expect: /private/i,
+      },
     },
-    { id: 'html-as-image', label: 'HTML served as an image (image/jpeg)', search: { route: '/html-as-image', expect: /layout changed|JSON/i }, media: { route: '/html-as-image', expect: /HTML|not (an? )?(image|media)|content/i } },
-    { id: 'oversized', label: 'body larger than the cap (MAX_FILE_SIZE_MB=1; a search page over 20 MiB)', search: { route: '/oversized?bytes=25000000', expect: /large|exceed|limit|cap/i }, media: { route: '/oversized?bytes=3000000', expect: /large|exceed|limit|cap|MAX_FILE_SIZE/i } },
-    { id: 'oversized-no-length', label: 'body larger than the cap, no Content-Length', search: { route: '/oversized?bytes=25000000&length=0', expect: /large|exceed|limit|cap/i }, media: { route: '/oversized?bytes=3000000&length=0', expect: /large|exceed|limit|cap|MAX_FILE_SIZE/i } },
-    { id: 'gzip-bomb', label: 'gzip bomb (64 MiB of zeros in 64 KiB)', search: { route: '/gzip-bomb?mb=64', expect: /large|exceed|limit|cap|layout changed|JSON/i }, media: { route: '/gzip-bomb?mb=64', expect: /large|exceed|limit|cap|HTML|not (an? )?(image|media)|content|gzip|encod/i } },
-    { id: 'invalid-json', label: 'invalid JSON', search: { route: '/invalid-json', expect: /JSON|layout changed/i }, media: { route: '/invalid-json', expect: /not (an? )?(image|media)|content|JSON/i } },
-    { id: 'layout-json', label: 'changed page layout (JSON API)', search: { route: '/layout-changed?format=json', expect: /layout changed/i }, na: { media: 'a media download has no page layout' } },
-    { id: 'layout-html', label: 'changed page layout (HTML page, bing_images)', search: { route: '/layout-changed?format=html', source: 'bing_images', expect: /layout changed/i }, na: { media: 'a media download has no page layout' } },
-    { id: 'dns', label: 'DNS failure (a .invalid host name)', search: { special: 'dns', source: 'nasa_images', expect: /ENOTFOUND|DNS|resolve|not found|getaddrinfo/i }, media: { special: 'dns', expect: /ENOTFOUND|DNS|resolve|not found|getaddrinfo/i } },
-    { id: 'refused', label: 'connection refused (a closed port)', search: { special: 'refuse', expect: /refused|ECONNREFUSED/i }, media: { special: 'refuse', expect: /refused|ECONNREFUSED/i } },
+    {
+      id: 'html-as-image',
+      label: 'HTML served as an image (image/jpeg)',
+      search: { route: '/html-as-image', expect: /layout changed|JSON/i },
+      media: { route: '/html-as-image', expect: /HTML|not (an? )?(image|media)|content/i },
+    },
+    {
+      id: 'oversized',
+      label: 'body larger than the cap (MAX_FILE_SIZE_MB=1; a search page over 20 MiB)',
+      search: { route: '/oversized?bytes=25000000', expect: /large|exceed|limit|cap/i },
+      media: { route: '/oversized?bytes=3000000', expect: /large|exceed|limit|cap|MAX_FILE_SIZE/i },
+    },
+    {
+      id: 'oversized-no-length',
+      label: 'body larger than the cap, no Content-Length',
+      search: { route: '/oversized?bytes=25000000&length=0', expect: /large|exceed|limit|cap/i },
+      media: { route: '/oversized?bytes=3000000&length=0', expect: /large|exceed|limit|cap|MAX_FILE_SIZE/i },
+    },
+    {
+      id: 'gzip-bomb',
+      label: 'gzip bomb (64 MiB of zeros in 64 KiB)',
+      search: { route: '/gzip-bomb?mb=64', expect: /large|exceed|limit|cap|layout changed|JSON/i },
+      media: {
+        route: '/gzip-bomb?mb=64',
+        expect: /large|exceed|limit|cap|HTML|not (an? )?(image|media)|content|gzip|encod/i,
+      },
+    },
+    {
+      id: 'invalid-json',
+      label: 'invalid JSON',
+      search: { route: '/invalid-json', expect: /JSON|layout changed/i },
+      media: { route: '/invalid-json', expect: /not (an? )?(image|media)|content|JSON/i },
+    },
+    {
+      id: 'layout-json',
+      label: 'changed page layout (JSON API)',
+      search: { route: '/layout-changed?format=json', expect: /layout changed/i },
+      na: { media: 'a media download has no page layout' },
+    },
+    {
+      id: 'layout-html',
+      label: 'changed page layout (HTML page, bing_images)',
+      search: { route: '/layout-changed?format=html', source: 'bing_images', expect: /layout changed/i },
+      na: { media: 'a media download has no page layout' },
+    },
+    {
+      id: 'dns',
+      label: 'DNS failure (a .invalid host name)',
+      search: { special: 'dns', source: 'nasa_images', expect: /ENOTFOUND|DNS|resolve|not found|getaddrinfo/i },
+      media: { special: 'dns', expect: /ENOTFOUND|DNS|resolve|not found|getaddrinfo/i },
+    },
+    {
+      id: 'refused',
+      label: 'connection refused (a closed port)',
+      search: { special: 'refuse', expect: /refused|ECONNREFUSED/i },
+      media: { special: 'refuse', expect: /refused|ECONNREFUSED/i },
+    },
   ];
 }
 
@@ -228,7 +354,9 @@ async function inject(rig: Rig, phase: Phase, inj: Injection): Promise<SourceId>
   // Fresh ids per cell: the download archive would otherwise skip candidates an earlier job
   // saved, and the server's API has no --no-archive. Still UUIDs, as Openverse's are.
   const salt = (++cellCounter).toString(16).padStart(8, '0');
-  proxy.setTransform((text) => text.replace(/"id":(\s*)"[0-9a-f]{8}-/g, (_m, space: string) => `"id":${space}"${salt}-`));
+  proxy.setTransform((text) =>
+    text.replace(/"id":(\s*)"[0-9a-f]{8}-/g, (_m, space: string) => `"id":${space}"${salt}-`),
+  );
   proxy.setMedia((original) => {
     const key = encodeURIComponent(`${original.split('/').pop() ?? 'm'}-${n++}`);
     if (inj.special === 'dns') return `http://${DNS_MEDIA_HOST}/${key}.jpg`;
@@ -286,21 +414,38 @@ function judge(
   let evidence = 'source error';
   if (!stats) problems.push(`no stats for ${source}`);
   else {
-    if (stats.status !== 'failed' && stats.status !== 'partial') problems.push(`source status ${stats.status}, expected failed`);
+    if (stats.status !== 'failed' && stats.status !== 'partial')
+      problems.push(`source status ${stats.status}, expected failed`);
     if (!stats.error) problems.push('the source has no error');
     else if (!inj.expect.test(stats.error)) {
       // A deadline can fire before every download has failed (retries honouring Retry-After take
       // time); the source's error then says "Timeout after", and each file's cause is in the log.
       const lines = failedLines(box, logFrom, source);
-      if (stats.error_code === 'timeout' && lines.some((l) => inj.expect.test(l))) evidence = `download log: ${lines.find((l) => inj.expect.test(l))!.split(' | ').slice(3).join(' | ').slice(0, 120)}`;
-      else problems.push(`error ${JSON.stringify(stats.error)} does not match ${inj.expect}${lines.length ? `; log: ${lines[0]}` : ''}`);
+      if (stats.error_code === 'timeout' && lines.some((l) => inj.expect.test(l)))
+        evidence = `download log: ${lines
+          .find((l) => inj.expect.test(l))!
+          .split(' | ')
+          .slice(3)
+          .join(' | ')
+          .slice(0, 120)}`;
+      else
+        problems.push(
+          `error ${JSON.stringify(stats.error)} does not match ${inj.expect}${lines.length ? `; log: ${lines[0]}` : ''}`,
+        );
     }
   }
   if (doc.status !== 'failed' && doc.status !== 'partial') problems.push(`job status ${doc.status}`);
-  if (doc.duration_ms === null || doc.duration_ms > BOUND_MS) problems.push(`job took ${doc.duration_ms} ms, bound ${BOUND_MS} ms`);
+  if (doc.duration_ms === null || doc.duration_ms > BOUND_MS)
+    problems.push(`job took ${doc.duration_ms} ms, bound ${BOUND_MS} ms`);
   const db = recordedFromDb(box.dbPath);
   problems.push(...checkAgreement(db, box.downloadDir).problems);
-  problems.push(...compareRecords(recordedFromDocs([doc]), db.filter((f) => f.job_id === doc.job_id), ['the job document', 'the database']));
+  problems.push(
+    ...compareRecords(
+      recordedFromDocs([doc]),
+      db.filter((f) => f.job_id === doc.job_id),
+      ['the job document', 'the database'],
+    ),
+  );
   return { problems, stats, evidence };
 }
 
@@ -326,7 +471,11 @@ type Triple = [Fault, Phase, Face];
 export async function runMatrix(options: MatrixOptions): Promise<MatrixOutcome> {
   const all = faults();
   const wanted = (fault: Fault, phase: Phase, face: Face): boolean =>
-    options.cells ? options.cells.some(([f, p, fa]) => f === fault.id && p === phase && fa === face) : (!options.only || options.only.includes(fault.id)) && options.phases.includes(phase) && options.faces.includes(face);
+    options.cells
+      ? options.cells.some(([f, p, fa]) => f === fault.id && p === phase && fa === face)
+      : (!options.only || options.only.includes(fault.id)) &&
+        options.phases.includes(phase) &&
+        options.faces.includes(face);
   const selected: Triple[] = [];
   for (const face of ['cli', 'server'] as Face[]) {
     for (const fault of all) {
@@ -335,7 +484,8 @@ export async function runMatrix(options: MatrixOptions): Promise<MatrixOutcome> 
       }
     }
   }
-  const isGuarded = ([fault, phase]: Triple): boolean => (phase === 'search' ? fault.search : fault.media)?.special === 'private';
+  const isGuarded = ([fault, phase]: Triple): boolean =>
+    (phase === 'search' ? fault.search : fault.media)?.special === 'private';
   const cells: CellResult[] = [];
   let server: MatrixOutcome['server'];
   if (options.inNetns) {
@@ -350,7 +500,13 @@ export async function runMatrix(options: MatrixOptions): Promise<MatrixOutcome> 
   }
   const rig = await startRig();
   try {
-    server = await runCells(rig, selected.filter((t) => !isGuarded(t)), rig.env, cells, options.log);
+    server = await runCells(
+      rig,
+      selected.filter((t) => !isGuarded(t)),
+      rig.env,
+      cells,
+      options.log,
+    );
   } finally {
     await rig.close();
   }
@@ -360,8 +516,23 @@ export async function runMatrix(options: MatrixOptions): Promise<MatrixOutcome> 
     for (const phase of ['search', 'media'] as Phase[]) {
       if (!fault.na?.[phase]) continue;
       for (const face of ['cli', 'server'] as Face[]) {
-        if (options.cells || !options.phases.includes(phase) || !options.faces.includes(face) || (options.only && !options.only.includes(fault.id))) continue;
-        cells.push({ fault: fault.id, label: fault.label, phase, face, source: '-', outcome: 'na', reason: fault.na[phase], problems: [] });
+        if (
+          options.cells ||
+          !options.phases.includes(phase) ||
+          !options.faces.includes(face) ||
+          (options.only && !options.only.includes(fault.id))
+        )
+          continue;
+        cells.push({
+          fault: fault.id,
+          label: fault.label,
+          phase,
+          face,
+          source: '-',
+          outcome: 'na',
+          reason: fault.na[phase],
+          problems: [],
+        });
       }
     }
   }
@@ -369,7 +540,13 @@ export async function runMatrix(options: MatrixOptions): Promise<MatrixOutcome> 
 }
 
 /** Runs `triples` against `rig` with `env`: CLI cells one process each, server cells in one server. */
-async function runCells(rig: Rig, triples: Triple[], env: Record<string, string>, cells: CellResult[], log: (line: string) => void): Promise<MatrixOutcome['server']> {
+async function runCells(
+  rig: Rig,
+  triples: Triple[],
+  env: Record<string, string>,
+  cells: CellResult[],
+  log: (line: string) => void,
+): Promise<MatrixOutcome['server']> {
   for (const [fault, phase, face] of triples) {
     if (face !== 'cli') continue;
     cells.push(await cliCell(rig, env, fault, phase));
@@ -391,7 +568,12 @@ async function runCells(rig: Rig, triples: Triple[], env: Record<string, string>
       log(line(cells.at(-1)!));
     }
     const end = sampleProcess(server.pid);
-    return { rssStartMb: mb(warm), rssEndMb: end ? mb(end.rssBytes) : NaN, pid: server.pid, aliveAtEnd: isAlive(server.pid) };
+    return {
+      rssStartMb: mb(warm),
+      rssEndMb: end ? mb(end.rssBytes) : NaN,
+      pid: server.pid,
+      aliveAtEnd: isAlive(server.pid),
+    };
   } finally {
     await server.stop('SIGTERM');
     box.remove();
@@ -406,12 +588,32 @@ async function runCells(rig: Rig, triples: Triple[], env: Record<string, string>
 async function runGuardedInNetns(triples: Triple[], log: (line: string) => void): Promise<CellResult[]> {
   const spec = triples.map(([f, p, fa]) => [f.id, p, fa]);
   const na = (reason: string): CellResult[] =>
-    triples.map(([fault, phase, face]) => ({ fault: fault.id, label: fault.label, phase, face, source: '-', outcome: 'na' as const, reason, problems: [] }));
-  const child = spawn('unshare', ['-n', '--', 'sh', '-c', 'ip link set lo up && exec "$0" --import tsx reliability/netns-entry.ts', process.execPath], {
-    cwd: ROOT,
-    env: { ...process.env, MATRIX_CELLS: JSON.stringify(spec) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+    triples.map(([fault, phase, face]) => ({
+      fault: fault.id,
+      label: fault.label,
+      phase,
+      face,
+      source: '-',
+      outcome: 'na' as const,
+      reason,
+      problems: [],
+    }));
+  const child = spawn(
+    'unshare',
+    [
+      '-n',
+      '--',
+      'sh',
+      '-c',
+      'ip link set lo up && exec "$0" --import tsx reliability/netns-entry.ts',
+      process.execPath,
+    ],
+    {
+      cwd: ROOT,
+      env: { ...process.env, MATRIX_CELLS: JSON.stringify(spec) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   let err = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -427,7 +629,9 @@ async function runGuardedInNetns(triples: Triple[], log: (line: string) => void)
   try {
     return (JSON.parse(last) as MatrixOutcome).cells;
   } catch {
-    return na(`could not run in a network namespace (unshare -n exited ${code}: ${err.trim().split('\n').at(-1) ?? ''}); these cells need one so that nothing can leave the machine`);
+    return na(
+      `could not run in a network namespace (unshare -n exited ${code}: ${err.trim().split('\n').at(-1) ?? ''}); these cells need one so that nothing can leave the machine`,
+    );
   }
 }
 
@@ -444,8 +648,22 @@ async function cliCell(rig: Rig, baseEnv: Record<string, string>, fault: Fault, 
     const source = await inject(rig, phase, inj);
     const env: Record<string, string> = { ...baseEnv, ...box.env };
     const before = rig.forward.targets.length;
-    const r = await runCli(['search', `matrix ${fault.id} ${phase}`, '--sources', source, '--limit', '2', '--json'], { cwd: box.root, env, killAfterMs: 60_000 });
-    const cell: CellResult = { fault: fault.id, label: fault.label, phase, face: 'cli', source, outcome: 'fail', wallMs: Math.round(r.wallMs), exitCode: r.code, problems: [] };
+    const r = await runCli(['search', `matrix ${fault.id} ${phase}`, '--sources', source, '--limit', '2', '--json'], {
+      cwd: box.root,
+      env,
+      killAfterMs: 60_000,
+    });
+    const cell: CellResult = {
+      fault: fault.id,
+      label: fault.label,
+      phase,
+      face: 'cli',
+      source,
+      outcome: 'fail',
+      wallMs: Math.round(r.wallMs),
+      exitCode: r.code,
+      problems: [],
+    };
     if (r.killedByHarness) cell.problems.push('the CLI process did not end within 60 s');
     let doc: JobDocument | null = null;
     try {
@@ -456,7 +674,14 @@ async function cliCell(rig: Rig, baseEnv: Record<string, string>, fault: Fault, 
     if (doc) {
       const { problems, stats, evidence } = judge(doc, source, inj, box, 0);
       cell.problems.push(...problems);
-      Object.assign(cell, { jobStatus: doc.status, sourceStatus: stats?.status, error: stats?.error, durationMs: doc.duration_ms, retries: stats?.retries, evidence });
+      Object.assign(cell, {
+        jobStatus: doc.status,
+        sourceStatus: stats?.status,
+        error: stats?.error,
+        durationMs: doc.duration_ms,
+        retries: stats?.retries,
+        evidence,
+      });
       if (r.code !== 1 && r.code !== 3) cell.problems.push(`exit code ${r.code}, expected 1 (failed) or 3 (partial)`);
     }
     if (inj.special === 'private') cell.problems.push(...privateLeaks(rig, before));
@@ -480,15 +705,35 @@ function privateLeaks(rig: Rig, from: number): string[] {
 }
 
 async function serverJob(server: ServerProcess, source: SourceId, query: string): Promise<JobDocument | null> {
-  const r = await api<{ job_id: string }>(server.origin, 'POST', '/api/jobs', { query, sources: [source as JobSourceName], limit: 2, type: 'image' });
+  const r = await api<{ job_id: string }>(server.origin, 'POST', '/api/jobs', {
+    query,
+    sources: [source as JobSourceName],
+    limit: 2,
+    type: 'image',
+  });
   if (r.status !== 202) throw new Error(`POST /api/jobs answered ${r.status}: ${r.text.slice(0, 300)}`);
   return waitForJob(server.origin, r.body.job_id, 60_000, 50);
 }
 
-async function serverCell(rig: Rig, server: ServerProcess, box: Sandbox, fault: Fault, phase: Phase, n: number): Promise<CellResult> {
+async function serverCell(
+  rig: Rig,
+  server: ServerProcess,
+  box: Sandbox,
+  fault: Fault,
+  phase: Phase,
+  n: number,
+): Promise<CellResult> {
   const inj = phase === 'search' ? fault.search! : fault.media!;
   const memBefore = await memoryAfterGc(server);
-  const cell: CellResult = { fault: fault.id, label: fault.label, phase, face: 'server', source: '', outcome: 'fail', problems: [] };
+  const cell: CellResult = {
+    fault: fault.id,
+    label: fault.label,
+    phase,
+    face: 'server',
+    source: '',
+    outcome: 'fail',
+    problems: [],
+  };
   try {
     const source = await inject(rig, phase, inj);
     cell.source = source;
@@ -503,28 +748,47 @@ async function serverCell(rig: Rig, server: ServerProcess, box: Sandbox, fault: 
     else {
       const { problems, stats, evidence } = judge(doc, source, inj, box, logFrom);
       cell.problems.push(...problems);
-      Object.assign(cell, { jobStatus: doc.status, sourceStatus: stats?.status, error: stats?.error, durationMs: doc.duration_ms, retries: stats?.retries, evidence });
+      Object.assign(cell, {
+        jobStatus: doc.status,
+        sourceStatus: stats?.status,
+        error: stats?.error,
+        durationMs: doc.duration_ms,
+        retries: stats?.retries,
+        evidence,
+      });
     }
     if (inj.special === 'private') cell.problems.push(...privateLeaks(rig, before));
     await heal(rig);
     await new Promise((r) => setTimeout(r, 50));
     if (!isAlive(server.pid)) cell.problems.push('the server process died');
     else {
-      const health = await api(server.origin, 'GET', '/api/health').catch((e: Error) => ({ status: 0, text: e.message }));
+      const health = await api(server.origin, 'GET', '/api/health').catch((e: Error) => ({
+        status: 0,
+        text: e.message,
+      }));
       if (health.status !== 200) cell.problems.push(`/api/health answered ${health.status} after the cell`);
       // The next job on the same source works (and resets its failure streak, so no cool-down).
       if (inj.special !== 'dns') {
         const next = await serverJob(server, source, `matrix ${n} recovery`);
         cell.recovery = next?.status ?? 'stuck';
-        if (next?.status !== 'completed') cell.problems.push(`the next healthy job ended ${cell.recovery}: ${JSON.stringify(next?.results.source_stats[source]?.error ?? null)}`);
+        if (next?.status !== 'completed')
+          cell.problems.push(
+            `the next healthy job ended ${cell.recovery}: ${JSON.stringify(next?.results.source_stats[source]?.error ?? null)}`,
+          );
       }
       const memAfter = await memoryAfterGc(server);
       cell.rssBeforeMb = mb(memBefore.rss);
       cell.rssAfterMb = mb(memAfter.rss);
       cell.heapBeforeMb = mb(memBefore.heap);
       cell.heapAfterMb = mb(memAfter.heap);
-      if (memAfter.rss - memBefore.rss > RSS_TOLERANCE_BYTES) cell.problems.push(`RSS grew ${mb(memAfter.rss - memBefore.rss)} MB over the cell (tolerance ${mb(RSS_TOLERANCE_BYTES)} MB)`);
-      if (memAfter.heap - memBefore.heap > HEAP_TOLERANCE_BYTES) cell.problems.push(`the heap after a full GC grew ${mb(memAfter.heap - memBefore.heap)} MB over the cell (tolerance ${mb(HEAP_TOLERANCE_BYTES)} MB)`);
+      if (memAfter.rss - memBefore.rss > RSS_TOLERANCE_BYTES)
+        cell.problems.push(
+          `RSS grew ${mb(memAfter.rss - memBefore.rss)} MB over the cell (tolerance ${mb(RSS_TOLERANCE_BYTES)} MB)`,
+        );
+      if (memAfter.heap - memBefore.heap > HEAP_TOLERANCE_BYTES)
+        cell.problems.push(
+          `the heap after a full GC grew ${mb(memAfter.heap - memBefore.heap)} MB over the cell (tolerance ${mb(HEAP_TOLERANCE_BYTES)} MB)`,
+        );
     }
   } catch (error) {
     cell.problems.push(`harness: ${(error as Error).message}`);

@@ -38,10 +38,25 @@ export interface PathE2eOutcome {
   rows: string[][];
 }
 
-const HOSTILE_QUERIES = ['../../../../tmp/harvester-escape', '/etc/passwd', '..\\..\\windows', 'con', '..', '%2e%2e%2f%2e%2e%2f', 'a/b/../../../c', '\u202egnp.exe', '猫', 'x'.repeat(200)];
+const HOSTILE_QUERIES = [
+  '../../../../tmp/harvester-escape',
+  '/etc/passwd',
+  '..\\..\\windows',
+  'con',
+  '..',
+  '%2e%2e%2f%2e%2e%2f',
+  'a/b/../../../c',
+  '\u202egnp.exe',
+  '猫',
+  'x'.repeat(200),
+];
 const ESCAPE_MARK = join(tmpdir(), 'harvester-escape');
 
-export async function runPathsEndToEnd(options: { queries: number; seed: number; log: (line: string) => void }): Promise<PathE2eOutcome> {
+export async function runPathsEndToEnd(options: {
+  queries: number;
+  seed: number;
+  log: (line: string) => void;
+}): Promise<PathE2eOutcome> {
   const box = makeSandbox('paths');
   const sim = await startSimulation({ sources: ['pexels'] });
   const proxy = await startRewritingProxy(sim.origins.pexels!);
@@ -55,12 +70,26 @@ export async function runPathsEndToEnd(options: { queries: number; seed: number;
   try {
     // Hostile titles and names in the source's own answer.
     proxy.setTransform((text) =>
-      text.replace(/"(alt|photographer|url)":"/g, (_m, field: string) => `"${field}":"${field === 'url' ? 'https://www.pexels.com/../../../../' : '../../../../tmp/harvester-escape/'}`),
+      text.replace(
+        /"(alt|photographer|url)":"/g,
+        (_m, field: string) =>
+          `"${field}":"${field === 'url' ? 'https://www.pexels.com/../../../../' : '../../../../tmp/harvester-escape/'}`,
+      ),
     );
-    const randomQueries = options.queries > 0 ? fc.sample(fc.string({ unit: 'binary', minLength: 1, maxLength: 60 }), { numRuns: options.queries, seed: options.seed }) : [];
+    const randomQueries =
+      options.queries > 0
+        ? fc.sample(fc.string({ unit: 'binary', minLength: 1, maxLength: 60 }), {
+            numRuns: options.queries,
+            seed: options.seed,
+          })
+        : [];
     const queries = [...HOSTILE_QUERIES.slice(0, Math.max(2, options.queries)), ...randomQueries];
     for (const q of queries) {
-      const r = await runCli(['search', q, '--sources', 'pexels', '--limit', '2', '--write-metadata'], { cwd: box.root, env, killAfterMs: 60_000 });
+      const r = await runCli(['search', q, '--sources', 'pexels', '--limit', '2', '--write-metadata'], {
+        cwd: box.root,
+        env,
+        killAfterMs: 60_000,
+      });
       runs++;
       rows.push([`search ${JSON.stringify(q.slice(0, 40))}`, String(r.code), '', '']);
     }
@@ -74,7 +103,11 @@ export async function runPathsEndToEnd(options: { queries: number; seed: number;
       faults.url('/files/con.png'),
       faults.url('/files/..\\..\\evil.png'),
     ];
-    const r = await runCli(['get', ...urls], { cwd: box.root, env: { ...env, ALLOW_PRIVATE_NETWORKS: 'true' }, killAfterMs: 60_000 });
+    const r = await runCli(['get', ...urls], {
+      cwd: box.root,
+      env: { ...env, ALLOW_PRIVATE_NETWORKS: 'true' },
+      killAfterMs: 60_000,
+    });
     runs++;
     rows.push([`get ${urls.length} hostile URLs`, String(r.code), '', '']);
 
@@ -84,11 +117,14 @@ export async function runPathsEndToEnd(options: { queries: number; seed: number;
     const tree = scanTree(box.downloadDir);
     for (const m of tree.media) {
       const parts = /^([^/]+)\/[a-z_]+\/([^/]+)_\d{3,}\.[a-z0-9]+$/.exec(m.rel);
-      if (parts === null || !isQuerySlug(parts[1]!) || parts[2] !== parts[1]) misplaced.push(`media file at an unexpected path: ${m.rel}`);
+      if (parts === null || !isQuerySlug(parts[1]!) || parts[2] !== parts[1])
+        misplaced.push(`media file at an unexpected path: ${m.rel}`);
     }
     const folders = readdirSync(box.downloadDir);
     rows.push(['(all)', '', String(tree.media.length), folders.slice(0, 12).join(' ')]);
-    options.log(`paths e2e: ${runs} runs, ${tree.media.length} files, ${escapes.length} escapes, ${misplaced.length} misplaced`);
+    options.log(
+      `paths e2e: ${runs} runs, ${tree.media.length} files, ${escapes.length} escapes, ${misplaced.length} misplaced`,
+    );
     return { runs, files: tree.media.length, escapes, misplaced, rows };
   } finally {
     await proxy.close();
@@ -97,5 +133,3 @@ export async function runPathsEndToEnd(options: { queries: number; seed: number;
     box.remove();
   }
 }
-
-

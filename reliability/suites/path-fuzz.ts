@@ -16,8 +16,36 @@ function inside(p: string): boolean {
 }
 
 const hostilePiece = fc.constantFrom(
-  '..', '.', '/', '\\', '../', '..\\', '/etc/passwd', 'C:\\Windows', '\0', '%2e%2e%2f', '．．／', '‥', '..%00', '~', '$HOME', '|', ':', '*', '?',
-  'con', 'NUL', 'aux.txt', 'com1', ' ', '\n', '\u202e', 'ﾠ', '..../', '.../...', 'a'.repeat(300),
+  '..',
+  '.',
+  '/',
+  '\\',
+  '../',
+  '..\\',
+  '/etc/passwd',
+  'C:\\Windows',
+  '\0',
+  '%2e%2e%2f',
+  '．．／',
+  '‥',
+  '..%00',
+  '~',
+  '$HOME',
+  '|',
+  ':',
+  '*',
+  '?',
+  'con',
+  'NUL',
+  'aux.txt',
+  'com1',
+  ' ',
+  '\n',
+  '\u202e',
+  'ﾠ',
+  '..../',
+  '.../...',
+  'a'.repeat(300),
 );
 export const hostileString = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 80 }),
@@ -30,9 +58,18 @@ export interface PathFuzzOutcome {
   failure: string | null;
 }
 
-function check<Ts extends [unknown, ...unknown[]]>(property: string, prop: fc.IProperty<Ts>, numRuns: number, seed: number): PathFuzzOutcome {
+function check<Ts extends [unknown, ...unknown[]]>(
+  property: string,
+  prop: fc.IProperty<Ts>,
+  numRuns: number,
+  seed: number,
+): PathFuzzOutcome {
   const details = fc.check(prop, { numRuns, seed });
-  return { property, runs: details.numRuns, failure: details.failed ? (fc.defaultReportMessage(details) ?? 'failed').split('\n').slice(0, 4).join(' ') : null };
+  return {
+    property,
+    runs: details.numRuns,
+    failure: details.failed ? (fc.defaultReportMessage(details) ?? 'failed').split('\n').slice(0, 4).join(' ') : null,
+  };
 }
 
 export function fuzzNaming(numRuns: number, seed: number): PathFuzzOutcome[] {
@@ -59,7 +96,8 @@ export function fuzzNaming(numRuns: number, seed: number): PathFuzzOutcome[] {
           if ((error as { code?: string }).code !== 'UNSAFE_PATH') throw error;
           return true;
         }
-        if (name.includes('/') || name.includes('\\') || name.includes('\0') || name === '.' || name === '..') throw new Error(`not a plain name: ${JSON.stringify(name)}`);
+        if (name.includes('/') || name.includes('\\') || name.includes('\0') || name === '.' || name === '..')
+          throw new Error(`not a plain name: ${JSON.stringify(name)}`);
         if (!inside(`${ROOT}/${slug}/${name}`)) throw new Error(`escapes: ${name}`);
         return true;
       }),
@@ -75,7 +113,8 @@ export function fuzzNaming(numRuns: number, seed: number): PathFuzzOutcome[] {
         } catch (error) {
           if ((error as { code?: string }).code !== 'UNSAFE_PATH') throw error;
           // A refusal is only right when the segments really would escape (or carry NUL).
-          if (!segments.some((s) => s.includes('\0')) && inside(resolve(ROOT, ...segments))) throw new Error(`refused a safe path: ${JSON.stringify(segments)}`, { cause: error });
+          if (!segments.some((s) => s.includes('\0')) && inside(resolve(ROOT, ...segments)))
+            throw new Error(`refused a safe path: ${JSON.stringify(segments)}`, { cause: error });
           return true;
         }
         if (!inside(joined)) throw new Error(`escaped: ${joined}`);

@@ -35,13 +35,25 @@ const SOURCES: SourceId[] = ['bing_images', 'pexels', 'wikimedia_commons'];
 export async function runShutdown(options: { jobs: number; log: (line: string) => void }): Promise<ShutdownOutcome> {
   const box = makeSandbox('shutdown');
   const sim = await startSimulation({ sources: SOURCES, latencyMs: 250 });
-  const env = { ...sim.env, ...box.env, SOURCE_TIMEOUT: '30', MAX_DOWNLOADS_PER_SOURCE: '1', MAX_CONCURRENT_JOBS: '2', RATE_LIMIT_PER_MINUTE: '0' };
+  const env = {
+    ...sim.env,
+    ...box.env,
+    SOURCE_TIMEOUT: '30',
+    MAX_DOWNLOADS_PER_SOURCE: '1',
+    MAX_CONCURRENT_JOBS: '2',
+    RATE_LIMIT_PER_MINUTE: '0',
+  };
   const problems: string[] = [];
   let server = await startServer({ env, cwd: box.root });
   try {
     const ids: string[] = [];
     for (let i = 0; i < options.jobs; i++) {
-      const r = await api<{ job_id: string }>(server.origin, 'POST', '/api/jobs', { query: `shutdown ${i}`, sources: SOURCES as JobSourceName[], limit: 8, type: 'image' });
+      const r = await api<{ job_id: string }>(server.origin, 'POST', '/api/jobs', {
+        query: `shutdown ${i}`,
+        sources: SOURCES as JobSourceName[],
+        limit: 8,
+        type: 'image',
+      });
       if (r.status !== 202) throw new Error(`POST /api/jobs answered ${r.status}: ${r.text.slice(0, 200)}`);
       ids.push(r.body.job_id);
     }
@@ -68,7 +80,12 @@ export async function runShutdown(options: { jobs: number; log: (line: string) =
     const poster = (async () => {
       while (stopping) {
         try {
-          const r = await api(server.origin, 'POST', '/api/jobs', { query: 'during drain', sources: ['bing_images'], limit: 1, type: 'image' });
+          const r = await api(server.origin, 'POST', '/api/jobs', {
+            query: 'during drain',
+            sources: ['bing_images'],
+            limit: 1,
+            type: 'image',
+          });
           posts.push(String(r.status));
         } catch (error) {
           posts.push((error as { cause?: { code?: string } }).cause?.code ?? 'error');
@@ -90,7 +107,9 @@ export async function runShutdown(options: { jobs: number; log: (line: string) =
     db.close();
     const statusesAfterExit: Record<string, number> = {};
     for (const r of rows) statusesAfterExit[r.status] = (statusesAfterExit[r.status] ?? 0) + 1;
-    for (const r of rows) if (ids.includes(r.job_id) && r.status !== 'interrupted' && r.status !== 'completed' && r.status !== 'partial') problems.push(`job ${r.job_id} is ${r.status} after the stop, expected interrupted`);
+    for (const r of rows)
+      if (ids.includes(r.job_id) && r.status !== 'interrupted' && r.status !== 'completed' && r.status !== 'partial')
+        problems.push(`job ${r.job_id} is ${r.status} after the stop, expected interrupted`);
     const partsAfterExit = scanTree(box.downloadDir).parts.length;
     const integrity = integrityCheck(box.dbPath);
     if (integrity !== 'ok') problems.push(`integrity_check after the stop: ${integrity}`);
@@ -109,7 +128,21 @@ export async function runShutdown(options: { jobs: number; log: (line: string) =
     const resumeMs = performance.now() - t0;
     await server.stop('SIGTERM');
     problems.push(...checkAgreement(recordedFromDb(box.dbPath), box.downloadDir).problems);
-    return { jobs: options.jobs, runningAtSignal, queuedAtSignal, filesAtSignal, exitMs: exit.ms, exitCode: exit.code, exitSignal: exit.signal, postsDuringDrain: posts, statusesAfterExit, partsAfterExit, statusesAfterResume, resumeMs, problems };
+    return {
+      jobs: options.jobs,
+      runningAtSignal,
+      queuedAtSignal,
+      filesAtSignal,
+      exitMs: exit.ms,
+      exitCode: exit.code,
+      exitSignal: exit.signal,
+      postsDuringDrain: posts,
+      statusesAfterExit,
+      partsAfterExit,
+      statusesAfterResume,
+      resumeMs,
+      problems,
+    };
   } finally {
     await server.stop('SIGKILL');
     await sim.close();

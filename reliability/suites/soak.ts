@@ -12,7 +12,15 @@ import { sampleProcess } from '../lib/proc-stats.ts';
 import { makeRng } from '../lib/random.ts';
 import { api, readMetrics, startServer, waitForJob } from '../lib/server.ts';
 import { makeSandbox } from '../lib/paths.ts';
-import { querySalt, saltIds, startRewritingProxy, startSwitch, type RewritingProxy, type Switch, type SwitchTarget } from '../lib/switchboard.ts';
+import {
+  querySalt,
+  saltIds,
+  startRewritingProxy,
+  startSwitch,
+  type RewritingProxy,
+  type Switch,
+  type SwitchTarget,
+} from '../lib/switchboard.ts';
 import { checkAgreement, integrityCheck, recordedFromDb } from '../lib/disk-state.ts';
 
 export interface SoakSample {
@@ -81,7 +89,10 @@ const FAULT_PROBABILITY = 0.4;
 /** Sources whose answers are rewritten per query (ids and media), so that every job downloads. */
 const SALTED: SourceId[] = ['pexels', 'pixabay', 'openverse'];
 
-export async function runSoak(options: SoakOptions, faultTargets: () => Promise<{ name: string; target: SwitchTarget; before?: () => void }[]>): Promise<SoakOutcome> {
+export async function runSoak(
+  options: SoakOptions,
+  faultTargets: () => Promise<{ name: string; target: SwitchTarget; before?: () => void }[]>,
+): Promise<SoakOutcome> {
   const rng = makeRng(options.seed);
   const box = makeSandbox('soak');
   const sim = await startSimulation({ sources: [...HEALTHY, ...FLAKY, HANGING] });
@@ -120,7 +131,8 @@ export async function runSoak(options: SoakOptions, faultTargets: () => Promise<
       healthyPort.set(id, proxy.port);
       env[`${envPrefix(id)}_BASE_URL`] = proxy.origin;
     }
-    for (const id of [...FLAKY, HANGING]) healthyPort.set(id, healthyPort.get(id) ?? Number(new URL(sim.origins[id]!).port));
+    for (const id of [...FLAKY, HANGING])
+      healthyPort.set(id, healthyPort.get(id) ?? Number(new URL(sim.origins[id]!).port));
     for (const id of [...FLAKY, HANGING]) {
       const port = healthyPort.get(id)!;
       const sw = await startSwitch({ port });
@@ -143,7 +155,15 @@ export async function runSoak(options: SoakOptions, faultTargets: () => Promise<
           dbBytes += statSync(box.dbPath + suffix).size;
         } catch {}
       }
-      samples.push({ jobs: jobs.length, elapsedMs: performance.now() - started, rssBytes: proc.rssBytes, heapBytes: metric(metrics, 'nodejs_heap_size_used_bytes'), externalBytes: metric(metrics, 'nodejs_external_memory_bytes'), fds: proc.fds, dbBytes });
+      samples.push({
+        jobs: jobs.length,
+        elapsedMs: performance.now() - started,
+        rssBytes: proc.rssBytes,
+        heapBytes: metric(metrics, 'nodejs_heap_size_used_bytes'),
+        externalBytes: metric(metrics, 'nodejs_external_memory_bytes'),
+        fds: proc.fds,
+        dbBytes,
+      });
     };
     await sample();
     const all = [...HEALTHY, HANGING, ...FLAKY];
@@ -164,7 +184,9 @@ export async function runSoak(options: SoakOptions, faultTargets: () => Promise<
       };
       if (chosen.has(HANGING)) {
         const hangs = faulty(HANGING);
-        await switches.get(HANGING)!.set({ port: hangs ? Number(new URL(hang.origins[HANGING]!).port) : healthyPort.get(HANGING)! });
+        await switches
+          .get(HANGING)!
+          .set({ port: hangs ? Number(new URL(hang.origins[HANGING]!).port) : healthyPort.get(HANGING)! });
         if (hangs) jobFaults.push(`${HANGING}: hang`);
       }
       for (const id of FLAKY) {
@@ -179,7 +201,12 @@ export async function runSoak(options: SoakOptions, faultTargets: () => Promise<
       const sources = [...chosen] as JobSourceName[];
       const boundMs = Math.ceil(sources.length / Number(config.MAX_CONCURRENT_SOURCES)) * deadlineMs + 1000;
       const t0 = performance.now();
-      const r = await api<{ job_id: string }>(s.origin, 'POST', '/api/jobs', { query: `soak ${n} ${rng.int(0, 1e9)}`, sources, limit: rng.int(1, 4), type: 'image' });
+      const r = await api<{ job_id: string }>(s.origin, 'POST', '/api/jobs', {
+        query: `soak ${n} ${rng.int(0, 1e9)}`,
+        sources,
+        limit: rng.int(1, 4),
+        type: 'image',
+      });
       if (r.status !== 202) {
         problems.push(`job ${n}: POST /api/jobs answered ${r.status}: ${r.text.slice(0, 200)}`);
         return;
@@ -192,7 +219,8 @@ export async function runSoak(options: SoakOptions, faultTargets: () => Promise<
         problems.push(`job ${n} (${r.body.job_id}) did not end within ${(boundMs * 4 + 30_000) / 1000} s`);
         return;
       }
-      if (doc.duration_ms !== null && doc.duration_ms > boundMs) problems.push(`job ${n} took ${doc.duration_ms} ms, over its bound of ${boundMs} ms`);
+      if (doc.duration_ms !== null && doc.duration_ms > boundMs)
+        problems.push(`job ${n} took ${doc.duration_ms} ms, over its bound of ${boundMs} ms`);
       const stats = Object.values(doc.results.source_stats);
       jobs.push({
         n,
@@ -208,7 +236,10 @@ export async function runSoak(options: SoakOptions, faultTargets: () => Promise<
         skippedSources: stats.filter((st) => st.status === 'skipped').length,
       });
       if (jobs.length % 5 === 0) await sample();
-      if (jobs.length % 50 === 0) options.log(`${jobs.length} jobs; rss ${(samples.at(-1)!.rssBytes / 2 ** 20).toFixed(1)} MB, fds ${samples.at(-1)!.fds}`);
+      if (jobs.length % 50 === 0)
+        options.log(
+          `${jobs.length} jobs; rss ${(samples.at(-1)!.rssBytes / 2 ** 20).toFixed(1)} MB, fds ${samples.at(-1)!.fds}`,
+        );
     };
     // The run is cut into segments at the full-GC points: the lanes drain, the server is made
     // to collect its garbage, and what survives is sampled (V8 collects lazily, so "heap used"
@@ -222,11 +253,24 @@ export async function runSoak(options: SoakOptions, faultTargets: () => Promise<
         }
       });
       await Promise.all(lanes);
-      const gc = await collectGarbage(inspectorUrl).then(async () => {
-        const metrics = await readMetrics(s.origin);
-        const proc = sampleProcess(s.pid);
-        return proc ? { jobs: jobs.length, elapsedMs: performance.now() - started, rssBytes: proc.rssBytes, heapBytes: metric(metrics, 'nodejs_heap_size_used_bytes'), externalBytes: metric(metrics, 'nodejs_external_memory_bytes'), fds: proc.fds, dbBytes: 0 } : null;
-      }, () => null);
+      const gc = await collectGarbage(inspectorUrl).then(
+        async () => {
+          const metrics = await readMetrics(s.origin);
+          const proc = sampleProcess(s.pid);
+          return proc
+            ? {
+                jobs: jobs.length,
+                elapsedMs: performance.now() - started,
+                rssBytes: proc.rssBytes,
+                heapBytes: metric(metrics, 'nodejs_heap_size_used_bytes'),
+                externalBytes: metric(metrics, 'nodejs_external_memory_bytes'),
+                fds: proc.fds,
+                dbBytes: 0,
+              }
+            : null;
+        },
+        () => null,
+      );
       if (gc) afterGc.push(gc);
     }
     await sample();

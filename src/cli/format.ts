@@ -3,7 +3,10 @@ import { escapeControlChars } from '../core/control-chars.ts';
 
 /** Several lines of text for a terminal: our own line breaks kept, every other control character escaped. */
 export function terminalLines(text: string): string {
-  return text.split('\n').map((line) => escapeControlChars(line)).join('\n');
+  return text
+    .split('\n')
+    .map((line) => escapeControlChars(line))
+    .join('\n');
 }
 
 /** `1.2s`, `850ms`, `2m05s`. */

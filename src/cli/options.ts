@@ -2,12 +2,22 @@
 // commander's InvalidArgumentError so that a bad value is a usage error (exit 2) before any work.
 // No engine module is imported here: flags are checked before the engine loads.
 import { InvalidArgumentError } from 'commander';
-import { LICENSE_FILTERS, ORIENTATIONS, SOURCE_IDS, type JobSourceName, type LicenseFilter, type MediaType, type Orientation } from '../core/types.ts';
+import {
+  LICENSE_FILTERS,
+  ORIENTATIONS,
+  SOURCE_IDS,
+  type JobSourceName,
+  type LicenseFilter,
+  type MediaType,
+  type Orientation,
+} from '../core/types.ts';
 import { MAX_DIMENSION, MAX_LIMIT, MEDIA_TYPES, MIN_LIMIT } from '../core/spec-rules.ts';
 
 export function parseLimit(raw: string): number {
   if (!/^\d+$/.test(raw.trim()) || Number(raw) < MIN_LIMIT || Number(raw) > MAX_LIMIT) {
-    throw new InvalidArgumentError(`--limit must be an integer from ${MIN_LIMIT} to ${MAX_LIMIT} (got ${JSON.stringify(raw)}).`);
+    throw new InvalidArgumentError(
+      `--limit must be an integer from ${MIN_LIMIT} to ${MAX_LIMIT} (got ${JSON.stringify(raw)}).`,
+    );
   }
   return Number(raw);
 }
@@ -21,7 +31,10 @@ export function parseType(raw: string): MediaType {
 
 /** `a,b` → ['a', 'b']; every id must be a known source. */
 export function parseSources(raw: string): JobSourceName[] {
-  const ids = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const ids = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   if (ids.length === 0) throw new InvalidArgumentError('--sources needs at least one source id.');
   const unknown = ids.filter((id) => !(SOURCE_IDS as readonly string[]).includes(id));
   if (unknown.length > 0) {
@@ -34,7 +47,8 @@ export function parseSources(raw: string): JobSourceName[] {
 
 export function parseCount(flag: string) {
   return (raw: string): number => {
-    if (!/^\d+$/.test(raw.trim())) throw new InvalidArgumentError(`${flag} must be a whole number (got ${JSON.stringify(raw)}).`);
+    if (!/^\d+$/.test(raw.trim()))
+      throw new InvalidArgumentError(`${flag} must be a whole number (got ${JSON.stringify(raw)}).`);
     return Number(raw);
   };
 }
@@ -51,7 +65,9 @@ export function parseDirectory(flag: string) {
 export function parseDimension(flag: string) {
   return (raw: string): number => {
     if (!/^\d+$/.test(raw.trim()) || Number(raw) < 1 || Number(raw) > MAX_DIMENSION) {
-      throw new InvalidArgumentError(`${flag} must be a whole number of pixels from 1 to ${MAX_DIMENSION} (got ${JSON.stringify(raw)}).`);
+      throw new InvalidArgumentError(
+        `${flag} must be a whole number of pixels from 1 to ${MAX_DIMENSION} (got ${JSON.stringify(raw)}).`,
+      );
     }
     return Number(raw);
   };
@@ -59,14 +75,18 @@ export function parseDimension(flag: string) {
 
 export function parseOrientation(raw: string): Orientation {
   if (!ORIENTATIONS.includes(raw as Orientation)) {
-    throw new InvalidArgumentError(`--orientation must be one of ${ORIENTATIONS.join(', ')} (got ${JSON.stringify(raw)}).`);
+    throw new InvalidArgumentError(
+      `--orientation must be one of ${ORIENTATIONS.join(', ')} (got ${JSON.stringify(raw)}).`,
+    );
   }
   return raw as Orientation;
 }
 
 export function parseLicenseFilter(raw: string): LicenseFilter {
   if (!LICENSE_FILTERS.includes(raw as LicenseFilter)) {
-    throw new InvalidArgumentError(`--license must be one of ${LICENSE_FILTERS.join(', ')} (got ${JSON.stringify(raw)}).`);
+    throw new InvalidArgumentError(
+      `--license must be one of ${LICENSE_FILTERS.join(', ')} (got ${JSON.stringify(raw)}).`,
+    );
   }
   return raw as LicenseFilter;
 }

@@ -60,7 +60,9 @@ export function createProgress(
 ): Progress {
   const { env } = options;
   const paint = statusPainter(stream, env);
-  return canMoveCursor(stream, env) ? new LiveProgress(stream, options.jobId, paint) : new PlainProgress(stream, options.jobId, paint);
+  return canMoveCursor(stream, env)
+    ? new LiveProgress(stream, options.jobId, paint)
+    : new PlainProgress(stream, options.jobId, paint);
 }
 
 class PlainProgress implements Progress {
@@ -88,7 +90,8 @@ function plainLine(e: RunnerEvent, paint: StatusPainter): string | null {
   const t = escapeControlChars;
   switch (e.type) {
     case 'job_started': {
-      const what = (e.queries?.length ?? 1) > 1 ? `${e.queries!.length} queries ("${t(e.query)}", …)` : `"${t(e.query)}"`;
+      const what =
+        (e.queries?.length ?? 1) > 1 ? `${e.queries!.length} queries ("${t(e.query)}", …)` : `"${t(e.query)}"`;
       return `job ${e.job_id}${e.resumed ? ' (resumed)' : ''}: ${what} from ${e.sources.join(', ')} (limit ${e.limit}, ${e.media_type})`;
     }
     case 'source_started':
@@ -135,11 +138,25 @@ class LiveProgress implements Progress {
       case 'job_started':
         this.limit = e.limit * (e.queries?.length ?? 1);
         for (const s of e.sources) {
-          if (!this.lines.has(s)) this.lines.set(s, { state: 'pending', found: 0, saved: 0, failed: 0, startedMs: null, elapsedMs: null, error: null });
+          if (!this.lines.has(s))
+            this.lines.set(s, {
+              state: 'pending',
+              found: 0,
+              saved: 0,
+              failed: 0,
+              startedMs: null,
+              elapsedMs: null,
+              error: null,
+            });
         }
         break;
       case 'source_started':
-        Object.assign(this.line(e.source), { state: 'running', startedMs: performance.now(), elapsedMs: null, error: null });
+        Object.assign(this.line(e.source), {
+          state: 'running',
+          startedMs: performance.now(),
+          elapsedMs: null,
+          error: null,
+        });
         break;
       case 'candidate_found':
         this.line(e.source).found++;
@@ -154,7 +171,10 @@ class LiveProgress implements Progress {
         const l = this.line(e.source);
         if (e.query !== undefined) {
           // One run of several: the line keeps counting over the source's runs.
-          Object.assign(l, { state: this.queries.done < this.queries.total ? 'running' : e.stats.status, error: e.stats.error ?? l.error });
+          Object.assign(l, {
+            state: this.queries.done < this.queries.total ? 'running' : e.stats.status,
+            error: e.stats.error ?? l.error,
+          });
           break;
         }
         Object.assign(l, {

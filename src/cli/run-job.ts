@@ -73,7 +73,9 @@ export async function runJobCommand(
     progress.stop();
     if (cli.pipeClosed) return EXIT.completed;
     const paint = statusPainter(cli.stderr, cli.env);
-    cli.stderr.write(formatSummary(doc, { downloadDir: session.config.downloadDir, logPath: session.log.path, cwd: cli.cwd, paint }));
+    cli.stderr.write(
+      formatSummary(doc, { downloadDir: session.config.downloadDir, logPath: session.log.path, cwd: cli.cwd, paint }),
+    );
     if (options.json) cli.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
     return exitCodeForJob(doc.status);
   } finally {

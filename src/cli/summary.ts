@@ -36,11 +36,19 @@ export function formatSummary(
   if (queries.length > 1) {
     const shown = queries.slice(0, MAX_QUERY_ROWS).map((q) => {
       const s = r.query_stats?.[q];
-      return [q, String(s?.downloaded ?? 0), String(s?.filtered ?? 0), String(s?.near_duplicates ?? 0), (s?.failed_sources ?? []).join(', ')];
+      return [
+        q,
+        String(s?.downloaded ?? 0),
+        String(s?.filtered ?? 0),
+        String(s?.near_duplicates ?? 0),
+        (s?.failed_sources ?? []).join(', '),
+      ];
     });
     perQuery =
       `\n${formatTable(['query', 'downloaded', 'filtered', 'near-dup', 'failed sources'], shown)}\n` +
-      (queries.length > MAX_QUERY_ROWS ? `… and ${queries.length - MAX_QUERY_ROWS} more queries (results.query_stats in --json)\n` : '');
+      (queries.length > MAX_QUERY_ROWS
+        ? `… and ${queries.length - MAX_QUERY_ROWS} more queries (results.query_stats in --json)\n`
+        : '');
   }
   const removed = (r.filtered ?? 0) > 0 || (r.near_duplicates ?? 0) > 0 ? `Removed: ${removedText(r)}\n` : '';
   return (

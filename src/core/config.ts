@@ -62,16 +62,20 @@ interface Spec<T> {
   parse: (raw: string) => T | undefined;
 }
 
-const int = (min: number, max: number): Spec<number>['parse'] => (raw) => {
-  if (!/^\s*-?\d+\s*$/.test(raw)) return undefined;
-  const n = Number(raw);
-  return Number.isSafeInteger(n) && n >= min && n <= max ? n : undefined;
-};
-const seconds = (min: number, max: number): Spec<number>['parse'] => (raw) => {
-  if (!/^\s*\d+(\.\d+)?\s*$/.test(raw)) return undefined;
-  const n = Number(raw);
-  return n >= min && n <= max ? Math.round(n * 1000) : undefined;
-};
+const int =
+  (min: number, max: number): Spec<number>['parse'] =>
+  (raw) => {
+    if (!/^\s*-?\d+\s*$/.test(raw)) return undefined;
+    const n = Number(raw);
+    return Number.isSafeInteger(n) && n >= min && n <= max ? n : undefined;
+  };
+const seconds =
+  (min: number, max: number): Spec<number>['parse'] =>
+  (raw) => {
+    if (!/^\s*\d+(\.\d+)?\s*$/.test(raw)) return undefined;
+    const n = Number(raw);
+    return n >= min && n <= max ? Math.round(n * 1000) : undefined;
+  };
 const bool: Spec<boolean>['parse'] = (raw) => {
   const v = raw.trim().toLowerCase();
   if (['true', '1', 'yes', 'on'].includes(v)) return true;
@@ -91,7 +95,10 @@ const origin: Spec<string>['parse'] = (raw) => {
   }
 };
 const hostList: Spec<string[]>['parse'] = (raw) => {
-  const names = raw.split(',').map((name) => name.trim().toLowerCase()).filter((name) => name !== '');
+  const names = raw
+    .split(',')
+    .map((name) => name.trim().toLowerCase())
+    .filter((name) => name !== '');
   return names.every((name) => /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?$/.test(name)) ? names : undefined;
 };
 const host: Spec<string>['parse'] = (raw) => (/^[A-Za-z0-9.:[\]-]+$/.test(raw.trim()) ? raw.trim() : undefined);
@@ -105,15 +112,23 @@ export const VARIABLES = {
   MAX_RETRIES_PER_SOURCE: { fallback: '2', expected: 'an integer from 0 to 10', parse: int(0, 10) },
   MAX_RETRIES_PER_DOWNLOAD: { fallback: '2', expected: 'an integer from 0 to 10', parse: int(0, 10) },
   STALL_TIMEOUT: { fallback: '5', expected: 'seconds, a number from 0.1 to 3600', parse: seconds(0.1, 3600) },
-  MIN_DOWNLOAD_SPEED: { fallback: '1024', expected: 'bytes per second, an integer from 0 to 1073741824', parse: int(0, 1073741824) },
+  MIN_DOWNLOAD_SPEED: {
+    fallback: '1024',
+    expected: 'bytes per second, an integer from 0 to 1073741824',
+    parse: int(0, 1073741824),
+  },
   MAX_DOWNLOADS_PER_SOURCE: { fallback: '4', expected: 'an integer from 1 to 256', parse: int(1, 256) },
   MAX_CONNECTIONS_PER_HOST: { fallback: '8', expected: 'an integer from 1 to 1024', parse: int(1, 1024) },
   MAX_VIDEO_RESOLUTION: { fallback: '1080', expected: 'pixels, an integer from 144 to 8640', parse: int(144, 8640) },
-  MAX_FILE_SIZE_MB: { fallback: '500', expected: 'megabytes, a number from 0.001 to 1048576', parse: (raw: string) => {
-    if (!/^\s*\d+(\.\d+)?\s*$/.test(raw)) return undefined;
-    const n = Number(raw);
-    return n >= 0.001 && n <= 1048576 ? Math.round(n * 1024 * 1024) : undefined;
-  } },
+  MAX_FILE_SIZE_MB: {
+    fallback: '500',
+    expected: 'megabytes, a number from 0.001 to 1048576',
+    parse: (raw: string) => {
+      if (!/^\s*\d+(\.\d+)?\s*$/.test(raw)) return undefined;
+      const n = Number(raw);
+      return n >= 0.001 && n <= 1048576 ? Math.round(n * 1024 * 1024) : undefined;
+    },
+  },
   DOWNLOAD_DIR: { fallback: './downloads', expected: 'a directory path', parse: text },
   LOG_DIR: { fallback: './logs', expected: 'a directory path', parse: text },
   DATA_DIR: { fallback: './data', expected: 'a directory path', parse: text },
@@ -122,18 +137,30 @@ export const VARIABLES = {
   MAX_CONCURRENT_JOBS: { fallback: '4', expected: 'an integer from 1 to 64', parse: int(1, 64) },
   MAX_QUEUED_JOBS: { fallback: '1000', expected: 'an integer from 1 to 1000000', parse: int(1, 1000000) },
   ALLOWED_HOSTS: { fallback: '', expected: 'comma-separated host names, each optionally with :port', parse: hostList },
-  API_TOKEN: { fallback: null, expected: 'a token of at least 8 characters', parse: (raw: string) => {
-    const v = raw.trim();
-    if (v === '') return null;
-    return v.length >= 8 && /^[\x21-\x7e]+$/.test(v) ? v : undefined;
-  } },
+  API_TOKEN: {
+    fallback: null,
+    expected: 'a token of at least 8 characters',
+    parse: (raw: string) => {
+      const v = raw.trim();
+      if (v === '') return null;
+      return v.length >= 8 && /^[\x21-\x7e]+$/.test(v) ? v : undefined;
+    },
+  },
   RATE_LIMIT_PER_MINUTE: { fallback: '600', expected: 'an integer from 0 (off) to 1000000', parse: int(0, 1000000) },
-  SEARCH_CACHE_TTL: { fallback: '86400', expected: 'seconds, a number from 0 to 31536000', parse: seconds(0, 31536000) },
+  SEARCH_CACHE_TTL: {
+    fallback: '86400',
+    expected: 'seconds, a number from 0 to 31536000',
+    parse: seconds(0, 31536000),
+  },
   UNSPLASH_ACCESS_KEY: { fallback: null, expected: 'a key', parse: optionalText },
   PEXELS_API_KEY: { fallback: null, expected: 'a key', parse: optionalText },
   PIXABAY_API_KEY: { fallback: null, expected: 'a key', parse: optionalText },
   ALLOW_PRIVATE_NETWORKS: { fallback: 'false', expected: 'true or false', parse: bool },
-  LOG_MAX_BYTES: { fallback: '10485760', expected: 'bytes, an integer from 1024 to 10737418240', parse: int(1024, 10737418240) },
+  LOG_MAX_BYTES: {
+    fallback: '10485760',
+    expected: 'bytes, an integer from 1024 to 10737418240',
+    parse: int(1024, 10737418240),
+  },
   LOG_BACKUPS: { fallback: '5', expected: 'an integer from 0 to 100', parse: int(0, 100) },
   URLS_TIMEOUT: { fallback: null, expected: 'seconds, a number from 0.1 to 86400', parse: seconds(0.1, 86400) },
 } satisfies Record<string, Spec<unknown>>;
@@ -179,7 +206,11 @@ export function loadConfig(env: Env = process.env, dotenv: Env = readDotenv()): 
     const p = envPrefix(id);
     const t = read(`${p}_TIMEOUT`, { ...v.SOURCE_TIMEOUT, fallback: null });
     if (t !== null && t !== undefined) overrides[id] = t;
-    const b = read(`${p}_BASE_URL`, { fallback: null, expected: 'an http(s) origin such as http://127.0.0.1:9000', parse: origin });
+    const b = read(`${p}_BASE_URL`, {
+      fallback: null,
+      expected: 'an http(s) origin such as http://127.0.0.1:9000',
+      parse: origin,
+    });
     if (b !== null && b !== undefined) baseUrls[id] = b;
   }
   const urlsTimeout = read('URLS_TIMEOUT', v.URLS_TIMEOUT);

@@ -14,8 +14,20 @@ export function escapeControlChars(text: string): string {
 }
 
 const NAMES: Record<number, string> = {
-  0x00: 'NUL', 0x07: 'BEL', 0x08: 'BS', 0x09: 'TAB', 0x0a: 'LF', 0x0b: 'VT', 0x0c: 'FF', 0x0d: 'CR',
-  0x1b: 'ESC', 0x7f: 'DEL', 0x85: 'NEL', 0x9b: 'CSI', 0x2028: 'LINE SEPARATOR', 0x2029: 'PARAGRAPH SEPARATOR',
+  0x00: 'NUL',
+  0x07: 'BEL',
+  0x08: 'BS',
+  0x09: 'TAB',
+  0x0a: 'LF',
+  0x0b: 'VT',
+  0x0c: 'FF',
+  0x0d: 'CR',
+  0x1b: 'ESC',
+  0x7f: 'DEL',
+  0x85: 'NEL',
+  0x9b: 'CSI',
+  0x2028: 'LINE SEPARATOR',
+  0x2029: 'PARAGRAPH SEPARATOR',
 };
 
 /** The first control character of `text`, described (`U+001B (ESC) at position 4`), or null. */

@@ -107,7 +107,11 @@ export const RUNNER_EVENT_TYPES: readonly RunnerEventType[] = [
 ];
 
 /** An event before the runner stamps it with `job_id`, `ts`, `seq` and `run`. */
-export type EventInput = RunnerEvent extends infer E ? (E extends RunnerEvent ? Omit<E, 'job_id' | 'ts' | 'seq' | 'run'> : never) : never;
+export type EventInput = RunnerEvent extends infer E
+  ? E extends RunnerEvent
+    ? Omit<E, 'job_id' | 'ts' | 'seq' | 'run'>
+    : never
+  : never;
 
 /** The run an event belongs to; events recorded before runs were numbered count as the first. */
 export function runOf(event: Pick<RunnerEvent, 'run'> | { run?: number }): number {

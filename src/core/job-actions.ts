@@ -36,7 +36,8 @@ export function jobActionRefusal(action: JobAction, job: JobActionSubject): stri
       );
     case 'retry':
       if (isActiveStatus(status)) return `job ${id} is ${status}: wait for it to end before retrying`;
-      if (!ENDED_JOB_STATUSES.includes(status)) return `job ${id} is ${status}: only an ended job can be retried (resume it instead)`;
+      if (!ENDED_JOB_STATUSES.includes(status))
+        return `job ${id} is ${status}: only an ended job can be retried (resume it instead)`;
       return job.results.failed_sources.length === 0 ? noFailedSource(id) : null;
   }
 }

@@ -34,8 +34,19 @@ export function addFilterCounts(into: FilterCounts, from: Partial<FilterCounts> 
 }
 
 const SUMMED = [
-  'downloaded', 'images', 'videos', 'found', 'failed_downloads', 'skipped_duplicates', 'skipped_existing',
-  'filtered', 'near_duplicates', 'bytes', 'duration_ms', 'retries', 'pages',
+  'downloaded',
+  'images',
+  'videos',
+  'found',
+  'failed_downloads',
+  'skipped_duplicates',
+  'skipped_existing',
+  'filtered',
+  'near_duplicates',
+  'bytes',
+  'duration_ms',
+  'retries',
+  'pages',
 ] as const;
 
 /**
@@ -43,7 +54,8 @@ const SUMMED = [
  * had one (else the first error, prefixed with how many queries it cut); status from the runs.
  */
 export function sumSourceStats(runs: readonly SourceStats[]): SourceStats {
-  if (runs.length === 1) return { ...runs[0]!, filtered_reasons: { ...emptyFilterCounts(), ...runs[0]!.filtered_reasons } };
+  if (runs.length === 1)
+    return { ...runs[0]!, filtered_reasons: { ...emptyFilterCounts(), ...runs[0]!.filtered_reasons } };
   const total = emptySourceStats();
   const errors: string[] = [];
   const statuses = new Set<SourceStatus>();
@@ -52,8 +64,10 @@ export function sumSourceStats(runs: readonly SourceStats[]): SourceStats {
     addFilterCounts(total.filtered_reasons, run.filtered_reasons);
     if (run.error !== null) errors.push(run.error);
     statuses.add(run.status);
-    if (run.started_at !== null && (total.started_at === null || run.started_at < total.started_at)) total.started_at = run.started_at;
-    if (run.finished_at !== null && (total.finished_at === null || run.finished_at > total.finished_at)) total.finished_at = run.finished_at;
+    if (run.started_at !== null && (total.started_at === null || run.started_at < total.started_at))
+      total.started_at = run.started_at;
+    if (run.finished_at !== null && (total.finished_at === null || run.finished_at > total.finished_at))
+      total.finished_at = run.finished_at;
     if (run.rate_limit_remaining !== null) total.rate_limit_remaining = run.rate_limit_remaining;
     if (run.retry_after !== null) total.retry_after = run.retry_after;
   }
@@ -63,7 +77,12 @@ export function sumSourceStats(runs: readonly SourceStats[]): SourceStats {
   else if (statuses.has('ok') || statuses.has('partial') || total.downloaded > 0) total.status = 'partial';
   else total.status = statuses.has('failed') ? 'failed' : 'skipped';
   if (total.status === 'running' || total.status === 'pending') total.finished_at = null;
-  total.error = errors.length === 0 ? null : errors.length === 1 && runs.length === 1 ? errors[0]! : `${errors.length} of ${runs.length} queries: ${errors[0]}`;
+  total.error =
+    errors.length === 0
+      ? null
+      : errors.length === 1 && runs.length === 1
+        ? errors[0]!
+        : `${errors.length} of ${runs.length} queries: ${errors[0]}`;
   total.success = ended(total) && total.error === null;
   return total;
 }
@@ -71,8 +90,14 @@ export function sumSourceStats(runs: readonly SourceStats[]): SourceStats {
 /** One query's results, from its source runs. */
 export function oneQueryStats(runs: readonly Pick<RunStats, 'source' | 'stats'>[]): QueryStats {
   const q: QueryStats = {
-    downloaded: 0, images: 0, videos: 0, filtered: 0, filtered_reasons: emptyFilterCounts(), near_duplicates: 0,
-    successful_sources: [], failed_sources: [],
+    downloaded: 0,
+    images: 0,
+    videos: 0,
+    filtered: 0,
+    filtered_reasons: emptyFilterCounts(),
+    near_duplicates: 0,
+    successful_sources: [],
+    failed_sources: [],
   };
   for (const { source, stats: s } of runs) {
     q.downloaded += s.downloaded;
@@ -103,7 +128,10 @@ export function jobResults(
   files: SavedFile[],
   queryStats: Record<string, QueryStats>,
 ): JobResults {
-  const names = [...order.filter((id) => sourceStats[id] !== undefined), ...Object.keys(sourceStats).filter((id) => !order.includes(id))];
+  const names = [
+    ...order.filter((id) => sourceStats[id] !== undefined),
+    ...Object.keys(sourceStats).filter((id) => !order.includes(id)),
+  ];
   const reasons = emptyFilterCounts();
   let filtered = 0;
   let nearDuplicates = 0;

@@ -28,7 +28,11 @@ const VERSION = /^\d{1,2}(\.\d{1,2})?$/;
 
 function cc(code: string, version: string | undefined): NormalizedLicense {
   const nc = code.includes('-nc');
-  const conditions = ['attribution', ...(code.includes('-sa') ? ['share-alike'] : []), ...(code.includes('-nd') ? ['no derivatives'] : [])];
+  const conditions = [
+    'attribution',
+    ...(code.includes('-sa') ? ['share-alike'] : []),
+    ...(code.includes('-nd') ? ['no derivatives'] : []),
+  ];
   return {
     family: 'cc',
     code,
@@ -41,12 +45,23 @@ function cc(code: string, version: string | undefined): NormalizedLicense {
 }
 
 const PUBLIC_DOMAIN_ALLOWS = 'any use, no conditions';
-const STOCK_ALLOWS = 'free commercial and non-commercial use without attribution; not selling unaltered copies or building a competing service';
+const STOCK_ALLOWS =
+  'free commercial and non-commercial use without attribution; not selling unaltered copies or building a competing service';
 
-function family(f: 'cc0' | 'public_domain' | 'unsplash' | 'pexels' | 'pixabay' | 'gfdl', version?: string): NormalizedLicense {
+function family(
+  f: 'cc0' | 'public_domain' | 'unsplash' | 'pexels' | 'pixabay' | 'gfdl',
+  version?: string,
+): NormalizedLicense {
   switch (f) {
     case 'cc0':
-      return { family: f, ...(version ? { version } : {}), name: `CC0${version ? ` ${version}` : ''}`, open: true, commercial: true, allows: PUBLIC_DOMAIN_ALLOWS };
+      return {
+        family: f,
+        ...(version ? { version } : {}),
+        name: `CC0${version ? ` ${version}` : ''}`,
+        open: true,
+        commercial: true,
+        allows: PUBLIC_DOMAIN_ALLOWS,
+      };
     case 'public_domain':
       return { family: f, name: 'Public domain', open: true, commercial: true, allows: PUBLIC_DOMAIN_ALLOWS };
     case 'unsplash':
@@ -56,7 +71,13 @@ function family(f: 'cc0' | 'public_domain' | 'unsplash' | 'pexels' | 'pixabay' |
     case 'pixabay':
       return { family: f, name: 'Pixabay Content License', open: false, commercial: true, allows: STOCK_ALLOWS };
     case 'gfdl':
-      return { family: f, name: 'GNU Free Documentation License', open: false, commercial: true, allows: 'any use, with the licence text and attribution; copyleft' };
+      return {
+        family: f,
+        name: 'GNU Free Documentation License',
+        open: false,
+        commercial: true,
+        allows: 'any use, with the licence text and attribution; copyleft',
+      };
   }
 }
 
@@ -69,7 +90,10 @@ function fromUrl(raw: string): NormalizedLicense | null {
     return null;
   }
   const host = url.hostname.toLowerCase().replace(/^www\./, '');
-  const parts = url.pathname.toLowerCase().split('/').filter((p) => p !== '');
+  const parts = url.pathname
+    .toLowerCase()
+    .split('/')
+    .filter((p) => p !== '');
   if (host === 'creativecommons.org') {
     const version = parts[2] !== undefined && VERSION.test(parts[2]) ? parts[2] : undefined;
     if (parts[0] === 'licenses' && parts[1] !== undefined && CC_ELEMENTS.test(parts[1])) return cc(parts[1], version);
@@ -79,7 +103,12 @@ function fromUrl(raw: string): NormalizedLicense | null {
   }
   if (host === 'unsplash.com' && parts[0] === 'license') return family('unsplash');
   if (host === 'pexels.com' && (parts.includes('license') || parts.includes('photo-license'))) return family('pexels');
-  if (host === 'pixabay.com' && parts[0] === 'service' && (parts[1] === 'license' || parts[1] === 'license-summary' || parts[1] === 'terms')) return family('pixabay');
+  if (
+    host === 'pixabay.com' &&
+    parts[0] === 'service' &&
+    (parts[1] === 'license' || parts[1] === 'license-summary' || parts[1] === 'terms')
+  )
+    return family('pixabay');
   if (host === 'gnu.org' && parts.some((p) => p.startsWith('fdl'))) return family('gfdl');
   return null;
 }
@@ -93,7 +122,11 @@ const ELEMENT_WORDS: [RegExp, string][] = [
 
 /** Reads a licence's name as the sources write it. */
 function fromText(raw: string): NormalizedLicense | null {
-  const text = raw.normalize('NFKC').toLowerCase().replace(/[_\s]+/g, ' ').trim();
+  const text = raw
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[_\s]+/g, ' ')
+    .trim();
   if (text === '') return null;
   const version = /(?:^|[\s-])(\d{1,2}\.\d{1,2}|[1-4])(?:\s|$)/.exec(text)?.[1];
   if (/\bcc ?0\b|\bcc[- ]zero\b|public domain dedication/.test(text)) return family('cc0', version);
@@ -109,17 +142,23 @@ function fromText(raw: string): NormalizedLicense | null {
     if (CC_ELEMENTS.test(code)) return cc(code, version);
   }
   if (/\battribution\b/.test(text) && /creative commons|\bcc\b|international|unported|generic|\d\.\d/.test(text)) {
-    const code = ['by', ...ELEMENT_WORDS.filter(([re]) => re.test(text)).map(([, el]) => el)].join('-').replace('by-sa-nd', 'by-nd');
+    const code = ['by', ...ELEMENT_WORDS.filter(([re]) => re.test(text)).map(([, el]) => el)]
+      .join('-')
+      .replace('by-sa-nd', 'by-nd');
     if (CC_ELEMENTS.test(code)) return cc(code, version);
   }
   return null;
 }
 
 /** The licence a file carries, from its name and its URL (the URL wins: it is exact), or null when neither is recognised. */
-export function normalizeLicense(license: string | null | undefined, licenseUrl?: string | null): NormalizedLicense | null {
+export function normalizeLicense(
+  license: string | null | undefined,
+  licenseUrl?: string | null,
+): NormalizedLicense | null {
   const byUrl = licenseUrl ? fromUrl(licenseUrl) : null;
   const byText = license ? fromText(license) : null;
-  if (byUrl && byText && byUrl.family === byText.family && byUrl.version === undefined && byText.version !== undefined) return byText;
+  if (byUrl && byText && byUrl.family === byText.family && byUrl.version === undefined && byText.version !== undefined)
+    return byText;
   return byUrl ?? byText;
 }
 

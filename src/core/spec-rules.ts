@@ -24,6 +24,9 @@ export function uniqueQueries(queries: readonly string[]): string[] {
  * skipped; surrounding blanks trimmed; duplicates dropped.
  */
 export function parseQueriesFile(text: string): string[] {
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/).map((l) => l.trim());
+  const lines = text
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/)
+    .map((l) => l.trim());
   return uniqueQueries(lines.filter((l) => l !== '' && !l.startsWith('#')));
 }

@@ -59,7 +59,15 @@ export interface MediaCandidate {
 export const SOURCE_STATUSES = ['pending', 'running', 'ok', 'partial', 'failed', 'skipped'] as const;
 export type SourceStatus = (typeof SOURCE_STATUSES)[number];
 /** Status of a job. */
-export const JOB_STATUSES = ['queued', 'running', 'completed', 'partial', 'failed', 'cancelled', 'interrupted'] as const;
+export const JOB_STATUSES = [
+  'queued',
+  'running',
+  'completed',
+  'partial',
+  'failed',
+  'cancelled',
+  'interrupted',
+] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
 /** What a job asks for. */

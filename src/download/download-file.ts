@@ -15,7 +15,15 @@ import {
   TruncatedError,
 } from '../core/errors.ts';
 import type { MediaKind } from '../core/types.ts';
-import { DOWNLOAD_RETRY_DELAYS, abortReason, linkAbort, withRetries, type HttpClient, type HttpResponse, type RetryInfo } from '../http/index.ts';
+import {
+  DOWNLOAD_RETRY_DELAYS,
+  abortReason,
+  linkAbort,
+  withRetries,
+  type HttpClient,
+  type HttpResponse,
+  type RetryInfo,
+} from '../http/index.ts';
 import type { MediaSink, PartWriter } from '../output/file-output.ts';
 import { localDirectorySink } from '../output/local-part-writer.ts';
 import { HEAD_BYTES, SNIFF_BYTES, mediaDimensions, sniffMedia, type SniffedMedia } from './sniff.ts';
@@ -62,7 +70,20 @@ export interface DownloadOptions {
 }
 
 export type DownloadOutcome =
-  | { status: 'saved'; path: string; fileName: string; bytes: number; sha256: string; mime: string; ext: string; kind: MediaKind; width: number | null; height: number | null; durationMs: number; attempts: number }
+  | {
+      status: 'saved';
+      path: string;
+      fileName: string;
+      bytes: number;
+      sha256: string;
+      mime: string;
+      ext: string;
+      kind: MediaKind;
+      width: number | null;
+      height: number | null;
+      durationMs: number;
+      attempts: number;
+    }
   | { status: 'duplicate'; sha256: string; bytes: number; durationMs: number };
 
 /** Wraps an error thrown by the caller's `commit`, so it is never retried as a transfer error. */
@@ -82,14 +103,17 @@ function megabytes(bytes: number): string {
 
 function validate(options: DownloadOptions): void {
   const positive = (name: string, value: number): void => {
-    if (!(typeof value === 'number' && value > 0)) throw new HarvesterError(`downloadFile: ${name} must be a positive number, got ${value}`);
+    if (!(typeof value === 'number' && value > 0))
+      throw new HarvesterError(`downloadFile: ${name} must be a positive number, got ${value}`);
   };
   positive('timeoutMs', options.timeoutMs);
   positive('stallTimeoutMs', options.stallTimeoutMs);
   positive('maxBytes', options.maxBytes);
   if (!(options.minBytesPerSecond >= 0)) throw new HarvesterError(`downloadFile: minBytesPerSecond must be >= 0`);
-  if (!(Number.isInteger(options.retries) && options.retries >= 0)) throw new HarvesterError(`downloadFile: retries must be an integer >= 0`);
-  if (typeof options.url !== 'string' || options.url === '') throw new HarvesterError('downloadFile: url must be a non-empty string');
+  if (!(Number.isInteger(options.retries) && options.retries >= 0))
+    throw new HarvesterError(`downloadFile: retries must be an integer >= 0`);
+  if (typeof options.url !== 'string' || options.url === '')
+    throw new HarvesterError('downloadFile: url must be a non-empty string');
   if (typeof options.commit !== 'function') throw new HarvesterError('downloadFile: commit must be a function');
   if (typeof options.directory !== 'string' || !isAbsolute(options.directory)) {
     throw new HarvesterError(`downloadFile: directory must be absolute, got ${JSON.stringify(options.directory)}`);
@@ -104,9 +128,14 @@ export async function downloadFile(http: HttpClient, options: DownloadOptions): 
   // One controller for the whole download: the caller's signal or DOWNLOAD_TIMEOUT, whichever first.
   const deadline = new AbortController();
   const unlink = linkAbort(deadline, [options.signal]);
-  const timer = setTimeout(() => {
-    deadline.abort(new TimeoutError('download', options.timeoutMs, `Download timeout after ${seconds(options.timeoutMs)}s`));
-  }, Math.min(options.timeoutMs, 2 ** 31 - 1));
+  const timer = setTimeout(
+    () => {
+      deadline.abort(
+        new TimeoutError('download', options.timeoutMs, `Download timeout after ${seconds(options.timeoutMs)}s`),
+      );
+    },
+    Math.min(options.timeoutMs, 2 ** 31 - 1),
+  );
   const sink = options.sink ?? localDirectorySink(options.directory);
   let resume: Resumable | null = null;
   try {
@@ -119,7 +148,9 @@ export async function downloadFile(http: HttpClient, options: DownloadOptions): 
             resume = state;
           });
           const durationMs = Math.round(performance.now() - startedMs);
-          return result.status === 'saved' ? { ...result, durationMs, attempts: attemptNumber } : { ...result, durationMs };
+          return result.status === 'saved'
+            ? { ...result, durationMs, attempts: attemptNumber }
+            : { ...result, durationMs };
         } catch (caught) {
           // A CommitFailure is no HarvesterError, so the retry loop passes it through untouched.
           if (caught instanceof CommitFailure) throw caught;
@@ -153,11 +184,24 @@ function joinHead(head: Buffer[], headBytes: number): Buffer {
 
 function asHarvesterError(error: unknown): HarvesterError {
   if (error instanceof HarvesterError) return error;
-  return new HarvesterError(`download failed: ${(error as Error | undefined)?.message ?? String(error)}`, { cause: error });
+  return new HarvesterError(`download failed: ${(error as Error | undefined)?.message ?? String(error)}`, {
+    cause: error,
+  });
 }
 
 type AttemptResult =
-  | { status: 'saved'; path: string; fileName: string; bytes: number; sha256: string; mime: string; ext: string; kind: MediaKind; width: number | null; height: number | null }
+  | {
+      status: 'saved';
+      path: string;
+      fileName: string;
+      bytes: number;
+      sha256: string;
+      mime: string;
+      ext: string;
+      kind: MediaKind;
+      width: number | null;
+      height: number | null;
+    }
   | { status: 'duplicate'; sha256: string; bytes: number };
 
 /**
@@ -221,7 +265,11 @@ async function attemptDownload(
   let validator: string | null = null;
   let expectedBytes: number | undefined;
   try {
-    const headers: Record<string, string> = { accept: 'image/*,video/*;q=0.9,*/*;q=0.5', ...options.headers, 'accept-encoding': 'identity' };
+    const headers: Record<string, string> = {
+      accept: 'image/*,video/*;q=0.9,*/*;q=0.5',
+      ...options.headers,
+      'accept-encoding': 'identity',
+    };
     if (resume) {
       headers.range = `bytes=${resume.bytes}-`;
       headers['if-range'] = resume.validator;
@@ -244,7 +292,9 @@ async function attemptDownload(
       if (!range || range.start !== resume.bytes || range.total !== resume.totalBytes) {
         // The server answered another range than asked: the partial cannot be trusted to continue.
         await resume.part.discard();
-        throw new TruncatedError(`cannot resume: asked for bytes ${resume.bytes}- of ${resume.totalBytes}, got ${response.headers['content-range'] ?? 'no Content-Range'}`);
+        throw new TruncatedError(
+          `cannot resume: asked for bytes ${resume.bytes}- of ${resume.totalBytes}, got ${response.headers['content-range'] ?? 'no Content-Range'}`,
+        );
       }
       state = resume;
       expectedBytes = resume.totalBytes;
@@ -256,11 +306,15 @@ async function attemptDownload(
     }
     resume = null;
     if (expectedBytes !== undefined && expectedBytes > options.maxBytes) {
-      throw new TooLargeError(`file is ${expectedBytes} bytes, over MAX_FILE_SIZE_MB (${megabytes(options.maxBytes)} MB)`);
+      throw new TooLargeError(
+        `file is ${expectedBytes} bytes, over MAX_FILE_SIZE_MB (${megabytes(options.maxBytes)} MB)`,
+      );
     }
     const encoding = (response.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
     if (encoding !== 'identity' && encoding !== '') {
-      throw new ContentError(`server sent Content-Encoding "${encoding}" for a media file despite Accept-Encoding: identity`);
+      throw new ContentError(
+        `server sent Content-Encoding "${encoding}" for a media file despite Accept-Encoding: identity`,
+      );
     }
     validator = rangeValidator(response.headers);
     state ??= {
@@ -286,7 +340,8 @@ async function attemptDownload(
         s.head.push(chunk);
         s.headBytes += chunk.length;
       }
-      if (!s.sniffed && s.headBytes >= SNIFF_BYTES) s.sniffed = await sniffMedia(joinHead(s.head, s.headBytes), s.claimedType, options.kind);
+      if (!s.sniffed && s.headBytes >= SNIFF_BYTES)
+        s.sniffed = await sniffMedia(joinHead(s.head, s.headBytes), s.claimedType, options.kind);
       if (!s.part.write(chunk)) await s.part.drain();
     }
     if (expectedBytes !== undefined && s.bytes < expectedBytes) {
@@ -300,10 +355,19 @@ async function attemptDownload(
     const sha256 = s.hash.digest('hex');
     // The first chunk holds the size of most formats; only a JPEG with a large EXIF block needs more.
     let { width, height } = mediaDimensions(s.head[0]!, sniffed.kind);
-    if (width === null && s.head.length > 1) ({ width, height } = mediaDimensions(joinHead(s.head, s.headBytes), sniffed.kind));
+    if (width === null && s.head.length > 1)
+      ({ width, height } = mediaDimensions(joinHead(s.head, s.headBytes), sniffed.kind));
     let fileName: string | null;
     try {
-      fileName = await options.commit({ sha256, ext: sniffed.ext, mime: sniffed.mime, kind: sniffed.kind, bytes, width, height });
+      fileName = await options.commit({
+        sha256,
+        ext: sniffed.ext,
+        mime: sniffed.mime,
+        kind: sniffed.kind,
+        bytes,
+        width,
+        height,
+      });
     } catch (error) {
       throw new CommitFailure(error);
     }
@@ -315,7 +379,18 @@ async function attemptDownload(
       throw new CommitFailure(error);
     }
     committed = true;
-    return { status: 'saved', path, fileName, bytes, sha256, mime: sniffed.mime, ext: sniffed.ext, kind: sniffed.kind, width, height };
+    return {
+      status: 'saved',
+      path,
+      fileName,
+      bytes,
+      sha256,
+      mime: sniffed.mime,
+      ext: sniffed.ext,
+      kind: sniffed.kind,
+      width,
+      height,
+    };
   } catch (caught) {
     let error = caught;
     if (!(error instanceof CommitFailure)) {
@@ -323,11 +398,20 @@ async function attemptDownload(
       // A connection that closed before Content-Length bytes arrived is a truncated body.
       const got = state?.bytes ?? 0;
       if (error instanceof NetworkError && expectedBytes !== undefined && got < expectedBytes) {
-        error = new TruncatedError(`body ended after ${got} of ${expectedBytes} bytes (${error.message})`, { cause: error });
+        error = new TruncatedError(`body ended after ${got} of ${expectedBytes} bytes (${error.message})`, {
+          cause: error,
+        });
       }
       // Worth resuming: a transient failure mid-body, from a server that serves byte ranges.
       const transient = error instanceof HarvesterError && error.retryable && !deadline.aborted;
-      if (state && transient && validator && expectedBytes !== undefined && state.bytes > 0 && state.bytes < expectedBytes) {
+      if (
+        state &&
+        transient &&
+        validator &&
+        expectedBytes !== undefined &&
+        state.bytes > 0 &&
+        state.bytes < expectedBytes
+      ) {
         state.validator = validator;
         keep(state);
         state = null;

@@ -15,7 +15,8 @@ const COSINES: Float64Array[] = Array.from({ length: LOW }, (_, u) =>
 
 /** The pHash of 32×32 greyscale pixels (row-major), as 16 lowercase hex digits. */
 export function phashOfPixels(pixels: Uint8Array | Buffer): string {
-  if (pixels.length !== SIZE * SIZE) throw new Error(`phash: expected ${SIZE * SIZE} grey pixels, got ${pixels.length}`);
+  if (pixels.length !== SIZE * SIZE)
+    throw new Error(`phash: expected ${SIZE * SIZE} grey pixels, got ${pixels.length}`);
   // Rows first, then columns: only the LOW lowest frequencies are ever needed.
   const rows = new Float64Array(SIZE * LOW);
   for (let y = 0; y < SIZE; y++) {
@@ -44,7 +45,12 @@ export function phashOfPixels(pixels: Uint8Array | Buffer): string {
 
 /** The pHash of an image file (any format sharp reads; the first frame of an animation). */
 export async function phashOfFile(path: string): Promise<string> {
-  const pixels = await sharp(path, { failOn: 'none' }).rotate().greyscale().resize(SIZE, SIZE, { fit: 'fill', kernel: 'lanczos3' }).raw().toBuffer();
+  const pixels = await sharp(path, { failOn: 'none' })
+    .rotate()
+    .greyscale()
+    .resize(SIZE, SIZE, { fit: 'fill', kernel: 'lanczos3' })
+    .raw()
+    .toBuffer();
   return phashOfPixels(pixels);
 }
 

@@ -47,8 +47,14 @@ export interface SniffedMedia {
 
 /** A short human description of bytes that are not media (for the error message). */
 function describe(head: Buffer): string {
-  const text = head.subarray(0, 512).toString('latin1').replace(/^\uFEFF/, '').trimStart().toLowerCase();
-  if (text.startsWith('<!doctype html') || text.startsWith('<html') || /<(head|body|title)[\s>]/.test(text)) return 'an HTML page';
+  const text = head
+    .subarray(0, 512)
+    .toString('latin1')
+    .replace(/^\uFEFF/, '')
+    .trimStart()
+    .toLowerCase();
+  if (text.startsWith('<!doctype html') || text.startsWith('<html') || /<(head|body|title)[\s>]/.test(text))
+    return 'an HTML page';
   if (text.includes('<svg')) return 'an SVG image (SVG is not accepted)';
   if (text.startsWith('<?xml') || text.startsWith('<')) return 'an XML document';
   if (text.startsWith('{') || text.startsWith('[')) return 'JSON';
@@ -65,9 +71,11 @@ const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0
  */
 function quickSniff(head: Buffer): { ext: string; mime: string } | null {
   if (head.length >= 8 && head.subarray(0, 8).equals(PNG_SIGNATURE)) return { ext: 'png', mime: 'image/png' };
-  if (head.length >= 3 && head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return { ext: 'jpg', mime: 'image/jpeg' };
+  if (head.length >= 3 && head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff)
+    return { ext: 'jpg', mime: 'image/jpeg' };
   if (head.length >= 6 && head.toString('latin1', 0, 6).match(/^GIF8[79]a$/)) return { ext: 'gif', mime: 'image/gif' };
-  if (head.length >= 12 && head.toString('latin1', 0, 4) === 'RIFF' && head.toString('latin1', 8, 12) === 'WEBP') return { ext: 'webp', mime: 'image/webp' };
+  if (head.length >= 12 && head.toString('latin1', 0, 4) === 'RIFF' && head.toString('latin1', 8, 12) === 'WEBP')
+    return { ext: 'webp', mime: 'image/webp' };
   return null;
 }
 
@@ -75,7 +83,11 @@ function quickSniff(head: Buffer): { ext: string; mime: string } | null {
  * Identifies `head` (the first bytes of a body) as an accepted image or video; throws
  * ContentError naming what it looks like instead, and what the server claimed.
  */
-export async function sniffMedia(head: Buffer, claimedType: string | undefined, expected?: MediaKind): Promise<SniffedMedia> {
+export async function sniffMedia(
+  head: Buffer,
+  claimedType: string | undefined,
+  expected?: MediaKind,
+): Promise<SniffedMedia> {
   const claimed = claimedType ? ` (served as ${claimedType.split(';')[0]!.trim()})` : '';
   if (head.length === 0) throw new ContentError(`empty body${claimed}`);
   const found = quickSniff(head) ?? (await fileTypeOf(head));

@@ -40,7 +40,10 @@ export function linkAbort(controller: AbortController, signals: ReadonlyArray<Ab
 }
 
 /** A signal that aborts when any of `signals` does, and a `dispose` that detaches it. */
-export function anySignal(signals: ReadonlyArray<AbortSignal | undefined>): { signal: AbortSignal; dispose: () => void } {
+export function anySignal(signals: ReadonlyArray<AbortSignal | undefined>): {
+  signal: AbortSignal;
+  dispose: () => void;
+} {
   const present = signals.filter((s): s is AbortSignal => s !== undefined);
   if (present.length === 1) return { signal: present[0]!, dispose: () => {} };
   const controller = new AbortController();

@@ -162,7 +162,10 @@ export type LookupFunction = (hostname: string, options: object, callback: Looku
  * the connection if any resolved address is non-public: checking the address actually
  * connected to is what defeats DNS rebinding.
  */
-export function guardedLookup(options: GuardOptions, resolve: LookupFunction = dnsLookup as unknown as LookupFunction): LookupFunction {
+export function guardedLookup(
+  options: GuardOptions,
+  resolve: LookupFunction = dnsLookup as unknown as LookupFunction,
+): LookupFunction {
   return (hostname, lookupOptions, callback) => {
     resolve(hostname, lookupOptions, (error, address, family) => {
       if (error || isConnectExempt(hostname, options)) {
@@ -172,7 +175,13 @@ export function guardedLookup(options: GuardOptions, resolve: LookupFunction = d
       const addresses = Array.isArray(address) ? address.map((a) => a.address) : [address];
       const refused = addresses.find((a) => isPrivateAddress(a));
       if (refused !== undefined) {
-        callback(new PrivateNetworkError(`refused ${hostname}: it resolves to the private or loopback address ${refused} (${HINT})`), address, family);
+        callback(
+          new PrivateNetworkError(
+            `refused ${hostname}: it resolves to the private or loopback address ${refused} (${HINT})`,
+          ),
+          address,
+          family,
+        );
         return;
       }
       callback(null, address, family);
@@ -217,10 +226,14 @@ export async function assertPublicHost(
   if (isIP(host) !== 0) return; // an IP literal was checked above, without DNS
   const addresses = await resolveAll(resolve, host, signal);
   if (addresses.length === 0) {
-    throw new PrivateNetworkError(`refused ${url.origin}: ${host} resolved to no address, so it cannot be checked (${HINT})`);
+    throw new PrivateNetworkError(
+      `refused ${url.origin}: ${host} resolved to no address, so it cannot be checked (${HINT})`,
+    );
   }
   const refused = addresses.find((a) => isPrivateAddress(a));
   if (refused !== undefined) {
-    throw new PrivateNetworkError(`refused ${url.origin}: ${host} resolves to the private or loopback address ${refused} (${HINT})`);
+    throw new PrivateNetworkError(
+      `refused ${url.origin}: ${host} resolves to the private or loopback address ${refused} (${HINT})`,
+    );
   }
 }

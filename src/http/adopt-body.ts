@@ -18,8 +18,14 @@ export function adoptBody(body: Readable, mapError: (error: unknown) => Harveste
     return destroy.call(this, error ? mapError(error) : error);
   };
   const destroyImpl = body._destroy;
-  body._destroy = function mappedDestroyImpl(this: Readable, error: Error | null, callback: (error?: Error | null) => void): void {
-    destroyImpl.call(this, error, (finalError?: Error | null) => callback(finalError ? mapError(finalError) : finalError));
+  body._destroy = function mappedDestroyImpl(
+    this: Readable,
+    error: Error | null,
+    callback: (error?: Error | null) => void,
+  ): void {
+    destroyImpl.call(this, error, (finalError?: Error | null) =>
+      callback(finalError ? mapError(finalError) : finalError),
+    );
   };
   body.once('close', release);
   body.on('error', () => {});

@@ -1,12 +1,6 @@
 // Maps whatever undici or the OS throws to the error classes of core/errors.ts, so no raw
 // undici error ever reaches a caller and the runner can decide on `retryable` alone.
-import {
-  CancelledError,
-  HarvesterError,
-  NetworkError,
-  TimeoutError,
-  TruncatedError,
-} from '../core/errors.ts';
+import { CancelledError, HarvesterError, NetworkError, TimeoutError, TruncatedError } from '../core/errors.ts';
 
 /** What the mapper needs to word a message: where, and which timeouts were in force. */
 export interface ErrorContext {
@@ -56,16 +50,32 @@ export function toHarvesterError(error: unknown, ctx: ErrorContext): HarvesterEr
   const host = hostOf(ctx.url);
   switch (code) {
     case 'UND_ERR_CONNECT_TIMEOUT':
-      return new TimeoutError('connect', ctx.connectTimeoutMs, `Timeout awaiting 'connect' for ${ctx.connectTimeoutMs}ms (${host})`);
+      return new TimeoutError(
+        'connect',
+        ctx.connectTimeoutMs,
+        `Timeout awaiting 'connect' for ${ctx.connectTimeoutMs}ms (${host})`,
+      );
     case 'UND_ERR_HEADERS_TIMEOUT':
-      return new TimeoutError('headers', ctx.headersTimeoutMs, `Timeout awaiting 'headers' for ${ctx.headersTimeoutMs}ms (${host})`);
+      return new TimeoutError(
+        'headers',
+        ctx.headersTimeoutMs,
+        `Timeout awaiting 'headers' for ${ctx.headersTimeoutMs}ms (${host})`,
+      );
     case 'UND_ERR_BODY_TIMEOUT':
-      return new TimeoutError('idle', ctx.idleTimeoutMs, `Timeout awaiting 'idle' (no body data) for ${ctx.idleTimeoutMs}ms (${host})`);
+      return new TimeoutError(
+        'idle',
+        ctx.idleTimeoutMs,
+        `Timeout awaiting 'idle' (no body data) for ${ctx.idleTimeoutMs}ms (${host})`,
+      );
     case 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH':
       return new TruncatedError(`body shorter than its Content-Length (${host})`, { cause: error });
     case 'UND_ERR_SOCKET':
       // "other side closed": the server hung up mid-response; same remedy as a reset.
-      return new NetworkError(`connection closed by the server: ${err?.message ?? 'socket error'} (${host})`, 'ECONNRESET', { cause: error });
+      return new NetworkError(
+        `connection closed by the server: ${err?.message ?? 'socket error'} (${host})`,
+        'ECONNRESET',
+        { cause: error },
+      );
     case 'UND_ERR_ABORTED':
     case 'UND_ERR_ABORT':
     case 'ABORT_ERR':
@@ -83,7 +93,12 @@ export function toHarvesterError(error: unknown, ctx: ErrorContext): HarvesterEr
   if (code !== undefined && code.startsWith('HPE_')) {
     return new NetworkError(`invalid HTTP response from ${host}: ${err?.message ?? code}`, code, { cause: error });
   }
-  if ((code !== undefined && code.startsWith('ERR_TLS')) || code === 'CERT_HAS_EXPIRED' || code === 'DEPTH_ZERO_SELF_SIGNED_CERT' || code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE') {
+  if (
+    (code !== undefined && code.startsWith('ERR_TLS')) ||
+    code === 'CERT_HAS_EXPIRED' ||
+    code === 'DEPTH_ZERO_SELF_SIGNED_CERT' ||
+    code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'
+  ) {
     return new NetworkError(`TLS error with ${host}: ${err?.message ?? code}`, code, { cause: error });
   }
   if (code !== undefined && /^E[A-Z_]+$/.test(code)) {

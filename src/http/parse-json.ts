@@ -17,6 +17,9 @@ export function parseJson<T>(response: TextResponse, sourceId: string | undefine
       }
     }
     const preview = response.text.slice(0, 60).replace(/\s+/g, ' ');
-    throw new ParseError(who, `invalid JSON from ${response.url} (${(error as Error).message}; body starts ${JSON.stringify(preview)})`);
+    throw new ParseError(
+      who,
+      `invalid JSON from ${response.url} (${(error as Error).message}; body starts ${JSON.stringify(preview)})`,
+    );
   }
 }

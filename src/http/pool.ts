@@ -42,7 +42,9 @@ export function createPool(options: PoolOptions): ConnectionPool {
           keepAliveMaxTimeout: 60_000,
           connect: { timeout: undiciTimeout(connectTimeoutMs), ...(options.lookup ? { lookup: options.lookup } : {}) },
         };
-        dispatcher = options.proxy ? new EnvHttpProxyAgent({ ...agentOptions, ...options.proxy }) : new Agent(agentOptions);
+        dispatcher = options.proxy
+          ? new EnvHttpProxyAgent({ ...agentOptions, ...options.proxy })
+          : new Agent(agentOptions);
         dispatchers.set(connectTimeoutMs, dispatcher);
       }
       return dispatcher;

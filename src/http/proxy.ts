@@ -14,7 +14,11 @@ export function proxyFromEnv(env: Record<string, string | undefined>): ProxySett
   const httpsProxy = env.HTTPS_PROXY ?? env.https_proxy;
   const noProxy = env.NO_PROXY ?? env.no_proxy;
   if (!httpProxy && !httpsProxy) return null;
-  return { httpProxy: httpProxy || undefined, httpsProxy: httpsProxy || httpProxy || undefined, noProxy: noProxy || undefined };
+  return {
+    httpProxy: httpProxy || undefined,
+    httpsProxy: httpsProxy || httpProxy || undefined,
+    noProxy: noProxy || undefined,
+  };
 }
 
 /** The host names of the proxies, lower case, without IPv6 brackets. */

@@ -67,7 +67,8 @@ export async function readBodyText(
         );
       }
       // Checked chunk by chunk while the answer arrives, so a hostile one is refused before any parse.
-      if (nesting === undefined) nesting = looksLikeJson(headers['content-type'], chunk) ? new JsonNestingScanner() : null;
+      if (nesting === undefined)
+        nesting = looksLikeJson(headers['content-type'], chunk) ? new JsonNestingScanner() : null;
       if (nesting && !nesting.feed(chunk)) {
         throw new TooLargeError(`response body of ${url} nests deeper than ${MAX_JSON_DEPTH} levels`);
       }
@@ -79,7 +80,9 @@ export async function readBodyText(
     if (error instanceof HarvesterError) throw error;
     const code = (error as { code?: string }).code;
     if (decoder && typeof code === 'string' && code.startsWith('Z_')) {
-      throw new NetworkError(`corrupt ${encoding} body from ${url}: ${(error as Error).message}`, code, { cause: error });
+      throw new NetworkError(`corrupt ${encoding} body from ${url}: ${(error as Error).message}`, code, {
+        cause: error,
+      });
     }
     throw error;
   }

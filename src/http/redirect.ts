@@ -16,7 +16,11 @@ export interface Hop {
 }
 
 /** Whether a response is a redirect to follow (with `maxRedirects` 0, none is). */
-export function isFollowedRedirect(status: number, location: string | undefined, maxRedirects: number): location is string {
+export function isFollowedRedirect(
+  status: number,
+  location: string | undefined,
+  maxRedirects: number,
+): location is string {
   return REDIRECT_STATUSES.has(status) && maxRedirects > 0 && location !== undefined;
 }
 
@@ -44,7 +48,9 @@ export class RedirectChain {
     try {
       url = new URL(location, hop.url);
     } catch {
-      throw new RedirectError(`invalid redirect Location ${JSON.stringify(location.slice(0, 200))} from ${hop.url.href}`);
+      throw new RedirectError(
+        `invalid redirect Location ${JSON.stringify(location.slice(0, 200))} from ${hop.url.href}`,
+      );
     }
     url.hash = '';
     if (this.visited.has(url.href)) throw new RedirectError(`redirect loop: ${url.href} was already visited`);

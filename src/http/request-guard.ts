@@ -4,7 +4,13 @@
 // resolves names where that lookup never sees them.
 import type { Config } from '../core/config.ts';
 import { HarvesterError } from '../core/errors.ts';
-import { assertPublicHost, assertPublicUrl, guardedLookup, type GuardOptions, type LookupFunction } from './address-guard.ts';
+import {
+  assertPublicHost,
+  assertPublicUrl,
+  guardedLookup,
+  type GuardOptions,
+  type LookupFunction,
+} from './address-guard.ts';
 import { proxyHosts, type ProxySettings } from './proxy.ts';
 
 export interface RequestGuardOptions {
@@ -23,7 +29,11 @@ export interface RequestGuard {
   lookup: LookupFunction | undefined;
 }
 
-export function createRequestGuard(config: Config, proxy: ProxySettings | null, options: RequestGuardOptions = {}): RequestGuard {
+export function createRequestGuard(
+  config: Config,
+  proxy: ProxySettings | null,
+  options: RequestGuardOptions = {},
+): RequestGuard {
   const guard: GuardOptions = {
     allowPrivateNetworks: config.allowPrivateNetworks,
     allowHosts: options.allowHosts ?? [],
@@ -34,7 +44,9 @@ export function createRequestGuard(config: Config, proxy: ProxySettings | null, 
   return {
     checkUrl(url) {
       if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-        throw new HarvesterError(`refused ${url.protocol.replace(/:$/, '')}: URL: only http and https URLs are fetched`);
+        throw new HarvesterError(
+          `refused ${url.protocol.replace(/:$/, '')}: URL: only http and https URLs are fetched`,
+        );
       }
       if (url.username || url.password) {
         // Credentials in a URL from a page are a smell; never send them silently.
@@ -45,7 +57,9 @@ export function createRequestGuard(config: Config, proxy: ProxySettings | null, 
     // Through a proxy, the proxy resolves target names, so the connect-time lookup never sees
     // them: each target name (first hop and every redirect) is resolved and checked here first.
     checkProxiedTarget:
-      proxy && !config.allowPrivateNetworks ? (url, signal) => assertPublicHost(url, guard, options.lookup, signal) : null,
+      proxy && !config.allowPrivateNetworks
+        ? (url, signal) => assertPublicHost(url, guard, options.lookup, signal)
+        : null,
     lookup: config.allowPrivateNetworks && !options.lookup ? undefined : guardedLookup(guard, options.lookup),
   };
 }

@@ -40,7 +40,10 @@ export function bindSourceHttp(client: HttpClient, policy: SourceHttpPolicy): So
   }
 
   /** Runs `send` with the policy bound to the call's options, releasing the combined signal after. */
-  async function bound<T>(options: RequestOptions | undefined, send: (options: RequestOptions) => Promise<T>): Promise<T> {
+  async function bound<T>(
+    options: RequestOptions | undefined,
+    send: (options: RequestOptions) => Promise<T>,
+  ): Promise<T> {
     const { options: withPolicy, dispose } = merged(options);
     try {
       return await send(withPolicy);

@@ -71,7 +71,10 @@ export interface SourceHttp {
 
 export interface HttpClient extends SourceHttp {
   /** As SourceHttp's; `sourceId` names the source in the ParseError of invalid JSON (default: the host). */
-  getJson<T = unknown>(url: string, options?: RequestOptions & { sourceId?: string }): Promise<TextResponse & { data: T }>;
+  getJson<T = unknown>(
+    url: string,
+    options?: RequestOptions & { sourceId?: string },
+  ): Promise<TextResponse & { data: T }>;
   /** A streaming request (downloads). */
   request(url: string, options?: RequestOptions): Promise<HttpResponse>;
   /** Closes every pooled connection. */

@@ -20,7 +20,12 @@ async function highestIn(output: FileOutput, dir: string, slug: string): Promise
  * The next free number for `<slug>_<NNN>.*` in `dir` of `output`. `taken(n)` tells whether a
  * number is in use by a file another process wrote since the scan (checked with the final name).
  */
-export async function nextFileNumber(output: FileOutput, dir: string, slug: string, taken: (n: number) => Promise<boolean>): Promise<number> {
+export async function nextFileNumber(
+  output: FileOutput,
+  dir: string,
+  slug: string,
+  taken: (n: number) => Promise<boolean>,
+): Promise<number> {
   const key = `${output.root}\0${dir}\0${slug}`;
   let counter = counters.get(key);
   if (counter === undefined) {

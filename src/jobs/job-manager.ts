@@ -116,7 +116,12 @@ class JobManager implements JobService {
       started_at: null,
       finished_at: null,
       duration_ms: null,
-      results: jobResults(Object.fromEntries(spec.sources.map((s) => [s, emptySourceStats()])), spec.sources, [], queryStatsOf(queries, [])),
+      results: jobResults(
+        Object.fromEntries(spec.sources.map((s) => [s, emptySourceStats()])),
+        spec.sources,
+        [],
+        queryStatsOf(queries, []),
+      ),
     };
     await this.store.jobs.create(doc, spec);
     return this.enqueue(doc, spec, allRuns(spec), false);
@@ -246,7 +251,17 @@ class JobManager implements JobService {
   private async enqueue(doc: JobDocument, spec: JobSpec, run: RunKey[], resumed: boolean): Promise<JobDocument> {
     let settle!: (doc: JobDocument) => void;
     const done = new Promise<JobDocument>((resolve) => (settle = resolve));
-    const job: ActiveJob = { doc, spec, run, resumed, state: 'queued', controller: new AbortController(), interrupted: false, done, settle };
+    const job: ActiveJob = {
+      doc,
+      spec,
+      run,
+      resumed,
+      state: 'queued',
+      controller: new AbortController(),
+      interrupted: false,
+      done,
+      settle,
+    };
     this.active.set(doc.job_id, job);
     if (resumed) {
       doc.status = 'queued';
@@ -352,12 +367,17 @@ class JobManager implements JobService {
     const lastSeq = await this.store.events.lastSeq(jobId);
     // The last event says which run came before; only history from before runs were numbered is read whole.
     let history = lastSeq > 0 ? await this.store.events.list(jobId, lastSeq - 1) : [];
-    if (history.length > 0 && typeof (history[0] as { run?: unknown }).run !== 'number') history = await this.store.events.list(jobId);
+    if (history.length > 0 && typeof (history[0] as { run?: unknown }).run !== 'number')
+      history = await this.store.events.list(jobId);
     return createEmitter(jobId, lastSeq, nextRunNumber(history), (event) => this.dispatch(event));
   }
 
   private dispatch(event: RunnerEvent): void {
-    this.store.events.append(event).catch((error: unknown) => this.warn(`cannot record event ${event.seq} of job ${event.job_id}: ${errorMessage(error)}`));
+    this.store.events
+      .append(event)
+      .catch((error: unknown) =>
+        this.warn(`cannot record event ${event.seq} of job ${event.job_id}: ${errorMessage(error)}`),
+      );
     const sinks: EventListener[] = [];
     if (this.log) sinks.push((e) => this.log!.onEvent(e));
     if (this.onEvent) sinks.push(this.onEvent);

@@ -107,7 +107,11 @@ export const STALE_TMP_AGE_MS = 1000;
  * Writes the job's manifests into DOWNLOAD_DIR/<querySlug(query)>/. Returns what was written, or
  * null when there is nothing to describe (no file of this or any earlier job in the folder).
  */
-export async function writeManifests(config: Config, job: JobDocument, options: WriteManifestsOptions = {}): Promise<WrittenManifests | null> {
+export async function writeManifests(
+  config: Config,
+  job: JobDocument,
+  options: WriteManifestsOptions = {},
+): Promise<WrittenManifests | null> {
   const queries = job.queries ?? [job.query];
   if (queries.length <= 1) return writeQueryManifests(config, job, options);
   // A job of several queries writes one manifest per query folder, each describing that query's files.
@@ -122,7 +126,11 @@ export async function writeManifests(config: Config, job: JobDocument, options: 
 }
 
 /** Writes the manifests of `job.query`'s folder, describing `job.results.files`. */
-async function writeQueryManifests(config: Config, job: JobDocument, options: WriteManifestsOptions): Promise<WrittenManifests | null> {
+async function writeQueryManifests(
+  config: Config,
+  job: JobDocument,
+  options: WriteManifestsOptions,
+): Promise<WrittenManifests | null> {
   const folderName = querySlug(job.query);
   const folder = inside(config.downloadDir, folderName);
   const previous = folderLocks.get(folder) ?? Promise.resolve();
@@ -177,7 +185,10 @@ async function writeLocked(
         swept.add(dir);
         await sweepStaleTemporaries(dir, STALE_TMP_AGE_MS);
       }
-      await writeFileAtomic(`${target}${SIDECAR_SUFFIX}`, `${JSON.stringify({ job_id: job.job_id, ...f, query: f.query ?? job.query }, null, 2)}\n`);
+      await writeFileAtomic(
+        `${target}${SIDECAR_SUFFIX}`,
+        `${JSON.stringify({ job_id: job.job_id, ...f, query: f.query ?? job.query }, null, 2)}\n`,
+      );
       sidecars++;
     }
   }

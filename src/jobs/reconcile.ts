@@ -49,11 +49,23 @@ const PART_SUFFIX = '.part';
 /** mtime and created_at come from different clocks' rounding: allow a little. */
 const CLOCK_SLACK_MS = 2000;
 
-export async function reconcileJobFiles(config: Config, store: Pick<Store, 'jobs' | 'files'>, jobId: string, options: ReconcileOptions = {}): Promise<ReconcileResult> {
+export async function reconcileJobFiles(
+  config: Config,
+  store: Pick<Store, 'jobs' | 'files'>,
+  jobId: string,
+  options: ReconcileOptions = {},
+): Promise<ReconcileResult> {
   const job = await store.jobs.get(jobId);
   if (job === null) throw new NotFoundError(`no job ${jobId}`);
   const verify = options.verify ?? 'sha256';
-  const result: ReconcileResult = { keptFiles: 0, removedRows: 0, removedFiles: 0, removedPartFiles: 0, clearedPending: 0, sharedDirectories: [] };
+  const result: ReconcileResult = {
+    keptFiles: 0,
+    removedRows: 0,
+    removedFiles: 0,
+    removedPartFiles: 0,
+    clearedPending: 0,
+    sharedDirectories: [],
+  };
   const root = config.downloadDir;
   const slug = querySlug(job.query);
 
@@ -77,7 +89,10 @@ export async function reconcileJobFiles(config: Config, store: Pick<Store, 'jobs
     await removeFile(`${abs}.json`); // its metadata sidecar, if --write-metadata wrote one
   }
   if (dropped.length > 0) {
-    result.removedRows = await store.files.remove(jobId, dropped.map((f) => f.path));
+    result.removedRows = await store.files.remove(
+      jobId,
+      dropped.map((f) => f.path),
+    );
     await correctSourceCounts(store, jobId);
   }
 
@@ -112,7 +127,9 @@ export async function reconcileJobFiles(config: Config, store: Pick<Store, 'jobs
 
   // 3. Leftovers in directories only this job uses right now.
   const othersActive = await activeJobsSharing(store, jobId, slug);
-  const pendingOfOthers = new Set((await store.files.listPending()).filter((p) => p.job_id !== jobId).map((p) => p.path));
+  const pendingOfOthers = new Set(
+    (await store.files.listPending()).filter((p) => p.job_id !== jobId).map((p) => p.path),
+  );
   const createdMs = Date.parse(job.created_at);
   const ownName = new RegExp(`^${slug.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}_\\d+\\.[A-Za-z0-9]+$`);
   for (const source of job.sources) {
@@ -168,7 +185,13 @@ async function correctSourceCounts(store: Pick<Store, 'jobs'>, jobId: string): P
     const images = mine.filter((f) => f.kind === 'image').length;
     const bytes = mine.reduce((sum, f) => sum + f.bytes, 0);
     if (stats.downloaded === mine.length && stats.images === images && stats.bytes === bytes) continue;
-    await store.jobs.saveSourceStats(jobId, source as SavedFile['source'], { ...stats, downloaded: mine.length, images, videos: mine.length - images, bytes });
+    await store.jobs.saveSourceStats(jobId, source as SavedFile['source'], {
+      ...stats,
+      downloaded: mine.length,
+      images,
+      videos: mine.length - images,
+      bytes,
+    });
   }
 }
 

@@ -22,9 +22,16 @@ export function allRuns(spec: JobSpec): RunKey[] {
  * The runs of a job whose stats satisfy `pick`: a one-query job's runs are its source stats; a
  * several-query job's are recorded per run (a run never recorded counts as an empty pending one).
  */
-export function runsWhere(spec: JobSpec, doc: JobDocument, recorded: readonly RunStats[], pick: (stats: SourceStats) => boolean): RunKey[] {
+export function runsWhere(
+  spec: JobSpec,
+  doc: JobDocument,
+  recorded: readonly RunStats[],
+  pick: (stats: SourceStats) => boolean,
+): RunKey[] {
   if (specQueries(spec).length === 1) {
-    return spec.sources.filter((s) => doc.results.source_stats[s] !== undefined && pick(doc.results.source_stats[s])).map((source) => ({ query: 0, source }));
+    return spec.sources
+      .filter((s) => doc.results.source_stats[s] !== undefined && pick(doc.results.source_stats[s]))
+      .map((source) => ({ query: 0, source }));
   }
   const byId = new Map(recorded.map((r) => [runKeyId(r), r.stats]));
   return allRuns(spec).filter((key) => {

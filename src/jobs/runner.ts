@@ -6,7 +6,16 @@
 import { performance } from 'node:perf_hooks';
 import type { Config } from '../core/config.ts';
 import { errorMessage } from '../core/errors.ts';
-import { jobResults, oneQueryStats, queryStatsOf, sumSourceStats, type RunStats, CANCELLED_BEFORE_START_ERROR, jobStatusOf, skipSourceStats } from '../core/job-results.ts';
+import {
+  jobResults,
+  oneQueryStats,
+  queryStatsOf,
+  sumSourceStats,
+  type RunStats,
+  CANCELLED_BEFORE_START_ERROR,
+  jobStatusOf,
+  skipSourceStats,
+} from '../core/job-results.ts';
 import type { JobDocument, JobSourceName, JobSpec, JobStatus } from '../core/types.ts';
 import { URLS_SOURCE, emptySourceStats, specQueries } from '../core/types.ts';
 import { querySlug } from '../output/naming.ts';
@@ -19,7 +28,10 @@ import type { JobRunShared, RunnableSource } from './source-run-context.ts';
 import { runSource } from './source-run.ts';
 import { urlCandidates } from './urls-source.ts';
 
-export interface RunJobInput extends Pick<JobRunShared, 'spec' | 'config' | 'store' | 'http' | 'output' | 'signal' | 'emit' | 'warn'> {
+export interface RunJobInput extends Pick<
+  JobRunShared,
+  'spec' | 'config' | 'store' | 'http' | 'output' | 'signal' | 'emit' | 'warn'
+> {
   /** The job as recorded (fresh, or with an earlier run's stats and files); updated in place. */
   job: JobDocument;
   /** Source runs to run now: all of them for a new job, the unfinished for resume, the failed for retry. */
@@ -80,7 +92,11 @@ export async function runJob(input: RunJobInput): Promise<JobDocument> {
   const recordedById = new Map(recorded.map((r) => [runKeyId(r), r.stats]));
   for (const [query] of queries.entries()) {
     for (const source of spec.sources) {
-      const run: RunStats = { query, source, stats: single ? stats[source]! : (recordedById.get(runKeyId({ query, source })) ?? emptySourceStats()) };
+      const run: RunStats = {
+        query,
+        source,
+        stats: single ? stats[source]! : (recordedById.get(runKeyId({ query, source })) ?? emptySourceStats()),
+      };
       runs.set(runKeyId(run), run);
       runsOfQuery[query]!.push(run);
       runsOfSource.get(source)!.push(run);
@@ -135,7 +151,15 @@ export async function runJob(input: RunJobInput): Promise<JobDocument> {
   }
   job.results.query_stats = queryStats;
 
-  emit({ type: 'job_started', query: spec.query, queries, sources: [...spec.sources], limit: spec.limit, media_type: spec.type, resumed: input.resumed });
+  emit({
+    type: 'job_started',
+    query: spec.query,
+    queries,
+    sources: [...spec.sources],
+    limit: spec.limit,
+    media_type: spec.type,
+    resumed: input.resumed,
+  });
 
   const shared: JobRunShared = {
     jobId: job.job_id,
@@ -165,11 +189,18 @@ export async function runJob(input: RunJobInput): Promise<JobDocument> {
       return;
     }
     const savedBefore = filesOf.get(runKeyId(key))?.count ?? 0;
-    await runSource(shared, runnableSource(key.source, spec, config), st, { query, slug: querySlug(query), savedBefore }, () => saveRun(run));
+    await runSource(
+      shared,
+      runnableSource(key.source, spec, config),
+      st,
+      { query, slug: querySlug(query), savedBefore },
+      () => saveRun(run),
+    );
   });
 
   const cut = input.run.some((key) => runs.get(runKeyId(key))!.stats.error_code === 'cancelled');
-  job.status = signal.aborted && cut ? (input.abortedStatus?.() ?? 'cancelled') : jobStatusOf(spec.sources.map((n) => stats[n]!));
+  job.status =
+    signal.aborted && cut ? (input.abortedStatus?.() ?? 'cancelled') : jobStatusOf(spec.sources.map((n) => stats[n]!));
   job.finished_at = new Date().toISOString();
   job.duration_ms = Math.round(priorDurationMs + performance.now() - startedMs);
   job.results = jobResults(stats, spec.sources, job.results.files, queryStats);
@@ -180,7 +211,11 @@ export async function runJob(input: RunJobInput): Promise<JobDocument> {
   } catch (error) {
     input.warn(`job ${job.job_id}: cannot write the manifest: ${errorMessage(error)}`);
   }
-  await store.jobs.update(job.job_id, { status: job.status, finished_at: job.finished_at, duration_ms: job.duration_ms });
+  await store.jobs.update(job.job_id, {
+    status: job.status,
+    finished_at: job.finished_at,
+    duration_ms: job.duration_ms,
+  });
   emit({ type: 'job_finished', status: job.status, job: structuredClone(job) });
   return job;
 }

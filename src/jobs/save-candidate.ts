@@ -92,7 +92,9 @@ export async function saveCandidate(target: SaveTarget, candidate: MediaCandidat
         // The deadline may have fired while the archive was asked: do not record a file now.
         signal.throwIfAborted();
         const slug = target.queryRun.slug;
-        const n = await nextFileNumber(job.output, target.relativeDir, slug, (k) => job.output.exists(`${target.relativeDir}/${mediaFileName(slug, k, info.ext)}`));
+        const n = await nextFileNumber(job.output, target.relativeDir, slug, (k) =>
+          job.output.exists(`${target.relativeDir}/${mediaFileName(slug, k, info.ext)}`),
+        );
         const fileName = mediaFileName(slug, n, info.ext);
         recorded = {
           path: `${target.relativeDir}/${fileName}`,
@@ -132,7 +134,9 @@ export async function saveCandidate(target: SaveTarget, candidate: MediaCandidat
       // this one move up by one.)
       job.files.splice(job.files.indexOf(recorded), 1);
       const path = (recorded as SavedFile).path;
-      await job.store.files.remove(job.jobId, [path]).catch((e: unknown) => job.warn(`cannot unrecord ${path}: ${errorMessage(e)}`));
+      await job.store.files
+        .remove(job.jobId, [path])
+        .catch((e: unknown) => job.warn(`cannot unrecord ${path}: ${errorMessage(e)}`));
     }
     // Cut by the source's deadline or a cancel: not a failure of this download.
     if (signal.aborted || error instanceof CancelledError) return { status: 'cut' };
@@ -140,7 +144,9 @@ export async function saveCandidate(target: SaveTarget, candidate: MediaCandidat
   } finally {
     // The `.part` is gone now (renamed into place or deleted by the downloader).
     for (const path of pending) {
-      await job.store.files.removePending(job.jobId, path).catch((e: unknown) => job.warn(`cannot clear pending ${path}: ${errorMessage(e)}`));
+      await job.store.files
+        .removePending(job.jobId, path)
+        .catch((e: unknown) => job.warn(`cannot clear pending ${path}: ${errorMessage(e)}`));
     }
   }
 }

@@ -20,11 +20,19 @@ export interface CachedSourceHttpOptions {
 }
 
 /** Query parameters whose values are credentials (Pixabay `key`, Unsplash `client_id`, tokens, signatures). */
-const SECRET_PARAM = /^(key|api[-_]?key|apikey|access[-_]?key|client[-_]?id|client[-_]?secret|secret|token|access[-_]?token|auth|authorization|password|passwd|signature|sig)$/i;
+const SECRET_PARAM =
+  /^(key|api[-_]?key|apikey|access[-_]?key|client[-_]?id|client[-_]?secret|secret|token|access[-_]?token|auth|authorization|password|passwd|signature|sig)$/i;
 /** Request headers that carry credentials or per-session state, never part of a key. */
 const SECRET_HEADER = /^(authorization|proxy-authorization|cookie|x-api-key|x-auth-token)$|key|token|secret|auth/i;
 /** Response headers not worth keeping with a cached answer. */
-const DROPPED_RESPONSE_HEADERS = new Set(['set-cookie', 'date', 'age', 'connection', 'keep-alive', 'transfer-encoding']);
+const DROPPED_RESPONSE_HEADERS = new Set([
+  'set-cookie',
+  'date',
+  'age',
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+]);
 
 /**
  * The cache key of a GET: source, URL without credentials (query parameters sorted, so their
@@ -73,7 +81,11 @@ export function redactUrl(url: string, mode: 'drop' | 'mask'): string {
 }
 
 /** Wraps a source's `http` with the search cache. With `ttlMs` 0 it returns `http` itself. */
-export function createCachedSourceHttp(http: SourceHttp, cache: SearchCacheRepository, options: CachedSourceHttpOptions): SourceHttp {
+export function createCachedSourceHttp(
+  http: SourceHttp,
+  cache: SearchCacheRepository,
+  options: CachedSourceHttpOptions,
+): SourceHttp {
   if (!(options.ttlMs > 0)) return http;
   const { sourceId, ttlMs } = options;
 

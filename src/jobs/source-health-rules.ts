@@ -62,7 +62,8 @@ export function cachePurgeSinceMs(outcome: SourceOutcome): number | null {
 
 /** What a source's health reads as at `nowMs`: rates derived, a cool-down that has passed shown as none. */
 export function sourceHealthAt(record: SourceHealthRecord, lastCheck: SourceCheck | null, nowMs: number): SourceHealth {
-  const cooling = record.cooling_until !== null && Date.parse(record.cooling_until) > nowMs ? record.cooling_until : null;
+  const cooling =
+    record.cooling_until !== null && Date.parse(record.cooling_until) > nowMs ? record.cooling_until : null;
   return {
     source: record.source as SourceHealth['source'],
     runs: record.runs,
@@ -77,4 +78,3 @@ export function sourceHealthAt(record: SourceHealthRecord, lastCheck: SourceChec
     last_check: lastCheck,
   };
 }
-

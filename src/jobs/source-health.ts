@@ -11,14 +11,21 @@ import { cachePurgeSinceMs, nextHealthRecord, sourceHealthAt } from './source-he
  * search-cache answers of that source stored or served during it. Returns the health as of the
  * run's end.
  */
-export async function recordSourceOutcome(store: Pick<Store, 'health' | 'cache'>, outcome: SourceOutcome): Promise<SourceHealth> {
+export async function recordSourceOutcome(
+  store: Pick<Store, 'health' | 'cache'>,
+  outcome: SourceOutcome,
+): Promise<SourceHealth> {
   const purgeSinceMs = cachePurgeSinceMs(outcome);
   if (purgeSinceMs !== null) await store.cache.deleteSource(outcome.source, purgeSinceMs);
   const record = await store.health.recordOutcome(outcome, (prev) => nextHealthRecord(prev, outcome));
   return sourceHealthAt(record, (await store.health.get(outcome.source)).lastCheck, outcome.at.getTime());
 }
 
-export async function getSourceHealth(health: Store['health'], source: JobSourceName, nowMs = Date.now()): Promise<SourceHealth> {
+export async function getSourceHealth(
+  health: Store['health'],
+  source: JobSourceName,
+  nowMs = Date.now(),
+): Promise<SourceHealth> {
   const { record, lastCheck } = await health.get(source);
   return sourceHealthAt(record, lastCheck, nowMs);
 }

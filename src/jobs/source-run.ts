@@ -5,13 +5,18 @@
 import { performance } from 'node:perf_hooks';
 import { sourceTimeoutMs } from '../core/config.ts';
 import { CoolingDownError, SourceTimeoutError, errorMessage, sourceErrorCodeOf } from '../core/errors.ts';
-import { CANCELLED_ERROR, everyDownloadFailedError, settleSourceStats, skipSourceStats, type SourceFailure } from '../core/job-results.ts';
+import {
+  CANCELLED_ERROR,
+  everyDownloadFailedError,
+  settleSourceStats,
+  skipSourceStats,
+  type SourceFailure,
+} from '../core/job-results.ts';
 import type { SourceStats } from '../core/types.ts';
 import { CandidatePool } from './candidate-pool.ts';
 import { sourceDeadline } from './signals.ts';
 import { getSourceHealth, recordSourceOutcome } from './source-health.ts';
 import type { JobRunShared, QueryRun, RunnableSource } from './source-run-context.ts';
-
 
 /**
  * Runs `source` and leaves its final stats in `stats` (which may hold an earlier run's figures:
@@ -35,14 +40,23 @@ export async function runSource(
     skipSourceStats(stats, reason, retryAfter);
     stats.finished_at = new Date().toISOString();
     if (source.tracked) {
-      await recordSourceOutcome(store, { source: id, ok: false, error: reason.error, durationMs: 0, downloaded: 0, downloadMs: 0, at: new Date(), skipped: true })
-        .catch((error: unknown) => job.warn(`${id}: cannot record source health: ${errorMessage(error)}`));
+      await recordSourceOutcome(store, {
+        source: id,
+        ok: false,
+        error: reason.error,
+        durationMs: 0,
+        downloaded: 0,
+        downloadMs: 0,
+        at: new Date(),
+        skipped: true,
+      }).catch((error: unknown) => job.warn(`${id}: cannot record source health: ${errorMessage(error)}`));
     }
     await saveStats();
     job.emit({ type: 'source_finished', source: id, ...queryField(job, queryRun), stats: { ...stats } });
   };
 
-  if (source.notConfigured !== null) return finishSkipped({ error: source.notConfigured, code: 'not_configured' }, null);
+  if (source.notConfigured !== null)
+    return finishSkipped({ error: source.notConfigured, code: 'not_configured' }, null);
   if (source.tracked && !spec.options?.force) {
     try {
       const health = await getSourceHealth(store.health, id);
@@ -87,7 +101,9 @@ export async function runSource(
   let cancelled = false;
   if (run?.abortedEarly) {
     cancelled = !(signal.reason instanceof SourceTimeoutError);
-    failure = cancelled ? { error: CANCELLED_ERROR, code: 'cancelled' } : { error: errorMessage(signal.reason), code: 'timeout' };
+    failure = cancelled
+      ? { error: CANCELLED_ERROR, code: 'cancelled' }
+      : { error: errorMessage(signal.reason), code: 'timeout' };
   } else if (crash !== null || run?.sourceError) {
     const cause = crash ?? run!.sourceError;
     failure = { error: errorMessage(cause), code: sourceErrorCodeOf(cause) };
@@ -103,15 +119,14 @@ export async function runSource(
   // A cancel is not the source's doing: it neither counts against nor for its health.
   if (source.tracked && !cancelled) {
     await recordSourceOutcome(store, {
-        source: id,
-        ok: error === null,
-        error,
-        durationMs: runMs,
-        downloaded: run?.savedThisRun ?? 0,
-        downloadMs: run?.downloadMsThisRun ?? 0,
-        at: new Date(),
-      })
-      .catch((e: unknown) => job.warn(`${id}: cannot record source health: ${errorMessage(e)}`));
+      source: id,
+      ok: error === null,
+      error,
+      durationMs: runMs,
+      downloaded: run?.savedThisRun ?? 0,
+      downloadMs: run?.downloadMsThisRun ?? 0,
+      at: new Date(),
+    }).catch((e: unknown) => job.warn(`${id}: cannot record source health: ${errorMessage(e)}`));
   }
   await saveStats();
   job.emit({ type: 'source_finished', source: id, ...queryField(job, queryRun), stats: { ...stats } });

@@ -49,7 +49,12 @@ export function urlCandidates(urls: readonly string[]): MediaCandidate[] {
     } catch {
       title = basename(url.pathname) || undefined;
     }
-    const candidate: MediaCandidate = { id: urlCandidateId(url.href), source: URLS_SOURCE, kind: guessKind(url), url: url.href };
+    const candidate: MediaCandidate = {
+      id: urlCandidateId(url.href),
+      source: URLS_SOURCE,
+      kind: guessKind(url),
+      url: url.href,
+    };
     if (title !== undefined) candidate.title = title;
     return candidate;
   });

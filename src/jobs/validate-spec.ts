@@ -14,10 +14,29 @@ import {
   type MediaType,
 } from '../core/types.ts';
 import { SOURCES, isSourceId } from '../sources/index.ts';
-import { DEFAULT_LIMIT, MAX_DIMENSION, MAX_LIMIT, MAX_QUERIES, MAX_QUERY_LENGTH, MEDIA_TYPES, MIN_LIMIT, uniqueQueries } from '../core/spec-rules.ts';
+import {
+  DEFAULT_LIMIT,
+  MAX_DIMENSION,
+  MAX_LIMIT,
+  MAX_QUERIES,
+  MAX_QUERY_LENGTH,
+  MEDIA_TYPES,
+  MIN_LIMIT,
+  uniqueQueries,
+} from '../core/spec-rules.ts';
 import { validateUrls } from './urls-source.ts';
 
-const SPEC_FIELDS: readonly string[] = ['query', 'queries', 'sources', 'limit', 'type', 'urls', 'options', 'filters', 'keepNearDuplicates'];
+const SPEC_FIELDS: readonly string[] = [
+  'query',
+  'queries',
+  'sources',
+  'limit',
+  'type',
+  'urls',
+  'options',
+  'filters',
+  'keepNearDuplicates',
+];
 /** The switches a caller may set (`downloadDir` is the job service's own record, not input). */
 type OptionName = 'noArchive' | 'noCache' | 'force' | 'writeMetadata';
 const OPTION_NAMES: readonly OptionName[] = ['noArchive', 'noCache', 'force', 'writeMetadata'];
@@ -28,7 +47,8 @@ export function defaultSources(config: Config): JobSourceName[] {
 }
 
 export function validateSpec(input: unknown, config: Config): JobSpec {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new ConfigError('a job spec must be an object');
+  if (typeof input !== 'object' || input === null || Array.isArray(input))
+    throw new ConfigError('a job spec must be an object');
   const spec = input as Record<string, unknown>;
   for (const key of Object.keys(spec)) {
     if (!SPEC_FIELDS.includes(key)) throw new ConfigError(`unknown field ${JSON.stringify(key)} in job spec`);
@@ -36,10 +56,12 @@ export function validateSpec(input: unknown, config: Config): JobSpec {
 
   let queries: string[] | undefined;
   if (spec.queries !== undefined) {
-    if (!Array.isArray(spec.queries) || spec.queries.length === 0) throw new ConfigError(`queries must be a list of 1 to ${MAX_QUERIES} queries`);
+    if (!Array.isArray(spec.queries) || spec.queries.length === 0)
+      throw new ConfigError(`queries must be a list of 1 to ${MAX_QUERIES} queries`);
     const given = spec.queries.map((q, i) => checkQuery(q, `queries[${i}]`));
     queries = uniqueQueries(given);
-    if (queries.length > MAX_QUERIES) throw new ConfigError(`queries must hold at most ${MAX_QUERIES} queries (got ${queries.length})`);
+    if (queries.length > MAX_QUERIES)
+      throw new ConfigError(`queries must hold at most ${MAX_QUERIES} queries (got ${queries.length})`);
     if (spec.query !== undefined && checkQuery(spec.query, 'query') !== queries[0]) {
       throw new ConfigError('query must be the first of queries when both are given');
     }
@@ -65,13 +87,15 @@ export function validateSpec(input: unknown, config: Config): JobSpec {
     for (const [key, value] of Object.entries(spec.options)) {
       if (!OPTION_NAMES.includes(key as OptionName)) throw new ConfigError(`unknown option ${JSON.stringify(key)}`);
       if (value === undefined) continue;
-      if (typeof value !== 'boolean') throw new ConfigError(`option ${key} must be true or false (got ${JSON.stringify(value)})`);
+      if (typeof value !== 'boolean')
+        throw new ConfigError(`option ${key} must be true or false (got ${JSON.stringify(value)})`);
       options[key as OptionName] = value;
     }
   }
 
   if (spec.urls !== undefined) {
-    if (!Array.isArray(spec.urls) || !spec.urls.every((u) => typeof u === 'string')) throw new ConfigError('urls must be a list of strings');
+    if (!Array.isArray(spec.urls) || !spec.urls.every((u) => typeof u === 'string'))
+      throw new ConfigError('urls must be a list of strings');
     const urls = spec.urls as string[];
     validateUrls(urls);
     if (spec.sources !== undefined && !(Array.isArray(spec.sources) && spec.sources.every((s) => s === URLS_SOURCE))) {
@@ -79,12 +103,22 @@ export function validateSpec(input: unknown, config: Config): JobSpec {
     }
     // `limit` is per source: the pseudo-source takes every URL it was given.
     if (queries !== undefined && queries.length > 1) throw new ConfigError('a job with urls has one query (its name)');
-    return { query, sources: [URLS_SOURCE], limit: urls.length, type: type as MediaType, urls: [...urls], options, ...dataset };
+    return {
+      query,
+      sources: [URLS_SOURCE],
+      limit: urls.length,
+      type: type as MediaType,
+      urls: [...urls],
+      options,
+      ...dataset,
+    };
   }
 
   const limit = spec.limit ?? DEFAULT_LIMIT;
   if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < MIN_LIMIT || limit > MAX_LIMIT) {
-    throw new ConfigError(`limit must be an integer from ${MIN_LIMIT} to ${MAX_LIMIT} (got ${JSON.stringify(spec.limit)})`);
+    throw new ConfigError(
+      `limit must be an integer from ${MIN_LIMIT} to ${MAX_LIMIT} (got ${JSON.stringify(spec.limit)})`,
+    );
   }
 
   let sources: JobSourceName[];
@@ -114,13 +148,15 @@ function checkQuery(value: unknown, field: string): string {
   const control = findControlChar(value);
   if (control !== null) throw new ConfigError(`${field} must not contain control characters: found ${control}`);
   const query = value.trim();
-  if (query.length > MAX_QUERY_LENGTH) throw new ConfigError(`${field} must be at most ${MAX_QUERY_LENGTH} characters (got ${query.length})`);
+  if (query.length > MAX_QUERY_LENGTH)
+    throw new ConfigError(`${field} must be at most ${MAX_QUERY_LENGTH} characters (got ${query.length})`);
   return query;
 }
 
 function checkFilters(value: unknown): JobFilters | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ConfigError('filters must be an object');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new ConfigError('filters must be an object');
   const out: JobFilters = {};
   for (const [key, v] of Object.entries(value)) {
     if (v === undefined) continue;
@@ -128,27 +164,39 @@ function checkFilters(value: unknown): JobFilters | undefined {
       case 'min_width':
       case 'min_height':
         if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > MAX_DIMENSION) {
-          throw new ConfigError(`filters.${key} must be an integer from 1 to ${MAX_DIMENSION} (got ${JSON.stringify(v)})`);
+          throw new ConfigError(
+            `filters.${key} must be an integer from 1 to ${MAX_DIMENSION} (got ${JSON.stringify(v)})`,
+          );
         }
         out[key] = v;
         break;
       case 'orientation':
-        if (!ORIENTATIONS.includes(v as never)) throw new ConfigError(`filters.orientation must be one of ${ORIENTATIONS.join(', ')} (got ${JSON.stringify(v)})`);
+        if (!ORIENTATIONS.includes(v as never))
+          throw new ConfigError(
+            `filters.orientation must be one of ${ORIENTATIONS.join(', ')} (got ${JSON.stringify(v)})`,
+          );
         out.orientation = v as JobFilters['orientation'];
         break;
       case 'license':
-        if (!LICENSE_FILTERS.includes(v as never)) throw new ConfigError(`filters.license must be one of ${LICENSE_FILTERS.join(', ')} (got ${JSON.stringify(v)})`);
+        if (!LICENSE_FILTERS.includes(v as never))
+          throw new ConfigError(
+            `filters.license must be one of ${LICENSE_FILTERS.join(', ')} (got ${JSON.stringify(v)})`,
+          );
         if (v !== 'any') out.license = v as JobFilters['license'];
         break;
       default:
-        throw new ConfigError(`unknown filter ${JSON.stringify(key)} (known: min_width, min_height, orientation, license)`);
+        throw new ConfigError(
+          `unknown filter ${JSON.stringify(key)} (known: min_width, min_height, orientation, license)`,
+        );
     }
   }
   const asked = Object.keys(out);
   if (asked.length > 0) {
     // The runner does not apply filters yet: a job that asked for them would silently keep every
     // picture, so it is refused rather than run unfiltered.
-    throw new ConfigError(`filters are not applied yet; refusing ${asked.map((k) => `filters.${k}`).join(', ')} rather than running unfiltered (license "any" is accepted)`);
+    throw new ConfigError(
+      `filters are not applied yet; refusing ${asked.map((k) => `filters.${k}`).join(', ')} rather than running unfiltered (license "any" is accepted)`,
+    );
   }
   return undefined;
 }

@@ -15,7 +15,8 @@ export const DOWNLOAD_LOG_FILE = 'download_errors.log';
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR' | 'CRITICAL';
 
 /** One log line: timestamp (local time, comma before the milliseconds), level, message. */
-export const LOG_LINE_PATTERN = /^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2},\d{3}) \| (DEBUG|INFO|WARNING|ERROR|CRITICAL) \| (.+)$/;
+export const LOG_LINE_PATTERN =
+  /^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2},\d{3}) \| (DEBUG|INFO|WARNING|ERROR|CRITICAL) \| (.+)$/;
 
 /** Lines `harvester logs --errors` keeps. */
 export function isErrorLine(line: string): boolean {
@@ -54,7 +55,10 @@ export function logLinesFor(event: RunnerEvent): [LogLevel, string][] {
   switch (event.type) {
     case 'job_started':
       return [
-        ['INFO', `=== JOB START === | Job ID: ${event.job_id} | Query: ${event.query} | Sources: ${pythonListRepr(event.sources)}`],
+        [
+          'INFO',
+          `=== JOB START === | Job ID: ${event.job_id} | Query: ${event.query} | Sources: ${pythonListRepr(event.sources)}`,
+        ],
       ];
     case 'file_saved':
       return [
@@ -75,7 +79,14 @@ export function logLinesFor(event: RunnerEvent): [LogLevel, string][] {
     case 'source_finished': {
       const [level, line] = sourceLine(event.source, event.stats);
       // A job of several queries runs each source once per query: say which run ended.
-      return [[level, event.query !== undefined && event.query !== '' ? line.replace(`| ${event.source} |`, `| ${event.source} | Query: ${event.query} |`) : line]];
+      return [
+        [
+          level,
+          event.query !== undefined && event.query !== ''
+            ? line.replace(`| ${event.source} |`, `| ${event.source} | Query: ${event.query} |`)
+            : line,
+        ],
+      ];
     }
     case 'job_finished': {
       const r = event.job.results;
@@ -83,7 +94,10 @@ export function logLinesFor(event: RunnerEvent): [LogLevel, string][] {
       if (event.status === 'cancelled' || event.status === 'interrupted') {
         lines.push(['WARNING', `JOB ${event.status.toUpperCase()} | Job ID: ${event.job_id}`]);
       }
-      lines.push(['INFO', `=== JOB COMPLETE === | Downloaded: ${r.downloaded} | Images: ${r.images} | Videos: ${r.videos}`]);
+      lines.push([
+        'INFO',
+        `=== JOB COMPLETE === | Downloaded: ${r.downloaded} | Images: ${r.images} | Videos: ${r.videos}`,
+      ]);
       if ((r.filtered ?? 0) > 0 || (r.near_duplicates ?? 0) > 0) lines.push(['INFO', `REMOVED | ${removedText(r)}`]);
       // Both lists are always written; an empty one reads `none`, so the line parses the same way.
       lines.push([
@@ -99,7 +113,9 @@ export function logLinesFor(event: RunnerEvent): [LogLevel, string][] {
 
 /** `Filtered: 3 (min_width 2, license 1) | Near-duplicates: 1`: what the filters and de-duplication removed. */
 export function removedText(r: Pick<JobResults, 'filtered' | 'filtered_reasons' | 'near_duplicates'>): string {
-  const reasons = Object.entries(r.filtered_reasons ?? {}).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`);
+  const reasons = Object.entries(r.filtered_reasons ?? {})
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${k} ${n}`);
   return `Filtered: ${r.filtered ?? 0}${reasons.length > 0 ? ` (${reasons.join(', ')})` : ''} | Near-duplicates: ${r.near_duplicates ?? 0}`;
 }
 

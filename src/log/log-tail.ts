@@ -15,7 +15,11 @@ async function readLines(path: string): Promise<string[]> {
 }
 
 /** The last `count` lines of the log that pass `keep`, oldest first; reads `<path>.1` too when needed. */
-export async function tailLog(path: string, count: number, keep: (line: string) => boolean = () => true): Promise<string[]> {
+export async function tailLog(
+  path: string,
+  count: number,
+  keep: (line: string) => boolean = () => true,
+): Promise<string[]> {
   if (count <= 0) return [];
   let lines = (await readLines(path)).filter(keep);
   if (lines.length < count) lines = [...(await readLines(`${path}.1`)).filter(keep), ...lines];

@@ -10,7 +10,8 @@ import { DiskError } from '../core/errors.ts';
 /** Makes `directory` (which must lie below `root`) and its parents below `root`; throws DiskError naming any symbolic link or non-directory on the way. */
 export async function ensureDirectoryBelow(root: string, directory: string): Promise<void> {
   const rel = relative(root, directory);
-  if (rel.startsWith('..') || isAbsolute(rel)) throw new DiskError(`refusing to write ${directory}: it is not below ${root}`);
+  if (rel.startsWith('..') || isAbsolute(rel))
+    throw new DiskError(`refusing to write ${directory}: it is not below ${root}`);
   await mkdir(root, { recursive: true });
   let current = root;
   for (const part of rel === '' ? [] : rel.split(sep)) {
@@ -22,7 +23,9 @@ export async function ensureDirectoryBelow(root: string, directory: string): Pro
     }
     const info = await lstat(current);
     if (info.isSymbolicLink()) {
-      throw new DiskError(`refusing to write through the symbolic link ${current} (files are only written below ${root}, never through a link)`);
+      throw new DiskError(
+        `refusing to write through the symbolic link ${current} (files are only written below ${root}, never through a link)`,
+      );
     }
     if (!info.isDirectory()) throw new DiskError(`cannot write below ${current}: it is not a directory`);
   }

@@ -91,7 +91,8 @@ async function openInside(root: string, relativePath: string): Promise<StoredFil
     return {
       size: info.size,
       mtimeMs: info.mtimeMs,
-      read: (range) => (range ? createReadStream(realFile, { start: range.start, end: range.end }) : createReadStream(realFile)),
+      read: (range) =>
+        range ? createReadStream(realFile, { start: range.start, end: range.end }) : createReadStream(realFile),
     };
   } catch {
     return null;

@@ -23,7 +23,9 @@ export function toDiskError(error: unknown, what: string): DiskError {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'ENOSPC') return new DiskError(`no space left on device while writing ${what}`, { cause: error });
   if (code === 'EDQUOT') return new DiskError(`disk quota exceeded while writing ${what}`, { cause: error });
-  return new DiskError(`cannot write ${what}: ${(error as Error | undefined)?.message ?? String(error)}`, { cause: error });
+  return new DiskError(`cannot write ${what}: ${(error as Error | undefined)?.message ?? String(error)}`, {
+    cause: error,
+  });
 }
 
 /** Drops the first `bytes` bytes of `buffers` (what a short writev did write). */
@@ -85,7 +87,8 @@ class LocalPartWriter implements PartWriter {
         this.pending = [...skipBytes(buffers, written), ...this.pending];
         this.pendingBytes += bytes - written;
       }
-      if (!this.failure && (this.pendingBytes >= FLUSH_BYTES || (this.finishing && this.pendingBytes > 0))) this.flush();
+      if (!this.failure && (this.pendingBytes >= FLUSH_BYTES || (this.finishing && this.pendingBytes > 0)))
+        this.flush();
       const waiters = this.waiters;
       this.waiters = [];
       for (const wake of waiters) wake();
@@ -130,8 +133,10 @@ class LocalPartWriter implements PartWriter {
       await link(this.path, target);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'EEXIST') throw new DiskError(`${fileName} already exists in ${this.directory}; not overwritten`, { cause: error });
-      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw toDiskError(error, target);
+      if (code === 'EEXIST')
+        throw new DiskError(`${fileName} already exists in ${this.directory}; not overwritten`, { cause: error });
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS')
+        throw toDiskError(error, target);
       // No hard links on this file system: claim the name exclusively, then move over our own claim.
       try {
         await (await open(target, 'wx')).close();
@@ -139,7 +144,9 @@ class LocalPartWriter implements PartWriter {
         return target;
       } catch (fallbackError) {
         if ((fallbackError as NodeJS.ErrnoException).code === 'EEXIST') {
-          throw new DiskError(`${fileName} already exists in ${this.directory}; not overwritten`, { cause: fallbackError });
+          throw new DiskError(`${fileName} already exists in ${this.directory}; not overwritten`, {
+            cause: fallbackError,
+          });
         }
         throw toDiskError(fallbackError, target);
       }

@@ -76,7 +76,8 @@ export function mediaFileName(slug: string, n: number, ext: string): string {
   if (!isQuerySlug(slug)) {
     throw new UnsafePathError(`not a slug: ${JSON.stringify(slug)} (use querySlug)`);
   }
-  if (!Number.isSafeInteger(n) || n < 0) throw new UnsafePathError(`file number must be a non-negative integer, got ${n}`);
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new UnsafePathError(`file number must be a non-negative integer, got ${n}`);
   if (!EXT_PATTERN.test(ext)) throw new UnsafePathError(`not a file extension: ${JSON.stringify(ext)}`);
   return `${slug}_${String(n).padStart(3, '0')}.${ext}`;
 }

@@ -18,7 +18,14 @@ import { errorBody, installErrorHandler } from './error-handler.ts';
 import { createMetrics } from './metrics.ts';
 import { collectOpenApi } from './openapi.ts';
 import { errorSchema } from './schemas/common.ts';
-import { filterCountsSchema, jobDocumentSchema, jobSummarySchema, queryStatsSchema, savedFileSchema, sourceStatsSchema } from './schemas/job.ts';
+import {
+  filterCountsSchema,
+  jobDocumentSchema,
+  jobSummarySchema,
+  queryStatsSchema,
+  savedFileSchema,
+  sourceStatsSchema,
+} from './schemas/job.ts';
 import { sourceCheckSchema } from './routes/sources.ts';
 import { installSecurityHeaders } from './security-headers.ts';
 import { installParameterTypes } from './parameter-types.ts';
@@ -55,7 +62,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     // deadlines every connectionsCheckingInterval, so that interval is short.
     requestTimeout: deps.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     http: {
-      headersTimeout: Math.min(deps.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS, deps.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS),
+      headersTimeout: Math.min(
+        deps.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS,
+        deps.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      ),
       requestTimeout: deps.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       connectionsCheckingInterval: 500,
     },
@@ -101,7 +111,16 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   // Only JSON bodies: a text/plain body would otherwise reach the schema as a string.
   app.removeContentTypeParser(['text/plain']);
-  for (const schema of [errorSchema, filterCountsSchema, queryStatsSchema, savedFileSchema, sourceStatsSchema, jobDocumentSchema, jobSummarySchema, sourceCheckSchema]) {
+  for (const schema of [
+    errorSchema,
+    filterCountsSchema,
+    queryStatsSchema,
+    savedFileSchema,
+    sourceStatsSchema,
+    jobDocumentSchema,
+    jobSummarySchema,
+    sourceCheckSchema,
+  ]) {
     app.addSchema(schema);
   }
   installErrorHandler(app);
@@ -122,9 +141,14 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       allowList: (request) => isPublicRoute(request),
       // Requests without the right token are counted apart from the token holder's, so a flood
       // of refused requests from the same address cannot lock the token holder out.
-      keyGenerator: (request) => `${request.ip}|${config.apiToken !== null && hasValidToken(request, config.apiToken) ? 'token' : 'anonymous'}`,
+      keyGenerator: (request) =>
+        `${request.ip}|${config.apiToken !== null && hasValidToken(request, config.apiToken) ? 'token' : 'anonymous'}`,
       errorResponseBuilder: (_request, context) => {
-        const body = errorBody(429, 'RATE_LIMITED', `rate limit of ${context.max} requests per minute exceeded; retry in ${context.after}`);
+        const body = errorBody(
+          429,
+          'RATE_LIMITED',
+          `rate limit of ${context.max} requests per minute exceeded; retry in ${context.after}`,
+        );
         return Object.assign(new Error(body.message), body);
       },
     });

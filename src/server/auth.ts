@@ -64,10 +64,14 @@ export function installAuth(app: FastifyInstance, apiToken: string | null): void
     const token = presentedToken(request);
     if (token !== null && tokenMatches(token, apiToken)) return;
     const message = token === null ? 'missing bearer token (Authorization: Bearer <API_TOKEN>)' : 'invalid token';
-    await reply.code(401).header('www-authenticate', 'Bearer').send(errorBody(401, 'UNAUTHORIZED', message));
+    await reply
+      .code(401)
+      .header('www-authenticate', 'Bearer')
+      .send(errorBody(401, 'UNAUTHORIZED', message));
   };
   app.addHook('onRoute', (route) => {
-    const existing = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
+    const existing =
+      route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
     route.onRequest = [...existing, check];
   });
   app.addHook('onRequest', async (request, reply) => {

@@ -40,7 +40,12 @@ export function toErrorBody(error: FastifyError | Error, log?: FastifyRequest['l
     const status = httpStatusFor(error);
     if (status < 500) {
       const field = (error as { field?: unknown }).field;
-      return errorBody(status, error.code === 'CONFIG_INVALID' && typeof field === 'string' ? 'VALIDATION' : error.code, errorMessage(error), typeof field === 'string' ? field : undefined);
+      return errorBody(
+        status,
+        error.code === 'CONFIG_INVALID' && typeof field === 'string' ? 'VALIDATION' : error.code,
+        errorMessage(error),
+        typeof field === 'string' ? field : undefined,
+      );
     }
     // A full queue is the client's cue to come back, not an internal failure: its message says so.
     if (error instanceof QueueFullError) return errorBody(status, error.code, errorMessage(error));

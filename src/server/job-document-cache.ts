@@ -39,7 +39,11 @@ export interface JobDocumentCache {
   /** Drops a job's entry: it changed without an event we saw (a retry or resume was just submitted). */
   invalidate(jobId: string): void;
   /** The document, from the cache or loaded and serialised now; null when the job does not exist. */
-  get(jobId: string, load: () => Promise<JobDocument | null>, serialize: (doc: JobDocument) => string): Promise<CachedDocument | null>;
+  get(
+    jobId: string,
+    load: () => Promise<JobDocument | null>,
+    serialize: (doc: JobDocument) => string,
+  ): Promise<CachedDocument | null>;
   /** What is kept right now (for tests and diagnostics). */
   size(): { entries: number; bytes: number };
 }
@@ -147,7 +151,13 @@ export function createJobDocumentCache(options: JobDocumentCacheOptions): JobDoc
       const promise = (async () => {
         const doc = await load();
         if (!doc) return null;
-        const entry: Entry = { body: Buffer.from(serialize(doc)), etag: `"${boot}-${++loads}"`, status: doc.status, version, loadedAtMs };
+        const entry: Entry = {
+          body: Buffer.from(serialize(doc)),
+          etag: `"${boot}-${++loads}"`,
+          status: doc.status,
+          version,
+          loadedAtMs,
+        };
         // A load that a start or an end overtook is answered but not kept.
         if ((generations.get(jobId) ?? 0) === generation) remember(jobId, entry);
         return entry;

@@ -62,7 +62,8 @@ async function tailFile(path: string, options: TailOptions): Promise<LogTail> {
   const maxScan = options.maxScanBytes ?? 16 * 1024 * 1024;
   const minSeverity = options.minLevel ? severity(options.minLevel) : -1;
   const keep = (line: LogLine, raw: string): boolean =>
-    (minSeverity < 0 || (line.level !== null && severity(line.level) >= minSeverity)) && (options.filter?.(line, raw) ?? true);
+    (minSeverity < 0 || (line.level !== null && severity(line.level) >= minSeverity)) &&
+    (options.filter?.(line, raw) ?? true);
 
   let handle;
   try {

@@ -23,7 +23,11 @@ const PREFIX = 'harvester_';
  * prom-client's default set has three gauges named `…_total` (a count of what is open now, the
  * sum of the same gauge's by-type series); they break the convention and add nothing.
  */
-const DROPPED_DEFAULT_METRICS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+const DROPPED_DEFAULT_METRICS = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
 /** How a job run can end: every status but the active ones. */
 const FINAL_JOB_STATUSES = JOB_STATUSES.filter((s) => !isActiveStatus(s));
 
@@ -105,7 +109,8 @@ export function createMetrics(jobs: JobService): ServerMetrics {
         case 'file_saved':
           filesSaved.inc({ source: event.source, kind: event.file.kind });
           bytesSaved.inc({ source: event.source }, event.file.bytes);
-          if (Number.isFinite(event.file.duration_ms)) downloadDuration.observe({ source: event.source }, event.file.duration_ms / 1000);
+          if (Number.isFinite(event.file.duration_ms))
+            downloadDuration.observe({ source: event.source }, event.file.duration_ms / 1000);
           break;
         case 'file_failed':
           filesFailed.inc({ source: event.source });

@@ -75,7 +75,8 @@ function parametersOf(schema: JsonSchema | undefined, where: 'path' | 'query' | 
 function responsesOf(response: Record<string, JsonSchema> | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [code, schema] of Object.entries(response ?? {})) {
-    const description = (typeof schema.description === 'string' && schema.description) || STATUS_CODES[Number(code)] || 'Response';
+    const description =
+      (typeof schema.description === 'string' && schema.description) || STATUS_CODES[Number(code)] || 'Response';
     if (schema.content && typeof schema.content === 'object') {
       const content: Record<string, unknown> = {};
       for (const [type, entry] of Object.entries(schema.content as Record<string, { schema?: unknown }>)) {
@@ -92,7 +93,10 @@ function responsesOf(response: Record<string, JsonSchema> | undefined): Record<s
 }
 
 /** Starts collecting routes; register it before the routes. */
-export function collectOpenApi(app: FastifyInstance, info: { title: string; version: string; description: string; tokenRequired: boolean }): OpenApiCollector {
+export function collectOpenApi(
+  app: FastifyInstance,
+  info: { title: string; version: string; description: string; tokenRequired: boolean },
+): OpenApiCollector {
   const routes: CollectedRoute[] = [];
   app.addHook('onRoute', (route: RouteOptions) => {
     const schema = route.schema as RouteSchema | undefined;
@@ -100,7 +104,12 @@ export function collectOpenApi(app: FastifyInstance, info: { title: string; vers
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     for (const method of methods) {
       if (method === 'HEAD') continue;
-      routes.push({ method: method.toLowerCase(), url: route.url, schema, public: Boolean(route.config && (route.config as { public?: boolean }).public) });
+      routes.push({
+        method: method.toLowerCase(),
+        url: route.url,
+        schema,
+        public: Boolean(route.config && (route.config as { public?: boolean }).public),
+      });
     }
   });
 
@@ -123,7 +132,10 @@ export function collectOpenApi(app: FastifyInstance, info: { title: string; vers
         ];
         if (parameters.length > 0) operation.parameters = parameters;
         if (schema.body) {
-          operation.requestBody = { required: true, content: { 'application/json': { schema: rewriteRefs(schema.body) } } };
+          operation.requestBody = {
+            required: true,
+            content: { 'application/json': { schema: rewriteRefs(schema.body) } },
+          };
         }
         operation.responses = responsesOf(schema.response);
         if (route.public) operation.security = [{}];
@@ -136,10 +148,17 @@ export function collectOpenApi(app: FastifyInstance, info: { title: string; vers
       };
       // The bearer scheme is always declared; without API_TOKEN the server accepts requests
       // without it too (the empty requirement), which is what `security` then says.
-      components.securitySchemes = { bearer: { type: 'http', scheme: 'bearer', description: 'API_TOKEN of the server' } };
+      components.securitySchemes = {
+        bearer: { type: 'http', scheme: 'bearer', description: 'API_TOKEN of the server' },
+      };
       const document: Record<string, unknown> = {
         openapi: '3.1.0',
-        info: { title: info.title, version: info.version, description: info.description, license: { name: 'MIT', identifier: 'MIT' } },
+        info: {
+          title: info.title,
+          version: info.version,
+          description: info.description,
+          license: { name: 'MIT', identifier: 'MIT' },
+        },
         // Relative: the document is served by the server it describes, under whatever name it was reached.
         servers: [{ url: '/', description: 'This server' }],
         security: info.tokenRequired ? [{ bearer: [] }] : [{}, { bearer: [] }],

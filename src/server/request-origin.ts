@@ -72,7 +72,9 @@ export function hostMatcher(policy: HostPolicy): (value: string) => boolean {
 }
 
 function allowedEntries(policy: HostPolicy): HostPort[] {
-  return policy.allowedHosts.map((entry) => parseHostHeader(entry)).filter((entry): entry is HostPort => entry !== null);
+  return policy.allowedHosts
+    .map((entry) => parseHostHeader(entry))
+    .filter((entry): entry is HostPort => entry !== null);
 }
 
 /**
@@ -80,7 +82,9 @@ function allowedEntries(policy: HostPolicy): HostPort[] {
  * page's origin must be the server's own (the Host it was reached by, in either scheme, since a
  * TLS proxy may stand in front) or an ALLOWED_HOSTS entry's (its port, or the scheme's default).
  */
-export function crossSiteChecker(policy: HostPolicy): (request: Pick<FastifyRequest, 'method' | 'headers'>) => string | null {
+export function crossSiteChecker(
+  policy: HostPolicy,
+): (request: Pick<FastifyRequest, 'method' | 'headers'>) => string | null {
   const allowed = allowedEntries(policy);
   return (request) => {
     if (!STATE_CHANGING.has(request.method)) return null;
@@ -118,7 +122,13 @@ export function installRequestOrigin(app: FastifyInstance, policy: HostPolicy): 
     if (host !== undefined && !isKnownHost(host)) {
       return reply
         .code(421)
-        .send(errorBody(421, 'UNKNOWN_HOST', `this server does not answer to Host ${JSON.stringify(host)}; add the name to ALLOWED_HOSTS to use it`));
+        .send(
+          errorBody(
+            421,
+            'UNKNOWN_HOST',
+            `this server does not answer to Host ${JSON.stringify(host)}; add the name to ALLOWED_HOSTS to use it`,
+          ),
+        );
     }
     const refusal = crossSiteRefusal(request);
     if (refusal !== null) return reply.code(403).send(errorBody(403, 'CROSS_SITE', refusal));

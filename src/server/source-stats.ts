@@ -62,14 +62,22 @@ function totals(a: Accumulator): StatsTotals {
 const empty = (): Accumulator => ({ runs: 0, successes: 0, downloaded: 0, downloadMs: 0 });
 
 /** Buckets `outcomes` (any order) for the window ending at `now`; sources listed in `sourceOrder` come first. */
-export function buildStats(outcomes: readonly SourceOutcome[], range: StatsRange, now: Date, sourceOrder: readonly string[] = []): StatsReport {
+export function buildStats(
+  outcomes: readonly SourceOutcome[],
+  range: StatsRange,
+  now: Date,
+  sourceOrder: readonly string[] = [],
+): StatsReport {
   const { spanMs, bucketMs } = STATS_RANGES[range];
   // Align buckets to whole bucket lengths so that two requests a moment apart agree.
   const end = Math.ceil(now.getTime() / bucketMs) * bucketMs;
   const start = end - spanMs;
   const count = Math.round(spanMs / bucketMs);
   // `lastErrorAt` keeps the most recent error whatever order the outcomes come in.
-  const bySource = new Map<string, { all: Accumulator; buckets: Accumulator[]; lastError: string | null; lastErrorAt: number }>();
+  const bySource = new Map<
+    string,
+    { all: Accumulator; buckets: Accumulator[]; lastError: string | null; lastErrorAt: number }
+  >();
   for (const o of outcomes) {
     const at = o.at.getTime();
     if (at < start || at >= end) continue;

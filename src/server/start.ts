@@ -99,7 +99,8 @@ export async function checkListenPolicy(
   }
   const exposed = addresses.filter((address) => !isLoopbackHost(address));
   if (addresses.length > 0 && exposed.length === 0) return;
-  const what = addresses.length === 1 && addresses[0] === host ? host : `${host} (${addresses.join(', ') || 'no address'})`;
+  const what =
+    addresses.length === 1 && addresses[0] === host ? host : `${host} (${addresses.join(', ') || 'no address'})`;
   throw new ConfigError(
     `refusing to listen on ${what}, which is not a loopback address, without API_TOKEN: anyone who can reach it ` +
       'could start downloads and read saved files. Set API_TOKEN (at least 8 characters), listen on 127.0.0.1, ' +
@@ -176,7 +177,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     if (options.demo) {
       simulation = await startSimulation({ sources: DEMO_SOURCES, hang: [DEMO_HANGING_SOURCE] });
       const defaults = Object.fromEntries(
-        Object.entries(DEMO_ENV_DEFAULTS).filter(([name]) => options.env[name] === undefined && options.dotenv?.[name] === undefined),
+        Object.entries(DEMO_ENV_DEFAULTS).filter(
+          ([name]) => options.env[name] === undefined && options.dotenv?.[name] === undefined,
+        ),
       );
       env = { ...options.env, ...defaults, ...simulation.env };
     }
@@ -220,7 +223,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         stderr.write(`harvester: job ${id} could not be resumed: ${errorMessage(error)}\n`);
       }
     }
-    if (resumed.length > 0) stderr.write(`harvester: resumed ${resumed.length} interrupted job(s): ${resumed.join(', ')}\n`);
+    if (resumed.length > 0)
+      stderr.write(`harvester: resumed ${resumed.length} interrupted job(s): ${resumed.join(', ')}\n`);
 
     try {
       await built.app.listen({ host: config.host, port: config.port });

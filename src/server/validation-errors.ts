@@ -82,7 +82,10 @@ export function describeValidation(errors: readonly SchemaError[], part: string)
       message = `must be ${parent?.type === 'integer' ? 'an integer' : 'a number'} ${rangeOf(parent) ?? String(error.message)}${got}`;
       break;
     case 'minLength':
-      message = Number(error.params.limit) <= 1 ? 'must not be empty' : `must be at least ${String(error.params.limit)} characters`;
+      message =
+        Number(error.params.limit) <= 1
+          ? 'must not be empty'
+          : `must be at least ${String(error.params.limit)} characters`;
       break;
     case 'maxLength':
       message = `must be at most ${String(error.params.limit)} characters${typeof error.data === 'string' ? ` (got ${error.data.length})` : ''}`;
@@ -117,5 +120,7 @@ function describePattern(parent: Record<string, unknown> | undefined, data: unkn
   if (pattern === '\\S') return 'must not be blank';
   if (pattern.startsWith('^(0|[1-9]')) return `must be a non-negative integer, got ${describe(data)}`;
   const description = typeof parent?.description === 'string' ? parent.description : null;
-  return description ? `must be ${description.charAt(0).toLowerCase()}${description.slice(1)}, got ${describe(data)}` : `has an invalid format, got ${describe(data)}`;
+  return description
+    ? `must be ${description.charAt(0).toLowerCase()}${description.slice(1)}, got ${describe(data)}`
+    : `has an invalid format, got ${describe(data)}`;
 }

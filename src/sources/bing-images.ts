@@ -99,10 +99,17 @@ export function parseBingPage(html: HtmlAnswer): BingPage {
     candidates.push(candidate);
   });
   if (cards > 0 && candidates.length === 0) {
-    throw new ParseError(ID, notJson === cards ? `${cards} a.iusc[m] cards, none with JSON in m` : `${cards} a.iusc[m] cards, none with an http(s) murl`);
+    throw new ParseError(
+      ID,
+      notJson === cards
+        ? `${cards} a.iusc[m] cards, none with JSON in m`
+        : `${cards} a.iusc[m] cards, none with an http(s) murl`,
+    );
   }
   const containers = $('.dgControl, ul.dgControl_list');
-  const listItems = containers.find('li').filter((_, el) => $(el).children().length > 0 || $(el).text().trim() !== '').length;
+  const listItems = containers
+    .find('li')
+    .filter((_, el) => $(el).children().length > 0 || $(el).text().trim() !== '').length;
   const reading: PageReading = {
     readable: candidates.length,
     items: Math.max(cards, listItems),
@@ -141,7 +148,8 @@ export function checkBingBlock(res: Pick<TextResponse, 'status' | 'url' | 'text'
   if (path.startsWith('/turing/captcha')) throw new BlockedError(ID, `redirected to ${path} (captcha)`);
   if (res.status === 429) throw new BlockedError(ID, 'HTTP 429 (too many requests)');
   if (res.status === 403) throw new BlockedError(ID, 'HTTP 403 (refused)');
-  if (res.text.length < 20_000 && res.text.includes('/turing/captcha/')) throw new BlockedError(ID, 'a /turing/captcha/ challenge page');
+  if (res.text.length < 20_000 && res.text.includes('/turing/captcha/'))
+    throw new BlockedError(ID, 'a /turing/captcha/ challenge page');
 }
 
 export const source: Source = {

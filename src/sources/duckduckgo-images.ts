@@ -95,12 +95,19 @@ export const source: Source = {
     if (query.type === 'video') return;
     ctx.signal.throwIfAborted();
     const tokenParams = new URLSearchParams({ q: query.text, iar: 'images', iax: 'images', ia: 'images' });
-    const tokenPage = await ctx.http.getText(`${ctx.origin}/?${tokenParams}`, { headers: BROWSER_HEADERS, acceptStatus: okOr403 });
+    const tokenPage = await ctx.http.getText(`${ctx.origin}/?${tokenParams}`, {
+      headers: BROWSER_HEADERS,
+      acceptStatus: okOr403,
+    });
     if (tokenPage.status === 403) throw new BlockedError(ID, 'HTTP 403 on the search page');
     const vqd = extractVqd(tokenPage.text);
     if (vqd === undefined) throw new ParseError(ID, 'no vqd token on the search page');
 
-    const headers = { ...BROWSER_HEADERS, accept: 'application/json, text/javascript, */*; q=0.01', referer: `${ctx.origin}/` };
+    const headers = {
+      ...BROWSER_HEADERS,
+      accept: 'application/json, text/javascript, */*; q=0.01',
+      referer: `${ctx.origin}/`,
+    };
     const pages = pageStream(0, async (offset) => {
       const params = new URLSearchParams({ o: 'json', q: query.text, l: REGION, vqd, p: '1', f: ',,,,,' });
       if (offset > 0) params.set('s', String(offset));

@@ -49,7 +49,8 @@ export interface GooglePage {
 const EXPECT: PageExpectation = {
   readableAs: 'links with an http(s) imgurl',
   itemsAre: 'result items (a[href*="/imgres?"] links)',
-  resultsPageHas: 'a[href*="/imgres?"] links, no AF_initDataCallback [url,height,width] arrays and no "did not match any" sentence',
+  resultsPageHas:
+    'a[href*="/imgres?"] links, no AF_initDataCallback [url,height,width] arrays and no "did not match any" sentence',
 };
 
 const STRING = String.raw`"((?:[^"\\]|\\.){1,4000})"`;
@@ -94,11 +95,15 @@ export function parseGooglePage(html: HtmlAnswer): GooglePage {
     const pageUrl = httpUrl(params.get('imgrefurl'));
     const img = link.find('img').first();
     const title =
-      htmlToText(link.text(), MAX_TITLE_CHARS) ?? htmlToText(img.attr('alt'), MAX_TITLE_CHARS) ?? fileNameOf(url) ?? hostOf(pageUrl);
+      htmlToText(link.text(), MAX_TITLE_CHARS) ??
+      htmlToText(img.attr('alt'), MAX_TITLE_CHARS) ??
+      fileNameOf(url) ??
+      hostOf(pageUrl);
     if (title !== undefined) candidate.title = title;
     if (pageUrl !== undefined) candidate.pageUrl = pageUrl;
     const thumbnailUrl =
-      httpUrl(img.attr('src'), HREF_BASE) ?? (tbnid ? `https://encrypted-tbn0.gstatic.com/images?q=tbn:${tbnid}` : undefined);
+      httpUrl(img.attr('src'), HREF_BASE) ??
+      (tbnid ? `https://encrypted-tbn0.gstatic.com/images?q=tbn:${tbnid}` : undefined);
     if (thumbnailUrl !== undefined) candidate.thumbnailUrl = thumbnailUrl;
     candidates.push(candidate);
   });
@@ -180,7 +185,8 @@ export function checkGoogleBlock(res: Pick<TextResponse, 'status' | 'url' | 'tex
     host = u.hostname;
     path = u.pathname;
   } catch {}
-  if (host === 'sorry.google.com' || path.startsWith('/sorry')) throw new BlockedError(ID, 'redirected to /sorry (captcha)');
+  if (host === 'sorry.google.com' || path.startsWith('/sorry'))
+    throw new BlockedError(ID, 'redirected to /sorry (captcha)');
   if (res.status === 429) throw new BlockedError(ID, 'HTTP 429 (too many requests)');
   if (res.status === 403) throw new BlockedError(ID, 'HTTP 403 (refused)');
   if (res.text.length < 2000 && res.text.includes('/sorry/')) throw new BlockedError(ID, 'a /sorry/ page (captcha)');

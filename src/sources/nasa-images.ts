@@ -38,7 +38,10 @@ export interface NasaFile {
 }
 
 /** The rendition and extension of a NASA file URL ("…/x~large.jpg" → large, jpg). */
-export function fileOf(url: string, sizes: { width?: number; height?: number; bytes?: number } = {}): NasaFile | undefined {
+export function fileOf(
+  url: string,
+  sizes: { width?: number; height?: number; bytes?: number } = {},
+): NasaFile | undefined {
   let path: string;
   try {
     path = decodeURIComponent(new URL(url).pathname);
@@ -59,11 +62,22 @@ const IMAGE_PREFERENCE = ['large', 'medium', 'orig', 'small'];
  * large ~1080, medium ~720, small/mobile/preview smaller. ~orig (the master, often larger than
  * 1080p) is the last resort and only under a cap of at least 2160.
  */
-const VIDEO_NOMINAL_SHORT_SIDE: Record<string, number> = { large: 1080, medium: 720, small: 480, mobile: 360, preview: 360, orig: 2160 };
+const VIDEO_NOMINAL_SHORT_SIDE: Record<string, number> = {
+  large: 1080,
+  medium: 720,
+  small: 480,
+  mobile: 360,
+  preview: 360,
+  orig: 2160,
+};
 const VIDEO_PREFERENCE = ['large', 'medium', 'small', 'mobile', 'preview', 'orig'];
 
 /** The file to save among `files` for an item of `kind`, or undefined when none fits. */
-export function pickNasaFile(files: readonly NasaFile[], kind: MediaKind, maxVideoResolution: number): NasaFile | undefined {
+export function pickNasaFile(
+  files: readonly NasaFile[],
+  kind: MediaKind,
+  maxVideoResolution: number,
+): NasaFile | undefined {
   if (kind === 'image') {
     for (const variant of IMAGE_PREFERENCE) {
       const f = files.find((x) => x.variant === variant && IMAGE_EXTS.has(x.ext));
@@ -102,7 +116,9 @@ export function parseNasaSearch(data: unknown): NasaSearchPage {
   if (items.length > 0 && identified === 0) {
     throw new ParseError(ID, `none of ${items.length} items has data[0].nasa_id`);
   }
-  const next = (asArray(dig(data, 'collection', 'links')) ?? []).some((l) => asString(dig(l, 'rel'))?.toLowerCase() === 'next');
+  const next = (asArray(dig(data, 'collection', 'links')) ?? []).some(
+    (l) => asString(dig(l, 'rel'))?.toLowerCase() === 'next',
+  );
   return { items: parsed, hasNext: items.length > 0 && next };
 }
 
@@ -121,7 +137,11 @@ export function nasaItem(item: unknown): NasaItem | undefined {
     if (!url) continue;
     if (rel === 'preview') thumbnailUrl ??= url;
     else if ((rel === 'alternate' || rel === 'canonical') && asString(dig(l, 'render')) === 'image') {
-      const f = fileOf(url, { width: asPositiveInt(dig(l, 'width')), height: asPositiveInt(dig(l, 'height')), bytes: asPositiveInt(dig(l, 'size')) });
+      const f = fileOf(url, {
+        width: asPositiveInt(dig(l, 'width')),
+        height: asPositiveInt(dig(l, 'height')),
+        bytes: asPositiveInt(dig(l, 'size')),
+      });
       if (f) linkedFiles.push(f);
     }
   }
@@ -174,7 +194,8 @@ function lazyCandidate(item: NasaItem, ctx: SourceContext): LazyCandidate {
   return {
     id: `${ID}:${item.nasaId}`,
     async resolve() {
-      const linked = item.kind === 'image' ? pickNasaFile(item.linkedFiles, 'image', ctx.config.maxVideoResolution) : undefined;
+      const linked =
+        item.kind === 'image' ? pickNasaFile(item.linkedFiles, 'image', ctx.config.maxVideoResolution) : undefined;
       if (linked) return nasaCandidate(item, linked);
       const res = await ctx.http.getText(`${ctx.origin}/asset/${encodeURIComponent(item.nasaId)}`, {
         headers: { Accept: 'application/json' },
@@ -182,7 +203,11 @@ function lazyCandidate(item: NasaItem, ctx: SourceContext): LazyCandidate {
       });
       // An item whose asset list is gone is skipped, not the whole source.
       if (res.status === 404) return undefined;
-      const file = pickNasaFile(parseNasaAsset(parseJsonBody(ID, await readJsonAnswer(ID, res.text, ctx.signal, 'asset list'), 'asset list')), item.kind, ctx.config.maxVideoResolution);
+      const file = pickNasaFile(
+        parseNasaAsset(parseJsonBody(ID, await readJsonAnswer(ID, res.text, ctx.signal, 'asset list'), 'asset list')),
+        item.kind,
+        ctx.config.maxVideoResolution,
+      );
       return file ? nasaCandidate(item, file) : undefined;
     },
   };
@@ -191,7 +216,12 @@ function lazyCandidate(item: NasaItem, ctx: SourceContext): LazyCandidate {
 async function* searchNasa(query: SearchQuery, ctx: SourceContext): AsyncGenerator<MediaCandidate> {
   const pageSize = pageSizeFor(query.limit, 1, NASA_MAX_PAGE_SIZE);
   const stream = pageStream(1, async (page): Promise<Page<number>> => {
-    const params = new URLSearchParams({ q: query.text, media_type: mediaTypeParam(query.type), page: String(page), page_size: String(pageSize) });
+    const params = new URLSearchParams({
+      q: query.text,
+      media_type: mediaTypeParam(query.type),
+      page: String(page),
+      page_size: String(pageSize),
+    });
     const res = await ctx.http.getText(`${ctx.origin}/search?${params.toString()}`, {
       headers: { Accept: 'application/json' },
       acceptStatus: (s) => (s >= 200 && s < 300) || s === 403,
@@ -213,4 +243,3 @@ export const source: Source = {
   configured: () => ({ ok: true }),
   search: searchNasa,
 };
-

@@ -12,7 +12,14 @@ import { candidate } from './parse/candidate.ts';
 import { asArray, asId, asPositiveInt, asRecord, asString, dig, parseJsonBody } from './parse/json-shape.ts';
 import { resultListOf } from './parse/result-page.ts';
 import { httpUrl } from './parse/media-url.ts';
-import { pageSizeFor, pageStream, reportRateLimitHeader, walkPages, type Page, type PageStream } from './parse/paged-search.ts';
+import {
+  pageSizeFor,
+  pageStream,
+  reportRateLimitHeader,
+  walkPages,
+  type Page,
+  type PageStream,
+} from './parse/paged-search.ts';
 import { MAX_TITLE_CHARS, plainText } from './parse/plain-text.ts';
 import { statusWithDetail } from './parse/refusal.ts';
 import { pickRendition, type Rendition } from './parse/video-rendition.ts';
@@ -96,7 +103,13 @@ export function pexelsVideoFiles(video: unknown): Rendition[] {
     // Streaming playlists (HLS) are not files to save; older answers list one as
     // "file_type":"video/mp4" with a .m3u8 link and null sizes (fixtures/pexels/video-2499611.json).
     if ((mime !== undefined && !mime.startsWith('video/')) || /\.m3u8$/i.test(new URL(url).pathname)) continue;
-    files.push({ url, width: asPositiveInt(r.width), height: asPositiveInt(r.height), mime, bytes: asPositiveInt(r.size) });
+    files.push({
+      url,
+      width: asPositiveInt(r.width),
+      height: asPositiveInt(r.height),
+      mime,
+      bytes: asPositiveInt(r.size),
+    });
   }
   return files;
 }

@@ -11,7 +11,14 @@ import { candidate } from './parse/candidate.ts';
 import { asCount, asId, asPositiveInt, asRecord, dig, parseJsonBody } from './parse/json-shape.ts';
 import { resultListOf } from './parse/result-page.ts';
 import { httpUrl } from './parse/media-url.ts';
-import { pageSizeFor, pageStream, reportRateLimitHeader, walkPages, type Page, type PageStream } from './parse/paged-search.ts';
+import {
+  pageSizeFor,
+  pageStream,
+  reportRateLimitHeader,
+  walkPages,
+  type Page,
+  type PageStream,
+} from './parse/paged-search.ts';
 import { MAX_TITLE_CHARS, plainText } from './parse/plain-text.ts';
 import { refusalDetail, statusWithDetail } from './parse/refusal.ts';
 import { pickRendition, type Rendition } from './parse/video-rendition.ts';
@@ -47,7 +54,8 @@ function hasNextPage(data: unknown, hits: unknown[], page: number, perPage: numb
 export function parsePixabayImages(data: unknown, page: number, perPage: number): PixabayPage {
   const hits = hitsOf(data);
   const candidates = hits.map(pixabayImage).filter((c): c is MediaCandidate => c !== undefined);
-  if (hits.length > 0 && candidates.length === 0) throw new ParseError(ID, `none of ${hits.length} hits has an id and largeImageURL or webformatURL`);
+  if (hits.length > 0 && candidates.length === 0)
+    throw new ParseError(ID, `none of ${hits.length} hits has an id and largeImageURL or webformatURL`);
   return { candidates, hasNext: hasNextPage(data, hits, page, perPage) };
 }
 
@@ -78,7 +86,12 @@ export function pixabayImage(hit: unknown): MediaCandidate | undefined {
 }
 
 /** Parses one answer of GET /api/videos/. ParseError without a `hits` array. */
-export function parsePixabayVideos(data: unknown, page: number, perPage: number, maxVideoResolution: number): PixabayPage {
+export function parsePixabayVideos(
+  data: unknown,
+  page: number,
+  perPage: number,
+  maxVideoResolution: number,
+): PixabayPage {
   const hits = hitsOf(data);
   const candidates: MediaCandidate[] = [];
   let recognised = 0;
@@ -87,7 +100,8 @@ export function parsePixabayVideos(data: unknown, page: number, perPage: number,
     const c = pixabayVideo(hit, maxVideoResolution);
     if (c) candidates.push(c);
   }
-  if (hits.length > 0 && recognised === 0) throw new ParseError(ID, `none of ${hits.length} hits has an id and a video with a url`);
+  if (hits.length > 0 && recognised === 0)
+    throw new ParseError(ID, `none of ${hits.length} hits has an id and a video with a url`);
   return { candidates, hasNext: hasNextPage(data, hits, page, perPage) };
 }
 
@@ -100,7 +114,13 @@ export function pixabayVideoFiles(hit: unknown): VideoFile[] {
     const v = asRecord(dig(hit, 'videos', size));
     const url = httpUrl(v?.url);
     if (!v || !url) continue;
-    files.push({ url, width: asPositiveInt(v.width), height: asPositiveInt(v.height), bytes: asPositiveInt(v.size), thumbnail: httpUrl(v.thumbnail) });
+    files.push({
+      url,
+      width: asPositiveInt(v.width),
+      height: asPositiveInt(v.height),
+      bytes: asPositiveInt(v.size),
+      thumbnail: httpUrl(v.thumbnail),
+    });
   }
   return files;
 }
@@ -157,9 +177,17 @@ async function* searchPixabay(query: SearchQuery, ctx: SourceContext): AsyncGene
   const key = ctx.config.pixabayApiKey;
   if (!key) throw new NotConfiguredError(ID, 'PIXABAY_API_KEY');
   const both = query.type === 'any';
-  const perPage = pageSizeFor(both ? Math.ceil(query.limit / 2) : query.limit, PIXABAY_MIN_PER_PAGE, PIXABAY_MAX_PER_PAGE);
+  const perPage = pageSizeFor(
+    both ? Math.ceil(query.limit / 2) : query.limit,
+    PIXABAY_MIN_PER_PAGE,
+    PIXABAY_MAX_PER_PAGE,
+  );
   const q = Array.from(query.text).slice(0, MAX_QUERY_CHARS).join('');
-  const stream = (path: '/api/' | '/api/videos/', typeParam: Record<string, string>, parse: (data: unknown, page: number) => PixabayPage): PageStream =>
+  const stream = (
+    path: '/api/' | '/api/videos/',
+    typeParam: Record<string, string>,
+    parse: (data: unknown, page: number) => PixabayPage,
+  ): PageStream =>
     pageStream(1, async (page): Promise<Page<number>> => {
       const params = new URLSearchParams({ key, q, ...typeParam, per_page: String(perPage), page: String(page) });
       const data = await fetchPixabayPage(ctx, `${ctx.origin}${path}?${params.toString()}`);
@@ -168,9 +196,14 @@ async function* searchPixabay(query: SearchQuery, ctx: SourceContext): AsyncGene
       return { entries: parsed.candidates, next: parsed.hasNext ? page + 1 : null };
     });
   const streams: PageStream[] = [];
-  if (query.type !== 'video') streams.push(stream('/api/', { image_type: 'all' }, (d, p) => parsePixabayImages(d, p, perPage)));
+  if (query.type !== 'video')
+    streams.push(stream('/api/', { image_type: 'all' }, (d, p) => parsePixabayImages(d, p, perPage)));
   if (query.type !== 'image') {
-    streams.push(stream('/api/videos/', { video_type: 'all' }, (d, p) => parsePixabayVideos(d, p, perPage, ctx.config.maxVideoResolution)));
+    streams.push(
+      stream('/api/videos/', { video_type: 'all' }, (d, p) =>
+        parsePixabayVideos(d, p, perPage, ctx.config.maxVideoResolution),
+      ),
+    );
   }
   yield* walkPages(ctx, streams);
 }

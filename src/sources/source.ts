@@ -62,6 +62,10 @@ export function originOf(source: Source, config: Config): string {
 }
 
 /** `configured` of a source that cannot run without `variable`: the reason reads as the NotConfiguredError its search throws. */
-export function keyConfigured(id: SourceId, variable: string, key: string | null): { ok: true } | { ok: false; reason: string } {
+export function keyConfigured(
+  id: SourceId,
+  variable: string,
+  key: string | null,
+): { ok: true } | { ok: false; reason: string } {
   return key ? { ok: true } : { ok: false, reason: new NotConfiguredError(id, variable).message };
 }

@@ -80,7 +80,10 @@ export function parseUnsplashPage(text: JsonAnswer, keyed: boolean): UnsplashPag
     candidates.push(candidate);
   }
   if (results.length > 0 && candidates.length === 0 && skippedIds.length === 0) {
-    throw new ParseError(ID, `${results.length} results, none readable as a photo with an id and urls.full, raw or regular`);
+    throw new ParseError(
+      ID,
+      `${results.length} results, none readable as a photo with an id and urls.full, raw or regular`,
+    );
   }
   return { candidates, skippedIds, totalPages: asCount(data?.total_pages) };
 }
@@ -105,7 +108,10 @@ export function trackUrlOn(trackUrl: string, origin: string): string | undefined
 }
 
 function blockedReason(status: number, text: string, keyed: boolean): string {
-  if (status === 401) return keyed ? 'HTTP 401: UNSPLASH_ACCESS_KEY was refused' : 'HTTP 401 on the keyless /napi/ search (set UNSPLASH_ACCESS_KEY)';
+  if (status === 401)
+    return keyed
+      ? 'HTTP 401: UNSPLASH_ACCESS_KEY was refused'
+      : 'HTTP 401 on the keyless /napi/ search (set UNSPLASH_ACCESS_KEY)';
   return /rate limit/i.test(text) ? 'HTTP 403: rate limit exceeded' : 'HTTP 403';
 }
 
@@ -131,12 +137,22 @@ export const source: Source = {
         acceptStatus: (s) => (s >= 200 && s <= 299) || s === 401 || s === 403,
       });
       reportRateLimitHeader(ctx, res.headers);
-      if (res.status === 401 || res.status === 403) throw new BlockedError(ID, blockedReason(res.status, res.text, key !== null));
+      if (res.status === 401 || res.status === 403)
+        throw new BlockedError(ID, blockedReason(res.status, res.text, key !== null));
       if (!key && ((res.headers['content-type'] ?? '').includes('text/html') || res.text.trimStart().startsWith('<'))) {
-        throw new BlockedError(ID, 'the keyless /napi/ search answered an HTML page, not JSON (a bot challenge?); set UNSPLASH_ACCESS_KEY');
+        throw new BlockedError(
+          ID,
+          'the keyless /napi/ search answered an HTML page, not JSON (a bot challenge?); set UNSPLASH_ACCESS_KEY',
+        );
       }
-      const parsed = parseUnsplashPage(await readJsonAnswer(ID, res.text, ctx.signal, 'the search answer'), key !== null);
-      const entries: PageEntry[] = [...parsed.candidates, ...parsed.skippedIds.map((id) => ({ id, resolve: async () => undefined }))];
+      const parsed = parseUnsplashPage(
+        await readJsonAnswer(ID, res.text, ctx.signal, 'the search answer'),
+        key !== null,
+      );
+      const entries: PageEntry[] = [
+        ...parsed.candidates,
+        ...parsed.skippedIds.map((id) => ({ id, resolve: async () => undefined })),
+      ];
       const more = entries.length > 0 && (parsed.totalPages === undefined || page < parsed.totalPages);
       return { entries, next: more ? page + 1 : null };
     });

@@ -16,7 +16,17 @@ import type { MediaCandidate, MediaType } from '../core/types.ts';
 import type { SearchQuery, Source, SourceContext } from './source.ts';
 import { readJsonAnswer } from './parse/answer-body.ts';
 import { candidate } from './parse/candidate.ts';
-import { asArray, asCount, asId, asNumber, asPositiveInt, asRecord, asString, dig, parseJsonBody } from './parse/json-shape.ts';
+import {
+  asArray,
+  asCount,
+  asId,
+  asNumber,
+  asPositiveInt,
+  asRecord,
+  asString,
+  dig,
+  parseJsonBody,
+} from './parse/json-shape.ts';
 import { httpUrl } from './parse/media-url.ts';
 import { pageSizeFor, pageStream, walkPages, type Page } from './parse/paged-search.ts';
 import { htmlToText, MAX_TITLE_CHARS } from './parse/plain-text.ts';
@@ -91,7 +101,10 @@ export function parseCommonsAnswer(data: unknown, maxVideoResolution: number): C
   if (!pages) {
     // A search that found nothing answers its searchinfo with 0 hits and no pages: the service saying so.
     if (asCount(dig(query, 'searchinfo', 'totalhits')) === 0) return { candidates: [], next: null };
-    throw new ParseError(ID, `no query.pages and no query.searchinfo.totalhits: 0; came query as ${jsonEvidence(query)}`);
+    throw new ParseError(
+      ID,
+      `no query.pages and no query.searchinfo.totalhits: 0; came query as ${jsonEvidence(query)}`,
+    );
   }
   const ranked = pages
     .map((page, position) => ({ page, rank: asNumber(dig(page, 'index')) ?? Number.MAX_SAFE_INTEGER, position }))
@@ -103,7 +116,11 @@ export function parseCommonsAnswer(data: unknown, maxVideoResolution: number): C
     const c = commonsFile(page, maxVideoResolution);
     if (c) candidates.push(c);
   }
-  if (pages.length > 0 && withFile === 0) throw new ParseError(ID, `${pages.length} result pages, none readable as a file page with imageinfo/videoinfo holding a url`);
+  if (pages.length > 0 && withFile === 0)
+    throw new ParseError(
+      ID,
+      `${pages.length} result pages, none readable as a file page with imageinfo/videoinfo holding a url`,
+    );
   return { candidates, next: continueParams(root.continue) };
 }
 
@@ -211,7 +228,10 @@ async function* searchCommons(query: SearchQuery, ctx: SourceContext): AsyncGene
     });
     // Wikimedia answers 403 to clients its User-Agent policy or its abuse filters turn away.
     if (res.status === 403) throw new BlockedError(ID, statusWithDetail(res.status, res.text));
-    const parsed = parseCommonsAnswer(parseJsonBody(ID, await readJsonAnswer(ID, res.text, ctx.signal)), ctx.config.maxVideoResolution);
+    const parsed = parseCommonsAnswer(
+      parseJsonBody(ID, await readJsonAnswer(ID, res.text, ctx.signal)),
+      ctx.config.maxVideoResolution,
+    );
     // A `continue` that would ask for the same offset again is no progress: stop there.
     const next = parsed.next && parsed.next.gsroffset !== cont.gsroffset ? parsed.next : null;
     return { entries: parsed.candidates, next };
@@ -228,4 +248,3 @@ export const source: Source = {
   configured: () => ({ ok: true }),
   search: searchCommons,
 };
-

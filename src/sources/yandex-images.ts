@@ -73,7 +73,10 @@ function renditions(...lists: unknown[]): Rendition[] {
 
 /** The tallest rendition (what SearXNG takes), the first on ties. */
 function tallest(list: Rendition[]): Rendition | undefined {
-  return list.reduce<Rendition | undefined>((best, r) => (best === undefined || (r.height ?? 0) > (best.height ?? 0) ? r : best), undefined);
+  return list.reduce<Rendition | undefined>(
+    (best, r) => (best === undefined || (r.height ?? 0) > (best.height ?? 0) ? r : best),
+    undefined,
+  );
 }
 
 // Yandex wraps matched words in BEL-bracket pairs: "Маленькие \u0007[котики\u0007] фото".
@@ -91,7 +94,12 @@ function build(
   fields: { title?: string; pageUrl?: string; thumbnailUrl?: string },
 ): MediaCandidate | undefined {
   if (!media) return undefined;
-  const candidate: MediaCandidate = { id: `${ID}:${nativeId ?? urlHashId(media.url)}`, source: ID, kind: 'image', url: media.url };
+  const candidate: MediaCandidate = {
+    id: `${ID}:${nativeId ?? urlHashId(media.url)}`,
+    source: ID,
+    kind: 'image',
+    url: media.url,
+  };
   if (media.width !== undefined && media.height !== undefined) {
     candidate.width = media.width;
     candidate.height = media.height;
@@ -154,7 +162,9 @@ export function parseYandexPage(html: HtmlAnswer): YandexPage {
   let containers = 0;
   let items = 0;
   $('[data-state]').each((_, el) => {
-    const entities = asRecord(dig(parseAttr($(el).attr('data-state')), 'initialState', 'serpList', 'items', 'entities'));
+    const entities = asRecord(
+      dig(parseAttr($(el).attr('data-state')), 'initialState', 'serpList', 'items', 'entities'),
+    );
     if (!entities) return;
     containers++;
     for (const value of Object.values(entities)) {

@@ -9,10 +9,13 @@ export class SqliteSearchCache implements SearchCacheRepository {
     return this.c.read(() => {
       const row = this.c
         .stmt(`SELECT status, url, headers, text, stored_at, source FROM search_cache WHERE key = ? AND stored_ms >= ?`)
-        .get(key, this.c.now() - maxAgeMs) as (Omit<CachedPage, 'headers' | 'source'> & { headers: string; source: string | null }) | undefined;
+        .get(key, this.c.now() - maxAgeMs) as
+        (Omit<CachedPage, 'headers' | 'source'> & { headers: string; source: string | null }) | undefined;
       if (row === undefined) return null;
       // Remembered so that a run this answer fails can drop it (deleteSource).
-      void this.c.writes.enqueue(() => this.c.stmt(`UPDATE search_cache SET last_hit_ms = ? WHERE key = ?`).run(this.c.now(), key)).catch(() => {});
+      void this.c.writes
+        .enqueue(() => this.c.stmt(`UPDATE search_cache SET last_hit_ms = ? WHERE key = ?`).run(this.c.now(), key))
+        .catch(() => {});
       const page: CachedPage = {
         status: row.status,
         url: row.url,
@@ -54,11 +57,16 @@ export class SqliteSearchCache implements SearchCacheRepository {
 
   deleteSource(source: string, sinceMs: number): Promise<number> {
     return this.c.write(
-      () => this.c.stmt(`DELETE FROM search_cache WHERE source = ? AND (stored_ms >= ? OR last_hit_ms >= ?)`).run(source, sinceMs, sinceMs).changes,
+      () =>
+        this.c
+          .stmt(`DELETE FROM search_cache WHERE source = ? AND (stored_ms >= ? OR last_hit_ms >= ?)`)
+          .run(source, sinceMs, sinceMs).changes,
     );
   }
 
   prune(maxAgeMs: number): Promise<number> {
-    return this.c.write(() => this.c.stmt(`DELETE FROM search_cache WHERE stored_ms < ?`).run(this.c.now() - maxAgeMs).changes);
+    return this.c.write(
+      () => this.c.stmt(`DELETE FROM search_cache WHERE stored_ms < ?`).run(this.c.now() - maxAgeMs).changes,
+    );
   }
 }

@@ -8,20 +8,26 @@ export class SqliteEvents implements EventRepository {
 
   append(event: RunnerEvent): Promise<void> {
     return this.c.write(() => {
-      this.c.stmt(`INSERT INTO events (job_id, seq, type, data) VALUES (?, ?, ?, ?)`).run(event.job_id, event.seq, event.type, JSON.stringify(event));
+      this.c
+        .stmt(`INSERT INTO events (job_id, seq, type, data) VALUES (?, ?, ?, ?)`)
+        .run(event.job_id, event.seq, event.type, JSON.stringify(event));
     });
   }
 
   list(jobId: string, afterSeq = 0): Promise<RunnerEvent[]> {
     return this.c.read(() => {
-      const rows = this.c.stmt(`SELECT data FROM events WHERE job_id = ? AND seq > ? ORDER BY seq`).all(jobId, afterSeq) as { data: string }[];
+      const rows = this.c
+        .stmt(`SELECT data FROM events WHERE job_id = ? AND seq > ? ORDER BY seq`)
+        .all(jobId, afterSeq) as { data: string }[];
       return rows.map((r) => JSON.parse(r.data) as RunnerEvent);
     });
   }
 
   lastSeq(jobId: string): Promise<number> {
     return this.c.read(() => {
-      const row = this.c.stmt(`SELECT MAX(seq) AS seq FROM events WHERE job_id = ?`).get(jobId) as { seq: number | null };
+      const row = this.c.stmt(`SELECT MAX(seq) AS seq FROM events WHERE job_id = ?`).get(jobId) as {
+        seq: number | null;
+      };
       return row.seq ?? 0;
     });
   }

@@ -9,7 +9,9 @@ export class SqliteFiles implements FileRepository {
   record(jobId: string, file: SavedFile): Promise<void> {
     return this.c.writeAtomic(() => {
       insertFile(this.c, jobId, file);
-      this.c.stmt(`DELETE FROM pending_files WHERE job_id = ? AND path IN (?, ?)`).run(jobId, file.path, withoutExtension(file.path));
+      this.c
+        .stmt(`DELETE FROM pending_files WHERE job_id = ? AND path IN (?, ?)`)
+        .run(jobId, file.path, withoutExtension(file.path));
     });
   }
 
@@ -68,8 +70,12 @@ export class SqliteFiles implements FileRepository {
   listPending(jobId?: string): Promise<PendingFile[]> {
     return this.c.read(() =>
       jobId === undefined
-        ? (this.c.stmt(`SELECT job_id, path, created_at FROM pending_files ORDER BY job_id, path`).all() as PendingFile[])
-        : (this.c.stmt(`SELECT job_id, path, created_at FROM pending_files WHERE job_id = ? ORDER BY path`).all(jobId) as PendingFile[]),
+        ? (this.c
+            .stmt(`SELECT job_id, path, created_at FROM pending_files ORDER BY job_id, path`)
+            .all() as PendingFile[])
+        : (this.c
+            .stmt(`SELECT job_id, path, created_at FROM pending_files WHERE job_id = ? ORDER BY path`)
+            .all(jobId) as PendingFile[]),
     );
   }
 }

@@ -2,7 +2,12 @@
 // check, and the history of run outcomes.
 import type { JobSourceName, SourceCheck } from '../core/types.ts';
 import { clampInt, type SqliteConnection } from './sqlite-connection.ts';
-import { emptyHealthRecord, type SourceHealthRecord, type SourceHealthRepository, type SourceOutcome } from './store.ts';
+import {
+  emptyHealthRecord,
+  type SourceHealthRecord,
+  type SourceHealthRepository,
+  type SourceOutcome,
+} from './store.ts';
 
 interface CheckRow {
   source: string;
@@ -16,7 +21,10 @@ interface CheckRow {
 export class SqliteSourceHealth implements SourceHealthRepository {
   constructor(private readonly c: SqliteConnection) {}
 
-  recordOutcome(outcome: SourceOutcome, next: (current: SourceHealthRecord) => SourceHealthRecord): Promise<SourceHealthRecord> {
+  recordOutcome(
+    outcome: SourceOutcome,
+    next: (current: SourceHealthRecord) => SourceHealthRecord,
+  ): Promise<SourceHealthRecord> {
     return this.c.writeAtomic(() => {
       this.c
         .stmt(
@@ -55,7 +63,9 @@ export class SqliteSourceHealth implements SourceHealthRepository {
 
   list(): Promise<{ record: SourceHealthRecord; lastCheck: SourceCheck | null }[]> {
     return this.c.read(() => {
-      const rows = this.c.stmt(`SELECT source FROM source_health UNION SELECT source FROM source_checks ORDER BY source`).all() as { source: string }[];
+      const rows = this.c
+        .stmt(`SELECT source FROM source_health UNION SELECT source FROM source_checks ORDER BY source`)
+        .all() as { source: string }[];
       return rows.map(({ source }) => ({ record: this.record(source), lastCheck: this.lastCheck(source) }));
     });
   }
@@ -63,7 +73,9 @@ export class SqliteSourceHealth implements SourceHealthRepository {
   recordCheck(check: SourceCheck): Promise<void> {
     return this.c.write(() => {
       this.c
-        .stmt(`INSERT OR REPLACE INTO source_checks (source, status, found, duration_ms, detail, checked_at) VALUES (?, ?, ?, ?, ?, ?)`)
+        .stmt(
+          `INSERT OR REPLACE INTO source_checks (source, status, found, duration_ms, detail, checked_at) VALUES (?, ?, ?, ?, ?, ?)`,
+        )
         .run(check.id, check.status, check.found, Math.round(check.duration_ms), check.detail, check.checked_at);
     });
   }
@@ -80,7 +92,15 @@ export class SqliteSourceHealth implements SourceHealthRepository {
           since: options.since?.getTime() ?? null,
           source: options.source ?? null,
           limit: clampInt(options.limit ?? 1000, 1, 100_000),
-        }) as { source: string; ok: number; error: string | null; duration_ms: number; downloaded: number; download_ms: number; at: string }[];
+        }) as {
+        source: string;
+        ok: number;
+        error: string | null;
+        duration_ms: number;
+        downloaded: number;
+        download_ms: number;
+        at: string;
+      }[];
       return rows.reverse().map((r) => {
         const outcome: SourceOutcome = {
           source: r.source as JobSourceName,
@@ -98,12 +118,22 @@ export class SqliteSourceHealth implements SourceHealthRepository {
   }
 
   private record(source: string): SourceHealthRecord {
-    return (this.c.stmt(`SELECT * FROM source_health WHERE source = ?`).get(source) as SourceHealthRecord | undefined) ?? emptyHealthRecord(source);
+    return (
+      (this.c.stmt(`SELECT * FROM source_health WHERE source = ?`).get(source) as SourceHealthRecord | undefined) ??
+      emptyHealthRecord(source)
+    );
   }
 
   private lastCheck(source: string): SourceCheck | null {
     const row = this.c.stmt(`SELECT * FROM source_checks WHERE source = ?`).get(source) as CheckRow | undefined;
     if (row === undefined) return null;
-    return { id: row.source as SourceCheck['id'], status: row.status, found: row.found, duration_ms: row.duration_ms, detail: row.detail, checked_at: row.checked_at };
+    return {
+      id: row.source as SourceCheck['id'],
+      status: row.status,
+      found: row.found,
+      duration_ms: row.duration_ms,
+      detail: row.detail,
+      checked_at: row.checked_at,
+    };
   }
 }

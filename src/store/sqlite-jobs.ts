@@ -83,12 +83,16 @@ export class SqliteJobs implements JobRepository {
           heartbeat: this.c.now(),
         });
       const stats = this.c.stmt(`INSERT OR REPLACE INTO source_stats (job_id, source, stats) VALUES (?, ?, ?)`);
-      for (const [source, st] of Object.entries(job.results.source_stats)) stats.run(job.job_id, source, JSON.stringify(st));
+      for (const [source, st] of Object.entries(job.results.source_stats))
+        stats.run(job.job_id, source, JSON.stringify(st));
       for (const f of job.results.files) insertFile(this.c, job.job_id, f);
     });
   }
 
-  update(jobId: string, patch: Partial<Pick<JobDocument, 'status' | 'started_at' | 'finished_at' | 'duration_ms'>>): Promise<void> {
+  update(
+    jobId: string,
+    patch: Partial<Pick<JobDocument, 'status' | 'started_at' | 'finished_at' | 'duration_ms'>>,
+  ): Promise<void> {
     return this.c.write(() => {
       const sets: string[] = [];
       const params: Record<string, unknown> = { job_id: jobId };
@@ -113,14 +117,17 @@ export class SqliteJobs implements JobRepository {
 
   transition(jobId: string, from: readonly JobStatus[], to: JobStatus): Promise<boolean> {
     return this.c.writeAtomic(() => {
-      const row = this.c.stmt(`SELECT status FROM jobs WHERE job_id = ?`).get(jobId) as { status: JobStatus } | undefined;
+      const row = this.c.stmt(`SELECT status FROM jobs WHERE job_id = ?`).get(jobId) as
+        { status: JobStatus } | undefined;
       if (row === undefined) throw new NotFoundError(`no job ${jobId}`);
       if (!from.includes(row.status)) return false;
       // Inside the batch's BEGIN IMMEDIATE: no other process can change the row in between.
       if (ACTIVE.includes(to)) {
         const { owner } = this.c;
         this.c
-          .stmt(`UPDATE jobs SET status = ?, owner_token = ?, owner_pid = ?, owner_host = ?, heartbeat_ms = ? WHERE job_id = ?`)
+          .stmt(
+            `UPDATE jobs SET status = ?, owner_token = ?, owner_pid = ?, owner_host = ?, heartbeat_ms = ? WHERE job_id = ?`,
+          )
           .run(to, owner.token, owner.pid, owner.host, this.c.now(), jobId);
       } else {
         this.c.stmt(`UPDATE jobs SET status = ? WHERE job_id = ?`).run(to, jobId);
@@ -131,7 +138,9 @@ export class SqliteJobs implements JobRepository {
 
   saveSourceStats(jobId: string, source: JobSourceName, stats: SourceStats): Promise<void> {
     return this.c.write(() => {
-      this.c.stmt(`INSERT OR REPLACE INTO source_stats (job_id, source, stats) VALUES (?, ?, ?)`).run(jobId, source, JSON.stringify(stats));
+      this.c
+        .stmt(`INSERT OR REPLACE INTO source_stats (job_id, source, stats) VALUES (?, ?, ?)`)
+        .run(jobId, source, JSON.stringify(stats));
     });
   }
 
@@ -198,7 +207,9 @@ export class SqliteJobs implements JobRepository {
         .all(...statuses) as Pick<JobRow, 'job_id' | 'owner_token' | 'owner_pid' | 'owner_host' | 'heartbeat_ms'>[];
       const now = this.c.now();
       const { owner } = this.c;
-      const dead = rows.filter((r) => r.owner_token !== owner.token && !ownerAlive(r, now, this.ownerStaleMs, owner.host));
+      const dead = rows.filter(
+        (r) => r.owner_token !== owner.token && !ownerAlive(r, now, this.ownerStaleMs, owner.host),
+      );
       const mark = this.c.stmt(`UPDATE jobs SET status = 'interrupted', owner_token = NULL WHERE job_id = ?`);
       for (const r of dead) mark.run(r.job_id);
       return dead.map((r) => r.job_id);
@@ -218,17 +229,28 @@ export class SqliteJobs implements JobRepository {
     const rows = this.c
       .stmt(`SELECT query_index, source, stats FROM query_runs WHERE job_id = ? ORDER BY query_index, source`)
       .all(jobId) as { query_index: number; source: string; stats: string }[];
-    return rows.map((r) => ({ query: r.query_index, source: r.source, stats: { ...emptySourceStats(), ...(JSON.parse(r.stats) as Partial<SourceStats>) } }));
+    return rows.map((r) => ({
+      query: r.query_index,
+      source: r.source,
+      stats: { ...emptySourceStats(), ...(JSON.parse(r.stats) as Partial<SourceStats>) },
+    }));
   }
 
   private buildDocument(row: JobRow): JobDocument {
     const sources = JSON.parse(row.sources) as JobSourceName[];
-    const statsRows = this.c.stmt(`SELECT source, stats FROM source_stats WHERE job_id = ?`).all(row.job_id) as { source: string; stats: string }[];
-    const recorded = new Map(statsRows.map((r) => [r.source, { ...emptySourceStats(), ...(JSON.parse(r.stats) as Partial<SourceStats>) }]));
+    const statsRows = this.c.stmt(`SELECT source, stats FROM source_stats WHERE job_id = ?`).all(row.job_id) as {
+      source: string;
+      stats: string;
+    }[];
+    const recorded = new Map(
+      statsRows.map((r) => [r.source, { ...emptySourceStats(), ...(JSON.parse(r.stats) as Partial<SourceStats>) }]),
+    );
     const names = [...sources, ...[...recorded.keys()].filter((s) => !sources.includes(s as JobSourceName))];
     const sourceStats: Record<string, SourceStats> = {};
     for (const name of names) sourceStats[name] = recorded.get(name) ?? emptySourceStats();
-    const files = (this.c.stmt(`SELECT doc FROM files WHERE job_id = ? ORDER BY id`).all(row.job_id) as { doc: string }[]).map((r) => {
+    const files = (
+      this.c.stmt(`SELECT doc FROM files WHERE job_id = ? ORDER BY id`).all(row.job_id) as { doc: string }[]
+    ).map((r) => {
       // Files recorded before jobs had several queries belong to the job's one query.
       const file = JSON.parse(r.doc) as SavedFile;
       file.query ??= row.query;

@@ -6,7 +6,16 @@
 // implementation must pass test/store/store-contract.test.ts (docs/ARCHITECTURE.md, "Seams").
 import type { RunnerEvent } from '../core/events.ts';
 import type { RunStats } from '../core/job-results.ts';
-import type { JobDocument, JobSourceName, JobSpec, JobStatus, JobSummary, SavedFile, SourceCheck, SourceStats } from '../core/types.ts';
+import type {
+  JobDocument,
+  JobSourceName,
+  JobSpec,
+  JobStatus,
+  JobSummary,
+  SavedFile,
+  SourceCheck,
+  SourceStats,
+} from '../core/types.ts';
 
 export interface JobListFilter {
   status?: JobStatus;
@@ -105,7 +114,10 @@ export interface JobRepository {
    * Setting status `running` or `queued` makes this process the job's owner (resume, retry).
    * Rejects with NotFoundError for an unknown job.
    */
-  update(jobId: string, patch: Partial<Pick<JobDocument, 'status' | 'started_at' | 'finished_at' | 'duration_ms'>>): Promise<void>;
+  update(
+    jobId: string,
+    patch: Partial<Pick<JobDocument, 'status' | 'started_at' | 'finished_at' | 'duration_ms'>>,
+  ): Promise<void>;
   /**
    * Moves a job to `to` only if its status is one of `from`, atomically (across processes), and
    * makes this process its owner when `to` is `queued` or `running`. False when the job's status
@@ -195,7 +207,10 @@ export interface SourceHealthRepository {
    * count. `next` is the health rule (src/jobs/source-health-rules.ts); it must be pure.
    * Returns the record as stored.
    */
-  recordOutcome(outcome: SourceOutcome, next: (current: SourceHealthRecord) => SourceHealthRecord): Promise<SourceHealthRecord>;
+  recordOutcome(
+    outcome: SourceOutcome,
+    next: (current: SourceHealthRecord) => SourceHealthRecord,
+  ): Promise<SourceHealthRecord>;
   /** The source's record (all zero when it never ran) with its last check. */
   get(source: string): Promise<{ record: SourceHealthRecord; lastCheck: SourceCheck | null }>;
   /** Every source with a record or a check, by source id. */

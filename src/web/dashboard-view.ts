@@ -17,13 +17,22 @@ const DAY_MS = 86_400_000;
 
 function describeBucket(b: StatsBucket): string {
   if (b.runs === 0) return 'no runs';
-  const parts = [`${b.runs} run${b.runs === 1 ? '' : 's'}`, `${b.runs - b.failures} ok`, `${b.failures} failed`, `${b.downloaded} files`];
+  const parts = [
+    `${b.runs} run${b.runs === 1 ? '' : 's'}`,
+    `${b.runs - b.failures} ok`,
+    `${b.failures} failed`,
+    `${b.downloaded} files`,
+  ];
   if (b.avg_download_ms !== null) parts.push(`${formatDuration(b.avg_download_ms)} per file`);
   return parts.join(', ');
 }
 
 export function dashboardView(notify: (message: string, kind?: 'info' | 'error') => void): HTMLElement {
-  const range = h('select', { attrs: { id: 'stats-range' } }, ...RANGES.map(([value, label]) => h('option', { attrs: { value, selected: value === '7d' } }, label)));
+  const range = h(
+    'select',
+    { attrs: { id: 'stats-range' } },
+    ...RANGES.map(([value, label]) => h('option', { attrs: { value, selected: value === '7d' } }, label)),
+  );
   const trends = h('ul', { class: 'trend-grid', attrs: { 'aria-label': 'Runs per source over time' } });
   const totals = h('tbody');
   const health = h('tbody');
@@ -44,7 +53,12 @@ export function dashboardView(notify: (message: string, kind?: 'info' | 'error')
     const formatPeriod = (iso: string): string => {
       const d = new Date(iso);
       return stats.bucket_ms < DAY_MS
-        ? d.toLocaleString(undefined, stats.bucket_ms < 3_600_000 ? { hour: '2-digit', minute: '2-digit' } : { weekday: 'short', hour: '2-digit', minute: '2-digit' })
+        ? d.toLocaleString(
+            undefined,
+            stats.bucket_ms < 3_600_000
+              ? { hour: '2-digit', minute: '2-digit' }
+              : { weekday: 'short', hour: '2-digit', minute: '2-digit' },
+          )
         : d.toLocaleDateString(undefined, { weekday: 'short', month: 'short', day: 'numeric' });
     };
     const maxRuns = Math.max(1, ...stats.sources.flatMap((s) => s.buckets.map((b) => b.runs)));
@@ -58,7 +72,11 @@ export function dashboardView(notify: (message: string, kind?: 'info' | 'error')
             'li',
             { class: 'trend', attrs: { 'data-source': s.source } },
             h('h3', null, name(s.source), h('span', { class: 'muted small' }, `${formatPercent(s.success_rate)} ok`)),
-            h('p', { class: 'trend-summary' }, `${s.runs} runs · ${s.failures} failed · ${s.downloaded} files · ${formatDuration(s.avg_download_ms)} per file`),
+            h(
+              'p',
+              { class: 'trend-summary' },
+              `${s.runs} runs · ${s.failures} failed · ${s.downloaded} files · ${formatDuration(s.avg_download_ms)} per file`,
+            ),
             trendChart({ name: name(s.source), buckets: s.buckets, maxRuns, formatPeriod, describe: describeBucket }),
           ),
         ),
@@ -106,7 +124,8 @@ export function dashboardView(notify: (message: string, kind?: 'info' | 'error')
   const headRow = (titles: string[]): HTMLTableSectionElement =>
     h('thead', null, h('tr', null, ...titles.map((t) => h('th', { attrs: { scope: 'col' } }, t))));
   // Focusable so that the keyboard can scroll a wide table; named apart from its section.
-  const scrollBox = (label: string, table: HTMLElement): HTMLElement => h('div', { class: 'table-wrap', attrs: { tabindex: 0, role: 'region', 'aria-label': label } }, table);
+  const scrollBox = (label: string, table: HTMLElement): HTMLElement =>
+    h('div', { class: 'table-wrap', attrs: { tabindex: 0, role: 'region', 'aria-label': label } }, table);
   return h(
     'div',
     { class: 'dashboard' },
@@ -114,23 +133,64 @@ export function dashboardView(notify: (message: string, kind?: 'info' | 'error')
     h(
       'section',
       { class: 'card', attrs: { 'aria-labelledby': 'dashboard-title' } },
-      h('div', { class: 'section-head' }, h('h2', { attrs: { id: 'dashboard-title' } }, 'Source runs over time'), h('div', { class: 'field inline' }, h('label', { attrs: { for: 'stats-range' } }, 'Period'), range)),
+      h(
+        'div',
+        { class: 'section-head' },
+        h('h2', { attrs: { id: 'dashboard-title' } }, 'Source runs over time'),
+        h('div', { class: 'field inline' }, h('label', { attrs: { for: 'stats-range' } }, 'Period'), range),
+      ),
       h(
         'ul',
         { class: 'legend', attrs: { 'aria-label': 'Legend' } },
-        h('li', null, h('span', { class: 'swatch swatch-ok', attrs: { 'aria-hidden': 'true' } }), 'successful runs (solid)'),
-        h('li', null, h('span', { class: 'swatch swatch-failed', attrs: { 'aria-hidden': 'true' } }), 'failed runs (hatched, on top)'),
+        h(
+          'li',
+          null,
+          h('span', { class: 'swatch swatch-ok', attrs: { 'aria-hidden': 'true' } }),
+          'successful runs (solid)',
+        ),
+        h(
+          'li',
+          null,
+          h('span', { class: 'swatch swatch-failed', attrs: { 'aria-hidden': 'true' } }),
+          'failed runs (hatched, on top)',
+        ),
         h('li', { class: 'muted' }, 'every chart has the same scale'),
       ),
       trends,
       h('h2', { attrs: { id: 'totals-title' } }, 'Totals'),
-      scrollBox('Totals per source table', h('table', null, headRow(['Source', 'Runs', 'Success', 'Failed runs', 'Files', 'Avg download', 'Last error']), totals)),
+      scrollBox(
+        'Totals per source table',
+        h(
+          'table',
+          null,
+          headRow(['Source', 'Runs', 'Success', 'Failed runs', 'Files', 'Avg download', 'Last error']),
+          totals,
+        ),
+      ),
     ),
     h(
       'section',
       { class: 'card', attrs: { 'aria-labelledby': 'health-title' } },
       h('h2', { attrs: { id: 'health-title' } }, 'Sources'),
-      scrollBox('Sources table', h('table', null, headRow(['Source', 'State', 'Kinds', 'Key', 'Success', 'Avg download', 'Cooling until', 'Origin', 'Last error']), health)),
+      scrollBox(
+        'Sources table',
+        h(
+          'table',
+          null,
+          headRow([
+            'Source',
+            'State',
+            'Kinds',
+            'Key',
+            'Success',
+            'Avg download',
+            'Cooling until',
+            'Origin',
+            'Last error',
+          ]),
+          health,
+        ),
+      ),
     ),
   );
 }

@@ -74,7 +74,9 @@ export function withoutRetryAfter(text: string): string {
 /** A `<time>`-ready pair: the local, readable text and the machine-readable instant. */
 export function localDateTime(iso: string): string {
   const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+  return Number.isNaN(date.getTime())
+    ? iso
+    : date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
 }
 
 /** `google_images` → `Google Images` when the source has no display name at hand. */

@@ -8,9 +8,17 @@ const STATUSES = ['', 'queued', 'running', 'completed', 'partial', 'failed', 'ca
 const PAGE = 25;
 
 export function historyView(notify: (message: string, kind?: 'info' | 'error') => void): HTMLElement {
-  const status = h('select', { attrs: { id: 'history-status' } }, ...STATUSES.map((s) => h('option', { attrs: { value: s } }, s === '' ? 'any status' : s)));
+  const status = h(
+    'select',
+    { attrs: { id: 'history-status' } },
+    ...STATUSES.map((s) => h('option', { attrs: { value: s } }, s === '' ? 'any status' : s)),
+  );
   const body = h('tbody');
-  const more = h('button', { class: 'button ghost', attrs: { type: 'button' }, on: { click: () => void load(false) } }, 'Load more');
+  const more = h(
+    'button',
+    { class: 'button ghost', attrs: { type: 'button' }, on: { click: () => void load(false) } },
+    'Load more',
+  );
   const empty = h('p', { class: 'muted', attrs: { hidden: true } }, 'No jobs yet. Start one from Search.');
   let offset: number | null = 0;
 
@@ -36,14 +44,29 @@ export function historyView(notify: (message: string, kind?: 'info' | 'error') =
   return h(
     'section',
     { class: 'card', attrs: { 'aria-labelledby': 'history-title' } },
-    h('div', { class: 'section-head' }, h('h1', { attrs: { id: 'history-title', tabindex: -1 } }, 'Job history'), h('div', { class: 'field inline' }, h('label', { attrs: { for: 'history-status' } }, 'Status'), status)),
+    h(
+      'div',
+      { class: 'section-head' },
+      h('h1', { attrs: { id: 'history-title', tabindex: -1 } }, 'Job history'),
+      h('div', { class: 'field inline' }, h('label', { attrs: { for: 'history-status' } }, 'Status'), status),
+    ),
     h(
       'div',
       { class: 'table-wrap' },
       h(
         'table',
         { class: 'history-table', attrs: { 'aria-labelledby': 'history-title' } },
-        h('thead', null, h('tr', null, ...['Query', 'Status', 'Sources', 'Saved', 'Started', 'Finished'].map((t) => h('th', { attrs: { scope: 'col' } }, t)))),
+        h(
+          'thead',
+          null,
+          h(
+            'tr',
+            null,
+            ...['Query', 'Status', 'Sources', 'Saved', 'Started', 'Finished'].map((t) =>
+              h('th', { attrs: { scope: 'col' } }, t),
+            ),
+          ),
+        ),
         body,
       ),
     ),
@@ -59,9 +82,25 @@ function row(job: JobSummary): HTMLTableRowElement {
     { attrs: { 'data-job-id': job.job_id } },
     h('th', { attrs: { scope: 'row' } }, link),
     h('td', { attrs: { 'data-label': 'Status' } }, pill(job.status)),
-    h('td', { class: 'num', attrs: { 'data-label': 'Sources' } }, h('span', null, String(job.sources.length), h('span', { class: 'sr-only' }, `: ${job.sources.join(', ')}`))),
+    h(
+      'td',
+      { class: 'num', attrs: { 'data-label': 'Sources' } },
+      h('span', null, String(job.sources.length), h('span', { class: 'sr-only' }, `: ${job.sources.join(', ')}`)),
+    ),
     h('td', { class: 'num', attrs: { 'data-label': 'Saved' } }, job.downloaded),
-    h('td', { attrs: { 'data-label': 'Started' } }, h('time', { attrs: { datetime: job.created_at, title: localDateTime(job.created_at) } }, relativeTime(job.created_at))),
-    h('td', { attrs: { 'data-label': 'Finished' } }, job.finished_at ? h('time', { attrs: { datetime: job.finished_at } }, formatTime(job.finished_at)) : '–'),
+    h(
+      'td',
+      { attrs: { 'data-label': 'Started' } },
+      h(
+        'time',
+        { attrs: { datetime: job.created_at, title: localDateTime(job.created_at) } },
+        relativeTime(job.created_at),
+      ),
+    ),
+    h(
+      'td',
+      { attrs: { 'data-label': 'Finished' } },
+      job.finished_at ? h('time', { attrs: { datetime: job.finished_at } }, formatTime(job.finished_at)) : '–',
+    ),
   );
 }

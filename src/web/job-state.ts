@@ -56,7 +56,18 @@ export interface Change {
 const ACTIVITY_MAX = 40;
 
 function emptySource(id: string): SourceView {
-  return { id, phase: 'pending', found: 0, downloaded: 0, failed: 0, retries: 0, error: null, startedAtMs: null, timeoutMs: null, stats: null };
+  return {
+    id,
+    phase: 'pending',
+    found: 0,
+    downloaded: 0,
+    failed: 0,
+    retries: 0,
+    error: null,
+    startedAtMs: null,
+    timeoutMs: null,
+    stats: null,
+  };
 }
 
 export function phaseOf(stats: SourceStats): SourcePhase {
@@ -160,7 +171,14 @@ export function applyEvent(state: JobState, event: RunnerEvent): Change | null {
     }
     case 'file_failed':
       sourceView(state, event.source).failed += 1;
-      note(state, { seq: event.seq, ts: event.ts, source: event.source, kind: 'failed', text: event.error, url: event.url });
+      note(state, {
+        seq: event.seq,
+        ts: event.ts,
+        source: event.source,
+        kind: 'failed',
+        text: event.error,
+        url: event.url,
+      });
       return { source: event.source, activity: true };
     case 'retry':
       sourceView(state, event.source).retries += 1;

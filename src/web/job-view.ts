@@ -6,7 +6,16 @@
 import { announce, announceError } from './announcer.ts';
 import { ApiError, api } from './api.ts';
 import { h, pill, replaceChildren } from './dom.ts';
-import { formatBytes, formatDuration, formatTime, humanizeId, localizeTimes, relativeAndLocal, relativeTime, withoutRetryAfter } from './format.ts';
+import {
+  formatBytes,
+  formatDuration,
+  formatTime,
+  humanizeId,
+  localizeTimes,
+  relativeAndLocal,
+  relativeTime,
+  withoutRetryAfter,
+} from './format.ts';
 import { applyEvent, isActive, stateFromDocument, type Change, type JobState } from './job-state.ts';
 import { jobLinks, phaseLabel, renderDeadline, renderSourceCard } from './source-card.ts';
 import type { JobDocument, RunnerEvent, SavedFile } from './types.ts';
@@ -14,7 +23,16 @@ import type { JobDocument, RunnerEvent, SavedFile } from './types.ts';
 /** A running count of saved files is announced every this many files. */
 const ANNOUNCE_FILES_EVERY = 10;
 
-const EVENT_TYPES = ['job_started', 'source_started', 'candidate_found', 'file_saved', 'file_failed', 'retry', 'source_finished', 'job_finished'] as const;
+const EVENT_TYPES = [
+  'job_started',
+  'source_started',
+  'candidate_found',
+  'file_saved',
+  'file_failed',
+  'retry',
+  'source_finished',
+  'job_finished',
+] as const;
 
 export interface JobViewOptions {
   /** Display names of sources, by id. */
@@ -40,7 +58,11 @@ export class JobView {
   /** What the action buttons were drawn for, so they are replaced only when that changes. */
   private actionsKey = '';
   private readonly outcome = h('div', { class: 'outcome', attrs: { hidden: true } });
-  private readonly progressBar = h('div', { class: 'progress big', attrs: { role: 'progressbar', 'aria-label': 'Files saved', 'aria-valuemin': 0 } }, h('span'));
+  private readonly progressBar = h(
+    'div',
+    { class: 'progress big', attrs: { role: 'progressbar', 'aria-label': 'Files saved', 'aria-valuemin': 0 } },
+    h('span'),
+  );
   private readonly progressText = h('span', { class: 'muted small' });
   private readonly loadError = h('p', { class: 'error-text', attrs: { hidden: true } });
   private readonly sourceGrid = h('div', { class: 'source-grid' });
@@ -50,7 +72,10 @@ export class JobView {
   /** Indexes of the files whose thumbnail is on the page. */
   private readonly shown = new Set<number>();
   private readonly statsBody = h('tbody');
-  private readonly activityList = h('ul', { class: 'activity', attrs: { tabindex: 0, 'aria-labelledby': 'activity-title' } });
+  private readonly activityList = h('ul', {
+    class: 'activity',
+    attrs: { tabindex: 0, 'aria-labelledby': 'activity-title' },
+  });
   private readonly connection = h('span', { class: 'connection muted' });
   /** What had already happened when the view opened: replayed events of it are not announced. */
   private known = { files: 0, sources: new Set<string>(), finished: false };
@@ -60,7 +85,13 @@ export class JobView {
     private readonly jobId: string,
     private readonly options: JobViewOptions,
   ) {
-    this.statusBox = h('div', { class: 'job-status', attrs: { id: 'job-status', tabindex: -1, role: 'group', 'aria-label': 'Job status' } }, this.statusPill, this.connection, this.actions);
+    this.statusBox = h(
+      'div',
+      { class: 'job-status', attrs: { id: 'job-status', tabindex: -1, role: 'group', 'aria-label': 'Job status' } },
+      this.statusPill,
+      this.connection,
+      this.actions,
+    );
     this.root = h(
       'section',
       { class: 'card job-view', attrs: { 'aria-labelledby': 'job-title', 'data-job-id': jobId } },
@@ -68,7 +99,12 @@ export class JobView {
       this.loadError,
       h('div', { class: 'job-progress' }, this.progressBar, this.progressText),
       this.outcome,
-      h('section', { attrs: { 'aria-labelledby': 'sources-title' } }, h('h2', { class: 'sr-only', attrs: { id: 'sources-title' } }, 'Sources'), this.sourceGrid),
+      h(
+        'section',
+        { attrs: { 'aria-labelledby': 'sources-title' } },
+        h('h2', { class: 'sr-only', attrs: { id: 'sources-title' } }, 'Sources'),
+        this.sourceGrid,
+      ),
       h(
         'div',
         { class: 'job-columns' },
@@ -101,9 +137,19 @@ export class JobView {
               h(
                 'tr',
                 null,
-                ...['Source', 'Status', 'Saved', 'Found', 'Failed', 'Duplicates', 'Already saved', 'Bytes', 'Time', 'Retries', 'Error'].map((t) =>
-                  h('th', { attrs: { scope: 'col' } }, t),
-                ),
+                ...[
+                  'Source',
+                  'Status',
+                  'Saved',
+                  'Found',
+                  'Failed',
+                  'Duplicates',
+                  'Already saved',
+                  'Bytes',
+                  'Time',
+                  'Retries',
+                  'Error',
+                ].map((t) => h('th', { attrs: { scope: 'col' } }, t)),
               ),
             ),
             this.statsBody,
@@ -128,11 +174,16 @@ export class JobView {
       this.options.setTitle('job not available', '');
       return;
     }
-    if (!this.options.fresh) this.known = {
-      files: doc.results.files.length,
-      sources: new Set(Object.entries(doc.results.source_stats).filter(([, st]) => st.status !== 'pending' && st.status !== 'running').map(([id]) => id)),
-      finished: !isActive(doc.status),
-    };
+    if (!this.options.fresh)
+      this.known = {
+        files: doc.results.files.length,
+        sources: new Set(
+          Object.entries(doc.results.source_stats)
+            .filter(([, st]) => st.status !== 'pending' && st.status !== 'running')
+            .map(([id]) => id),
+        ),
+        finished: !isActive(doc.status),
+      };
     // Everything is rebuilt from the job's events, which the stream replays from the start (an
     // ended job's final `job_finished` carries its whole document, whatever came before).
     this.state = stateFromDocument(doc);
@@ -226,7 +277,8 @@ export class JobView {
     this.renderActions();
     this.progressBar.setAttribute('aria-valuemax', String(wanted));
     this.progressBar.setAttribute('aria-valuenow', String(saved));
-    (this.progressBar.firstChild as HTMLElement).style.width = `${(wanted > 0 ? Math.min(1, saved / wanted) * 100 : 0).toFixed(1)}%`;
+    (this.progressBar.firstChild as HTMLElement).style.width =
+      `${(wanted > 0 ? Math.min(1, saved / wanted) * 100 : 0).toFixed(1)}%`;
     this.progressText.textContent = `${saved} of up to ${wanted} files`;
     this.renderOutcome();
     const title = `${s.query}|${s.status}`;
@@ -246,16 +298,49 @@ export class JobView {
     const hadFocus = this.actions.contains(document.activeElement);
     const buttons: HTMLElement[] = [];
     if (isActive(s.status)) {
-      buttons.push(h('button', { class: 'button danger', attrs: { type: 'button', 'data-action': 'cancel' }, on: { click: () => void this.cancel() } }, 'Cancel'));
+      buttons.push(
+        h(
+          'button',
+          {
+            class: 'button danger',
+            attrs: { type: 'button', 'data-action': 'cancel' },
+            on: { click: () => void this.cancel() },
+          },
+          'Cancel',
+        ),
+      );
     } else {
       if (failed > 0 && s.status !== 'interrupted' && s.status !== 'cancelled') {
-        buttons.push(h('button', { class: 'button', attrs: { type: 'button', 'data-action': 'retry' }, on: { click: () => void this.retry() } }, `Retry ${failed} failed`));
+        buttons.push(
+          h(
+            'button',
+            {
+              class: 'button',
+              attrs: { type: 'button', 'data-action': 'retry' },
+              on: { click: () => void this.retry() },
+            },
+            `Retry ${failed} failed`,
+          ),
+        );
       }
       if (s.status === 'interrupted' || s.status === 'cancelled') {
-        buttons.push(h('button', { class: 'button', attrs: { type: 'button', 'data-action': 'resume' }, on: { click: () => void this.resume() } }, 'Resume'));
+        buttons.push(
+          h(
+            'button',
+            {
+              class: 'button',
+              attrs: { type: 'button', 'data-action': 'resume' },
+              on: { click: () => void this.resume() },
+            },
+            'Resume',
+          ),
+        );
       }
     }
-    if (s.files.size > 0) buttons.push(h('a', { class: 'button ghost', attrs: { href: api.archiveUrl(s.jobId), download: '' } }, 'Download ZIP'));
+    if (s.files.size > 0)
+      buttons.push(
+        h('a', { class: 'button ghost', attrs: { href: api.archiveUrl(s.jobId), download: '' } }, 'Download ZIP'),
+      );
     replaceChildren(this.actions, ...buttons);
     // The button that had the focus is gone: keep the reader on the job's status, not <body>.
     if (hadFocus) this.statusBox.focus();
@@ -272,26 +357,69 @@ export class JobView {
     const by = earlierJobs.length > 0 ? [' by ', ...jobLinks(earlierJobs), ' (open it)'] : [' by an earlier job'];
     if (s.status === 'cancelled') {
       warn = true;
-      lines.push(h('p', { attrs: { 'data-outcome': 'cancelled' } }, `Cancelled${s.finishedAt ? ` ${relativeTime(s.finishedAt)} (${formatTime(s.finishedAt)})` : ''}: the ${s.files.size} file${s.files.size === 1 ? '' : 's'} saved before that are kept. Resume runs the sources that had not finished.`));
+      lines.push(
+        h(
+          'p',
+          { attrs: { 'data-outcome': 'cancelled' } },
+          `Cancelled${s.finishedAt ? ` ${relativeTime(s.finishedAt)} (${formatTime(s.finishedAt)})` : ''}: the ${s.files.size} file${s.files.size === 1 ? '' : 's'} saved before that are kept. Resume runs the sources that had not finished.`,
+        ),
+      );
     } else if (s.status === 'interrupted') {
       warn = true;
-      lines.push(h('p', { attrs: { 'data-outcome': 'interrupted' } }, `The server stopped during this job; the ${s.files.size} files saved are kept. Resume continues it.`));
+      lines.push(
+        h(
+          'p',
+          { attrs: { 'data-outcome': 'interrupted' } },
+          `The server stopped during this job; the ${s.files.size} files saved are kept. Resume continues it.`,
+        ),
+      );
     }
     if (!isActive(s.status) && existing > 0) {
       if (s.files.size === 0) {
-        lines.push(h('p', { attrs: { 'data-outcome': 'existing' } }, h('strong', null, '0 new files'), ` — ${existing} ${existing === 1 ? 'was' : 'were'} already saved`, ...by, '.'));
+        lines.push(
+          h(
+            'p',
+            { attrs: { 'data-outcome': 'existing' } },
+            h('strong', null, '0 new files'),
+            ` — ${existing} ${existing === 1 ? 'was' : 'were'} already saved`,
+            ...by,
+            '.',
+          ),
+        );
       } else {
-        lines.push(h('p', { attrs: { 'data-outcome': 'existing' } }, `${existing} more ${existing === 1 ? 'was' : 'were'} already saved`, ...by, '.'));
+        lines.push(
+          h(
+            'p',
+            { attrs: { 'data-outcome': 'existing' } },
+            `${existing} more ${existing === 1 ? 'was' : 'were'} already saved`,
+            ...by,
+            '.',
+          ),
+        );
       }
     } else if (!isActive(s.status) && s.files.size === 0 && s.status !== 'cancelled' && s.status !== 'interrupted') {
       warn = true;
-      lines.push(h('p', { attrs: { 'data-outcome': 'empty' } }, views.some((v) => v.error) ? 'No files: every source failed or was skipped (reasons below).' : 'No files: the sources found nothing for this query.'));
+      lines.push(
+        h(
+          'p',
+          { attrs: { 'data-outcome': 'empty' } },
+          views.some((v) => v.error)
+            ? 'No files: every source failed or was skipped (reasons below).'
+            : 'No files: the sources found nothing for this query.',
+        ),
+      );
     }
     for (const v of views) {
       if (v.phase !== 'skipped') continue;
       warn = true;
       const retry = v.stats?.retry_after;
-      lines.push(h('p', { attrs: { 'data-outcome': 'skipped', 'data-source': v.id } }, `${this.name(v.id)} was skipped: ${v.error ? localizeTimes(withoutRetryAfter(v.error)) : 'not run'}.${retry ? ` It will be tried again ${relativeAndLocal(retry)}.` : ''}`));
+      lines.push(
+        h(
+          'p',
+          { attrs: { 'data-outcome': 'skipped', 'data-source': v.id } },
+          `${this.name(v.id)} was skipped: ${v.error ? localizeTimes(withoutRetryAfter(v.error)) : 'not run'}.${retry ? ` It will be tried again ${relativeAndLocal(retry)}.` : ''}`,
+        ),
+      );
     }
     this.outcome.dataset.kind = warn ? 'warn' : 'info';
     replaceChildren(this.outcome, ...lines);
@@ -340,9 +468,18 @@ export class JobView {
       if (this.known.sources.has(event.source)) return;
       const st = event.stats;
       const name = this.name(event.source);
-      if (st.status === 'skipped') announce(`${name} skipped: ${st.error ? localizeTimes(withoutRetryAfter(st.error)) : 'not run'}${st.retry_after ? `, tried again ${relativeTime(st.retry_after)}` : ''}`);
-      else if (st.error) announce(`${name} ${st.downloaded > 0 ? `stopped after ${st.downloaded} files` : 'failed'}: ${localizeTimes(st.error)}`);
-      else announce(`${name} finished: ${st.downloaded} file${st.downloaded === 1 ? '' : 's'} saved${st.skipped_existing > 0 ? `, ${st.skipped_existing} already saved before` : ''}`);
+      if (st.status === 'skipped')
+        announce(
+          `${name} skipped: ${st.error ? localizeTimes(withoutRetryAfter(st.error)) : 'not run'}${st.retry_after ? `, tried again ${relativeTime(st.retry_after)}` : ''}`,
+        );
+      else if (st.error)
+        announce(
+          `${name} ${st.downloaded > 0 ? `stopped after ${st.downloaded} files` : 'failed'}: ${localizeTimes(st.error)}`,
+        );
+      else
+        announce(
+          `${name} finished: ${st.downloaded} file${st.downloaded === 1 ? '' : 's'} saved${st.skipped_existing > 0 ? `, ${st.skipped_existing} already saved before` : ''}`,
+        );
     } else if (event.type === 'job_finished') {
       if (this.known.finished) return;
       const views = [...s.sources.values()];
@@ -372,7 +509,10 @@ export class JobView {
   private renderActivity(): void {
     const items = this.state!.activity;
     if (items.length === 0) {
-      replaceChildren(this.activityList, h('li', { class: 'muted' }, 'Failures, retries and finished sources appear here.'));
+      replaceChildren(
+        this.activityList,
+        h('li', { class: 'muted' }, 'Failures, retries and finished sources appear here.'),
+      );
       return;
     }
     replaceChildren(
@@ -458,7 +598,21 @@ function thumbnail(jobId: string, index: number, file: SavedFile, sourceName: st
     file.kind === 'video'
       ? h('video', { attrs: { src: url, muted: true, preload: 'metadata', playsinline: true, 'aria-label': title } })
       : h('img', { attrs: { src: url, alt: title, loading: 'lazy', decoding: 'async' } });
-  const caption = h('figcaption', null, h('span', { class: 'thumb-title' }, title), h('span', { class: 'thumb-meta' }, `${sourceName} · ${formatBytes(file.bytes)}${file.width && file.height ? ` · ${file.width}×${file.height}` : ''}`));
+  const caption = h(
+    'figcaption',
+    null,
+    h('span', { class: 'thumb-title' }, title),
+    h(
+      'span',
+      { class: 'thumb-meta' },
+      `${sourceName} · ${formatBytes(file.bytes)}${file.width && file.height ? ` · ${file.width}×${file.height}` : ''}`,
+    ),
+  );
   const link = h('a', { attrs: { href: url, target: '_blank', rel: 'noopener noreferrer', title } }, media);
-  return h('figure', { class: `thumb thumb-${file.kind}`, attrs: { 'data-index': index, 'data-source': file.source } }, link, caption);
+  return h(
+    'figure',
+    { class: `thumb thumb-${file.kind}`, attrs: { 'data-index': index, 'data-source': file.source } },
+    link,
+    caption,
+  );
 }

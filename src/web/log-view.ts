@@ -13,7 +13,11 @@ export interface LogView {
 }
 
 export function logView(notify: (message: string, kind?: 'info' | 'error') => void): LogView {
-  const lines = h('select', { attrs: { id: 'log-lines' } }, ...[50, 200, 500, 1000].map((n) => h('option', { attrs: { value: n, selected: n === 200 } }, `${n} lines`)));
+  const lines = h(
+    'select',
+    { attrs: { id: 'log-lines' } },
+    ...[50, 200, 500, 1000].map((n) => h('option', { attrs: { value: n, selected: n === 200 } }, `${n} lines`)),
+  );
   const errorsOnly = h('input', { attrs: { id: 'log-errors', type: 'checkbox' } });
   const follow = h('input', { attrs: { id: 'log-follow', type: 'checkbox', checked: true } });
   // Focusable so that the keyboard can scroll it; not live: a screen reader reads it on demand.
@@ -35,7 +39,11 @@ export function logView(notify: (message: string, kind?: 'info' | 'error') => vo
 
   async function load(reset: boolean): Promise<void> {
     try {
-      const answer = await api.logs({ lines: Number(lines.value), errors: errorsOnly.checked, since: reset ? undefined : size });
+      const answer = await api.logs({
+        lines: Number(lines.value),
+        errors: errorsOnly.checked,
+        since: reset ? undefined : size,
+      });
       const atBottom = list.scrollTop + list.clientHeight >= list.scrollHeight - 8;
       if (reset || answer.reset) replaceChildren(list);
       list.append(...answer.lines.map(lineItem));

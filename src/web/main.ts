@@ -75,9 +75,19 @@ async function loadSources(): Promise<{ sources: SourceInfo[]; demo: boolean } |
       h(
         'section',
         { class: 'card', attrs: { 'aria-labelledby': 'view-title' } },
-        h('h1', { attrs: { id: 'view-title', tabindex: -1 } }, needsToken ? 'This server needs its API token' : 'Cannot reach the API'),
+        h(
+          'h1',
+          { attrs: { id: 'view-title', tabindex: -1 } },
+          needsToken ? 'This server needs its API token' : 'Cannot reach the API',
+        ),
         h('p', { class: 'error-text' }, error instanceof ApiError ? error.message : 'network error'),
-        needsToken ? h('button', { class: 'button primary', attrs: { type: 'button' }, on: { click: () => openTokenDialog() } }, 'Enter the token') : null,
+        needsToken
+          ? h(
+              'button',
+              { class: 'button primary', attrs: { type: 'button' }, on: { click: () => openTokenDialog() } },
+              'Enter the token',
+            )
+          : null,
       ),
     );
     return null;
@@ -119,7 +129,13 @@ async function showJob(jobId: string): Promise<void> {
 
 type Section = 'search' | 'job' | 'history' | 'logs' | 'dashboard';
 
-const TITLES: Record<Section, string> = { search: 'Search', job: 'Job', history: 'History', logs: 'Logs', dashboard: 'Dashboard' };
+const TITLES: Record<Section, string> = {
+  search: 'Search',
+  job: 'Job',
+  history: 'History',
+  logs: 'Logs',
+  dashboard: 'Dashboard',
+};
 
 /** Bumped on every route change, so a slow view that loses the race does not take the focus. */
 let generation = 0;
@@ -132,7 +148,15 @@ async function route(): Promise<void> {
   const current = ++generation;
   const hash = window.location.hash.replace(/^#/, '') || '/';
   const job = /^\/jobs\/([^/?#]+)/.exec(hash);
-  const section: Section = job ? 'job' : hash.startsWith('/history') ? 'history' : hash.startsWith('/logs') ? 'logs' : hash.startsWith('/dashboard') ? 'dashboard' : 'search';
+  const section: Section = job
+    ? 'job'
+    : hash.startsWith('/history')
+      ? 'history'
+      : hash.startsWith('/logs')
+        ? 'logs'
+        : hash.startsWith('/dashboard')
+          ? 'dashboard'
+          : 'search';
   const navSection = section === 'job' ? null : section;
   for (const link of document.querySelectorAll<HTMLAnchorElement>('nav a[data-nav]')) {
     if (link.dataset.nav === navSection) link.setAttribute('aria-current', 'page');

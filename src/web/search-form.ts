@@ -22,10 +22,30 @@ let last: { query: string; sources: string[]; limit: string; type: string } | nu
 
 export function searchForm(options: SearchFormOptions): HTMLElement {
   const query = h('input', {
-    attrs: { id: 'query', name: 'query', type: 'search', required: true, maxlength: MAX_QUERY_LENGTH, placeholder: 'e.g. northern lights', autocomplete: 'off', 'aria-describedby': 'query-error' },
+    attrs: {
+      id: 'query',
+      name: 'query',
+      type: 'search',
+      required: true,
+      maxlength: MAX_QUERY_LENGTH,
+      placeholder: 'e.g. northern lights',
+      autocomplete: 'off',
+      'aria-describedby': 'query-error',
+    },
   });
   const queryError = h('p', { class: 'field-error', attrs: { id: 'query-error', role: 'alert' } });
-  const limit = h('input', { attrs: { id: 'limit', name: 'limit', type: 'number', min: MIN_LIMIT, max: MAX_LIMIT, value: DEFAULT_LIMIT, required: true, inputmode: 'numeric' } });
+  const limit = h('input', {
+    attrs: {
+      id: 'limit',
+      name: 'limit',
+      type: 'number',
+      min: MIN_LIMIT,
+      max: MAX_LIMIT,
+      value: DEFAULT_LIMIT,
+      required: true,
+      inputmode: 'numeric',
+    },
+  });
   const type = h(
     'select',
     { attrs: { id: 'type', name: 'type' } },
@@ -49,13 +69,19 @@ export function searchForm(options: SearchFormOptions): HTMLElement {
       },
     });
     const details: string[] = [source.kinds.join(' + ')];
-    if (source.health.runs > 0) details.push(`${formatPercent(source.health.success_rate)} ok over ${source.health.runs} runs`);
+    if (source.health.runs > 0)
+      details.push(`${formatPercent(source.health.success_rate)} ok over ${source.health.runs} runs`);
     if (source.state === 'needs_key' && source.reason) details.push(source.reason);
-    if (source.state === 'cooling_down' && source.health.cooling_until) details.push(`tried again ${relativeAndLocal(source.health.cooling_until)}`);
-    if (source.state === 'cooling_down' && source.health.last_error) details.push(`last error: ${localizeTimes(source.health.last_error)}`);
+    if (source.state === 'cooling_down' && source.health.cooling_until)
+      details.push(`tried again ${relativeAndLocal(source.health.cooling_until)}`);
+    if (source.state === 'cooling_down' && source.health.last_error)
+      details.push(`last error: ${localizeTimes(source.health.last_error)}`);
     const check = source.health.last_check;
     // The check's detail is shown, not left to a hover tooltip.
-    if (check) details.push(`checked ${relativeTime(check.checked_at)}: ${check.status.replace(/_/g, ' ')}${check.status !== 'ok' && check.detail ? ` (${check.detail})` : ''}`);
+    if (check)
+      details.push(
+        `checked ${relativeTime(check.checked_at)}: ${check.status.replace(/_/g, ' ')}${check.status !== 'ok' && check.detail ? ` (${check.detail})` : ''}`,
+      );
     const label = h(
       'label',
       { class: `source-option state-${source.state}`, attrs: { for: `source-${source.id}` } },
@@ -80,13 +106,7 @@ export function searchForm(options: SearchFormOptions): HTMLElement {
     'form',
     { class: 'card search-form', attrs: { 'aria-labelledby': 'search-title', novalidate: true } },
     h('h1', { attrs: { id: 'search-title', tabindex: -1 } }, 'New search'),
-    h(
-      'div',
-      { class: 'query-row' },
-      h('label', { class: 'sr-only', attrs: { for: 'query' } }, 'Query'),
-      query,
-      submit,
-    ),
+    h('div', { class: 'query-row' }, h('label', { class: 'sr-only', attrs: { for: 'query' } }, 'Query'), query, submit),
     queryError,
     h(
       'fieldset',
@@ -135,7 +155,7 @@ export function searchForm(options: SearchFormOptions): HTMLElement {
       .then((answer) => options.onStarted(answer.job_id))
       .catch((error: unknown) => {
         const message = error instanceof Error ? error.message : 'the job could not be started';
-        const field = error instanceof ApiError ? error.field ?? '' : '';
+        const field = error instanceof ApiError ? (error.field ?? '') : '';
         if (field.startsWith('query')) queryError.textContent = message;
         else if (field.startsWith('sources')) sourcesError.textContent = message;
         else formError.textContent = message;

@@ -38,10 +38,20 @@ export function renderSourceCard(card: HTMLElement, view: SourceView, ctx: Sourc
   card.dataset.phase = view.phase;
   const bar = h(
     'div',
-    { class: 'progress', attrs: { role: 'progressbar', 'aria-label': `${ctx.name}: files saved`, 'aria-valuemin': 0, 'aria-valuemax': ctx.limit, 'aria-valuenow': view.downloaded } },
+    {
+      class: 'progress',
+      attrs: {
+        role: 'progressbar',
+        'aria-label': `${ctx.name}: files saved`,
+        'aria-valuemin': 0,
+        'aria-valuemax': ctx.limit,
+        'aria-valuenow': view.downloaded,
+      },
+    },
     h('span'),
   );
-  (bar.firstChild as HTMLElement).style.width = `${Math.min(100, (view.downloaded / Math.max(1, ctx.limit)) * 100).toFixed(1)}%`;
+  (bar.firstChild as HTMLElement).style.width =
+    `${Math.min(100, (view.downloaded / Math.max(1, ctx.limit)) * 100).toFixed(1)}%`;
   const stats = view.stats;
   const notes: (HTMLElement | null)[] = [];
   if (stats && stats.skipped_existing > 0) {
@@ -57,7 +67,13 @@ export function renderSourceCard(card: HTMLElement, view: SourceView, ctx: Sourc
     );
   }
   if (stats && view.phase === 'skipped' && stats.retry_after) {
-    notes.push(h('p', { class: 'source-note', attrs: { 'data-note': 'retry' } }, `Tried again ${relativeAndLocal(stats.retry_after)}.`));
+    notes.push(
+      h(
+        'p',
+        { class: 'source-note', attrs: { 'data-note': 'retry' } },
+        `Tried again ${relativeAndLocal(stats.retry_after)}.`,
+      ),
+    );
   }
   replaceChildren(
     card,
@@ -71,8 +87,19 @@ export function renderSourceCard(card: HTMLElement, view: SourceView, ctx: Sourc
       h('div', null, h('dt', null, 'failed'), h('dd', null, view.failed)),
       h('div', null, h('dt', null, 'retries'), h('dd', null, view.retries)),
     ),
-    h('div', { class: 'deadline' }, h('div', { class: 'deadline-bar', attrs: { 'aria-hidden': 'true' } }, h('span')), h('span', { class: 'deadline-text' })),
-    view.error ? h('p', { class: 'source-error' }, localizeTimes(view.phase === 'skipped' && stats?.retry_after ? withoutRetryAfter(view.error) : view.error)) : null,
+    h(
+      'div',
+      { class: 'deadline' },
+      h('div', { class: 'deadline-bar', attrs: { 'aria-hidden': 'true' } }, h('span')),
+      h('span', { class: 'deadline-text' }),
+    ),
+    view.error
+      ? h(
+          'p',
+          { class: 'source-error' },
+          localizeTimes(view.phase === 'skipped' && stats?.retry_after ? withoutRetryAfter(view.error) : view.error),
+        )
+      : null,
     ...notes,
   );
   renderDeadline(card, view);
@@ -89,5 +116,6 @@ export function renderDeadline(card: HTMLElement, view: SourceView): void {
   const fraction = Math.min(1, elapsed / view.timeoutMs!);
   (deadline.querySelector('.deadline-bar > span') as HTMLElement).style.width = `${(fraction * 100).toFixed(1)}%`;
   // Whole seconds: the text changes once a second rather than on every tick.
-  deadline.querySelector('.deadline-text')!.textContent = `${formatDuration(Math.floor(elapsed / 1000) * 1000)} of its ${formatDuration(view.timeoutMs)} deadline`;
+  deadline.querySelector('.deadline-text')!.textContent =
+    `${formatDuration(Math.floor(elapsed / 1000) * 1000)} of its ${formatDuration(view.timeoutMs)} deadline`;
 }

@@ -34,7 +34,8 @@ export function trendChart(options: TrendChartOptions): HTMLElement {
   const failures = used.reduce((n, b) => n + b.failures, 0);
 
   const tip = h('p', { class: 'chart-tip', attrs: { 'aria-live': 'polite' } });
-  const idleTip = used.length > 0 ? 'Point at a bar, or focus the chart and use ← →, for that period.' : 'No runs in this period.';
+  const idleTip =
+    used.length > 0 ? 'Point at a bar, or focus the chart and use ← →, for that period.' : 'No runs in this period.';
   tip.textContent = idleTip;
   const chart = svg('svg', {
     viewBox: `0 0 ${WIDTH} ${HEIGHT}`,
@@ -50,11 +51,19 @@ export function trendChart(options: TrendChartOptions): HTMLElement {
       svg('text', { x: PAD.left - 4, y: y(value) + 4, 'text-anchor': 'end', class: 'chart-label' }, String(value)),
     );
   }
-  const labelAt = [0, Math.floor((buckets.length - 1) / 2), buckets.length - 1].filter((v, i, a) => v >= 0 && a.indexOf(v) === i);
+  const labelAt = [0, Math.floor((buckets.length - 1) / 2), buckets.length - 1].filter(
+    (v, i, a) => v >= 0 && a.indexOf(v) === i,
+  );
   for (const i of labelAt) {
     const anchor = i === 0 ? 'start' : i === buckets.length - 1 ? 'end' : 'middle';
     const x = anchor === 'start' ? PAD.left : anchor === 'end' ? WIDTH - PAD.right : PAD.left + slot * (i + 0.5);
-    chart.append(svg('text', { x, y: HEIGHT - 4, 'text-anchor': anchor, class: 'chart-label' }, options.formatPeriod(buckets[i]!.start)));
+    chart.append(
+      svg(
+        'text',
+        { x, y: HEIGHT - 4, 'text-anchor': anchor, class: 'chart-label' },
+        options.formatPeriod(buckets[i]!.start),
+      ),
+    );
   }
   const bars: SVGGElement[] = [];
   buckets.forEach((bucket, i) => {
@@ -66,7 +75,10 @@ export function trendChart(options: TrendChartOptions): HTMLElement {
     group.append(svg('rect', { x: PAD.left + slot * i, y: PAD.top, width: slot, height: plotH, fill: 'transparent' }));
     const ok = bucket.runs - bucket.failures;
     if (ok > 0) group.append(svg('rect', { x, y: y(ok), width: barW, height: y(0) - y(ok), class: 'chart-ok' }));
-    if (bucket.failures > 0) group.append(svg('rect', { x, y: y(bucket.runs), width: barW, height: y(ok) - y(bucket.runs), class: 'chart-failed' }));
+    if (bucket.failures > 0)
+      group.append(
+        svg('rect', { x, y: y(bucket.runs), width: barW, height: y(ok) - y(bucket.runs), class: 'chart-failed' }),
+      );
     group.addEventListener('pointerenter', () => (tip.textContent = text));
     bars.push(group);
     chart.append(group);
@@ -79,7 +91,11 @@ export function trendChart(options: TrendChartOptions): HTMLElement {
     if (event.key !== 'ArrowLeft' && event.key !== 'ArrowRight' && event.key !== 'Home' && event.key !== 'End') return;
     event.preventDefault();
     if (buckets.length === 0) return;
-    if (selected < 0) selected = Math.max(0, buckets.findLastIndex((b) => b.runs > 0));
+    if (selected < 0)
+      selected = Math.max(
+        0,
+        buckets.findLastIndex((b) => b.runs > 0),
+      );
     else if (event.key === 'ArrowLeft') selected = Math.max(0, selected - 1);
     else if (event.key === 'ArrowRight') selected = Math.min(buckets.length - 1, selected + 1);
     if (event.key === 'Home') selected = 0;

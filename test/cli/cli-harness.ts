@@ -44,7 +44,11 @@ export interface CliResult {
 }
 
 export function spawnCli(args: string[], e: CliEnv): ChildProcess & { output: { stdout: string; stderr: string } } {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: e.dir, env: e.env, stdio: ['ignore', 'pipe', 'pipe'] }) as ChildProcess & {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: e.dir,
+    env: e.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  }) as ChildProcess & {
     output: { stdout: string; stderr: string };
   };
   child.output = { stdout: '', stderr: '' };
@@ -125,7 +129,11 @@ export function mediaFiles(root: string): string[] {
  */
 export function assertDiskAgrees(e: CliEnv, doc: JobDocument): void {
   const all = listFiles(e.downloadDir);
-  assert.deepEqual(all.filter((p) => p.endsWith('.part')), [], 'no .part left');
+  assert.deepEqual(
+    all.filter((p) => p.endsWith('.part')),
+    [],
+    'no .part left',
+  );
   const listed = doc.results.files.map((f) => f.path).sort();
   assert.deepEqual(mediaFiles(e.downloadDir), listed, 'files on disk are exactly the files listed');
   for (const f of doc.results.files) {
@@ -133,8 +141,20 @@ export function assertDiskAgrees(e: CliEnv, doc: JobDocument): void {
     assert.equal(bytes.length, f.bytes, `${f.path}: size`);
     assert.equal(createHash('sha256').update(bytes).digest('hex'), f.sha256, `${f.path}: sha256`);
   }
-  assert.equal(new Set(doc.results.files.map((f) => f.candidate_id)).size, doc.results.files.length, 'no candidate saved twice');
-  assert.equal(new Set(doc.results.files.map((f) => f.sha256)).size, doc.results.files.length, 'no content saved twice');
+  assert.equal(
+    new Set(doc.results.files.map((f) => f.candidate_id)).size,
+    doc.results.files.length,
+    'no candidate saved twice',
+  );
+  assert.equal(
+    new Set(doc.results.files.map((f) => f.sha256)).size,
+    doc.results.files.length,
+    'no content saved twice',
+  );
   const rows = queryDb<{ path: string }>(e, `SELECT path FROM files WHERE job_id = ? ORDER BY path`, doc.job_id) ?? [];
-  assert.deepEqual(rows.map((r) => r.path), listed, 'database rows are exactly the files listed');
+  assert.deepEqual(
+    rows.map((r) => r.path),
+    listed,
+    'database rows are exactly the files listed',
+  );
 }

@@ -26,7 +26,15 @@ function workspace(extra: Record<string, string> = {}): { cwd: string; env: Reco
   mkdirSync(cwd, { recursive: true });
   return {
     cwd,
-    env: { ...sim.env, SOURCE_TIMEOUT: '10', OPENVERSE_TIMEOUT: '1', DOWNLOAD_DIR: join(cwd, 'downloads'), LOG_DIR: join(cwd, 'logs'), DATA_DIR: join(cwd, 'data'), ...extra },
+    env: {
+      ...sim.env,
+      SOURCE_TIMEOUT: '10',
+      OPENVERSE_TIMEOUT: '1',
+      DOWNLOAD_DIR: join(cwd, 'downloads'),
+      LOG_DIR: join(cwd, 'logs'),
+      DATA_DIR: join(cwd, 'data'),
+      ...extra,
+    },
   };
 }
 const media = (key: string): string => `${sim.origins.pexels}/__media/${key}.png`;
@@ -34,7 +42,10 @@ const media = (key: string): string => `${sim.origins.pexels}/__media/${key}.png
 describe('harvester get', () => {
   test('downloads a URL list file (comments and blank lines skipped) through the engine; the query is the file name', async () => {
     const ws = workspace();
-    writeFileSync(join(ws.cwd, 'wanted.txt'), `# my list\n${media('one')}\n\n  ${media('two')}  \n# done\n${media('three')}\n`);
+    writeFileSync(
+      join(ws.cwd, 'wanted.txt'),
+      `# my list\n${media('one')}\n\n  ${media('two')}  \n# done\n${media('three')}\n`,
+    );
     const r = await runCli(['get', '--input', 'wanted.txt', '--json'], ws);
     assert.equal(r.code, 0, r.stderr);
     const doc = JSON.parse(r.stdout) as JobDocument;
@@ -43,11 +54,18 @@ describe('harvester get', () => {
     assert.equal(doc.results.source_stats.urls!.downloaded, 3);
     assert.deepEqual(
       listFiles(join(ws.cwd, 'downloads')).filter((f) => !f.includes('manifest')),
-      ['wanted-txt/urls/wanted-txt_001.png', 'wanted-txt/urls/wanted-txt_002.png', 'wanted-txt/urls/wanted-txt_003.png'],
+      [
+        'wanted-txt/urls/wanted-txt_001.png',
+        'wanted-txt/urls/wanted-txt_002.png',
+        'wanted-txt/urls/wanted-txt_003.png',
+      ],
     );
     const log = readFileSync(join(ws.cwd, 'logs', 'download_errors.log'), 'utf8');
     assert.match(log, /\| INFO \| === JOB START === \| Job ID: \S+ \| Query: wanted\.txt \| Sources: \['urls'\]/);
-    assert.equal(log.match(/\| SUCCESS: urls \| File: wanted-txt_00\d\.png \| Size: \d+ bytes \| Time: \d+\.\d\ds/g)?.length, 3);
+    assert.equal(
+      log.match(/\| SUCCESS: urls \| File: wanted-txt_00\d\.png \| Size: \d+ bytes \| Time: \d+\.\d\ds/g)?.length,
+      3,
+    );
   });
 
   test('takes URLs as arguments and from stdin; a hanging URL ends at URLS_TIMEOUT and the job is partial', async () => {
@@ -91,7 +109,13 @@ describe('harvester logs and sources', () => {
     const two = await runCli(['logs', '-n', '2'], ws);
     assert.deepEqual(two.stdout.trimEnd().split('\n'), lines.slice(-2));
     const errors = await runCli(['logs', '--errors'], ws);
-    assert.deepEqual(errors.stdout.trimEnd().split('\n').map((l) => l.replace(/^.*? \| ERROR \| /, '')), ['TIMEOUT | openverse | Timeout after 1s']);
+    assert.deepEqual(
+      errors.stdout
+        .trimEnd()
+        .split('\n')
+        .map((l) => l.replace(/^.*? \| ERROR \| /, '')),
+      ['TIMEOUT | openverse | Timeout after 1s'],
+    );
     const bad = await runCli(['logs', '-n', 'x'], ws);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--lines must be a whole number \(got "x"\)/);
@@ -109,8 +133,19 @@ describe('harvester logs and sources', () => {
     const ws = workspace({ PEXELS_API_KEY: '' });
     const r = await runCli(['sources', '--json'], ws);
     assert.equal(r.code, 0, r.stderr);
-    const rows = JSON.parse(r.stdout) as { id: string; configured: boolean; reason: string | null; key_variable: string | null; origin: string; kinds: string[]; health: unknown }[];
-    assert.deepEqual(rows.map((s) => s.id), [...SOURCE_IDS]);
+    const rows = JSON.parse(r.stdout) as {
+      id: string;
+      configured: boolean;
+      reason: string | null;
+      key_variable: string | null;
+      origin: string;
+      kinds: string[];
+      health: unknown;
+    }[];
+    assert.deepEqual(
+      rows.map((s) => s.id),
+      [...SOURCE_IDS],
+    );
     const pexels = rows.find((s) => s.id === 'pexels')!;
     assert.equal(pexels.configured, false);
     assert.equal(pexels.reason, 'pexels: needs PEXELS_API_KEY');
@@ -132,14 +167,20 @@ describe('harvester logs and sources', () => {
     const r = await runCli(['sources', '--json'], ws);
     assert.equal(r.code, 0, r.stderr);
     assert.equal((JSON.parse(r.stdout) as unknown[]).length, SOURCE_IDS.length);
-    assert.match(r.stderr, /source health unavailable: database .*harvester\.db is corrupt or not a Harvester database/);
+    assert.match(
+      r.stderr,
+      /source health unavailable: database .*harvester\.db is corrupt or not a Harvester database/,
+    );
     assert.equal(readFileSync(join(ws.cwd, 'data', 'harvester.db'), 'utf8'), 'not a database at all');
   });
 
   test('sources shows health once jobs have run', async () => {
     const ws = workspace();
     assert.equal((await runCli(['search', 'nature', '--sources', 'pexels,openverse', '--limit', '1'], ws)).code, 3);
-    const rows = JSON.parse((await runCli(['sources', '--json'], ws)).stdout) as { id: string; health: { runs: number; successes: number; last_error: string | null } | null }[];
+    const rows = JSON.parse((await runCli(['sources', '--json'], ws)).stdout) as {
+      id: string;
+      health: { runs: number; successes: number; last_error: string | null } | null;
+    }[];
     assert.deepEqual(rows.find((s) => s.id === 'pexels')!.health?.successes, 1);
     assert.equal(rows.find((s) => s.id === 'openverse')!.health?.last_error, 'Timeout after 1s');
   });
@@ -165,7 +206,8 @@ describe('harvester demo', () => {
     const log = readFileSync(join(cwd, 'logs', 'download_errors.log'), 'utf8');
     assert.match(log, /\| ERROR \| TIMEOUT \| bing_images \| Timeout after 3s\n/);
     assert.doesNotMatch(log, /COMPLETED \| bing_images/);
-    for (const s of ['google_images', 'yandex_images', 'unsplash', 'pexels']) assert.match(log, new RegExp(`\\| COMPLETED \\| ${s} \\|`));
+    for (const s of ['google_images', 'yandex_images', 'unsplash', 'pexels'])
+      assert.match(log, new RegExp(`\\| COMPLETED \\| ${s} \\|`));
     assert.ok(existsSync(join(cwd, 'data', 'harvester.db')));
   });
 });

@@ -4,7 +4,16 @@
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { JobDocument } from '../../src/core/types.ts';
@@ -18,7 +27,10 @@ let job: JobDocument;
 before(async () => {
   sim = await startSimulation({ sources: ['openverse', 'pexels'], latencyMs: 2 });
   e = cliEnv({ ...sim.env });
-  const r = await runCli(['search', 'red fox', 'snow owl', '--sources', 'openverse,pexels', '--limit', '3', '--json'], e);
+  const r = await runCli(
+    ['search', 'red fox', 'snow owl', '--sources', 'openverse,pexels', '--limit', '3', '--json'],
+    e,
+  );
   assert.equal(r.code, 0, r.stderr);
   job = JSON.parse(r.stdout) as JobDocument;
   assert.ok(job.results.files.length >= 8, `the job saved files to export (${job.results.files.length})`);
@@ -28,7 +40,20 @@ after(async () => {
   await sim.close();
 });
 
-const FIELDS = ['query', 'title', 'source', 'url', 'page_url', 'author', 'license', 'license_url', 'width', 'height', 'sha256', 'phash'];
+const FIELDS = [
+  'query',
+  'title',
+  'source',
+  'url',
+  'page_url',
+  'author',
+  'license',
+  'license_url',
+  'width',
+  'height',
+  'sha256',
+  'phash',
+];
 
 function python(script: string, ...args: string[]): unknown {
   return JSON.parse(execFileSync('python3', ['-c', script, ...args], { encoding: 'utf8' }));
@@ -66,10 +91,13 @@ print(json.dumps(rows))`,
     // A hard link: the same inode as the job's file, no second copy on disk.
     assert.equal(statSync(exported).ino, statSync(join(e.downloadDir, file.path)).ino);
   }
-  assert.ok(rows.some((row) => row.license !== null && row.author !== null), 'licences and authors came through');
+  assert.ok(
+    rows.some((row) => row.license !== null && row.author !== null),
+    'licences and authors came through',
+  );
 });
 
-test('csv: metadata.csv read by Python\'s csv module, same rows, with ATTRIBUTION.md', async () => {
+test("csv: metadata.csv read by Python's csv module, same rows, with ATTRIBUTION.md", async () => {
   const out = join(e.dir, 'set-csv');
   const r = await runCli(['export', job.job_id, '--format', 'csv', '--out', out, '--attribution'], e);
   assert.equal(r.code, 0, r.stderr);
@@ -101,9 +129,14 @@ test('webdataset: shards of --shard-size samples that tar and Python read, keys 
   assert.equal(r.code, 0, r.stderr);
   const n = job.results.files.length;
   const shards = readdirSync(out).sort();
-  assert.deepEqual(shards, Array.from({ length: Math.ceil(n / 3) }, (_, i) => `${String(i).padStart(5, '0')}.tar`));
+  assert.deepEqual(
+    shards,
+    Array.from({ length: Math.ceil(n / 3) }, (_, i) => `${String(i).padStart(5, '0')}.tar`),
+  );
   // GNU tar lists each sample as <key>.<ext>, <key>.json, <key>.txt, adjacent.
-  const listed = execFileSync('tar', ['-tf', join(out, '00000.tar')], { encoding: 'utf8' }).trim().split('\n');
+  const listed = execFileSync('tar', ['-tf', join(out, '00000.tar')], { encoding: 'utf8' })
+    .trim()
+    .split('\n');
   assert.equal(listed.length, 9);
   for (let i = 0; i < 9; i += 3) {
     const key = listed[i]!.split('.')[0]!;
@@ -144,8 +177,13 @@ print(json.dumps(out))`,
   // A second export of the same job, in other shard sizes: the same key names each picture.
   const again = join(e.dir, 'set-wds-2');
   assert.equal((await runCli(['export', job.job_id, '--format', 'webdataset', '--out', again], e)).code, 0);
-  const keys2 = execFileSync('tar', ['-tf', join(again, '00000.tar')], { encoding: 'utf8' }).trim().split('\n');
-  assert.deepEqual(keys2.filter((k) => k.endsWith('.json')), samples.map((s) => `${s.key}.json`));
+  const keys2 = execFileSync('tar', ['-tf', join(again, '00000.tar')], { encoding: 'utf8' })
+    .trim()
+    .split('\n');
+  assert.deepEqual(
+    keys2.filter((k) => k.endsWith('.json')),
+    samples.map((s) => `${s.key}.json`),
+  );
 });
 
 test('a folder that is not empty, an unknown job or a bad flag: exit 2 and nothing written', async () => {
@@ -167,7 +205,11 @@ test('a folder that is not empty, an unknown job or a bad flag: exit 2 and nothi
   assert.match(shardCsv.stderr, /--shard-size applies only to --format webdataset/);
   const zero = await runCli(['export', job.job_id, '--format', 'webdataset', '--shard-size', '0'], e);
   assert.equal(zero.code, 2);
-  assert.equal(readdirSync(e.downloadDir).some((n) => n.endsWith('-export')), false, 'no default folder was made by a refused export');
+  assert.equal(
+    readdirSync(e.downloadDir).some((n) => n.endsWith('-export')),
+    false,
+    'no default folder was made by a refused export',
+  );
 });
 
 test('the default folder is DOWNLOAD_DIR/<query>-<job>-export; a missing file is left out and named (exit 3)', async () => {

@@ -22,10 +22,17 @@ test('several queries as arguments and --queries FILE: one job, each source runs
   try {
     const file = join(e.dir, 'queries.txt');
     writeFileSync(file, '# animals\nred fox\n\n  arctic fox  \nred fox\nsnow owl\n');
-    const r = await runCli(['search', 'grey wolf', 'red fox', '--queries', file, '--sources', 'openverse,pexels', '--limit', '2', '--json'], e);
+    const r = await runCli(
+      ['search', 'grey wolf', 'red fox', '--queries', file, '--sources', 'openverse,pexels', '--limit', '2', '--json'],
+      e,
+    );
     assert.equal(r.code, 0, r.stderr);
     const doc = JSON.parse(r.stdout) as JobDocument;
-    assert.deepEqual(doc.queries, ['grey wolf', 'red fox', 'arctic fox', 'snow owl'], 'comments, blanks and duplicates dropped, order kept');
+    assert.deepEqual(
+      doc.queries,
+      ['grey wolf', 'red fox', 'arctic fox', 'snow owl'],
+      'comments, blanks and duplicates dropped, order kept',
+    );
     assert.equal(doc.query, 'grey wolf');
     assert.deepEqual(Object.keys(doc.results.query_stats), doc.queries);
     // Every query ran on both sources; each query's files sit under its own folder.
@@ -43,7 +50,10 @@ test('several queries as arguments and --queries FILE: one job, each source runs
     for (const s of ['openverse', 'pexels']) {
       const st = doc.results.source_stats[s]!;
       assert.equal(st.downloaded, doc.results.files.filter((f) => f.source === s).length);
-      assert.ok(st.skipped_duplicates >= 2, `${s}: the later queries skipped what the first saved (${st.skipped_duplicates})`);
+      assert.ok(
+        st.skipped_duplicates >= 2,
+        `${s}: the later queries skipped what the first saved (${st.skipped_duplicates})`,
+      );
       assert.equal(st.status, 'ok');
     }
     assert.match(r.stderr, /queries 4\/4 done/);
@@ -87,7 +97,10 @@ test('a 100-query job killed mid-way (SIGKILL) resumes and finishes every run on
     const args = ['search', '--queries', file, '--sources', 'openverse,pexels', '--limit', '1', '--json'];
     const child = spawnCli(args, e);
     const runsEnded = (): number =>
-      queryDb<{ n: number }>(e, `SELECT COUNT(*) AS n FROM query_runs WHERE json_extract(stats, '$.status') IN ('ok', 'partial', 'failed')`)?.[0]?.n ?? 0;
+      queryDb<{ n: number }>(
+        e,
+        `SELECT COUNT(*) AS n FROM query_runs WHERE json_extract(stats, '$.status') IN ('ok', 'partial', 'failed')`,
+      )?.[0]?.n ?? 0;
     try {
       await waitFor('a third of the runs', () => runsEnded() >= 60, 60_000);
     } finally {
@@ -103,14 +116,19 @@ test('a 100-query job killed mid-way (SIGKILL) resumes and finishes every run on
     assert.equal(doc.status, 'completed');
     assert.equal(doc.queries.length, 100);
     assert.equal(Object.keys(doc.results.query_stats).length, 100);
-    for (const q of queries) assert.deepEqual([...doc.results.query_stats[q]!.successful_sources].sort(), ['openverse', 'pexels'], q);
+    for (const q of queries)
+      assert.deepEqual([...doc.results.query_stats[q]!.successful_sources].sort(), ['openverse', 'pexels'], q);
     // The simulation answers every query from one list: each picture is saved once, by the first
     // query that reached it, never again after the resume.
     assert.ok(doc.results.downloaded >= 2);
     assert.equal(new Set(doc.results.files.map((f) => f.sha256)).size, doc.results.files.length);
     assert.equal(new Set(doc.results.files.map((f) => f.candidate_id)).size, doc.results.files.length);
-    assert.equal(Object.values(doc.results.query_stats).reduce((n, q) => n + q.downloaded, 0), doc.results.downloaded);
-    for (const q of queries) assert.ok(doc.results.query_stats[q]!.downloaded <= 2, `${q}: at most the limit per source`);
+    assert.equal(
+      Object.values(doc.results.query_stats).reduce((n, q) => n + q.downloaded, 0),
+      doc.results.downloaded,
+    );
+    for (const q of queries)
+      assert.ok(doc.results.query_stats[q]!.downloaded <= 2, `${q}: at most the limit per source`);
     const runRows = queryDb<{ n: number }>(e, 'SELECT COUNT(*) AS n FROM query_runs')![0]!.n;
     assert.equal(runRows, 200, 'one recorded run per (query, source)');
     assert.equal(runsEnded(), 200);

@@ -23,12 +23,48 @@ function stream(isTTY: boolean): Writable & { isTTY: boolean; columns: number; t
 const base = { job_id: 'j1', ts: new Date().toISOString(), seq: 1, run: 1 };
 const file = { path: 'nature/pexels/nature_001.png', bytes: 2048, duration_ms: 120 } as SavedFile;
 const events: RunnerEvent[] = [
-  { ...base, type: 'job_started', query: 'nature', sources: ['pexels', 'bing_images'], limit: 2, media_type: 'image', resumed: false },
+  {
+    ...base,
+    type: 'job_started',
+    query: 'nature',
+    sources: ['pexels', 'bing_images'],
+    limit: 2,
+    media_type: 'image',
+    resumed: false,
+  },
   { ...base, type: 'source_started', source: 'pexels', timeout_ms: 30_000 },
-  { ...base, type: 'candidate_found', source: 'pexels', candidate_id: 'pexels:1', url: 'http://x/1', kind: 'image', title: null, page_url: null, thumbnail_url: null, width: null, height: null },
+  {
+    ...base,
+    type: 'candidate_found',
+    source: 'pexels',
+    candidate_id: 'pexels:1',
+    url: 'http://x/1',
+    kind: 'image',
+    title: null,
+    page_url: null,
+    thumbnail_url: null,
+    width: null,
+    height: null,
+  },
   { ...base, type: 'file_saved', source: 'pexels', file, index: 0 },
-  { ...base, type: 'source_finished', source: 'pexels', stats: { ...emptySourceStats(), status: 'ok', downloaded: 1, found: 1, images: 1, success: true, duration_ms: 300 } },
-  { ...base, type: 'source_finished', source: 'bing_images', stats: { ...emptySourceStats(), status: 'failed', error: 'Timeout after 30s', error_code: 'timeout', duration_ms: 30_000 } },
+  {
+    ...base,
+    type: 'source_finished',
+    source: 'pexels',
+    stats: { ...emptySourceStats(), status: 'ok', downloaded: 1, found: 1, images: 1, success: true, duration_ms: 300 },
+  },
+  {
+    ...base,
+    type: 'source_finished',
+    source: 'bing_images',
+    stats: {
+      ...emptySourceStats(),
+      status: 'failed',
+      error: 'Timeout after 30s',
+      error_code: 'timeout',
+      duration_ms: 30_000,
+    },
+  },
   { ...base, job_id: 'other-job', type: 'source_started', source: 'unsplash', timeout_ms: 1000 },
 ];
 
@@ -49,7 +85,11 @@ test('on a terminal, one line per source is redrawn in place', (t) => {
   assert.ok(text.includes(`${ESC}[2K`), 'lines are cleared before they are redrawn');
   assert.ok(text.includes(`${ESC}[2F`), 'the cursor goes back up over the two lines');
   const frames = text.split(`${ESC}[2F`);
-  const painted = frames.at(-1)!.split('\n').filter(Boolean).map((l) => l.replace(`${ESC}[2K`, ''));
+  const painted = frames
+    .at(-1)!
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.replace(`${ESC}[2K`, ''));
   assert.ok(painted[0]!.includes(`${ESC}[32mok${ESC}[39m`), 'ok is green');
   assert.ok(painted[1]!.includes(`${ESC}[31mfailed${ESC}[39m`), 'failed is red');
   // Colour never shifts a column: without the codes the lines read as they would uncoloured.

@@ -23,7 +23,10 @@ export interface CliRun {
   result: Promise<CliResult>;
 }
 
-export function startCli(args: string[], options: { env?: Record<string, string>; cwd: string; stdin?: string; timeoutMs?: number }): CliRun {
+export function startCli(
+  args: string[],
+  options: { env?: Record<string, string>; cwd: string; stdin?: string; timeoutMs?: number },
+): CliRun {
   const started = performance.now();
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: options.cwd,
@@ -79,7 +82,10 @@ export function cliWorkspaces(prefix: string): Workspaces {
     next(env = {}) {
       const cwd = join(root, `w${++n}`);
       mkdirSync(cwd, { recursive: true });
-      return { cwd, env: { DOWNLOAD_DIR: join(cwd, 'downloads'), LOG_DIR: join(cwd, 'logs'), DATA_DIR: join(cwd, 'data'), ...env } };
+      return {
+        cwd,
+        env: { DOWNLOAD_DIR: join(cwd, 'downloads'), LOG_DIR: join(cwd, 'logs'), DATA_DIR: join(cwd, 'data'), ...env },
+      };
     },
     dispose: () => rmSync(root, { recursive: true, force: true }),
   };

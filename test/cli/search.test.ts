@@ -43,7 +43,9 @@ async function eventually(check: () => boolean, timeoutMs = 2000): Promise<void>
 }
 
 function logLines(cwd: string): string[] {
-  return readFileSync(join(cwd, 'logs', 'download_errors.log'), 'utf8').trimEnd().split('\n');
+  return readFileSync(join(cwd, 'logs', 'download_errors.log'), 'utf8')
+    .trimEnd()
+    .split('\n');
 }
 
 describe('harvester search', () => {
@@ -52,23 +54,67 @@ describe('harvester search', () => {
     const r = await runCli(['search', 'nature', '--sources', 'pexels,openverse', '--limit', '2', '--json'], ws);
     assert.equal(r.code, 0, r.stderr);
     const doc = JSON.parse(r.stdout) as JobDocument;
-    for (const key of ['job_id', 'status', 'query', 'sources', 'limit', 'type', 'created_at', 'started_at', 'finished_at', 'duration_ms', 'results']) {
+    for (const key of [
+      'job_id',
+      'status',
+      'query',
+      'sources',
+      'limit',
+      'type',
+      'created_at',
+      'started_at',
+      'finished_at',
+      'duration_ms',
+      'results',
+    ]) {
       assert.ok(key in doc, `job document has ${key}`);
     }
-    for (const key of ['downloaded', 'images', 'videos', 'source_stats', 'successful_sources', 'failed_sources', 'files']) {
+    for (const key of [
+      'downloaded',
+      'images',
+      'videos',
+      'source_stats',
+      'successful_sources',
+      'failed_sources',
+      'files',
+    ]) {
       assert.ok(key in doc.results, `results has ${key}`);
     }
-    for (const st of Object.values(doc.results.source_stats)) assert.deepEqual(Object.keys(st).sort(), Object.keys(emptySourceStats()).sort());
+    for (const st of Object.values(doc.results.source_stats))
+      assert.deepEqual(Object.keys(st).sort(), Object.keys(emptySourceStats()).sort());
     assert.equal(doc.status, 'completed');
     assert.equal(doc.results.downloaded, 4);
     for (const f of doc.results.files) {
-      for (const key of ['path', 'source', 'kind', 'url', 'candidate_id', 'bytes', 'sha256', 'mime', 'width', 'height', 'title', 'page_url', 'thumbnail_url', 'author', 'license', 'license_url', 'duration_ms', 'saved_at']) {
+      for (const key of [
+        'path',
+        'source',
+        'kind',
+        'url',
+        'candidate_id',
+        'bytes',
+        'sha256',
+        'mime',
+        'width',
+        'height',
+        'title',
+        'page_url',
+        'thumbnail_url',
+        'author',
+        'license',
+        'license_url',
+        'duration_ms',
+        'saved_at',
+      ]) {
         assert.ok(key in f, `file has ${key}`);
       }
       assert.ok(existsSync(join(ws.cwd, 'downloads', f.path)), f.path);
     }
     assert.match(r.stderr, /source\s+status\s+downloaded\s+images\s+videos\s+failed\s+time\s+error/);
-    assert.match(r.stderr, /\[pexels\] saved nature\/pexels\/nature_00\d\.png/, 'plain progress lines when stderr is not a terminal');
+    assert.match(
+      r.stderr,
+      /\[pexels\] saved nature\/pexels\/nature_00\d\.png/,
+      'plain progress lines when stderr is not a terminal',
+    );
     for (const line of logLines(ws.cwd)) assert.match(line, LOG_LINE_PATTERN);
     assert.ok(logLines(ws.cwd).some((l) => l.endsWith('| STATISTICS | Success: pexels, openverse | Failed: none')));
   });
@@ -91,7 +137,10 @@ describe('harvester search', () => {
 
   test('exit 3 when a source hangs: it ends at its deadline and the others keep their files', async () => {
     const ws = workspace();
-    const r = await runCli(['search', 'nature', '--sources', 'pexels,duckduckgo_images,bing_images', '--limit', '2', '--json'], ws);
+    const r = await runCli(
+      ['search', 'nature', '--sources', 'pexels,duckduckgo_images,bing_images', '--limit', '2', '--json'],
+      ws,
+    );
     assert.equal(r.code, 3, r.stderr);
     const doc = JSON.parse(r.stdout) as JobDocument;
     assert.equal(doc.status, 'partial');
@@ -115,7 +164,11 @@ describe('harvester search', () => {
     const cases: [string[], Record<string, string>, RegExp][] = [
       [['search', 'nature', '--limit', '0'], {}, /--limit must be an integer from 1 to 500 \(got "0"\)/],
       [['search', 'nature', '--limit', 'ten'], {}, /--limit must be an integer from 1 to 500 \(got "ten"\)/],
-      [['search', 'nature', '--sources', 'pexels,flickr'], {}, /unknown source flickr in --sources \(known: google_images, /],
+      [
+        ['search', 'nature', '--sources', 'pexels,flickr'],
+        {},
+        /unknown source flickr in --sources \(known: google_images, /,
+      ],
       [['search', 'nature', '--type', 'gif'], {}, /--type must be one of image, video, any \(got "gif"\)/],
       [['search', 'nature'], { SOURCE_TIMEOUT: 'abc' }, /SOURCE_TIMEOUT="abc" is invalid: expected seconds/],
       [['search', 'nature'], { PEXELS_TIMEOUT: '-1' }, /PEXELS_TIMEOUT="-1" is invalid/],
@@ -125,7 +178,7 @@ describe('harvester search', () => {
     ];
     for (const [args, env, message] of cases) {
       const ws = workspace(env);
-        const r = await runCli(args, ws);
+      const r = await runCli(args, ws);
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
       assert.match(r.stderr, message);
       assert.equal(r.stdout, '');
@@ -138,9 +191,16 @@ describe('harvester search', () => {
     const ws = workspace({ SOURCE_TIMEOUT: '30', URLS_TIMEOUT: '30' });
     // One download sends half a file and stalls (a .part exists when Ctrl-C comes), one source hangs.
     const listFile = join(ws.cwd, 'list.txt');
-    const urls = [faults.url('/ok.png?key=first'), faults.url('/hang-mid-body?after=2000'), faults.url('/ok.png?key=second')];
+    const urls = [
+      faults.url('/ok.png?key=first'),
+      faults.url('/hang-mid-body?after=2000'),
+      faults.url('/ok.png?key=second'),
+    ];
     writeFileSync(listFile, urls.join('\n'));
-    const run = startCli(['get', '--input', listFile, '--json'], { ...ws, env: { ...ws.env, STALL_TIMEOUT: '60', MIN_DOWNLOAD_SPEED: '0' } });
+    const run = startCli(['get', '--input', listFile, '--json'], {
+      ...ws,
+      env: { ...ws.env, STALL_TIMEOUT: '60', MIN_DOWNLOAD_SPEED: '0' },
+    });
     await run.waitForStderr(/saved list-txt\/urls\/list-txt_002/);
     const parts = (): string[] => listFiles(join(ws.cwd, 'downloads')).filter((f) => f.endsWith('.part'));
     await eventually(() => parts().length === 1); // the stalled download has its .part
@@ -153,7 +213,10 @@ describe('harvester search', () => {
     const doc = JSON.parse(r.stdout) as JobDocument;
     assert.equal(doc.status, 'cancelled');
     // The job (not the process, whose exit also closes the store) ended right after Ctrl-C.
-    assert.ok(Date.parse(doc.finished_at!) - interruptedAt < 1500, `job ended ${Date.parse(doc.finished_at!) - interruptedAt} ms after Ctrl-C`);
+    assert.ok(
+      Date.parse(doc.finished_at!) - interruptedAt < 1500,
+      `job ended ${Date.parse(doc.finished_at!) - interruptedAt} ms after Ctrl-C`,
+    );
     assert.equal(doc.results.downloaded, 2);
     assert.deepEqual(parts(), []);
     const lines = logLines(ws.cwd);

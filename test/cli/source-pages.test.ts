@@ -18,7 +18,8 @@ import { runCli } from './run-cli.ts';
 type Case = 'unknown_items' | 'empty' | 'not_results' | 'blocked';
 let mode: Case = 'empty';
 
-const NOT_RESULTS = '<!doctype html><html><head><title>Welcome</title></head><body><h1>Welcome to our new portal</h1></body></html>';
+const NOT_RESULTS =
+  '<!doctype html><html><head><title>Welcome</title></head><body><h1>Welcome to our new portal</h1></body></html>';
 const VQD_PAGE = readFixture('duckduckgo_images/vqd-page-head.excerpt.html');
 
 function html(res: ServerResponse, body: string, status = 200): void {
@@ -34,21 +35,28 @@ const unknownObjects = (n: number) => Array.from({ length: n }, (_, i) => ({ kin
 /** Each source's answer per case, on the real paths it requests. */
 const ANSWERS: Record<SourceId, (res: ServerResponse, url: URL) => void> = {
   google_images: (res, url) => {
-    if (url.pathname.startsWith('/sorry')) return html(res, '<html><body>Our systems have detected unusual traffic</body></html>');
-    if (mode === 'unknown_items') return html(res, '<div>' + '<a href="/imgres?imgrefurl=https://x.example/">x</a>'.repeat(6) + '</div>');
+    if (url.pathname.startsWith('/sorry'))
+      return html(res, '<html><body>Our systems have detected unusual traffic</body></html>');
+    if (mode === 'unknown_items')
+      return html(res, '<div>' + '<a href="/imgres?imgrefurl=https://x.example/">x</a>'.repeat(6) + '</div>');
     if (mode === 'empty') return html(res, readFixture('google_images/wml-no-results.assembled.html'));
     if (mode === 'not_results') return html(res, NOT_RESULTS);
     res.writeHead(302, { location: '/sorry/index?continue=x' });
     res.end();
   },
   bing_images: (res) => {
-    if (mode === 'unknown_items') return html(res, `<div class="dgControl"><ul class="dgControl_list">${'<li><div class="tile"></div></li>'.repeat(12)}</ul></div>`);
+    if (mode === 'unknown_items')
+      return html(
+        res,
+        `<div class="dgControl"><ul class="dgControl_list">${'<li><div class="tile"></div></li>'.repeat(12)}</ul></div>`,
+      );
     if (mode === 'empty') return html(res, readFixture('bing_images/page-end.assembled.html'));
     if (mode === 'not_results') return html(res, NOT_RESULTS);
     html(res, 'Too many requests', 429);
   },
   yandex_images: (res) => {
-    if (mode === 'unknown_items') return html(res, `<ul>${'<li data-bem=\'{"serp-item":{"reqid":"r"}}\'>web</li>'.repeat(8)}</ul>`);
+    if (mode === 'unknown_items')
+      return html(res, `<ul>${'<li data-bem=\'{"serp-item":{"reqid":"r"}}\'>web</li>'.repeat(8)}</ul>`);
     if (mode === 'empty') return html(res, readFixture('yandex_images/data-state-empty.assembled.html'));
     if (mode === 'not_results') return html(res, NOT_RESULTS);
     html(res, readFixture('yandex_images/checkcaptcha.real-trimmed.html'));
@@ -60,7 +68,8 @@ const ANSWERS: Record<SourceId, (res: ServerResponse, url: URL) => void> = {
     json(res, { errors: ['OAuth error: The access token is invalid'] }, 401);
   },
   pexels: (res) => {
-    if (mode === 'unknown_items') return json(res, { page: 1, per_page: 15, photos: unknownObjects(5), total_results: 5 });
+    if (mode === 'unknown_items')
+      return json(res, { page: 1, per_page: 15, photos: unknownObjects(5), total_results: 5 });
     if (mode === 'empty') return json(res, readFixture('pexels/photos-search.page3-empty.assembled.json'));
     if (mode === 'not_results') return html(res, NOT_RESULTS);
     json(res, { error: 'Unauthorized' }, 401);
@@ -78,7 +87,16 @@ const ANSWERS: Record<SourceId, (res: ServerResponse, url: URL) => void> = {
     json(res, { detail: 'Authentication credentials were not provided.' }, 401);
   },
   wikimedia_commons: (res) => {
-    if (mode === 'unknown_items') return json(res, { batchcomplete: '', query: { pages: [{ pageid: 1, ns: 6, title: 'File:A.jpg' }, { pageid: 2, ns: 6, title: 'File:B.jpg' }] } });
+    if (mode === 'unknown_items')
+      return json(res, {
+        batchcomplete: '',
+        query: {
+          pages: [
+            { pageid: 1, ns: 6, title: 'File:A.jpg' },
+            { pageid: 2, ns: 6, title: 'File:B.jpg' },
+          ],
+        },
+      });
     if (mode === 'empty') return json(res, readFixture('wikimedia_commons/search-no-hits.real.json'));
     if (mode === 'not_results') return html(res, NOT_RESULTS);
     html(res, '<html><body>Please set a user-agent and respect our robot policy</body></html>', 403);
@@ -90,15 +108,31 @@ const ANSWERS: Record<SourceId, (res: ServerResponse, url: URL) => void> = {
     html(res, '[ERROR 400] "key" is invalid or missing.', 400);
   },
   nasa_images: (res) => {
-    if (mode === 'unknown_items') return json(res, { collection: { items: unknownObjects(3), metadata: { total_hits: 3 } } });
-    if (mode === 'empty') return json(res, { collection: { version: '1.0', href: 'https://images-api.nasa.gov/search?q=x', items: [], metadata: { total_hits: 0 } } });
+    if (mode === 'unknown_items')
+      return json(res, { collection: { items: unknownObjects(3), metadata: { total_hits: 3 } } });
+    if (mode === 'empty')
+      return json(res, {
+        collection: {
+          version: '1.0',
+          href: 'https://images-api.nasa.gov/search?q=x',
+          items: [],
+          metadata: { total_hits: 0 },
+        },
+      });
     if (mode === 'not_results') return html(res, NOT_RESULTS);
     html(res, '<html><body>Forbidden</body></html>', 403);
   },
 };
 
 const servers: FakeServer[] = [];
-const env: Record<string, string> = { ALLOW_PRIVATE_NETWORKS: 'true', UNSPLASH_ACCESS_KEY: 'k', PEXELS_API_KEY: 'k', PIXABAY_API_KEY: 'k', SOURCE_TIMEOUT: '20', MAX_RETRIES_PER_SOURCE: '0' };
+const env: Record<string, string> = {
+  ALLOW_PRIVATE_NETWORKS: 'true',
+  UNSPLASH_ACCESS_KEY: 'k',
+  PEXELS_API_KEY: 'k',
+  PIXABAY_API_KEY: 'k',
+  SOURCE_TIMEOUT: '20',
+  MAX_RETRIES_PER_SOURCE: '0',
+};
 const root = mkdtempSync(join(tmpdir(), 'harvester-pages-'));
 let n = 0;
 
@@ -134,11 +168,15 @@ describe('every source: unknown, empty, foreign and blocked pages through the CL
       const st = doc.results.source_stats[source.id]!;
       assert.equal(st.error_code, 'layout_changed', `${source.id}: ${st.error}`);
       assert.equal(st.status, 'failed');
-      assert.match(st.error!, new RegExp(`^${source.id}: layout changed: (\\d+ .*none readable as|none of \\d+ )`), st.error!);
+      assert.match(
+        st.error!,
+        new RegExp(`^${source.id}: layout changed: (\\d+ .*none readable as|none of \\d+ )`),
+        st.error!,
+      );
     }
   });
 
-  test('(b) the service\'s real empty answer: every source ends cleanly with 0 found; completed, exit 0', async () => {
+  test("(b) the service's real empty answer: every source ends cleanly with 0 found; completed, exit 0", async () => {
     const { code, doc, stderr } = await search('empty');
     assert.equal(code, 0, stderr);
     assert.equal(doc.status, 'completed');
@@ -156,7 +194,11 @@ describe('every source: unknown, empty, foreign and blocked pages through the CL
     for (const source of SOURCES) {
       const st = doc.results.source_stats[source.id]!;
       assert.equal(st.error_code, 'layout_changed', `${source.id}: ${st.error}`);
-      assert.match(st.error!, /not a results page|is not JSON \(got an HTML page\)|no vqd token|HTML page/, `${source.id}: ${st.error}`);
+      assert.match(
+        st.error!,
+        /not a results page|is not JSON \(got an HTML page\)|no vqd token|HTML page/,
+        `${source.id}: ${st.error}`,
+      );
     }
   });
 

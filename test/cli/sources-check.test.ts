@@ -27,12 +27,16 @@ before(async () => {
   // Bing's list holds items of a shape the parser does not know.
   changed = await fakeServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'text/html' });
-    res.end(`<div class="dgControl"><ul class="dgControl_list">${'<li><div class="tile"><img src="https://x.org/a.jpg"></div></li>'.repeat(12)}</ul></div>`);
+    res.end(
+      `<div class="dgControl"><ul class="dgControl_list">${'<li><div class="tile"><img src="https://x.org/a.jpg"></div></li>'.repeat(12)}</ul></div>`,
+    );
   });
   // Yandex answers its SmartCaptcha form with a 200 at the search path.
   captcha = await fakeServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'text/html' });
-    res.end('<html><body><form method="POST" action="/checkcaptcha?key=abc"><span>Я не робот</span></form></body></html>');
+    res.end(
+      '<html><body><form method="POST" action="/checkcaptcha?key=abc"><span>Я не робот</span></form></body></html>',
+    );
   });
 });
 after(async () => {
@@ -57,14 +61,21 @@ describe('harvester sources --check', () => {
     const ws = workspace({ PIXABAY_API_KEY: '' });
     const started = performance.now();
     const r = await runCli(
-      ['sources', '--check', '--json', '--sources', 'pexels,openverse,wikimedia_commons,bing_images,yandex_images,duckduckgo_images,pixabay'],
+      [
+        'sources',
+        '--check',
+        '--json',
+        '--sources',
+        'pexels,openverse,wikimedia_commons,bing_images,yandex_images,duckduckgo_images,pixabay',
+      ],
       ws,
     );
     const wallMs = performance.now() - started;
     assert.equal(r.code, 3, r.stderr);
     const rows = JSON.parse(r.stdout) as CheckRow[];
     const by = new Map(rows.map((row) => [row.id, row]));
-    for (const row of rows) assert.deepEqual(Object.keys(row).sort(), ['detail', 'duration_ms', 'found', 'id', 'status']);
+    for (const row of rows)
+      assert.deepEqual(Object.keys(row).sort(), ['detail', 'duration_ms', 'found', 'id', 'status']);
     for (const id of ['pexels', 'openverse', 'wikimedia_commons']) {
       const row = by.get(id)!;
       assert.equal(row.status, 'ok', `${id}: ${row.detail}`);
@@ -72,7 +83,10 @@ describe('harvester sources --check', () => {
       assert.match(row.detail, /^found \d+ for "/);
     }
     assert.equal(by.get('bing_images')!.status, 'layout_changed');
-    assert.match(by.get('bing_images')!.detail, /^bing_images: layout changed: 12 result items .*, none readable as a\.iusc\[m\]/);
+    assert.match(
+      by.get('bing_images')!.detail,
+      /^bing_images: layout changed: 12 result items .*, none readable as a\.iusc\[m\]/,
+    );
     assert.equal(by.get('yandex_images')!.status, 'blocked');
     assert.equal(by.get('yandex_images')!.detail, 'yandex_images: blocked: a /checkcaptcha captcha form');
     // The hanging source ends at its own deadline, and so does the whole check.
@@ -87,7 +101,14 @@ describe('harvester sources --check', () => {
 
     const listed = await runCli(['sources', '--json'], ws);
     assert.equal(listed.code, 0, listed.stderr);
-    const health = new Map((JSON.parse(listed.stdout) as { id: string; health: { last_check: { status: string; detail: string } | null } | null }[]).map((s) => [s.id, s.health]));
+    const health = new Map(
+      (
+        JSON.parse(listed.stdout) as {
+          id: string;
+          health: { last_check: { status: string; detail: string } | null } | null;
+        }[]
+      ).map((s) => [s.id, s.health]),
+    );
     assert.equal(health.get('bing_images')!.last_check!.status, 'layout_changed');
     assert.equal(health.get('pexels')!.last_check!.status, 'ok');
     assert.equal(health.get('google_images')?.last_check ?? null, null, 'an unchecked source has no last check');
@@ -107,7 +128,10 @@ describe('harvester sources --check', () => {
     const ws = workspace({ PEXELS_API_KEY: '' });
     const r = await runCli(['sources', '--check', '--json', '--sources', 'pexels,bing_images'], ws);
     assert.equal(r.code, 1, r.stderr);
-    assert.deepEqual((JSON.parse(r.stdout) as CheckRow[]).map((c) => c.status), ['layout_changed', 'not_configured']);
+    assert.deepEqual(
+      (JSON.parse(r.stdout) as CheckRow[]).map((c) => c.status),
+      ['layout_changed', 'not_configured'],
+    );
     const bad = await runCli(['sources', '--check', '--sources', 'nope'], ws);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /unknown source nope/);

@@ -8,7 +8,17 @@ import type { AddressInfo } from 'node:net';
 import type { JobDocument, JobSummary } from '../../src/core/types.ts';
 import { makePng } from '../../src/demo/media.ts';
 import { startSimulation, type Simulation } from '../../src/demo/sim-server.ts';
-import { assertDiskAgrees, cliEnv, exited, listFiles, queryDb, runCli, spawnCli, waitFor, type CliEnv } from './cli-harness.ts';
+import {
+  assertDiskAgrees,
+  cliEnv,
+  exited,
+  listFiles,
+  queryDb,
+  runCli,
+  spawnCli,
+  waitFor,
+  type CliEnv,
+} from './cli-harness.ts';
 
 const SOURCES = ['duckduckgo_images', 'unsplash'];
 const LIMIT = 10;
@@ -36,7 +46,10 @@ before(async () => {
     const run = await runCli(searchArgs, e);
     assert.equal(run.code, 0, run.stderr);
     reference = bySource(JSON.parse(run.stdout) as JobDocument);
-    assert.ok((reference.get('duckduckgo_images')?.length ?? 0) >= 6, 'the simulation yields enough files to crash in between');
+    assert.ok(
+      (reference.get('duckduckgo_images')?.length ?? 0) >= 6,
+      'the simulation yields enough files to crash in between',
+    );
   } finally {
     e.cleanup();
   }
@@ -47,7 +60,10 @@ after(async () => {
 });
 
 /** Runs the search, SIGKILLs it once `killWhen(recordedFiles)` holds, and resumes it. */
-async function crashAndResume(killWhen: (recorded: number) => boolean, options: { showHistory?: boolean } = {}): Promise<void> {
+async function crashAndResume(
+  killWhen: (recorded: number) => boolean,
+  options: { showHistory?: boolean } = {},
+): Promise<void> {
   const e = searchEnv();
   try {
     const child = spawnCli(searchArgs, e);
@@ -65,7 +81,9 @@ async function crashAndResume(killWhen: (recorded: number) => boolean, options: 
 
     // What reached disk before the crash: recorded rows whose file is in place.
     const onDisk = new Set(listFiles(e.downloadDir));
-    const savedBefore = (queryDb<{ path: string }>(e, `SELECT path FROM files`) ?? []).map((r) => r.path).filter((p) => onDisk.has(p));
+    const savedBefore = (queryDb<{ path: string }>(e, `SELECT path FROM files`) ?? [])
+      .map((r) => r.path)
+      .filter((p) => onDisk.has(p));
 
     const jobId = queryDb<{ job_id: string }>(e, `SELECT job_id FROM jobs`)![0]!.job_id;
     if (options.showHistory) {
@@ -84,7 +102,12 @@ async function crashAndResume(killWhen: (recorded: number) => boolean, options: 
     const paths = new Set(doc.results.files.map((f) => f.path));
     for (const p of savedBefore) assert.ok(paths.has(p), `${p} saved before the crash is listed and kept`);
     assertDiskAgrees(e, doc);
-    for (const source of SOURCES) assert.equal(doc.results.source_stats[source]?.downloaded, reference.get(source)?.length, `${source} counts every file once`);
+    for (const source of SOURCES)
+      assert.equal(
+        doc.results.source_stats[source]?.downloaded,
+        reference.get(source)?.length,
+        `${source} counts every file once`,
+      );
 
     if (options.showHistory) {
       // The store's document is the same as the one printed.
@@ -122,15 +145,24 @@ test('SIGKILL mid-transfer leaves .part files; resume removes them and saves eac
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const e = cliEnv({ ALLOW_PRIVATE_NETWORKS: 'true', MAX_DOWNLOADS_PER_SOURCE: '3' });
   try {
-    const urls = [...Array.from({ length: 3 }, (_, i) => `${origin}/fast-${i}.png`), ...Array.from({ length: 3 }, (_, i) => `${origin}/slow-${i}.png`)];
+    const urls = [
+      ...Array.from({ length: 3 }, (_, i) => `${origin}/fast-${i}.png`),
+      ...Array.from({ length: 3 }, (_, i) => `${origin}/slow-${i}.png`),
+    ];
     const child = spawnCli(['get', ...urls, '--json'], e);
     try {
-      await waitFor('.part files of the slow downloads', () => listFiles(e.downloadDir).filter((p) => p.endsWith('.part')).length >= 1);
+      await waitFor(
+        '.part files of the slow downloads',
+        () => listFiles(e.downloadDir).filter((p) => p.endsWith('.part')).length >= 1,
+      );
     } finally {
       child.kill('SIGKILL');
     }
     await exited(child);
-    assert.ok(listFiles(e.downloadDir).some((p) => p.endsWith('.part')), 'the crash left a .part');
+    assert.ok(
+      listFiles(e.downloadDir).some((p) => p.endsWith('.part')),
+      'the crash left a .part',
+    );
 
     const jobs = JSON.parse((await runCli(['jobs', '--json'], e)).stdout) as JobSummary[];
     assert.equal(jobs[0]?.status, 'interrupted');

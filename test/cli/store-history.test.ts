@@ -20,7 +20,8 @@ after(async () => {
 });
 
 /** Search requests (not media downloads) a simulated source received. */
-const searches = (id: 'duckduckgo_images' | 'openverse'): number => (sim.requests[id] ?? []).filter((u) => !u.startsWith('/__media/')).length;
+const searches = (id: 'duckduckgo_images' | 'openverse'): number =>
+  (sim.requests[id] ?? []).filter((u) => !u.startsWith('/__media/')).length;
 
 test('with no history, jobs says so and creates no database', async () => {
   const e = cliEnv();
@@ -67,7 +68,12 @@ test('a database from a newer Harvester: exit 2 naming both schema versions', as
     db.close();
     const run = await runCli(['jobs', '--json'], e);
     assert.equal(run.code, 2);
-    assert.match(run.stderr, new RegExp(`was written by a newer Harvester \\(schema v${SCHEMA_VERSION + 7}, this one knows v${SCHEMA_VERSION}\\)`));
+    assert.match(
+      run.stderr,
+      new RegExp(
+        `was written by a newer Harvester \\(schema v${SCHEMA_VERSION + 7}, this one knows v${SCHEMA_VERSION}\\)`,
+      ),
+    );
     assert.equal(run.stdout, '');
   } finally {
     e.cleanup();
@@ -98,14 +104,22 @@ test('jobs and job show the history; resume refuses an ended job; retry reruns o
   // openverse accepts and never answers: it ends at its 1 s deadline while DuckDuckGo completes.
   const e = cliEnv({ ...sim.env, OPENVERSE_TIMEOUT: '1' });
   try {
-    const first = await runCli(['search', 'nature', '--sources', 'duckduckgo_images,openverse', '--limit', '3', '--json'], e);
+    const first = await runCli(
+      ['search', 'nature', '--sources', 'duckduckgo_images,openverse', '--limit', '3', '--json'],
+      e,
+    );
     assert.equal(first.code, 3, first.stderr);
     const doc = JSON.parse(first.stdout) as JobDocument;
     assert.equal(doc.results.source_stats.openverse?.error, 'Timeout after 1s');
 
     // Human views: the list and the job with its sources and files; a unique id prefix is enough.
     const list = await runCli(['jobs'], e);
-    assert.match(list.stdout, new RegExp(`^job\\s+status\\s+created\\s+files\\s+sources\\s+query\\n${doc.job_id}\\s+partial\\s+.*\\s3\\s+2\\s+nature\\n$`));
+    assert.match(
+      list.stdout,
+      new RegExp(
+        `^job\\s+status\\s+created\\s+files\\s+sources\\s+query\\n${doc.job_id}\\s+partial\\s+.*\\s3\\s+2\\s+nature\\n$`,
+      ),
+    );
     const shown = await runCli(['job', doc.job_id.slice(0, 8)], e);
     assert.equal(shown.code, 0, shown.stderr);
     assert.match(shown.stdout, new RegExp(`^Job ${doc.job_id}: partial\\n`));
@@ -114,7 +128,10 @@ test('jobs and job show the history; resume refuses an ended job; retry reruns o
 
     const resume = await runCli(['resume', doc.job_id], e);
     assert.equal(resume.code, 2);
-    assert.match(resume.stderr, /cannot resume: job .* is partial: only an interrupted or cancelled job can be resumed \(retry reruns its failed sources\)/);
+    assert.match(
+      resume.stderr,
+      /cannot resume: job .* is partial: only an interrupted or cancelled job can be resumed \(retry reruns its failed sources\)/,
+    );
 
     const ddgBefore = searches('duckduckgo_images');
     const openverseBefore = searches('openverse');
@@ -123,7 +140,10 @@ test('jobs and job show the history; resume refuses an ended job; retry reruns o
     const after = JSON.parse(retried.stdout) as JobDocument;
     assert.equal(searches('duckduckgo_images'), ddgBefore, 'the source that succeeded is not asked again');
     assert.ok(searches('openverse') > openverseBefore, 'the failed source runs again');
-    assert.deepEqual(after.results.files.map((f) => f.path), doc.results.files.map((f) => f.path));
+    assert.deepEqual(
+      after.results.files.map((f) => f.path),
+      doc.results.files.map((f) => f.path),
+    );
     assertDiskAgrees(e, after);
 
     const unknown = await runCli(['retry', 'no-such-job'], e);
@@ -148,11 +168,18 @@ test('a second search skips what the first saved (archive) without asking the so
     assert.equal(second.code, 0, second.stderr);
     const secondDoc = JSON.parse(second.stdout) as JobDocument;
     assert.equal(searches('duckduckgo_images'), asked, 'search pages came from the cache');
-    assert.equal(secondDoc.results.source_stats.duckduckgo_images?.skipped_existing, 4, 'the first job’s files are skipped and counted');
+    assert.equal(
+      secondDoc.results.source_stats.duckduckgo_images?.skipped_existing,
+      4,
+      'the first job’s files are skipped and counted',
+    );
     // The limit counts files saved: the job goes on to candidates no earlier job saved.
     const firstIds = new Set(firstDoc.results.files.map((f) => f.candidate_id));
     assert.equal(secondDoc.results.downloaded, 4);
-    assert.ok(secondDoc.results.files.every((f) => !firstIds.has(f.candidate_id)), 'nothing the first job saved is saved again');
+    assert.ok(
+      secondDoc.results.files.every((f) => !firstIds.has(f.candidate_id)),
+      'nothing the first job saved is saved again',
+    );
 
     const third = await runCli([...args, '--no-archive', '--no-cache'], e);
     assert.equal(third.code, 0, third.stderr);
@@ -161,9 +188,23 @@ test('a second search skips what the first saved (archive) without asking the so
     assert.equal(thirdDoc.results.downloaded, 4, '--no-archive downloads again');
 
     const history = JSON.parse((await runCli(['jobs', '--json'], e)).stdout) as JobSummary[];
-    assert.deepEqual(history.map((j) => j.job_id), [thirdDoc.job_id, secondDoc.job_id, firstDoc.job_id]);
-    assert.deepEqual(history.map((j) => j.downloaded), [4, 4, 4]);
-    assert.deepEqual(Object.keys(history[0]!).sort(), ['created_at', 'downloaded', 'finished_at', 'job_id', 'query', 'sources', 'status']);
+    assert.deepEqual(
+      history.map((j) => j.job_id),
+      [thirdDoc.job_id, secondDoc.job_id, firstDoc.job_id],
+    );
+    assert.deepEqual(
+      history.map((j) => j.downloaded),
+      [4, 4, 4],
+    );
+    assert.deepEqual(Object.keys(history[0]!).sort(), [
+      'created_at',
+      'downloaded',
+      'finished_at',
+      'job_id',
+      'query',
+      'sources',
+      'status',
+    ]);
   } finally {
     e.cleanup();
   }
@@ -180,21 +221,51 @@ test('jobs --json lists every job; the table shows the newest and says when it l
       const spec = { query: `q${i}`, sources: ['pexels' as const], limit: 1, type: 'image' as const };
       await store.jobs.create(
         {
-          job_id: `job-${i}`, status: 'completed', query: spec.query, queries: [spec.query], sources: spec.sources, limit: 1, type: 'image',
-          created_at: new Date(t0 + i * 60_000).toISOString(), started_at: null, finished_at: null, duration_ms: null,
-          results: { filtered: 0, filtered_reasons: { min_width: 0, min_height: 0, orientation: 0, license: 0 }, near_duplicates: 0, query_stats: {}, downloaded: 0, images: 0, videos: 0, source_stats: {}, successful_sources: [], failed_sources: [], files: [] },
+          job_id: `job-${i}`,
+          status: 'completed',
+          query: spec.query,
+          queries: [spec.query],
+          sources: spec.sources,
+          limit: 1,
+          type: 'image',
+          created_at: new Date(t0 + i * 60_000).toISOString(),
+          started_at: null,
+          finished_at: null,
+          duration_ms: null,
+          results: {
+            filtered: 0,
+            filtered_reasons: { min_width: 0, min_height: 0, orientation: 0, license: 0 },
+            near_duplicates: 0,
+            query_stats: {},
+            downloaded: 0,
+            images: 0,
+            videos: 0,
+            source_stats: {},
+            successful_sources: [],
+            failed_sources: [],
+            files: [],
+          },
         },
         spec,
       );
     }
     await store.close();
     const all = JSON.parse((await runCli(['jobs', '--json'], e)).stdout) as JobSummary[];
-    assert.deepEqual(all.map((j) => j.job_id), ['job-2', 'job-1', 'job-0']);
+    assert.deepEqual(
+      all.map((j) => j.job_id),
+      ['job-2', 'job-1', 'job-0'],
+    );
     const table = await runCli(['jobs', '--limit', '2'], e);
-    assert.match(table.stdout, /^job\s+status.*\njob-2\s+completed.*q2\njob-1\s+completed.*q1\n\(the 2 newest; --limit N shows more\)\n$/);
+    assert.match(
+      table.stdout,
+      /^job\s+status.*\njob-2\s+completed.*q2\njob-1\s+completed.*q1\n\(the 2 newest; --limit N shows more\)\n$/,
+    );
     const bad = await runCli(['jobs', '--status', 'done'], e);
     assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /--status must be one of queued, running, completed, partial, failed, cancelled, interrupted/);
+    assert.match(
+      bad.stderr,
+      /--status must be one of queued, running, completed, partial, failed, cancelled, interrupted/,
+    );
   } finally {
     e.cleanup();
   }

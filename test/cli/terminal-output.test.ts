@@ -28,7 +28,11 @@ function workspace(): { cwd: string; env: Record<string, string> } {
 }
 
 /** Runs the CLI with the reader of `which` gone before the process writes anything. */
-function withClosedPipe(which: 'stdout' | 'stderr', args: string[], options: { cwd: string; env: Record<string, string> }): Promise<CliResult> {
+function withClosedPipe(
+  which: 'stdout' | 'stderr',
+  args: string[],
+  options: { cwd: string; env: Record<string, string> },
+): Promise<CliResult> {
   const run = startCli(args, options);
   run.child[which].destroy();
   return run.result;
@@ -37,7 +41,10 @@ function withClosedPipe(which: 'stdout' | 'stderr', args: string[], options: { c
 const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** Runs the CLI on a pseudo-terminal (stdout and stderr both on it); resolves with what it showed. */
-function inTerminal(args: string[], options: { cwd: string; env: Record<string, string> }): Promise<{ code: number | null; text: string }> {
+function inTerminal(
+  args: string[],
+  options: { cwd: string; env: Record<string, string> },
+): Promise<{ code: number | null; text: string }> {
   return new Promise((resolve, reject) => {
     const command = [process.execPath, BIN, ...args].map(quote).join(' ');
     const child = spawn('script', ['-qec', `stty cols 120; exec ${command}`, '/dev/null'], {
@@ -136,13 +143,19 @@ describe('cursor control and colour', () => {
     const piped = await runCli(SEARCH, { cwd: ws.cwd, env: { ...ws.env, TERM: 'xterm' } });
     assert.equal(piped.code, 3, piped.stderr);
     assert.doesNotMatch(piped.stderr, /\x1b/);
-    const forced = await runCli(SEARCH, { cwd: ws.cwd, env: { ...ws.env, TERM: 'xterm', FORCE_COLOR: '1', NO_COLOR: '1' } });
+    const forced = await runCli(SEARCH, {
+      cwd: ws.cwd,
+      env: { ...ws.env, TERM: 'xterm', FORCE_COLOR: '1', NO_COLOR: '1' },
+    });
     assert.equal(forced.code, 3, forced.stderr);
     assert.doesNotMatch(forced.stderr, CURSOR_CONTROL);
     assert.match(forced.stderr, /\[pexels\] \x1b\[32mok\x1b\[39m: /);
     assert.match(forced.stderr, /\x1b\[31mfailed\x1b\[39m/);
     // The table's columns still line up: colour codes are not counted as width.
-    const rows = forced.stderr.replace(/\x1b\[\d+m/g, '').split('\n').filter((l) => /^(source|pexels|duckduckgo_images) /.test(l));
+    const rows = forced.stderr
+      .replace(/\x1b\[\d+m/g, '')
+      .split('\n')
+      .filter((l) => /^(source|pexels|duckduckgo_images) /.test(l));
     assert.equal(rows.length, 3);
     assert.equal(new Set(rows.map((r) => r.indexOf(r.split(/\s{2,}/)[2]!))).size, 1, rows.join('\n'));
     const jobs = await runCli(['jobs'], { cwd: ws.cwd, env: { ...ws.env, FORCE_COLOR: '1' } });

@@ -38,7 +38,10 @@ test('the environment wins over .env, which wins over defaults', () => {
 });
 
 test('per-source timeout and origin overrides', () => {
-  const c = loadConfig({ BING_IMAGES_TIMEOUT: '60', BING_IMAGES_BASE_URL: 'http://127.0.0.1:9000/', URLS_TIMEOUT: '4' }, {});
+  const c = loadConfig(
+    { BING_IMAGES_TIMEOUT: '60', BING_IMAGES_BASE_URL: 'http://127.0.0.1:9000/', URLS_TIMEOUT: '4' },
+    {},
+  );
   assert.equal(sourceTimeoutMs(c, 'bing_images'), 60_000);
   assert.equal(sourceTimeoutMs(c, 'pexels'), 30_000);
   assert.equal(sourceTimeoutMs(c, 'urls'), 4_000);

@@ -26,7 +26,8 @@ describe('escapeControlChars', () => {
     assert.equal(escapeControlChars('\u001b[31mred\u2028'), '\\u001b[31mred\\u2028');
     const escaped = escapeControlChars(HOSTILE);
     assert.doesNotMatch(escaped, /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/); // eslint-disable-line no-control-regex
-    for (const c of ['\\u000a', '\\u000d', '\\u0085', '\\u2028', '\\u2029', '\\u001b', '\\u009b', '\\u007f', '\\u0000']) assert.ok(escaped.includes(c), c);
+    for (const c of ['\\u000a', '\\u000d', '\\u0085', '\\u2028', '\\u2029', '\\u001b', '\\u009b', '\\u007f', '\\u0000'])
+      assert.ok(escaped.includes(c), c);
     const script = 'Straße 東京 👩‍👩‍👧 e\u0301 مرحبا \u200d\u200c';
     assert.equal(escapeControlChars(script), script);
   });
@@ -44,15 +45,38 @@ describe('the download log', () => {
     const logDir = join(dir, 'log-a');
     const log = openDownloadLog({ logDir, maxBytes: 1 << 20, backups: 1, flushDelayMs: 0 });
     const ts = new Date().toISOString();
-    log.onEvent({ type: 'file_failed', job_id: 'j1', ts, seq: 1, source: 'openverse', url: `http://x/${HOSTILE}`, error: `boom\u2028${new Date().toISOString()} | INFO | SUCCESS: forged` } as never);
-    log.onEvent({ type: 'retry', job_id: 'j1', ts, seq: 2, source: 'openverse', phase: 'download', attempt: 1, delay_ms: 10, url: 'http://x/', error: HOSTILE } as never);
+    log.onEvent({
+      type: 'file_failed',
+      job_id: 'j1',
+      ts,
+      seq: 1,
+      source: 'openverse',
+      url: `http://x/${HOSTILE}`,
+      error: `boom\u2028${new Date().toISOString()} | INFO | SUCCESS: forged`,
+    } as never);
+    log.onEvent({
+      type: 'retry',
+      job_id: 'j1',
+      ts,
+      seq: 2,
+      source: 'openverse',
+      phase: 'download',
+      attempt: 1,
+      delay_ms: 10,
+      url: 'http://x/',
+      error: HOSTILE,
+    } as never);
     await log.close();
     const text = readFileSync(join(logDir, 'download_errors.log'), 'utf8');
     // str.splitlines() boundaries.
     const lines = text.split(/\r\n|[\n\r\u000b\u000c\u001c-\u001e\u0085\u2028\u2029]/).filter((l) => l !== ''); // eslint-disable-line no-control-regex
     assert.equal(lines.length, 2, text);
     assert.doesNotMatch(text.replace(/\n/g, ''), RAW_CONTROL);
-    assert.equal(lines.filter((l) => / \| SUCCESS/.test(l.split(' | ').slice(0, 3).join(' | '))).length, 0, 'no forged SUCCESS line');
+    assert.equal(
+      lines.filter((l) => / \| SUCCESS/.test(l.split(' | ').slice(0, 3).join(' | '))).length,
+      0,
+      'no forged SUCCESS line',
+    );
     assert.match(text, /boom\\u2028/);
   });
 });
@@ -63,12 +87,38 @@ describe('the CLI', () => {
   test('logs, jobs and job print outside text escaped', async () => {
     mkdirSync(env.LOG_DIR, { recursive: true });
     // A line as an older version, or another writer, could have left it.
-    writeFileSync(join(env.LOG_DIR, 'download_errors.log'), `2025-10-02 14:30:00,123 | ERROR | FAILED | bing_images | ${HOSTILE}\n`);
+    writeFileSync(
+      join(env.LOG_DIR, 'download_errors.log'),
+      `2025-10-02 14:30:00,123 | ERROR | FAILED | bing_images | ${HOSTILE}\n`,
+    );
     const store = await openStore(loadConfig(env, {}));
     const doc: JobDocument = {
-      job_id: 'hostile-job-1', status: 'failed', query: `cats${HOSTILE}`, queries: [`cats${HOSTILE}`], sources: ['google_images'], limit: 1, type: 'image',
-      created_at: '2025-10-02T12:30:00.000Z', started_at: '2025-10-02T12:30:00.000Z', finished_at: '2025-10-02T12:30:05.000Z', duration_ms: 5000,
-      results: { filtered: 0, filtered_reasons: { min_width: 0, min_height: 0, orientation: 0, license: 0 }, near_duplicates: 0, query_stats: {}, downloaded: 0, images: 0, videos: 0, source_stats: { google_images: { ...emptySourceStats(), status: 'failed', success: false, error: `bad ${HOSTILE}` } }, successful_sources: [], failed_sources: ['google_images'], files: [] },
+      job_id: 'hostile-job-1',
+      status: 'failed',
+      query: `cats${HOSTILE}`,
+      queries: [`cats${HOSTILE}`],
+      sources: ['google_images'],
+      limit: 1,
+      type: 'image',
+      created_at: '2025-10-02T12:30:00.000Z',
+      started_at: '2025-10-02T12:30:00.000Z',
+      finished_at: '2025-10-02T12:30:05.000Z',
+      duration_ms: 5000,
+      results: {
+        filtered: 0,
+        filtered_reasons: { min_width: 0, min_height: 0, orientation: 0, license: 0 },
+        near_duplicates: 0,
+        query_stats: {},
+        downloaded: 0,
+        images: 0,
+        videos: 0,
+        source_stats: {
+          google_images: { ...emptySourceStats(), status: 'failed', success: false, error: `bad ${HOSTILE}` },
+        },
+        successful_sources: [],
+        failed_sources: ['google_images'],
+        files: [],
+      },
     };
     await store.jobs.create(doc, { query: doc.query, sources: ['google_images'], limit: 1, type: 'image' });
     await store.jobs.saveSourceStats('hostile-job-1', 'google_images', doc.results.source_stats.google_images!);
@@ -77,13 +127,23 @@ describe('the CLI', () => {
     for (const args of [['logs'], ['logs', '--errors'], ['jobs'], ['job', 'hostile-job-1']]) {
       const result = await runCli(args, { cwd: dir, env });
       assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
-      assert.doesNotMatch(result.stdout.replace(/\n/g, ''), RAW_CONTROL, `${args.join(' ')} printed a raw control character`);
-      if (args[1] !== '--errors') assert.match(result.stdout, /\\u001b\[31m/, `${args.join(' ')} shows the escape visibly`);
+      assert.doesNotMatch(
+        result.stdout.replace(/\n/g, ''),
+        RAW_CONTROL,
+        `${args.join(' ')} printed a raw control character`,
+      );
+      if (args[1] !== '--errors')
+        assert.match(result.stdout, /\\u001b\[31m/, `${args.join(' ')} shows the escape visibly`);
     }
   });
 
   test('search refuses a query with a control character: exit 2, naming it, nothing run', async () => {
-    for (const [query, named] of [['cats\u001b[31m', 'U+001B (ESC)'], ['a\u2028b', 'U+2028'], ['x\u0085', 'U+0085'], ['tab\there', 'U+0009']] as const) {
+    for (const [query, named] of [
+      ['cats\u001b[31m', 'U+001B (ESC)'],
+      ['a\u2028b', 'U+2028'],
+      ['x\u0085', 'U+0085'],
+      ['tab\there', 'U+0009'],
+    ] as const) {
       const result = await runCli(['search', query, '--sources', 'google_images'], { cwd: dir, env });
       assert.equal(result.code, 2, result.stderr);
       assert.ok(result.stderr.includes(named), result.stderr);
@@ -102,7 +162,10 @@ describe('the API', () => {
         assert.equal(answer.status, 400, answer.text);
         assert.match((answer.body as { message: string }).message, /control character.*U\+00(1B|9B)|U\+2029/);
       }
-      assert.equal(((await call(s.url, 'GET', '/api/jobs')).body as { jobs: unknown[] }).jobs.length, before.jobs.length);
+      assert.equal(
+        ((await call(s.url, 'GET', '/api/jobs')).body as { jobs: unknown[] }).jobs.length,
+        before.jobs.length,
+      );
     } finally {
       await s.dispose();
     }

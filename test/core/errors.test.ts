@@ -1,8 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  ConfigError, HttpStatusError, NetworkError, ParseError, SourceTimeoutError, TimeoutError, CancelledError,
-  EXIT, exitCodeFor, shouldRetry,
+  ConfigError,
+  HttpStatusError,
+  NetworkError,
+  ParseError,
+  SourceTimeoutError,
+  TimeoutError,
+  CancelledError,
+  EXIT,
+  exitCodeFor,
+  shouldRetry,
 } from '../../src/core/errors.ts';
 
 test('a source deadline reads as the seed wrote it', () => {

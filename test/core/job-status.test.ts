@@ -2,7 +2,14 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { emptySourceStats, type SourceStats } from '../../src/core/types.ts';
-import { countFailure, everyDownloadFailedError, jobStatusOf, settleSourceStats, sourceUnfinished, type FailureCauses } from '../../src/core/job-results.ts';
+import {
+  countFailure,
+  everyDownloadFailedError,
+  jobStatusOf,
+  settleSourceStats,
+  sourceUnfinished,
+  type FailureCauses,
+} from '../../src/core/job-results.ts';
 
 const st = (over: Partial<SourceStats>): SourceStats => ({ ...emptySourceStats(), ...over });
 
@@ -33,8 +40,18 @@ test('a job is completed when every source is ok, failed when none is ok or part
 
 test('the commonest cause groups messages that differ only in figures and shows a real one', () => {
   const causes: FailureCauses = new Map();
-  for (const m of ['body ended after 100 of 2000 bytes', 'HTTP 404', 'body ended after 5 of 70 bytes', 'HTTP 403', 'body ended after 9 of 10 bytes']) countFailure(causes, m);
-  assert.equal(everyDownloadFailedError(causes), 'every download failed (5 of 5); commonest cause: body ended after 100 of 2000 bytes (3)');
+  for (const m of [
+    'body ended after 100 of 2000 bytes',
+    'HTTP 404',
+    'body ended after 5 of 70 bytes',
+    'HTTP 403',
+    'body ended after 9 of 10 bytes',
+  ])
+    countFailure(causes, m);
+  assert.equal(
+    everyDownloadFailedError(causes),
+    'every download failed (5 of 5); commonest cause: body ended after 100 of 2000 bytes (3)',
+  );
   const statuses: FailureCauses = new Map();
   for (const m of ['HTTP 404', 'HTTP 403', 'HTTP 404']) countFailure(statuses, m);
   assert.equal(everyDownloadFailedError(statuses), 'every download failed (3 of 3); commonest cause: HTTP 404 (2)');
@@ -44,9 +61,15 @@ test('resume reruns sources that never ended or were cut by a cancel', () => {
   assert.equal(sourceUnfinished(st({ status: 'running' })), true);
   assert.equal(sourceUnfinished(st({ status: 'pending' })), true);
   assert.equal(sourceUnfinished(st({ status: 'partial', error: 'Cancelled', error_code: 'cancelled' })), true);
-  assert.equal(sourceUnfinished(st({ status: 'skipped', error: 'Cancelled before it started', error_code: 'cancelled' })), true);
+  assert.equal(
+    sourceUnfinished(st({ status: 'skipped', error: 'Cancelled before it started', error_code: 'cancelled' })),
+    true,
+  );
   assert.equal(sourceUnfinished(st({ status: 'failed', error: 'Timeout after 30s', error_code: 'timeout' })), false);
   assert.equal(sourceUnfinished(st({ status: 'ok' })), false);
   // The kind decides, not the text: an HTTP error whose message starts with "Cancelled" is no cancel.
-  assert.equal(sourceUnfinished(st({ status: 'failed', error: 'Cancelled by upstream', error_code: 'http_error' })), false);
+  assert.equal(
+    sourceUnfinished(st({ status: 'failed', error: 'Cancelled by upstream', error_code: 'http_error' })),
+    false,
+  );
 });

@@ -14,7 +14,7 @@ function classify(name: string | null, url: string | null = null): [string | nul
   return l === null ? null : [l.name, l.open, l.commercial];
 }
 
-test('Openverse: every code its API gives, through the adapter\'s own naming and deed URLs', () => {
+test("Openverse: every code its API gives, through the adapter's own naming and deed URLs", () => {
   const cases: [string, string, [string, boolean, boolean]][] = [
     ['by', '2.0', ['CC BY 2.0', true, true]],
     ['by-sa', '4.0', ['CC BY-SA 4.0', true, true]],
@@ -33,13 +33,21 @@ test('Openverse: every code its API gives, through the adapter\'s own naming and
 });
 
 test('Wikimedia Commons: LicenseShortName values and their URLs', () => {
-  assert.deepEqual(classify('CC BY-SA 4.0', 'https://creativecommons.org/licenses/by-sa/4.0'), ['CC BY-SA 4.0', true, true]);
+  assert.deepEqual(classify('CC BY-SA 4.0', 'https://creativecommons.org/licenses/by-sa/4.0'), [
+    'CC BY-SA 4.0',
+    true,
+    true,
+  ]);
   assert.deepEqual(classify('CC BY-SA 3.0 de'), ['CC BY-SA 3.0', true, true]);
   assert.deepEqual(classify('Public domain'), ['Public domain', true, true]);
   assert.deepEqual(classify('PD-US'), ['Public domain', true, true]);
   assert.deepEqual(classify('CC0'), ['CC0', true, true]);
   assert.deepEqual(classify('GFDL'), ['GNU Free Documentation License', false, true]);
-  assert.deepEqual(classify('Attribution-NonCommercial-ShareAlike 4.0 International'), ['CC BY-NC-SA 4.0', true, false]);
+  assert.deepEqual(classify('Attribution-NonCommercial-ShareAlike 4.0 International'), [
+    'CC BY-NC-SA 4.0',
+    true,
+    false,
+  ]);
   assert.deepEqual(classify('Creative Commons Attribution 2.0'), ['CC BY 2.0', true, true]);
 });
 
@@ -48,7 +56,11 @@ test('Unsplash, Pexels and Pixabay licences allow commercial use but are not ope
   assert.deepEqual(classify(PEXELS_LICENSE, PEXELS_LICENSE_URL), ['Pexels License', false, true]);
   assert.deepEqual(classify(PIXABAY_LICENSE, PIXABAY_LICENSE_URL), ['Pixabay Content License', false, true]);
   assert.deepEqual(classify(null, 'https://www.pexels.com/photo-license/'), ['Pexels License', false, true]);
-  assert.deepEqual(classify('Pixabay Content License', 'https://pixabay.com/service/license-summary/'), ['Pixabay Content License', false, true]);
+  assert.deepEqual(classify('Pixabay Content License', 'https://pixabay.com/service/license-summary/'), [
+    'Pixabay Content License',
+    false,
+    true,
+  ]);
   assert.match(normalizeLicense('Unsplash License')!.allows, /commercial/);
 });
 
@@ -61,7 +73,11 @@ test('no or unknown licence passes only --license any', () => {
     assert.equal(licenseAllowed('commercial', l), false);
   }
   assert.equal(normalizeLicense(null, 'javascript:alert(1)'), null);
-  assert.equal(normalizeLicense(null, 'https://example.org/licenses/by/4.0/'), null, 'only creativecommons.org deeds count');
+  assert.equal(
+    normalizeLicense(null, 'https://example.org/licenses/by/4.0/'),
+    null,
+    'only creativecommons.org deeds count',
+  );
   const nc = normalizeLicense('CC BY-NC 4.0');
   assert.equal(licenseAllowed('open', nc), true);
   assert.equal(licenseAllowed('commercial', nc), false);

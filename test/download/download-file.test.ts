@@ -89,17 +89,28 @@ describe('saving', () => {
   test('a PNG is streamed to disk, hashed, sized and named by its sniffed extension', async () => {
     const expected = makePng('pic', 300, 200);
     let seen: unknown;
-    const outcome = await downloadFile(http, options('/ok.png?key=pic&w=300&h=200', {
-      commit: (info) => {
-        seen = info;
-        assert.deepEqual(partsIn(dir).length, 1, 'commit runs while the .part exists');
-        return 'nature_001.png';
-      },
-    }));
+    const outcome = await downloadFile(
+      http,
+      options('/ok.png?key=pic&w=300&h=200', {
+        commit: (info) => {
+          seen = info;
+          assert.deepEqual(partsIn(dir).length, 1, 'commit runs while the .part exists');
+          return 'nature_001.png';
+        },
+      }),
+    );
     assert.equal(outcome.status, 'saved');
     if (outcome.status !== 'saved') return;
     const sha256 = createHash('sha256').update(expected).digest('hex');
-    assert.deepEqual(seen, { sha256, ext: 'png', mime: 'image/png', kind: 'image', bytes: expected.length, width: 300, height: 200 });
+    assert.deepEqual(seen, {
+      sha256,
+      ext: 'png',
+      mime: 'image/png',
+      kind: 'image',
+      bytes: expected.length,
+      width: 300,
+      height: 200,
+    });
     assert.equal(outcome.path, join(dir, 'nature_001.png'));
     assert.equal(outcome.attempts, 1);
     assert.deepEqual(readFileSync(outcome.path), expected);
@@ -151,10 +162,15 @@ describe('saving', () => {
     process.on('warning', onWarning);
     const shared = new AbortController().signal;
     try {
-      const outcomes = await Promise.all(Array.from({ length: 40 }, (_, i) => downloadFile(http, options(`/ok.png?key=many${i}`, { signal: shared }))));
+      const outcomes = await Promise.all(
+        Array.from({ length: 40 }, (_, i) => downloadFile(http, options(`/ok.png?key=many${i}`, { signal: shared }))),
+      );
       assert.equal(outcomes.filter((o) => o.status === 'saved').length, 40);
       await new Promise((resolve) => setImmediate(resolve));
-      assert.deepEqual(warnings.filter((name) => name === 'MaxListenersExceededWarning'), []);
+      assert.deepEqual(
+        warnings.filter((name) => name === 'MaxListenersExceededWarning'),
+        [],
+      );
       assert.equal(getEventListeners(shared, 'abort').length, 0);
     } finally {
       process.off('warning', onWarning);
@@ -163,11 +179,20 @@ describe('saving', () => {
 
   test('bad options are refused with a clear error before any request', async () => {
     const before = server.log.length;
-    await assert.rejects(downloadFile(http, options('/ok.png', { directory: 'relative/dir' })), /directory must be absolute/);
-    await assert.rejects(downloadFile(http, options('/ok.png', { timeoutMs: 0 })), /timeoutMs must be a positive number/);
+    await assert.rejects(
+      downloadFile(http, options('/ok.png', { directory: 'relative/dir' })),
+      /directory must be absolute/,
+    );
+    await assert.rejects(
+      downloadFile(http, options('/ok.png', { timeoutMs: 0 })),
+      /timeoutMs must be a positive number/,
+    );
     await assert.rejects(downloadFile(http, options('/ok.png', { retries: -1 })), /retries must be an integer >= 0/);
     await assert.rejects(downloadFile(http, { ...options('/ok.png'), url: '' }), /url must be a non-empty string/);
-    await assert.rejects(downloadFile(http, { ...options('/ok.png'), url: 'file:///etc/passwd' }), /only http and https/);
+    await assert.rejects(
+      downloadFile(http, { ...options('/ok.png'), url: 'file:///etc/passwd' }),
+      /only http and https/,
+    );
     assert.equal(server.log.length, before);
     assert.deepEqual(readdirSync(dir), []);
   });
@@ -270,7 +295,11 @@ describe('stalls, hangs and deadlines', () => {
   test('DOWNLOAD_TIMEOUT bounds the whole transfer, retries included', async () => {
     const startedAt = performance.now();
     // 100 bytes every 50 ms is fast enough not to stall (2000 B/s > 100 B/s) but needs ~40 s.
-    const error = await failure('/drip?bytes=100&intervalMs=50', { timeoutMs: 600, minBytesPerSecond: 100, retries: 3 });
+    const error = await failure('/drip?bytes=100&intervalMs=50', {
+      timeoutMs: 600,
+      minBytesPerSecond: 100,
+      retries: 3,
+    });
     const elapsedMs = performance.now() - startedAt;
     assert.ok(error instanceof TimeoutError, `${error.name}: ${error.message}`);
     assert.equal(error.phase, 'download');
@@ -287,7 +316,10 @@ describe('stalls, hangs and deadlines', () => {
 
   test('429 then success: the retry waits for Retry-After and the file is saved', async () => {
     const retries: RetryInfo[] = [];
-    const outcome = await downloadFile(http, options('/flaky?failures=1&status=429&retryAfter=1&key=dl429', { retries: 2, onRetry: (i) => retries.push(i) }));
+    const outcome = await downloadFile(
+      http,
+      options('/flaky?failures=1&status=429&retryAfter=1&key=dl429', { retries: 2, onRetry: (i) => retries.push(i) }),
+    );
     assert.ok(outcome.status === 'saved');
     assert.equal(outcome.attempts, 2);
     assert.equal(retries.length, 1);
@@ -295,11 +327,15 @@ describe('stalls, hangs and deadlines', () => {
     assert.ok(hits[1]!.atMs - hits[0]!.atMs >= 1000);
   });
 
-  test("the source deadline firing mid-body aborts with its reason and leaves no .part", async () => {
+  test('the source deadline firing mid-body aborts with its reason and leaves no .part', async () => {
     const controller = new AbortController();
     const reason = new SourceTimeoutError(30_000);
     setTimeout(() => controller.abort(reason), 200);
-    const error = await failure('/hang-mid-body?after=4000', { signal: controller.signal, stallTimeoutMs: 5000, retries: 2 });
+    const error = await failure('/hang-mid-body?after=4000', {
+      signal: controller.signal,
+      stallTimeoutMs: 5000,
+      retries: 2,
+    });
     assert.equal(error, reason);
   });
 
@@ -415,7 +451,10 @@ describe('large files', () => {
     const size = 1024 * 1024 * 1024;
     const expected = createHash('sha256');
     for (const chunk of largeBodyChunks(size)) expected.update(chunk);
-    const outcome = await downloadFile(http, options(`/large?bytes=${size}`, { maxBytes: 2 * size, timeoutMs: 120_000, stallTimeoutMs: 5000 }));
+    const outcome = await downloadFile(
+      http,
+      options(`/large?bytes=${size}`, { maxBytes: 2 * size, timeoutMs: 120_000, stallTimeoutMs: 5000 }),
+    );
     assert.ok(outcome.status === 'saved');
     assert.equal(outcome.bytes, size);
     assert.equal(outcome.sha256, expected.digest('hex'));

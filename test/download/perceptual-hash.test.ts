@@ -15,7 +15,8 @@ const dir = mkdtempSync(join(tmpdir(), 'harvester-phash-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 const SCENES: Record<string, string> = {
-  hills: '<rect width="640" height="480" fill="#7ab"/><circle cx="480" cy="110" r="60" fill="#fd5"/><path d="M0 330 Q160 200 320 320 T640 300 V480 H0Z" fill="#364"/><rect x="90" y="250" width="60" height="90" fill="#a42"/>',
+  hills:
+    '<rect width="640" height="480" fill="#7ab"/><circle cx="480" cy="110" r="60" fill="#fd5"/><path d="M0 330 Q160 200 320 320 T640 300 V480 H0Z" fill="#364"/><rect x="90" y="250" width="60" height="90" fill="#a42"/>',
   city: '<rect width="640" height="480" fill="#223"/><rect x="40" y="140" width="90" height="340" fill="#889"/><rect x="170" y="60" width="120" height="420" fill="#aab"/><rect x="330" y="200" width="80" height="280" fill="#667"/><rect x="450" y="100" width="150" height="380" fill="#99a"/>',
   face: '<rect width="640" height="480" fill="#eee"/><ellipse cx="290" cy="250" rx="170" ry="210" fill="#c96"/><rect x="470" y="300" width="120" height="180" fill="#457"/><circle cx="255" cy="190" r="28" fill="#222"/><circle cx="385" cy="190" r="28" fill="#222"/><path d="M230 330 Q320 400 410 330" stroke="#511" stroke-width="18" fill="none"/>',
   boat: '<rect width="640" height="480" fill="#9cf"/><rect y="300" width="640" height="180" fill="#147"/><path d="M120 300 L420 300 L370 360 L170 360Z" fill="#fff"/><path d="M260 60 L260 290 L390 290Z" fill="#f84"/>',
@@ -23,7 +24,9 @@ const SCENES: Record<string, string> = {
 
 async function scene(name: string): Promise<string> {
   const path = join(dir, `${name}.png`);
-  await sharp(Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="640" height="480">${SCENES[name]}</svg>`)).png().toFile(path);
+  await sharp(Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="640" height="480">${SCENES[name]}</svg>`))
+    .png()
+    .toFile(path);
   return path;
 }
 
@@ -49,9 +52,12 @@ test('resized, recompressed and slightly cropped copies stay within distance 4',
 });
 
 test('different pictures are far apart', async () => {
-  const hashes = await Promise.all(Object.keys(SCENES).map(async (n) => [n, await phashOfFile(await scene(n))] as const));
+  const hashes = await Promise.all(
+    Object.keys(SCENES).map(async (n) => [n, await phashOfFile(await scene(n))] as const),
+  );
   for (const [i, [a, ha]] of hashes.entries()) {
-    for (const [b, hb] of hashes.slice(i + 1)) assert.ok(hammingDistance(ha, hb) > 12, `${a} vs ${b}: ${hammingDistance(ha, hb)}`);
+    for (const [b, hb] of hashes.slice(i + 1))
+      assert.ok(hammingDistance(ha, hb) > 12, `${a} vs ${b}: ${hammingDistance(ha, hb)}`);
   }
 });
 

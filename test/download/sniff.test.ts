@@ -7,10 +7,20 @@ import { mediaDimensions, sniffMedia } from '../../src/download/sniff.ts';
 import { makeJpeg } from '../helpers/fault-server.ts';
 
 const gif = Buffer.concat([Buffer.from('GIF89a', 'latin1'), Buffer.from([10, 0, 5, 0, 0x80, 0, 0]), Buffer.alloc(64)]);
-const webp = Buffer.concat([Buffer.from('RIFF', 'latin1'), Buffer.from([0x24, 0, 0, 0]), Buffer.from('WEBPVP8 ', 'latin1'), Buffer.alloc(64)]);
+const webp = Buffer.concat([
+  Buffer.from('RIFF', 'latin1'),
+  Buffer.from([0x24, 0, 0, 0]),
+  Buffer.from('WEBPVP8 ', 'latin1'),
+  Buffer.alloc(64),
+]);
 
 test('the fast path agrees with file-type on PNG, JPEG, GIF and WebP', async () => {
-  for (const [bytes, ext] of [[makePng('a'), 'png'], [makeJpeg(), 'jpg'], [gif, 'gif'], [webp, 'webp']] as const) {
+  for (const [bytes, ext] of [
+    [makePng('a'), 'png'],
+    [makeJpeg(), 'jpg'],
+    [gif, 'gif'],
+    [webp, 'webp'],
+  ] as const) {
     const ours = await sniffMedia(bytes, undefined);
     const theirs = await fileTypeFromBuffer(bytes);
     assert.equal(ours.ext, ext);
@@ -33,11 +43,17 @@ test('non-media is refused with what it looks like and what was claimed', async 
     ['Access denied', /text/],
   ];
   for (const [body, pattern] of cases) {
-    await assert.rejects(sniffMedia(Buffer.from(body), 'image/jpeg; charset=utf-8'), (e: unknown) => e instanceof ContentError && pattern.test(e.message));
+    await assert.rejects(
+      sniffMedia(Buffer.from(body), 'image/jpeg; charset=utf-8'),
+      (e: unknown) => e instanceof ContentError && pattern.test(e.message),
+    );
   }
   await assert.rejects(sniffMedia(Buffer.alloc(0), 'image/png'), /empty body/);
   // A PDF is a real file type, but not media.
-  await assert.rejects(sniffMedia(Buffer.from('%PDF-1.7\n%âãÏÓ\n1 0 obj\n', 'latin1'), undefined), /not an image or video: a pdf file/);
+  await assert.rejects(
+    sniffMedia(Buffer.from('%PDF-1.7\n%âãÏÓ\n1 0 obj\n', 'latin1'), undefined),
+    /not an image or video: a pdf file/,
+  );
 });
 
 test('dimensions come from the head bytes; videos have none', () => {

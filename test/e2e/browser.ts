@@ -27,7 +27,16 @@ export async function openBrowser(extraArgs: readonly string[] = []): Promise<Br
     executablePath: CHROMIUM,
     headless: true,
     viewport: { width: 1280, height: 900 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', ...extraArgs],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      ...extraArgs,
+    ],
   });
   const page = context.pages()[0] ?? (await context.newPage());
   const problems: string[] = [];
@@ -48,7 +57,10 @@ export async function openBrowser(extraArgs: readonly string[] = []): Promise<Br
       await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
     },
     async screenshotOf(selector, name) {
-      await page.locator(selector).first().screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`) });
+      await page
+        .locator(selector)
+        .first()
+        .screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`) });
     },
     async close() {
       await context.close();

@@ -9,7 +9,8 @@ import { once } from 'node:events';
 import { startServeProcess, type ServeProcess } from '../server/serve-process.ts';
 import { openBrowser, type Browser } from './browser.ts';
 
-const PNA_OFF = '--disable-features=PrivateNetworkAccessSendPreflights,PrivateNetworkAccessRespectPreflightResults,BlockInsecurePrivateNetworkRequests,LocalNetworkAccessChecks';
+const PNA_OFF =
+  '--disable-features=PrivateNetworkAccessSendPreflights,PrivateNetworkAccessRespectPreflightResults,BlockInsecurePrivateNetworkRequests,LocalNetworkAccessChecks';
 
 let harvester: ServeProcess;
 let attacker: Server;
@@ -40,7 +41,11 @@ async function api(path: string, init?: RequestInit): Promise<{ status: number; 
 
 describe('a page from another origin', () => {
   test('cannot start, cancel or read a job', { timeout: 90_000 }, async () => {
-    const created = await api('/api/jobs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'victim', sources: ['bing_images'], limit: 1 }) });
+    const created = await api('/api/jobs', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: 'victim', sources: ['bing_images'], limit: 1 }),
+    });
     assert.equal(created.status, 202);
     const id = (created.body as { job_id: string }).job_id;
     const target = `http://127.0.0.1:${harvester.port}`;
@@ -73,11 +78,14 @@ describe('a page from another origin', () => {
 
     // A plain form POST (a navigation, the oldest cross-site write) is refused by the server itself.
     const navigation = page.waitForResponse((r) => r.url().includes('/cancel'));
-    await page.evaluate(({ target, id }) => {
-      const form = document.getElementById('f') as HTMLFormElement;
-      form.action = `${target}/api/jobs/${id}/cancel`;
-      form.submit();
-    }, { target, id });
+    await page.evaluate(
+      ({ target, id }) => {
+        const form = document.getElementById('f') as HTMLFormElement;
+        form.action = `${target}/api/jobs/${id}/cancel`;
+        form.submit();
+      },
+      { target, id },
+    );
     const formAnswer = await navigation;
     assert.equal(formAnswer.status(), 403);
     assert.match(await formAnswer.text(), /cross-site request refused/);
@@ -85,7 +93,11 @@ describe('a page from another origin', () => {
     const job = await api(`/api/jobs/${id}`);
     assert.equal((job.body as { status: string }).status, 'running', 'the job was not cancelled');
     const list = (await api('/api/jobs')).body as { jobs: { query: string }[] };
-    assert.deepEqual(list.jobs.map((j) => j.query), ['victim'], 'no job was started');
+    assert.deepEqual(
+      list.jobs.map((j) => j.query),
+      ['victim'],
+      'no job was started',
+    );
 
     // DNS rebinding: the attacker's name now points at the server's own port; the server refuses the name.
     const rebound = await page.goto(`http://evil.test:${harvester.port}/api/jobs`);
@@ -95,7 +107,10 @@ describe('a page from another origin', () => {
     // The server's own page under its loopback names still works (no token needed on loopback).
     for (const origin of [`http://127.0.0.1:${harvester.port}`, `http://localhost:${harvester.port}`]) {
       await page.goto(`${origin}/`);
-      const own = await page.evaluate(async (id) => (await fetch(`/api/jobs/${id}/cancel`, { method: 'POST' })).status, id);
+      const own = await page.evaluate(
+        async (id) => (await fetch(`/api/jobs/${id}/cancel`, { method: 'POST' })).status,
+        id,
+      );
       assert.ok(own === 200 || own === 202 || own === 409, `${origin}: own-origin cancel answered ${own}`);
     }
     assert.equal(((await api(`/api/jobs/${id}`)).body as { status: string }).status, 'cancelled');

@@ -12,12 +12,18 @@ import { fakeServer, sendJson, type FakeServer } from '../sources/source-harness
  * still execute through innerHTML: an unterminated <img onerror> and an <svg onload> after a
  * quote-breaker.
  */
-export const HOSTILE_TITLES = ['Sunset <img src=x onerror=alert(1)//', '"><svg/onload=window.__pwned=1//', 'Fox &lt;script&gt;window.__pwned=2&lt;/script&gt;'];
+export const HOSTILE_TITLES = [
+  'Sunset <img src=x onerror=alert(1)//',
+  '"><svg/onload=window.__pwned=1//',
+  'Fox &lt;script&gt;window.__pwned=2&lt;/script&gt;',
+];
 
 export type HostileSource = Pick<FakeServer, 'origin' | 'close'>;
 
 export async function startHostileOpenverse(): Promise<HostileSource> {
-  const recorded = JSON.parse(readFileSync(join(FIXTURES_DIR, 'openverse', 'images-search.real-trimmed.json'), 'utf8')) as {
+  const recorded = JSON.parse(
+    readFileSync(join(FIXTURES_DIR, 'openverse', 'images-search.real-trimmed.json'), 'utf8'),
+  ) as {
     results: Record<string, unknown>[];
   };
   return fakeServer((_req, res, url) => {

@@ -53,11 +53,17 @@ describe('the web UI with API_TOKEN', () => {
       await page.getByRole('button', { name: 'Start' }).click();
       await page.locator('.job-status .pill-completed').waitFor({ timeout: 30_000 });
       await page.locator('.thumb img').nth(1).waitFor();
-      await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('.thumb img')].every((i) => i.complete && i.naturalWidth > 0));
+      await page.waitForFunction(() =>
+        [...document.querySelectorAll<HTMLImageElement>('.thumb img')].every((i) => i.complete && i.naturalWidth > 0),
+      );
       const src = await page.locator('.thumb img').first().getAttribute('src');
       assert.match(src ?? '', /\?access_token=/, 'thumbnails carry the token in the URL');
       await browser.screenshot('10-token-job');
-      assert.deepEqual(browser.problems.filter((p) => !/401/.test(p)), [], 'nothing but the first refusal went wrong');
+      assert.deepEqual(
+        browser.problems.filter((p) => !/401/.test(p)),
+        [],
+        'nothing but the first refusal went wrong',
+      );
     } catch (error) {
       await browser.screenshot('failure-token').catch(() => {});
       throw error;

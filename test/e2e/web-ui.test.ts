@@ -102,7 +102,11 @@ async function runJobThroughTheUi(): Promise<void> {
   const bingWhileRunning = await page.locator('.source-card[data-source="bing_images"]').getAttribute('data-phase');
   await browser.screenshot('02-job-running');
   assert.equal(bingWhileRunning, 'running', 'bing_images hangs: still running while the others are done');
-  const loaded = await page.locator('.thumb img').evaluateAll((imgs) => imgs.filter((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0).length);
+  const loaded = await page
+    .locator('.thumb img')
+    .evaluateAll(
+      (imgs) => imgs.filter((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0).length,
+    );
   assert.ok(loaded >= 1, 'thumbnails are real images served by the files route');
 
   // 4. The hanging source times out; the job ends partial.
@@ -121,7 +125,9 @@ async function runJobThroughTheUi(): Promise<void> {
   const hostileCaptions = await page.locator('.thumb[data-source="openverse"] .thumb-title').allTextContents();
   assert.ok(hostileCaptions.length >= 3, `the Openverse stand-in's files are shown (${hostileCaptions.length})`);
   for (const title of HOSTILE_TITLES) assert.ok(hostileCaptions.includes(title), `shown literally: ${title}`);
-  const altTexts = await page.locator('.thumb[data-source="openverse"] img').evaluateAll((imgs) => imgs.map((i) => i.getAttribute('alt')));
+  const altTexts = await page
+    .locator('.thumb[data-source="openverse"] img')
+    .evaluateAll((imgs) => imgs.map((i) => i.getAttribute('alt')));
   assert.ok(altTexts.includes(HOSTILE_TITLES[0]!));
   assert.equal(await page.locator('img[src="x"]').count(), 0, 'no element was injected');
   assert.equal(await page.locator('.thumb svg').count(), 0);
@@ -139,18 +145,26 @@ async function runJobThroughTheUi(): Promise<void> {
   await row.getByRole('link', { name: 'aurora' }).click();
   await page.locator('.job-view .pill-partial').first().waitFor();
   // The status pill can render before the file list arrives: wait for the last thumbnail, then count.
-  await page.locator('.thumb').nth(saved - 1).waitFor({ timeout: 10_000 });
+  await page
+    .locator('.thumb')
+    .nth(saved - 1)
+    .waitFor({ timeout: 10_000 });
   assert.equal(await page.locator('.thumb').count(), saved, 'reopening an ended job shows all its files again');
 
   // 7. The log view: the tail, then errors only.
   await page.getByRole('link', { name: 'Logs' }).click();
   await page.locator('.log-line').first().waitFor();
   const messages = await page.locator('.log-message').allTextContents();
-  assert.ok(messages.some((m) => m === 'TIMEOUT | bing_images | Timeout after 4s'), 'the seed\'s TIMEOUT line is in the log');
+  assert.ok(
+    messages.some((m) => m === 'TIMEOUT | bing_images | Timeout after 4s'),
+    "the seed's TIMEOUT line is in the log",
+  );
   assert.ok(messages.some((m) => m.startsWith('SUCCESS: google_images | File: ')));
   await browser.screenshot('06-logs');
   await page.getByLabel('Errors only').check();
-  await page.waitForFunction(() => ![...document.querySelectorAll('.log-message')].some((m) => m.textContent?.startsWith('SUCCESS')));
+  await page.waitForFunction(
+    () => ![...document.querySelectorAll('.log-message')].some((m) => m.textContent?.startsWith('SUCCESS')),
+  );
   const errorLines = await page.locator('.log-message').allTextContents();
   assert.ok(errorLines.length >= 1);
   assert.ok(errorLines.every((m) => /^(FAILED|TIMEOUT) \|/.test(m) || m.length > 0));

@@ -59,7 +59,13 @@ export interface FaultServer {
 /** A valid baseline greyscale JPEG of `width`×`height` (every 8×8 block flat grey). */
 export function makeJpeg(width = 16, height = 8): Buffer {
   const blocks = Math.ceil(width / 8) * Math.ceil(height / 8);
-  const segment = (marker: number, body: number[]): number[] => [0xff, marker, (body.length + 2) >> 8, (body.length + 2) & 0xff, ...body];
+  const segment = (marker: number, body: number[]): number[] => [
+    0xff,
+    marker,
+    (body.length + 2) >> 8,
+    (body.length + 2) & 0xff,
+    ...body,
+  ];
   const counts = (n: number): number[] => [n, ...new Array<number>(15).fill(0)];
   // Two bits per block: DC category 0 (code "0") and end-of-block (code "0"); pad with ones.
   const bits = blocks * 2;
@@ -67,7 +73,8 @@ export function makeJpeg(width = 16, height = 8): Buffer {
   const padding = scan.length * 8 - bits;
   if (padding > 0) scan[scan.length - 1] = (1 << padding) - 1;
   return Buffer.from([
-    0xff, 0xd8,
+    0xff,
+    0xd8,
     ...segment(0xe0, [0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00]),
     ...segment(0xdb, [0x00, ...new Array<number>(64).fill(1)]),
     ...segment(0xc0, [0x08, height >> 8, height & 0xff, width >> 8, width & 0xff, 0x01, 0x01, 0x11, 0x00]),
@@ -75,7 +82,8 @@ export function makeJpeg(width = 16, height = 8): Buffer {
     ...segment(0xc4, [0x10, ...counts(1), 0x00]),
     ...segment(0xda, [0x01, 0x01, 0x00, 0x00, 0x3f, 0x00]),
     ...scan,
-    0xff, 0xd9,
+    0xff,
+    0xd9,
   ]);
 }
 
@@ -105,10 +113,17 @@ export function* largeBodyChunks(totalBytes: number): Generator<Buffer> {
   }
 }
 
-const HTML_ERROR = '<!DOCTYPE html><html><head><title>404 Not Found</title></head><body><h1>Not Found</h1><p>The image you requested is gone.</p></body></html>';
-const LAYOUT_CHANGED_HTML = '<!DOCTYPE html><html><head><title>Search</title></head><body><main id="new-results-grid"><p>We have redesigned our results page.</p></main></body></html>';
-const LAYOUT_CHANGED_JSON = JSON.stringify({ version: 2, data: { hits: { edges: [] } }, meta: { note: 'results moved to data.hits.edges' } });
-const SVG = '<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(1)</script></svg>';
+const HTML_ERROR =
+  '<!DOCTYPE html><html><head><title>404 Not Found</title></head><body><h1>Not Found</h1><p>The image you requested is gone.</p></body></html>';
+const LAYOUT_CHANGED_HTML =
+  '<!DOCTYPE html><html><head><title>Search</title></head><body><main id="new-results-grid"><p>We have redesigned our results page.</p></main></body></html>';
+const LAYOUT_CHANGED_JSON = JSON.stringify({
+  version: 2,
+  data: { hits: { edges: [] } },
+  meta: { note: 'results moved to data.hits.edges' },
+});
+const SVG =
+  '<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(1)</script></svg>';
 
 function num(params: URLSearchParams, name: string, fallback: number): number {
   const raw = params.get(name);
@@ -162,10 +177,18 @@ export async function startFaultServer(): Promise<FaultServer> {
     };
 
     if (path === '/ok.png' || path.startsWith('/files/')) return send(200, { 'content-type': 'image/png' }, png());
-    if (path === '/ok.jpg') return send(200, { 'content-type': 'image/jpeg' }, makeJpeg(num(q, 'w', 16), num(q, 'h', 8)));
-    if (path === '/ok.mp4') return send(200, { 'content-type': 'video/mp4' }, makeMp4(q.get('key') ?? 'mp4', num(q, 'size', 4096)));
-    if (path === '/json') return send(200, { 'content-type': 'application/json' }, JSON.stringify({ ok: true, items: [1, 2, 3] }));
-    if (path === '/echo') return send(200, { 'content-type': 'application/json' }, JSON.stringify({ method: req.method, headers: req.headers }));
+    if (path === '/ok.jpg')
+      return send(200, { 'content-type': 'image/jpeg' }, makeJpeg(num(q, 'w', 16), num(q, 'h', 8)));
+    if (path === '/ok.mp4')
+      return send(200, { 'content-type': 'video/mp4' }, makeMp4(q.get('key') ?? 'mp4', num(q, 'size', 4096)));
+    if (path === '/json')
+      return send(200, { 'content-type': 'application/json' }, JSON.stringify({ ok: true, items: [1, 2, 3] }));
+    if (path === '/echo')
+      return send(
+        200,
+        { 'content-type': 'application/json' },
+        JSON.stringify({ method: req.method, headers: req.headers }),
+      );
     if (path === '/hang') return; // never answered; close() destroys the socket
     if (path === '/headers-then-silence') {
       res.writeHead(200, { 'content-type': 'image/png', 'content-length': 100_000 });
@@ -229,7 +252,8 @@ export async function startFaultServer(): Promise<FaultServer> {
         if (retryAfter !== null) headers['retry-after'] = retryAfter;
         return send(num(q, 'status', 429), headers, 'try again later');
       }
-      if (q.get('type') === 'json') return send(200, { 'content-type': 'application/json' }, JSON.stringify({ ok: true, attempt: n }));
+      if (q.get('type') === 'json')
+        return send(200, { 'content-type': 'application/json' }, JSON.stringify({ ok: true, attempt: n }));
       return send(200, { 'content-type': 'image/png' }, png());
     }
     if (path === '/redirect-loop/a') return send(302, { location: '/redirect-loop/b' });
@@ -252,10 +276,18 @@ export async function startFaultServer(): Promise<FaultServer> {
     if (path === '/gzip-bomb') {
       const mb = num(q, 'mb', 64);
       if (bombCache?.mb !== mb) bombCache = { mb, body: gzipSync(Buffer.alloc(mb * 1024 * 1024), { level: 9 }) };
-      return send(200, { 'content-type': 'text/html', 'content-encoding': 'gzip', 'content-length': bombCache.body.length }, bombCache.body);
+      return send(
+        200,
+        { 'content-type': 'text/html', 'content-encoding': 'gzip', 'content-length': bombCache.body.length },
+        bombCache.body,
+      );
     }
     if (path === '/gzip-text') {
-      return send(200, { 'content-type': 'text/plain; charset=utf-8', 'content-encoding': 'gzip' }, gzipSync(q.get('text') ?? 'hello'));
+      return send(
+        200,
+        { 'content-type': 'text/plain; charset=utf-8', 'content-encoding': 'gzip' },
+        gzipSync(q.get('text') ?? 'hello'),
+      );
     }
     if (path === '/resumable') {
       const key = q.get('key') ?? 'resumable';
@@ -276,7 +308,15 @@ export async function startFaultServer(): Promise<FaultServer> {
       if (q.get('ranges') === 'ignore' || req.headers['if-range'] !== etag) {
         return send(200, { ...headers, 'content-length': body.length }, body);
       }
-      return send(206, { ...headers, 'content-length': body.length - start, 'content-range': `bytes ${start}-${body.length - 1}/${body.length}` }, body.subarray(start));
+      return send(
+        206,
+        {
+          ...headers,
+          'content-length': body.length - start,
+          'content-range': `bytes ${start}-${body.length - 1}/${body.length}`,
+        },
+        body.subarray(start),
+      );
     }
     if (path === '/invalid-json') return send(200, { 'content-type': 'application/json' }, '{"results": [1, 2,');
     if (path === '/layout-changed') {

@@ -44,10 +44,13 @@ describe('retries', () => {
     const http = createHttpClient(config, { retryBaseMs: 10 });
     const retries: RetryInfo[] = [];
     try {
-      const response = await http.getJson<{ ok: boolean; attempt: number }>(server.url('/flaky?failures=1&status=429&retryAfter=1&type=json&key=ra1'), {
-        retries: 2,
-        onRetry: (info) => retries.push(info),
-      });
+      const response = await http.getJson<{ ok: boolean; attempt: number }>(
+        server.url('/flaky?failures=1&status=429&retryAfter=1&type=json&key=ra1'),
+        {
+          retries: 2,
+          onRetry: (info) => retries.push(info),
+        },
+      );
       assert.equal(response.data.attempt, 2);
       const hits = server.log.filter((r) => r.path.includes('key=ra1'));
       assert.equal(hits.length, 2);
@@ -67,7 +70,12 @@ describe('retries', () => {
     const date = new Date(Math.ceil((Date.now() + 1200) / 1000) * 1000);
     try {
       const startedAt = Date.now();
-      await http.getText(server.url(`/flaky?failures=1&status=503&type=json&key=date&retryAfter=${encodeURIComponent(date.toUTCString())}`), { retries: 1 });
+      await http.getText(
+        server.url(
+          `/flaky?failures=1&status=503&type=json&key=date&retryAfter=${encodeURIComponent(date.toUTCString())}`,
+        ),
+        { retries: 1 },
+      );
       assert.ok(Date.now() >= date.getTime(), `retried ${date.getTime() - Date.now()} ms before the Retry-After date`);
       assert.ok(Date.now() - startedAt < 3000);
     } finally {
@@ -80,7 +88,9 @@ describe('retries', () => {
     const attempts: number[] = [];
     const before = server.hits('/status/500');
     try {
-      const error = await rejection(http.getText(server.url('/status/500'), { retries: 2, onRetry: (i) => attempts.push(i.attempt) }));
+      const error = await rejection(
+        http.getText(server.url('/status/500'), { retries: 2, onRetry: (i) => attempts.push(i.attempt) }),
+      );
       assert.ok(error instanceof HttpStatusError);
       assert.equal(error.status, 500);
       assert.equal(server.hits('/status/500') - before, 3);
@@ -107,7 +117,9 @@ describe('retries', () => {
     const before = server.hits('/status/429');
     try {
       const startedAt = performance.now();
-      const error = await rejection(http.getText(server.url('/status/429?retryAfter=30'), { retries: 3, deadlineAt: Date.now() + 2000 }));
+      const error = await rejection(
+        http.getText(server.url('/status/429?retryAfter=30'), { retries: 3, deadlineAt: Date.now() + 2000 }),
+      );
       assert.ok(error instanceof HttpStatusError && error.status === 429);
       assert.equal(error.retryAfterMs, 30_000);
       assert.equal(server.hits('/status/429') - before, 1);
@@ -125,7 +137,9 @@ describe('retries', () => {
     const http = createHttpClient(config, { retryBaseMs: 5 });
     const attempts: number[] = [];
     try {
-      const error = await rejection(http.getText(`http://127.0.0.1:${port}/`, { retries: 1, onRetry: (i) => attempts.push(i.attempt) }));
+      const error = await rejection(
+        http.getText(`http://127.0.0.1:${port}/`, { retries: 1, onRetry: (i) => attempts.push(i.attempt) }),
+      );
       assert.ok(error instanceof NetworkError);
       assert.equal(error.sysCode, 'ECONNREFUSED');
       assert.match(error.message, /connection refused/);
@@ -189,7 +203,9 @@ describe('timeouts name their phase', () => {
     try {
       // 20 bytes every 50 ms never trips a 300 ms idle timer, but the 400 ms total ends it.
       const startedAt = performance.now();
-      const error = await rejection(http.getText(server.url('/drip?bytes=20&intervalMs=50'), { idleTimeoutMs: 300, timeoutMs: 400 }));
+      const error = await rejection(
+        http.getText(server.url('/drip?bytes=20&intervalMs=50'), { idleTimeoutMs: 300, timeoutMs: 400 }),
+      );
       assert.ok(error instanceof TimeoutError);
       assert.equal(error.phase, 'request');
       assert.match(error.message, /'request' for 400ms/);
@@ -292,7 +308,9 @@ describe('redirects', () => {
   test('a redirect to a non-http scheme is refused', async () => {
     const http = createHttpClient(config);
     try {
-      const error = await rejection(http.getText(server.url(`/redirect?to=${encodeURIComponent('file:///etc/passwd')}`)));
+      const error = await rejection(
+        http.getText(server.url(`/redirect?to=${encodeURIComponent('file:///etc/passwd')}`)),
+      );
       assert.ok(error instanceof HarvesterError);
       assert.match(error.message, /only http and https/);
     } finally {
@@ -318,7 +336,13 @@ describe('private-network guard', () => {
   test('a redirect to a private or metadata address is refused (allowed first hop)', async () => {
     const http = createHttpClient(guarded, { allowHosts: ['127.0.0.1'] });
     try {
-      for (const target of ['http://169.254.169.254/latest/meta-data/', 'http://10.0.0.1/x.jpg', 'http://[::1]/x', 'http://[::ffff:192.168.0.1]/', 'http://0.0.0.0/']) {
+      for (const target of [
+        'http://169.254.169.254/latest/meta-data/',
+        'http://10.0.0.1/x.jpg',
+        'http://[::1]/x',
+        'http://[::ffff:192.168.0.1]/',
+        'http://0.0.0.0/',
+      ]) {
         const error = await rejection(http.getText(server.url(`/redirect?to=${encodeURIComponent(target)}`)));
         assert.ok(error instanceof PrivateNetworkError, `${target}: ${error.message}`);
       }
@@ -386,7 +410,9 @@ describe('requests and bodies', () => {
       assert.equal(plain.data.headers['user-agent'], DEFAULT_USER_AGENT);
       assert.match(DEFAULT_USER_AGENT, /^Harvester\/\d/);
       assert.equal(plain.data.headers['accept-encoding'], 'gzip, deflate, br');
-      const custom = await http.getJson<{ headers: Record<string, string> }>(server.url('/echo'), { headers: { 'User-Agent': 'Test/1' } });
+      const custom = await http.getJson<{ headers: Record<string, string> }>(server.url('/echo'), {
+        headers: { 'User-Agent': 'Test/1' },
+      });
       assert.equal(custom.data.headers['user-agent'], 'Test/1');
     } finally {
       await http.close();
@@ -442,7 +468,9 @@ describe('requests and bodies', () => {
     server.server.on('connection', onConnection);
     try {
       const responses = await Promise.all(
-        Array.from({ length: 8 }, (_, i) => http.getText(server.url(`/slow?delayMs=100&path=${encodeURIComponent(`/json?i=${i}`)}`))),
+        Array.from({ length: 8 }, (_, i) =>
+          http.getText(server.url(`/slow?delayMs=100&path=${encodeURIComponent(`/json?i=${i}`)}`)),
+        ),
       );
       assert.equal(responses.length, 8);
       assert.ok(peak <= 2, `peak ${peak} connections`);
@@ -544,7 +572,10 @@ describe('private-network guard through a proxy', () => {
 
   test('a name resolving to a private address is refused through the proxy; a public one goes through it', async () => {
     const proxy = await startConnectProxy();
-    const answers: Record<string, string> = { 'images.example': '93.184.216.34', 'metadata.example': '169.254.169.254' };
+    const answers: Record<string, string> = {
+      'images.example': '93.184.216.34',
+      'metadata.example': '169.254.169.254',
+    };
     const http = createHttpClient(guarded, {
       env: { HTTP_PROXY: proxy.url },
       lookup: (host, _o, cb) => cb(null, [{ address: answers[host] ?? '10.0.0.1', family: 4 }]),

@@ -38,7 +38,10 @@ test('gives up (null) when the delay would reach past the deadline', () => {
 
 test('an absurd Retry-After without a known deadline gives up', () => {
   assert.equal(retryDelayMs(1, { baseMs: 100, capMs: 1000, retryAfterMs: 3_600_000 }), null);
-  assert.equal(retryDelayMs(1, { baseMs: 100, capMs: 1000, retryAfterMs: 3_600_000, maxRetryAfterMs: 7_200_000 }), 3_600_000);
+  assert.equal(
+    retryDelayMs(1, { baseMs: 100, capMs: 1000, retryAfterMs: 3_600_000, maxRetryAfterMs: 7_200_000 }),
+    3_600_000,
+  );
 });
 
 test('rejects a retry number below 1', () => {

@@ -22,7 +22,10 @@ function failing(...errors: unknown[]): { attempt: (n: number) => Promise<number
 test('transient failures are retried, each attempt told its number, and the retries reported', async () => {
   const { attempt, calls } = failing(new NetworkError('reset', 'ECONNRESET'), new HttpStatusError(503, 'http://x/'));
   const seen: Array<{ attempt: number; code: string }> = [];
-  const result = await withRetries(attempt, { ...quick, onRetry: (info) => seen.push({ attempt: info.attempt, code: info.error.code }) });
+  const result = await withRetries(attempt, {
+    ...quick,
+    onRetry: (info) => seen.push({ attempt: info.attempt, code: info.error.code }),
+  });
   assert.equal(result, 3);
   assert.deepEqual(calls, [1, 2, 3]);
   assert.deepEqual(seen, [

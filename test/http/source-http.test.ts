@@ -30,18 +30,34 @@ test('every call gets the source policy: retries, retry callback, headers', asyn
     sourceId: 'pexels',
   });
   const before = server.hits('/status/503');
-  await assert.rejects(http.getText(server.url('/status/503')), (e: unknown) => e instanceof HttpStatusError && e.status === 503);
+  await assert.rejects(
+    http.getText(server.url('/status/503')),
+    (e: unknown) => e instanceof HttpStatusError && e.status === 503,
+  );
   assert.equal(server.hits('/status/503') - before, 3);
-  assert.deepEqual(retries.map((r) => r.attempt), [2, 3]);
-  const echo = await http.getJson<{ headers: Record<string, string> }>(server.url('/echo'), { headers: { 'X-Extra': '1' } });
+  assert.deepEqual(
+    retries.map((r) => r.attempt),
+    [2, 3],
+  );
+  const echo = await http.getJson<{ headers: Record<string, string> }>(server.url('/echo'), {
+    headers: { 'X-Extra': '1' },
+  });
   assert.equal(echo.data.headers['x-source'], 'pexels');
   assert.equal(echo.data.headers['x-extra'], '1');
   assert.equal(echo.data.headers.accept, 'application/json');
 });
 
 test('invalid JSON is a ParseError naming the source', async () => {
-  const http = bindSourceHttp(client, { signal: new AbortController().signal, timeoutMs: 5000, retries: 0, sourceId: 'nasa_images' });
-  await assert.rejects(http.getJson(server.url('/invalid-json')), (e: unknown) => e instanceof ParseError && e.source === 'nasa_images' && /invalid JSON/.test(e.message));
+  const http = bindSourceHttp(client, {
+    signal: new AbortController().signal,
+    timeoutMs: 5000,
+    retries: 0,
+    sourceId: 'nasa_images',
+  });
+  await assert.rejects(
+    http.getJson(server.url('/invalid-json')),
+    (e: unknown) => e instanceof ParseError && e.source === 'nasa_images' && /invalid JSON/.test(e.message),
+  );
 });
 
 test('the source deadline cuts a longer REQUEST_TIMEOUT short and its reason is thrown', async () => {

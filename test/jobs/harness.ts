@@ -31,7 +31,9 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function openHarness(options: { sim?: SimulationOptions; env?: Record<string, string>; dir?: string; simulation?: Simulation } = {}): Promise<Harness> {
+export async function openHarness(
+  options: { sim?: SimulationOptions; env?: Record<string, string>; dir?: string; simulation?: Simulation } = {},
+): Promise<Harness> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'harvester-jobs-'));
   const sim = options.simulation ?? (await startSimulation(options.sim));
   const config = loadConfig(

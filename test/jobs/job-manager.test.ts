@@ -34,26 +34,53 @@ describe('job service: submit', () => {
   test('refuses a bad spec with a message naming the field, and creates nothing', async () => {
     const h = await harness({ sim: { sources: ['pexels'] } });
     const bad: [unknown, RegExp][] = [
-      [{ query: 'x', sources: ['pexels'], limit: 0, type: 'image' }, /limit must be an integer from 1 to 500 \(got 0\)/],
-      [{ query: 'x', sources: ['pexels'], limit: 501, type: 'image' }, /limit must be an integer from 1 to 500 \(got 501\)/],
+      [
+        { query: 'x', sources: ['pexels'], limit: 0, type: 'image' },
+        /limit must be an integer from 1 to 500 \(got 0\)/,
+      ],
+      [
+        { query: 'x', sources: ['pexels'], limit: 501, type: 'image' },
+        /limit must be an integer from 1 to 500 \(got 501\)/,
+      ],
       [{ query: 'x', sources: ['pexels'], limit: 2.5, type: 'image' }, /limit/],
-      [{ query: 'x', sources: ['pexels', 'flickr'], limit: 1, type: 'image' }, /unknown source "flickr" \(known: google_images, /],
-      [{ query: 'x', sources: ['pexels'], limit: 1, type: 'gif' }, /type must be one of image, video, any \(got "gif"\)/],
+      [
+        { query: 'x', sources: ['pexels', 'flickr'], limit: 1, type: 'image' },
+        /unknown source "flickr" \(known: google_images, /,
+      ],
+      [
+        { query: 'x', sources: ['pexels'], limit: 1, type: 'gif' },
+        /type must be one of image, video, any \(got "gif"\)/,
+      ],
       [{ query: '   ', sources: ['pexels'], limit: 1, type: 'image' }, /query must be a non-empty string/],
-      [{ query: 'x'.repeat(201), sources: ['pexels'], limit: 1, type: 'image' }, /query must be at most 200 characters/],
+      [
+        { query: 'x'.repeat(201), sources: ['pexels'], limit: 1, type: 'image' },
+        /query must be at most 200 characters/,
+      ],
       [{ query: 'x', sources: ['pexels'], limit: 1, type: 'image', extra: true }, /unknown field "extra"/],
-      [{ query: 'x', urls: ['ftp://example.com/a.png'], sources: [], limit: 1, type: 'any' }, /URL 1 must be http or https/],
-      [{ query: 'x', sources: ['pexels'], limit: 1, type: 'image', options: { force: 'yes' } }, /option force must be true or false/],
+      [
+        { query: 'x', urls: ['ftp://example.com/a.png'], sources: [], limit: 1, type: 'any' },
+        /URL 1 must be http or https/,
+      ],
+      [
+        { query: 'x', sources: ['pexels'], limit: 1, type: 'image', options: { force: 'yes' } },
+        /option force must be true or false/,
+      ],
     ];
     for (const [spec, message] of bad) {
-      await assert.rejects(h.service.submit(spec as JobSpec), (error: unknown) => error instanceof ConfigError && message.test(error.message));
+      await assert.rejects(
+        h.service.submit(spec as JobSpec),
+        (error: unknown) => error instanceof ConfigError && message.test(error.message),
+      );
     }
     assert.deepEqual(await h.service.list(), []);
     assert.equal(h.events.length, 0);
   });
 
   test('runs at most MAX_CONCURRENT_JOBS at once; a queued job can be cancelled before it starts', async () => {
-    const h = await harness({ sim: { sources: ['pexels', 'openverse'], hang: ['openverse'] }, env: { MAX_CONCURRENT_JOBS: '1', SOURCE_TIMEOUT: '10', OPENVERSE_TIMEOUT: '0.5' } });
+    const h = await harness({
+      sim: { sources: ['pexels', 'openverse'], hang: ['openverse'] },
+      env: { MAX_CONCURRENT_JOBS: '1', SOURCE_TIMEOUT: '10', OPENVERSE_TIMEOUT: '0.5' },
+    });
     const first = await h.service.submit({ query: 'one', sources: ['openverse'], limit: 1, type: 'image' });
     const second = await h.service.submit({ query: 'two', sources: ['pexels'], limit: 1, type: 'image' });
     const third = await h.service.submit({ query: 'three', sources: ['pexels'], limit: 1, type: 'image' });
@@ -73,7 +100,10 @@ describe('job service: submit', () => {
   });
 
   test('shutdown interrupts queued and running jobs and refuses new ones', async () => {
-    const h = await harness({ sim: { sources: ['openverse'], hang: ['openverse'] }, env: { MAX_CONCURRENT_JOBS: '1', SOURCE_TIMEOUT: '30' } });
+    const h = await harness({
+      sim: { sources: ['openverse'], hang: ['openverse'] },
+      env: { MAX_CONCURRENT_JOBS: '1', SOURCE_TIMEOUT: '30' },
+    });
     const running = await h.service.submit({ query: 'one', sources: ['openverse'], limit: 1, type: 'image' });
     const queued = await h.service.submit({ query: 'two', sources: ['openverse'], limit: 1, type: 'image' });
     const started = performance.now();
@@ -81,13 +111,19 @@ describe('job service: submit', () => {
     assert.ok(performance.now() - started < 1500);
     assert.equal((await h.store.jobs.get(running.job_id))!.status, 'interrupted');
     assert.equal((await h.store.jobs.get(queued.job_id))!.status, 'interrupted');
-    await assert.rejects(h.service.submit({ query: 'three', sources: ['openverse'], limit: 1, type: 'image' }), ConflictError);
+    await assert.rejects(
+      h.service.submit({ query: 'three', sources: ['openverse'], limit: 1, type: 'image' }),
+      ConflictError,
+    );
   });
 });
 
 describe('job service: resume and retry', () => {
   test('resume finishes an interrupted job without downloading again what it saved', async () => {
-    const h1 = await openHarness({ sim: { sources: ['pexels', 'openverse'], hang: ['openverse'] }, env: { MAX_DOWNLOADS_PER_SOURCE: '1', URLS_TIMEOUT: '30' } });
+    const h1 = await openHarness({
+      sim: { sources: ['pexels', 'openverse'], hang: ['openverse'] },
+      env: { MAX_DOWNLOADS_PER_SOURCE: '1', URLS_TIMEOUT: '30' },
+    });
     cleanups.push(() => h1.close());
     const media = (k: string): string => `${h1.sim.origins.pexels}/__media/${k}.png`;
     const urls = [media('a'), media('b'), `${h1.sim.origins.openverse}/__media/hang.png`, media('c')];
@@ -108,14 +144,25 @@ describe('job service: resume and retry', () => {
     assert.ok(queued.status === 'queued' || queued.status === 'running');
     const doc = await h2.service.wait(job_id);
     assert.equal(doc.status, 'partial');
-    assert.deepEqual(doc.results.files.map((f) => f.path).sort(), ['resume-me/urls/resume-me_001.png', 'resume-me/urls/resume-me_002.png', 'resume-me/urls/resume-me_003.png']);
+    assert.deepEqual(doc.results.files.map((f) => f.path).sort(), [
+      'resume-me/urls/resume-me_001.png',
+      'resume-me/urls/resume-me_002.png',
+      'resume-me/urls/resume-me_003.png',
+    ]);
     assert.equal(doc.results.source_stats.urls!.downloaded, 3);
     assert.equal(doc.results.source_stats.urls!.error, 'Timeout after 0.8s');
     for (const k of ['a', 'b', 'c']) {
-      assert.equal(mediaRequests(h1.sim, 'pexels').filter((p) => p.startsWith(`/__media/${k}.png`)).length, 1, `${k} downloaded once`);
+      assert.equal(
+        mediaRequests(h1.sim, 'pexels').filter((p) => p.startsWith(`/__media/${k}.png`)).length,
+        1,
+        `${k} downloaded once`,
+      );
     }
     const history = await h2.service.history(job_id);
-    assert.deepEqual(history.map((e) => e.seq), history.map((_, i) => i + 1));
+    assert.deepEqual(
+      history.map((e) => e.seq),
+      history.map((_, i) => i + 1),
+    );
     const resumedStart = history[firstRunEvents]!;
     assert.equal(resumedStart.type, 'job_started');
     assert.equal(resumedStart.type === 'job_started' && resumedStart.resumed, true);
@@ -139,23 +186,37 @@ describe('job service: resume and retry', () => {
     const outcomes = await Promise.allSettled([a.service.resume(job_id), b.service.resume(job_id)]);
     assert.equal(outcomes.filter((o) => o.status === 'fulfilled').length, 1, 'one service takes the job');
     const refused = outcomes.find((o) => o.status === 'rejected');
-    assert.ok(refused && refused.status === 'rejected' && refused.reason instanceof ConflictError, 'the other is refused with a conflict');
+    assert.ok(
+      refused && refused.status === 'rejected' && refused.reason instanceof ConflictError,
+      'the other is refused with a conflict',
+    );
     const winner = outcomes[0]!.status === 'fulfilled' ? a : b;
     assert.equal((await winner.service.wait(job_id)).status, 'failed');
   });
 
   test('retry reruns only the sources whose error was set', async () => {
     const down = await failingServer((close) => cleanups.push(close));
-    const h1 = await openHarness({ sim: { sources: ['pexels', 'openverse'] }, env: { OPENVERSE_BASE_URL: down, MAX_RETRIES_PER_SOURCE: '0' } });
+    const h1 = await openHarness({
+      sim: { sources: ['pexels', 'openverse'] },
+      env: { OPENVERSE_BASE_URL: down, MAX_RETRIES_PER_SOURCE: '0' },
+    });
     cleanups.push(() => h1.close());
-    const { job_id } = await h1.service.submit({ query: 'nature', sources: ['pexels', 'openverse'], limit: 2, type: 'image' });
+    const { job_id } = await h1.service.submit({
+      query: 'nature',
+      sources: ['pexels', 'openverse'],
+      limit: 2,
+      type: 'image',
+    });
     const first = await h1.service.wait(job_id);
     assert.equal(first.status, 'partial');
     assert.equal(first.results.source_stats.openverse!.error, 'HTTP 500');
     const pexelsMedia = mediaRequests(h1.sim, 'pexels').length;
 
     // The retry runs with another DOWNLOAD_DIR: the job's files still go to the folder it started with.
-    const h2 = await h1.restart({ OPENVERSE_BASE_URL: h1.sim.origins.openverse!, DOWNLOAD_DIR: join(h1.dir, 'elsewhere') });
+    const h2 = await h1.restart({
+      OPENVERSE_BASE_URL: h1.sim.origins.openverse!,
+      DOWNLOAD_DIR: join(h1.dir, 'elsewhere'),
+    });
     cleanups.push(() => h2.close());
     await h2.service.retry(job_id);
     const doc = await h2.service.wait(job_id);

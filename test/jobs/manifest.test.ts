@@ -3,7 +3,14 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { JobDocument, SavedFile } from '../../src/core/types.ts';
-import { CSV_COLUMNS, csvCell, STALE_TMP_AGE_MS, toCsv, writeManifests, type Manifest } from '../../src/jobs/manifest.ts';
+import {
+  CSV_COLUMNS,
+  csvCell,
+  STALE_TMP_AGE_MS,
+  toCsv,
+  writeManifests,
+  type Manifest,
+} from '../../src/jobs/manifest.ts';
 import { makeFile, makeJob, makeSpec, tempEnv } from '../store/store-fixtures.ts';
 
 function jobWith(jobId: string, files: SavedFile[], query = 'nature'): JobDocument {
@@ -22,15 +29,26 @@ function place(downloadDir: string, file: SavedFile): void {
 test('a job writes manifest.json and manifest.csv with the attribution of every file into its folder', async () => {
   const env = tempEnv();
   try {
-    const files = [makeFile(1), makeFile(2, { source: 'bing_images', path: 'nature/bing_images/nature_002.png', author: null, license: null })];
+    const files = [
+      makeFile(1),
+      makeFile(2, { source: 'bing_images', path: 'nature/bing_images/nature_002.png', author: null, license: null }),
+    ];
     files.forEach((f) => place(env.config.downloadDir, f));
     const written = await writeManifests(env.config, jobWith('j1', files));
     const folder = join(env.config.downloadDir, 'nature');
-    assert.deepEqual(written, { json: join(folder, 'manifest.json'), csv: join(folder, 'manifest.csv'), sidecars: 0, entries: 2 });
+    assert.deepEqual(written, {
+      json: join(folder, 'manifest.json'),
+      csv: join(folder, 'manifest.csv'),
+      sidecars: 0,
+      entries: 2,
+    });
 
     const manifest = JSON.parse(readFileSync(written!.json, 'utf8')) as Manifest;
     assert.equal(manifest.query, 'nature');
-    assert.deepEqual(manifest.jobs.map((j) => j.job_id), ['j1']);
+    assert.deepEqual(
+      manifest.jobs.map((j) => j.job_id),
+      ['j1'],
+    );
     assert.deepEqual(manifest.files[0], {
       file: 'google_images/nature_001.png',
       path: 'nature/google_images/nature_001.png',
@@ -55,7 +73,10 @@ test('a job writes manifest.json and manifest.csv with the attribution of every 
 
     const csv = readFileSync(written!.csv, 'utf8').split('\r\n');
     assert.equal(csv[0], CSV_COLUMNS.join(','));
-    assert.equal(csv[0], 'file,source,kind,url,page_url,title,bytes,width,height,sha256,author,license,license_url,phash,mime,candidate_id,job_id,saved_at');
+    assert.equal(
+      csv[0],
+      'file,source,kind,url,page_url,title,bytes,width,height,sha256,author,license,license_url,phash,mime,candidate_id,job_id,saved_at',
+    );
     assert.equal(csv.length, 4); // header, two rows, final empty after the last CRLF
     assert.ok(csv[2]!.startsWith('bing_images/nature_002.png,bing_images,image,'));
     // No temporary files left behind.
@@ -85,9 +106,24 @@ test('CSV cells are quoted where needed and formulas from the internet are defus
 
 function entryBase() {
   return {
-    file: 'a/x.png', path: 'q/a/x.png', job_id: 'j', source: 'openverse', kind: 'image', url: 'https://x/1.png', page_url: null,
-    title: null, bytes: 1, width: null, height: null, sha256: 'ab', mime: 'image/png', author: null, license: null, license_url: null,
-    candidate_id: 'openverse:1', saved_at: '2025-10-02T10:00:00.000Z',
+    file: 'a/x.png',
+    path: 'q/a/x.png',
+    job_id: 'j',
+    source: 'openverse',
+    kind: 'image',
+    url: 'https://x/1.png',
+    page_url: null,
+    title: null,
+    bytes: 1,
+    width: null,
+    height: null,
+    sha256: 'ab',
+    mime: 'image/png',
+    author: null,
+    license: null,
+    license_url: null,
+    candidate_id: 'openverse:1',
+    saved_at: '2025-10-02T10:00:00.000Z',
   };
 }
 
@@ -98,7 +134,9 @@ test('with writeMetadata each file gets a JSON sidecar beside it', async () => {
     files.forEach((f) => place(env.config.downloadDir, f));
     const written = await writeManifests(env.config, jobWith('j1', files), { writeMetadata: true });
     assert.equal(written?.sidecars, 2);
-    const sidecar = JSON.parse(readFileSync(join(env.config.downloadDir, 'nature/google_images/nature_001.png.json'), 'utf8')) as Record<string, unknown>;
+    const sidecar = JSON.parse(
+      readFileSync(join(env.config.downloadDir, 'nature/google_images/nature_001.png.json'), 'utf8'),
+    ) as Record<string, unknown>;
     assert.equal(sidecar.job_id, 'j1');
     assert.equal(sidecar.query, 'nature');
     assert.equal(sidecar.url, files[0]!.url);
@@ -119,8 +157,18 @@ test('jobs sharing a folder share its manifest: a job replaces its own entries, 
     second.forEach((f) => place(env.config.downloadDir, f));
     await writeManifests(env.config, jobWith('second', second));
     let manifest = JSON.parse(readFileSync(join(env.config.downloadDir, 'nature/manifest.json'), 'utf8')) as Manifest;
-    assert.deepEqual(manifest.files.map((f) => `${f.job_id}:${f.file}`), ['first:google_images/nature_001.png', 'first:google_images/nature_002.png', 'second:google_images/nature_003.png']);
-    assert.deepEqual(manifest.jobs.map((j) => j.job_id), ['first', 'second']);
+    assert.deepEqual(
+      manifest.files.map((f) => `${f.job_id}:${f.file}`),
+      [
+        'first:google_images/nature_001.png',
+        'first:google_images/nature_002.png',
+        'second:google_images/nature_003.png',
+      ],
+    );
+    assert.deepEqual(
+      manifest.jobs.map((j) => j.job_id),
+      ['first', 'second'],
+    );
 
     // The second job resumes and saves one more; the user deleted one file of the first job.
     const resumed = [...second, makeFile(4)];
@@ -128,7 +176,14 @@ test('jobs sharing a folder share its manifest: a job replaces its own entries, 
     unlinkSync(join(env.config.downloadDir, makeFile(2).path));
     await writeManifests(env.config, jobWith('second', resumed));
     manifest = JSON.parse(readFileSync(join(env.config.downloadDir, 'nature/manifest.json'), 'utf8')) as Manifest;
-    assert.deepEqual(manifest.files.map((f) => `${f.job_id}:${f.file}`), ['first:google_images/nature_001.png', 'second:google_images/nature_003.png', 'second:google_images/nature_004.png']);
+    assert.deepEqual(
+      manifest.files.map((f) => `${f.job_id}:${f.file}`),
+      [
+        'first:google_images/nature_001.png',
+        'second:google_images/nature_003.png',
+        'second:google_images/nature_004.png',
+      ],
+    );
     const csvRows = readFileSync(join(env.config.downloadDir, 'nature/manifest.csv'), 'utf8').trim().split('\r\n');
     assert.equal(csvRows.length, 4);
   } finally {

@@ -39,18 +39,41 @@ test('after a crash: .part leftovers go, rows of missing or wrong files go, inta
     const missing = makeFile(2); // recorded, then killed before the rename: only a .part exists
     const truncated = { ...realFile(dl, 3), bytes: 99_999 };
     for (const f of [intact, missing, truncated]) await store.files.record('j', f);
-    await store.jobs.saveSourceStats('j', 'google_images', { ...emptySourceStats(), status: 'running', downloaded: 3, images: 3, bytes: intact.bytes + missing.bytes + truncated.bytes });
+    await store.jobs.saveSourceStats('j', 'google_images', {
+      ...emptySourceStats(),
+      status: 'running',
+      downloaded: 3,
+      images: 3,
+      bytes: intact.bytes + missing.bytes + truncated.bytes,
+    });
     touch(dl, 'nature/google_images/Xy9_random.part', 'half a file');
 
     const result = await reconcileJobFiles(env.config, store, 'j');
-    assert.deepEqual(result, { keptFiles: 1, removedRows: 2, removedFiles: 1, removedPartFiles: 1, clearedPending: 0, sharedDirectories: [] });
+    assert.deepEqual(result, {
+      keptFiles: 1,
+      removedRows: 2,
+      removedFiles: 1,
+      removedPartFiles: 1,
+      clearedPending: 0,
+      sharedDirectories: [],
+    });
     assert.deepEqual(dir(dl), ['nature_001.png']);
     const doc = await store.jobs.get('j');
-    assert.deepEqual(doc?.results.files.map((f) => f.path), [intact.path]);
+    assert.deepEqual(
+      doc?.results.files.map((f) => f.path),
+      [intact.path],
+    );
     assert.equal(doc?.results.source_stats.google_images?.downloaded, 1);
     assert.equal(doc?.results.source_stats.google_images?.bytes, intact.bytes);
     // Running it again changes nothing.
-    assert.deepEqual(await reconcileJobFiles(env.config, store, 'j'), { keptFiles: 1, removedRows: 0, removedFiles: 0, removedPartFiles: 0, clearedPending: 0, sharedDirectories: [] });
+    assert.deepEqual(await reconcileJobFiles(env.config, store, 'j'), {
+      keptFiles: 1,
+      removedRows: 0,
+      removedFiles: 0,
+      removedPartFiles: 0,
+      clearedPending: 0,
+      sharedDirectories: [],
+    });
     await store.close();
   } finally {
     env.cleanup();
@@ -109,10 +132,16 @@ test('directories shared with another running job are left alone: its .part file
   const dl = env.config.downloadDir;
   try {
     const store = await openStore(env.config);
-    await store.jobs.create(makeJob('j', makeSpec('nature', ['google_images', 'bing_images'])), makeSpec('nature', ['google_images', 'bing_images']));
+    await store.jobs.create(
+      makeJob('j', makeSpec('nature', ['google_images', 'bing_images'])),
+      makeSpec('nature', ['google_images', 'bing_images']),
+    );
     await store.jobs.update('j', { status: 'interrupted' });
     // Another job with the same query (another spelling, same slug) is running now, on bing only.
-    await store.jobs.create(makeJob('live', makeSpec('Nature!', ['bing_images'])), makeSpec('Nature!', ['bing_images']));
+    await store.jobs.create(
+      makeJob('live', makeSpec('Nature!', ['bing_images'])),
+      makeSpec('Nature!', ['bing_images']),
+    );
     touch(dl, 'nature/bing_images/live-download.part');
     touch(dl, 'nature/bing_images/nature_001.png', 'the live job is about to record this');
     touch(dl, 'nature/google_images/dead-download.part');

@@ -34,7 +34,10 @@ async function setup(): Promise<Fixture> {
   const server: Server = createServer((req, res) => {
     hits.push(req.url ?? '');
     const path = new URL(req.url ?? '/', 'http://x').pathname;
-    const next = answers.get(path)?.shift() ?? { status: 200, body: JSON.stringify({ results: [{ id: hits.length }] }) };
+    const next = answers.get(path)?.shift() ?? {
+      status: 200,
+      body: JSON.stringify({ results: [{ id: hits.length }] }),
+    };
     res.writeHead(next.status, { 'content-type': 'application/json', 'set-cookie': 'session=abc' });
     res.end(next.body);
   });
@@ -98,7 +101,9 @@ test('a repeated search page is served from the cache: one request, same data', 
     // Another page, another query or another source is a miss.
     await later.getJson(`${f.origin}/v1/images/?q=cat&page=2`);
     await later.getJson(`${f.origin}/v1/images/?q=dog&page=1`);
-    await createCachedSourceHttp(f.http, f.store.cache, { sourceId: 'pexels', ttlMs: DAY_MS }).getJson(`${f.origin}/v1/images/?q=cat&page=1`);
+    await createCachedSourceHttp(f.http, f.store.cache, { sourceId: 'pexels', ttlMs: DAY_MS }).getJson(
+      `${f.origin}/v1/images/?q=cat&page=1`,
+    );
     assert.equal(f.hits.length, 4);
   } finally {
     await f.close();
@@ -174,13 +179,22 @@ test('answers a source accepts outside 2xx (a 404 it reads) are not cached; its 
       // The fetch-based http throws outside 2xx; a source's acceptStatus makes the real client return instead.
       getText: async (url, options) => {
         const response = await fetch(url, { headers: options?.headers });
-        return { status: response.status, url: response.url, headers: Object.fromEntries(response.headers), text: await response.text() };
+        return {
+          status: response.status,
+          url: response.url,
+          headers: Object.fromEntries(response.headers),
+          text: await response.text(),
+        };
       },
       getJson: () => Promise.reject(new Error('unused')),
     };
     const accepting = createCachedSourceHttp(fetch404, f.store.cache, { sourceId: 'nasa_images', ttlMs: DAY_MS });
     assert.equal((await accepting.getText(`${f.origin}/search?q=moon`, { acceptStatus })).status, 404);
-    assert.equal((await accepting.getText(`${f.origin}/search?q=moon`, { acceptStatus })).status, 200, 'the 404 was not stored');
+    assert.equal(
+      (await accepting.getText(`${f.origin}/search?q=moon`, { acceptStatus })).status,
+      200,
+      'the 404 was not stored',
+    );
     assert.equal((await accepting.getText(`${f.origin}/search?q=moon`, { acceptStatus })).status, 200);
     assert.equal(f.hits.length, 2, 'the 200 was stored and served');
     await http.getText(`${f.origin}/search?q=moon`);
@@ -195,7 +209,14 @@ test('a stored answer that no longer parses is dropped and fetched again, not fa
   try {
     const url = `${f.origin}/v1/search?query=cat`;
     const key = `json:${searchCacheKey('pexels', url)}`;
-    await f.store.cache.put(key, { status: 200, url, headers: {}, text: '{"trunc', stored_at: new Date().toISOString(), source: 'pexels' });
+    await f.store.cache.put(key, {
+      status: 200,
+      url,
+      headers: {},
+      text: '{"trunc',
+      stored_at: new Date().toISOString(),
+      source: 'pexels',
+    });
     const http = createCachedSourceHttp(f.http, f.store.cache, { sourceId: 'pexels', ttlMs: DAY_MS });
     const answer = await http.getJson<{ results: unknown[] }>(url);
     assert.ok(Array.isArray(answer.data.results));
@@ -225,7 +246,10 @@ test('secrets never reach the cache key or the database', async () => {
       searchCacheKey('pixabay', url, { 'Accept-Language': 'en' }),
       'headers that change an answer do',
     );
-    assert.equal(redactUrl(`https://u:p@x.test/a?client_id=abc&q=1`, 'mask'), 'https://x.test/a?client_id=REDACTED&q=1');
+    assert.equal(
+      redactUrl(`https://u:p@x.test/a?client_id=abc&q=1`, 'mask'),
+      'https://x.test/a?client_id=REDACTED&q=1',
+    );
 
     const http = createCachedSourceHttp(f.http, f.store.cache, { sourceId: 'pixabay', ttlMs: DAY_MS });
     await http.getJson(url, { headers: { Authorization: `Bearer ${secret}` } });
@@ -244,16 +268,33 @@ test('a failed source run drops the answers it stored or was served; a successfu
   const f = await setup();
   try {
     const url = `${f.origin}/images/search?text=cat`;
-    const run = (): SourceHttp => createCachedSourceHttp(f.http, f.store.cache, { sourceId: 'yandex_images', ttlMs: DAY_MS });
+    const run = (): SourceHttp =>
+      createCachedSourceHttp(f.http, f.store.cache, { sourceId: 'yandex_images', ttlMs: DAY_MS });
     const started = Date.now();
     await run().getText(url); // stored (say the page was a captcha the parser rejected)
-    await recordSourceOutcome(f.store, { source: 'yandex_images', ok: true, error: null, durationMs: Date.now() - started, downloaded: 1, downloadMs: 5, at: new Date() });
+    await recordSourceOutcome(f.store, {
+      source: 'yandex_images',
+      ok: true,
+      error: null,
+      durationMs: Date.now() - started,
+      downloaded: 1,
+      downloadMs: 5,
+      at: new Date(),
+    });
     await run().getText(url);
     assert.equal(f.hits.length, 1, 'kept after a successful run');
 
     const failedStart = Date.now();
     await run().getText(url); // served from the cache during the failing run
-    await recordSourceOutcome(f.store, { source: 'yandex_images', ok: false, error: 'yandex_images: blocked: captcha', durationMs: Date.now() - failedStart, downloaded: 0, downloadMs: 0, at: new Date() });
+    await recordSourceOutcome(f.store, {
+      source: 'yandex_images',
+      ok: false,
+      error: 'yandex_images: blocked: captcha',
+      durationMs: Date.now() - failedStart,
+      downloaded: 0,
+      downloadMs: 0,
+      at: new Date(),
+    });
     await run().getText(url);
     assert.equal(f.hits.length, 2, 'dropped after the failed run that used it');
   } finally {
@@ -266,7 +307,11 @@ test('a cache hit after the run was cancelled is not returned', async () => {
   try {
     const url = `${f.origin}/v1/images/?q=cat`;
     const controller = new AbortController();
-    const http = createCachedSourceHttp(f.http, f.store.cache, { sourceId: 'openverse', ttlMs: DAY_MS, signal: controller.signal });
+    const http = createCachedSourceHttp(f.http, f.store.cache, {
+      sourceId: 'openverse',
+      ttlMs: DAY_MS,
+      signal: controller.signal,
+    });
     await http.getJson(url);
     controller.abort(new Error('deadline'));
     await assert.rejects(http.getJson(url), /deadline/);

@@ -1,6 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { COOLDOWN_BASE_MS, COOLDOWN_MAX_MS, COOLDOWN_THRESHOLD, cooldownMs } from '../../src/jobs/source-health-rules.ts';
+import {
+  COOLDOWN_BASE_MS,
+  COOLDOWN_MAX_MS,
+  COOLDOWN_THRESHOLD,
+  cooldownMs,
+} from '../../src/jobs/source-health-rules.ts';
 
 const MIN = 60_000;
 

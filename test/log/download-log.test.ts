@@ -44,7 +44,20 @@ function jobDoc(over: Partial<JobDocument['results']>): JobDocument {
     started_at: null,
     finished_at: null,
     duration_ms: null,
-    results: { filtered: 0, filtered_reasons: { min_width: 0, min_height: 0, orientation: 0, license: 0 }, near_duplicates: 0, query_stats: {}, downloaded: 13, images: 13, videos: 0, source_stats: {}, successful_sources: [], failed_sources: [], files: [], ...over },
+    results: {
+      filtered: 0,
+      filtered_reasons: { min_width: 0, min_height: 0, orientation: 0, license: 0 },
+      near_duplicates: 0,
+      query_stats: {},
+      downloaded: 13,
+      images: 13,
+      videos: 0,
+      source_stats: {},
+      successful_sources: [],
+      failed_sources: [],
+      files: [],
+      ...over,
+    },
   };
 }
 const messages = (e: RunnerEvent): string[] => logLinesFor(e).map(([level, m]) => `${level} | ${m}`);
@@ -65,7 +78,15 @@ describe('download log: format', () => {
 
   test("the seed's events read exactly as the seed writes them", () => {
     assert.deepEqual(
-      messages({ ...base, type: 'job_started', query: 'nature', sources: ['google_images', 'bing_images'], limit: 5, media_type: 'image', resumed: false }),
+      messages({
+        ...base,
+        type: 'job_started',
+        query: 'nature',
+        sources: ['google_images', 'bing_images'],
+        limit: 5,
+        media_type: 'image',
+        resumed: false,
+      }),
       ["INFO | === JOB START === | Job ID: abc-123 | Query: nature | Sources: ['google_images', 'bing_images']"],
     );
     const file = { path: 'nature/google_images/nature_001.jpg', bytes: 245678, duration_ms: 1234 } as never;
@@ -73,7 +94,12 @@ describe('download log: format', () => {
       'INFO | SUCCESS: google_images | File: nature_001.jpg | Size: 245678 bytes | Time: 1.23s',
     ]);
     assert.deepEqual(
-      messages({ ...base, type: 'source_finished', source: 'bing_images', stats: stats({ status: 'failed', error: 'Timeout after 30s', error_code: 'timeout' }) }),
+      messages({
+        ...base,
+        type: 'source_finished',
+        source: 'bing_images',
+        stats: stats({ status: 'failed', error: 'Timeout after 30s', error_code: 'timeout' }),
+      }),
       ['ERROR | TIMEOUT | bing_images | Timeout after 30s'],
     );
     const done = jobDoc({ successful_sources: ['google_images', 'unsplash'], failed_sources: ['bing_images'] });
@@ -85,27 +111,58 @@ describe('download log: format', () => {
 
   test('STATISTICS is written when nothing failed, and when nothing succeeded', () => {
     const allOk = jobDoc({ successful_sources: ['pexels'], failed_sources: [] });
-    assert.equal(messages({ ...base, type: 'job_finished', status: 'completed', job: allOk })[1], 'INFO | STATISTICS | Success: pexels | Failed: none');
+    assert.equal(
+      messages({ ...base, type: 'job_finished', status: 'completed', job: allOk })[1],
+      'INFO | STATISTICS | Success: pexels | Failed: none',
+    );
     const noneOk = jobDoc({ successful_sources: [], failed_sources: ['pexels'] });
-    assert.equal(messages({ ...base, type: 'job_finished', status: 'failed', job: noneOk })[1], 'INFO | STATISTICS | Success: none | Failed: pexels');
+    assert.equal(
+      messages({ ...base, type: 'job_finished', status: 'failed', job: noneOk })[1],
+      'INFO | STATISTICS | Success: none | Failed: pexels',
+    );
   });
 
   test('a source that ran to its end logs COMPLETED; a failed, skipped or cancelled one does not', () => {
-    const finished = (st: Partial<SourceStats>): string[] => messages({ ...base, type: 'source_finished', source: 'pexels', stats: stats(st) });
-    assert.deepEqual(finished({ status: 'ok', downloaded: 5, found: 6, skipped_duplicates: 1, duration_ms: 2340, success: true }), [
-      'INFO | COMPLETED | pexels | Downloaded: 5 | Found: 6 | Failed: 0 | Duplicates: 1 | Existing: 0 | Time: 2.34s',
+    const finished = (st: Partial<SourceStats>): string[] =>
+      messages({ ...base, type: 'source_finished', source: 'pexels', stats: stats(st) });
+    assert.deepEqual(
+      finished({ status: 'ok', downloaded: 5, found: 6, skipped_duplicates: 1, duration_ms: 2340, success: true }),
+      ['INFO | COMPLETED | pexels | Downloaded: 5 | Found: 6 | Failed: 0 | Duplicates: 1 | Existing: 0 | Time: 2.34s'],
+    );
+    assert.deepEqual(finished({ status: 'failed', error: 'pexels: layout changed: no photos array' }), [
+      'ERROR | FAILED | pexels | pexels: layout changed: no photos array',
     ]);
-    assert.deepEqual(finished({ status: 'failed', error: 'pexels: layout changed: no photos array' }), ['ERROR | FAILED | pexels | pexels: layout changed: no photos array']);
-    assert.deepEqual(finished({ status: 'skipped', error: 'pexels: needs PEXELS_API_KEY' }), ['WARNING | FAILED | pexels | skipped: pexels: needs PEXELS_API_KEY']);
-    assert.deepEqual(finished({ status: 'partial', error: 'Cancelled', error_code: 'cancelled', downloaded: 1 }), ['WARNING | CANCELLED | pexels | Cancelled']);
+    assert.deepEqual(finished({ status: 'skipped', error: 'pexels: needs PEXELS_API_KEY' }), [
+      'WARNING | FAILED | pexels | skipped: pexels: needs PEXELS_API_KEY',
+    ]);
+    assert.deepEqual(finished({ status: 'partial', error: 'Cancelled', error_code: 'cancelled', downloaded: 1 }), [
+      'WARNING | CANCELLED | pexels | Cancelled',
+    ]);
   });
 
   test('failed downloads and retries have their own lines', () => {
-    assert.deepEqual(messages({ ...base, type: 'file_failed', source: 'bing_images', candidate_id: 'bing_images:1', url: 'https://x/a.jpg', error: 'HTTP 404' }), [
-      'ERROR | FAILED | bing_images | HTTP 404 | URL: https://x/a.jpg',
-    ]);
     assert.deepEqual(
-      messages({ ...base, type: 'retry', source: 'bing_images', phase: 'search', url: 'https://x/s', attempt: 2, delay_ms: 500, error: 'HTTP 503' }),
+      messages({
+        ...base,
+        type: 'file_failed',
+        source: 'bing_images',
+        candidate_id: 'bing_images:1',
+        url: 'https://x/a.jpg',
+        error: 'HTTP 404',
+      }),
+      ['ERROR | FAILED | bing_images | HTTP 404 | URL: https://x/a.jpg'],
+    );
+    assert.deepEqual(
+      messages({
+        ...base,
+        type: 'retry',
+        source: 'bing_images',
+        phase: 'search',
+        url: 'https://x/s',
+        attempt: 2,
+        delay_ms: 500,
+        error: 'HTTP 503',
+      }),
       ['WARNING | RETRY | bing_images | search attempt 2 in 0.50s after HTTP 503 | URL: https://x/s'],
     );
   });
@@ -130,9 +187,22 @@ describe('download log: file', () => {
   test('buffered lines reach the file when a job ends, each in the seed format', () => {
     const dir = tempDir();
     const log = openDownloadLog({ logDir: dir, maxBytes: 1 << 20, backups: 2, flushDelayMs: 60_000 });
-    log.onEvent({ ...base, type: 'job_started', query: 'nature', sources: ['pexels'], limit: 1, media_type: 'image', resumed: false });
+    log.onEvent({
+      ...base,
+      type: 'job_started',
+      query: 'nature',
+      sources: ['pexels'],
+      limit: 1,
+      media_type: 'image',
+      resumed: false,
+    });
     assert.equal(existsSync(log.path) ? readFileSync(log.path, 'utf8') : '', '', 'buffered, not written per event');
-    log.onEvent({ ...base, type: 'job_finished', status: 'completed', job: jobDoc({ successful_sources: ['pexels'] }) });
+    log.onEvent({
+      ...base,
+      type: 'job_finished',
+      status: 'completed',
+      job: jobDoc({ successful_sources: ['pexels'] }),
+    });
     const lines = readFileSync(log.path, 'utf8').trimEnd().split('\n');
     assert.equal(lines.length, 3);
     for (const l of lines) assert.match(l, LOG_LINE_PATTERN);

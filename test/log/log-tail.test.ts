@@ -18,32 +18,36 @@ test('tail reads the newest rotated file when the current one is short', async (
   assert.deepEqual(await tailLog(join(dir, 'missing.log'), 5), []);
 });
 
-test('follow prints appended lines, starts over after a rotation, and stops on abort', { timeout: 10_000 }, async () => {
-  const path = join(dir, 'follow.log');
-  writeFileSync(path, 'old\n');
-  const seen: string[] = [];
-  // Resolves once the follower has printed `count` lines: the test waits on what it prints.
-  let waiting: { count: number; resolve: () => void } | null = null;
-  const printed = (count: number): Promise<void> =>
-    seen.length >= count ? Promise.resolve() : new Promise((resolve) => (waiting = { count, resolve }));
-  const stop = new AbortController();
-  const following = followLog(
-    path,
-    4,
-    (line) => {
-      seen.push(line);
-      if (waiting !== null && seen.length >= waiting.count) waiting.resolve();
-    },
-    stop.signal,
-    20,
-  );
-  appendFileSync(path, 'one\ntw');
-  await printed(1); // the poll that printed `one` also read the unfinished `tw`
-  appendFileSync(path, 'o\n');
-  await printed(2);
-  writeFileSync(path, 'new\n'); // rotated: a shorter file
-  await printed(3);
-  stop.abort();
-  await following;
-  assert.deepEqual(seen, ['one', 'two', 'new']);
-});
+test(
+  'follow prints appended lines, starts over after a rotation, and stops on abort',
+  { timeout: 10_000 },
+  async () => {
+    const path = join(dir, 'follow.log');
+    writeFileSync(path, 'old\n');
+    const seen: string[] = [];
+    // Resolves once the follower has printed `count` lines: the test waits on what it prints.
+    let waiting: { count: number; resolve: () => void } | null = null;
+    const printed = (count: number): Promise<void> =>
+      seen.length >= count ? Promise.resolve() : new Promise((resolve) => (waiting = { count, resolve }));
+    const stop = new AbortController();
+    const following = followLog(
+      path,
+      4,
+      (line) => {
+        seen.push(line);
+        if (waiting !== null && seen.length >= waiting.count) waiting.resolve();
+      },
+      stop.signal,
+      20,
+    );
+    appendFileSync(path, 'one\ntw');
+    await printed(1); // the poll that printed `one` also read the unfinished `tw`
+    appendFileSync(path, 'o\n');
+    await printed(2);
+    writeFileSync(path, 'new\n'); // rotated: a shorter file
+    await printed(3);
+    stop.abort();
+    await following;
+    assert.deepEqual(seen, ['one', 'two', 'new']);
+  },
+);

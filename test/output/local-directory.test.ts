@@ -1,6 +1,15 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -87,5 +96,8 @@ test('writeAtomic refuses to write through a symbolic link below the root', asyn
   const output = localDirectoryOutput(root);
   symlinkSync(outside, join(root, 'planted'));
   await assert.rejects(output.writeAtomic('planted/manifest.json', 'x'), /symbolic link/);
-  assert.deepEqual(readdirSync(outside).filter((n) => n.startsWith('manifest')), []);
+  assert.deepEqual(
+    readdirSync(outside).filter((n) => n.startsWith('manifest')),
+    [],
+  );
 });

@@ -2,7 +2,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sep } from 'node:path';
 import fc from 'fast-check';
-import { MAX_SLUG_BYTES, UnsafePathError, assertPlainName, isQuerySlug, mediaFileName, querySlug, safeJoin } from '../../src/output/naming.ts';
+import {
+  MAX_SLUG_BYTES,
+  UnsafePathError,
+  assertPlainName,
+  isQuerySlug,
+  mediaFileName,
+  querySlug,
+  safeJoin,
+} from '../../src/output/naming.ts';
 
 test('querySlug lower-cases and joins words with single hyphens, keeping accents', () => {
   assert.equal(querySlug('Northern Lights'), 'northern-lights');
@@ -46,7 +54,21 @@ test('querySlug removes what Windows and macOS refuse in names', () => {
   ] as const) {
     assert.equal(querySlug(query), slug, query);
   }
-  for (const reserved of ['CON', 'con', 'Prn', 'AUX', 'nul', 'COM1', 'com9', 'LPT1', 'lpt9', 'COM¹', 'con.', ' aux ', 'NUL.txt'.slice(0, 3)]) {
+  for (const reserved of [
+    'CON',
+    'con',
+    'Prn',
+    'AUX',
+    'nul',
+    'COM1',
+    'com9',
+    'LPT1',
+    'lpt9',
+    'COM¹',
+    'con.',
+    ' aux ',
+    'NUL.txt'.slice(0, 3),
+  ]) {
     const slug = querySlug(reserved);
     assert.match(slug, /^q-/, reserved);
     assert.ok(isQuerySlug(slug), slug);
@@ -80,8 +102,13 @@ test('querySlug is capped by UTF-8 bytes without splitting a character or a clus
   const devanagari = querySlug('क्षि'.repeat(40));
   assert.ok(Buffer.byteLength(devanagari) <= MAX_SLUG_BYTES);
   assert.ok(devanagari.startsWith('क्षि'));
-  const segments = [...new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(devanagari)].map((s) => s.segment);
-  assert.ok(segments.every((s) => s === 'क्षि'), JSON.stringify(segments));
+  const segments = [...new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(devanagari)].map(
+    (s) => s.segment,
+  );
+  assert.ok(
+    segments.every((s) => s === 'क्षि'),
+    JSON.stringify(segments),
+  );
   // Four-byte characters (outside the BMP) are never cut in half.
   const ext = querySlug('𠀀'.repeat(60));
   assert.equal(ext, '𠀀'.repeat(25));
@@ -111,7 +138,8 @@ test('safeJoin refuses to leave its root', () => {
 
 test('assertPlainName accepts only one plain name', () => {
   assert.doesNotThrow(() => assertPlainName('cats_001.jpg'));
-  for (const bad of ['', '.', '..', 'a/b', 'a\\b', 'a\0', 'x'.repeat(256)]) assert.throws(() => assertPlainName(bad), UnsafePathError);
+  for (const bad of ['', '.', '..', 'a/b', 'a\\b', 'a\0', 'x'.repeat(256)])
+    assert.throws(() => assertPlainName(bad), UnsafePathError);
 });
 
 test('property: no query and no source-provided name can make a path escape the root', () => {

@@ -7,9 +7,18 @@ import { runCrash } from '../../reliability/suites/crash.ts';
 
 test('a SIGKILL at a random moment, then resume: integrity ok, every file exactly once, nothing partial', async () => {
   const seed = Date.now() % 2 ** 31;
-  const outcome = await runCrash({ cliKills: 0, serverKills: 1, seed, sources: ['openverse', 'pexels'], limit: 3, latencyMs: 25, log: () => {} });
+  const outcome = await runCrash({
+    cliKills: 0,
+    serverKills: 1,
+    seed,
+    sources: ['openverse', 'pexels'],
+    limit: 3,
+    latencyMs: 25,
+    log: () => {},
+  });
   assert.ok(outcome.kills.length >= 1, `seed ${seed}: no kill landed`);
-  for (const k of outcome.kills) if (k.integrity !== 'no database yet') assert.equal(k.integrity, 'ok', `seed ${seed}: kill ${k.n}`);
+  for (const k of outcome.kills)
+    if (k.integrity !== 'no database yet') assert.equal(k.integrity, 'ok', `seed ${seed}: kill ${k.n}`);
   assert.deepEqual(outcome.problems, [], `seed ${seed}`);
   assert.ok(outcome.jobs.length >= 1, `seed ${seed}: no job was resumed`);
 });

@@ -12,10 +12,14 @@ const refused = mountTmpfs(probe, 64 * 1024);
 if (!refused) unmount(probe);
 rmSync(probe, { recursive: true, force: true });
 
-test('a full disk fails the file with "no space left on device", removes its partial, and the next job works', { skip: refused ?? false }, async () => {
-  const r = await runDiskFull({ server: false, log: () => {} });
-  assert.equal(r.notRun, null);
-  assert.equal(r.steps.length, 3);
-  for (const step of r.steps) assert.deepEqual(step.problems, [], step.step);
-  assert.ok(r.steps.every((s) => s.parts === 0));
-});
+test(
+  'a full disk fails the file with "no space left on device", removes its partial, and the next job works',
+  { skip: refused ?? false },
+  async () => {
+    const r = await runDiskFull({ server: false, log: () => {} });
+    assert.equal(r.notRun, null);
+    assert.equal(r.steps.length, 3);
+    for (const step of r.steps) assert.deepEqual(step.problems, [], step.step);
+    assert.ok(r.steps.every((s) => s.parts === 0));
+  },
+);

@@ -11,10 +11,19 @@ import { renderPlot } from '../../reliability/lib/svg-plot.ts';
 
 test('a least-squares line recovers a known slope and a flat series has none', () => {
   const xs = Array.from({ length: 50 }, (_, i) => i);
-  const fit = fitLine(xs, xs.map((x) => 3 * x + 7));
+  const fit = fitLine(
+    xs,
+    xs.map((x) => 3 * x + 7),
+  );
   assert.ok(Math.abs(fit.slope - 3) < 1e-9);
   assert.ok(Math.abs(fit.intercept - 7) < 1e-9);
-  assert.equal(fitLine(xs, xs.map(() => 5)).slope, 0);
+  assert.equal(
+    fitLine(
+      xs,
+      xs.map(() => 5),
+    ).slope,
+    0,
+  );
 });
 
 test('percentiles use the nearest rank', () => {
@@ -31,11 +40,20 @@ test('disk/database agreement flags missing, resized, partial and unrecorded fil
     const body = Buffer.from('png-bytes');
     const sha = createHash('sha256').update(body).digest('hex');
     writeFileSync(join(dir, 'q/src/q_001.png'), body);
-    const good: RecordedFile = { job_id: 'j', path: 'q/src/q_001.png', bytes: body.length, sha256: sha, candidate_id: 'src:1' };
+    const good: RecordedFile = {
+      job_id: 'j',
+      path: 'q/src/q_001.png',
+      bytes: body.length,
+      sha256: sha,
+      candidate_id: 'src:1',
+    };
     assert.deepEqual(checkAgreement([good], dir).problems, []);
 
     const problems = (recorded: RecordedFile[]): string => checkAgreement(recorded, dir).problems.join('\n');
-    assert.match(problems([good, { ...good, path: 'q/src/q_002.png', candidate_id: 'src:2', sha256: 'x' }]), /missing on disk/);
+    assert.match(
+      problems([good, { ...good, path: 'q/src/q_002.png', candidate_id: 'src:2', sha256: 'x' }]),
+      /missing on disk/,
+    );
     assert.match(problems([{ ...good, bytes: 3 }]), /3 recorded/);
     assert.match(problems([{ ...good, sha256: '0'.repeat(64) }]), /SHA-256/);
     writeFileSync(join(dir, 'q/src/q_003.png'), body);
@@ -53,7 +71,10 @@ test('disk/database agreement flags missing, resized, partial and unrecorded fil
 
 test('the plot is an SVG with a curve and a fit line, and escapes its labels', () => {
   const xs = Array.from({ length: 20 }, (_, i) => i);
-  const svg = renderPlot([{ title: 'RSS <proc>', unit: 'MB', xs, ys: xs.map((x) => 100 + x) }], { xLabel: 'job', warmupX: 5 });
+  const svg = renderPlot([{ title: 'RSS <proc>', unit: 'MB', xs, ys: xs.map((x) => 100 + x) }], {
+    xLabel: 'job',
+    warmupX: 5,
+  });
   assert.match(svg, /^<svg /);
   assert.match(svg, /<polyline /);
   assert.match(svg, /stroke-dasharray/);

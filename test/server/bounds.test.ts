@@ -14,7 +14,12 @@ after(async () => {
 const portOf = (s: TestServer): number => Number(new URL(s.url).port);
 
 /** Opens a socket, writes `first`, then one byte of `drip` every `everyMs` until the server closes it; resolves with what it answered. */
-async function trickle(port: number, first: string, drip: string, everyMs: number): Promise<{ answer: string; sent: number }> {
+async function trickle(
+  port: number,
+  first: string,
+  drip: string,
+  everyMs: number,
+): Promise<{ answer: string; sent: number }> {
   const socket = connect(port, '127.0.0.1');
   await once(socket, 'connect');
   let answer = '';
@@ -31,51 +36,74 @@ async function trickle(port: number, first: string, drip: string, everyMs: numbe
 }
 
 describe('request time limits', () => {
-  test('a body that trickles in is cut off with 408 before it completes; so are trickling headers', { timeout: 60_000 }, async () => {
-    const s = await startTestServer({ limits: { requestTimeoutMs: 1500, headersTimeoutMs: 1000 } });
-    servers.push(s);
-    const body = JSON.stringify({ query: 'slow', sources: ['google_images'], limit: 1 }).padEnd(400, ' ');
-    const slowBody = await trickle(portOf(s), `POST /api/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`, body, 50);
-    assert.match(slowBody.answer, /^HTTP\/1\.1 408/);
-    assert.ok(slowBody.sent < body.length, `cut off after ${slowBody.sent} of ${body.length} bytes`);
-    const slowHeaders = await trickle(portOf(s), 'GET /api/jobs HTTP/1.1\r\n', 'X-Pad: '.padEnd(400, 'a'), 50);
-    assert.match(slowHeaders.answer, /^HTTP\/1\.1 408/);
-    assert.equal((await call(s.url, 'GET', '/api/jobs')).status, 200, 'others are served meanwhile');
-    assert.equal(((await call(s.url, 'GET', '/api/jobs')).body as { jobs: unknown[] }).jobs.length, 0, 'the cut-off POST created nothing');
-  });
+  test(
+    'a body that trickles in is cut off with 408 before it completes; so are trickling headers',
+    { timeout: 60_000 },
+    async () => {
+      const s = await startTestServer({ limits: { requestTimeoutMs: 1500, headersTimeoutMs: 1000 } });
+      servers.push(s);
+      const body = JSON.stringify({ query: 'slow', sources: ['google_images'], limit: 1 }).padEnd(400, ' ');
+      const slowBody = await trickle(
+        portOf(s),
+        `POST /api/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`,
+        body,
+        50,
+      );
+      assert.match(slowBody.answer, /^HTTP\/1\.1 408/);
+      assert.ok(slowBody.sent < body.length, `cut off after ${slowBody.sent} of ${body.length} bytes`);
+      const slowHeaders = await trickle(portOf(s), 'GET /api/jobs HTTP/1.1\r\n', 'X-Pad: '.padEnd(400, 'a'), 50);
+      assert.match(slowHeaders.answer, /^HTTP\/1\.1 408/);
+      assert.equal((await call(s.url, 'GET', '/api/jobs')).status, 200, 'others are served meanwhile');
+      assert.equal(
+        ((await call(s.url, 'GET', '/api/jobs')).body as { jobs: unknown[] }).jobs.length,
+        0,
+        'the cut-off POST created nothing',
+      );
+    },
+  );
 });
 
 describe('connection and stream caps', () => {
-  test('connections past the cap are refused at accept; room comes back when one closes', { timeout: 60_000 }, async () => {
-    const s = await startTestServer({ limits: { maxConnections: 3 } });
-    servers.push(s);
-    const held: Socket[] = [];
-    for (let i = 0; i < 3; i++) {
-      const socket = connect(portOf(s), '127.0.0.1');
-      await once(socket, 'connect');
-      socket.write('GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
-      await once(socket, 'data');
-      held.push(socket);
-    }
-    const extra = connect(portOf(s), '127.0.0.1');
-    extra.on('error', () => {});
-    let answered = false;
-    extra.on('data', () => (answered = true));
-    extra.write('GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
-    await once(extra, 'close');
-    assert.equal(answered, false, 'the fourth connection got no answer');
-    held[0]!.destroy();
-    await once(held[0]!, 'close');
-    // The server notices the close a moment later; wait on the answer, not on a timer.
-    let status = 0;
-    while (status !== 200) status = (await call(s.url, 'GET', '/api/health').catch(() => ({ status: 0 }))).status;
-    for (const socket of held) socket.destroy();
-  });
+  test(
+    'connections past the cap are refused at accept; room comes back when one closes',
+    { timeout: 60_000 },
+    async () => {
+      const s = await startTestServer({ limits: { maxConnections: 3 } });
+      servers.push(s);
+      const held: Socket[] = [];
+      for (let i = 0; i < 3; i++) {
+        const socket = connect(portOf(s), '127.0.0.1');
+        await once(socket, 'connect');
+        socket.write('GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+        await once(socket, 'data');
+        held.push(socket);
+      }
+      const extra = connect(portOf(s), '127.0.0.1');
+      extra.on('error', () => {});
+      let answered = false;
+      extra.on('data', () => (answered = true));
+      extra.write('GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+      await once(extra, 'close');
+      assert.equal(answered, false, 'the fourth connection got no answer');
+      held[0]!.destroy();
+      await once(held[0]!, 'close');
+      // The server notices the close a moment later; wait on the answer, not on a timer.
+      let status = 0;
+      while (status !== 200) status = (await call(s.url, 'GET', '/api/health').catch(() => ({ status: 0 }))).status;
+      for (const socket of held) socket.destroy();
+    },
+  );
 
   test('one client may hold at most maxStreamsPerClient event streams (429 past it)', { timeout: 60_000 }, async () => {
-    const s = await startTestServer({ hang: ['google_images'], env: { GOOGLE_IMAGES_TIMEOUT: '30' }, limits: { maxStreamsPerClient: 2 } });
+    const s = await startTestServer({
+      hang: ['google_images'],
+      env: { GOOGLE_IMAGES_TIMEOUT: '30' },
+      limits: { maxStreamsPerClient: 2 },
+    });
     servers.push(s);
-    const created = await call(s.url, 'POST', '/api/jobs', { body: { query: 'streams', sources: ['google_images'], limit: 1 } });
+    const created = await call(s.url, 'POST', '/api/jobs', {
+      body: { query: 'streams', sources: ['google_images'], limit: 1 },
+    });
     const id = (created.body as { job_id: string }).job_id;
     const open = async (): Promise<{ status: number; controller: AbortController }> => {
       const controller = new AbortController();
@@ -99,19 +127,28 @@ describe('connection and stream caps', () => {
 });
 
 describe('MAX_QUEUED_JOBS', () => {
-  test('past the cap POST /api/jobs answers 503 with Retry-After and creates nothing', { timeout: 60_000 }, async () => {
-    const s = await startTestServer({ hang: ['google_images'], env: { MAX_CONCURRENT_JOBS: '1', MAX_QUEUED_JOBS: '2', GOOGLE_IMAGES_TIMEOUT: '30' } });
-    servers.push(s);
-    const submit = () => call(s.url, 'POST', '/api/jobs', { body: { query: 'queue', sources: ['google_images'], limit: 1 } });
-    const statuses = [];
-    for (let i = 0; i < 3; i++) statuses.push((await submit()).status);
-    assert.deepEqual(statuses, [202, 202, 202], 'one running and two waiting');
-    const refused = await submit();
-    assert.equal(refused.status, 503, refused.text);
-    assert.equal((refused.body as { code: string }).code, 'QUEUE_FULL');
-    assert.match((refused.body as { message: string }).message, /queue is full.*MAX_QUEUED_JOBS/);
-    assert.ok(Number(refused.headers.get('retry-after')) > 0);
-    assert.equal(((await call(s.url, 'GET', '/api/jobs')).body as { jobs: unknown[] }).jobs.length, 3);
-    for (const job of ((await call(s.url, 'GET', '/api/jobs')).body as { jobs: { job_id: string }[] }).jobs) await call(s.url, 'POST', `/api/jobs/${job.job_id}/cancel`);
-  });
+  test(
+    'past the cap POST /api/jobs answers 503 with Retry-After and creates nothing',
+    { timeout: 60_000 },
+    async () => {
+      const s = await startTestServer({
+        hang: ['google_images'],
+        env: { MAX_CONCURRENT_JOBS: '1', MAX_QUEUED_JOBS: '2', GOOGLE_IMAGES_TIMEOUT: '30' },
+      });
+      servers.push(s);
+      const submit = () =>
+        call(s.url, 'POST', '/api/jobs', { body: { query: 'queue', sources: ['google_images'], limit: 1 } });
+      const statuses = [];
+      for (let i = 0; i < 3; i++) statuses.push((await submit()).status);
+      assert.deepEqual(statuses, [202, 202, 202], 'one running and two waiting');
+      const refused = await submit();
+      assert.equal(refused.status, 503, refused.text);
+      assert.equal((refused.body as { code: string }).code, 'QUEUE_FULL');
+      assert.match((refused.body as { message: string }).message, /queue is full.*MAX_QUEUED_JOBS/);
+      assert.ok(Number(refused.headers.get('retry-after')) > 0);
+      assert.equal(((await call(s.url, 'GET', '/api/jobs')).body as { jobs: unknown[] }).jobs.length, 3);
+      for (const job of ((await call(s.url, 'GET', '/api/jobs')).body as { jobs: { job_id: string }[] }).jobs)
+        await call(s.url, 'POST', `/api/jobs/${job.job_id}/cancel`);
+    },
+  );
 });

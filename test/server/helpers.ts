@@ -113,14 +113,21 @@ export interface SseResult {
 /** Reads an event stream until the server ends it, `stop` says so, or `timeoutMs` passes. */
 export async function readSse(
   url: string,
-  options: { headers?: Record<string, string>; stop?: (messages: SseMessage[], comments: string[]) => boolean; timeoutMs?: number } = {},
+  options: {
+    headers?: Record<string, string>;
+    stop?: (messages: SseMessage[], comments: string[]) => boolean;
+    timeoutMs?: number;
+  } = {},
 ): Promise<SseResult> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new Error('SSE read timed out')), options.timeoutMs ?? 10_000);
   const messages: SseMessage[] = [];
   const comments: string[] = [];
   try {
-    const response = await fetch(url, { headers: { accept: 'text/event-stream', ...options.headers }, signal: controller.signal });
+    const response = await fetch(url, {
+      headers: { accept: 'text/event-stream', ...options.headers },
+      signal: controller.signal,
+    });
     if (!response.body || response.status !== 200) {
       await response.body?.cancel();
       return { status: response.status, headers: response.headers, messages, comments, ended: true };

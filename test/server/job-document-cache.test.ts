@@ -19,7 +19,19 @@ function doc(status: JobStatus, downloaded: number): JobDocument {
     started_at: null,
     finished_at: null,
     duration_ms: null,
-    results: { filtered: 0, filtered_reasons: { min_width: 0, min_height: 0, orientation: 0, license: 0 }, near_duplicates: 0, query_stats: {}, downloaded, images: downloaded, videos: 0, source_stats: { google_images: emptySourceStats() }, successful_sources: [], failed_sources: [], files: [] },
+    results: {
+      filtered: 0,
+      filtered_reasons: { min_width: 0, min_height: 0, orientation: 0, license: 0 },
+      near_duplicates: 0,
+      query_stats: {},
+      downloaded,
+      images: downloaded,
+      videos: 0,
+      source_stats: { google_images: emptySourceStats() },
+      successful_sources: [],
+      failed_sources: [],
+      files: [],
+    },
   };
 }
 
@@ -64,7 +76,7 @@ describe('the job document cache', () => {
     assert.equal(t.loads(), 2, 'an old entry is read again');
   });
 
-  test('serves a running job\'s document at most runningStaleMs after newer events', async () => {
+  test("serves a running job's document at most runningStaleMs after newer events", async () => {
     const t = setup();
     await t.read();
     t.set(doc('running', 1));
@@ -89,15 +101,27 @@ describe('the job document cache', () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     const cache = createJobDocumentCache({ maxBytes: 1 << 20, nowMs: () => now });
-    const slow = cache.get('j1', async () => {
-      await gate;
-      return doc('running', 1);
-    }, (d) => JSON.stringify(d));
+    const slow = cache.get(
+      'j1',
+      async () => {
+        await gate;
+        return doc('running', 1);
+      },
+      (d) => JSON.stringify(d),
+    );
     cache.observe(event('job_finished', 5));
     release();
-    assert.equal(JSON.parse((await slow)!.body.toString()).status, 'running', 'the request that asked before the end gets what it read');
+    assert.equal(
+      JSON.parse((await slow)!.body.toString()).status,
+      'running',
+      'the request that asked before the end gets what it read',
+    );
     now += 1;
-    const after = await cache.get('j1', async () => doc('completed', 1), (d) => JSON.stringify(d));
+    const after = await cache.get(
+      'j1',
+      async () => doc('completed', 1),
+      (d) => JSON.stringify(d),
+    );
     assert.equal(JSON.parse(after!.body.toString()).status, 'completed');
   });
 
@@ -118,9 +142,26 @@ describe('the job document writer', () => {
     const d = doc('running', 0);
     d.query = 'tricky "files":[] \u0000 query';
     const file = (i: number) => ({
-      path: `q/urls/f_${i}.png`, query: 'q', phash: null, source: 'urls' as const, kind: 'image' as const, url: `http://x/${i}.png`, candidate_id: `urls:${i}`, bytes: i,
-      sha256: String(i).padStart(64, '0'), mime: 'image/png', width: 1, height: 1, title: i % 2 ? `t "${i}"` : null, page_url: null,
-      thumbnail_url: null, author: null, license: null, license_url: null, duration_ms: 3, saved_at: '2025-10-02T12:00:00.000Z',
+      path: `q/urls/f_${i}.png`,
+      query: 'q',
+      phash: null,
+      source: 'urls' as const,
+      kind: 'image' as const,
+      url: `http://x/${i}.png`,
+      candidate_id: `urls:${i}`,
+      bytes: i,
+      sha256: String(i).padStart(64, '0'),
+      mime: 'image/png',
+      width: 1,
+      height: 1,
+      title: i % 2 ? `t "${i}"` : null,
+      page_url: null,
+      thumbnail_url: null,
+      author: null,
+      license: null,
+      license_url: null,
+      duration_ms: 3,
+      saved_at: '2025-10-02T12:00:00.000Z',
     });
     for (const n of [0, 1, 3, 50]) {
       d.results.files = Array.from({ length: n }, (_, i) => file(i));
@@ -135,7 +176,13 @@ describe('the job document cache over many jobs', () => {
   function many(options: { maxEntries?: number; maxBytes?: number } = {}) {
     let now = 0;
     const loads = new Map<string, number>();
-    const cache = createJobDocumentCache({ maxBytes: options.maxBytes ?? 1 << 20, maxEntries: options.maxEntries, runningStaleMs: 100, maxAgeMs: 2000, nowMs: () => now });
+    const cache = createJobDocumentCache({
+      maxBytes: options.maxBytes ?? 1 << 20,
+      maxEntries: options.maxEntries,
+      runningStaleMs: 100,
+      maxAgeMs: 2000,
+      nowMs: () => now,
+    });
     const body = (id: string) => JSON.stringify({ ...doc('completed', 3), job_id: id });
     const read = async (id: string) => {
       const got = await cache.get(

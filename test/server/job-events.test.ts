@@ -71,7 +71,10 @@ describe('the event stream of a job', () => {
     first.messages.length = 5;
     assertContiguous(first.messages, 1);
     const lastId = first.messages.at(-1)!.id!;
-    const second = await readSse(`${s.url}/api/jobs/${id}/events`, { headers: { 'last-event-id': lastId }, timeoutMs: 15_000 });
+    const second = await readSse(`${s.url}/api/jobs/${id}/events`, {
+      headers: { 'last-event-id': lastId },
+      timeoutMs: 15_000,
+    });
     assert.equal(second.ended, true);
     assertContiguous(second.messages, Number(lastId) + 1);
     const all = [...events(first.messages), ...events(second.messages)];
@@ -81,7 +84,7 @@ describe('the event stream of a job', () => {
     assert.deepEqual(events(viaQuery.messages), events(second.messages));
   });
 
-  test('answers 204 to a client that has already seen an ended job\'s last event', async () => {
+  test("answers 204 to a client that has already seen an ended job's last event", async () => {
     const s = await server();
     const id = await submit(s, { query: 'lynx', sources: ['google_images'], limit: 1 });
     await s.jobs.wait(id);
@@ -90,15 +93,24 @@ describe('the event stream of a job', () => {
     assert.equal(last.type, 'job_finished');
     const done = await readSse(`${s.url}/api/jobs/${id}/events`, { headers: { 'last-event-id': String(last.seq) } });
     assert.equal(done.status, 204);
-    const before = await readSse(`${s.url}/api/jobs/${id}/events`, { headers: { 'last-event-id': String(last.seq - 1) } });
+    const before = await readSse(`${s.url}/api/jobs/${id}/events`, {
+      headers: { 'last-event-id': String(last.seq - 1) },
+    });
     assert.equal(before.status, 200);
     assert.deepEqual(events(before.messages), [last]);
   });
 
   test('sends keep-alive comments while nothing happens', async () => {
-    const s = await server({ sources: ['google_images', 'bing_images'], hang: ['bing_images'], heartbeatMs: 100, env: { SOURCE_TIMEOUT: '5' } });
+    const s = await server({
+      sources: ['google_images', 'bing_images'],
+      hang: ['bing_images'],
+      heartbeatMs: 100,
+      env: { SOURCE_TIMEOUT: '5' },
+    });
     const id = await submit(s, { query: 'mole', sources: ['bing_images'], limit: 1 });
-    const result = await readSse(`${s.url}/api/jobs/${id}/events`, { stop: (_m, comments) => comments.filter((c) => c === 'keep-alive').length >= 2 });
+    const result = await readSse(`${s.url}/api/jobs/${id}/events`, {
+      stop: (_m, comments) => comments.filter((c) => c === 'keep-alive').length >= 2,
+    });
     assert.ok(result.comments.filter((c) => c === 'keep-alive').length >= 2);
     assert.equal(result.ended, false);
     assert.equal((await call(s.url, 'POST', `/api/jobs/${id}/cancel`)).status, 202);
@@ -119,7 +131,10 @@ describe('a job that ended before the server started', () => {
     const dir = s.dir;
     await s.close();
     // A job recorded by an earlier process whose events were never stored (an older version, a crash).
-    const config = loadConfig({ DATA_DIR: join(dir, 'data'), DOWNLOAD_DIR: join(dir, 'downloads'), LOG_DIR: join(dir, 'logs') }, {});
+    const config = loadConfig(
+      { DATA_DIR: join(dir, 'data'), DOWNLOAD_DIR: join(dir, 'downloads'), LOG_DIR: join(dir, 'logs') },
+      {},
+    );
     const store = await openStore(config);
     const doc: JobDocument = {
       job_id: 'old-job-1',
@@ -148,26 +163,31 @@ describe('a job that ended before the server started', () => {
       },
     };
     await store.jobs.create(doc, { query: 'ancient', sources: ['google_images'], limit: 1, type: 'image' });
-    await store.jobs.update('old-job-1', { status: 'completed', started_at: '2025-10-02T12:30:00.000Z', finished_at: '2025-10-02T12:30:05.000Z', duration_ms: 5000 });
+    await store.jobs.update('old-job-1', {
+      status: 'completed',
+      started_at: '2025-10-02T12:30:00.000Z',
+      finished_at: '2025-10-02T12:30:05.000Z',
+      duration_ms: 5000,
+    });
     await store.close();
 
     const restarted = await s.restart();
     try {
-    const result = await readSse(`${restarted.url}/api/jobs/old-job-1/events`);
-    assert.equal(result.status, 200);
-    assert.equal(result.ended, true);
-    assert.equal(result.messages.length, 1);
-    const finished = events(result.messages)[0]!;
-    assert.equal(finished.type, 'job_finished');
-    assert.equal(finished.seq, 1);
-    assert.equal(result.messages[0]!.id, '1');
-    if (finished.type !== 'job_finished') return;
-    assert.equal(finished.status, 'completed');
-    assert.equal(finished.job.job_id, 'old-job-1');
-    assert.equal(finished.job.query, 'ancient');
-    // Having seen it, the client is told there is nothing more.
-    const again = await readSse(`${restarted.url}/api/jobs/old-job-1/events`, { headers: { 'last-event-id': '1' } });
-    assert.equal(again.status, 204);
+      const result = await readSse(`${restarted.url}/api/jobs/old-job-1/events`);
+      assert.equal(result.status, 200);
+      assert.equal(result.ended, true);
+      assert.equal(result.messages.length, 1);
+      const finished = events(result.messages)[0]!;
+      assert.equal(finished.type, 'job_finished');
+      assert.equal(finished.seq, 1);
+      assert.equal(result.messages[0]!.id, '1');
+      if (finished.type !== 'job_finished') return;
+      assert.equal(finished.status, 'completed');
+      assert.equal(finished.job.job_id, 'old-job-1');
+      assert.equal(finished.job.query, 'ancient');
+      // Having seen it, the client is told there is nothing more.
+      const again = await readSse(`${restarted.url}/api/jobs/old-job-1/events`, { headers: { 'last-event-id': '1' } });
+      assert.equal(again.status, 204);
     } finally {
       await restarted.close();
     }
@@ -179,7 +199,14 @@ describe('listeners of the event stream', () => {
     const dir = mkdtempSync(join(tmpdir(), 'harvester-sse-'));
     const sim = await startSimulation({ sources: ['bing_images'], hang: ['bing_images'] });
     const config = loadConfig(
-      { ...sim.env, DATA_DIR: join(dir, 'data'), DOWNLOAD_DIR: join(dir, 'downloads'), LOG_DIR: join(dir, 'logs'), SOURCE_TIMEOUT: '10', RATE_LIMIT_PER_MINUTE: '0' },
+      {
+        ...sim.env,
+        DATA_DIR: join(dir, 'data'),
+        DOWNLOAD_DIR: join(dir, 'downloads'),
+        LOG_DIR: join(dir, 'logs'),
+        SOURCE_TIMEOUT: '10',
+        RATE_LIMIT_PER_MINUTE: '0',
+      },
       {},
     );
     const store = await openStore(config);

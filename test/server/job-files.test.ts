@@ -16,7 +16,9 @@ let job: JobDocument;
 
 before(async () => {
   s = await startTestServer({ sources: ['google_images', 'yandex_images'] });
-  const answer = await call(s.url, 'POST', '/api/jobs', { body: { query: 'puffin', sources: ['google_images', 'yandex_images'], limit: 3 } });
+  const answer = await call(s.url, 'POST', '/api/jobs', {
+    body: { query: 'puffin', sources: ['google_images', 'yandex_images'], limit: 3 },
+  });
   assert.equal(answer.status, 202, answer.text);
   job = await s.jobs.wait((answer.body as { job_id: string }).job_id);
   assert.equal(job.results.files.length, 6);
@@ -29,7 +31,10 @@ function onDisk(index: number): Buffer {
   return readFileSync(join(s.config.downloadDir, job.results.files[index]!.path));
 }
 
-async function get(path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Headers; body: Buffer }> {
+async function get(
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Headers; body: Buffer }> {
   const response = await fetch(`${s.url}${path}`, { headers });
   return { status: response.status, headers: response.headers, body: Buffer.from(await response.arrayBuffer()) };
 }
@@ -129,7 +134,11 @@ describe('files cannot be read outside DOWNLOAD_DIR', () => {
     const db = new Database(join(s.config.dataDir, 'harvester.db'), { timeout: 5000 });
     const tamper = (index: number, path: string): void => {
       const rows = db.prepare('SELECT id FROM files WHERE job_id = ? ORDER BY id').all(job.job_id) as { id: number }[];
-      db.prepare(`UPDATE files SET path = ?, doc = json_set(doc, '$.path', ?) WHERE id = ?`).run(path, path, rows[index]!.id);
+      db.prepare(`UPDATE files SET path = ?, doc = json_set(doc, '$.path', ?) WHERE id = ?`).run(
+        path,
+        path,
+        rows[index]!.id,
+      );
     };
     try {
       tamper(2, '../secret.txt');
@@ -143,7 +152,9 @@ describe('files cannot be read outside DOWNLOAD_DIR', () => {
         assert.equal(answer.status, 404, `file ${index} (${doc.results.files[index]!.path})`);
         assert.doesNotMatch(answer.text, /top secret|root:/);
       }
-      const zip = readZip(Buffer.from(await (await fetch(`${s.url}/api/jobs/${job.job_id}/archive.zip`)).arrayBuffer()));
+      const zip = readZip(
+        Buffer.from(await (await fetch(`${s.url}/api/jobs/${job.job_id}/archive.zip`)).arrayBuffer()),
+      );
       assert.equal(zip.length, 3, 'only the two genuine files and job.json');
       for (const entry of zip) assert.doesNotMatch(entry.data.toString('latin1'), /top secret|root:x/);
     } finally {

@@ -21,13 +21,20 @@ function runBounds(list: RunnerEvent[]): [string, number][] {
 describe('runs of a job on its event stream', () => {
   test('a stream opened on a retried job carries run numbers and ends after the live run, not the first', async () => {
     // bing hangs until its 2 s deadline: run 1 ends partial, and the retry (bing alone) stays live for ~2 s.
-    const s = await server({ sources: ['google_images', 'bing_images'], hang: ['bing_images'], env: { BING_IMAGES_TIMEOUT: '2' } });
+    const s = await server({
+      sources: ['google_images', 'bing_images'],
+      hang: ['bing_images'],
+      env: { BING_IMAGES_TIMEOUT: '2' },
+    });
     const id = await submit(s, { query: 'gull', sources: ['google_images', 'bing_images'], limit: 1 });
     assert.equal((await s.jobs.wait(id)).status, 'partial');
     const firstRun = await s.jobs.history(id);
     const firstFinished = firstRun.at(-1)!;
     assert.equal(firstFinished.type, 'job_finished');
-    assert.ok(firstRun.every((e) => e.run === 1), 'every event of the first run says run 1');
+    assert.ok(
+      firstRun.every((e) => e.run === 1),
+      'every event of the first run says run 1',
+    );
 
     assert.equal((await call(s.url, 'POST', `/api/jobs/${id}/retry`)).status, 202);
     // Opened while the second run is live; two clients at once:
@@ -44,8 +51,13 @@ describe('runs of a job on its event stream', () => {
 
     assert.equal(whole.ended, true, 'the server ended the stream');
     const all = events(whole.messages);
-    assert.deepEqual(runBounds(all), [['job_started', 1], ['job_finished', 1], ['job_started', 2], ['job_finished', 2]]);
-    assert.equal(all.at(-1)!.type, 'job_finished', 'it ended right after the live run\'s job_finished');
+    assert.deepEqual(runBounds(all), [
+      ['job_started', 1],
+      ['job_finished', 1],
+      ['job_started', 2],
+      ['job_finished', 2],
+    ]);
+    assert.equal(all.at(-1)!.type, 'job_finished', "it ended right after the live run's job_finished");
     assert.deepEqual(all, await s.jobs.history(id), 'every event once, in order');
     for (const e of all) assert.equal(e.run, e.seq <= firstFinished.seq ? 1 : 2, `event ${e.seq} (${e.type})`);
 
@@ -56,20 +68,35 @@ describe('runs of a job on its event stream', () => {
     const finished = seen.at(-1)!;
     assert.equal(finished.type, 'job_finished');
     assert.equal(finished.run, 2);
-    assert.ok(seen.some((e) => e.type === 'source_finished' && e.source === 'bing_images' && e.run === 2), 'the second run\'s own events');
+    assert.ok(
+      seen.some((e) => e.type === 'source_finished' && e.source === 'bing_images' && e.run === 2),
+      "the second run's own events",
+    );
   });
 
   test('a resumed job is the next run; an ended job replays every run and ends after the last', async () => {
-    const s = await server({ sources: ['google_images', 'bing_images'], hang: ['bing_images'], env: { BING_IMAGES_TIMEOUT: '2' } });
+    const s = await server({
+      sources: ['google_images', 'bing_images'],
+      hang: ['bing_images'],
+      env: { BING_IMAGES_TIMEOUT: '2' },
+    });
     const id = await submit(s, { query: 'tern', sources: ['bing_images'], limit: 1 });
     // Cancel run 1 once bing has started, then resume it (run 2) and retry what still failed (run 3).
-    await readSse(`${s.url}/api/jobs/${id}/events`, { stop: (m) => m.some((x) => x.event === 'source_started'), timeoutMs: 15_000 });
+    await readSse(`${s.url}/api/jobs/${id}/events`, {
+      stop: (m) => m.some((x) => x.event === 'source_started'),
+      timeoutMs: 15_000,
+    });
     assert.equal((await call(s.url, 'POST', `/api/jobs/${id}/cancel`)).status, 202);
     assert.equal((await s.jobs.wait(id)).status, 'cancelled');
     assert.equal((await call(s.url, 'POST', `/api/jobs/${id}/resume`)).status, 202);
     const resumed = await readSse(`${s.url}/api/jobs/${id}/events`, { timeoutMs: 15_000 });
     assert.equal(resumed.ended, true);
-    assert.deepEqual(runBounds(events(resumed.messages)), [['job_started', 1], ['job_finished', 1], ['job_started', 2], ['job_finished', 2]]);
+    assert.deepEqual(runBounds(events(resumed.messages)), [
+      ['job_started', 1],
+      ['job_finished', 1],
+      ['job_started', 2],
+      ['job_finished', 2],
+    ]);
     assert.equal((await s.jobs.wait(id)).status, 'failed');
     assert.equal((await call(s.url, 'POST', `/api/jobs/${id}/retry`)).status, 202);
     assert.equal((await s.jobs.wait(id)).status, 'failed');
@@ -77,10 +104,19 @@ describe('runs of a job on its event stream', () => {
     const replay = await readSse(`${s.url}/api/jobs/${id}/events`, { timeoutMs: 15_000 });
     assert.equal(replay.ended, true);
     const all = events(replay.messages);
-    assert.deepEqual(runBounds(all), [['job_started', 1], ['job_finished', 1], ['job_started', 2], ['job_finished', 2], ['job_started', 3], ['job_finished', 3]]);
+    assert.deepEqual(runBounds(all), [
+      ['job_started', 1],
+      ['job_finished', 1],
+      ['job_started', 2],
+      ['job_finished', 2],
+      ['job_started', 3],
+      ['job_finished', 3],
+    ]);
     assert.deepEqual(all, await s.jobs.history(id));
     // After the last run's end the client has seen everything: 204, as for a job with one run.
-    const done = await readSse(`${s.url}/api/jobs/${id}/events`, { headers: { 'last-event-id': String(all.at(-1)!.seq) } });
+    const done = await readSse(`${s.url}/api/jobs/${id}/events`, {
+      headers: { 'last-event-id': String(all.at(-1)!.seq) },
+    });
     assert.equal(done.status, 204);
   });
 });

@@ -22,40 +22,225 @@ async function jobCount(): Promise<number> {
   return (answer.body as { jobs: unknown[] }).jobs.length;
 }
 
-const BAD_BODIES: { name: string; body?: unknown; raw?: string; contentType?: string; status: number; field: string; message: RegExp }[] = [
-  { name: 'an unknown field', body: { query: 'cats', colour: 'red' }, status: 400, field: 'colour', message: /colour: unknown field/ },
-  { name: 'limit given as a string', body: { query: 'cats', limit: '10' }, status: 400, field: 'limit', message: /limit: must be an integer from 1 to 500, got "10"/ },
-  { name: 'limit 0', body: { query: 'cats', limit: 0 }, status: 400, field: 'limit', message: /limit: must be an integer from 1 to 500, got 0/ },
+const BAD_BODIES: {
+  name: string;
+  body?: unknown;
+  raw?: string;
+  contentType?: string;
+  status: number;
+  field: string;
+  message: RegExp;
+}[] = [
+  {
+    name: 'an unknown field',
+    body: { query: 'cats', colour: 'red' },
+    status: 400,
+    field: 'colour',
+    message: /colour: unknown field/,
+  },
+  {
+    name: 'limit given as a string',
+    body: { query: 'cats', limit: '10' },
+    status: 400,
+    field: 'limit',
+    message: /limit: must be an integer from 1 to 500, got "10"/,
+  },
+  {
+    name: 'limit 0',
+    body: { query: 'cats', limit: 0 },
+    status: 400,
+    field: 'limit',
+    message: /limit: must be an integer from 1 to 500, got 0/,
+  },
   { name: 'limit 501', body: { query: 'cats', limit: 501 }, status: 400, field: 'limit', message: /limit: .*got 501/ },
-  { name: 'a fractional limit', body: { query: 'cats', limit: 2.5 }, status: 400, field: 'limit', message: /limit: must be an integer/ },
+  {
+    name: 'a fractional limit',
+    body: { query: 'cats', limit: 2.5 },
+    status: 400,
+    field: 'limit',
+    message: /limit: must be an integer/,
+  },
   { name: 'a missing query', body: { limit: 3 }, status: 400, field: 'query', message: /query: is required/ },
   { name: 'an empty query', body: { query: '' }, status: 400, field: 'query', message: /query: must not be empty/ },
   { name: 'a blank query', body: { query: '   ' }, status: 400, field: 'query', message: /query: must not be blank/ },
-  { name: 'a 201-character query', body: { query: 'x'.repeat(201) }, status: 400, field: 'query', message: /query: must be at most 200 characters \(got 201\)/ },
-  { name: 'a query that is a number', body: { query: 42 }, status: 400, field: 'query', message: /query: must be a string/ },
-  { name: 'an unknown source', body: { query: 'cats', sources: ['google_images', 'altavista'] }, status: 400, field: 'sources[1]', message: /sources\[1\]: must be one of .*got "altavista"/ },
-  { name: 'a duplicate source', body: { query: 'cats', sources: ['google_images', 'google_images'] }, status: 400, field: 'sources', message: /sources: must not repeat an item/ },
-  { name: 'an empty source list', body: { query: 'cats', sources: [] }, status: 400, field: 'sources', message: /sources: must list at least 1 item/ },
-  { name: 'sources as a string', body: { query: 'cats', sources: 'google_images' }, status: 400, field: 'sources', message: /sources: must be an array/ },
-  { name: 'a bad media type', body: { query: 'cats', type: 'gif' }, status: 400, field: 'type', message: /type: must be one of image, video, any/ },
-  { name: 'an array body', body: [{ query: 'cats' }], status: 400, field: 'body', message: /body: must be a object|body: must be an? object/ },
-  { name: 'a body that is not JSON', raw: '{"query": "cats",', contentType: 'application/json', status: 400, field: 'body', message: /body: not valid JSON/ },
-  { name: 'a prototype-poisoning body', raw: '{"query":"cats","__proto__":{"limit":1}}', contentType: 'application/json', status: 400, field: 'body', message: /body/ },
-  { name: 'a text/plain body', raw: 'query=cats', contentType: 'text/plain', status: 415, field: '', message: /Unsupported Media Type|content-type/i },
-  { name: 'an oversized body (1.1 MiB)', body: { query: 'cats', padding: 'x'.repeat(1100 * 1024) }, status: 413, field: 'body', message: /body: too large/ },
-  { name: 'empty queries', body: { queries: [] }, status: 400, field: 'queries', message: /queries: must list at least 1 item/ },
-  { name: '1001 queries', body: { queries: Array.from({ length: 1001 }, (_, i) => `q${i}`) }, status: 400, field: 'queries', message: /queries: .*1000/ },
-  { name: 'a blank query among queries', body: { queries: ['cats', ' '] }, status: 400, field: 'queries[1]', message: /queries\[1\]: must not be blank/ },
-  { name: 'a query with a control character among queries', body: { queries: ['cats', 'do\u0007gs'] }, status: 400, field: 'queries[1]', message: /queries\[1\]: must not contain control characters: found U\+0007/ },
-  { name: 'a query ending in a newline', body: { query: 'cats\n' }, status: 400, field: 'query', message: /query: must not contain control characters: found U\+000A/ },
-  { name: 'a query starting with a tab among queries', body: { queries: ['\tcats'] }, status: 400, field: 'queries[0]', message: /queries\[0\]: must not contain control characters: found U\+0009/ },
-  { name: 'query not the first of queries', body: { query: 'dogs', queries: ['cats', 'dogs'] }, status: 400, field: 'query', message: /query: must be the first of queries/ },
-  { name: 'an unknown filter', body: { query: 'cats', filters: { colour: 'red' } }, status: 400, field: 'filters.colour', message: /colour: unknown field/ },
-  { name: 'a bad orientation', body: { query: 'cats', filters: { orientation: 'round' } }, status: 400, field: 'filters.orientation', message: /orientation: must be one of landscape, portrait, square/ },
-  { name: 'a bad licence filter', body: { query: 'cats', filters: { license: 'free' } }, status: 400, field: 'filters.license', message: /license: must be one of any, open, commercial/ },
-  { name: 'min_width 0', body: { query: 'cats', filters: { min_width: 0 } }, status: 400, field: 'filters.min_width', message: /min_width: must be/ },
-  { name: 'a filter the runner does not apply yet', body: { query: 'cats', filters: { min_width: 640, orientation: 'landscape' } }, status: 400, field: '', message: /filters are not applied yet; refusing filters\.min_width, filters\.orientation/ },
-  { name: 'keep_near_duplicates as a string', body: { query: 'cats', keep_near_duplicates: 'yes' }, status: 400, field: 'keep_near_duplicates', message: /keep_near_duplicates: must be a boolean/ },
+  {
+    name: 'a 201-character query',
+    body: { query: 'x'.repeat(201) },
+    status: 400,
+    field: 'query',
+    message: /query: must be at most 200 characters \(got 201\)/,
+  },
+  {
+    name: 'a query that is a number',
+    body: { query: 42 },
+    status: 400,
+    field: 'query',
+    message: /query: must be a string/,
+  },
+  {
+    name: 'an unknown source',
+    body: { query: 'cats', sources: ['google_images', 'altavista'] },
+    status: 400,
+    field: 'sources[1]',
+    message: /sources\[1\]: must be one of .*got "altavista"/,
+  },
+  {
+    name: 'a duplicate source',
+    body: { query: 'cats', sources: ['google_images', 'google_images'] },
+    status: 400,
+    field: 'sources',
+    message: /sources: must not repeat an item/,
+  },
+  {
+    name: 'an empty source list',
+    body: { query: 'cats', sources: [] },
+    status: 400,
+    field: 'sources',
+    message: /sources: must list at least 1 item/,
+  },
+  {
+    name: 'sources as a string',
+    body: { query: 'cats', sources: 'google_images' },
+    status: 400,
+    field: 'sources',
+    message: /sources: must be an array/,
+  },
+  {
+    name: 'a bad media type',
+    body: { query: 'cats', type: 'gif' },
+    status: 400,
+    field: 'type',
+    message: /type: must be one of image, video, any/,
+  },
+  {
+    name: 'an array body',
+    body: [{ query: 'cats' }],
+    status: 400,
+    field: 'body',
+    message: /body: must be a object|body: must be an? object/,
+  },
+  {
+    name: 'a body that is not JSON',
+    raw: '{"query": "cats",',
+    contentType: 'application/json',
+    status: 400,
+    field: 'body',
+    message: /body: not valid JSON/,
+  },
+  {
+    name: 'a prototype-poisoning body',
+    raw: '{"query":"cats","__proto__":{"limit":1}}',
+    contentType: 'application/json',
+    status: 400,
+    field: 'body',
+    message: /body/,
+  },
+  {
+    name: 'a text/plain body',
+    raw: 'query=cats',
+    contentType: 'text/plain',
+    status: 415,
+    field: '',
+    message: /Unsupported Media Type|content-type/i,
+  },
+  {
+    name: 'an oversized body (1.1 MiB)',
+    body: { query: 'cats', padding: 'x'.repeat(1100 * 1024) },
+    status: 413,
+    field: 'body',
+    message: /body: too large/,
+  },
+  {
+    name: 'empty queries',
+    body: { queries: [] },
+    status: 400,
+    field: 'queries',
+    message: /queries: must list at least 1 item/,
+  },
+  {
+    name: '1001 queries',
+    body: { queries: Array.from({ length: 1001 }, (_, i) => `q${i}`) },
+    status: 400,
+    field: 'queries',
+    message: /queries: .*1000/,
+  },
+  {
+    name: 'a blank query among queries',
+    body: { queries: ['cats', ' '] },
+    status: 400,
+    field: 'queries[1]',
+    message: /queries\[1\]: must not be blank/,
+  },
+  {
+    name: 'a query with a control character among queries',
+    body: { queries: ['cats', 'do\u0007gs'] },
+    status: 400,
+    field: 'queries[1]',
+    message: /queries\[1\]: must not contain control characters: found U\+0007/,
+  },
+  {
+    name: 'a query ending in a newline',
+    body: { query: 'cats\n' },
+    status: 400,
+    field: 'query',
+    message: /query: must not contain control characters: found U\+000A/,
+  },
+  {
+    name: 'a query starting with a tab among queries',
+    body: { queries: ['\tcats'] },
+    status: 400,
+    field: 'queries[0]',
+    message: /queries\[0\]: must not contain control characters: found U\+0009/,
+  },
+  {
+    name: 'query not the first of queries',
+    body: { query: 'dogs', queries: ['cats', 'dogs'] },
+    status: 400,
+    field: 'query',
+    message: /query: must be the first of queries/,
+  },
+  {
+    name: 'an unknown filter',
+    body: { query: 'cats', filters: { colour: 'red' } },
+    status: 400,
+    field: 'filters.colour',
+    message: /colour: unknown field/,
+  },
+  {
+    name: 'a bad orientation',
+    body: { query: 'cats', filters: { orientation: 'round' } },
+    status: 400,
+    field: 'filters.orientation',
+    message: /orientation: must be one of landscape, portrait, square/,
+  },
+  {
+    name: 'a bad licence filter',
+    body: { query: 'cats', filters: { license: 'free' } },
+    status: 400,
+    field: 'filters.license',
+    message: /license: must be one of any, open, commercial/,
+  },
+  {
+    name: 'min_width 0',
+    body: { query: 'cats', filters: { min_width: 0 } },
+    status: 400,
+    field: 'filters.min_width',
+    message: /min_width: must be/,
+  },
+  {
+    name: 'a filter the runner does not apply yet',
+    body: { query: 'cats', filters: { min_width: 640, orientation: 'landscape' } },
+    status: 400,
+    field: '',
+    message: /filters are not applied yet; refusing filters\.min_width, filters\.orientation/,
+  },
+  {
+    name: 'keep_near_duplicates as a string',
+    body: { query: 'cats', keep_near_duplicates: 'yes' },
+    status: 400,
+    field: 'keep_near_duplicates',
+    message: /keep_near_duplicates: must be a boolean/,
+  },
 ];
 
 describe('POST /api/jobs refuses bad input and creates nothing', () => {
@@ -79,11 +264,19 @@ describe('POST /api/jobs refuses bad input and creates nothing', () => {
 describe('POST /api/jobs accepts valid input', () => {
   test('takes several queries (1000 fit), filters and keep_near_duplicates; the document lists queries and per-query stats', async () => {
     const queries = Array.from({ length: 1000 }, (_, i) => `${'q'.repeat(190)} ${i}`);
-    const big = await call(server.url, 'POST', '/api/jobs', { body: { queries, sources: ['google_images'], limit: 1 } });
+    const big = await call(server.url, 'POST', '/api/jobs', {
+      body: { queries, sources: ['google_images'], limit: 1 },
+    });
     assert.equal(big.status, 202, big.text);
     await server.jobs.cancel((big.body as { job_id: string }).job_id);
     const answer = await call(server.url, 'POST', '/api/jobs', {
-      body: { queries: [' red fox', 'arctic fox', 'red fox'], sources: ['google_images'], limit: 1, filters: { license: 'any' }, keep_near_duplicates: true },
+      body: {
+        queries: [' red fox', 'arctic fox', 'red fox'],
+        sources: ['google_images'],
+        limit: 1,
+        filters: { license: 'any' },
+        keep_near_duplicates: true,
+      },
     });
     assert.equal(answer.status, 202, answer.text);
     const id = (answer.body as { job_id: string }).job_id;
@@ -97,12 +290,22 @@ describe('POST /api/jobs accepts valid input', () => {
   });
 
   test('answers 202 with the job id, its status and links, and the job runs', async () => {
-    const answer = await call(server.url, 'POST', '/api/jobs', { body: { query: '  red fox  ', sources: ['google_images'], limit: 2 } });
+    const answer = await call(server.url, 'POST', '/api/jobs', {
+      body: { query: '  red fox  ', sources: ['google_images'], limit: 2 },
+    });
     assert.equal(answer.status, 202, answer.text);
     const body = answer.body as { job_id: string; status: string; links: Record<string, string> };
     assert.match(body.status, /^(queued|running)$/);
     assert.equal(answer.headers.get('location'), `/api/jobs/${body.job_id}`);
-    assert.deepEqual(Object.keys(body.links).sort(), ['archive', 'cancel', 'events', 'files', 'resume', 'retry', 'self']);
+    assert.deepEqual(Object.keys(body.links).sort(), [
+      'archive',
+      'cancel',
+      'events',
+      'files',
+      'resume',
+      'retry',
+      'self',
+    ]);
     assert.equal(body.links.events, `/api/jobs/${body.job_id}/events`);
     const done = await server.jobs.wait(body.job_id);
     assert.equal(done.query, 'red fox', 'the query is trimmed');

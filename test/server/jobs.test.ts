@@ -11,7 +11,11 @@ const server = serverFactory();
  * Submits a job and resolves with its id once `source` has finished in it, with that source's
  * final status. It listens before submitting, so the event cannot be missed.
  */
-async function submitUntilSourceEnds(s: TestServer, body: Record<string, unknown>, source: SourceId): Promise<{ id: string; status: string }> {
+async function submitUntilSourceEnds(
+  s: TestServer,
+  body: Record<string, unknown>,
+  source: SourceId,
+): Promise<{ id: string; status: string }> {
   const ended = new Map<string, string>();
   let notify = (): void => {};
   const off = s.jobs.subscribe((e) => {
@@ -70,7 +74,15 @@ describe('reading jobs', () => {
     const body1 = page1.body as { jobs: JobSummary[]; next_offset: number | null; limit: number; offset: number };
     assert.equal(body1.jobs.length, 2);
     assert.equal(body1.next_offset, 2);
-    assert.deepEqual(Object.keys(body1.jobs[0]!).sort(), ['created_at', 'downloaded', 'finished_at', 'job_id', 'query', 'sources', 'status']);
+    assert.deepEqual(Object.keys(body1.jobs[0]!).sort(), [
+      'created_at',
+      'downloaded',
+      'finished_at',
+      'job_id',
+      'query',
+      'sources',
+      'status',
+    ]);
     const page2 = await call(s.url, 'GET', '/api/jobs?limit=2&offset=2');
     const body2 = page2.body as { jobs: JobSummary[]; next_offset: number | null };
     assert.equal(body2.jobs.length, 1);
@@ -85,26 +97,42 @@ describe('reading jobs', () => {
 });
 
 describe('cancel', () => {
-  test('cancels a running job, keeps what it saved, and refuses a second cancel with 409', { timeout: 60_000 }, async () => {
-    const s = await server({ sources: ['google_images', 'bing_images'], hang: ['bing_images'], env: { SOURCE_TIMEOUT: '20' } });
-    const { id, status } = await submitUntilSourceEnds(s, { query: 'badger', sources: ['google_images', 'bing_images'], limit: 2 }, 'google_images');
-    assert.equal(status, 'ok');
-    const answer = await call(s.url, 'POST', `/api/jobs/${id}/cancel`);
-    assert.equal(answer.status, 202, answer.text);
-    assert.equal((answer.body as { cancelled: boolean }).cancelled, true);
-    const done = await s.jobs.wait(id);
-    assert.equal(done.status, 'cancelled');
-    assert.equal(done.results.source_stats.google_images!.downloaded, 2, 'files saved before the cancel are kept');
-    const again = await call(s.url, 'POST', `/api/jobs/${id}/cancel`);
-    assert.equal(again.status, 409);
-    assert.equal((again.body as { code: string }).code, 'CONFLICT');
-    assert.equal((await call(s.url, 'POST', '/api/jobs/nope/cancel')).status, 404);
-  });
+  test(
+    'cancels a running job, keeps what it saved, and refuses a second cancel with 409',
+    { timeout: 60_000 },
+    async () => {
+      const s = await server({
+        sources: ['google_images', 'bing_images'],
+        hang: ['bing_images'],
+        env: { SOURCE_TIMEOUT: '20' },
+      });
+      const { id, status } = await submitUntilSourceEnds(
+        s,
+        { query: 'badger', sources: ['google_images', 'bing_images'], limit: 2 },
+        'google_images',
+      );
+      assert.equal(status, 'ok');
+      const answer = await call(s.url, 'POST', `/api/jobs/${id}/cancel`);
+      assert.equal(answer.status, 202, answer.text);
+      assert.equal((answer.body as { cancelled: boolean }).cancelled, true);
+      const done = await s.jobs.wait(id);
+      assert.equal(done.status, 'cancelled');
+      assert.equal(done.results.source_stats.google_images!.downloaded, 2, 'files saved before the cancel are kept');
+      const again = await call(s.url, 'POST', `/api/jobs/${id}/cancel`);
+      assert.equal(again.status, 409);
+      assert.equal((again.body as { code: string }).code, 'CONFLICT');
+      assert.equal((await call(s.url, 'POST', '/api/jobs/nope/cancel')).status, 404);
+    },
+  );
 });
 
 describe('retry', () => {
   test('reruns only the failed sources of an ended job', async () => {
-    const s = await server({ sources: ['google_images', 'bing_images'], hang: ['bing_images'], env: { BING_IMAGES_TIMEOUT: '0.5' } });
+    const s = await server({
+      sources: ['google_images', 'bing_images'],
+      hang: ['bing_images'],
+      env: { BING_IMAGES_TIMEOUT: '0.5' },
+    });
     const id = await submit(s, { query: 'stoat', sources: ['google_images', 'bing_images'], limit: 2 });
     const first = await s.jobs.wait(id);
     assert.equal(first.status, 'partial');
@@ -124,7 +152,9 @@ describe('retry', () => {
     assert.equal(starts.length, 2);
     const rerun = starts[1]!;
     assert.ok(rerun.type === 'job_started' && rerun.resumed);
-    const rerunSources = history.filter((e) => e.type === 'source_started' && e.seq > rerun.seq).map((e) => (e.type === 'source_started' ? e.source : ''));
+    const rerunSources = history
+      .filter((e) => e.type === 'source_started' && e.seq > rerun.seq)
+      .map((e) => (e.type === 'source_started' ? e.source : ''));
     assert.deepEqual(rerunSources, ['bing_images']);
     assert.equal(second.results.source_stats.google_images!.downloaded, 2, 'the earlier files stay in the job');
   });
@@ -155,8 +185,16 @@ describe('the job queue', () => {
 
 describe('a restart', () => {
   test('resumes the jobs the stopped server interrupted', { timeout: 60_000 }, async () => {
-    const s = await server({ sources: ['google_images', 'bing_images'], hang: ['bing_images'], env: { SOURCE_TIMEOUT: '30' } });
-    const { id, status } = await submitUntilSourceEnds(s, { query: 'marten', sources: ['google_images', 'bing_images'], limit: 2 }, 'google_images');
+    const s = await server({
+      sources: ['google_images', 'bing_images'],
+      hang: ['bing_images'],
+      env: { SOURCE_TIMEOUT: '30' },
+    });
+    const { id, status } = await submitUntilSourceEnds(
+      s,
+      { query: 'marten', sources: ['google_images', 'bing_images'], limit: 2 },
+      'google_images',
+    );
     assert.equal(status, 'ok');
     await s.close();
     const restarted = await s.restart({ BING_IMAGES_TIMEOUT: '0.5' });

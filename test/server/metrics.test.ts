@@ -8,8 +8,14 @@ import { call, startTestServer, type TestServer } from './helpers.ts';
 
 let s: TestServer;
 before(async () => {
-  s = await startTestServer({ sources: ['google_images', 'bing_images'], hang: ['bing_images'], env: { BING_IMAGES_TIMEOUT: '0.5' } });
-  const answer = await call(s.url, 'POST', '/api/jobs', { body: { query: 'kittiwake', sources: ['google_images', 'bing_images'], limit: 2 } });
+  s = await startTestServer({
+    sources: ['google_images', 'bing_images'],
+    hang: ['bing_images'],
+    env: { BING_IMAGES_TIMEOUT: '0.5' },
+  });
+  const answer = await call(s.url, 'POST', '/api/jobs', {
+    body: { query: 'kittiwake', sources: ['google_images', 'bing_images'], limit: 2 },
+  });
   const job = await s.jobs.wait((answer.body as { job_id: string }).job_id);
   assert.equal(job.status, 'partial');
 });
@@ -55,7 +61,13 @@ test('names: one prefix, bytes in base units, _total only on counters, job gauge
   assert.equal(types.get('harvester_jobs'), 'gauge');
   assert.equal(types.get('harvester_jobs_finished_total'), 'counter');
   // The gauge holds only what is true now; ended jobs are counted by the counter.
-  assert.deepEqual([...text.matchAll(/^harvester_jobs\{status="(\w+)"\} (\d+)$/gm)].map((m) => [m[1], m[2]]), [['queued', '0'], ['running', '0']]);
+  assert.deepEqual(
+    [...text.matchAll(/^harvester_jobs\{status="(\w+)"\} (\d+)$/gm)].map((m) => [m[1], m[2]]),
+    [
+      ['queued', '0'],
+      ['running', '0'],
+    ],
+  );
   assert.match(text, /^harvester_jobs_finished_total\{status="partial"\} 1$/m);
   assert.match(text, /^harvester_jobs_finished_total\{status="completed"\} 0$/m);
 });

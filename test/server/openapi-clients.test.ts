@@ -29,11 +29,21 @@ after(async () => {
   await server.dispose();
 });
 
-function run(command: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; output: string; stdout: string }> {
+function run(
+  command: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; output: string; stdout: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       cwd: WORK,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true', ...env },
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        REDOCLY_TELEMETRY: 'off',
+        REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true',
+        ...env,
+      },
     });
     let output = '';
     let stdout = '';
@@ -48,21 +58,47 @@ function run(command: string, args: string[], env: Record<string, string> = {}):
 }
 
 /** `redocly lint` with the recommended rules; its problem counts as it reports them in JSON. */
-async function lint(file: string): Promise<{ code: number | null; output: string; totals: { errors: number; warnings: number } }> {
+async function lint(
+  file: string,
+): Promise<{ code: number | null; output: string; totals: { errors: number; warnings: number } }> {
   const result = await run(join(BIN, 'redocly'), ['lint', file, '--extends', 'recommended', '--format', 'json']);
-  const report = JSON.parse(result.stdout.slice(result.stdout.indexOf('{'))) as { totals: { errors: number; warnings: number } };
+  const report = JSON.parse(result.stdout.slice(result.stdout.indexOf('{'))) as {
+    totals: { errors: number; warnings: number };
+  };
   return { code: result.code, output: result.output, totals: report.totals };
 }
 const tsc = (file: string) =>
-  run(join(BIN, 'tsc'), ['--ignoreConfig', '--noEmit', '--strict', '--target', 'es2022', '--module', 'esnext', '--moduleResolution', 'bundler', '--skipLibCheck', '--types', 'node', '--typeRoots', join(ROOT, 'node_modules', '@types'), file]);
+  run(join(BIN, 'tsc'), [
+    '--ignoreConfig',
+    '--noEmit',
+    '--strict',
+    '--target',
+    'es2022',
+    '--module',
+    'esnext',
+    '--moduleResolution',
+    'bundler',
+    '--skipLibCheck',
+    '--types',
+    'node',
+    '--typeRoots',
+    join(ROOT, 'node_modules', '@types'),
+    file,
+  ]);
 
 describe('the served OpenAPI document', () => {
   test('passes redocly lint (recommended rules) with no error and no warning', async () => {
     const result = await lint(documentPath);
     assert.equal(result.code, 0, result.output);
-    assert.deepEqual({ errors: result.totals.errors, warnings: result.totals.warnings }, { errors: 0, warnings: 0 }, result.output);
+    assert.deepEqual(
+      { errors: result.totals.errors, warnings: result.totals.warnings },
+      { errors: 0, warnings: 0 },
+      result.output,
+    );
     // The same lint does object to a broken document, so its silence above means something.
-    const broken = JSON.parse(readFileSync(documentPath, 'utf8')) as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
+    const broken = JSON.parse(readFileSync(documentPath, 'utf8')) as {
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    };
     broken.paths['/api/jobs']!.get!.responses['200'] = { $ref: '#/components/responses/Missing' };
     writeFileSync(join(WORK, 'broken.json'), JSON.stringify(broken));
     const refused = await lint(join(WORK, 'broken.json'));
@@ -71,8 +107,11 @@ describe('the served OpenAPI document', () => {
   });
 
   test('types parameters as what they are', () => {
-    const doc = JSON.parse(readFileSync(documentPath, 'utf8')) as { paths: Record<string, Record<string, { parameters?: { name: string; in: string; schema: { type: string } }[] }>> };
-    const typeOf = (path: string, name: string) => doc.paths[path]!.get!.parameters!.find((p) => p.name === name)!.schema.type;
+    const doc = JSON.parse(readFileSync(documentPath, 'utf8')) as {
+      paths: Record<string, Record<string, { parameters?: { name: string; in: string; schema: { type: string } }[] }>>;
+    };
+    const typeOf = (path: string, name: string) =>
+      doc.paths[path]!.get!.parameters!.find((p) => p.name === name)!.schema.type;
     assert.equal(typeOf('/api/jobs', 'limit'), 'integer');
     assert.equal(typeOf('/api/jobs', 'offset'), 'integer');
     assert.equal(typeOf('/api/jobs/{id}/files/{n}', 'n'), 'integer');
@@ -134,7 +173,9 @@ await client.GET('/api/jobs', { params: { query: { limit: '10' } } });
     assert.notEqual(wrong.code, 0);
     assert.match(wrong.output, /wrong\.ts.*'string' is not assignable to type 'number'/s);
 
-    const used = await run(process.execPath, ['--import', 'tsx', join(WORK, 'client.ts')], { HARVESTER_URL: server.url });
+    const used = await run(process.execPath, ['--import', 'tsx', join(WORK, 'client.ts')], {
+      HARVESTER_URL: server.url,
+    });
     assert.equal(used.code, 0, used.output);
     const seen = JSON.parse(used.output.trim().split('\n').at(-1)!) as {
       id: string;

@@ -84,67 +84,110 @@ export function spellings(path: string, host: string): string[] {
 describe('no spelling of a protected route answers without the token', () => {
   test('the document lists the routes (the check below cannot pass on an empty list)', () => {
     const listed = routes.map((r) => `${r.method} ${r.path.replace(jobId, ':id')}`);
-    for (const expected of ['GET /api/jobs', 'POST /api/jobs', 'GET /metrics', 'GET /api/jobs/:id/events', 'GET /api/jobs/:id/archive.zip', 'POST /api/jobs/:id/cancel', 'GET /api/jobs/:id/files/0']) {
+    for (const expected of [
+      'GET /api/jobs',
+      'POST /api/jobs',
+      'GET /metrics',
+      'GET /api/jobs/:id/events',
+      'GET /api/jobs/:id/archive.zip',
+      'POST /api/jobs/:id/cancel',
+      'GET /api/jobs/:id/files/0',
+    ]) {
       assert.ok(listed.includes(expected), `${expected} in ${listed.join(', ')}`);
     }
   });
 
-  test('generated spellings of every protected route, without a token, with a wrong one and with ?access_token=wrong', { timeout: 300_000 }, async () => {
-    const before = await countJobs();
-    let sent = 0;
-    const seen = new Map<number, number>();
-    for (const route of routes) {
-      for (const target of spellings(route.path, `127.0.0.1:${server.port}`)) {
-        const variants: [string, string][] = [[target, ''], [target, '\r\nAuthorization: Bearer wrong-token-0000']];
-        if (!/[?#]/.test(target)) variants.push([`${target}?access_token=wrong-token-0000`, '']);
-        for (const [spelled, extra] of variants) {
-          const body = route.method === 'POST' && route.path === '/api/jobs' ? JSON.stringify({ query: 'dogs', sources: ['google_images'], limit: 1 }) : '';
-          const head = `${route.method} ${spelled} HTTP/1.1\r\nHost: 127.0.0.1:${server.port}${extra}${body ? '\r\nContent-Type: application/json' : ''}`;
-          const answer = await rawRequest(server.port, head, body);
-          sent++;
-          seen.set(answer.status, (seen.get(answer.status) ?? 0) + 1);
-          assert.ok(answer.status >= 400 && answer.status !== 0, `${route.method} ${spelled}${extra ? ' (wrong token)' : ''} answered ${answer.status}: ${answer.body.slice(0, 200)}`);
+  test(
+    'generated spellings of every protected route, without a token, with a wrong one and with ?access_token=wrong',
+    { timeout: 300_000 },
+    async () => {
+      const before = await countJobs();
+      let sent = 0;
+      const seen = new Map<number, number>();
+      for (const route of routes) {
+        for (const target of spellings(route.path, `127.0.0.1:${server.port}`)) {
+          const variants: [string, string][] = [
+            [target, ''],
+            [target, '\r\nAuthorization: Bearer wrong-token-0000'],
+          ];
+          if (!/[?#]/.test(target)) variants.push([`${target}?access_token=wrong-token-0000`, '']);
+          for (const [spelled, extra] of variants) {
+            const body =
+              route.method === 'POST' && route.path === '/api/jobs'
+                ? JSON.stringify({ query: 'dogs', sources: ['google_images'], limit: 1 })
+                : '';
+            const head = `${route.method} ${spelled} HTTP/1.1\r\nHost: 127.0.0.1:${server.port}${extra}${body ? '\r\nContent-Type: application/json' : ''}`;
+            const answer = await rawRequest(server.port, head, body);
+            sent++;
+            seen.set(answer.status, (seen.get(answer.status) ?? 0) + 1);
+            assert.ok(
+              answer.status >= 400 && answer.status !== 0,
+              `${route.method} ${spelled}${extra ? ' (wrong token)' : ''} answered ${answer.status}: ${answer.body.slice(0, 200)}`,
+            );
+          }
         }
       }
-    }
-    assert.ok(sent > 500, `sent ${sent}`);
-    assert.ok((seen.get(401) ?? 0) > sent / 2, `mostly 401s: ${JSON.stringify([...seen])}`);
-    assert.equal(await countJobs(), before, 'no spelling of POST /api/jobs created a job');
-    // The same spellings do reach the handlers with the token: the refusals above are the auth's.
-    for (const target of ['/api/jobs', '/%61pi/jobs', '/api/j%6Fbs', '/%61%70%69/%6a%6f%62%73', `http://127.0.0.1:${server.port}/api/jobs`]) {
-      const answer = await rawRequest(server.port, `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\n${auth}`);
-      assert.equal(answer.status, 200, `GET ${target} with the token: ${answer.status}`);
-    }
-  });
+      assert.ok(sent > 500, `sent ${sent}`);
+      assert.ok((seen.get(401) ?? 0) > sent / 2, `mostly 401s: ${JSON.stringify([...seen])}`);
+      assert.equal(await countJobs(), before, 'no spelling of POST /api/jobs created a job');
+      // The same spellings do reach the handlers with the token: the refusals above are the auth's.
+      for (const target of [
+        '/api/jobs',
+        '/%61pi/jobs',
+        '/api/j%6Fbs',
+        '/%61%70%69/%6a%6f%62%73',
+        `http://127.0.0.1:${server.port}/api/jobs`,
+      ]) {
+        const answer = await rawRequest(
+          server.port,
+          `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\n${auth}`,
+        );
+        assert.equal(answer.status, 200, `GET ${target} with the token: ${answer.status}`);
+      }
+    },
+  );
 
-  test('fast-check: arbitrary spellings of a protected route are never answered 2xx or 3xx without the token', { timeout: 300_000 }, async () => {
-    const encodeSome = (path: string, mask: boolean[]): string =>
-      [...path].map((c, i) => (mask[i % mask.length] && c !== '/' ? `%${c.charCodeAt(0).toString(16).toUpperCase()}` : c)).join('');
-    const piece = fc.constantFrom('', '.', '..', '%2e', '%2E%2E', 'x', '', '');
-    await fc.assert(
-      fc.asyncProperty(
-        fc.constantFrom(...routes),
-        fc.array(fc.boolean(), { minLength: 1, maxLength: 12 }),
-        fc.constantFrom('', 'http://127.0.0.1', 'http://localhost:1', 'https://x'),
-        fc.array(fc.tuple(fc.nat(30), piece, fc.constantFrom('/', '//', '/./')), { maxLength: 3 }),
-        fc.constantFrom('', '/', '?', '?a=b', '#', ';x'),
-        fc.boolean(),
-        async (route, mask, prefix, inserts, suffix, upper) => {
-          let path = encodeSome(route.path, mask);
-          for (const [at, segment, slash] of inserts) {
-            const i = Math.min(at, path.length);
-            path = `${path.slice(0, i)}${slash}${segment}${path.slice(i)}`;
-          }
-          if (upper) path = path.toUpperCase();
-          if (!path.startsWith('/')) path = `/${path}`;
-          const target = `${prefix}${path}${suffix}`;
-          const answer = await rawRequest(server.port, `${route.method} ${target} HTTP/1.1\r\nHost: 127.0.0.1:${server.port}`, route.method === 'POST' ? '{}' : '');
-          assert.ok(answer.status >= 400 && answer.status !== 0, `${route.method} ${target} answered ${answer.status}: ${answer.body.slice(0, 200)}`);
-        },
-      ),
-      { numRuns: 300 },
-    );
-  });
+  test(
+    'fast-check: arbitrary spellings of a protected route are never answered 2xx or 3xx without the token',
+    { timeout: 300_000 },
+    async () => {
+      const encodeSome = (path: string, mask: boolean[]): string =>
+        [...path]
+          .map((c, i) => (mask[i % mask.length] && c !== '/' ? `%${c.charCodeAt(0).toString(16).toUpperCase()}` : c))
+          .join('');
+      const piece = fc.constantFrom('', '.', '..', '%2e', '%2E%2E', 'x', '', '');
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom(...routes),
+          fc.array(fc.boolean(), { minLength: 1, maxLength: 12 }),
+          fc.constantFrom('', 'http://127.0.0.1', 'http://localhost:1', 'https://x'),
+          fc.array(fc.tuple(fc.nat(30), piece, fc.constantFrom('/', '//', '/./')), { maxLength: 3 }),
+          fc.constantFrom('', '/', '?', '?a=b', '#', ';x'),
+          fc.boolean(),
+          async (route, mask, prefix, inserts, suffix, upper) => {
+            let path = encodeSome(route.path, mask);
+            for (const [at, segment, slash] of inserts) {
+              const i = Math.min(at, path.length);
+              path = `${path.slice(0, i)}${slash}${segment}${path.slice(i)}`;
+            }
+            if (upper) path = path.toUpperCase();
+            if (!path.startsWith('/')) path = `/${path}`;
+            const target = `${prefix}${path}${suffix}`;
+            const answer = await rawRequest(
+              server.port,
+              `${route.method} ${target} HTTP/1.1\r\nHost: 127.0.0.1:${server.port}`,
+              route.method === 'POST' ? '{}' : '',
+            );
+            assert.ok(
+              answer.status >= 400 && answer.status !== 0,
+              `${route.method} ${target} answered ${answer.status}: ${answer.body.slice(0, 200)}`,
+            );
+          },
+        ),
+        { numRuns: 300 },
+      );
+    },
+  );
 });
 
 describe('/metrics and /api/health', () => {

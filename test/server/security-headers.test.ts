@@ -14,7 +14,10 @@ let server: TestServer;
 let webRoot: string;
 before(async () => {
   webRoot = mkdtempSync(join(tmpdir(), 'harvester-web-'));
-  writeFileSync(join(webRoot, 'index.html'), '<!doctype html><title>t</title><script type="module" src="/app.js"></script>');
+  writeFileSync(
+    join(webRoot, 'index.html'),
+    '<!doctype html><title>t</title><script type="module" src="/app.js"></script>',
+  );
   writeFileSync(join(webRoot, 'app.js'), 'document.title = "ok";\n');
   writeFileSync(join(webRoot, 'app.css'), 'body { margin: 0 }\n');
   server = await startTestServer({ webRoot });
@@ -30,7 +33,10 @@ interface Answer {
 }
 
 /** One plain request (fetch would add `cache-control: no-cache` to a conditional request, defeating the 304). */
-async function head(path: string, init: { method?: 'GET' | 'HEAD'; headers?: Record<string, string> } = {}): Promise<Answer> {
+async function head(
+  path: string,
+  init: { method?: 'GET' | 'HEAD'; headers?: Record<string, string> } = {},
+): Promise<Answer> {
   const answer = await request(`${server.url}${path}`, { method: init.method ?? 'GET', headers: init.headers ?? {} });
   await answer.body.dump();
   const get = (name: string): string | null => {

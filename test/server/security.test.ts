@@ -41,7 +41,10 @@ describe('with API_TOKEN set', () => {
       const wrong = await call(s.url, method, path, { headers: { authorization: 'Bearer wrong-token-value' } });
       assert.equal(wrong.status, 401, `${method} ${path} with a wrong token`);
     }
-    const refused = await call(s.url, 'POST', '/api/jobs', { body: { query: 'cats' }, headers: { authorization: 'Basic Zm9vOmJhcg==' } });
+    const refused = await call(s.url, 'POST', '/api/jobs', {
+      body: { query: 'cats' },
+      headers: { authorization: 'Basic Zm9vOmJhcg==' },
+    });
     assert.equal(refused.status, 401);
     const after = await call(s.url, 'GET', '/api/jobs', { headers: { authorization: `Bearer ${TOKEN}` } });
     assert.equal((after.body as { jobs: unknown[] }).jobs.length, jobsBefore, 'a refused POST created nothing');
@@ -49,7 +52,10 @@ describe('with API_TOKEN set', () => {
     assert.equal((await call(s.url, 'GET', '/api/health')).status, 200);
     assert.equal((await call(s.url, 'GET', '/metrics', { headers: { authorization: `Bearer ${TOKEN}` } })).status, 200);
 
-    const created = await call(s.url, 'POST', '/api/jobs', { body: { query: 'cats', sources: ['google_images'], limit: 1 }, headers: { authorization: `bearer ${TOKEN}` } });
+    const created = await call(s.url, 'POST', '/api/jobs', {
+      body: { query: 'cats', sources: ['google_images'], limit: 1 },
+      headers: { authorization: `bearer ${TOKEN}` },
+    });
     assert.equal(created.status, 202, created.text);
     const id = (created.body as { job_id: string }).job_id;
     await s.jobs.wait(id);
@@ -133,12 +139,17 @@ describe('security headers', () => {
 
 describe('the listen policy', () => {
   test('loopback addresses are recognised; names are not addresses', () => {
-    for (const host of ['127.0.0.1', '127.1.2.3', '::1', '[::1]', '::ffff:127.0.0.1']) assert.equal(isLoopbackHost(host), true, host);
-    for (const host of ['0.0.0.0', '::', '192.168.1.10', 'example.com', '10.0.0.1', 'localhost', 'x.localhost']) assert.equal(isLoopbackHost(host), false, host);
+    for (const host of ['127.0.0.1', '127.1.2.3', '::1', '[::1]', '::ffff:127.0.0.1'])
+      assert.equal(isLoopbackHost(host), true, host);
+    for (const host of ['0.0.0.0', '::', '192.168.1.10', 'example.com', '10.0.0.1', 'localhost', 'x.localhost'])
+      assert.equal(isLoopbackHost(host), false, host);
   });
 
   test('a public address needs API_TOKEN or an explicit --insecure-public; a name counts by what it resolves to', async () => {
-    await assert.rejects(checkListenPolicy('0.0.0.0', null, false), /refusing to listen on 0\.0\.0\.0.*API_TOKEN.*--insecure-public/s);
+    await assert.rejects(
+      checkListenPolicy('0.0.0.0', null, false),
+      /refusing to listen on 0\.0\.0\.0.*API_TOKEN.*--insecure-public/s,
+    );
     await checkListenPolicy('0.0.0.0', TOKEN, false);
     await checkListenPolicy('0.0.0.0', null, true);
     await checkListenPolicy('127.0.0.1', null, false);
@@ -149,8 +160,15 @@ describe('the listen policy', () => {
       if (!found) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${name}`), { code: 'ENOTFOUND' });
       return found;
     };
-    const resolver = fake({ 'x.localhost': ['93.184.216.34'], 'mixed.localhost': ['127.0.0.1', '192.168.1.5'], 'ok.localhost': ['127.0.0.1', '::1'] });
-    await assert.rejects(checkListenPolicy('x.localhost', null, false, resolver), /refusing to listen on x\.localhost \(93\.184\.216\.34\)/);
+    const resolver = fake({
+      'x.localhost': ['93.184.216.34'],
+      'mixed.localhost': ['127.0.0.1', '192.168.1.5'],
+      'ok.localhost': ['127.0.0.1', '::1'],
+    });
+    await assert.rejects(
+      checkListenPolicy('x.localhost', null, false, resolver),
+      /refusing to listen on x\.localhost \(93\.184\.216\.34\)/,
+    );
     await assert.rejects(checkListenPolicy('mixed.localhost', null, false, resolver), /192\.168\.1\.5/);
     await checkListenPolicy('ok.localhost', null, false, resolver);
     await assert.rejects(checkListenPolicy('nowhere.invalid', null, false, resolver), /does not resolve/);
@@ -164,7 +182,12 @@ describe('server errors', () => {
     await s.store.close();
     const answer = await call(s.url, 'GET', '/api/jobs');
     assert.equal(answer.status, 503);
-    assert.deepEqual(answer.body, { statusCode: 503, error: 'Service Unavailable', code: 'STORE', message: 'service unavailable' });
+    assert.deepEqual(answer.body, {
+      statusCode: 503,
+      error: 'Service Unavailable',
+      code: 'STORE',
+      message: 'service unavailable',
+    });
     assert.doesNotMatch(answer.text, /harvester\.db|closed|at /);
   });
 });

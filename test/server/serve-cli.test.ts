@@ -14,11 +14,22 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const clean: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME };
-  return { ...clean, DOWNLOAD_DIR: join(dir, 'downloads'), LOG_DIR: join(dir, 'logs'), DATA_DIR: join(dir, 'data'), ...extra };
+  return {
+    ...clean,
+    DOWNLOAD_DIR: join(dir, 'downloads'),
+    LOG_DIR: join(dir, 'logs'),
+    DATA_DIR: join(dir, 'data'),
+    ...extra,
+  };
 }
 
 function serve(args: string[], extra: Record<string, string> = {}): { status: number | null; stderr: string } {
-  const result = spawnSync(process.execPath, [BIN, 'serve', ...args], { cwd: dir, env: env(extra), encoding: 'utf8', timeout: 30_000 });
+  const result = spawnSync(process.execPath, [BIN, 'serve', ...args], {
+    cwd: dir,
+    env: env(extra),
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
   return { status: result.status, stderr: result.stderr };
 }
 
@@ -44,7 +55,11 @@ describe('harvester serve refuses to start', () => {
     const port = (blocker.address() as { port: number }).port;
     try {
       const result = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
-        const child = spawn(process.execPath, [BIN, 'serve', '--port', String(port)], { cwd: dir, env: env(), stdio: ['ignore', 'ignore', 'pipe'] });
+        const child = spawn(process.execPath, [BIN, 'serve', '--port', String(port)], {
+          cwd: dir,
+          env: env(),
+          stdio: ['ignore', 'ignore', 'pipe'],
+        });
         let stderr = '';
         child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
         child.on('exit', (status) => resolve({ status, stderr }));
@@ -59,7 +74,11 @@ describe('harvester serve refuses to start', () => {
 
 describe('harvester serve', () => {
   test('prints its URL, answers, and stops with exit code 0 on SIGINT', { timeout: 60_000 }, async () => {
-    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0'], { cwd: dir, env: env({ API_TOKEN: 'serve-cli-token' }), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0'], {
+      cwd: dir,
+      env: env({ API_TOKEN: 'serve-cli-token' }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

@@ -88,7 +88,8 @@ export function rawRequest(port: number, head: string, body = ''): Promise<RawAn
       resolve({ status, headers, body: end < 0 ? '' : text.slice(end + 4) });
     });
     const bodyBytes = Buffer.from(body);
-    const lengthHeader = body === '' && !/^(POST|PUT|PATCH)/.test(head) ? '' : `\r\nContent-Length: ${bodyBytes.length}`;
+    const lengthHeader =
+      body === '' && !/^(POST|PUT|PATCH)/.test(head) ? '' : `\r\nContent-Length: ${bodyBytes.length}`;
     socket.write(`${head}\r\nConnection: close${lengthHeader}\r\n\r\n`);
     socket.end(bodyBytes);
   });

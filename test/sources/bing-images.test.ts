@@ -3,7 +3,15 @@ import assert from 'node:assert/strict';
 import { ParseError } from '../../src/core/errors.ts';
 import { readFixture } from '../../src/demo/sim-server.ts';
 import { parseBingPage, source } from '../../src/sources/bing-images.ts';
-import { always, assertVideoSearchAsksNothing, collect, runJob, searchError, withFakeServer, withSimulation } from './source-harness.ts';
+import {
+  always,
+  assertVideoSearchAsksNothing,
+  collect,
+  runJob,
+  searchError,
+  withFakeServer,
+  withSimulation,
+} from './source-harness.ts';
 
 /** The raw `m` values of m-attribute-values.real.txt, as they appear inside the attribute. */
 function realMValues(): string[] {
@@ -121,7 +129,13 @@ test('search pages the simulation lazily, drops the repeated card and stops at t
     for (const c of got) assert.ok(c.url.startsWith(`${simulation.origins.bing_images}/__media/`), c.url);
     const requests = simulation.requests.bing_images!.map((r) => new URL(r, 'http://x'));
     assert.deepEqual(
-      requests.map((u) => [u.pathname, u.searchParams.get('q'), u.searchParams.get('async'), u.searchParams.get('first'), u.searchParams.get('count')]),
+      requests.map((u) => [
+        u.pathname,
+        u.searchParams.get('q'),
+        u.searchParams.get('async'),
+        u.searchParams.get('first'),
+        u.searchParams.get('count'),
+      ]),
       [
         ['/images/async', '繁花', '1', '1', '15'],
         ['/images/async', '繁花', '1', '16', '15'],
@@ -142,39 +156,61 @@ test('a consumer that takes two candidates causes one request only', async () =>
 test('a video search asks Bing nothing', () => assertVideoSearchAsksNothing(source));
 
 test('a changed layout is a ParseError naming bing_images and the missing cards', async () => {
-  await withFakeServer(source, always('<html><body><div class="grid"><img src="https://x.org/a.jpg"></div></body></html>'), async (t) => {
-    const error = await searchError(source, { text: 'x' }, t.ctx);
-    assert.ok(error instanceof ParseError);
-    assert.match(error.message, /^bing_images: layout changed: not a results page: no a\.iusc\[m\] card and no \.dgControl \/ ul\.dgControl_list result container; came \d+ bytes$/);
-  });
+  await withFakeServer(
+    source,
+    always('<html><body><div class="grid"><img src="https://x.org/a.jpg"></div></body></html>'),
+    async (t) => {
+      const error = await searchError(source, { text: 'x' }, t.ctx);
+      assert.ok(error instanceof ParseError);
+      assert.match(
+        error.message,
+        /^bing_images: layout changed: not a results page: no a\.iusc\[m\] card and no \.dgControl \/ ul\.dgControl_list result container; came \d+ bytes$/,
+      );
+    },
+  );
 });
 
 test('cards whose m is not JSON are a ParseError, not a silent zero', async () => {
-  await withFakeServer(source, always('<ul class="dgControl_list"><li><a class="iusc" m="{murl:oops"></a></li></ul>'), async (t) => {
-    const error = await searchError(source, { text: 'x' }, t.ctx);
-    assert.ok(error instanceof ParseError);
-    assert.match(error.message, /^bing_images: layout changed: 1 a\.iusc\[m\] cards, none with JSON in m$/);
-  });
+  await withFakeServer(
+    source,
+    always('<ul class="dgControl_list"><li><a class="iusc" m="{murl:oops"></a></li></ul>'),
+    async (t) => {
+      const error = await searchError(source, { text: 'x' }, t.ctx);
+      assert.ok(error instanceof ParseError);
+      assert.match(error.message, /^bing_images: layout changed: 1 a\.iusc\[m\] cards, none with JSON in m$/);
+    },
+  );
 });
 
 test('list items of a new shape inside the known result list are a ParseError counting them, not the end', async () => {
-  const items = Array.from({ length: 12 }, (_, i) => `<li><div class="imgpt"><a class="richImgLnk" data-m='{"u":"https://x.org/${i}.jpg"}'></a></div></li>`).join('');
-  await withFakeServer(source, always(`<div class="dgControl"><ul class="dgControl_list">${items}</ul></div>`), async (t) => {
-    const error = await searchError(source, { text: 'x' }, t.ctx);
-    assert.ok(error instanceof ParseError);
-    assert.equal(
-      error.message,
-      'bing_images: layout changed: 12 result items (a.iusc[m] cards, ul.dgControl_list > li), none readable as a.iusc[m] cards with JSON holding an http(s) murl',
-    );
-  });
+  const items = Array.from(
+    { length: 12 },
+    (_, i) => `<li><div class="imgpt"><a class="richImgLnk" data-m='{"u":"https://x.org/${i}.jpg"}'></a></div></li>`,
+  ).join('');
+  await withFakeServer(
+    source,
+    always(`<div class="dgControl"><ul class="dgControl_list">${items}</ul></div>`),
+    async (t) => {
+      const error = await searchError(source, { text: 'x' }, t.ctx);
+      assert.ok(error instanceof ParseError);
+      assert.equal(
+        error.message,
+        'bing_images: layout changed: 12 result items (a.iusc[m] cards, ul.dgControl_list > li), none readable as a.iusc[m] cards with JSON holding an http(s) murl',
+      );
+    },
+  );
 });
 
 test('readable cards count wherever they stand, even outside the known list', async () => {
   const [r1] = realMValues() as [string];
-  await withFakeServer(source, always(`<section class="new-grid"><a class="iusc" m="${r1}"></a></section>`), async (t) => {
-    const got = await collect(source, { text: 'x', limit: 1 }, t.ctx);
-    assert.equal(got.length, 1);
-  });
+  await withFakeServer(
+    source,
+    always(`<section class="new-grid"><a class="iusc" m="${r1}"></a></section>`),
+    async (t) => {
+      const got = await collect(source, { text: 'x', limit: 1 }, t.ctx);
+      assert.equal(got.length, 1);
+    },
+  );
 });
 
 test('the empty result container is the end of results, on the first page too', async () => {
@@ -185,37 +221,56 @@ test('the empty result container is the end of results, on the first page too', 
 });
 
 test('a service that answers the same page for ever is asked twice, then the search stops', async () => {
-  await withFakeServer(source, always(readFixture('bing_images/page-1.assembled.html')), { maxPages: 50 }, async (t, service) => {
-    assert.equal((await collect(source, { text: 'x', limit: 100 }, t.ctx)).length, 3);
-    assert.equal(service.requests.length, 2);
-  });
+  await withFakeServer(
+    source,
+    always(readFixture('bing_images/page-1.assembled.html')),
+    { maxPages: 50 },
+    async (t, service) => {
+      assert.equal((await collect(source, { text: 'x', limit: 100 }, t.ctx)).length, 3);
+      assert.equal(service.requests.length, 2);
+    },
+  );
 });
 
 test('the page cap bounds the requests when every page is new', async () => {
   let n = 0;
-  await withFakeServer(source, (_req, res) => {
-    n++;
-    res.writeHead(200, { 'content-type': 'text/html' });
-    res.end(`<a class="iusc" m="{&quot;mid&quot;:&quot;M${n}&quot;,&quot;murl&quot;:&quot;https://x.org/${n}.jpg&quot;}"></a>`);
-  }, { maxPages: 3 }, async (t, service) => {
-    assert.equal((await collect(source, { text: 'x', limit: 100 }, t.ctx)).length, 3);
-    assert.equal(service.requests.length, 3);
-  });
+  await withFakeServer(
+    source,
+    (_req, res) => {
+      n++;
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end(
+        `<a class="iusc" m="{&quot;mid&quot;:&quot;M${n}&quot;,&quot;murl&quot;:&quot;https://x.org/${n}.jpg&quot;}"></a>`,
+      );
+    },
+    { maxPages: 3 },
+    async (t, service) => {
+      assert.equal((await collect(source, { text: 'x', limit: 100 }, t.ctx)).length, 3);
+      assert.equal(service.requests.length, 3);
+    },
+  );
 });
 
-test('a job through the real runner downloads every card once, with title and page attached', { timeout: 60_000 }, async () => {
-  const { doc, filesOnDisk } = await runJob('bing_images', { limit: 50, type: 'image' });
-  assert.equal(doc.status, 'completed');
-  const stats = doc.results.source_stats.bing_images!;
-  assert.deepEqual([stats.downloaded, stats.found, stats.failed_downloads, stats.pages], [5, 5, 0, 3]);
-  assert.deepEqual(doc.results.files.map((f) => f.candidate_id).sort(), [
-    'bing_images:6FF81B45C15A0C50DF79D075566C68B3C3A92AC0',
-    'bing_images:8FDC2B382A5FDB5C6325DEB63A4482E9C3A11F56',
-    'bing_images:962660048F54A1CA0BE825BEF267F0CC4A5C66EC',
-    'bing_images:C4385EB6EA808B1F89854180EB766B47BD2A7C1B',
-    'bing_images:E52BA92E1691011E3111A4106B54E5AB5AC3898B',
-  ]);
-  const apple = doc.results.files.find((f) => f.candidate_id.endsWith('E52BA92E1691011E3111A4106B54E5AB5AC3898B'))!;
-  assert.deepEqual([apple.title, apple.page_url, apple.mime], ['Michigan Apple Committee', 'http://www.michiganapples.com/', 'image/png']);
-  assert.equal(filesOnDisk.length, 5);
-});
+test(
+  'a job through the real runner downloads every card once, with title and page attached',
+  { timeout: 60_000 },
+  async () => {
+    const { doc, filesOnDisk } = await runJob('bing_images', { limit: 50, type: 'image' });
+    assert.equal(doc.status, 'completed');
+    const stats = doc.results.source_stats.bing_images!;
+    assert.deepEqual([stats.downloaded, stats.found, stats.failed_downloads, stats.pages], [5, 5, 0, 3]);
+    assert.deepEqual(doc.results.files.map((f) => f.candidate_id).sort(), [
+      'bing_images:6FF81B45C15A0C50DF79D075566C68B3C3A92AC0',
+      'bing_images:8FDC2B382A5FDB5C6325DEB63A4482E9C3A11F56',
+      'bing_images:962660048F54A1CA0BE825BEF267F0CC4A5C66EC',
+      'bing_images:C4385EB6EA808B1F89854180EB766B47BD2A7C1B',
+      'bing_images:E52BA92E1691011E3111A4106B54E5AB5AC3898B',
+    ]);
+    const apple = doc.results.files.find((f) => f.candidate_id.endsWith('E52BA92E1691011E3111A4106B54E5AB5AC3898B'))!;
+    assert.deepEqual(
+      [apple.title, apple.page_url, apple.mime],
+      ['Michigan Apple Committee', 'http://www.michiganapples.com/', 'image/png'],
+    );
+    assert.equal(filesOnDisk.length, 5);
+  },
+);

@@ -3,7 +3,15 @@ import assert from 'node:assert/strict';
 import { BlockedError, ParseError } from '../../src/core/errors.ts';
 import { readFixture } from '../../src/demo/sim-server.ts';
 import { judgeGooglePage, parseGooglePage, parseInitData, source } from '../../src/sources/google-images.ts';
-import { always, assertVideoSearchAsksNothing, collect, runJob, searchError, withFakeServer, withSimulation } from './source-harness.ts';
+import {
+  always,
+  assertVideoSearchAsksNothing,
+  collect,
+  runJob,
+  searchError,
+  withFakeServer,
+  withSimulation,
+} from './source-harness.ts';
 
 const REAL_LINKS = readFixture('google_images/imgres-urls.real.txt').split('\n').filter(Boolean);
 const FRAGMENT = readFixture('google_images/af-initdata-fragment.real.txt').trim();
@@ -35,7 +43,8 @@ test('the recorded /imgres? links parse to imgurl, imgrefurl, w, h and tbnid, ab
       width: 1500,
       height: 1000,
       title: 'mulher-brasil-rio-de-janeiro-getty.jpg',
-      pageUrl: 'https://forbes.com.br/forbes-mulher/2023/10/brasil-e-feminino-mulheres-sao-maioria-em-todas-as-regioes-pela-primeira-vez/',
+      pageUrl:
+        'https://forbes.com.br/forbes-mulher/2023/10/brasil-e-feminino-mulheres-sao-maioria-em-todas-as-regioes-pela-primeira-vez/',
       thumbnailUrl: 'https://encrypted-tbn0.gstatic.com/images?q=tbn:JoZ3Jfnh3Jl12M',
     },
     {
@@ -78,59 +87,89 @@ test('"did not match any image results" is the end; other pages without results 
   const other = '<html><head><title>Google</title></head><body><div class="new">cats</div></body></html>';
   assert.throws(
     () => judgeGooglePage(parseGooglePage(other), other, true),
-    (e) => e instanceof ParseError && /not a results page: .*; came \d+ bytes, title "Google", text "cats"$/.test(e.message),
+    (e) =>
+      e instanceof ParseError && /not a results page: .*; came \d+ bytes, title "Google", text "cats"$/.test(e.message),
   );
   const links = '<a href="/imgres?imgrefurl=https://x.org/">x</a><a href="/imgres?imgrefurl=https://y.org/">y</a>';
   assert.throws(
     () => judgeGooglePage(parseGooglePage(links), links, false),
-    (e) => e instanceof ParseError && e.message === 'google_images: layout changed: 2 result items (a[href*="/imgres?"] links), none readable as links with an http(s) imgurl',
+    (e) =>
+      e instanceof ParseError &&
+      e.message ===
+        'google_images: layout changed: 2 result items (a[href*="/imgres?"] links), none readable as links with an http(s) imgurl',
   );
 });
 
 test('search pages /wml/search by start, drops the repeated image and stops at the no-results page', async () => {
   await withSimulation(source, async (t, simulation) => {
     const got = await collect(source, { text: 'chelsea', limit: 10 }, t.ctx);
-    assert.deepEqual(got.map((c) => c.id), ['google_images:EAH33eX_SrJJkM', 'google_images:JoZ3Jfnh3Jl12M', 'google_images:m-ggbeEpN-xsQM']);
-    assert.deepEqual(got.map((c) => [c.width, c.height, c.pageUrl]), [
-      [1200, 1200, 'https://vi.wikipedia.org/wiki/Chelsea_F.C.'],
-      [1500, 1000, 'https://forbes.com.br/forbes-mulher/2023/10/brasil-e-feminino-mulheres-sao-maioria-em-todas-as-regioes-pela-primeira-vez/'],
-      [230, 375, 'https://www.nestle.com/brands/drinks/milo'],
-    ]);
+    assert.deepEqual(
+      got.map((c) => c.id),
+      ['google_images:EAH33eX_SrJJkM', 'google_images:JoZ3Jfnh3Jl12M', 'google_images:m-ggbeEpN-xsQM'],
+    );
+    assert.deepEqual(
+      got.map((c) => [c.width, c.height, c.pageUrl]),
+      [
+        [1200, 1200, 'https://vi.wikipedia.org/wiki/Chelsea_F.C.'],
+        [
+          1500,
+          1000,
+          'https://forbes.com.br/forbes-mulher/2023/10/brasil-e-feminino-mulheres-sao-maioria-em-todas-as-regioes-pela-primeira-vez/',
+        ],
+        [230, 375, 'https://www.nestle.com/brands/drinks/milo'],
+      ],
+    );
     for (const c of got) {
       assert.ok(c.url.startsWith(`${simulation.origins.google_images}/__media/`), c.url);
       assert.ok(c.thumbnailUrl!.startsWith(`${simulation.origins.google_images}/__media/`), c.thumbnailUrl);
     }
     const requests = simulation.requests.google_images!.map((r) => new URL(r, 'http://x'));
-    assert.deepEqual(requests.map((u) => [u.pathname, u.searchParams.get('q'), u.searchParams.get('tbm'), u.searchParams.get('start')]), [
-      ['/wml/search', 'chelsea', 'isch', null],
-      ['/wml/search', 'chelsea', 'isch', '10'],
-      ['/wml/search', 'chelsea', 'isch', '20'],
-    ]);
+    assert.deepEqual(
+      requests.map((u) => [
+        u.pathname,
+        u.searchParams.get('q'),
+        u.searchParams.get('tbm'),
+        u.searchParams.get('start'),
+      ]),
+      [
+        ['/wml/search', 'chelsea', 'isch', null],
+        ['/wml/search', 'chelsea', 'isch', '10'],
+        ['/wml/search', 'chelsea', 'isch', '20'],
+      ],
+    );
   });
 });
 
 test('the request carries the feature-phone User-Agent and the consent cookie', async () => {
-  await withFakeServer(source, always(readFixture('google_images/wml-no-results.assembled.html')), async (t, service) => {
-    assert.deepEqual(await collect(source, { text: 'x' }, t.ctx), []);
-    assert.match(String(service.headers[0]!['user-agent']), /^Nokia/);
-    assert.equal(service.headers[0]!.cookie, 'CONSENT=YES+');
-  });
+  await withFakeServer(
+    source,
+    always(readFixture('google_images/wml-no-results.assembled.html')),
+    async (t, service) => {
+      assert.deepEqual(await collect(source, { text: 'x' }, t.ctx), []);
+      assert.match(String(service.headers[0]!['user-agent']), /^Nokia/);
+      assert.equal(service.headers[0]!.cookie, 'CONSENT=YES+');
+    },
+  );
 });
 
 test('a redirect to /sorry is a BlockedError', async () => {
-  await withFakeServer(source, (req, res, url) => {
-    if (url.pathname === '/wml/search') {
-      res.writeHead(302, { location: `/sorry/index?continue=${encodeURIComponent(url.href)}` });
-      res.end();
-    } else {
-      res.writeHead(429, { 'content-type': 'text/html' });
-      res.end('<html><body>Our systems have detected unusual traffic from your computer network.</body></html>');
-    }
-  }, async (t) => {
-    const error = await searchError(source, { text: 'x' }, t.ctx);
-    assert.ok(error instanceof BlockedError, String(error));
-    assert.equal(error.message, 'google_images: blocked: redirected to /sorry (captcha)');
-  });
+  await withFakeServer(
+    source,
+    (req, res, url) => {
+      if (url.pathname === '/wml/search') {
+        res.writeHead(302, { location: `/sorry/index?continue=${encodeURIComponent(url.href)}` });
+        res.end();
+      } else {
+        res.writeHead(429, { 'content-type': 'text/html' });
+        res.end('<html><body>Our systems have detected unusual traffic from your computer network.</body></html>');
+      }
+    },
+    async (t) => {
+      const error = await searchError(source, { text: 'x' }, t.ctx);
+      assert.ok(error instanceof BlockedError, String(error));
+      assert.equal(error.message, 'google_images: blocked: redirected to /sorry (captcha)');
+    },
+  );
 });
 
 test('a 429 or a short page pointing at /sorry/ is a BlockedError too', async () => {
@@ -145,34 +184,50 @@ test('a 429 or a short page pointing at /sorry/ is a BlockedError too', async ()
 });
 
 test('a changed layout is a ParseError naming google_images and what is missing', async () => {
-  await withFakeServer(source, always(`<html><body>${'<div class="grid"><img src="https://x.org/a.jpg"></div>'.repeat(80)}</body></html>`), async (t) => {
-    const error = await searchError(source, { text: 'x' }, t.ctx);
-    assert.ok(error instanceof ParseError);
-    assert.match(error.message, /^google_images: layout changed: not a results page: no a\[href\*="\/imgres\?"\] links, no AF_initDataCallback \[url,height,width\] arrays and no "did not match any" sentence; came \d+ bytes$/);
-  });
+  await withFakeServer(
+    source,
+    always(`<html><body>${'<div class="grid"><img src="https://x.org/a.jpg"></div>'.repeat(80)}</body></html>`),
+    async (t) => {
+      const error = await searchError(source, { text: 'x' }, t.ctx);
+      assert.ok(error instanceof ParseError);
+      assert.match(
+        error.message,
+        /^google_images: layout changed: not a results page: no a\[href\*="\/imgres\?"\] links, no AF_initDataCallback \[url,height,width\] arrays and no "did not match any" sentence; came \d+ bytes$/,
+      );
+    },
+  );
 });
 
 test('a desktop page with AF_initDataCallback data is read too; the same page for ever stops after two requests', async () => {
-  await withFakeServer(source, always(readFixture('google_images/desktop-af-initdata.assembled.html')), { maxPages: 50 }, async (t, service) => {
-    assert.deepEqual(await collect(source, { text: 'x' }, t.ctx), [SOHU]);
-    assert.equal(service.requests.length, 2);
-  });
+  await withFakeServer(
+    source,
+    always(readFixture('google_images/desktop-af-initdata.assembled.html')),
+    { maxPages: 50 },
+    async (t, service) => {
+      assert.deepEqual(await collect(source, { text: 'x' }, t.ctx), [SOHU]);
+      assert.equal(service.requests.length, 2);
+    },
+  );
 });
 
 test('a video search asks Google nothing', () => assertVideoSearchAsksNothing(source));
 
-test('a job through the real runner downloads every image once, with its page attached', { timeout: 60_000 }, async () => {
-  const { doc, filesOnDisk } = await runJob('google_images', { limit: 50, type: 'image' });
-  assert.equal(doc.status, 'completed');
-  const stats = doc.results.source_stats.google_images!;
-  assert.deepEqual([stats.downloaded, stats.failed_downloads, stats.pages], [3, 0, 3]);
-  assert.deepEqual(
-    doc.results.files.map((f) => [f.candidate_id, f.page_url]).sort(),
-    [
+test(
+  'a job through the real runner downloads every image once, with its page attached',
+  { timeout: 60_000 },
+  async () => {
+    const { doc, filesOnDisk } = await runJob('google_images', { limit: 50, type: 'image' });
+    assert.equal(doc.status, 'completed');
+    const stats = doc.results.source_stats.google_images!;
+    assert.deepEqual([stats.downloaded, stats.failed_downloads, stats.pages], [3, 0, 3]);
+    assert.deepEqual(doc.results.files.map((f) => [f.candidate_id, f.page_url]).sort(), [
       ['google_images:EAH33eX_SrJJkM', 'https://vi.wikipedia.org/wiki/Chelsea_F.C.'],
-      ['google_images:JoZ3Jfnh3Jl12M', 'https://forbes.com.br/forbes-mulher/2023/10/brasil-e-feminino-mulheres-sao-maioria-em-todas-as-regioes-pela-primeira-vez/'],
+      [
+        'google_images:JoZ3Jfnh3Jl12M',
+        'https://forbes.com.br/forbes-mulher/2023/10/brasil-e-feminino-mulheres-sao-maioria-em-todas-as-regioes-pela-primeira-vez/',
+      ],
       ['google_images:m-ggbeEpN-xsQM', 'https://www.nestle.com/brands/drinks/milo'],
-    ],
-  );
-  assert.equal(filesOnDisk.length, 3);
-});
+    ]);
+    assert.equal(filesOnDisk.length, 3);
+  },
+);

@@ -13,7 +13,13 @@ import { parsePexelsPhotos, parsePexelsVideos, source as pexels } from '../../sr
 import { parseOpenverseImages, source as openverse } from '../../src/sources/openverse.ts';
 import { parseCommonsAnswer, source as commons } from '../../src/sources/wikimedia-commons.ts';
 import { parsePixabayImages, parsePixabayVideos, source as pixabay } from '../../src/sources/pixabay.ts';
-import { nasaCandidate, parseNasaAsset, parseNasaSearch, pickNasaFile, source as nasa } from '../../src/sources/nasa-images.ts';
+import {
+  nasaCandidate,
+  parseNasaAsset,
+  parseNasaSearch,
+  pickNasaFile,
+  source as nasa,
+} from '../../src/sources/nasa-images.ts';
 import { htmlToText, plainText } from '../../src/sources/parse/plain-text.ts';
 import { encodeRawPathUrl, httpUrl } from '../../src/sources/parse/media-url.ts';
 import { parseJsonBody } from '../../src/sources/parse/json-shape.ts';
@@ -29,23 +35,47 @@ interface Parser {
 }
 
 const PARSERS: Parser[] = [
-  { name: 'pexels photos', fixtures: ['pexels/photos-search.json', 'pexels/photos-search.laptop-page1.json'], parse: (d) => parsePexelsPhotos(d).candidates },
-  { name: 'pexels videos', fixtures: ['pexels/videos-search.json', 'pexels/videos-search.page2.assembled.json'], parse: (d) => parsePexelsVideos(d, 1080).candidates },
-  { name: 'openverse', fixtures: ['openverse/images-search.real-trimmed.json', 'openverse/images-search.docs-example.json'], parse: (d) => parseOpenverseImages(d, 1).candidates },
+  {
+    name: 'pexels photos',
+    fixtures: ['pexels/photos-search.json', 'pexels/photos-search.laptop-page1.json'],
+    parse: (d) => parsePexelsPhotos(d).candidates,
+  },
+  {
+    name: 'pexels videos',
+    fixtures: ['pexels/videos-search.json', 'pexels/videos-search.page2.assembled.json'],
+    parse: (d) => parsePexelsVideos(d, 1080).candidates,
+  },
+  {
+    name: 'openverse',
+    fixtures: ['openverse/images-search.real-trimmed.json', 'openverse/images-search.docs-example.json'],
+    parse: (d) => parseOpenverseImages(d, 1).candidates,
+  },
   {
     name: 'wikimedia_commons',
-    fixtures: ['wikimedia_commons/generator-search-imageinfo.real-trimmed.json', 'wikimedia_commons/generator-search-imageinfo.fv1.assembled.json'],
+    fixtures: [
+      'wikimedia_commons/generator-search-imageinfo.real-trimmed.json',
+      'wikimedia_commons/generator-search-imageinfo.fv1.assembled.json',
+    ],
     parse: (d) => parseCommonsAnswer(d, 1080).candidates,
   },
-  { name: 'pixabay images', fixtures: ['pixabay/images-search.json'], parse: (d) => parsePixabayImages(d, 1, 20).candidates },
-  { name: 'pixabay videos', fixtures: ['pixabay/videos-search.page2.assembled.json'], parse: (d) => parsePixabayVideos(d, 1, 20, 720).candidates },
+  {
+    name: 'pixabay images',
+    fixtures: ['pixabay/images-search.json'],
+    parse: (d) => parsePixabayImages(d, 1, 20).candidates,
+  },
+  {
+    name: 'pixabay videos',
+    fixtures: ['pixabay/videos-search.page2.assembled.json'],
+    parse: (d) => parsePixabayVideos(d, 1, 20, 720).candidates,
+  },
   {
     name: 'nasa search',
     fixtures: ['nasa_images/search-image.json', 'nasa_images/search-video.json'],
-    parse: (d) => parseNasaSearch(d).items.flatMap((i) => {
-      const f = pickNasaFile(i.linkedFiles, 'image', 1080);
-      return f ? [nasaCandidate(i, f)] : [];
-    }),
+    parse: (d) =>
+      parseNasaSearch(d).items.flatMap((i) => {
+        const f = pickNasaFile(i.linkedFiles, 'image', 1080);
+        return f ? [nasaCandidate(i, f)] : [];
+      }),
   },
   {
     name: 'nasa asset',
@@ -61,8 +91,19 @@ const PARSERS: Parser[] = [
 /** Values that break parsers written against a guess: wrong types, extremes, markup, hostile URLs. */
 const nasty = fc.oneof(
   fc.constantFrom(null, true, false, 0, -1, 1e308, -1e308, 2 ** 53 + 1, 1.5, '', ' ', '[]', '{}', [], {}, [[]], [null]),
-  fc.constantFrom('javascript:alert(1)', '//evil.example/x.jpg', 'http://', 'https://user:pw@host/x.jpg', 'data:image/png;base64,AA=='),
-  fc.constantFrom('<script>alert(1)</script>', '<a href="x">a</a> &amp; &#0; &#x110000;', '\u0000\u202e\ud800', 'x'.repeat(5000)),
+  fc.constantFrom(
+    'javascript:alert(1)',
+    '//evil.example/x.jpg',
+    'http://',
+    'https://user:pw@host/x.jpg',
+    'data:image/png;base64,AA==',
+  ),
+  fc.constantFrom(
+    '<script>alert(1)</script>',
+    '<a href="x">a</a> &amp; &#0; &#x110000;',
+    '\u0000\u202e\ud800',
+    'x'.repeat(5000),
+  ),
   fc.string(),
   fc.integer(),
   fc.double(),
@@ -157,9 +198,13 @@ for (const parser of PARSERS) {
   const recorded = parser.fixtures.map((f) => fixtureJson(f));
   test(`${parser.name}: mutated real answers give ParseError or well-formed candidates`, () => {
     fc.assert(
-      fc.property(fc.constantFrom(...recorded), fc.array(mutation, { minLength: 1, maxLength: 6 }), (answer, mutations) => {
-        expectOnlyParseErrors(() => parser.parse(mutate(answer, mutations)), SOURCE_OF[parser.name]!);
-      }),
+      fc.property(
+        fc.constantFrom(...recorded),
+        fc.array(mutation, { minLength: 1, maxLength: 6 }),
+        (answer, mutations) => {
+          expectOnlyParseErrors(() => parser.parse(mutate(answer, mutations)), SOURCE_OF[parser.name]!);
+        },
+      ),
       { numRuns: RUNS },
     );
   });
@@ -175,23 +220,26 @@ for (const parser of PARSERS) {
 
 test('text and URL helpers never throw and keep their promises on any string', () => {
   fc.assert(
-    fc.property(fc.oneof(fc.string(), fc.string({ unit: 'grapheme' }), fc.string({ unit: 'binary' }), nasty), (value) => {
-      for (const text of [htmlToText(value, 50), plainText(value, 50)]) {
-        if (text === undefined) continue;
-        assert.ok(Array.from(text).length <= 50);
-        assert.equal(text, text.trim());
-      }
-      for (const url of [httpUrl(value), encodeRawPathUrl(value)]) {
-        if (url !== undefined) assert.match(new URL(url).protocol, /^https?:$/);
-      }
-      const reason = refusalDetail(String(value));
-      if (reason !== undefined) assert.ok(Array.from(reason).length <= 160 && reason === reason.trim());
-      try {
-        parseJsonBody('pexels', String(value));
-      } catch (error) {
-        assert.ok(error instanceof ParseError);
-      }
-    }),
+    fc.property(
+      fc.oneof(fc.string(), fc.string({ unit: 'grapheme' }), fc.string({ unit: 'binary' }), nasty),
+      (value) => {
+        for (const text of [htmlToText(value, 50), plainText(value, 50)]) {
+          if (text === undefined) continue;
+          assert.ok(Array.from(text).length <= 50);
+          assert.equal(text, text.trim());
+        }
+        for (const url of [httpUrl(value), encodeRawPathUrl(value)]) {
+          if (url !== undefined) assert.match(new URL(url).protocol, /^https?:$/);
+        }
+        const reason = refusalDetail(String(value));
+        if (reason !== undefined) assert.ok(Array.from(reason).length <= 160 && reason === reason.trim());
+        try {
+          parseJsonBody('pexels', String(value));
+        } catch (error) {
+          assert.ok(error instanceof ParseError);
+        }
+      },
+    ),
     { numRuns: RUNS * 2 },
   );
 });
@@ -199,7 +247,12 @@ test('text and URL helpers never throw and keep their promises on any string', (
 const SERVED: { source: Source; env: string; fixture: string; type: 'image' | 'video' }[] = [
   { source: pexels, env: 'PEXELS', fixture: 'pexels/photos-search.laptop-page1.json', type: 'image' },
   { source: openverse, env: 'OPENVERSE', fixture: 'openverse/images-search.real-trimmed.json', type: 'image' },
-  { source: commons, env: 'WIKIMEDIA_COMMONS', fixture: 'wikimedia_commons/generator-search-imageinfo.fv1.assembled.json', type: 'image' },
+  {
+    source: commons,
+    env: 'WIKIMEDIA_COMMONS',
+    fixture: 'wikimedia_commons/generator-search-imageinfo.fv1.assembled.json',
+    type: 'image',
+  },
   { source: pixabay, env: 'PIXABAY', fixture: 'pixabay/images-search.json', type: 'image' },
   { source: nasa, env: 'NASA_IMAGES', fixture: 'nasa_images/search-image.json', type: 'image' },
 ];
@@ -214,7 +267,11 @@ test('a server that always answers the same (mutated) page is left after at most
         const page = mutate(fixtureJson(served.fixture), mutations) as Record<string, unknown>;
         body = page;
         server.requests.length = 0;
-        const t = makeContext(served.source, { [`${served.env}_BASE_URL`]: server.origin, PEXELS_API_KEY: 'k', PIXABAY_API_KEY: 'k' }, { maxPages: 50 });
+        const t = makeContext(
+          served.source,
+          { [`${served.env}_BASE_URL`]: server.origin, PEXELS_API_KEY: 'k', PIXABAY_API_KEY: 'k' },
+          { maxPages: 50 },
+        );
         try {
           await collect(served.source, { text: 'x', type: served.type, limit: 500 }, t.ctx);
         } catch (error) {
@@ -222,7 +279,10 @@ test('a server that always answers the same (mutated) page is left after at most
         } finally {
           await t.close();
         }
-        assert.ok(server.requests.filter((r) => !r.startsWith('/asset/')).length <= 2, `${served.source.id}: ${server.requests.length} requests`);
+        assert.ok(
+          server.requests.filter((r) => !r.startsWith('/asset/')).length <= 2,
+          `${served.source.id}: ${server.requests.length} requests`,
+        );
       }),
       { numRuns: Math.max(10, Math.floor(RUNS / 5)) },
     );

@@ -1,8 +1,22 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BlockedError, ParseError } from '../../src/core/errors.ts';
-import { licenseName, licenseUrlOf, openverseRemaining, parseOpenverseImages, source } from '../../src/sources/openverse.ts';
-import { collect, fixtureJson, runJob, searchError, sendJson, withFakeServer, withSimulation } from './source-harness.ts';
+import {
+  licenseName,
+  licenseUrlOf,
+  openverseRemaining,
+  parseOpenverseImages,
+  source,
+} from '../../src/sources/openverse.ts';
+import {
+  collect,
+  fixtureJson,
+  runJob,
+  searchError,
+  sendJson,
+  withFakeServer,
+  withSimulation,
+} from './source-harness.ts';
 
 test('parses the recorded Duhok answer exactly: null filetype, license from license + version', () => {
   const answer = parseOpenverseImages(fixtureJson('openverse/images-search.real-trimmed.json'), 1);
@@ -89,24 +103,46 @@ test('license names and deeds cover CC0, the public domain mark and the BY famil
 });
 
 test('reads the smallest remaining request count among the throttle headers', () => {
-  assert.equal(openverseRemaining({ 'x-ratelimit-available-anon_burst': '19', 'x-ratelimit-available-anon_sustained': '199' }), 19);
+  assert.equal(
+    openverseRemaining({ 'x-ratelimit-available-anon_burst': '19', 'x-ratelimit-available-anon_sustained': '199' }),
+    19,
+  );
   assert.equal(openverseRemaining({ 'content-type': 'application/json' }), undefined);
 });
 
 test('no results array is a ParseError; empty results are the end', () => {
   assert.throws(
     () => parseOpenverseImages({ detail: 'Not found.' }, 1),
-    (e: unknown) => e instanceof ParseError && e.source === 'openverse' && e.message === 'openverse: layout changed: no results array and no result_count: 0; came an object with keys detail',
+    (e: unknown) =>
+      e instanceof ParseError &&
+      e.source === 'openverse' &&
+      e.message ===
+        'openverse: layout changed: no results array and no result_count: 0; came an object with keys detail',
   );
-  assert.deepEqual(parseOpenverseImages({ result_count: 0, page_count: 0, results: [] }, 1), { candidates: [], hasNext: false });
+  assert.deepEqual(parseOpenverseImages({ result_count: 0, page_count: 0, results: [] }, 1), {
+    candidates: [],
+    hasNext: false,
+  });
 });
 
 test('searches the simulation: page 1, page 2, empty page 3; duplicates dropped; throttle reported', async () => {
   await withSimulation(source, async (t, sim) => {
     const found = await collect(source, { text: 'Duhok', limit: 50 }, t.ctx);
-    assert.deepEqual(found.map((c) => c.id.slice(10, 18)), ['03b8a0b8', '7cf5a40a', '7f478d72', '4bc43a04']);
-    assert.ok(found.every((c) => c.url.startsWith(`${sim.origins.openverse}/__media/`) && c.thumbnailUrl!.startsWith(sim.origins.openverse!)));
-    assert.equal(found[0]!.pageUrl, 'https://commons.wikimedia.org/w/index.php?curid=37605325', 'landing pages are not media');
+    assert.deepEqual(
+      found.map((c) => c.id.slice(10, 18)),
+      ['03b8a0b8', '7cf5a40a', '7f478d72', '4bc43a04'],
+    );
+    assert.ok(
+      found.every(
+        (c) =>
+          c.url.startsWith(`${sim.origins.openverse}/__media/`) && c.thumbnailUrl!.startsWith(sim.origins.openverse!),
+      ),
+    );
+    assert.equal(
+      found[0]!.pageUrl,
+      'https://commons.wikimedia.org/w/index.php?curid=37605325',
+      'landing pages are not media',
+    );
     assert.deepEqual(sim.requests.openverse, [
       '/v1/images/?q=Duhok&page=1&page_size=20',
       '/v1/images/?q=Duhok&page=2&page_size=20',
@@ -128,33 +164,54 @@ test('a video-only search asks nothing; a small limit asks for a small page', as
 
 test('a changed layout is a ParseError; a repeated page stops after two requests', async () => {
   let body: unknown = { result_count: 3, items: [] };
-  await withFakeServer(source, (_req, res) => sendJson(res, body), { maxPages: 20 }, async (t, server) => {
-    const error = await searchError(source, { text: 'x' }, t.ctx);
-    assert.ok(error instanceof ParseError);
-    assert.equal(error.message, 'openverse: layout changed: no results array and no result_count: 0; came an object with keys result_count, items');
-    body = { ...(fixtureJson('openverse/images-search.docs-example.json') as object), page_count: 1000 };
-    server.requests.length = 0;
-    assert.equal((await collect(source, { text: 'x', limit: 100 }, t.ctx)).length, 1);
-    assert.equal(server.requests.length, 2);
-  });
+  await withFakeServer(
+    source,
+    (_req, res) => sendJson(res, body),
+    { maxPages: 20 },
+    async (t, server) => {
+      const error = await searchError(source, { text: 'x' }, t.ctx);
+      assert.ok(error instanceof ParseError);
+      assert.equal(
+        error.message,
+        'openverse: layout changed: no results array and no result_count: 0; came an object with keys result_count, items',
+      );
+      body = { ...(fixtureJson('openverse/images-search.docs-example.json') as object), page_count: 1000 };
+      server.requests.length = 0;
+      assert.equal((await collect(source, { text: 'x', limit: 100 }, t.ctx)).length, 1);
+      assert.equal(server.requests.length, 2);
+    },
+  );
 });
 
 test('a job through the real runner downloads every result once, with creator and license attached', async () => {
   const { doc, filesOnDisk } = await runJob('openverse', { limit: 20, type: 'image' });
   assert.equal(doc.status, 'completed');
   const stats = doc.results.source_stats.openverse!;
-  assert.deepEqual([stats.downloaded, stats.found, stats.failed_downloads, stats.pages, stats.rate_limit_remaining], [4, 4, 0, 3, 17]);
+  assert.deepEqual(
+    [stats.downloaded, stats.found, stats.failed_downloads, stats.pages, stats.rate_limit_remaining],
+    [4, 4, 0, 3, 17],
+  );
   const duhok = doc.results.files.find((f) => f.candidate_id === 'openverse:03b8a0b8-19c7-4d48-bd6f-6e0c83e1be97')!;
-  assert.deepEqual([duhok.author, duhok.license, duhok.license_url, duhok.page_url], [
-    'Claus Weinberg', 'CC BY 2.0', 'https://creativecommons.org/licenses/by/2.0/', 'https://commons.wikimedia.org/w/index.php?curid=37605325',
-  ]);
+  assert.deepEqual(
+    [duhok.author, duhok.license, duhok.license_url, duhok.page_url],
+    [
+      'Claus Weinberg',
+      'CC BY 2.0',
+      'https://creativecommons.org/licenses/by/2.0/',
+      'https://commons.wikimedia.org/w/index.php?curid=37605325',
+    ],
+  );
   assert.equal(filesOnDisk.length, 4);
 });
 
 test('a 401 (page_size above the anonymous maximum, or a bad token) is a BlockedError with the reason', async () => {
-  await withFakeServer(source, (_req, res) => sendJson(res, { detail: 'Authentication credentials were not provided.' }, 401), async (t) => {
-    const error = await searchError(source, { text: 'x' }, t.ctx);
-    assert.ok(error instanceof BlockedError);
-    assert.equal(error.message, 'openverse: blocked: HTTP 401: Authentication credentials were not provided.');
-  });
+  await withFakeServer(
+    source,
+    (_req, res) => sendJson(res, { detail: 'Authentication credentials were not provided.' }, 401),
+    async (t) => {
+      const error = await searchError(source, { text: 'x' }, t.ctx);
+      assert.ok(error instanceof BlockedError);
+      assert.equal(error.message, 'openverse: blocked: HTTP 401: Authentication credentials were not provided.');
+    },
+  );
 });

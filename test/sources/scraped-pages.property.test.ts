@@ -30,15 +30,31 @@ const PARSERS: Record<string, { source: string; parse: Parser; pages: string[] }
     parse: (t) => parseGooglePage(t).candidates,
     pages: ['google_images/wml-page-1.assembled.html', 'google_images/desktop-af-initdata.assembled.html'],
   },
-  googleInitData: { source: 'google_images', parse: parseInitData, pages: ['google_images/af-initdata-fragment.real.txt'] },
+  googleInitData: {
+    source: 'google_images',
+    parse: parseInitData,
+    pages: ['google_images/af-initdata-fragment.real.txt'],
+  },
   yandex: {
     source: 'yandex_images',
     parse: (t) => parseYandexPage(t).candidates,
     pages: ['yandex_images/data-state-page-1.assembled.html', 'yandex_images/data-bem-page.assembled.html'],
   },
-  ddg: { source: 'duckduckgo_images', parse: (t) => parseDdgImages(t).candidates, pages: ['duckduckgo_images/i.js-images.json'] },
-  unsplashKeyed: { source: 'unsplash', parse: (t) => parseUnsplashPage(t, true).candidates, pages: ['unsplash/search-photos.json'] },
-  unsplashKeyless: { source: 'unsplash', parse: (t) => parseUnsplashPage(t, false).candidates, pages: ['unsplash/search-photos.json'] },
+  ddg: {
+    source: 'duckduckgo_images',
+    parse: (t) => parseDdgImages(t).candidates,
+    pages: ['duckduckgo_images/i.js-images.json'],
+  },
+  unsplashKeyed: {
+    source: 'unsplash',
+    parse: (t) => parseUnsplashPage(t, true).candidates,
+    pages: ['unsplash/search-photos.json'],
+  },
+  unsplashKeyless: {
+    source: 'unsplash',
+    parse: (t) => parseUnsplashPage(t, false).candidates,
+    pages: ['unsplash/search-photos.json'],
+  },
 };
 
 /** Runs `parse`; fails on any error but ParseError/BlockedError naming the source, and checks every candidate's shape. */
@@ -62,7 +78,8 @@ function checkParse(name: string, parse: Parser, sourceId: string, text: string)
       if (url === undefined) continue;
       assert.match(new URL(url).protocol, /^https?:$/);
     }
-    for (const n of [c.width, c.height, c.bytes]) if (n !== undefined) assert.ok(Number.isSafeInteger(n) && n > 0, String(n));
+    for (const n of [c.width, c.height, c.bytes])
+      if (n !== undefined) assert.ok(Number.isSafeInteger(n) && n > 0, String(n));
     assert.equal(c.width === undefined, c.height === undefined);
     if (c.title !== undefined) {
       assert.ok(c.title.length > 0 && c.title.length <= 300, c.title);
@@ -74,7 +91,35 @@ function checkParse(name: string, parse: Parser, sourceId: string, text: string)
 }
 
 const NOISE = fc.oneof(
-  fc.constantFrom('&amp;', '&quot;', '&#183;', '&#x27;', '&#0;', '&', '"', "'", '<', '>', '\\u0026', '\\u003d', '\\', '{', '}', '[', ']', ',', ':', 'null', '<script>', '</a>', '\u0000', '\u0007[', '\ue000', '//', 'javascript:'),
+  fc.constantFrom(
+    '&amp;',
+    '&quot;',
+    '&#183;',
+    '&#x27;',
+    '&#0;',
+    '&',
+    '"',
+    "'",
+    '<',
+    '>',
+    '\\u0026',
+    '\\u003d',
+    '\\',
+    '{',
+    '}',
+    '[',
+    ']',
+    ',',
+    ':',
+    'null',
+    '<script>',
+    '</a>',
+    '\u0000',
+    '\u0007[',
+    '\ue000',
+    '//',
+    'javascript:',
+  ),
   fc.string({ maxLength: 12 }),
 );
 
@@ -111,7 +156,8 @@ function mutate(base: string, mutations: Mutation[]): string {
 function paths(value: unknown, prefix: (string | number)[] = []): (string | number)[][] {
   const out: (string | number)[][] = [prefix];
   if (Array.isArray(value)) value.forEach((v, i) => out.push(...paths(v, [...prefix, i])));
-  else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) out.push(...paths(v, [...prefix, k]));
+  else if (value && typeof value === 'object')
+    for (const [k, v] of Object.entries(value)) out.push(...paths(v, [...prefix, k]));
   return out;
 }
 
@@ -128,9 +174,12 @@ function swapped(doc: unknown, at: number, replacement: unknown): unknown {
 for (const [name, { source, parse }] of Object.entries(PARSERS)) {
   test(`${name}: arbitrary text gives candidates or a ParseError/BlockedError, nothing else`, () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string({ maxLength: 400 }), fc.string({ unit: 'binary', maxLength: 400 }), fc.json()), (text) => {
-        checkParse(name, parse, source, text);
-      }),
+      fc.property(
+        fc.oneof(fc.string({ maxLength: 400 }), fc.string({ unit: 'binary', maxLength: 400 }), fc.json()),
+        (text) => {
+          checkParse(name, parse, source, text);
+        },
+      ),
       { numRuns: 150 },
     );
   });
@@ -164,10 +213,16 @@ for (const name of ['ddg', 'unsplashKeyed', 'unsplashKeyless'] as const) {
 test('extractVqd never throws and returns only a token of safe characters', () => {
   const page = readFixture('duckduckgo_images/vqd-page-head.excerpt.html');
   fc.assert(
-    fc.property(fc.oneof(fc.string({ maxLength: 300 }), fc.array(MUTATION, { maxLength: 6 }).map((m) => mutate(page, m))), (text) => {
-      const token = extractVqd(text);
-      if (token !== undefined) assert.match(token, /^[\w-]{1,300}$/);
-    }),
+    fc.property(
+      fc.oneof(
+        fc.string({ maxLength: 300 }),
+        fc.array(MUTATION, { maxLength: 6 }).map((m) => mutate(page, m)),
+      ),
+      (text) => {
+        const token = extractVqd(text);
+        if (token !== undefined) assert.match(token, /^[\w-]{1,300}$/);
+      },
+    ),
     { numRuns: 200 },
   );
 });
@@ -184,8 +239,19 @@ test('a huge hostile script with unterminated arrays is parsed in one pass (no r
 const LIVE: { source: Source; env: string; page: string; tokenPage?: string; type: string }[] = [
   { source: bing, env: 'BING_IMAGES_BASE_URL', page: 'bing_images/page-1.assembled.html', type: 'text/html' },
   { source: google, env: 'GOOGLE_IMAGES_BASE_URL', page: 'google_images/wml-page-1.assembled.html', type: 'text/html' },
-  { source: yandex, env: 'YANDEX_IMAGES_BASE_URL', page: 'yandex_images/data-state-page-1.assembled.html', type: 'text/html' },
-  { source: ddg, env: 'DUCKDUCKGO_IMAGES_BASE_URL', page: 'duckduckgo_images/i.js-images.json', tokenPage: 'duckduckgo_images/vqd-page-head.excerpt.html', type: 'application/json' },
+  {
+    source: yandex,
+    env: 'YANDEX_IMAGES_BASE_URL',
+    page: 'yandex_images/data-state-page-1.assembled.html',
+    type: 'text/html',
+  },
+  {
+    source: ddg,
+    env: 'DUCKDUCKGO_IMAGES_BASE_URL',
+    page: 'duckduckgo_images/i.js-images.json',
+    tokenPage: 'duckduckgo_images/vqd-page-head.excerpt.html',
+    type: 'application/json',
+  },
   { source: unsplash, env: 'UNSPLASH_BASE_URL', page: 'unsplash/search-photos.json', type: 'application/json' },
 ];
 
@@ -208,7 +274,9 @@ for (const live of LIVE) {
           } catch (error) {
             if (!(error instanceof ParseError || error instanceof BlockedError)) throw error;
           }
-          const results = service.requests.slice(before).filter((r) => !(live.tokenPage && new URL(r, 'http://x').pathname === '/'));
+          const results = service.requests
+            .slice(before)
+            .filter((r) => !(live.tokenPage && new URL(r, 'http://x').pathname === '/'));
           assert.ok(results.length <= 2, `${results.length} result requests`);
         }),
         { numRuns: 25 },

@@ -26,7 +26,11 @@ export interface TestContext {
  * A context for `source` with `env` on top of test defaults: private networks allowed, 2 s
  * requests, no retries (MAX_RETRIES_PER_SOURCE in `env` turns them on, with 10-50 ms backoff).
  */
-export function makeContext(source: Source, env: Record<string, string>, options: { maxPages?: number } = {}): TestContext {
+export function makeContext(
+  source: Source,
+  env: Record<string, string>,
+  options: { maxPages?: number } = {},
+): TestContext {
   const config = loadConfig(
     { ALLOW_PRIVATE_NETWORKS: 'true', REQUEST_TIMEOUT: '2', SOURCE_TIMEOUT: '5', MAX_RETRIES_PER_SOURCE: '0', ...env },
     {},
@@ -36,7 +40,12 @@ export function makeContext(source: Source, env: Record<string, string>, options
   let pages = 0;
   const rateLimits: number[] = [];
   const ctx: SourceContext = {
-    http: bindSourceHttp(client, { signal, timeoutMs: config.requestTimeoutMs, retries: config.maxRetriesPerSource, sourceId: source.id }),
+    http: bindSourceHttp(client, {
+      signal,
+      timeoutMs: config.requestTimeoutMs,
+      retries: config.maxRetriesPerSource,
+      sourceId: source.id,
+    }),
     signal,
     config,
     origin: originOf(source, config),
@@ -51,7 +60,12 @@ export function makeContext(source: Source, env: Record<string, string>, options
 export type TestQuery = Partial<SearchQuery> & { text: string };
 
 /** Every candidate of a search, or the first `max` (then the generator is closed, as the runner does). */
-export async function collect(source: Source, query: TestQuery, ctx: SourceContext, max = Infinity): Promise<MediaCandidate[]> {
+export async function collect(
+  source: Source,
+  query: TestQuery,
+  ctx: SourceContext,
+  max = Infinity,
+): Promise<MediaCandidate[]> {
   const out: MediaCandidate[] = [];
   if (max <= 0) return out;
   for await (const c of source.search({ type: 'image', limit: 10, ...query }, ctx)) {
@@ -81,7 +95,9 @@ export interface FakeServer {
 }
 
 /** A plain HTTP server on 127.0.0.1:0 answering with `handler` (`url` is absolute, on the server's origin). */
-export async function fakeServer(handler: (req: IncomingMessage, res: ServerResponse, url: URL) => void): Promise<FakeServer> {
+export async function fakeServer(
+  handler: (req: IncomingMessage, res: ServerResponse, url: URL) => void,
+): Promise<FakeServer> {
   const requests: string[] = [];
   const headers: IncomingMessage['headers'][] = [];
   const sockets = new Set<Socket>();
@@ -116,10 +132,18 @@ type Run<S> = (t: TestContext, server: S) => Promise<void>;
  * Runs `run` with a context for `source` pointed (by <ID>_BASE_URL, plus `env`) at a fakeServer
  * answering with `handler`, and closes both after, whatever `run` does.
  */
-export async function withFakeServer(source: Source, handler: Parameters<typeof fakeServer>[0], ...args: [Run<FakeServer>] | [ContextOptions, Run<FakeServer>]): Promise<void> {
+export async function withFakeServer(
+  source: Source,
+  handler: Parameters<typeof fakeServer>[0],
+  ...args: [Run<FakeServer>] | [ContextOptions, Run<FakeServer>]
+): Promise<void> {
   const [options, run] = args.length === 1 ? [{}, args[0]] : args;
   const server = await fakeServer(handler);
-  const t = makeContext(source, { [`${envPrefix(source.id)}_BASE_URL`]: server.origin, ...options.env }, { maxPages: options.maxPages });
+  const t = makeContext(
+    source,
+    { [`${envPrefix(source.id)}_BASE_URL`]: server.origin, ...options.env },
+    { maxPages: options.maxPages },
+  );
   try {
     await run(t, server);
   } finally {
@@ -129,7 +153,10 @@ export async function withFakeServer(source: Source, handler: Parameters<typeof 
 }
 
 /** Runs `run` with a context for `source` on the simulation of that source alone (its env plus `env`), and closes both after. */
-export async function withSimulation(source: Source, ...args: [Run<Simulation>] | [ContextOptions, Run<Simulation>]): Promise<void> {
+export async function withSimulation(
+  source: Source,
+  ...args: [Run<Simulation>] | [ContextOptions, Run<Simulation>]
+): Promise<void> {
   const [options, run] = args.length === 1 ? [{}, args[0]] : args;
   const simulation = await startSimulation({ sources: [source.id] });
   const t = makeContext(source, { ...simulation.env, ...options.env }, { maxPages: options.maxPages });
@@ -150,7 +177,11 @@ export async function assertVideoSearchAsksNothing(source: Source): Promise<void
 }
 
 /** A handler answering every request with the same body. */
-export function always(body: string, status = 200, headers: Record<string, string> = { 'content-type': 'text/html; charset=utf-8' }) {
+export function always(
+  body: string,
+  status = 200,
+  headers: Record<string, string> = { 'content-type': 'text/html; charset=utf-8' },
+) {
   return (_req: IncomingMessage, res: ServerResponse): void => {
     res.writeHead(status, headers);
     res.end(body);
@@ -186,9 +217,17 @@ export async function runJob(
   spec: { limit: number; type: MediaType; query?: string },
   env: Record<string, string> = {},
 ): Promise<JobRun> {
-  const h = await openHarness({ sim: { sources: [sourceId] }, env: { REQUEST_TIMEOUT: '5', SOURCE_TIMEOUT: '30', ...env } });
+  const h = await openHarness({
+    sim: { sources: [sourceId] },
+    env: { REQUEST_TIMEOUT: '5', SOURCE_TIMEOUT: '30', ...env },
+  });
   try {
-    const submitted = await h.service.submit({ query: spec.query ?? 'harvest', sources: [sourceId], limit: spec.limit, type: spec.type });
+    const submitted = await h.service.submit({
+      query: spec.query ?? 'harvest',
+      sources: [sourceId],
+      limit: spec.limit,
+      type: spec.type,
+    });
     const doc = await h.service.wait(submitted.job_id);
     const filesOnDisk = listFiles(h.config.downloadDir).filter((f) => !/\.(json|csv|txt|md)$/.test(f));
     return { doc, requests: [...(h.sim.requests[sourceId] ?? [])], filesOnDisk };

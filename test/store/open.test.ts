@@ -13,7 +13,12 @@ test('a new database is created in DATA_DIR with WAL, NORMAL sync, foreign keys 
     const store = await openStore(env.config);
     const file = databasePath(env.config);
     assert.ok(existsSync(file));
-    assert.deepEqual(store.settings(), { journalMode: 'wal', synchronous: 'NORMAL', foreignKeys: true, busyTimeoutMs: 5000 });
+    assert.deepEqual(store.settings(), {
+      journalMode: 'wal',
+      synchronous: 'NORMAL',
+      foreignKeys: true,
+      busyTimeoutMs: 5000,
+    });
     await store.close();
     const db = new Database(file, { readonly: true });
     assert.equal(db.pragma('journal_mode', { simple: true }), 'wal', 'WAL is persistent');
@@ -69,10 +74,9 @@ test('a v1 database with history is migrated to the current version and keeps it
       `INSERT INTO jobs (job_id, status, query, sources, limit_per_source, media_type, spec, created_at)
        VALUES ('old', 'completed', 'nature', '["google_images"]', 5, 'image', '{"query":"nature","sources":["google_images"],"limit":5,"type":"image"}', '2025-10-02T10:00:00.000Z')`,
     ).run();
-    db.prepare(`INSERT INTO search_cache (key, status, url, headers, text, stored_at, stored_ms) VALUES ('k', 200, 'u', '{}', 't', ?, ?)`).run(
-      new Date().toISOString(),
-      Date.now(),
-    );
+    db.prepare(
+      `INSERT INTO search_cache (key, status, url, headers, text, stored_at, stored_ms) VALUES ('k', 200, 'u', '{}', 't', ?, ?)`,
+    ).run(new Date().toISOString(), Date.now());
     db.close();
     const store = await openStore(env.config);
     assert.equal((await store.jobs.get('old'))?.status, 'completed');
@@ -187,11 +191,17 @@ test('processes opening a fresh database at the same moment all succeed and all 
         { query: 'q', sources: [], limit: 1, type: 'image' });
       await store.close();
     `;
-    const runs = Array.from({ length: 4 }, () =>
-      new Promise<number | null>((resolve) => {
-        const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, env.config.dataDir], { stdio: ['ignore', 'ignore', 'inherit'] });
-        child.on('close', resolve);
-      }),
+    const runs = Array.from(
+      { length: 4 },
+      () =>
+        new Promise<number | null>((resolve) => {
+          const child = spawn(
+            process.execPath,
+            ['--import', 'tsx', '--input-type=module', '-e', script, env.config.dataDir],
+            { stdio: ['ignore', 'ignore', 'inherit'] },
+          );
+          child.on('close', resolve);
+        }),
     );
     assert.deepEqual(await Promise.all(runs), [0, 0, 0, 0]);
     const store = await openStore(env.config);

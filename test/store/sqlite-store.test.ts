@@ -15,13 +15,25 @@ test('a full job document round-trips through the database, across a reopen', as
     const spec = { ...makeSpec(), options: { noCache: true } };
     const store = await openStore(env.config);
     await store.jobs.create(makeJob('job-1', spec), spec);
-    const google = { ...emptySourceStats(), status: 'ok' as const, success: true, downloaded: 2, images: 2, found: 7, bytes: 2003 };
+    const google = {
+      ...emptySourceStats(),
+      status: 'ok' as const,
+      success: true,
+      downloaded: 2,
+      images: 2,
+      found: 7,
+      bytes: 2003,
+    };
     const bing = { ...emptySourceStats(), status: 'failed' as const, success: false, error: 'Timeout after 30s' };
     await store.jobs.saveSourceStats('job-1', 'google_images', google);
     await store.jobs.saveSourceStats('job-1', 'bing_images', bing);
     await store.files.record('job-1', makeFile(1));
     await store.files.record('job-1', makeFile(2));
-    await store.jobs.update('job-1', { status: 'partial', finished_at: '2025-10-02T14:30:35.000Z', duration_ms: 30012 });
+    await store.jobs.update('job-1', {
+      status: 'partial',
+      finished_at: '2025-10-02T14:30:35.000Z',
+      duration_ms: 30012,
+    });
     await store.close();
 
     const again = await openStore(env.config);
@@ -36,7 +48,10 @@ test('a full job document round-trips through the database, across a reopen', as
     assert.deepEqual(doc.results.failed_sources, ['bing_images']);
     assert.equal(doc.results.downloaded, 2);
     assert.equal(doc.results.images, 2);
-    assert.deepEqual(doc.results.files, [makeFile(1, { saved_at: doc.results.files[0]!.saved_at }), makeFile(2, { saved_at: doc.results.files[1]!.saved_at })]);
+    assert.deepEqual(doc.results.files, [
+      makeFile(1, { saved_at: doc.results.files[0]!.saved_at }),
+      makeFile(2, { saved_at: doc.results.files[1]!.saved_at }),
+    ]);
     assert.deepEqual(await again.jobs.getSpec('job-1'), spec);
     assert.equal(await again.jobs.get('nope'), null);
     await again.close();
@@ -68,12 +83,19 @@ test('thousands of recordFile calls made at once all resolve, in few transaction
     await Promise.all(Array.from({ length: n }, (_, i) => store.files.record('bulk', makeFile(i + 1))));
     const after = store.writeCounters;
     assert.equal(after.writes - before.writes, n);
-    assert.ok(after.transactions - before.transactions <= 5, `used ${after.transactions - before.transactions} transactions`);
+    assert.ok(
+      after.transactions - before.transactions <= 5,
+      `used ${after.transactions - before.transactions} transactions`,
+    );
     const doc = await store.jobs.get('bulk');
     assert.equal(doc?.results.files.length, n);
     assert.deepEqual(
       doc?.results.files.slice(0, 3).map((f) => f.path),
-      ['nature/google_images/nature_001.png', 'nature/google_images/nature_002.png', 'nature/google_images/nature_003.png'],
+      [
+        'nature/google_images/nature_001.png',
+        'nature/google_images/nature_002.png',
+        'nature/google_images/nature_003.png',
+      ],
     );
     await store.close();
   } finally {
@@ -87,7 +109,15 @@ test('one failing write in a batch is rejected alone; the rest of the batch comm
     const store = await openStore(env.config);
     await store.jobs.create(makeJob('j'), makeSpec());
     await store.files.record('j', makeFile(1));
-    const event = (seq: number): RunnerEvent => ({ type: 'source_started', job_id: 'j', ts: 't', seq, run: 1, source: 'google_images', timeout_ms: 1 });
+    const event = (seq: number): RunnerEvent => ({
+      type: 'source_started',
+      job_id: 'j',
+      ts: 't',
+      seq,
+      run: 1,
+      source: 'google_images',
+      timeout_ms: 1,
+    });
     await store.events.append(event(1));
     const results = await Promise.allSettled([
       store.files.record('j', makeFile(2)),
@@ -97,11 +127,20 @@ test('one failing write in a batch is rejected alone; the rest of the batch comm
       store.events.append(event(2)),
       store.files.record('j', makeFile(4)),
     ]);
-    assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'rejected', 'rejected', 'fulfilled', 'fulfilled']);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['fulfilled', 'rejected', 'rejected', 'rejected', 'fulfilled', 'fulfilled'],
+    );
     assert.ok((results[1] as PromiseRejectedResult).reason instanceof StoreError);
     const doc = await store.jobs.get('j');
-    assert.deepEqual(doc?.results.files.map((f) => f.path), [makeFile(1).path, makeFile(2).path, makeFile(4).path]);
-    assert.deepEqual((await store.events.list('j')).map((e) => e.seq), [1, 2]);
+    assert.deepEqual(
+      doc?.results.files.map((f) => f.path),
+      [makeFile(1).path, makeFile(2).path, makeFile(4).path],
+    );
+    assert.deepEqual(
+      (await store.events.list('j')).map((e) => e.seq),
+      [1, 2],
+    );
     await store.close();
   } finally {
     env.cleanup();
@@ -135,7 +174,10 @@ test('jobs are listed newest first with their file counts, filtered by status an
     await store.files.record('j3', makeFile(2));
     await store.jobs.update('j1', { status: 'completed', finished_at: new Date(t0 + 5000).toISOString() });
     const all = await store.jobs.list();
-    assert.deepEqual(all.map((j) => j.job_id), ['j4', 'j3', 'j2', 'j1', 'j0']);
+    assert.deepEqual(
+      all.map((j) => j.job_id),
+      ['j4', 'j3', 'j2', 'j1', 'j0'],
+    );
     assert.deepEqual(all[1], {
       job_id: 'j3',
       status: 'running',
@@ -145,8 +187,14 @@ test('jobs are listed newest first with their file counts, filtered by status an
       finished_at: null,
       downloaded: 2,
     });
-    assert.deepEqual((await store.jobs.list({ status: 'completed' })).map((j) => j.job_id), ['j1']);
-    assert.deepEqual((await store.jobs.list({ limit: 2, offset: 1 })).map((j) => j.job_id), ['j3', 'j2']);
+    assert.deepEqual(
+      (await store.jobs.list({ status: 'completed' })).map((j) => j.job_id),
+      ['j1'],
+    );
+    assert.deepEqual(
+      (await store.jobs.list({ limit: 2, offset: 1 })).map((j) => j.job_id),
+      ['j3', 'j2'],
+    );
     await store.close();
   } finally {
     env.cleanup();
@@ -160,9 +208,29 @@ test('events are kept in order, replayed after a seq, and the last seq is known 
     await store.jobs.create(makeJob('e'), makeSpec());
     assert.equal(await store.events.lastSeq('e'), 0);
     const events: RunnerEvent[] = [
-      { type: 'job_started', job_id: 'e', ts: 't1', seq: 1, run: 1, query: 'nature', sources: ['google_images'], limit: 5, media_type: 'image', resumed: false },
+      {
+        type: 'job_started',
+        job_id: 'e',
+        ts: 't1',
+        seq: 1,
+        run: 1,
+        query: 'nature',
+        sources: ['google_images'],
+        limit: 5,
+        media_type: 'image',
+        resumed: false,
+      },
       { type: 'source_started', job_id: 'e', ts: 't2', seq: 2, run: 1, source: 'google_images', timeout_ms: 30000 },
-      { type: 'file_saved', job_id: 'e', ts: 't3', seq: 3, run: 1, source: 'google_images', file: makeFile(1), index: 0 },
+      {
+        type: 'file_saved',
+        job_id: 'e',
+        ts: 't3',
+        seq: 3,
+        run: 1,
+        source: 'google_images',
+        file: makeFile(1),
+        index: 0,
+      },
     ];
     await Promise.all(events.map((e) => store.events.append(e)));
     assert.deepEqual(await store.events.list('e'), events);
@@ -182,7 +250,10 @@ test('the download archive finds earlier files by candidate id or content hash, 
     await store.jobs.create(makeJob('old'), makeSpec());
     await store.jobs.create(makeJob('new'), makeSpec());
     await store.files.record('old', makeFile(1));
-    await store.files.record('new', makeFile(2, { path: 'nature/google_images/nature_009.png', sha256: makeFile(1).sha256 }));
+    await store.files.record(
+      'new',
+      makeFile(2, { path: 'nature/google_images/nature_009.png', sha256: makeFile(1).sha256 }),
+    );
     assert.equal(await store.files.findArchived({ candidateId: 'google_images:77' }), null);
     assert.deepEqual(await store.files.findArchived({ candidateId: 'google_images:1' }), {
       job_id: 'old',
@@ -195,7 +266,11 @@ test('the download archive finds earlier files by candidate id or content hash, 
     assert.equal((await store.files.findArchived({ sha256: makeFile(1).sha256, excludeJobId: 'new' }))?.job_id, 'old');
     assert.equal(await store.files.findArchived({ candidateId: 'google_images:1', excludeJobId: 'old' }), null);
     // Either key matches.
-    assert.equal((await store.files.findArchived({ candidateId: 'nope', sha256: makeFile(1).sha256, excludeJobId: 'new' }))?.job_id, 'old');
+    assert.equal(
+      (await store.files.findArchived({ candidateId: 'nope', sha256: makeFile(1).sha256, excludeJobId: 'new' }))
+        ?.job_id,
+      'old',
+    );
     // Removed rows leave the archive.
     assert.equal(await store.files.remove('old', [makeFile(1).path, 'not/recorded.png']), 1);
     assert.equal(await store.files.findArchived({ candidateId: 'google_images:1' }), null);
@@ -218,7 +293,10 @@ test('the archive lookup uses the indexes', async () => {
            WHERE ${column} = ? AND (? IS NULL OR job_id <> ?) ORDER BY id DESC LIMIT 1`,
         )
         .all('x', null, null) as { detail: string }[];
-      assert.match(plan.map((p) => p.detail).join(' '), new RegExp(`SEARCH files USING (COVERING )?INDEX files_${column}`));
+      assert.match(
+        plan.map((p) => p.detail).join(' '),
+        new RegExp(`SEARCH files USING (COVERING )?INDEX files_${column}`),
+      );
     }
     db.close();
   } finally {
@@ -236,7 +314,10 @@ test('a pending file is cleared when the file is recorded, with or without its e
     await store.files.addPending('p', 'nature/google_images/nature_003');
     await store.files.record('p', makeFile(1));
     await store.files.record('p', makeFile(2));
-    assert.deepEqual((await store.files.listPending('p')).map((f) => f.path), ['nature/google_images/nature_003']);
+    assert.deepEqual(
+      (await store.files.listPending('p')).map((f) => f.path),
+      ['nature/google_images/nature_003'],
+    );
     await store.files.removePending('p', 'nature/google_images/nature_003');
     assert.deepEqual(await store.files.listPending(), []);
     await store.close();
@@ -251,7 +332,16 @@ test('source health: failures count, the third cools the source, a success reset
     let nowMs = Date.parse('2025-10-02T10:00:00Z');
     const store = await openStore(env.config, { now: () => nowMs });
     const at = (): Date => new Date(nowMs);
-    const fail = (error = 'HTTP 503') => recordSourceOutcome(store, { source: 'bing_images', ok: false, error, durationMs: 100, downloaded: 0, downloadMs: 0, at: at() });
+    const fail = (error = 'HTTP 503') =>
+      recordSourceOutcome(store, {
+        source: 'bing_images',
+        ok: false,
+        error,
+        durationMs: 100,
+        downloaded: 0,
+        downloadMs: 0,
+        at: at(),
+      });
 
     await fail();
     let h = await fail();
@@ -263,7 +353,16 @@ test('source health: failures count, the third cools the source, a success reset
     assert.equal(h.last_error, 'Timeout after 30s');
 
     // A skipped (cooling) run neither counts as a run nor extends the cool-down.
-    h = await recordSourceOutcome(store, { source: 'bing_images', ok: false, error: 'cooling down', durationMs: 0, downloaded: 0, downloadMs: 0, at: at(), skipped: true });
+    h = await recordSourceOutcome(store, {
+      source: 'bing_images',
+      ok: false,
+      error: 'cooling down',
+      durationMs: 0,
+      downloaded: 0,
+      downloadMs: 0,
+      at: at(),
+      skipped: true,
+    });
     assert.equal(h.runs, 3);
     assert.equal(h.consecutive_failures, 3);
 
@@ -272,7 +371,15 @@ test('source health: failures count, the third cools the source, a success reset
     h = await fail();
     assert.equal(h.cooling_until, new Date(nowMs + 10 * 60_000).toISOString(), 'fourth failure doubles');
 
-    h = await recordSourceOutcome(store, { source: 'bing_images', ok: true, error: null, durationMs: 900, downloaded: 4, downloadMs: 2000, at: at() });
+    h = await recordSourceOutcome(store, {
+      source: 'bing_images',
+      ok: true,
+      error: null,
+      durationMs: 900,
+      downloaded: 4,
+      downloadMs: 2000,
+      at: at(),
+    });
     assert.equal(h.consecutive_failures, 0);
     assert.equal(h.cooling_until, null);
     assert.equal(h.runs, 5);
@@ -302,7 +409,13 @@ test('the search cache returns fresh answers only', async () => {
   try {
     let nowMs = Date.parse('2025-10-02T10:00:00Z');
     const store = await openStore(env.config, { now: () => nowMs });
-    const page = { status: 200, url: 'https://x/search?q=a', headers: { 'content-type': 'application/json' }, text: '{"a":1}', stored_at: new Date(nowMs).toISOString() };
+    const page = {
+      status: 200,
+      url: 'https://x/search?q=a',
+      headers: { 'content-type': 'application/json' },
+      text: '{"a":1}',
+      stored_at: new Date(nowMs).toISOString(),
+    };
     await store.cache.put('k', page);
     assert.deepEqual(await store.cache.get('k', 60_000), page);
     nowMs += 61_000;
@@ -334,7 +447,9 @@ test('markInterrupted marks jobs of dead or silent owners and leaves live owners
     const deadPid = exited.pid!;
     const db = new Database(databasePath(env.config));
     db.prepare(`UPDATE jobs SET owner_pid = ?, owner_token = 'other' WHERE job_id = 'dead'`).run(deadPid);
-    db.prepare(`UPDATE jobs SET owner_token = 'other', heartbeat_ms = ? WHERE job_id = 'stale'`).run(nowMs - 10 * 60_000);
+    db.prepare(`UPDATE jobs SET owner_token = 'other', heartbeat_ms = ? WHERE job_id = 'stale'`).run(
+      nowMs - 10 * 60_000,
+    );
     db.close();
 
     const second = await openStore(env.config, { now: () => nowMs });
@@ -389,7 +504,10 @@ test('transitionJob lets exactly one of two processes claim an interrupted job',
     const b = await openStore(env.config);
     await a.jobs.create(makeJob('j'), makeSpec());
     await a.jobs.update('j', { status: 'interrupted' });
-    const claims = await Promise.all([a.jobs.transition('j', ['interrupted', 'cancelled'], 'queued'), b.jobs.transition('j', ['interrupted', 'cancelled'], 'queued')]);
+    const claims = await Promise.all([
+      a.jobs.transition('j', ['interrupted', 'cancelled'], 'queued'),
+      b.jobs.transition('j', ['interrupted', 'cancelled'], 'queued'),
+    ]);
     assert.deepEqual(claims.sort(), [false, true]);
     assert.equal((await a.jobs.get('j'))?.status, 'queued');
     assert.equal(await a.jobs.transition('j', ['interrupted'], 'queued'), false);

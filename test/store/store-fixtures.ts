@@ -4,7 +4,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../../src/core/config.ts';
-import { emptySourceStats, type JobDocument, type JobSourceName, type JobSpec, type SavedFile } from '../../src/core/types.ts';
+import {
+  emptySourceStats,
+  type JobDocument,
+  type JobSourceName,
+  type JobSpec,
+  type SavedFile,
+} from '../../src/core/types.ts';
 
 export interface TempEnv {
   dir: string;

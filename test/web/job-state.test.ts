@@ -12,8 +12,17 @@ let doc: JobDocument;
 let history: RunnerEvent[];
 
 before(async () => {
-  s = await startTestServer({ sources: ['google_images', 'bing_images'], hang: ['bing_images'], env: { BING_IMAGES_TIMEOUT: '0.5' } });
-  const submitted = await s.jobs.submit({ query: 'tern', sources: ['google_images', 'bing_images'], limit: 3, type: 'image' });
+  s = await startTestServer({
+    sources: ['google_images', 'bing_images'],
+    hang: ['bing_images'],
+    env: { BING_IMAGES_TIMEOUT: '0.5' },
+  });
+  const submitted = await s.jobs.submit({
+    query: 'tern',
+    sources: ['google_images', 'bing_images'],
+    limit: 3,
+    type: 'image',
+  });
   doc = await s.jobs.wait(submitted.job_id);
   history = await s.jobs.history(submitted.job_id);
 });
@@ -22,7 +31,7 @@ after(async () => {
 });
 
 describe('the job view state', () => {
-  test('folds a job\'s events into what its document says', () => {
+  test("folds a job's events into what its document says", () => {
     const state = stateFromDocument({ ...doc, status: 'queued' });
     for (const event of history) applyEvent(state, event);
     assert.equal(state.finished, true);
@@ -42,7 +51,17 @@ describe('the job view state', () => {
     for (const event of history) applyEvent(state, event);
     assert.equal(applyEvent(state, history[3]!), null, 'an event already applied changes nothing');
     const last = history.at(-1)!.seq;
-    const rerun = { type: 'job_started', job_id: doc.job_id, ts: new Date().toISOString(), seq: last + 1, query: doc.query, sources: ['bing_images'], limit: 3, media_type: 'image', resumed: true } as RunnerEvent;
+    const rerun = {
+      type: 'job_started',
+      job_id: doc.job_id,
+      ts: new Date().toISOString(),
+      seq: last + 1,
+      query: doc.query,
+      sources: ['bing_images'],
+      limit: 3,
+      media_type: 'image',
+      resumed: true,
+    } as RunnerEvent;
     applyEvent(state, rerun);
     assert.equal(state.finished, false);
     assert.equal(state.status, 'running');

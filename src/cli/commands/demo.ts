@@ -14,7 +14,13 @@ import { parseDirectory } from '../options.ts';
 import { EXIT_CODES_HELP, runJobCommand } from '../run-job.ts';
 import { terminalLines } from '../format.ts';
 
-export const DEMO_SOURCES: readonly SourceId[] = ['google_images', 'bing_images', 'yandex_images', 'unsplash', 'pexels'];
+export const DEMO_SOURCES: readonly SourceId[] = [
+  'google_images',
+  'bing_images',
+  'yandex_images',
+  'unsplash',
+  'pexels',
+];
 export const DEMO_HANGING_SOURCE: SourceId = 'bing_images';
 export const DEMO_QUERY = 'nature';
 /** Seconds: short, so the demo ends quickly, yet far above what the simulated sources need. */
@@ -25,12 +31,19 @@ export function registerDemo(program: Command, cli: CliContext): void {
   program
     .command('demo')
     .description('run a real search offline against simulated sources, one of which hangs')
-    .option('--out <dir>', 'where downloads/, logs/ and data/ go (default: the current directory)', parseDirectory('--out'))
+    .option(
+      '--out <dir>',
+      'where downloads/, logs/ and data/ go (default: the current directory)',
+      parseDirectory('--out'),
+    )
     .option('--json', 'print the job document on stdout')
     .addHelpText('after', EXIT_CODES_HELP)
     .action(async (opts: { out?: string; json?: boolean }) => {
       const base = resolve(cli.cwd, opts.out ?? '.');
-      const [{ startSimulation }, { openSession }] = await Promise.all([import('../../demo/sim-server.ts'), import('../session.ts')]);
+      const [{ startSimulation }, { openSession }] = await Promise.all([
+        import('../../demo/sim-server.ts'),
+        import('../session.ts'),
+      ]);
       const sim = await startSimulation({ sources: DEMO_SOURCES, hang: [DEMO_HANGING_SOURCE] });
       try {
         // The scenario is fixed: the user's environment and .env (their keys, timeouts, origins)
@@ -67,7 +80,9 @@ export function registerDemo(program: Command, cli: CliContext): void {
           await session.close();
         }
         const written = (await readFile(logPath)).subarray(logStart).toString('utf8');
-        cli.stderr.write(`\nThe download log (${relative(cli.cwd, logPath) || logPath}) of this run:\n${terminalLines(written)}`);
+        cli.stderr.write(
+          `\nThe download log (${relative(cli.cwd, logPath) || logPath}) of this run:\n${terminalLines(written)}`,
+        );
       } finally {
         await sim.close();
       }

@@ -8,7 +8,12 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { ConfigError, EXIT, NotFoundError } from '../../core/errors.ts';
 import { specQueries } from '../../core/types.ts';
 import { querySlug } from '../../output/naming.ts';
-import { DEFAULT_SHARD_SIZE, EXPORT_FORMATS, MAX_SHARD_SIZE, type ExportFormat } from '../../output/dataset/dataset-record.ts';
+import {
+  DEFAULT_SHARD_SIZE,
+  EXPORT_FORMATS,
+  MAX_SHARD_SIZE,
+  type ExportFormat,
+} from '../../output/dataset/dataset-record.ts';
 import { resolveInside } from '../../server/job-files.ts';
 import type { CliContext } from '../context.ts';
 import { cliConfig } from '../cli-config.ts';
@@ -24,14 +29,18 @@ interface ExportFlags {
 
 function parseFormat(raw: string): ExportFormat {
   if (!EXPORT_FORMATS.includes(raw as ExportFormat)) {
-    throw new InvalidArgumentError(`--format must be one of ${EXPORT_FORMATS.join(', ')} (got ${JSON.stringify(raw)}).`);
+    throw new InvalidArgumentError(
+      `--format must be one of ${EXPORT_FORMATS.join(', ')} (got ${JSON.stringify(raw)}).`,
+    );
   }
   return raw as ExportFormat;
 }
 
 function parseShardSize(raw: string): number {
   if (!/^\d+$/.test(raw.trim()) || Number(raw) < 1 || Number(raw) > MAX_SHARD_SIZE) {
-    throw new InvalidArgumentError(`--shard-size must be a whole number of samples from 1 to ${MAX_SHARD_SIZE} (got ${JSON.stringify(raw)}).`);
+    throw new InvalidArgumentError(
+      `--shard-size must be a whole number of samples from 1 to ${MAX_SHARD_SIZE} (got ${JSON.stringify(raw)}).`,
+    );
   }
   return Number(raw);
 }
@@ -44,7 +53,7 @@ export function exportFolderName(query: string, jobId: string): string {
 export function registerExport(program: Command, cli: CliContext): void {
   program
     .command('export')
-    .description('write a job\'s files as a data set: imagefolder metadata (jsonl, csv) or webdataset shards')
+    .description("write a job's files as a data set: imagefolder metadata (jsonl, csv) or webdataset shards")
     .argument('<job>', 'job id (or a unique prefix of at least 4 characters)')
     .requiredOption('--format <format>', `${EXPORT_FORMATS.join(', ')}`, parseFormat)
     .option('--out <dir>', 'an empty or new folder (default: DOWNLOAD_DIR/<query>-<job>-export)')
@@ -76,7 +85,10 @@ export function registerExport(program: Command, cli: CliContext): void {
       } finally {
         await store.close();
       }
-      const dir = opts.out !== undefined ? resolve(cli.cwd, opts.out) : resolve(config.downloadDir, exportFolderName(doc.query, doc.job_id));
+      const dir =
+        opts.out !== undefined
+          ? resolve(cli.cwd, opts.out)
+          : resolve(config.downloadDir, exportFolderName(doc.query, doc.job_id));
       const { exportDataset } = await import('../../output/dataset/export-directory.ts');
       const result = await exportDataset(doc.results.files, {
         format: opts.format,
@@ -86,9 +98,17 @@ export function registerExport(program: Command, cli: CliContext): void {
         title: specQueries(doc).join(', '),
         locate: (file) => resolveInside(downloadDir, file.path),
       });
-      for (const path of result.missing) cli.stderr.write(`harvester: left out ${terminalLines(path)}: no longer on disk\n`);
-      const how = opts.format === 'webdataset' ? `${result.written.filter((n) => n.endsWith('.tar')).length} shard(s)` : result.copied > 0 ? `${result.copied} copied, the rest hard-linked` : 'hard-linked';
-      cli.stderr.write(`Exported ${result.files} file(s) of job ${doc.job_id} as ${opts.format} (${how}) to ${terminalLines(dir)}\n`);
+      for (const path of result.missing)
+        cli.stderr.write(`harvester: left out ${terminalLines(path)}: no longer on disk\n`);
+      const how =
+        opts.format === 'webdataset'
+          ? `${result.written.filter((n) => n.endsWith('.tar')).length} shard(s)`
+          : result.copied > 0
+            ? `${result.copied} copied, the rest hard-linked`
+            : 'hard-linked';
+      cli.stderr.write(
+        `Exported ${result.files} file(s) of job ${doc.job_id} as ${opts.format} (${how}) to ${terminalLines(dir)}\n`,
+      );
       cli.stdout.write(`${dir}\n`);
       cli.exitCode = result.missing.length > 0 ? EXIT.partial : EXIT.completed;
     });

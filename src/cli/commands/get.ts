@@ -46,7 +46,10 @@ export function registerGet(program: Command, cli: CliContext): void {
       const urls = [...args];
       if (opts.input !== undefined) urls.push(...parseUrlList(await readInput(opts.input, cli)));
       validateUrls(urls);
-      const [{ validateSpec }, { openSession }] = await Promise.all([import('../../jobs/validate-spec.ts'), import('../session.ts')]);
+      const [{ validateSpec }, { openSession }] = await Promise.all([
+        import('../../jobs/validate-spec.ts'),
+        import('../session.ts'),
+      ]);
       const spec: JobSpec = {
         query: urlsQueryName(urls, opts.input),
         sources: [],

@@ -16,7 +16,15 @@ import { parseCount } from '../options.ts';
 import { cliConfig } from '../cli-config.ts';
 import { escapeControlChars } from '../../core/control-chars.ts';
 
-const STATUSES: readonly JobStatus[] = ['queued', 'running', 'completed', 'partial', 'failed', 'cancelled', 'interrupted'];
+const STATUSES: readonly JobStatus[] = [
+  'queued',
+  'running',
+  'completed',
+  'partial',
+  'failed',
+  'cancelled',
+  'interrupted',
+];
 /** Jobs the human table shows unless --limit says otherwise. */
 const TABLE_ROWS = 50;
 /** Jobs read from the store per query. */
@@ -55,7 +63,9 @@ export async function resolveJobId(store: Pick<Store, 'jobs'>, input: string): P
     }
     if (matches.length === 1) return matches[0]!;
     if (matches.length > 1) {
-      throw new NotFoundError(`job id ${JSON.stringify(wanted)} is ambiguous: it starts ${matches.length} jobs (${matches.slice(0, 5).join(', ')}${matches.length > 5 ? ', …' : ''})`);
+      throw new NotFoundError(
+        `job id ${JSON.stringify(wanted)} is ambiguous: it starts ${matches.length} jobs (${matches.slice(0, 5).join(', ')}${matches.length > 5 ? ', …' : ''})`,
+      );
     }
   }
   throw new NotFoundError(`no job ${JSON.stringify(wanted)} (harvester jobs lists them)`);
@@ -69,13 +79,21 @@ function parseStatus(raw: string): JobStatus {
 }
 
 const plain: StatusPainter = (status, text = status) => text;
-const paintColumn = (paint: StatusPainter, column: number) => (cell: string, i: number) => (i === column ? paint(cell) : cell);
+const paintColumn = (paint: StatusPainter, column: number) => (cell: string, i: number) =>
+  i === column ? paint(cell) : cell;
 
 export function formatJobList(jobs: readonly JobSummary[], paint: StatusPainter = plain): string {
   if (jobs.length === 0) return 'No jobs yet.\n';
   return formatTable(
     ['job', 'status', 'created', 'files', 'sources', 'query'],
-    jobs.map((j) => [j.job_id, j.status, shortTime(j.created_at), String(j.downloaded), String(j.sources.length), j.query]),
+    jobs.map((j) => [
+      j.job_id,
+      j.status,
+      shortTime(j.created_at),
+      String(j.downloaded),
+      String(j.sources.length),
+      j.query,
+    ]),
     paintColumn(paint, 1),
   );
 }
@@ -110,7 +128,11 @@ export function formatJobDocument(doc: JobDocument, paint: StatusPainter = plain
   });
   let text =
     lines.join('\n') +
-    formatTable(['source', 'status', 'saved', 'found', 'failed', 'dupes', 'existing', 'retries', 'time', 'error'], sourceRows, paintColumn(paint, 1));
+    formatTable(
+      ['source', 'status', 'saved', 'found', 'failed', 'dupes', 'existing', 'retries', 'time', 'error'],
+      sourceRows,
+      paintColumn(paint, 1),
+    );
   if (r.files.length > 0) {
     text +=
       '\n' +
@@ -135,10 +157,15 @@ export function registerJobs(program: Command, cli: CliContext): void {
     .description('list past and running jobs, newest first')
     .option('--json', 'print the list as a JSON array on stdout')
     .option('--status <status>', `only jobs with this status (${STATUSES.join(', ')})`, parseStatus)
-    .option('--limit <n>', `most jobs to list (default: all with --json, ${TABLE_ROWS} in the table)`, parseCount('--limit'))
+    .option(
+      '--limit <n>',
+      `most jobs to list (default: all with --json, ${TABLE_ROWS} in the table)`,
+      parseCount('--limit'),
+    )
     .action(async (opts: { json?: boolean; status?: JobStatus; limit?: number }) => {
       const store = await openExisting(cliConfig(cli));
-      const wanted = opts.limit !== undefined ? Math.max(1, opts.limit) : opts.json ? Number.POSITIVE_INFINITY : TABLE_ROWS;
+      const wanted =
+        opts.limit !== undefined ? Math.max(1, opts.limit) : opts.json ? Number.POSITIVE_INFINITY : TABLE_ROWS;
       let jobs: JobSummary[] = [];
       let more = false;
       if (store !== null) {
@@ -177,7 +204,9 @@ export function registerJobs(program: Command, cli: CliContext): void {
       }
       try {
         const doc = await store.jobs.get(await resolveJobId(store, id));
-        cli.stdout.write(opts.json ? `${JSON.stringify(doc, null, 2)}\n` : formatJobDocument(doc!, statusPainter(cli.stdout, cli.env)));
+        cli.stdout.write(
+          opts.json ? `${JSON.stringify(doc, null, 2)}\n` : formatJobDocument(doc!, statusPainter(cli.stdout, cli.env)),
+        );
       } catch (error) {
         if (!(error instanceof NotFoundError)) throw error;
         cli.stderr.write(`harvester: ${terminalLines(error.message)}\n`);

@@ -36,9 +36,14 @@ async function rerun(cli: CliContext, mode: Mode, id: string, opts: RerunOptions
       return;
     }
     try {
-      cli.exitCode = await runJobCommand(cli, session, (service) => (mode === 'resume' ? service.resume(jobId) : service.retry(jobId)), {
-        json: opts.json,
-      });
+      cli.exitCode = await runJobCommand(
+        cli,
+        session,
+        (service) => (mode === 'resume' ? service.resume(jobId) : service.retry(jobId)),
+        {
+          json: opts.json,
+        },
+      );
     } catch (error) {
       // Refused before anything ran: the job is running elsewhere, already complete, nothing failed…
       if (!(error instanceof ConflictError || error instanceof NotFoundError)) throw error;

@@ -6,7 +6,15 @@ import type { JobFilters, JobSourceName, JobSpec, LicenseFilter, MediaType, Orie
 import { DEFAULT_LIMIT, MAX_QUERIES, parseQueriesFile, uniqueQueries } from '../../core/spec-rules.ts';
 import { cliConfig } from '../cli-config.ts';
 import type { CliContext } from '../context.ts';
-import { parseDimension, parseDirectory, parseLicenseFilter, parseLimit, parseOrientation, parseSources, parseType } from '../options.ts';
+import {
+  parseDimension,
+  parseDirectory,
+  parseLicenseFilter,
+  parseLimit,
+  parseOrientation,
+  parseSources,
+  parseType,
+} from '../options.ts';
 import { EXIT_CODES_HELP, runJobCommand } from '../run-job.ts';
 
 interface SearchOptions {
@@ -33,11 +41,26 @@ export function registerSearch(program: Command, cli: CliContext): void {
     .description('search sources for each <query> and download what they find, as one job')
     .argument('[query...]', 'what to search for (several queries: one job, every source runs each)')
     .option('--queries <file>', 'read queries from FILE, one a line (# comments and blank lines skipped)')
-    .option('--min-width <px>', 'keep only pictures at least this wide (not applied yet: refused)', parseDimension('--min-width'))
-    .option('--min-height <px>', 'keep only pictures at least this tall (not applied yet: refused)', parseDimension('--min-height'))
+    .option(
+      '--min-width <px>',
+      'keep only pictures at least this wide (not applied yet: refused)',
+      parseDimension('--min-width'),
+    )
+    .option(
+      '--min-height <px>',
+      'keep only pictures at least this tall (not applied yet: refused)',
+      parseDimension('--min-height'),
+    )
     .option('--orientation <o>', 'landscape, portrait or square (not applied yet: refused)', parseOrientation)
-    .option('--license <l>', 'any (default), open (Creative Commons or public domain) or commercial (allows commercial use); only any is applied yet', parseLicenseFilter)
-    .option('--keep-near-duplicates', 'keep images that look the same as one already kept (near-duplicates are not removed yet)')
+    .option(
+      '--license <l>',
+      'any (default), open (Creative Commons or public domain) or commercial (allows commercial use); only any is applied yet',
+      parseLicenseFilter,
+    )
+    .option(
+      '--keep-near-duplicates',
+      'keep images that look the same as one already kept (near-duplicates are not removed yet)',
+    )
     .option('--sources <ids>', 'comma-separated source ids (default: every configured source)', parseSources)
     .option('--limit <n>', 'files to save per source, 1-500', parseLimit, DEFAULT_LIMIT)
     .option('--type <type>', 'image, video or any', parseType, 'image' as MediaType)
@@ -49,12 +72,19 @@ export function registerSearch(program: Command, cli: CliContext): void {
     .option('--write-metadata', 'write a JSON sidecar next to each file')
     .addHelpText('after', EXIT_CODES_HELP)
     .action(async (given: string[], opts: SearchOptions) => {
-      const queries = uniqueQueries([...given.map((q) => q.trim()), ...(opts.queries !== undefined ? readQueries(opts.queries) : [])]);
+      const queries = uniqueQueries([
+        ...given.map((q) => q.trim()),
+        ...(opts.queries !== undefined ? readQueries(opts.queries) : []),
+      ]);
       if (queries.length === 0) throw new ConfigError('search needs a query (arguments or --queries FILE)');
-      if (queries.length > MAX_QUERIES) throw new ConfigError(`a job holds at most ${MAX_QUERIES} queries (got ${queries.length})`);
+      if (queries.length > MAX_QUERIES)
+        throw new ConfigError(`a job holds at most ${MAX_QUERIES} queries (got ${queries.length})`);
       const config = cliConfig(cli, { out: opts.out });
       // The engine loads only once the flags and the configuration are known to be good.
-      const [{ validateSpec }, { openSession }] = await Promise.all([import('../../jobs/validate-spec.ts'), import('../session.ts')]);
+      const [{ validateSpec }, { openSession }] = await Promise.all([
+        import('../../jobs/validate-spec.ts'),
+        import('../session.ts'),
+      ]);
       const filters: JobFilters = {};
       if (opts.minWidth !== undefined) filters.min_width = opts.minWidth;
       if (opts.minHeight !== undefined) filters.min_height = opts.minHeight;
@@ -68,7 +98,12 @@ export function registerSearch(program: Command, cli: CliContext): void {
         sources: opts.sources ?? [],
         limit: opts.limit,
         type: opts.type,
-        options: { noArchive: !opts.archive, noCache: !opts.cache, force: opts.force === true, writeMetadata: opts.writeMetadata === true },
+        options: {
+          noArchive: !opts.archive,
+          noCache: !opts.cache,
+          force: opts.force === true,
+          writeMetadata: opts.writeMetadata === true,
+        },
       };
       // Bad input is refused before the store or any folder is created.
       validateSpec(spec, config);
@@ -87,7 +122,9 @@ function readQueries(file: string): string[] {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new ConfigError(`--queries: cannot read ${JSON.stringify(file)}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    throw new ConfigError(
+      `--queries: cannot read ${JSON.stringify(file)}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+    );
   }
   return parseQueriesFile(text);
 }

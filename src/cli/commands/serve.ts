@@ -14,7 +14,8 @@ interface ServeFlags {
 }
 
 function parsePort(raw: string): number {
-  if (!/^\d{1,5}$/.test(raw) || Number(raw) > 65535) throw new InvalidArgumentError('expected a port, an integer from 0 to 65535');
+  if (!/^\d{1,5}$/.test(raw) || Number(raw) > 65535)
+    throw new InvalidArgumentError('expected a port, an integer from 0 to 65535');
   return Number(raw);
 }
 
@@ -50,14 +51,18 @@ export function registerServe(program: Command, cli: CliContext): void {
           `at most ${config.maxConcurrentJobs} jobs at once, files in ${config.downloadDir})\n`,
       );
       if (server.simulation) {
-        cli.stderr.write('harvester: demo mode: simulated sources, bing_images hangs and times out after SOURCE_TIMEOUT\n');
+        cli.stderr.write(
+          'harvester: demo mode: simulated sources, bing_images hangs and times out after SOURCE_TIMEOUT\n',
+        );
       }
       // The machine-readable line a supervisor or test can wait for.
       cli.stdout.write(`${server.url}\n`);
 
       await new Promise<void>((resolve) => {
         const stop = (signal: NodeJS.Signals): void => {
-          cli.stderr.write(`harvester: ${signal}: stopping (running jobs are interrupted and resume at the next start)\n`);
+          cli.stderr.write(
+            `harvester: ${signal}: stopping (running jobs are interrupted and resume at the next start)\n`,
+          );
           process.off('SIGINT', stop);
           process.off('SIGTERM', stop);
           resolve();

@@ -34,7 +34,10 @@ export interface SourceRow {
  * An unusable database (corrupt, newer) costs the health columns, not the list: `warn` says why.
  */
 async function readHealth(config: Config, warn: (message: string) => void): Promise<Map<string, SourceHealth>> {
-  const [{ databasePath, openStore }, { listSourceHealth }] = await Promise.all([import('../../store/open.ts'), import('../../jobs/source-health.ts')]);
+  const [{ databasePath, openStore }, { listSourceHealth }] = await Promise.all([
+    import('../../store/open.ts'),
+    import('../../jobs/source-health.ts'),
+  ]);
   if (!existsSync(databasePath(config))) return new Map();
   try {
     const store = await openStore(config);
@@ -50,7 +53,10 @@ async function readHealth(config: Config, warn: (message: string) => void): Prom
 }
 
 export async function sourceRows(config: Config, warn: (message: string) => void = () => {}): Promise<SourceRow[]> {
-  const [{ SOURCES }, { originOf }] = await Promise.all([import('../../sources/index.ts'), import('../../sources/source.ts')]);
+  const [{ SOURCES }, { originOf }] = await Promise.all([
+    import('../../sources/index.ts'),
+    import('../../sources/source.ts'),
+  ]);
   const health = await readHealth(config, warn);
   return SOURCES.map((s) => {
     const configured = s.configured(config);
@@ -81,7 +87,12 @@ function healthCells(h: SourceHealth | null): string[] {
 }
 
 /** Runs the checks with the job's settings, records them in the store, prints them; returns the exit code. */
-async function runChecks(cli: CliContext, config: Config, ids: readonly JobSourceName[] | undefined, json: boolean): Promise<number> {
+async function runChecks(
+  cli: CliContext,
+  config: Config,
+  ids: readonly JobSourceName[] | undefined,
+  json: boolean,
+): Promise<number> {
   const [{ checkSources, checkExitCode }, { createHttpClient }, { openStore }] = await Promise.all([
     import('../../jobs/source-check.ts'),
     import('../../http/index.ts'),
@@ -93,14 +104,32 @@ async function runChecks(cli: CliContext, config: Config, ids: readonly JobSourc
   const onInterrupt = () => controller.abort();
   process.once('SIGINT', onInterrupt);
   try {
-    const checks = await checkSources({ config, http, store, ids: ids?.filter((id): id is SourceId => id !== 'urls'), signal: controller.signal });
+    const checks = await checkSources({
+      config,
+      http,
+      store,
+      ids: ids?.filter((id): id is SourceId => id !== 'urls'),
+      signal: controller.signal,
+    });
     if (json) {
-      cli.stdout.write(`${JSON.stringify(checks.map(({ id, status, found, duration_ms, detail }) => ({ id, status, found, duration_ms, detail })), null, 2)}\n`);
+      cli.stdout.write(
+        `${JSON.stringify(
+          checks.map(({ id, status, found, duration_ms, detail }) => ({ id, status, found, duration_ms, detail })),
+          null,
+          2,
+        )}\n`,
+      );
     } else {
       cli.stdout.write(
         formatTable(
           ['id', 'status', 'found', 'time', 'detail'],
-          checks.map((c) => [c.id, c.status, String(c.found), formatDuration(c.duration_ms), escapeControlChars(c.detail)]),
+          checks.map((c) => [
+            c.id,
+            c.status,
+            String(c.found),
+            formatDuration(c.duration_ms),
+            escapeControlChars(c.detail),
+          ]),
         ),
       );
     }
@@ -112,13 +141,15 @@ async function runChecks(cli: CliContext, config: Config, ids: readonly JobSourc
   }
 }
 
-
 export function registerSources(program: Command, cli: CliContext): void {
   program
     .command('sources')
     .description('list the sources: kinds, keys, configuration, origin and health')
     .option('--json', 'print the list as JSON on stdout')
-    .option('--check', 'run one small real search per source (its example query, one page) and report ok, layout_changed, blocked, unreachable or not_configured')
+    .option(
+      '--check',
+      'run one small real search per source (its example query, one page) and report ok, layout_changed, blocked, unreachable or not_configured',
+    )
     .option('--sources <ids>', 'with --check: only these sources (comma-separated)', parseSources)
     .action(async (opts: { json?: boolean; check?: boolean; sources?: JobSourceName[] }) => {
       if (opts.sources && !opts.check) throw new ConfigError('--sources applies to --check only');
@@ -126,14 +157,28 @@ export function registerSources(program: Command, cli: CliContext): void {
         cli.exitCode = await runChecks(cli, cliConfig(cli), opts.sources, opts.json === true);
         return;
       }
-      const rows = await sourceRows(cliConfig(cli), (message) => cli.stderr.write(`harvester: ${terminalLines(message)}\n`));
+      const rows = await sourceRows(cliConfig(cli), (message) =>
+        cli.stderr.write(`harvester: ${terminalLines(message)}\n`),
+      );
       if (opts.json) {
         cli.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
         return;
       }
       cli.stdout.write(
         formatTable(
-          ['id', 'name', 'kinds', 'key', 'configured', 'origin', 'success', 'avg download', 'cooling until', 'last check', 'last error'],
+          [
+            'id',
+            'name',
+            'kinds',
+            'key',
+            'configured',
+            'origin',
+            'success',
+            'avg download',
+            'cooling until',
+            'last check',
+            'last error',
+          ],
           rows.map((r) => [
             r.id,
             r.name,

@@ -24,9 +24,14 @@ function moveHrefs(value: unknown, sim: SimHelpers): unknown {
 }
 
 function pool(sim: SimHelpers): Item[][] {
-  const image = (JSON.parse(sim.fixture('nasa_images/search-image.json')) as { collection: { items: Item[] } }).collection.items;
-  const video = (JSON.parse(sim.fixture('nasa_images/search-video.json')) as { collection: { items: Item[] } }).collection.items;
-  return [[image[0]!, video[0]!], [video[1]!, video[0]!]];
+  const image = (JSON.parse(sim.fixture('nasa_images/search-image.json')) as { collection: { items: Item[] } })
+    .collection.items;
+  const video = (JSON.parse(sim.fixture('nasa_images/search-video.json')) as { collection: { items: Item[] } })
+    .collection.items;
+  return [
+    [image[0]!, video[0]!],
+    [video[1]!, video[0]!],
+  ];
 }
 
 function search(req: SimRequest, sim: SimHelpers): SimResponse {
@@ -43,7 +48,8 @@ function search(req: SimRequest, sim: SimHelpers): SimResponse {
     items,
     metadata: { total_hits: new Set(pages.flat().map((i) => i.data[0]!.nasa_id)).size },
   };
-  if (items.length > 0) collection.links = [{ rel: 'next', prompt: 'Next', href: `${sim.origin}/search?${nextQuery.toString()}` }];
+  if (items.length > 0)
+    collection.links = [{ rel: 'next', prompt: 'Next', href: `${sim.origin}/search?${nextQuery.toString()}` }];
   return jsonAnswer(moveHrefs({ collection }, sim));
 }
 

@@ -14,14 +14,18 @@ const PAGES = [
 export const sim: SimSource = {
   id: 'openverse',
   handle(req, helpers) {
-    if (req.path !== '/v1/images/') return { status: 404, headers: { 'content-type': 'text/plain' }, body: 'Not Found' };
+    if (req.path !== '/v1/images/')
+      return { status: 404, headers: { 'content-type': 'text/plain' }, body: 'Not Found' };
     if (req.method !== 'GET') return { status: 405, body: 'Method Not Allowed' };
     const pageSize = Number(req.query.get('page_size') ?? '20');
-    if (pageSize > 20 && !req.headers.authorization) return { status: 401, headers: { 'content-type': 'text/plain' }, body: 'Unauthorized' };
+    if (pageSize > 20 && !req.headers.authorization)
+      return { status: 401, headers: { 'content-type': 'text/plain' }, body: 'Unauthorized' };
     const page = pageParam(req.query);
     const recorded = JSON.parse(helpers.fixture(PAGES[Math.min(page, PAGES.length) - 1]!)) as unknown;
     const body = rewriteMediaUrls(recorded, helpers, (url) =>
-      MEDIA_HOSTS.has(url.hostname) || (url.hostname === 'api.openverse.org' && url.pathname.endsWith('/thumb/')) ? 'image' : null,
+      MEDIA_HOSTS.has(url.hostname) || (url.hostname === 'api.openverse.org' && url.pathname.endsWith('/thumb/'))
+        ? 'image'
+        : null,
     );
     return jsonAnswer(body, 200, {
       'x-ratelimit-limit-anon_burst': '20/min',

@@ -9,16 +9,27 @@ const MEDIA_HOSTS = new Set(['images.pexels.com', 'static-videos.pexels.com', 'v
 const RATE_LIMIT = 20000;
 
 const PAGES = {
-  photos: ['pexels/photos-search.laptop-page1.json', 'pexels/photos-search.page2.assembled.json', 'pexels/photos-search.page3-empty.assembled.json'],
-  videos: ['pexels/videos-search.json', 'pexels/videos-search.page2.assembled.json', 'pexels/videos-search.page3-empty.assembled.json'],
+  photos: [
+    'pexels/photos-search.laptop-page1.json',
+    'pexels/photos-search.page2.assembled.json',
+    'pexels/photos-search.page3-empty.assembled.json',
+  ],
+  videos: [
+    'pexels/videos-search.json',
+    'pexels/videos-search.page2.assembled.json',
+    'pexels/videos-search.page3-empty.assembled.json',
+  ],
 } as const;
 
 function answer(req: SimRequest, sim: SimHelpers, kind: 'photos' | 'videos', path: string): SimResponse {
-  if (!req.headers.authorization) return { status: 401, headers: { 'content-type': 'text/plain' }, body: 'Unauthorized' };
+  if (!req.headers.authorization)
+    return { status: 401, headers: { 'content-type': 'text/plain' }, body: 'Unauthorized' };
   const page = pageParam(req.query);
   const files = PAGES[kind];
   const recorded = JSON.parse(sim.fixture(files[Math.min(page, files.length) - 1]!)) as Record<string, unknown>;
-  const body = rewriteMediaUrls(recorded, sim, (url) => (MEDIA_HOSTS.has(url.hostname) ? kindByPath(url) : null)) as Record<string, unknown>;
+  const body = rewriteMediaUrls(recorded, sim, (url) =>
+    MEDIA_HOSTS.has(url.hostname) ? kindByPath(url) : null,
+  ) as Record<string, unknown>;
   // Paging links point at this server, with the request's own parameters, as the real ones do.
   const link = (n: number): string => {
     const q = new URLSearchParams(req.query);
@@ -40,7 +51,8 @@ export const sim: SimSource = {
   handle(req, helpers) {
     if (req.method !== 'GET') return { status: 405, body: 'Method Not Allowed' };
     if (req.path === '/v1/search' || req.path === '/v1/search/') return answer(req, helpers, 'photos', '/v1/search/');
-    if (req.path === '/videos/search' || req.path === '/v1/videos/search') return answer(req, helpers, 'videos', '/v1/videos/search');
+    if (req.path === '/videos/search' || req.path === '/v1/videos/search')
+      return answer(req, helpers, 'videos', '/v1/videos/search');
     return { status: 404, headers: { 'content-type': 'application/json' }, body: '{"status":404,"error":"Not Found"}' };
   },
 };

@@ -4,15 +4,27 @@ import type { SimHelpers, SimRequest, SimResponse, SimSource } from './types.ts'
 import { jsonAnswer, kindByPath, pageParam, rewriteMediaUrls } from './json-media-urls.ts';
 
 const PAGES = {
-  images: ['pixabay/images-search.page1.assembled.json', 'pixabay/images-search.page2.assembled.json', 'pixabay/images-search.page3-empty.assembled.json'],
-  videos: ['pixabay/videos-search.page1.assembled.json', 'pixabay/videos-search.page2.assembled.json', 'pixabay/videos-search.page3-empty.assembled.json'],
+  images: [
+    'pixabay/images-search.page1.assembled.json',
+    'pixabay/images-search.page2.assembled.json',
+    'pixabay/images-search.page3-empty.assembled.json',
+  ],
+  videos: [
+    'pixabay/videos-search.page1.assembled.json',
+    'pixabay/videos-search.page2.assembled.json',
+    'pixabay/videos-search.page3-empty.assembled.json',
+  ],
 } as const;
 /** Documented default: 100 requests per 60 seconds. */
 const RATE_LIMIT = 100;
 
 function answer(req: SimRequest, sim: SimHelpers, kind: 'images' | 'videos'): SimResponse {
   if (!req.query.get('key')) {
-    return { status: 400, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: '[ERROR 400] Invalid or missing API key' };
+    return {
+      status: 400,
+      headers: { 'content-type': 'text/plain; charset=utf-8' },
+      body: '[ERROR 400] Invalid or missing API key',
+    };
   }
   const page = pageParam(req.query);
   const files = PAGES[kind];

@@ -22,7 +22,10 @@ function pool(sim: SimHelpers): Photo[] {
     const urls: Record<string, string> = {};
     for (const size of Object.keys(photo.urls)) {
       // raw and full are the same file at full size; the rest are smaller renditions.
-      urls[size] = sim.mediaUrl(size === 'raw' || size === 'full' ? `unsplash-${photo.id}` : `unsplash-${photo.id}-${size}`, 'image');
+      urls[size] = sim.mediaUrl(
+        size === 'raw' || size === 'full' ? `unsplash-${photo.id}` : `unsplash-${photo.id}-${size}`,
+        'image',
+      );
     }
     return { ...photo, urls };
   });
@@ -43,7 +46,8 @@ function rateHeaders(sim: SimHelpers): Record<string, string> {
 
 function search(req: SimRequest, sim: SimHelpers, extra: Record<string, string>): SimResponse {
   const query = req.query.get('query') ?? '';
-  if (query.trim() === '') return { status: 400, headers: { ...JSON_TYPE, ...extra }, body: '{"errors":["query is missing"]}' };
+  if (query.trim() === '')
+    return { status: 400, headers: { ...JSON_TYPE, ...extra }, body: '{"errors":["query is missing"]}' };
   const page = Math.max(1, Number.parseInt(req.query.get('page') ?? '1', 10) || 1);
   const perPage = Math.min(30, Math.max(1, Number.parseInt(req.query.get('per_page') ?? '10', 10) || 10));
   const photos = pool(sim);

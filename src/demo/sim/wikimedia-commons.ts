@@ -24,7 +24,11 @@ function resultPages(gsrsearch: string, sim: SimHelpers): PageObject[][] {
   const { recorded, duhok, bunny } = recordedPages(sim);
   const images = types.includes('bitmap');
   const videos = types.includes('video');
-  if (images && videos) return [[recorded, bunny], [duhok, recorded]];
+  if (images && videos)
+    return [
+      [recorded, bunny],
+      [duhok, recorded],
+    ];
   if (images) return [[recorded], [duhok, recorded]];
   if (videos) return [[bunny]];
   return [];
@@ -42,7 +46,10 @@ function search(req: SimRequest, sim: SimHelpers): SimResponse {
   const q = req.query;
   const gsrsearch = (q.get('gsrsearch') ?? '').trim();
   if (gsrsearch === '') {
-    return jsonAnswer({ error: { code: 'missingparam', info: 'The "gsrsearch" parameter must be set.' }, servedby: 'mw-api-ext' });
+    return jsonAnswer({
+      error: { code: 'missingparam', info: 'The "gsrsearch" parameter must be set.' },
+      servedby: 'mw-api-ext',
+    });
   }
   const fv2 = q.get('formatversion') === '2';
   const prop = q.get('prop') === 'videoinfo' ? 'videoinfo' : 'imageinfo';
@@ -67,13 +74,20 @@ function search(req: SimRequest, sim: SimHelpers): SimResponse {
     continue: { gsroffset: next, continue: 'gsroffset||' },
     query: { pages: fv2 ? list : Object.fromEntries(list.map((p) => [String(p.pageid), p])) },
   };
-  return jsonAnswer(rewriteMediaUrls(body, sim, (url) => (url.hostname === 'upload.wikimedia.org' ? kindByPath(url) : null)));
+  return jsonAnswer(
+    rewriteMediaUrls(body, sim, (url) => (url.hostname === 'upload.wikimedia.org' ? kindByPath(url) : null)),
+  );
 }
 
 export const sim: SimSource = {
   id: 'wikimedia_commons',
   handle(req, helpers) {
-    if (req.path === '/w/api.php' && req.method === 'GET' && req.query.get('action') === 'query' && req.query.get('generator') === 'search') {
+    if (
+      req.path === '/w/api.php' &&
+      req.method === 'GET' &&
+      req.query.get('action') === 'query' &&
+      req.query.get('generator') === 'search'
+    ) {
       return search(req, helpers);
     }
     return { status: 404, headers: { 'content-type': 'text/plain' }, body: 'Not Found' };

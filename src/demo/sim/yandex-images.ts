@@ -41,9 +41,9 @@ function page(path: string, sim: SimHelpers): string {
   const $ = load(sim.fixture(path));
   $('[data-state]').each((_, el) => {
     const state = JSON.parse($(el).attr('data-state') ?? '{}') as Json;
-    const entities = (((state.initialState as Json | undefined)?.serpList as Json | undefined)?.items as Json | undefined)?.entities as
-      | Record<string, Json>
-      | undefined;
+    const entities = (
+      ((state.initialState as Json | undefined)?.serpList as Json | undefined)?.items as Json | undefined
+    )?.entities as Record<string, Json> | undefined;
     for (const entity of Object.values(entities ?? {})) rewriteEntity(entity, sim);
     $(el).attr('data-state', JSON.stringify(state));
   });
@@ -55,7 +55,8 @@ function page(path: string, sim: SimHelpers): string {
 export const sim: SimSource = {
   id: 'yandex_images',
   handle(req, sim): SimResponse {
-    if (req.method !== 'GET' || req.path !== '/images/search' || !req.query.get('text')) return { status: 404, body: 'not found' };
+    if (req.method !== 'GET' || req.path !== '/images/search' || !req.query.get('text'))
+      return { status: 404, body: 'not found' };
     const path = PAGES[req.query.get('p') ?? '0'] ?? EMPTY;
     return { headers: { 'content-type': 'text/html; charset=utf-8' }, body: page(path, sim) };
   },

@@ -40,7 +40,9 @@ export async function* attributionMarkdown(files: Iterable<SavedFile>, jobTitle:
     const lines = [`\n## ${markdownText(exportFileName(file))}\n`];
     lines.push(`- Title: ${file.title ? markdownText(file.title) : 'untitled'}`);
     lines.push(`- Author: ${file.author ? markdownText(file.author) : 'unknown'}`);
-    lines.push(`- Source: ${markdownText(file.source)}, ${file.page_url ? link(file.page_url, file.page_url) : link(file.url, file.url)}`);
+    lines.push(
+      `- Source: ${markdownText(file.source)}, ${file.page_url ? link(file.page_url, file.page_url) : link(file.url, file.url)}`,
+    );
     const licence = file.license ?? (file.license_url ? 'licence' : null);
     lines.push(`- Licence: ${licence === null ? 'unknown' : link(licence, file.license_url)}`);
     yield `${lines.join('\n')}\n`;

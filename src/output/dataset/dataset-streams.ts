@@ -48,7 +48,12 @@ function* sampleEntries(samples: Iterable<Sample>): Generator<TarEntry> {
     const { file, key } = sample;
     const mtime = new Date(file.saved_at);
     const when = Number.isNaN(mtime.getTime()) ? new Date(0) : mtime;
-    yield { name: `${key}.${fileExtension(file.path)}`, size: sample.size, mtime: when, body: () => createReadStream(sample.absolutePath) };
+    yield {
+      name: `${key}.${fileExtension(file.path)}`,
+      size: sample.size,
+      mtime: when,
+      body: () => createReadStream(sample.absolutePath),
+    };
     const json = Buffer.from(`${JSON.stringify(recordOf(file))}\n`);
     yield { name: `${key}.json`, size: json.length, mtime: when, body: json };
     const caption = Buffer.from(file.title ?? '');

@@ -50,10 +50,13 @@ export async function claimExportDirectory(dir: string): Promise<void> {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }
   const info = await stat(dir);
-  if (!info.isDirectory()) throw new ConfigError(`--out ${dir} is not a folder; name an empty or new folder (nothing was written)`);
+  if (!info.isDirectory())
+    throw new ConfigError(`--out ${dir} is not a folder; name an empty or new folder (nothing was written)`);
   const entries = await readdir(dir);
   if (entries.length > 0) {
-    throw new ConfigError(`--out ${dir} is not empty (${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}); name an empty or new folder (nothing was written)`);
+    throw new ConfigError(
+      `--out ${dir} is not empty (${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}); name an empty or new folder (nothing was written)`,
+    );
   }
 }
 
@@ -74,12 +77,19 @@ export async function exportDataset(files: readonly SavedFile[], options: Export
     const shardSize = Math.max(1, options.shardSize);
     for (let shard = 0; shard * shardSize < samples.length || (shard === 0 && samples.length === 0); shard++) {
       const name = shardName(shard);
-      await writeStream(join(options.dir, name), webdatasetShard(samples.slice(shard * shardSize, (shard + 1) * shardSize)));
+      await writeStream(
+        join(options.dir, name),
+        webdatasetShard(samples.slice(shard * shardSize, (shard + 1) * shardSize)),
+      );
       result.written.push(name);
     }
   } else {
     for (const l of located) {
-      const linked = await linkOrCopy(l.absolutePath, join(options.dir, ...exportFileName(l.file).split('/')), options.dir);
+      const linked = await linkOrCopy(
+        l.absolutePath,
+        join(options.dir, ...exportFileName(l.file).split('/')),
+        options.dir,
+      );
       if (!linked) result.copied += 1;
     }
     const name = METADATA_FILE[options.format];
@@ -108,7 +118,8 @@ async function writeStream(path: string, chunks: AsyncIterable<Buffer | string>)
  */
 async function linkOrCopy(from: string, to: string, root: string): Promise<boolean> {
   const rel = relative(root, to);
-  if (rel.startsWith('..') || rel.split(sep).includes('..')) throw new DiskError(`refusing to write ${to}: it is not below ${root}`);
+  if (rel.startsWith('..') || rel.split(sep).includes('..'))
+    throw new DiskError(`refusing to write ${to}: it is not below ${root}`);
   await mkdir(dirname(to), { recursive: true });
   const parent = await lstat(dirname(to));
   if (!parent.isDirectory()) throw new DiskError(`cannot write below ${dirname(to)}: it is not a folder`);

@@ -33,13 +33,15 @@ export async function* tarChunks(entries: AsyncIterable<TarEntry> | Iterable<Tar
       try {
         for await (const chunk of stream as AsyncIterable<Buffer>) {
           written += chunk.length;
-          if (written > entry.size) throw new Error(`tar: ${entry.name} grew while it was archived (more than ${entry.size} bytes)`);
+          if (written > entry.size)
+            throw new Error(`tar: ${entry.name} grew while it was archived (more than ${entry.size} bytes)`);
           yield chunk;
         }
       } finally {
         stream.destroy();
       }
-      if (written !== entry.size) throw new Error(`tar: ${entry.name} shrank while it was archived (${written} of ${entry.size} bytes)`);
+      if (written !== entry.size)
+        throw new Error(`tar: ${entry.name} shrank while it was archived (${written} of ${entry.size} bytes)`);
     }
     const pad = (BLOCK - (entry.size % BLOCK)) % BLOCK;
     if (pad > 0) yield Buffer.alloc(pad);

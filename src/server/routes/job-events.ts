@@ -4,14 +4,20 @@ import { NotFoundError } from '../../core/errors.ts';
 import { RUNNER_EVENT_TYPES } from '../../core/events.ts';
 import { FieldError, type RouteDeps } from '../context.ts';
 import { startEventStream, type EventStream } from '../event-stream.ts';
-import { accessTokenProperty, commonErrorResponses, errorRef, integerParameter, jobIdParams } from '../schemas/common.ts';
+import {
+  accessTokenProperty,
+  commonErrorResponses,
+  errorRef,
+  integerParameter,
+  jobIdParams,
+} from '../schemas/common.ts';
 import { isActiveStatus } from '../../core/job-actions.ts';
 import { apiSecurityHeaders } from '../security-headers.ts';
 
 const STREAM_DESCRIPTION = [
   'Every runner event of the job under its name (`event: file_saved`), with `id: <seq>` and the event as JSON in `data:`,',
-  'from the job\'s start or after `Last-Event-ID`, then live; the stream ends after `job_finished`.',
-  'Every event carries `run`: 1 for the job\'s first run, 2, 3… for each retry or resume, each run ending with its own `job_finished`.',
+  "from the job's start or after `Last-Event-ID`, then live; the stream ends after `job_finished`.",
+  "Every event carries `run`: 1 for the job's first run, 2, 3… for each retry or resume, each run ending with its own `job_finished`.",
   'A stream opened on a retried or resumed job replays the earlier runs and ends after the `job_finished` of the run that was live',
   'when it opened (for an ended job: its last run); a client that stops on `job_finished` should compare its `run`.',
   'For a job that ended before this server started, one `job_finished` carries the job document.',
@@ -29,7 +35,11 @@ export async function jobEventRoutes(app: FastifyInstance, deps: RouteDeps): Pro
     for (const stream of open) stream.close();
   });
 
-  app.get<{ Params: { id: string }; Querystring: { after?: number; access_token?: string }; Headers: { 'last-event-id'?: string } }>(
+  app.get<{
+    Params: { id: string };
+    Querystring: { after?: number; access_token?: string };
+    Headers: { 'last-event-id'?: string };
+  }>(
     '/api/jobs/:id/events',
     {
       config: { queryToken: true },
@@ -42,14 +52,24 @@ export async function jobEventRoutes(app: FastifyInstance, deps: RouteDeps): Pro
           type: 'object',
           additionalProperties: false,
           properties: {
-            after: integerParameter('Send events after this seq (like Last-Event-ID, for clients that cannot set headers)', 0, Number.MAX_SAFE_INTEGER),
+            after: integerParameter(
+              'Send events after this seq (like Last-Event-ID, for clients that cannot set headers)',
+              0,
+              Number.MAX_SAFE_INTEGER,
+            ),
             access_token: accessTokenProperty,
           },
         },
         headers: {
           type: 'object',
           // An SSE event id is text by definition; ours are the events' seq numbers.
-          properties: { 'last-event-id': { type: 'string', pattern: '^(0|[1-9][0-9]{0,15})$', description: 'The id (seq) of the last event received; the stream resumes after it' } },
+          properties: {
+            'last-event-id': {
+              type: 'string',
+              pattern: '^(0|[1-9][0-9]{0,15})$',
+              description: 'The id (seq) of the last event received; the stream resumes after it',
+            },
+          },
         },
         response: {
           200: { description: 'An event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } },
@@ -64,7 +84,8 @@ export async function jobEventRoutes(app: FastifyInstance, deps: RouteDeps): Pro
       const fromHeader = request.headers['last-event-id'];
       const raw = fromHeader ?? request.query.after;
       const afterSeq = raw === undefined ? 0 : Number(raw);
-      if (!Number.isSafeInteger(afterSeq)) throw new FieldError(fromHeader !== undefined ? 'last-event-id' : 'after', 'is too large');
+      if (!Number.isSafeInteger(afterSeq))
+        throw new FieldError(fromHeader !== undefined ? 'last-event-id' : 'after', 'is too large');
       const job = await deps.jobs.get(id);
       if (!job) throw new NotFoundError(`job ${id} not found`);
       if (afterSeq > 0 && !isActiveStatus(job.status)) {
@@ -73,7 +94,8 @@ export async function jobEventRoutes(app: FastifyInstance, deps: RouteDeps): Pro
         // `job_finished` (stored, or made up by us for a job that ended before this server ran).
         const around = await deps.jobs.history(id, afterSeq - 1);
         const last = around[around.length - 1];
-        if (around.length === 0 || (around.length === 1 && last?.type === 'job_finished')) return reply.code(204).send();
+        if (around.length === 0 || (around.length === 1 && last?.type === 'job_finished'))
+          return reply.code(204).send();
       }
 
       const client = request.ip;

@@ -5,14 +5,27 @@
 // `harvester export` would number them. Files no longer on disk are left out.
 import type { FastifyInstance } from 'fastify';
 import { ConfigError, NotFoundError } from '../../core/errors.ts';
-import { DEFAULT_SHARD_SIZE, EXPORT_FORMATS, MAX_SHARD_SIZE, METADATA_FILE, sampleKeys, type ExportFormat } from '../../output/dataset/dataset-record.ts';
+import {
+  DEFAULT_SHARD_SIZE,
+  EXPORT_FORMATS,
+  MAX_SHARD_SIZE,
+  METADATA_FILE,
+  sampleKeys,
+  type ExportFormat,
+} from '../../output/dataset/dataset-record.ts';
 import { metadataCsv, metadataJsonl, webdatasetShard, type LocatedFile } from '../../output/dataset/dataset-streams.ts';
 import { shardName } from '../../output/dataset/export-directory.ts';
 import { querySlug } from '../../output/naming.ts';
 import { Readable } from 'node:stream';
 import type { RouteDeps } from '../context.ts';
 import { contentDisposition, resolveInside } from '../job-files.ts';
-import { accessTokenProperty, commonErrorResponses, errorRef, integerParameter, jobIdParams } from '../schemas/common.ts';
+import {
+  accessTokenProperty,
+  commonErrorResponses,
+  errorRef,
+  integerParameter,
+  jobIdParams,
+} from '../schemas/common.ts';
 
 const CONTENT_TYPES: Record<ExportFormat, string> = {
   jsonl: 'application/x-ndjson; charset=utf-8',
@@ -46,8 +59,17 @@ export async function jobExportRoutes(app: FastifyInstance, deps: RouteDeps): Pr
           additionalProperties: false,
           properties: {
             format: { type: 'string', enum: [...EXPORT_FORMATS], description: 'What to send' },
-            shard: integerParameter('webdataset only: send just this shard (from 0) of shard_size samples', 0, 10_000_000),
-            shard_size: integerParameter('webdataset only: samples per shard, with shard', 1, MAX_SHARD_SIZE, DEFAULT_SHARD_SIZE),
+            shard: integerParameter(
+              'webdataset only: send just this shard (from 0) of shard_size samples',
+              0,
+              10_000_000,
+            ),
+            shard_size: integerParameter(
+              'webdataset only: samples per shard, with shard',
+              1,
+              MAX_SHARD_SIZE,
+              DEFAULT_SHARD_SIZE,
+            ),
             access_token: accessTokenProperty,
           },
         },
@@ -68,7 +90,8 @@ export async function jobExportRoutes(app: FastifyInstance, deps: RouteDeps): Pr
     async (request, reply) => {
       const { id } = request.params;
       const { format, shard, shard_size: shardSize } = request.query;
-      if (shard !== undefined && format !== 'webdataset') throw new ConfigError('shard: applies only to format=webdataset');
+      if (shard !== undefined && format !== 'webdataset')
+        throw new ConfigError('shard: applies only to format=webdataset');
       const job = await jobs.get(id);
       if (!job) throw new NotFoundError(`job ${id} not found`);
       const located: LocatedFile[] = [];
@@ -84,7 +107,10 @@ export async function jobExportRoutes(app: FastifyInstance, deps: RouteDeps): Pr
         const keys = sampleKeys(files);
         let samples = located.map((l, i) => ({ ...l, key: keys[i]! }));
         if (shard !== undefined) {
-          if (shard * shardSize >= samples.length && shard > 0) throw new NotFoundError(`job ${id} has no shard ${shard} of ${shardSize} samples (it has ${samples.length} files)`);
+          if (shard * shardSize >= samples.length && shard > 0)
+            throw new NotFoundError(
+              `job ${id} has no shard ${shard} of ${shardSize} samples (it has ${samples.length} files)`,
+            );
           samples = samples.slice(shard * shardSize, (shard + 1) * shardSize);
         }
         body = webdatasetShard(samples);

@@ -9,7 +9,14 @@ import { NotFoundError } from '../../core/errors.ts';
 import type { JobDocument } from '../../core/types.ts';
 import type { RouteDeps } from '../context.ts';
 import { contentDisposition, contentTypeOf, parseRange, resolveInside } from '../job-files.ts';
-import { accessTokenProperty, commonErrorResponses, errorRef, integerParameter, jobIdParams, jobIdPattern } from '../schemas/common.ts';
+import {
+  accessTokenProperty,
+  commonErrorResponses,
+  errorRef,
+  integerParameter,
+  jobIdParams,
+  jobIdPattern,
+} from '../schemas/common.ts';
 
 /** Kinds of content a browser may show inline; anything else is offered as a download. */
 const INLINE_TYPES = /^(image\/(jpeg|png|gif|webp|avif|bmp)|video\/(mp4|webm|quicktime))$/;
@@ -30,7 +37,8 @@ export async function jobFileRoutes(app: FastifyInstance, deps: RouteDeps): Prom
       config: { queryToken: true, rateLimit: { max: Math.max(1, config.rateLimitPerMinute * 10) } },
       schema: {
         summary: 'One saved file of a job',
-        description: 'The n-th entry of the job document\'s results.files, with its sniffed Content-Type. Supports Range (206) and If-None-Match.',
+        description:
+          "The n-th entry of the job document's results.files, with its sniffed Content-Type. Supports Range (206) and If-None-Match.",
         tags: ['files'],
         params: {
           type: 'object',
@@ -50,8 +58,14 @@ export async function jobFileRoutes(app: FastifyInstance, deps: RouteDeps): Prom
           },
         },
         response: {
-          200: { description: 'The file', content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } },
-          206: { description: 'Part of the file', content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } },
+          200: {
+            description: 'The file',
+            content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+          },
+          206: {
+            description: 'Part of the file',
+            content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+          },
           304: { type: 'null', description: 'Not modified' },
           404: errorRef,
           416: errorRef,
@@ -86,13 +100,16 @@ export async function jobFileRoutes(app: FastifyInstance, deps: RouteDeps): Prom
       const range = ifRange === undefined || ifRange === etag ? parseRange(request.headers.range, found.size) : null;
       if (range === 'unsatisfiable') {
         void reply.header('content-range', `bytes */${found.size}`);
-        return reply.code(416).type('application/json; charset=utf-8').send({
-          statusCode: 416,
-          error: 'Range Not Satisfiable',
-          code: 'RANGE_NOT_SATISFIABLE',
-          message: `range: ${String(request.headers.range)} is outside the file (${found.size} bytes)`,
-          field: 'range',
-        });
+        return reply
+          .code(416)
+          .type('application/json; charset=utf-8')
+          .send({
+            statusCode: 416,
+            error: 'Range Not Satisfiable',
+            code: 'RANGE_NOT_SATISFIABLE',
+            message: `range: ${String(request.headers.range)} is outside the file (${found.size} bytes)`,
+            field: 'range',
+          });
       }
       if (range) {
         void reply
@@ -112,12 +129,16 @@ export async function jobFileRoutes(app: FastifyInstance, deps: RouteDeps): Prom
       config: { queryToken: true },
       schema: {
         summary: 'Every file of a job as one ZIP',
-        description: 'Streamed while it is built; media are stored uncompressed (they are compressed already), plus job.json (the job document).',
+        description:
+          'Streamed while it is built; media are stored uncompressed (they are compressed already), plus job.json (the job document).',
         tags: ['files'],
         params: jobIdParams,
         querystring: { type: 'object', additionalProperties: false, properties: { access_token: accessTokenProperty } },
         response: {
-          200: { description: 'A ZIP archive', content: { 'application/zip': { schema: { type: 'string', format: 'binary' } } } },
+          200: {
+            description: 'A ZIP archive',
+            content: { 'application/zip': { schema: { type: 'string', format: 'binary' } } },
+          },
           404: errorRef,
           ...commonErrorResponses,
         },
@@ -140,15 +161,23 @@ export async function jobFileRoutes(app: FastifyInstance, deps: RouteDeps): Prom
         if (!found) continue;
         const name = uniqueName(`${file.source}/${basename(file.path)}`, used);
         // Opened only when yazl reaches the entry, so a large job does not hold every file open.
-        zip.addReadStreamLazy(name, { compress: false, size: found.size, mtime: new Date(found.mtimeMs) }, (callback) => {
-          callback(null, createReadStream(found.absolutePath));
-        });
+        zip.addReadStreamLazy(
+          name,
+          { compress: false, size: found.size, mtime: new Date(found.mtimeMs) },
+          (callback) => {
+            callback(null, createReadStream(found.absolutePath));
+          },
+        );
         added += 1;
       }
       zip.addBuffer(Buffer.from(`${JSON.stringify(job, null, 2)}\n`), 'job.json', { compress: true });
       zip.end();
       request.log.info({ job: id, files: added }, 'streaming archive');
-      const slug = job.query.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'job';
+      const slug =
+        job.query
+          .replace(/[^A-Za-z0-9]+/g, '-')
+          .replace(/^-+|-+$/g, '')
+          .slice(0, 40) || 'job';
       return reply
         .type('application/zip')
         .header('content-disposition', contentDisposition('attachment', `harvester-${slug}-${id.slice(0, 8)}.zip`))

@@ -4,7 +4,13 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { findControlChar } from '../../core/control-chars.ts';
 import { ConflictError, NotFoundError } from '../../core/errors.ts';
 import { jobActionRefusal } from '../../core/job-actions.ts';
-import { JOB_STATUSES, type JobDocument, type JobFilters, type JobSourceName, type MediaType } from '../../core/types.ts';
+import {
+  JOB_STATUSES,
+  type JobDocument,
+  type JobFilters,
+  type JobSourceName,
+  type MediaType,
+} from '../../core/types.ts';
 import { commonErrorResponses, errorRef, integerParameter, jobIdParams } from '../schemas/common.ts';
 import { createJobBody, jobAcceptedSchema, jobLinks } from '../schemas/job.ts';
 import { FieldError, type RouteDeps } from '../context.ts';
@@ -61,13 +67,22 @@ export async function jobRoutes(app: FastifyInstance, deps: RouteDeps): Promise<
       const body = request.body;
       const offered = new Set<string>(deps.sources.map((s) => s.id));
       body.sources?.forEach((id, i) => {
-        if (!offered.has(id)) throw new FieldError(`sources[${i}]`, `${id} is not offered by this server (it offers ${[...offered].join(', ')})`);
+        if (!offered.has(id))
+          throw new FieldError(
+            `sources[${i}]`,
+            `${id} is not offered by this server (it offers ${[...offered].join(', ')})`,
+          );
       });
       const sources = body.sources ?? deps.sources.filter((s) => s.configured(config).ok).map((s) => s.id);
-      if (sources.length === 0) throw new FieldError('sources', 'no source is configured here; name the sources to run');
-      if (body.query === undefined && body.queries === undefined) throw new FieldError('query', 'is required (or give queries)');
+      if (sources.length === 0)
+        throw new FieldError('sources', 'no source is configured here; name the sources to run');
+      if (body.query === undefined && body.queries === undefined)
+        throw new FieldError('query', 'is required (or give queries)');
       // Before trimming: a query that ends in a newline or a tab carries a control character too.
-      const asked: [string, string | undefined][] = [['query', body.query], ...(body.queries ?? []).map((q, i): [string, string] => [`queries[${i}]`, q])];
+      const asked: [string, string | undefined][] = [
+        ['query', body.query],
+        ...(body.queries ?? []).map((q, i): [string, string] => [`queries[${i}]`, q]),
+      ];
       for (const [field, text] of asked) {
         const control = text === undefined ? null : findControlChar(text);
         if (control !== null) throw new FieldError(field, `must not contain control characters: found ${control}`);
@@ -113,7 +128,10 @@ export async function jobRoutes(app: FastifyInstance, deps: RouteDeps): Promise<
               jobs: { type: 'array', items: { $ref: 'JobSummary#' } },
               limit: { type: 'integer' },
               offset: { type: 'integer' },
-              next_offset: { type: ['integer', 'null'], description: 'Offset of the next page, or null on the last page' },
+              next_offset: {
+                type: ['integer', 'null'],
+                description: 'Offset of the next page, or null on the last page',
+              },
             },
           },
           ...commonErrorResponses,
@@ -138,14 +156,23 @@ export async function jobRoutes(app: FastifyInstance, deps: RouteDeps): Promise<
           '(the event stream is the live feed); its start and its end are never late. Supports If-None-Match.',
         tags: ['jobs'],
         params: jobIdParams,
-        response: { 200: { $ref: 'JobDocument#' }, 304: { type: 'null', description: 'Not modified' }, 404: errorRef, ...commonErrorResponses },
+        response: {
+          200: { $ref: 'JobDocument#' },
+          304: { type: 'null', description: 'Not modified' },
+          404: errorRef,
+          ...commonErrorResponses,
+        },
       },
     },
     async (request, reply) => {
       const { id } = request.params;
       // Written by the writer rather than the response serializer: same JSON, cheaper for big
       // documents (the schema above still documents it; tests compare it with the service's).
-      const cached = await cache.get(id, () => jobs.get(id), (doc) => writer.write(doc));
+      const cached = await cache.get(
+        id,
+        () => jobs.get(id),
+        (doc) => writer.write(doc),
+      );
       if (!cached) throw new NotFoundError(`job ${id} not found`);
       void reply.header('etag', cached.etag);
       if (request.headers['if-none-match'] === cached.etag) return reply.code(304).send();
@@ -165,7 +192,11 @@ export async function jobRoutes(app: FastifyInstance, deps: RouteDeps): Promise<
           202: {
             type: 'object',
             required: ['job_id', 'status', 'cancelled'],
-            properties: { job_id: { type: 'string' }, status: { type: 'string', enum: [...JOB_STATUSES] }, cancelled: { type: 'boolean' } },
+            properties: {
+              job_id: { type: 'string' },
+              status: { type: 'string', enum: [...JOB_STATUSES] },
+              cancelled: { type: 'boolean' },
+            },
           },
           404: errorRef,
           409: errorRef,
@@ -179,7 +210,9 @@ export async function jobRoutes(app: FastifyInstance, deps: RouteDeps): Promise<
       const cancelled = await jobs.cancel(id);
       if (!cancelled) {
         // Active yet not cancelled here: another process (a CLI) runs it.
-        throw new ConflictError(jobActionRefusal('cancel', before) ?? `job ${id} is ${before.status} in another process: cancel it there`);
+        throw new ConflictError(
+          jobActionRefusal('cancel', before) ?? `job ${id} is ${before.status} in another process: cancel it there`,
+        );
       }
       cache.invalidate(id);
       const after = (await jobs.get(id)) ?? before;
@@ -192,7 +225,8 @@ export async function jobRoutes(app: FastifyInstance, deps: RouteDeps): Promise<
     {
       schema: {
         summary: 'Run the failed sources of an ended job again',
-        description: 'Only sources whose error was set run again; files already saved are kept. 409 when the job is active or no source failed.',
+        description:
+          'Only sources whose error was set run again; files already saved are kept. 409 when the job is active or no source failed.',
         tags: ['jobs'],
         params: jobIdParams,
         response: { 202: jobAcceptedSchema, 404: errorRef, 409: errorRef, ...commonErrorResponses },

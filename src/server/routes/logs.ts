@@ -15,7 +15,8 @@ export async function logRoutes(app: FastifyInstance, deps: RouteDeps): Promise<
     {
       schema: {
         summary: 'The end of the download log',
-        description: 'Lines of LOG_DIR/download_errors.log, oldest first. `level=ERROR` keeps ERROR and CRITICAL lines; `errors=true` also keeps FAILED lines of lower levels (a skipped source).',
+        description:
+          'Lines of LOG_DIR/download_errors.log, oldest first. `level=ERROR` keeps ERROR and CRITICAL lines; `errors=true` also keeps FAILED lines of lower levels (a skipped source).',
         tags: ['logs'],
         querystring: {
           type: 'object',
@@ -25,9 +26,14 @@ export async function logRoutes(app: FastifyInstance, deps: RouteDeps): Promise<
             level: { type: 'string', enum: [...LOG_LEVELS], description: 'Only lines of this level or more severe' },
             errors: {
               type: 'boolean',
-              description: 'Only error lines, as `harvester logs --errors` shows them: ERROR and CRITICAL lines and every FAILED or TIMEOUT line',
+              description:
+                'Only error lines, as `harvester logs --errors` shows them: ERROR and CRITICAL lines and every FAILED or TIMEOUT line',
             },
-            since: integerParameter('Only lines appended after this byte offset (the `size` of an earlier answer)', 0, Number.MAX_SAFE_INTEGER),
+            since: integerParameter(
+              'Only lines appended after this byte offset (the `size` of an earlier answer)',
+              0,
+              Number.MAX_SAFE_INTEGER,
+            ),
           },
         },
         response: {
@@ -40,7 +46,11 @@ export async function logRoutes(app: FastifyInstance, deps: RouteDeps): Promise<
                 items: {
                   type: 'object',
                   required: ['ts', 'level', 'message'],
-                  properties: { ts: { type: ['string', 'null'] }, level: { type: ['string', 'null'] }, message: { type: 'string' } },
+                  properties: {
+                    ts: { type: ['string', 'null'] },
+                    level: { type: ['string', 'null'] },
+                    message: { type: 'string' },
+                  },
                 },
               },
               size: { type: 'integer', description: 'Byte offset to pass as `since` to follow the log' },

@@ -59,7 +59,11 @@ const sourceSchema = {
     key_variable: { ...nullableString, description: 'The variable holding its key, if it takes one' },
     configured: { type: 'boolean' },
     reason: { ...nullableString, description: 'Why it cannot run, when not configured' },
-    state: { type: 'string', enum: ['ready', 'needs_key', 'cooling_down'], description: 'What a job would do with it now' },
+    state: {
+      type: 'string',
+      enum: ['ready', 'needs_key', 'cooling_down'],
+      description: 'What a job would do with it now',
+    },
     origin: { type: 'string', description: 'Where it sends requests (<ID>_BASE_URL or the real origin)' },
     origin_overridden: { type: 'boolean' },
     health: healthSchema,
@@ -85,7 +89,11 @@ export async function sourceRoutes(app: FastifyInstance, deps: RouteDeps): Promi
         summary: 'Every source, its configuration and health',
         tags: ['sources'],
         response: {
-          200: { type: 'object', required: ['sources', 'demo'], properties: { sources: { type: 'array', items: sourceSchema }, demo: { type: 'boolean' } } },
+          200: {
+            type: 'object',
+            required: ['sources', 'demo'],
+            properties: { sources: { type: 'array', items: sourceSchema }, demo: { type: 'boolean' } },
+          },
           ...commonErrorResponses,
         },
       },
@@ -138,10 +146,20 @@ export async function sourceRoutes(app: FastifyInstance, deps: RouteDeps): Promi
         querystring: {
           type: 'object',
           additionalProperties: false,
-          properties: { sources: { type: 'string', pattern: '^[a-z_]+(,[a-z_]+)*$', description: 'Only these sources (comma-separated ids)' } },
+          properties: {
+            sources: {
+              type: 'string',
+              pattern: '^[a-z_]+(,[a-z_]+)*$',
+              description: 'Only these sources (comma-separated ids)',
+            },
+          },
         },
         response: {
-          200: { type: 'object', required: ['checks'], properties: { checks: { type: 'array', items: { $ref: 'SourceCheck#' } } } },
+          200: {
+            type: 'object',
+            required: ['checks'],
+            properties: { checks: { type: 'array', items: { $ref: 'SourceCheck#' } } },
+          },
           ...commonErrorResponses,
         },
       },
@@ -150,7 +168,11 @@ export async function sourceRoutes(app: FastifyInstance, deps: RouteDeps): Promi
       const offered = deps.sources.map((s) => s.id);
       const wanted = request.query.sources?.split(',') ?? offered;
       const unknown = wanted.filter((id) => !(offered as string[]).includes(id));
-      if (unknown.length > 0) throw new FieldError('sources', `unknown or not offered: ${unknown.join(', ')} (offered: ${offered.join(', ')})`);
+      if (unknown.length > 0)
+        throw new FieldError(
+          'sources',
+          `unknown or not offered: ${unknown.join(', ')} (offered: ${offered.join(', ')})`,
+        );
       const http = createHttpClient(config);
       try {
         const checks = await checkSources({ config, http, store, ids: wanted as SourceId[], now: deps.now });
@@ -173,7 +195,11 @@ export async function sourceRoutes(app: FastifyInstance, deps: RouteDeps): Promi
           additionalProperties: false,
           properties: {
             range: { type: 'string', enum: Object.keys(STATS_RANGES), description: 'Time window (default 24h)' },
-            source: { type: 'string', enum: [...SOURCES.map((s): string => s.id), 'urls'], description: 'Only this source' },
+            source: {
+              type: 'string',
+              enum: [...SOURCES.map((s): string => s.id), 'urls'],
+              description: 'Only this source',
+            },
           },
         },
         response: {
@@ -196,7 +222,11 @@ export async function sourceRoutes(app: FastifyInstance, deps: RouteDeps): Promi
                     last_error: nullableString,
                     buckets: {
                       type: 'array',
-                      items: { type: 'object', required: ['start', 'runs'], properties: { start: { type: 'string' }, ...bucketProperties } },
+                      items: {
+                        type: 'object',
+                        required: ['start', 'runs'],
+                        properties: { start: { type: 'string' }, ...bucketProperties },
+                      },
                     },
                   },
                 },
@@ -211,8 +241,16 @@ export async function sourceRoutes(app: FastifyInstance, deps: RouteDeps): Promi
       const range = request.query.range ?? '24h';
       const now = deps.now();
       const since = new Date(now.getTime() - STATS_RANGES[range].spanMs - STATS_RANGES[range].bucketMs);
-      const outcomes = await store.health.listOutcomes({ since, ...(request.query.source ? { source: request.query.source } : {}) });
-      return buildStats(outcomes, range, now, deps.sources.map((s) => s.id));
+      const outcomes = await store.health.listOutcomes({
+        since,
+        ...(request.query.source ? { source: request.query.source } : {}),
+      });
+      return buildStats(
+        outcomes,
+        range,
+        now,
+        deps.sources.map((s) => s.id),
+      );
     },
   );
 }

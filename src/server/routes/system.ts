@@ -4,7 +4,10 @@ import type { RouteDeps } from '../context.ts';
 import type { OpenApiCollector } from '../openapi.ts';
 import { commonErrorResponses, errorRef } from '../schemas/common.ts';
 
-export async function systemRoutes(app: FastifyInstance, deps: RouteDeps & { openapi: OpenApiCollector }): Promise<void> {
+export async function systemRoutes(
+  app: FastifyInstance,
+  deps: RouteDeps & { openapi: OpenApiCollector },
+): Promise<void> {
   const started = Date.now();
 
   app.get(
@@ -20,7 +23,12 @@ export async function systemRoutes(app: FastifyInstance, deps: RouteDeps & { ope
           200: {
             type: 'object',
             required: ['status', 'version', 'uptime_s'],
-            properties: { status: { type: 'string', enum: ['ok'] }, version: { type: 'string' }, uptime_s: { type: 'number' }, demo: { type: 'boolean' } },
+            properties: {
+              status: { type: 'string', enum: ['ok'] },
+              version: { type: 'string' },
+              uptime_s: { type: 'number' },
+              demo: { type: 'boolean' },
+            },
           },
           503: errorRef,
           429: errorRef,
@@ -29,9 +37,19 @@ export async function systemRoutes(app: FastifyInstance, deps: RouteDeps & { ope
     },
     async (_request, reply) => {
       if (!deps.isReady()) {
-        return reply.code(503).send({ statusCode: 503, error: 'Service Unavailable', code: 'SHUTTING_DOWN', message: 'the server is shutting down' });
+        return reply.code(503).send({
+          statusCode: 503,
+          error: 'Service Unavailable',
+          code: 'SHUTTING_DOWN',
+          message: 'the server is shutting down',
+        });
       }
-      return { status: 'ok', version: deps.version, uptime_s: Math.round((Date.now() - started) / 1000), demo: deps.demo };
+      return {
+        status: 'ok',
+        version: deps.version,
+        uptime_s: Math.round((Date.now() - started) / 1000),
+        demo: deps.demo,
+      };
     },
   );
 
@@ -40,7 +58,8 @@ export async function systemRoutes(app: FastifyInstance, deps: RouteDeps & { ope
     {
       schema: {
         summary: 'Prometheus metrics',
-        description: 'Jobs by status, files and bytes saved, source and download durations, HTTP request durations. Needs the token when API_TOKEN is set.',
+        description:
+          'Jobs by status, files and bytes saved, source and download durations, HTTP request durations. Needs the token when API_TOKEN is set.',
         tags: ['system'],
         response: {
           200: { description: 'Prometheus text exposition', content: { 'text/plain': { schema: { type: 'string' } } } },

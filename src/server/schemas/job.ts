@@ -3,7 +3,15 @@
 // (src/core/types.ts) and let further fields through, so a field the runner adds later is
 // serialised rather than silently dropped.
 import { SOURCE_ERROR_CODES } from '../../core/errors.ts';
-import { DEFAULT_LIMIT, MAX_DIMENSION, MAX_LIMIT, MAX_QUERIES, MAX_QUERY_LENGTH, MEDIA_TYPES, MIN_LIMIT } from '../../core/spec-rules.ts';
+import {
+  DEFAULT_LIMIT,
+  MAX_DIMENSION,
+  MAX_LIMIT,
+  MAX_QUERIES,
+  MAX_QUERY_LENGTH,
+  MEDIA_TYPES,
+  MIN_LIMIT,
+} from '../../core/spec-rules.ts';
 import { JOB_STATUSES, LICENSE_FILTERS, ORIENTATIONS, SOURCE_IDS, SOURCE_STATUSES } from '../../core/types.ts';
 
 const queryText = {
@@ -34,7 +42,11 @@ export const createJobBody = {
         min_width: { type: 'integer', minimum: 1, maximum: MAX_DIMENSION, description: 'Pixels' },
         min_height: { type: 'integer', minimum: 1, maximum: MAX_DIMENSION, description: 'Pixels' },
         orientation: { type: 'string', enum: [...ORIENTATIONS] },
-        license: { type: 'string', enum: [...LICENSE_FILTERS], description: 'open: Creative Commons or public domain; commercial: allows commercial use' },
+        license: {
+          type: 'string',
+          enum: [...LICENSE_FILTERS],
+          description: 'open: Creative Commons or public domain; commercial: allows commercial use',
+        },
       },
       description: 'What a saved picture must satisfy',
     },
@@ -67,8 +79,26 @@ export const savedFileSchema = {
   additionalProperties: true,
   // Every field of SavedFile, in the contract's order (the serializer writes required fields first).
   required: [
-    'path', 'query', 'source', 'kind', 'url', 'candidate_id', 'bytes', 'sha256', 'mime', 'width', 'height', 'title',
-    'page_url', 'thumbnail_url', 'author', 'license', 'license_url', 'phash', 'duration_ms', 'saved_at',
+    'path',
+    'query',
+    'source',
+    'kind',
+    'url',
+    'candidate_id',
+    'bytes',
+    'sha256',
+    'mime',
+    'width',
+    'height',
+    'title',
+    'page_url',
+    'thumbnail_url',
+    'author',
+    'license',
+    'license_url',
+    'phash',
+    'duration_ms',
+    'saved_at',
   ],
   properties: {
     path: { type: 'string', description: 'Relative to DOWNLOAD_DIR' },
@@ -112,7 +142,16 @@ export const queryStatsSchema = {
   $id: 'QueryStats',
   type: 'object',
   additionalProperties: true,
-  required: ['downloaded', 'images', 'videos', 'filtered', 'filtered_reasons', 'near_duplicates', 'successful_sources', 'failed_sources'],
+  required: [
+    'downloaded',
+    'images',
+    'videos',
+    'filtered',
+    'filtered_reasons',
+    'near_duplicates',
+    'successful_sources',
+    'failed_sources',
+  ],
   properties: {
     downloaded: { type: 'integer' },
     images: { type: 'integer' },
@@ -130,9 +169,29 @@ export const sourceStatsSchema = {
   type: 'object',
   additionalProperties: true,
   required: [
-    'status', 'downloaded', 'images', 'videos', 'success', 'error', 'error_code', 'found', 'failed_downloads', 'skipped_duplicates',
-    'skipped_existing', 'existing_jobs', 'filtered', 'filtered_reasons', 'near_duplicates', 'bytes', 'duration_ms', 'retries', 'pages', 'started_at', 'finished_at',
-    'rate_limit_remaining', 'retry_after',
+    'status',
+    'downloaded',
+    'images',
+    'videos',
+    'success',
+    'error',
+    'error_code',
+    'found',
+    'failed_downloads',
+    'skipped_duplicates',
+    'skipped_existing',
+    'existing_jobs',
+    'filtered',
+    'filtered_reasons',
+    'near_duplicates',
+    'bytes',
+    'duration_ms',
+    'retries',
+    'pages',
+    'started_at',
+    'finished_at',
+    'rate_limit_remaining',
+    'retry_after',
   ],
   properties: {
     status: { type: 'string', enum: [...SOURCE_STATUSES] },
@@ -144,7 +203,8 @@ export const sourceStatsSchema = {
     error_code: {
       type: ['string', 'null'],
       enum: [...SOURCE_ERROR_CODES, null],
-      description: 'Stable kind of `error`: timeout, blocked, layout_changed, not_configured, cooling_down, http_error, network, downloads_failed, cancelled',
+      description:
+        'Stable kind of `error`: timeout, blocked, layout_changed, not_configured, cooling_down, http_error, network, downloads_failed, cancelled',
     },
     found: { type: 'integer' },
     failed_downloads: { type: 'integer' },
@@ -153,7 +213,11 @@ export const sourceStatsSchema = {
     filtered: { type: 'integer' },
     filtered_reasons: { $ref: 'FilterCounts#' },
     near_duplicates: { type: 'integer' },
-    existing_jobs: { type: 'array', items: { type: 'string' }, description: 'Earlier jobs that had already saved the skipped_existing files (at most 20).' },
+    existing_jobs: {
+      type: 'array',
+      items: { type: 'string' },
+      description: 'Earlier jobs that had already saved the skipped_existing files (at most 20).',
+    },
     bytes: { type: 'integer' },
     duration_ms: { type: 'number' },
     retries: { type: 'integer' },
@@ -169,7 +233,20 @@ export const jobDocumentSchema = {
   $id: 'JobDocument',
   type: 'object',
   additionalProperties: true,
-  required: ['job_id', 'status', 'query', 'sources', 'queries', 'limit', 'type', 'created_at', 'started_at', 'finished_at', 'duration_ms', 'results'],
+  required: [
+    'job_id',
+    'status',
+    'query',
+    'sources',
+    'queries',
+    'limit',
+    'type',
+    'created_at',
+    'started_at',
+    'finished_at',
+    'duration_ms',
+    'results',
+  ],
   properties: {
     job_id: { type: 'string' },
     status: { type: 'string', enum: [...JOB_STATUSES] },
@@ -186,8 +263,17 @@ export const jobDocumentSchema = {
       type: 'object',
       additionalProperties: true,
       required: [
-        'downloaded', 'images', 'videos', 'filtered', 'filtered_reasons', 'near_duplicates', 'source_stats', 'query_stats',
-        'successful_sources', 'failed_sources', 'files',
+        'downloaded',
+        'images',
+        'videos',
+        'filtered',
+        'filtered_reasons',
+        'near_duplicates',
+        'source_stats',
+        'query_stats',
+        'successful_sources',
+        'failed_sources',
+        'files',
       ],
       properties: {
         downloaded: { type: 'integer' },
@@ -197,7 +283,11 @@ export const jobDocumentSchema = {
         filtered_reasons: { $ref: 'FilterCounts#' },
         near_duplicates: { type: 'integer', description: 'Images removed as near-duplicates of one kept' },
         source_stats: { type: 'object', additionalProperties: { $ref: 'SourceStats#' } },
-        query_stats: { type: 'object', additionalProperties: { $ref: 'QueryStats#' }, description: 'Keyed by query text' },
+        query_stats: {
+          type: 'object',
+          additionalProperties: { $ref: 'QueryStats#' },
+          description: 'Keyed by query text',
+        },
         successful_sources: { type: 'array', items: { type: 'string' } },
         failed_sources: { type: 'array', items: { type: 'string' } },
         files: { type: 'array', items: { $ref: 'SavedFile#' } },
@@ -247,7 +337,9 @@ export const jobAcceptedSchema = {
   },
 } as const;
 
-export function jobLinks(jobId: string): Record<'self' | 'events' | 'cancel' | 'retry' | 'resume' | 'files' | 'archive', string> {
+export function jobLinks(
+  jobId: string,
+): Record<'self' | 'events' | 'cancel' | 'retry' | 'resume' | 'files' | 'archive', string> {
   const self = `/api/jobs/${encodeURIComponent(jobId)}`;
   return {
     self,

@@ -23,7 +23,12 @@ export type JsonAnswer = string | { readonly parsed: unknown };
 export type HtmlAnswer = string | CheerioAPI;
 
 /** Parses a large JSON answer in slices; a small one is returned as it is. ParseError when it is not JSON. */
-export async function readJsonAnswer(source: string, text: string, signal: AbortSignal, what = 'answer'): Promise<JsonAnswer> {
+export async function readJsonAnswer(
+  source: string,
+  text: string,
+  signal: AbortSignal,
+  what = 'answer',
+): Promise<JsonAnswer> {
   if (text.length <= SYNC_PARSE_MAX_CHARS) return text;
   const parser = new JSONParser({ paths: ['$'], keepStack: false });
   let root: { parsed: unknown } | undefined;

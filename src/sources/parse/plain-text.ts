@@ -47,5 +47,8 @@ export function boundText(value: string, maxChars: number): string | undefined {
   // Only the head can survive the cut: split code points of a bounded prefix, not of a huge value.
   const chars = Array.from(text.length > maxChars * 2 + 2 ? text.slice(0, maxChars * 2 + 2) : text);
   if (chars.length <= maxChars) return text;
-  return `${chars.slice(0, Math.max(1, maxChars - 1)).join('').trimEnd()}…`;
+  return `${chars
+    .slice(0, Math.max(1, maxChars - 1))
+    .join('')
+    .trimEnd()}…`;
 }

@@ -60,7 +60,8 @@ export function htmlEvidence(body: string): string {
     .replace(/\s+/g, ' ')
     .trim();
   const parts = [`${body.length} bytes`];
-  if (title !== undefined && title.trim() !== '') parts.push(`title ${JSON.stringify(clip(title.trim().replace(/\s+/g, ' '), 80))}`);
+  if (title !== undefined && title.trim() !== '')
+    parts.push(`title ${JSON.stringify(clip(title.trim().replace(/\s+/g, ' '), 80))}`);
   if (text !== '') parts.push(`text ${JSON.stringify(clip(text, 120))}`);
   return parts.join(', ');
 }
@@ -81,7 +82,12 @@ export function jsonEvidence(value: unknown): string {
  * the service's own "nothing found" marker (one of `zeroMarkers`, each a key path, reads 0);
  * otherwise a ParseError naming what came instead.
  */
-export function resultListOf(source: string, data: unknown, path: readonly string[], zeroMarkers: readonly (readonly string[])[] = []): unknown[] {
+export function resultListOf(
+  source: string,
+  data: unknown,
+  path: readonly string[],
+  zeroMarkers: readonly (readonly string[])[] = [],
+): unknown[] {
   const list = asArray(dig(data, ...path));
   if (list) return list;
   if (zeroMarkers.some((marker) => asCount(dig(data, ...marker)) === 0)) return [];

@@ -45,8 +45,6 @@ export function pickRendition<T extends Rendition>(renditions: readonly T[], max
 
 function compare(a: Rendition, b: Rendition): number {
   return (
-    shortSide(a)! - shortSide(b)! ||
-    a.width! * a.height! - b.width! * b.height! ||
-    (a.bytes ?? 0) - (b.bytes ?? 0)
+    shortSide(a)! - shortSide(b)! || a.width! * a.height! - b.width! * b.height! || (a.bytes ?? 0) - (b.bytes ?? 0)
   );
 }

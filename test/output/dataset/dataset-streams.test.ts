@@ -8,9 +8,27 @@ import { metadataCsv, metadataJsonl } from '../../../src/output/dataset/dataset-
 
 function file(n: number, over: Partial<SavedFile> = {}): SavedFile {
   return {
-    path: `q/pexels/q_00${n}.jpg`, query: 'q', source: 'pexels', kind: 'image', url: `https://x.example/${n}.jpg`, candidate_id: `pexels:${n}`,
-    bytes: 1, sha256: String(n).repeat(64).slice(0, 64), mime: 'image/jpeg', width: 640, height: null, title: `t${n}`, page_url: null, thumbnail_url: null,
-    author: null, license: null, license_url: null, phash: 'ffff0000ffff0000', duration_ms: 1, saved_at: '2026-12-01T00:00:00Z', ...over,
+    path: `q/pexels/q_00${n}.jpg`,
+    query: 'q',
+    source: 'pexels',
+    kind: 'image',
+    url: `https://x.example/${n}.jpg`,
+    candidate_id: `pexels:${n}`,
+    bytes: 1,
+    sha256: String(n).repeat(64).slice(0, 64),
+    mime: 'image/jpeg',
+    width: 640,
+    height: null,
+    title: `t${n}`,
+    page_url: null,
+    thumbnail_url: null,
+    author: null,
+    license: null,
+    license_url: null,
+    phash: 'ffff0000ffff0000',
+    duration_ms: 1,
+    saved_at: '2026-12-01T00:00:00Z',
+    ...over,
   };
 }
 
@@ -23,8 +41,14 @@ async function collect(chunks: AsyncIterable<string>): Promise<string> {
 test('metadata.csv defuses formulas and quotes separators; nulls are empty cells', async () => {
   const csv = await collect(metadataCsv([file(1, { title: '=HYPERLINK("http://evil","x")', author: 'Doe, Jane' })]));
   const [header, row] = csv.split('\r\n');
-  assert.equal(header, 'file_name,query,title,source,url,page_url,author,license,license_url,width,height,sha256,phash');
-  assert.equal(row, `q/pexels/q_001.jpg,q,"'=HYPERLINK(""http://evil"",""x"")",pexels,https://x.example/1.jpg,,"Doe, Jane",,,640,,${'1'.repeat(64)},ffff0000ffff0000`);
+  assert.equal(
+    header,
+    'file_name,query,title,source,url,page_url,author,license,license_url,width,height,sha256,phash',
+  );
+  assert.equal(
+    row,
+    `q/pexels/q_001.jpg,q,"'=HYPERLINK(""http://evil"",""x"")",pexels,https://x.example/1.jpg,,"Doe, Jane",,,640,,${'1'.repeat(64)},ffff0000ffff0000`,
+  );
 });
 
 test('metadata.jsonl is one object a line with file_name first', async () => {

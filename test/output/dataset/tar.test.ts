@@ -32,7 +32,10 @@ test('GNU tar and Python tarfile read names, sizes, times and bytes, including s
     await writeTar(tar, entries);
     const bytes = readFileSync(tar);
     assert.equal(bytes.length % BLOCK, 0);
-    assert.deepEqual(execFileSync('tar', ['-tf', tar], { encoding: 'utf8' }).trim().split('\n'), sizes.map((_, i) => `k${i}.bin`));
+    assert.deepEqual(
+      execFileSync('tar', ['-tf', tar], { encoding: 'utf8' }).trim().split('\n'),
+      sizes.map((_, i) => `k${i}.bin`),
+    );
     const read = JSON.parse(
       execFileSync(
         'python3',
@@ -65,7 +68,10 @@ test('a size of 8 GiB or more is written in base-256, which tarfile decodes', ()
   const header = tarHeader('big.mp4', size, when);
   const parsed = execFileSync(
     'python3',
-    ['-c', `import sys, tarfile\nt = tarfile.TarInfo.frombuf(sys.stdin.buffer.read(), 'utf-8', 'strict')\nprint(t.name, t.size)`],
+    [
+      '-c',
+      `import sys, tarfile\nt = tarfile.TarInfo.frombuf(sys.stdin.buffer.read(), 'utf-8', 'strict')\nprint(t.name, t.size)`,
+    ],
     { input: header, encoding: 'utf8' },
   ).trim();
   assert.equal(parsed, `big.mp4 ${size}`);
@@ -82,7 +88,13 @@ test('a body longer or shorter than its declared size fails the archive', async 
   const drain = async (entries: TarEntry[]): Promise<void> => {
     for await (const _ of tarChunks(entries));
   };
-  await assert.rejects(drain([{ name: 'a', size: 3, mtime: when, body: () => Readable.from([Buffer.from('abcd')]) }]), /grew while it was archived/);
-  await assert.rejects(drain([{ name: 'a', size: 5, mtime: when, body: () => Readable.from([Buffer.from('abcd')]) }]), /shrank while it was archived \(4 of 5 bytes\)/);
+  await assert.rejects(
+    drain([{ name: 'a', size: 3, mtime: when, body: () => Readable.from([Buffer.from('abcd')]) }]),
+    /grew while it was archived/,
+  );
+  await assert.rejects(
+    drain([{ name: 'a', size: 5, mtime: when, body: () => Readable.from([Buffer.from('abcd')]) }]),
+    /shrank while it was archived \(4 of 5 bytes\)/,
+  );
   await assert.rejects(drain([{ name: 'a', size: 5, mtime: when, body: Buffer.from('abcd') }]), /is 4 bytes, not 5/);
 });

@@ -16,7 +16,10 @@ const SLOW_LOOPBACK = { env: { REQUEST_TIMEOUT: '60' } };
 function bigJson(chars: number): string {
   const item = { id: 'x', n: -12.5e3, ok: true, no: null, t: 'héllo "q" \\ \u2028 \ud83d\ude00', a: [1, [2, {}], []] };
   const unit = JSON.stringify(item).length + 1;
-  return JSON.stringify({ results: Array.from({ length: Math.ceil(chars / unit) }, (_, i) => ({ ...item, id: `x${i}` })), total: 1 });
+  return JSON.stringify({
+    results: Array.from({ length: Math.ceil(chars / unit) }, (_, i) => ({ ...item, id: `x${i}` })),
+    total: 1,
+  });
 }
 
 /** Counts event-loop turns other work got while `work` ran. */
@@ -55,7 +58,12 @@ test('a "__proto__" key stays a plain property, as with JSON.parse', async () =>
 
 test('a large answer that is not JSON, is cut short or has text after the value is a ParseError', async () => {
   const big = bigJson(2 * SYNC_PARSE_MAX_CHARS);
-  for (const text of [`<html>${'x'.repeat(SYNC_PARSE_MAX_CHARS)}</html>`, big.slice(0, -5), `${big} trailing`, `${big}${' '.repeat(40000)}{}`]) {
+  for (const text of [
+    `<html>${'x'.repeat(SYNC_PARSE_MAX_CHARS)}</html>`,
+    big.slice(0, -5),
+    `${big} trailing`,
+    `${big}${' '.repeat(40000)}{}`,
+  ]) {
     const error = await readJsonAnswer('openverse', text, never).then(
       () => null,
       (e: unknown) => e,
@@ -91,24 +99,34 @@ test('a large HTML answer parses to the same document as the synchronous parse',
 test('a source answering 12 MB of shallow JSON is parsed without holding the event loop, and its results are read', async () => {
   const recorded = fixtureJson('openverse/images-search.real-trimmed.json') as { results: unknown[] };
   const pad = 'x'.repeat(12 * 1024 * 1024);
-  await withFakeServer(openverse, (_req, res) => sendJson(res, { ...recorded, padding: pad, page_count: 1 }), SLOW_LOOPBACK, async ({ ctx }) => {
-    const { value: found, turns } = await turnsDuring(collect(openverse, { text: 'duhok' }, ctx));
-    assert.equal(found.length, recorded.results.length);
-    assert.ok(turns >= 100, `other work got ${turns} turns while the answer was parsed`);
-  });
+  await withFakeServer(
+    openverse,
+    (_req, res) => sendJson(res, { ...recorded, padding: pad, page_count: 1 }),
+    SLOW_LOOPBACK,
+    async ({ ctx }) => {
+      const { value: found, turns } = await turnsDuring(collect(openverse, { text: 'duhok' }, ctx));
+      assert.equal(found.length, recorded.results.length);
+      assert.ok(turns >= 100, `other work got ${turns} turns while the answer was parsed`);
+    },
+  );
 });
 
 test('a source whose huge answer cannot be parsed within its deadline ends with the deadline, not after the parse', async () => {
   const big = bigJson(4 * 1024 * 1024);
-  await withFakeServer(openverse, (_req, res) => res.end(big), SLOW_LOOPBACK, async ({ ctx }) => {
-    const deadline = new AbortController();
-    const reason = new Error('Timeout after 1s');
-    const timer = setTimeout(() => deadline.abort(reason), 100);
-    try {
-      const error = await searchError(openverse, { text: 'duhok' }, { ...ctx, signal: deadline.signal });
-      assert.equal(error, reason);
-    } finally {
-      clearTimeout(timer);
-    }
-  });
+  await withFakeServer(
+    openverse,
+    (_req, res) => res.end(big),
+    SLOW_LOOPBACK,
+    async ({ ctx }) => {
+      const deadline = new AbortController();
+      const reason = new Error('Timeout after 1s');
+      const timer = setTimeout(() => deadline.abort(reason), 100);
+      try {
+        const error = await searchError(openverse, { text: 'duhok' }, { ...ctx, signal: deadline.signal });
+        assert.equal(error, reason);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  );
 });

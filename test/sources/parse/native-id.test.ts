@@ -13,5 +13,6 @@ test('safeNativeId keeps short tokens of safe characters and refuses the rest', 
   assert.equal(safeNativeId('EAH33eX_SrJJkM'), 'EAH33eX_SrJJkM');
   assert.equal(safeNativeId(' 8FDC2B38 '), '8FDC2B38');
   assert.equal(safeNativeId(12345), '12345');
-  for (const v of ['', 'has space', 'a<b>', 'x'.repeat(129), 1.5, null, undefined, {}]) assert.equal(safeNativeId(v), undefined, String(v));
+  for (const v of ['', 'has space', 'a<b>', 'x'.repeat(129), 1.5, null, undefined, {}])
+    assert.equal(safeNativeId(v), undefined, String(v));
 });

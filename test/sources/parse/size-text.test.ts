@@ -16,5 +16,6 @@ test('text without a size, zero or absurd sizes give undefined', () => {
 
 test('dimension takes positive integers up to 100000, as numbers or digit strings', () => {
   assert.deepEqual([dimension(1), dimension('1200'), dimension(' 7 '), dimension(100_000)], [1, 1200, 7, 100_000]);
-  for (const v of [0, -1, 1.5, '1.5', '12px', 100_001, Number.NaN, Infinity, null, {}]) assert.equal(dimension(v), undefined, String(v));
+  for (const v of [0, -1, 1.5, '1.5', '12px', 100_001, Number.NaN, Infinity, null, {}])
+    assert.equal(dimension(v), undefined, String(v));
 });
