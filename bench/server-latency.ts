@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startServer } from '../src/server/start.ts';
+import { median } from '../reliability/lib/stats.ts';
 
 function flag(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -76,7 +77,9 @@ setInterval(() => {}, 1000);`;
   return {
     stop: () =>
       new Promise((resolve) => {
-        child.once('exit', () => resolve(JSON.parse(out || '{"p99Ms":NaN,"maxMs":NaN}') as { p99Ms: number; maxMs: number }));
+        child.once('exit', () =>
+          resolve(JSON.parse(out || '{"p99Ms":NaN,"maxMs":NaN}') as { p99Ms: number; maxMs: number }),
+        );
         child.kill('SIGTERM');
       }),
   };
@@ -120,14 +123,25 @@ async function runOnce(origin: string, withLoad: boolean): Promise<RunResult> {
     loop.enable();
     const probe = startIdleProbe();
     const started = performance.now();
-    const doc = await server.jobs.submit({ query: 'bench', sources: ['urls'], limit: FILES, type: 'image', urls, options: { noArchive: true } });
+    const doc = await server.jobs.submit({
+      query: 'bench',
+      sources: ['urls'],
+      limit: FILES,
+      type: 'image',
+      urls,
+      options: { noArchive: true },
+    });
     let wrk: Promise<WrkResult> | null = null;
     if (withLoad) {
       wrk = new Promise<WrkResult>((resolve, reject) => {
-        const child = spawn('wrk', ['-t1', '-c8', '-d10s', '--latency', `${server.url}/api/jobs/${doc.job_id}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+        const child = spawn('wrk', ['-t1', '-c8', '-d10s', '--latency', `${server.url}/api/jobs/${doc.job_id}`], {
+          stdio: ['ignore', 'pipe', 'inherit'],
+        });
         let out = '';
         child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
-        child.once('exit', (code) => (code === 0 ? resolve(parseWrk(out)) : reject(new Error(`wrk exited with ${code}`))));
+        child.once('exit', (code) =>
+          code === 0 ? resolve(parseWrk(out)) : reject(new Error(`wrk exited with ${code}`)),
+        );
       });
     }
     const done = await server.jobs.wait(doc.job_id);
@@ -150,12 +164,6 @@ async function runOnce(origin: string, withLoad: boolean): Promise<RunResult> {
     await server.close();
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
 async function main(): Promise<void> {
@@ -192,7 +200,9 @@ async function main(): Promise<void> {
   const p50 = round(median(loaded.map((r) => r.wrk!.p50Ms)));
   const p99 = round(median(loaded.map((r) => r.wrk!.p99Ms)));
   const rps = Math.round(median(loaded.map((r) => r.wrk!.requestsPerSecond)));
-  console.log(`median: p50 ${p50} ms, p99 ${p99} ms, job ${quietMs.toFixed(0)} → ${loadMs.toFixed(0)} ms (${slowdown >= 0 ? '+' : ''}${slowdown.toFixed(1)}%)`);
+  console.log(
+    `median: p50 ${p50} ms, p99 ${p99} ms, job ${quietMs.toFixed(0)} → ${loadMs.toFixed(0)} ms (${slowdown >= 0 ? '+' : ''}${slowdown.toFixed(1)}%)`,
+  );
 
   const loadAtEnd = loadavg()[0]!;
   if (!WRITE) return;
@@ -220,8 +230,8 @@ async function main(): Promise<void> {
     `| **median** | **${(quietMs / 1000).toFixed(2)} s** | **${(loadMs / 1000).toFixed(2)} s** (${slowdown >= 0 ? '+' : ''}${slowdown.toFixed(1)}%) | **${p50} ms** | **${p99} ms** | ${rps} | | |`,
     '',
     'Event-loop delay is `monitorEventLoopDelay` with a 10 ms resolution (the figures include that 10 ms); the idle process shows what ' +
-      'the machine alone does to a Node process at the same moment. Requests/s are wrk\'s; each answer is the whole document (wrk sends no ' +
-      'If-None-Match), served from the document cache: a running job\'s document is rebuilt at most every 0.1 s.',
+      "the machine alone does to a Node process at the same moment. Requests/s are wrk's; each answer is the whole document (wrk sends no " +
+      "If-None-Match), served from the document cache: a running job's document is rebuilt at most every 0.1 s.",
     '',
     `Goal: p99 < 10 ms — ${p99 < 10 ? 'met' : 'not met'}; job slowed by < 25% — ${slowdown < 25 ? 'met' : 'not met'}.`,
     '',

@@ -9,19 +9,29 @@ export interface SuiteOptions {
   log: (line: string) => void;
 }
 
-export interface Suite {
+/** A result skeleton with timing filled in by `finish`. */
+export function startResult(suite: {
   id: string;
   title: string;
-  run(options: SuiteOptions): Promise<SuiteResult>;
-}
-
-/** A result skeleton with timing filled in by `finish`. */
-export function startResult(suite: { id: string; title: string; order: number; command: string; injected: string; expected: string }): {
+  order: number;
+  command: string;
+  injected: string;
+  expected: string;
+}): {
   result: SuiteResult;
   finish: (status?: SuiteResult['status']) => SuiteResult;
 } {
   const started = performance.now();
-  const result: SuiteResult = { ...suite, status: 'passed', figures: [], tables: [], notes: [], images: [], ranAt: new Date().toISOString(), durationMs: 0 };
+  const result: SuiteResult = {
+    ...suite,
+    status: 'passed',
+    figures: [],
+    tables: [],
+    notes: [],
+    images: [],
+    ranAt: new Date().toISOString(),
+    durationMs: 0,
+  };
   return {
     result,
     finish: (status) => {
@@ -33,7 +43,10 @@ export function startResult(suite: { id: string; title: string; order: number; c
 }
 
 /** A suite that cannot run because a part of the product is missing. */
-export function notRun(suite: { id: string; title: string; order: number; command: string; injected: string; expected: string }, reason: string): SuiteResult {
+export function notRun(
+  suite: { id: string; title: string; order: number; command: string; injected: string; expected: string },
+  reason: string,
+): SuiteResult {
   const { finish, result } = startResult(suite);
   result.reason = reason;
   return finish('not run');

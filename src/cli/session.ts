@@ -8,8 +8,6 @@ import { openDownloadLog, type DownloadLog } from '../log/download-log.ts';
 import { openStore } from '../store/open.ts';
 import type { Store } from '../store/store.ts';
 
-export { cliConfig } from './cli-config.ts';
-
 export interface Session {
   config: Config;
   store: Store;

@@ -1,5 +1,3 @@
 // The downloader's public API.
 export { downloadFile } from './download-file.ts';
-export type { DownloadOptions, DownloadOutcome, CommitInfo } from './download-file.ts';
-export { sniffMedia, mediaDimensions } from './sniff.ts';
-export type { SniffedMedia } from './sniff.ts';
+export type { DownloadOptions } from './download-file.ts';

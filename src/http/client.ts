@@ -39,9 +39,6 @@ export interface HttpClientOptions extends RequestGuardOptions {
   retryCapMs?: number;
 }
 
-/** The request options this implementation understands (RequestOptions, kept as a name for callers). */
-export type ClientRequestOptions = RequestOptions;
-
 const defaultAccept = (status: number): boolean => status >= 200 && status <= 299;
 
 function flattenHeaders(raw: Record<string, string | string[] | undefined>): Record<string, string> {
@@ -94,9 +91,14 @@ async function exchange(client: ExchangeContext, rawUrl: string, opts: RequestOp
     const controller = new AbortController();
     unlink = linkAbort(controller, [opts.signal]);
     signal = controller.signal;
-    timer = setTimeout(() => {
-      controller.abort(new TimeoutError('request', timeoutMs, `Timeout awaiting 'request' for ${timeoutMs}ms (${hop.url.host})`));
-    }, Math.min(timeoutMs, MAX_TIMER_MS));
+    timer = setTimeout(
+      () => {
+        controller.abort(
+          new TimeoutError('request', timeoutMs, `Timeout awaiting 'request' for ${timeoutMs}ms (${hop.url.host})`),
+        );
+      },
+      Math.min(timeoutMs, MAX_TIMER_MS),
+    );
   } else if (signal?.aborted) {
     throw abortReason(signal);
   } else if (signal) {
@@ -215,4 +217,3 @@ function lowerKeys(headers: Record<string, string> | undefined): Record<string, 
   for (const [name, value] of Object.entries(headers ?? {})) out[name.toLowerCase()] = value;
   return out;
 }
-

@@ -88,7 +88,11 @@ export class CandidatePool {
     });
     let http = direct;
     if (source.tracked && !spec.options?.noCache) {
-      http = createCachedSourceHttp(http, job.store.cache, { sourceId: source.id, ttlMs: config.searchCacheTtlMs, signal });
+      http = createCachedSourceHttp(http, job.store.cache, {
+        sourceId: source.id,
+        ttlMs: config.searchCacheTtlMs,
+        signal,
+      });
     }
     this.ctx = {
       http,
@@ -109,9 +113,11 @@ export class CandidatePool {
   async execute(): Promise<void> {
     const workers = Math.min(this.job.config.maxDownloadsPerSource, this.limit - this.saved);
     if (workers <= 0) return; // earlier runs of the job already saved this source's quota
-    this.iterator = this.source.search({ text: this.queryRun.query, type: this.job.spec.type, limit: this.limit }, this.ctx)[
-      Symbol.asyncIterator
-    ]();
+    const found = this.source.search(
+      { text: this.queryRun.query, type: this.job.spec.type, limit: this.limit },
+      this.ctx,
+    );
+    this.iterator = found[Symbol.asyncIterator]();
     const all = Promise.all(Array.from({ length: workers }, () => this.worker()));
     // Past the deadline, in-flight work gets a moment to remove its partial files; a source
     // that ignores its signal is then left behind rather than holding up the job.
@@ -247,7 +253,13 @@ export class CandidatePool {
       case 'failed':
         countFailure(this.failures, outcome.error);
         stats.failed_downloads++;
-        job.emit({ type: 'file_failed', source: this.source.id, candidate_id: candidate.id, url: candidate.url, error: outcome.error });
+        job.emit({
+          type: 'file_failed',
+          source: this.source.id,
+          candidate_id: candidate.id,
+          url: candidate.url,
+          error: outcome.error,
+        });
         return;
     }
   }
@@ -256,11 +268,15 @@ export class CandidatePool {
     try {
       await this.source.onSaved!(candidate, this.savedCtx);
     } catch (error) {
-      if (!this.signal.aborted) this.job.warn(`${this.source.id}: after-save call failed for ${candidate.id}: ${errorMessage(error)}`);
+      if (!this.signal.aborted)
+        this.job.warn(`${this.source.id}: after-save call failed for ${candidate.id}: ${errorMessage(error)}`);
     }
   }
 
-  private onRetry(phase: 'search' | 'download', info: { url: string; attempt: number; delayMs: number; error: Error }): void {
+  private onRetry(
+    phase: 'search' | 'download',
+    info: { url: string; attempt: number; delayMs: number; error: Error },
+  ): void {
     this.stats.retries++;
     this.job.emit({
       type: 'retry',

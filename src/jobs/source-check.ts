@@ -78,7 +78,8 @@ async function checkOne(source: Source, options: CheckOptions): Promise<SourceCh
     reportPage: () => {},
   };
   const seen: string[] = [];
-  const iterator = source.search({ text: source.example, type: source.kinds.includes('image') ? 'image' : 'any', limit: CHECK_ITEMS }, ctx)[Symbol.asyncIterator]();
+  const type = source.kinds.includes('image') ? 'image' : 'any';
+  const iterator = source.search({ text: source.example, type, limit: CHECK_ITEMS }, ctx)[Symbol.asyncIterator]();
   try {
     while (seen.length < CHECK_ITEMS) {
       // A source that ignores its signal still ends at the deadline.
@@ -88,7 +89,10 @@ async function checkOne(source: Source, options: CheckOptions): Promise<SourceCh
     }
     const detail =
       seen.length > 0
-        ? `found ${seen.length} for ${JSON.stringify(source.example)}: ${seen.slice(0, 3).map((t) => JSON.stringify(t)).join(', ')}`
+        ? `found ${seen.length} for ${JSON.stringify(source.example)}: ${seen
+            .slice(0, 3)
+            .map((t) => JSON.stringify(t))
+            .join(', ')}`
         : `the service answered that nothing matched ${JSON.stringify(source.example)}`;
     return result('ok', seen.length, detail);
   } catch (error) {

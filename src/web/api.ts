@@ -1,7 +1,7 @@
 // The UI's API client: JSON over fetch with the token (if any) as a Bearer header, and URLs for
 // the few routes a browser opens by itself (EventSource, <img>, download links), which carry it
 // as `?access_token=` instead because those cannot send headers.
-import type { JobDocument, JobSummary, RunnerEvent, SourceInfo, StatsReport, LogTail } from './types.ts';
+import type { JobDocument, JobSummary, SourceInfo, StatsReport, LogTail } from './types.ts';
 
 const TOKEN_KEY = 'harvester.apiToken';
 
@@ -96,5 +96,3 @@ export const api = {
   archiveUrl: (id: string) => withToken(`${jobPath(id)}/archive.zip`),
   eventsUrl: (id: string) => withToken(`${jobPath(id)}/events`),
 };
-
-export type { RunnerEvent };

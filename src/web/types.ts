@@ -2,7 +2,7 @@
 // bundled into the page.
 export type { JobDocument, JobSummary, SavedFile, SourceStats, JobStatus } from '../core/types.ts';
 export type { RunnerEvent } from '../core/events.ts';
-export type { StatsReport, SourceSeries, StatsBucket } from '../server/source-stats.ts';
+export type { StatsReport, StatsBucket } from '../server/source-stats.ts';
 export type { LogTail, LogLine } from '../server/log-tail.ts';
 import type { SourceHealth } from '../store/store.ts';
 
