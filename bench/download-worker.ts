@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { loadConfig } from '../src/core/config.ts';
 import { downloadFile } from '../src/download/index.ts';
 import { createHttpClient } from '../src/http/index.ts';
+import { localDirectoryOutput } from '../src/output/local-directory.ts';
 
 const [urlsFile = '', directory = '', concurrencyArg] = process.argv.slice(2);
 if (!urlsFile || !directory) throw new Error('usage: download-worker.ts <urls.txt> <dir> [concurrency]');
@@ -16,6 +17,7 @@ const concurrency = Number(concurrencyArg ?? 32);
 const config = loadConfig({ ALLOW_PRIVATE_NETWORKS: 'true', MAX_CONNECTIONS_PER_HOST: String(concurrency) }, {});
 const http = createHttpClient(config);
 const signal = new AbortController().signal;
+const sink = localDirectoryOutput(directory).sink('');
 
 const startedMs = performance.now();
 const cpuBefore = process.cpuUsage();
@@ -29,7 +31,7 @@ async function worker(): Promise<void> {
     try {
       const outcome = await downloadFile(http, {
         url: urls[index]!,
-        directory,
+        sink,
         commit: (info) => `bench_${String(index + 1).padStart(3, '0')}.${info.ext}`,
         signal,
         timeoutMs: config.downloadTimeoutMs * 20,

@@ -1,10 +1,10 @@
 // The streaming downloader: one media URL to one file, never held in memory.
-// Bytes go to `<random>.part` through the file sink while being hashed and counted; the first
+// Bytes go to a partial file of the caller's sink (the file-output seam, docs/ARCHITECTURE.md)
+// while being hashed and counted: the downloader never names a path itself. The first
 // bytes are sniffed (an HTML page is refused however it is served); Content-Length and a
 // running byte count enforce the size cap; one shared ticker aborts stalled transfers; every
 // attempt fits inside one DOWNLOAD_TIMEOUT; the partial file is removed on every failure.
 import { createHash, type Hash } from 'node:crypto';
-import { isAbsolute } from 'node:path';
 import {
   ContentError,
   HarvesterError,
@@ -25,7 +25,6 @@ import {
   type RetryInfo,
 } from '../http/index.ts';
 import type { MediaSink, PartWriter } from '../output/file-output.ts';
-import { localDirectorySink } from '../output/local-part-writer.ts';
 import { HEAD_BYTES, SNIFF_BYTES, mediaDimensions, sniffMedia, type SniffedMedia } from './sniff.ts';
 import { watchStall } from './stall-ticker.ts';
 
@@ -42,11 +41,11 @@ export interface CommitInfo {
 export interface DownloadOptions {
   url: string;
   headers?: Record<string, string>;
-  /** Absolute directory to write into (created if missing). */
-  directory: string;
+  /** Where the bytes go: a partial file per attempt, moved to its final name on commit. */
+  sink: MediaSink;
   /** Called once the bytes are complete and verified, before the rename: returns the final file
    *  name (no directory) for the sniffed extension, or null to discard the file (a duplicate).
-   *  The downloader then renames `<tmp>.part` to that name (never overwriting an existing file). */
+   *  The downloader then commits the partial file under that name (never overwriting an existing file). */
   commit(info: CommitInfo): string | null | Promise<string | null>;
   /** Expected kind ('image' | 'video'); content of another kind is a ContentError. Omit to accept both. */
   kind?: MediaKind;
@@ -63,8 +62,6 @@ export interface DownloadOptions {
   /** MAX_RETRIES_PER_DOWNLOAD. */
   retries: number;
   onRetry?: (info: RetryInfo) => void;
-  /** Where the bytes go (default: the local `directory`). The file-output seam. */
-  sink?: MediaSink;
   /** First retry backoff, ms (default DOWNLOAD_RETRY_DELAYS; all retries stay within timeoutMs). */
   retryBaseMs?: number;
 }
@@ -115,12 +112,10 @@ function validate(options: DownloadOptions): void {
   if (typeof options.url !== 'string' || options.url === '')
     throw new HarvesterError('downloadFile: url must be a non-empty string');
   if (typeof options.commit !== 'function') throw new HarvesterError('downloadFile: commit must be a function');
-  if (typeof options.directory !== 'string' || !isAbsolute(options.directory)) {
-    throw new HarvesterError(`downloadFile: directory must be absolute, got ${JSON.stringify(options.directory)}`);
-  }
+  if (typeof options.sink?.open !== 'function') throw new HarvesterError('downloadFile: sink must be a MediaSink');
 }
 
-/** Downloads `options.url` into `options.directory`; see DownloadOptions. */
+/** Downloads `options.url` into `options.sink`; see DownloadOptions. */
 export async function downloadFile(http: HttpClient, options: DownloadOptions): Promise<DownloadOutcome> {
   validate(options);
   const startedMs = performance.now();
@@ -136,7 +131,6 @@ export async function downloadFile(http: HttpClient, options: DownloadOptions): 
     },
     Math.min(options.timeoutMs, 2 ** 31 - 1),
   );
-  const sink = options.sink ?? localDirectorySink(options.directory);
   let resume: Resumable | null = null;
   try {
     return await withRetries(
@@ -144,7 +138,7 @@ export async function downloadFile(http: HttpClient, options: DownloadOptions): 
         try {
           const from = resume;
           resume = null;
-          const result = await attemptDownload(http, options, sink, deadline.signal, from, (state) => {
+          const result = await attemptDownload(http, options, options.sink, deadline.signal, from, (state) => {
             resume = state;
           });
           const durationMs = Math.round(performance.now() - startedMs);

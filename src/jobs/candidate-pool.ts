@@ -6,7 +6,6 @@ import { errorMessage } from '../core/errors.ts';
 import { countFailure, type FailureCauses } from '../core/job-results.ts';
 import type { MediaCandidate, MediaKind, SourceStats } from '../core/types.ts';
 import { URLS_SOURCE } from '../core/types.ts';
-import { safeJoin } from '../output/naming.ts';
 import { bindSourceHttp } from '../http/index.ts';
 import type { SourceHttp } from '../http/types.ts';
 import type { SourceContext } from '../sources/source.ts';
@@ -64,15 +63,12 @@ export class CandidatePool {
     this.signal = signal;
     this.limit = spec.limit;
     this.saved = queryRun.savedBefore;
-    // Both parts are ours (a slug and a source id), but nothing may leave DOWNLOAD_DIR whatever they hold.
-    const directory = safeJoin(config.downloadDir, queryRun.slug, source.id);
     const relativeDir = `${queryRun.slug}/${source.id}`;
     this.target = {
       job,
       sourceId: source.id,
       queryRun,
       signal,
-      directory,
       relativeDir,
       sink: job.output.sink(relativeDir),
       archived: (query) => this.archived(query),

@@ -18,9 +18,7 @@ export interface SaveTarget {
   queryRun: QueryRun;
   /** The source run's deadline (and the job's cancel). */
   signal: AbortSignal;
-  /** The folder of this source and query, absolute, inside DOWNLOAD_DIR. */
-  directory: string;
-  /** The same folder relative to DOWNLOAD_DIR, as file records name it. */
+  /** The folder of this source and query, relative to the output's root, as file records name it. */
   relativeDir: string;
   sink: MediaSink;
   /** Whether another job already saved a file with this content (the download archive). */
@@ -66,7 +64,6 @@ export async function saveCandidate(target: SaveTarget, candidate: MediaCandidat
     const outcome = await downloadFile(job.http, {
       url: candidate.url,
       headers: candidate.headers,
-      directory: target.directory,
       sink,
       // `urls` candidates are a guess from the extension: let the bytes decide.
       kind: target.sourceId === URLS_SOURCE ? undefined : candidate.kind,

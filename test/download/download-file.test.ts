@@ -25,7 +25,9 @@ import { UnsafePathError } from '../../src/output/naming.ts';
 import { watchedTransfers } from '../../src/download/stall-ticker.ts';
 import { createHttpClient } from '../../src/http/client.ts';
 import type { HttpClient, RetryInfo } from '../../src/http/types.ts';
-import { localDirectorySink, toDiskError } from '../../src/output/local-part-writer.ts';
+import type { MediaSink } from '../../src/output/file-output.ts';
+import { localDirectoryOutput } from '../../src/output/local-directory.ts';
+import { toDiskError } from '../../src/output/local-part-writer.ts';
 import { largeBodyChunks, makeJpeg, startFaultServer, type FaultServer } from '../helpers/fault-server.ts';
 
 let server: FaultServer;
@@ -51,7 +53,7 @@ let counter = 0;
 function options(path: string, extra: Partial<DownloadOptions> = {}): DownloadOptions {
   return {
     url: server.url(path),
-    directory: dir,
+    sink: localDirectoryOutput(dir).sink(''),
     commit: (info) => `file_${String(++counter).padStart(3, '0')}.${info.ext}`,
     signal: new AbortController().signal,
     timeoutMs: 5000,
@@ -180,8 +182,8 @@ describe('saving', () => {
   test('bad options are refused with a clear error before any request', async () => {
     const before = server.log.length;
     await assert.rejects(
-      downloadFile(http, options('/ok.png', { directory: 'relative/dir' })),
-      /directory must be absolute/,
+      downloadFile(http, options('/ok.png', { sink: undefined as unknown as MediaSink })),
+      /sink must be a MediaSink/,
     );
     await assert.rejects(
       downloadFile(http, options('/ok.png', { timeoutMs: 0 })),
@@ -199,7 +201,10 @@ describe('saving', () => {
 
   test('the directory is created when missing', async () => {
     const nested = join(dir, 'cats', 'bing_images');
-    const outcome = await downloadFile(http, options('/ok.png', { directory: nested }));
+    const outcome = await downloadFile(
+      http,
+      options('/ok.png', { sink: localDirectoryOutput(dir).sink('cats/bing_images') }),
+    );
     assert.ok(outcome.status === 'saved' && outcome.path.startsWith(nested));
   });
 });
@@ -355,7 +360,7 @@ describe('stalls, hangs and deadlines', () => {
   test('no stall watch survives a finished download', async () => {
     await failure('/html-as-image');
     await failure('/hang', { stallTimeoutMs: 200 });
-    await downloadFile(http, options('/ok.png', { directory: join(dir, 'saved') }));
+    await downloadFile(http, options('/ok.png', { sink: localDirectoryOutput(dir).sink('saved') }));
     assert.equal(watchedTransfers(), 0);
   });
 });
@@ -394,7 +399,7 @@ describe('resume', () => {
 
 describe('disk', () => {
   test('ENOSPC while writing is a DiskError "no space left on device" and the partial is removed (injected at the write layer)', async () => {
-    const local = localDirectorySink(dir);
+    const local = localDirectoryOutput(dir).sink('');
     const error = await failure('/large?bytes=2000000', {
       sink: {
         async open() {
@@ -433,12 +438,14 @@ describe('disk', () => {
       return;
     }
     try {
-      const error = await rejection(downloadFile(http, options('/large?bytes=3000000', { directory: mount })));
+      const error = await rejection(
+        downloadFile(http, options('/large?bytes=3000000', { sink: localDirectoryOutput(mount).sink('') })),
+      );
       assert.ok(error instanceof DiskError, `${error.name}: ${error.message}`);
       assert.match(error.message, /no space left on device/);
       assert.deepEqual(readdirSync(mount), []);
       // Space is back once the partial is gone: the next download works.
-      const outcome = await downloadFile(http, options('/ok.png', { directory: mount }));
+      const outcome = await downloadFile(http, options('/ok.png', { sink: localDirectoryOutput(mount).sink('') }));
       assert.equal(outcome.status, 'saved');
     } finally {
       execFileSync('umount', [mount]);
