@@ -4,10 +4,10 @@
 // log (exit 130); a second Ctrl-C leaves immediately.
 import { EXIT } from '../core/errors.ts';
 import type { JobDocument, JobStatus } from '../core/types.ts';
+import type { Engine } from '../jobs/engine.ts';
 import type { JobService } from '../jobs/service.ts';
 import type { CliContext } from './context.ts';
 import { createProgress } from './progress.ts';
-import type { Session } from './session.ts';
 import { formatSummary } from './summary.ts';
 import { statusPainter } from './terminal.ts';
 
@@ -39,11 +39,11 @@ export interface JobCommandOptions {
 /** Starts a job with `start` (submit, resume, retry), follows it to its end and returns the exit code. */
 export async function runJobCommand(
   cli: CliContext,
-  session: Session,
+  engine: Pick<Engine, 'config' | 'log' | 'jobs' | 'flushNow'>,
   start: (service: JobService) => Promise<JobDocument>,
   options: JobCommandOptions = {},
 ): Promise<number> {
-  const { service } = session;
+  const service = engine.jobs;
   let jobId: string | null = null;
   let interrupts = 0;
   const progress = createProgress(cli.stderr, { jobId: () => jobId, env: cli.env });
@@ -51,7 +51,7 @@ export async function runJobCommand(
   const onSigint = (): void => {
     interrupts++;
     if (interrupts > 1) {
-      session.flushNow();
+      engine.flushNow();
       cli.stderr.write('\nharvester: interrupted again: leaving now\n');
       process.exit(EXIT.interrupted);
     }
@@ -74,7 +74,7 @@ export async function runJobCommand(
     if (cli.pipeClosed) return EXIT.completed;
     const paint = statusPainter(cli.stderr, cli.env);
     cli.stderr.write(
-      formatSummary(doc, { downloadDir: session.config.downloadDir, logPath: session.log.path, cwd: cli.cwd, paint }),
+      formatSummary(doc, { downloadDir: engine.config.downloadDir, logPath: engine.log.path, cwd: cli.cwd, paint }),
     );
     if (options.json) cli.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
     return exitCodeForJob(doc.status);

@@ -1,6 +1,7 @@
 // Starting and stopping the server process: configuration (and, with --demo, the simulated
-// sources), the listen policy, the web UI build, the store (jobs a dead server left running or
-// queued are marked interrupted and resumed), the download log, the job service, the app.
+// sources), the listen policy, the web UI build, the engine (src/jobs/engine.ts: store, download
+// log, job service; jobs a dead server left running or queued are marked interrupted, and
+// resumed here), the app.
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { Writable } from 'node:stream';
@@ -9,23 +10,16 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { envPrefix, loadConfig, type Config } from '../core/config.ts';
 import { ConfigError, errorMessage } from '../core/errors.ts';
 import { SOURCE_IDS, type SourceId } from '../core/types.ts';
-import { startSimulation, type Simulation } from '../demo/sim-server.ts';
-import { createJobManager } from '../jobs/job-manager.ts';
+import { DEMO_SERVER_ENV_DEFAULTS, DEMO_SOURCES, startDemoSimulation } from '../demo/scenario.ts';
+import type { Simulation } from '../demo/sim-server.ts';
+import { openEngine, type Engine } from '../jobs/engine.ts';
 import type { JobService } from '../jobs/service.ts';
-import { openDownloadLog } from '../log/download-log.ts';
-import { openStore } from '../store/open.ts';
 import type { Store } from '../store/store.ts';
 import { buildApp } from './app.ts';
 import type { AppDeps } from './context.ts';
 import { rememberInterrupted, takeInterrupted } from './interrupted-jobs.ts';
 
 const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-/** The seed's five sources, simulated by `serve --demo`; one of them hangs, to show a source deadline. */
-export const DEMO_SOURCES: readonly SourceId[] = SOURCE_IDS.slice(0, 5);
-export const DEMO_HANGING_SOURCE: SourceId = 'bing_images';
-/** Short deadlines so the hanging source times out within seconds (unless the environment sets them). */
-const DEMO_ENV_DEFAULTS = { SOURCE_TIMEOUT: '4', REQUEST_TIMEOUT: '3', DOWNLOAD_TIMEOUT: '3' } as const;
 
 /** The simulated sources, plus any source the environment points somewhere with `<ID>_BASE_URL` (a mirror, a test server). */
 function demoOffered(env: Record<string, string | undefined>): SourceId[] {
@@ -145,9 +139,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const { stderr } = options;
   // Everything opened so far, closed in the reverse order by `stop`.
   let simulation: Simulation | null = null;
-  let store: Store | null = null;
-  let log: ReturnType<typeof openDownloadLog> | null = null;
-  let jobs: JobService | null = null;
+  let engine: Engine | null = null;
   let built: Awaited<ReturnType<typeof buildApp>> | null = null;
   let dataDir = '';
 
@@ -156,10 +148,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       // Stop reporting ready first; then interrupt the jobs (resumable; their event streams get
       // the final `job_finished`), then close the app and its remaining connections.
       ['readiness', built ? () => built!.setReady(false) : null],
-      ['jobs', jobs ? () => interruptJobs(jobs!, dataDir) : null],
+      ['jobs', engine ? () => interruptJobs(engine!.jobs, dataDir) : null],
       ['app', built ? () => built!.app.close() : null],
-      ['download log', log ? () => log!.close() : null],
-      ['store', store ? () => store!.close() : null],
+      ['engine', engine ? () => engine!.close() : null],
       ['simulation', simulation ? () => simulation!.close() : null],
     ];
     for (const [what, step] of steps) {
@@ -175,9 +166,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   try {
     let env = options.env;
     if (options.demo) {
-      simulation = await startSimulation({ sources: DEMO_SOURCES, hang: [DEMO_HANGING_SOURCE] });
+      simulation = await startDemoSimulation();
       const defaults = Object.fromEntries(
-        Object.entries(DEMO_ENV_DEFAULTS).filter(
+        Object.entries(DEMO_SERVER_ENV_DEFAULTS).filter(
           ([name]) => options.env[name] === undefined && options.dotenv?.[name] === undefined,
         ),
       );
@@ -190,22 +181,21 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
 
     const webRoot = options.webRoot === undefined ? await ensureWebBuilt(stderr) : options.webRoot;
 
-    store = await openStore(config);
+    engine = await openEngine(config);
+    const { jobs, store } = engine;
     dataDir = config.dataDir;
-    // Resumed below: jobs whose server died (still running or queued in the store) and jobs an
-    // earlier server interrupted when it stopped.
-    const crashed = await store.jobs.markInterrupted({ includeQueued: true });
+    // Resumed below: jobs whose server died (the engine marked those still running or queued in
+    // the store) and jobs an earlier server interrupted when it stopped.
     const stopped = [];
     for (const id of await takeInterrupted(config.dataDir)) {
       if ((await store.jobs.get(id))?.status === 'interrupted') stopped.push(id);
     }
-    const interrupted = [...new Set([...crashed, ...stopped])];
-    log = openDownloadLog({ logDir: config.logDir, maxBytes: config.logMaxBytes, backups: config.logBackups });
-    jobs = createJobManager({ config, store, log });
+    const interrupted = [...new Set([...engine.interrupted, ...stopped])];
     built = await buildApp({
       config,
       jobs,
       store,
+      logFile: engine.log.path,
       webRoot,
       demo: options.demo ?? false,
       logLevel: options.logLevel ?? 'warn',

@@ -65,9 +65,7 @@ export async function openStore(config: Config, options: OpenStoreOptions = {}):
     throw new StoreError(`cannot use database ${file}: ${errorMessage(error)}`);
   }
 
-  const store = new SqliteStore(db, file, currentOwner(), options);
-  if (config.searchCacheTtlMs >= 0) await store.cache.prune(config.searchCacheTtlMs);
-  return store;
+  return new SqliteStore(db, file, currentOwner(), options);
 }
 
 /** A non-empty file that does not start with SQLite's header is not a database: refuse it untouched. */

@@ -1,5 +1,6 @@
-// A job service on real parts for tests: the source simulation on port 0, a SQLite store and
-// download/log folders in a fresh temp dir, the real HTTP client and download log.
+// A job service on real parts for tests: the source simulation on port 0, and the engine
+// (src/jobs/engine.ts: a SQLite store, the real HTTP client and download log) over download, log
+// and data folders in a fresh temp dir.
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,11 +9,9 @@ import { join } from 'node:path';
 import { loadConfig, type Config } from '../../src/core/config.ts';
 import type { RunnerEvent } from '../../src/core/events.ts';
 import { startSimulation, type Simulation, type SimulationOptions } from '../../src/demo/sim-server.ts';
-import { createHttpClient } from '../../src/http/index.ts';
-import { createJobManager } from '../../src/jobs/job-manager.ts';
+import { openEngine } from '../../src/jobs/engine.ts';
 import type { JobService } from '../../src/jobs/service.ts';
-import { openDownloadLog, type DownloadLog } from '../../src/log/download-log.ts';
-import { openStore } from '../../src/store/open.ts';
+import type { DownloadLog } from '../../src/log/download-log.ts';
 import type { Store } from '../../src/store/store.ts';
 import type { HttpClient } from '../../src/http/types.ts';
 
@@ -46,11 +45,9 @@ export async function openHarness(
     },
     {},
   );
-  const store = await openStore(config);
-  const http = createHttpClient(config);
-  const log = openDownloadLog({ logDir: config.logDir, maxBytes: config.logMaxBytes, backups: config.logBackups });
   const events: RunnerEvent[] = [];
-  const service = createJobManager({ config, store, http, log, onEvent: (e) => events.push(e) });
+  const engine = await openEngine(config, { onEvent: (e) => events.push(e) });
+  const { store, http, log, jobs: service } = engine;
   let closed = false;
   const harness: Harness = {
     dir,
@@ -74,10 +71,7 @@ export async function openHarness(
   async function closeOwn(): Promise<void> {
     if (closed) return;
     closed = true;
-    await service.shutdown();
-    log.close();
-    await store.close();
-    await http.close();
+    await engine.close();
   }
   return harness;
 }

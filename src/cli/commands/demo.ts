@@ -7,25 +7,20 @@ import { readFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../../core/config.ts';
-import type { JobSpec, SourceId } from '../../core/types.ts';
+import type { JobSpec } from '../../core/types.ts';
+import {
+  DEMO_CLI_ENV,
+  DEMO_HANGING_SOURCE,
+  DEMO_LIMIT,
+  DEMO_QUERY,
+  DEMO_SOURCES,
+  startDemoSimulation,
+} from '../../demo/scenario.ts';
 import { logSize } from '../../log/log-tail.ts';
 import type { CliContext } from '../context.ts';
 import { parseDirectory } from '../options.ts';
 import { EXIT_CODES_HELP, runJobCommand } from '../run-job.ts';
 import { terminalLines } from '../format.ts';
-
-export const DEMO_SOURCES: readonly SourceId[] = [
-  'google_images',
-  'bing_images',
-  'yandex_images',
-  'unsplash',
-  'pexels',
-];
-export const DEMO_HANGING_SOURCE: SourceId = 'bing_images';
-export const DEMO_QUERY = 'nature';
-/** Seconds: short, so the demo ends quickly, yet far above what the simulated sources need. */
-export const DEMO_SOURCE_TIMEOUT = '3';
-export const DEMO_LIMIT = 5;
 
 export function registerDemo(program: Command, cli: CliContext): void {
   program
@@ -40,18 +35,15 @@ export function registerDemo(program: Command, cli: CliContext): void {
     .addHelpText('after', EXIT_CODES_HELP)
     .action(async (opts: { out?: string; json?: boolean }) => {
       const base = resolve(cli.cwd, opts.out ?? '.');
-      const [{ startSimulation }, { openSession }] = await Promise.all([
-        import('../../demo/sim-server.ts'),
-        import('../session.ts'),
-      ]);
-      const sim = await startSimulation({ sources: DEMO_SOURCES, hang: [DEMO_HANGING_SOURCE] });
+      const { openEngine } = await import('../../jobs/engine.ts');
+      const sim = await startDemoSimulation();
       try {
         // The scenario is fixed: the user's environment and .env (their keys, timeouts, origins)
         // take no part, so the demo shows the same thing on every machine.
         const config = loadConfig(
           {
             ...sim.env,
-            SOURCE_TIMEOUT: DEMO_SOURCE_TIMEOUT,
+            ...DEMO_CLI_ENV,
             DOWNLOAD_DIR: join(base, 'downloads'),
             LOG_DIR: join(base, 'logs'),
             DATA_DIR: join(base, 'data'),
@@ -69,15 +61,15 @@ export function registerDemo(program: Command, cli: CliContext): void {
         };
         cli.stderr.write(
           `Harvester demo: searching "${DEMO_QUERY}" on ${DEMO_SOURCES.length} simulated sources (limit ${DEMO_LIMIT} each, ` +
-            `SOURCE_TIMEOUT=${DEMO_SOURCE_TIMEOUT}s); ${DEMO_HANGING_SOURCE} accepts connections and never answers.\n\n`,
+            `SOURCE_TIMEOUT=${DEMO_CLI_ENV.SOURCE_TIMEOUT}s); ${DEMO_HANGING_SOURCE} accepts connections and never answers.\n\n`,
         );
-        const session = await openSession(config);
-        const logPath = session.log.path;
+        const engine = await openEngine(config);
+        const logPath = engine.log.path;
         const logStart = await logSize(logPath);
         try {
-          cli.exitCode = await runJobCommand(cli, session, (service) => service.submit(spec), { json: opts.json });
+          cli.exitCode = await runJobCommand(cli, engine, (service) => service.submit(spec), { json: opts.json });
         } finally {
-          await session.close();
+          await engine.close();
         }
         const written = (await readFile(logPath)).subarray(logStart).toString('utf8');
         cli.stderr.write(

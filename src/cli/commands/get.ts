@@ -46,9 +46,9 @@ export function registerGet(program: Command, cli: CliContext): void {
       const urls = [...args];
       if (opts.input !== undefined) urls.push(...parseUrlList(await readInput(opts.input, cli)));
       validateUrls(urls);
-      const [{ validateSpec }, { openSession }] = await Promise.all([
+      const [{ validateSpec }, { openEngine }] = await Promise.all([
         import('../../jobs/validate-spec.ts'),
-        import('../session.ts'),
+        import('../../jobs/engine.ts'),
       ]);
       const spec: JobSpec = {
         query: urlsQueryName(urls, opts.input),
@@ -59,11 +59,11 @@ export function registerGet(program: Command, cli: CliContext): void {
         options: { noArchive: !opts.archive },
       };
       const valid = validateSpec(spec, config);
-      const session = await openSession(config);
+      const engine = await openEngine(config);
       try {
-        cli.exitCode = await runJobCommand(cli, session, (service) => service.submit(valid), { json: opts.json });
+        cli.exitCode = await runJobCommand(cli, engine, (service) => service.submit(valid), { json: opts.json });
       } finally {
-        await session.close();
+        await engine.close();
       }
     });
 }

@@ -3,7 +3,6 @@
 // Both read the store only: with no database yet they show an empty history and create nothing.
 // At start they mark jobs whose process died `interrupted` (jobs of live processes are left).
 // An unknown or ambiguous job id is a usage error: a clear message and exit 2.
-import { existsSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { Config } from '../../core/config.ts';
 import { EXIT, NotFoundError } from '../../core/errors.ts';
@@ -35,16 +34,8 @@ const MIN_PREFIX = 4;
 /** Opens the store if it exists (null otherwise) and marks jobs of dead processes interrupted. */
 export async function openExisting(config: Config): Promise<Store | null> {
   // The store (and SQLite) load only once the flags and the configuration are known to be good.
-  const { databasePath, openStore } = await import('../../store/open.ts');
-  if (!existsSync(databasePath(config))) return null;
-  const store = await openStore(config);
-  try {
-    await store.jobs.markInterrupted();
-  } catch (error) {
-    await store.close();
-    throw error;
-  }
-  return store;
+  const { openEngineStore } = await import('../../jobs/engine.ts');
+  return openEngineStore(config, { ifExists: true, interrupt: 'running-and-queued' });
 }
 
 /**

@@ -23,12 +23,12 @@ async function rerun(cli: CliContext, mode: Mode, id: string, opts: RerunOptions
   // No --out: the job's files go back into the folder it was started with (its spec records it).
   const config = cliConfig(cli);
   // The engine loads only once the flags and the configuration are known to be good.
-  const { openSession } = await import('../session.ts');
-  const session = await openSession(config);
+  const { openEngine } = await import('../../jobs/engine.ts');
+  const engine = await openEngine(config);
   try {
     let jobId: string;
     try {
-      jobId = await resolveJobId(session.store, id);
+      jobId = await resolveJobId(engine.store, id);
     } catch (error) {
       if (!(error instanceof NotFoundError)) throw error;
       cli.stderr.write(`harvester: ${terminalLines(error.message)}\n`);
@@ -38,7 +38,7 @@ async function rerun(cli: CliContext, mode: Mode, id: string, opts: RerunOptions
     try {
       cli.exitCode = await runJobCommand(
         cli,
-        session,
+        engine,
         (service) => (mode === 'resume' ? service.resume(jobId) : service.retry(jobId)),
         {
           json: opts.json,
@@ -51,7 +51,7 @@ async function rerun(cli: CliContext, mode: Mode, id: string, opts: RerunOptions
       cli.exitCode = EXIT.usage;
     }
   } finally {
-    await session.close();
+    await engine.close();
   }
 }
 

@@ -81,9 +81,9 @@ export function registerSearch(program: Command, cli: CliContext): void {
         throw new ConfigError(`a job holds at most ${MAX_QUERIES} queries (got ${queries.length})`);
       const config = cliConfig(cli, { out: opts.out });
       // The engine loads only once the flags and the configuration are known to be good.
-      const [{ validateSpec }, { openSession }] = await Promise.all([
+      const [{ validateSpec }, { openEngine }] = await Promise.all([
         import('../../jobs/validate-spec.ts'),
-        import('../session.ts'),
+        import('../../jobs/engine.ts'),
       ]);
       const filters: JobFilters = {};
       if (opts.minWidth !== undefined) filters.min_width = opts.minWidth;
@@ -107,11 +107,11 @@ export function registerSearch(program: Command, cli: CliContext): void {
       };
       // Bad input is refused before the store or any folder is created.
       validateSpec(spec, config);
-      const session = await openSession(config);
+      const engine = await openEngine(config);
       try {
-        cli.exitCode = await runJobCommand(cli, session, (service) => service.submit(spec), { json: opts.json });
+        cli.exitCode = await runJobCommand(cli, engine, (service) => service.submit(spec), { json: opts.json });
       } finally {
-        await session.close();
+        await engine.close();
       }
     });
 }

@@ -2,7 +2,6 @@
 // configured, its origin — and, once jobs have run, its health (success rate, average download
 // time, last error, cooling until, last check) from the store. `--check` runs one small real
 // search per source and reports what it found (exit 0 all ok, 3 some, 1 none).
-import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Config } from '../../core/config.ts';
 import { escapeControlChars } from '../../core/control-chars.ts';
@@ -34,13 +33,13 @@ export interface SourceRow {
  * An unusable database (corrupt, newer) costs the health columns, not the list: `warn` says why.
  */
 async function readHealth(config: Config, warn: (message: string) => void): Promise<Map<string, SourceHealth>> {
-  const [{ databasePath, openStore }, { listSourceHealth }] = await Promise.all([
-    import('../../store/open.ts'),
+  const [{ openEngineStore }, { listSourceHealth }] = await Promise.all([
+    import('../../jobs/engine.ts'),
     import('../../jobs/source-health.ts'),
   ]);
-  if (!existsSync(databasePath(config))) return new Map();
   try {
-    const store = await openStore(config);
+    const store = await openEngineStore(config, { ifExists: true });
+    if (store === null) return new Map();
     try {
       return new Map((await listSourceHealth(store.health)).map((h) => [h.source, h]));
     } finally {
@@ -93,13 +92,13 @@ async function runChecks(
   ids: readonly JobSourceName[] | undefined,
   json: boolean,
 ): Promise<number> {
-  const [{ checkSources, checkExitCode }, { createHttpClient }, { openStore }] = await Promise.all([
+  const [{ checkSources, checkExitCode }, { openEngine }] = await Promise.all([
     import('../../jobs/source-check.ts'),
-    import('../../http/index.ts'),
-    import('../../store/open.ts'),
+    import('../../jobs/engine.ts'),
   ]);
-  const http = createHttpClient(config);
-  const store = await openStore(config);
+  // The checks record their outcome in the store; no job is started, none is marked interrupted.
+  const engine = await openEngine(config, { interrupt: 'none' });
+  const { http, store } = engine;
   const controller = new AbortController();
   const onInterrupt = () => controller.abort();
   process.once('SIGINT', onInterrupt);
@@ -136,8 +135,7 @@ async function runChecks(
     return checkExitCode(checks);
   } finally {
     process.removeListener('SIGINT', onInterrupt);
-    await store.close();
-    await http.close();
+    await engine.close();
   }
 }
 

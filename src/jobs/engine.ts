@@ -1,0 +1,170 @@
+// The engine: the one place where every face (the CLI's commands, the server, the demo, a worker)
+// gets its parts, and where each seam's implementation is chosen (docs/ARCHITECTURE.md, "Seams"):
+// the store (openStore picks it from the configuration), the download log, the file output, the
+// HTTP client and the queue intake (`openIntake`). It also runs the start-up chores every face
+// needs: jobs whose process died are marked interrupted, old search-cache entries are pruned.
+// The heavy parts load on demand, so a command that only reads the history does not load the
+// runner.
+import { existsSync } from 'node:fs';
+import type { Config } from '../core/config.ts';
+import type { EventListener } from '../core/events.ts';
+import type { HttpClient } from '../http/types.ts';
+import type { DownloadLog } from '../log/download-log.ts';
+import type { FileOutputFactory } from '../output/file-output.ts';
+import type { OpenStoreOptions } from '../store/open.ts';
+import type { Store } from '../store/store.ts';
+import type { JobService } from './service.ts';
+
+/**
+ * Which jobs of dead processes are marked interrupted at open: running and queued ones (a process
+ * killed right after recording a job leaves it `queued`), running ones only, or none.
+ */
+export type InterruptAtOpen = 'running-and-queued' | 'running' | 'none';
+
+export interface EngineOptions {
+  /** Default `running-and-queued`. */
+  interrupt?: InterruptAtOpen;
+  /** Passed to the store (a clock, a write batch size: tests and benchmarks). */
+  store?: OpenStoreOptions;
+  /** Called with every event of every job, before `subscribe` listeners. */
+  onEvent?: EventListener;
+}
+
+export interface Engine {
+  readonly config: Config;
+  readonly store: Store;
+  readonly log: DownloadLog;
+  /** Opens the file output of a job's DOWNLOAD_DIR. */
+  readonly output: FileOutputFactory;
+  /** The process's one HTTP client (per-host limits hold across jobs and source checks). */
+  readonly http: HttpClient;
+  /** The queue intake: where jobs are submitted, followed, cancelled, resumed. */
+  readonly jobs: JobService;
+  /** Jobs marked interrupted at open (their process died while they were running or queued). */
+  readonly interrupted: readonly string[];
+  /** Writes everything buffered now (the store's batch, the log): for an immediate exit. */
+  flushNow(): void;
+  /** Stops the intake (running jobs end `interrupted` after `drainMs`), then closes the log, HTTP client and store. */
+  close(options?: { drainMs?: number }): Promise<void>;
+}
+
+/** The parts a queue intake is built from. */
+interface IntakeParts {
+  config: Config;
+  store: Store;
+  log: DownloadLog;
+  output: FileOutputFactory;
+  http: HttpClient;
+  onEvent?: EventListener;
+}
+
+/**
+ * The queue intake: the one place it is chosen. Today every process runs its jobs itself with the
+ * in-process queue (MAX_CONCURRENT_JOBS at a time); a distributed intake (a shared queue feeding
+ * workers) is picked here from the configuration.
+ */
+async function openIntake(parts: IntakeParts): Promise<JobService> {
+  const { createJobManager } = await import('./job-manager.ts');
+  return createJobManager(parts);
+}
+
+/** Opens every part for a face that runs jobs. A failure closes what was opened and rethrows. */
+export async function openEngine(config: Config, options: EngineOptions = {}): Promise<Engine> {
+  const [{ openDownloadLog }, { createHttpClient }, { localDirectoryOutput }] = await Promise.all([
+    import('../log/download-log.ts'),
+    import('../http/index.ts'),
+    import('../output/local-directory.ts'),
+  ]);
+  const { store, interrupted } = await openWithChores(config, options.interrupt ?? 'running-and-queued', options.store);
+  const closers: (() => Promise<void> | void)[] = [() => store.close()];
+  try {
+    const log = openDownloadLog({ logDir: config.logDir, maxBytes: config.logMaxBytes, backups: config.logBackups });
+    closers.unshift(() => log.close());
+    const http = createHttpClient(config);
+    closers.unshift(() => http.close());
+    const output: FileOutputFactory = localDirectoryOutput;
+    const jobs = await openIntake({ config, store, log, output, http, onEvent: options.onEvent });
+    let closing: Promise<void> | null = null;
+    return {
+      config,
+      store,
+      log,
+      output,
+      http,
+      jobs,
+      interrupted,
+      flushNow() {
+        log.flush();
+        (store as Store & { flush?: () => void }).flush?.();
+      },
+      close(closeOptions = {}) {
+        closing ??= (async () => {
+          try {
+            await jobs.shutdown(closeOptions);
+          } finally {
+            await closeAll(closers);
+          }
+        })();
+        return closing;
+      },
+    };
+  } catch (error) {
+    await closeAll(closers);
+    throw error;
+  }
+}
+
+export interface EngineStoreOptions {
+  /** Open only a store that already exists (null otherwise): reading the history creates nothing. */
+  ifExists?: boolean;
+  /** Default `none`. */
+  interrupt?: InterruptAtOpen;
+}
+
+/**
+ * The store alone, for faces that read the history or record outside jobs (listing jobs, source
+ * health, source checks); the caller closes it.
+ */
+export async function openEngineStore(config: Config, options: EngineStoreOptions = {}): Promise<Store | null> {
+  if (options.ifExists === true) {
+    const { databasePath } = await import('../store/open.ts');
+    if (!existsSync(databasePath(config))) return null;
+  }
+  const { store } = await openWithChores(config, options.interrupt ?? 'none');
+  return store;
+}
+
+/** Opens the store and runs the start-up chores; closes it again when a chore fails. */
+async function openWithChores(
+  config: Config,
+  interrupt: InterruptAtOpen,
+  storeOptions: OpenStoreOptions = {},
+): Promise<{ store: Store; interrupted: string[] }> {
+  const { openStore } = await import('../store/open.ts');
+  const store = await openStore(config, storeOptions);
+  try {
+    // The store only marks jobs whose owning process is gone: another live process's are left alone.
+    const interrupted =
+      interrupt === 'none'
+        ? []
+        : await store.jobs.markInterrupted({ includeQueued: interrupt === 'running-and-queued' });
+    if (config.searchCacheTtlMs >= 0) await store.cache.prune(config.searchCacheTtlMs);
+    return { store, interrupted };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
+
+/** Runs every closer in order, even when one throws; rethrows the first failure. */
+async function closeAll(closers: readonly (() => Promise<void> | void)[]): Promise<void> {
+  let failure: unknown = null;
+  for (const close of closers) {
+    try {
+      await close();
+    } catch (error) {
+      failure ??= error;
+    }
+  }
+  if (failure !== null) throw failure;
+}

@@ -1,0 +1,84 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { openEngine, openEngineStore } from '../../src/jobs/engine.ts';
+import { databasePath, openStore } from '../../src/store/open.ts';
+import { makeJob, makeSpec, tempEnv } from '../store/store-fixtures.ts';
+
+const DAY_MS = 86_400_000;
+
+/** A store holding a running and a queued job of a process that has exited, and a two-day-old cached answer. */
+async function leftByDeadProcess(config: Parameters<typeof openStore>[0]): Promise<void> {
+  const store = await openStore(config);
+  await store.jobs.create(makeJob('dead-running'), makeSpec());
+  await store.jobs.create({ ...makeJob('dead-queued'), status: 'queued' }, makeSpec());
+  await store.cache.put('old', {
+    status: 200,
+    url: 'http://127.0.0.1/old',
+    headers: {},
+    text: '{}',
+    stored_at: new Date(Date.now() - 2 * DAY_MS).toISOString(),
+  });
+  await store.close();
+  const deadPid = spawnSync(process.execPath, ['-e', '']).pid!;
+  const db = new Database(databasePath(config));
+  db.prepare(`UPDATE jobs SET owner_pid = ?, owner_token = 'exited'`).run(deadPid);
+  db.close();
+}
+
+test('openEngine marks a dead process’s jobs interrupted and prunes the search cache at open', async () => {
+  const env = tempEnv({ SEARCH_CACHE_TTL: '86400' });
+  try {
+    await leftByDeadProcess(env.config);
+    const engine = await openEngine(env.config);
+    try {
+      assert.deepEqual([...engine.interrupted].sort(), ['dead-queued', 'dead-running']);
+      assert.equal((await engine.jobs.get('dead-queued'))?.status, 'interrupted');
+      assert.equal(await engine.store.cache.get('old', 10 * DAY_MS), null, 'an answer older than the TTL is pruned');
+      assert.equal(engine.log.path.startsWith(env.config.logDir), true);
+      assert.equal(engine.output(env.config.downloadDir).root, env.config.downloadDir);
+    } finally {
+      await engine.close();
+    }
+    // Closed means closed: the store is released (a second engine opens it) and close is idempotent.
+    await engine.close();
+    const again = await openEngine(env.config);
+    assert.deepEqual(again.interrupted, []);
+    await again.close();
+  } finally {
+    env.cleanup();
+  }
+});
+
+test('openEngine with interrupt "none" leaves a dead process’s jobs as they are', async () => {
+  const env = tempEnv();
+  try {
+    await leftByDeadProcess(env.config);
+    const engine = await openEngine(env.config, { interrupt: 'none' });
+    try {
+      assert.deepEqual(engine.interrupted, []);
+      assert.equal((await engine.store.jobs.get('dead-running'))?.status, 'running');
+    } finally {
+      await engine.close();
+    }
+  } finally {
+    env.cleanup();
+  }
+});
+
+test('openEngineStore with ifExists creates nothing when there is no store yet', async () => {
+  const env = tempEnv();
+  try {
+    assert.equal(await openEngineStore(env.config, { ifExists: true }), null);
+    assert.equal(existsSync(env.config.dataDir), false);
+    await leftByDeadProcess(env.config);
+    const store = await openEngineStore(env.config, { ifExists: true, interrupt: 'running-and-queued' });
+    assert.ok(store);
+    assert.equal((await store.jobs.get('dead-running'))?.status, 'interrupted');
+    await store.close();
+  } finally {
+    env.cleanup();
+  }
+});
