@@ -156,7 +156,7 @@ class JobManager implements JobService {
     await this.claim(jobId, before.status);
     // Disk and store must agree before the job goes on: drop records whose file is gone, delete
     // partial files the crash left. The document read afterwards lists every file that is there.
-    await reconcileJobFiles(this.configFor(spec), this.store, jobId);
+    await reconcileJobFiles(this.output(this.configFor(spec).downloadDir), this.store, jobId);
     const doc = await this.mustGet(jobId);
     const run = runsWhere(spec, withAllSources(doc, spec), await this.store.jobs.listRunStats(jobId), unfinishedRun);
     return this.enqueue(doc, spec, run, true);

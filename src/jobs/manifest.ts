@@ -3,16 +3,12 @@
 // SHA-256, author, license — and, with writeMetadata, a JSON sidecar `<file>.json` per file.
 // Jobs with the same query share the folder, so a manifest describes the folder: this job's
 // entries replace its earlier ones (a resume), other jobs' entries stay while their files exist.
-// Every file is written to a temporary name and renamed, so a reader never sees half a manifest;
-// a temporary file that a killed process left behind is removed by the folder's next write.
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import type { Config } from '../core/config.ts';
+// Every file is written through the job's file output (docs/ARCHITECTURE.md, "Seams") with
+// writeAtomic, so a reader never sees half a manifest; a temporary file that a killed process
+// left behind is removed by the folder's next write.
 import type { JobDocument, SavedFile } from '../core/types.ts';
+import type { FileOutput } from '../output/file-output.ts';
 import { querySlug } from '../output/naming.ts';
-import { ensureDirectoryBelow } from '../output/directory-below.ts';
-import { sweepStaleTemporaries, writeFileAtomic } from '../output/atomic-file.ts';
 import { csvCell } from '../output/csv-cell.ts';
 
 export { csvCell };
@@ -64,7 +60,9 @@ export interface WriteManifestsOptions {
 }
 
 export interface WrittenManifests {
+  /** Where manifest.json is, relative to the output's root (`nature/manifest.json`). */
   json: string;
+  /** Where manifest.csv is, relative to the output's root. */
   csv: string;
   /** Sidecars written (0 without writeMetadata). */
   sidecars: number;
@@ -98,28 +96,23 @@ export const CSV_COLUMNS: readonly (keyof ManifestEntry)[] = [
 const folderLocks = new Map<string, Promise<unknown>>();
 
 /**
- * A temporary file younger than this may be another process's write in progress (writeFile then
- * rename takes milliseconds), so the sweep leaves it; an older one is a leftover of a killed write.
- */
-export const STALE_TMP_AGE_MS = 1000;
-
-/**
- * Writes the job's manifests into DOWNLOAD_DIR/<querySlug(query)>/. Returns what was written, or
- * null when there is nothing to describe (no file of this or any earlier job in the folder).
+ * Writes the job's manifests into <querySlug(query)>/ of `output` (the job's DOWNLOAD_DIR).
+ * Returns what was written, or null when there is nothing to describe (no file of this or any
+ * earlier job in the folder).
  */
 export async function writeManifests(
-  config: Config,
+  output: FileOutput,
   job: JobDocument,
   options: WriteManifestsOptions = {},
 ): Promise<WrittenManifests | null> {
   const queries = job.queries ?? [job.query];
-  if (queries.length <= 1) return writeQueryManifests(config, job, options);
+  if (queries.length <= 1) return writeQueryManifests(output, job, options);
   // A job of several queries writes one manifest per query folder, each describing that query's files.
   const byQuery = new Map<string, SavedFile[]>(queries.map((q) => [q, []]));
   for (const f of job.results.files) byQuery.get(f.query)?.push(f);
   let written: WrittenManifests | null = null;
   for (const [query, files] of byQuery) {
-    const one = await writeQueryManifests(config, { ...job, query, results: { ...job.results, files } }, options);
+    const one = await writeQueryManifests(output, { ...job, query, results: { ...job.results, files } }, options);
     written ??= one;
   }
   return written;
@@ -127,43 +120,44 @@ export async function writeManifests(
 
 /** Writes the manifests of `job.query`'s folder, describing `job.results.files`. */
 async function writeQueryManifests(
-  config: Config,
+  output: FileOutput,
   job: JobDocument,
   options: WriteManifestsOptions,
 ): Promise<WrittenManifests | null> {
-  const folderName = querySlug(job.query);
-  const folder = inside(config.downloadDir, folderName);
-  const previous = folderLocks.get(folder) ?? Promise.resolve();
-  const run = previous.catch(() => {}).then(() => writeLocked(config, job, folderName, folder, options));
-  folderLocks.set(folder, run);
+  const folder = querySlug(job.query);
+  const lock = `${output.root}\0${folder}`;
+  const previous = folderLocks.get(lock) ?? Promise.resolve();
+  const run = previous.catch(() => {}).then(() => writeLocked(output, job, folder, options));
+  folderLocks.set(lock, run);
   try {
     return await run;
   } finally {
-    if (folderLocks.get(folder) === run) folderLocks.delete(folder);
+    if (folderLocks.get(lock) === run) folderLocks.delete(lock);
   }
 }
 
 async function writeLocked(
-  config: Config,
+  output: FileOutput,
   job: JobDocument,
-  folderName: string,
   folder: string,
   options: WriteManifestsOptions,
 ): Promise<WrittenManifests | null> {
-  const jsonPath = join(folder, MANIFEST_JSON);
-  const csvPath = join(folder, MANIFEST_CSV);
-  const earlier = await readManifest(jsonPath);
-  const others = (earlier?.files ?? []).filter(
-    (e) => e.job_id !== job.job_id && typeof e.path === 'string' && existsSync(inside(config.downloadDir, e.path)),
-  );
-  const mine = job.results.files.map((f) => entryOf(job.job_id, folderName, f));
+  const jsonPath = `${folder}/${MANIFEST_JSON}`;
+  const csvPath = `${folder}/${MANIFEST_CSV}`;
+  const earlier = await readManifest(output, jsonPath);
+  const others: ManifestEntry[] = [];
+  for (const e of earlier?.files ?? []) {
+    // A recorded path is data, not trusted: the output refuses one that leaves its root.
+    if (e.job_id !== job.job_id && typeof e.path === 'string' && (await output.exists(e.path))) others.push(e);
+  }
+  const mine = job.results.files.map((f) => entryOf(job.job_id, folder, f));
   if (mine.length === 0 && others.length === 0) return null;
 
   const otherJobIds = new Set(others.map((e) => e.job_id));
   const manifest: Manifest = {
     generator: 'harvester',
     query: job.query,
-    folder: folderName,
+    folder,
     updated_at: new Date().toISOString(),
     jobs: [
       ...(earlier?.jobs ?? []).filter((j) => j.job_id !== job.job_id && otherJobIds.has(j.job_id)),
@@ -172,28 +166,26 @@ async function writeLocked(
     files: [...others, ...mine],
   };
 
-  await ensureDirectoryBelow(config.downloadDir, folder);
   const swept = new Set<string>([folder]);
-  await sweepStaleTemporaries(folder, STALE_TMP_AGE_MS);
+  await output.sweepTemporaries(folder);
   let sidecars = 0;
   if (options.writeMetadata) {
     for (const f of job.results.files) {
-      const target = inside(config.downloadDir, f.path);
-      if (!existsSync(target)) continue;
-      const dir = dirname(target);
+      if (!(await output.exists(f.path))) continue;
+      const dir = f.path.slice(0, Math.max(f.path.lastIndexOf('/'), 0));
       if (!swept.has(dir)) {
         swept.add(dir);
-        await sweepStaleTemporaries(dir, STALE_TMP_AGE_MS);
+        await output.sweepTemporaries(dir);
       }
-      await writeFileAtomic(
-        `${target}${SIDECAR_SUFFIX}`,
+      await output.writeAtomic(
+        `${f.path}${SIDECAR_SUFFIX}`,
         `${JSON.stringify({ job_id: job.job_id, ...f, query: f.query ?? job.query }, null, 2)}\n`,
       );
       sidecars++;
     }
   }
-  await writeFileAtomic(jsonPath, `${JSON.stringify(manifest, null, 2)}\n`);
-  await writeFileAtomic(csvPath, toCsv(manifest.files));
+  await output.writeAtomic(jsonPath, `${JSON.stringify(manifest, null, 2)}\n`);
+  await output.writeAtomic(csvPath, toCsv(manifest.files));
   return { json: jsonPath, csv: csvPath, sidecars, entries: manifest.files.length };
 }
 
@@ -230,23 +222,14 @@ function entryOf(jobId: string, folderName: string, f: SavedFile): ManifestEntry
 }
 
 /** The folder's current manifest, or null when there is none or it cannot be read (it is rewritten whole). */
-async function readManifest(path: string): Promise<Manifest | null> {
+async function readManifest(output: FileOutput, path: string): Promise<Manifest | null> {
+  const text = await output.readText(path);
+  if (text === null) return null;
   try {
-    const parsed = JSON.parse(await readFile(path, 'utf8')) as Partial<Manifest>;
+    const parsed = JSON.parse(text) as Partial<Manifest>;
     if (!Array.isArray(parsed.files) || !Array.isArray(parsed.jobs)) return null;
     return parsed as Manifest;
   } catch {
     return null;
   }
-}
-
-/** `base/rel`, refusing anything that would leave `base` (a recorded path is data, not trusted). */
-function inside(base: string, rel: string): string {
-  const root = resolve(base);
-  const target = resolve(root, rel);
-  const back = relative(root, target);
-  if (back === '' || back.startsWith(`..${sep}`) || back === '..' || isAbsolute(back)) {
-    throw new Error(`path ${JSON.stringify(rel)} leaves DOWNLOAD_DIR`);
-  }
-  return target;
 }

@@ -15,14 +15,13 @@
 // share directories (DOWNLOAD_DIR/<slug>/<source>/), so step 3 runs only for a directory no other
 // queued or running job uses: their `.part` and not-yet-recorded files are live. Files older than
 // the job and files other jobs recorded are never touched.
+// Every file is seen through the job's file output (docs/ARCHITECTURE.md, "Seams"), which
+// refuses recorded paths that would leave its root.
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { readdir, stat, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { Config } from '../core/config.ts';
 import { NotFoundError } from '../core/errors.ts';
 import type { JobSummary, SavedFile } from '../core/types.ts';
-import { querySlug, safeJoin } from '../output/naming.ts';
+import type { FileOutput, StoredFile } from '../output/file-output.ts';
+import { querySlug } from '../output/naming.ts';
 import type { Store } from '../store/store.ts';
 
 export interface ReconcileOptions {
@@ -33,7 +32,7 @@ export interface ReconcileOptions {
 export interface ReconcileResult {
   /** Recorded files found intact. */
   keptFiles: number;
-  /** Rows dropped: file missing, wrong size or wrong hash, or a path outside DOWNLOAD_DIR. */
+  /** Rows dropped: file missing, wrong size or wrong hash, or a path outside the output's root. */
   removedRows: number;
   /** Complete files deleted: wrong content, named by a pending row, or unrecorded and made by this job. */
   removedFiles: number;
@@ -49,8 +48,9 @@ const PART_SUFFIX = '.part';
 /** mtime and created_at come from different clocks' rounding: allow a little. */
 const CLOCK_SLACK_MS = 2000;
 
+/** Reconciles job `jobId`'s files in `output` (the job's DOWNLOAD_DIR) with its records in `store`. */
 export async function reconcileJobFiles(
-  config: Config,
+  output: FileOutput,
   store: Pick<Store, 'jobs' | 'files'>,
   jobId: string,
   options: ReconcileOptions = {},
@@ -66,27 +66,19 @@ export async function reconcileJobFiles(
     clearedPending: 0,
     sharedDirectories: [],
   };
-  const root = config.downloadDir;
   const slug = querySlug(job.query);
 
   // 1. Every recorded file must be there, whole.
   const dropped: SavedFile[] = [];
   for (const file of job.results.files) {
-    let abs: string;
-    try {
-      abs = safeJoin(root, file.path);
-    } catch {
-      dropped.push(file);
-      continue;
-    }
-    const state = await checkFile(abs, file, verify);
+    const state = await checkFile(await output.open(file.path), file, verify);
     if (state === 'ok') {
       result.keptFiles++;
       continue;
     }
     dropped.push(file);
-    if (state === 'wrong' && (await removeFile(abs))) result.removedFiles++;
-    await removeFile(`${abs}.json`); // its metadata sidecar, if --write-metadata wrote one
+    if (state === 'wrong' && (await removeFile(output, file.path))) result.removedFiles++;
+    await removeFile(output, `${file.path}.json`); // its metadata sidecar, if --write-metadata wrote one
   }
   if (dropped.length > 0) {
     result.removedRows = await store.files.remove(
@@ -102,21 +94,14 @@ export async function reconcileJobFiles(
     const slash = pending.path.lastIndexOf('/');
     const dirRel = pending.path.slice(0, Math.max(slash, 0));
     const base = pending.path.slice(slash + 1);
-    let dir: string;
-    try {
-      dir = safeJoin(root, dirRel);
-    } catch {
-      await store.files.removePending(jobId, pending.path);
-      result.clearedPending++;
-      continue;
-    }
-    for (const name of await listDir(dir)) {
+    // A path that leaves the root lists nothing: only its row is cleared.
+    for (const name of await output.list(dirRel)) {
       if (name !== base && !name.startsWith(`${base}.`)) continue;
       const rel = dirRel === '' ? name : `${dirRel}/${name}`;
       // A recorded file (and its metadata sidecar) is the job's result, not leftovers.
       if (recorded.has(rel) || (rel.endsWith('.json') && recorded.has(rel.slice(0, -'.json'.length)))) continue;
       if ((await store.files.recordedPaths([rel])).length > 0) continue;
-      if (await removeFile(join(dir, name))) {
+      if (await removeFile(output, rel)) {
         if (name.endsWith(PART_SUFFIX)) result.removedPartFiles++;
         else result.removedFiles++;
       }
@@ -133,31 +118,24 @@ export async function reconcileJobFiles(
   const createdMs = Date.parse(job.created_at);
   const ownName = new RegExp(`^${slug.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}_\\d+\\.[A-Za-z0-9]+$`);
   for (const source of job.sources) {
-    let dir: string;
-    try {
-      dir = safeJoin(root, slug, source);
-    } catch {
-      continue;
-    }
     const dirRel = `${slug}/${source}`;
     if (othersActive.some((j) => j.sources.includes(source))) {
       result.sharedDirectories.push(dirRel);
       continue;
     }
-    const names = await listDir(dir);
+    const names = await output.list(dirRel);
     const candidates = names.filter((n) => ownName.test(n) && !recorded.has(`${dirRel}/${n}`));
     const recordedElsewhere = new Set(await store.files.recordedPaths(candidates.map((n) => `${dirRel}/${n}`)));
     for (const name of names) {
-      const abs = join(dir, name);
+      const rel = `${dirRel}/${name}`;
       if (name.endsWith(PART_SUFFIX)) {
-        if (await removeFile(abs)) result.removedPartFiles++;
+        if (await removeFile(output, rel)) result.removedPartFiles++;
         continue;
       }
-      const rel = `${dirRel}/${name}`;
       if (!ownName.test(name) || recorded.has(rel) || recordedElsewhere.has(rel) || pendingOfOthers.has(rel)) continue;
-      const info = await stat(abs).catch(() => null);
-      if (info === null || !info.isFile() || info.mtimeMs < createdMs - CLOCK_SLACK_MS) continue;
-      if (await removeFile(abs)) result.removedFiles++;
+      const info = await output.open(rel);
+      if (info === null || info.mtimeMs < createdMs - CLOCK_SLACK_MS) continue;
+      if (await removeFile(output, rel)) result.removedFiles++;
     }
   }
   return result;
@@ -195,36 +173,27 @@ async function correctSourceCounts(store: Pick<Store, 'jobs'>, jobId: string): P
   }
 }
 
-async function checkFile(abs: string, file: SavedFile, verify: 'size' | 'sha256'): Promise<'ok' | 'missing' | 'wrong'> {
-  const info = await stat(abs).catch(() => null);
-  if (info === null || !info.isFile()) return 'missing';
-  if (info.size !== file.bytes) return 'wrong';
-  if (verify === 'sha256' && (await sha256Of(abs)) !== file.sha256) return 'wrong';
+async function checkFile(
+  stored: StoredFile | null,
+  file: SavedFile,
+  verify: 'size' | 'sha256',
+): Promise<'ok' | 'missing' | 'wrong'> {
+  if (stored === null) return 'missing';
+  if (stored.size !== file.bytes) return 'wrong';
+  if (verify === 'sha256' && (await sha256Of(stored)) !== file.sha256) return 'wrong';
   return 'ok';
 }
 
-function sha256Of(abs: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash('sha256');
-    createReadStream(abs)
-      .on('data', (chunk) => hash.update(chunk))
-      .on('error', reject)
-      .on('end', () => resolve(hash.digest('hex')));
-  });
+async function sha256Of(stored: StoredFile): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of stored.read()) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }
 
-async function listDir(dir: string): Promise<string[]> {
+/** Deletes `path` from `output`; false when it was not there or could not be deleted (reconcile goes on). */
+async function removeFile(output: FileOutput, path: string): Promise<boolean> {
   try {
-    return await readdir(dir);
-  } catch {
-    return [];
-  }
-}
-
-async function removeFile(abs: string): Promise<boolean> {
-  try {
-    await unlink(abs);
-    return true;
+    return await output.remove(path);
   } catch {
     return false;
   }

@@ -207,7 +207,7 @@ export async function runJob(input: RunJobInput): Promise<JobDocument> {
   // The manifests are written before the job is recorded as ended: a crash in between leaves a
   // job that is still running in the store, so it can be resumed and its resume rewrites them.
   try {
-    await writeManifests(config, job, { writeMetadata: spec.options?.writeMetadata === true });
+    await writeManifests(input.output, job, { writeMetadata: spec.options?.writeMetadata === true });
   } catch (error) {
     input.warn(`job ${job.job_id}: cannot write the manifest: ${errorMessage(error)}`);
   }

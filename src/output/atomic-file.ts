@@ -8,6 +8,12 @@ import { readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
 const TMP_NAME = /^\.[0-9a-f]{12}\.tmp$/;
+
+/**
+ * A temporary file younger than this may be another process's write in progress (writeFile then
+ * rename takes milliseconds), so a sweep leaves it; an older one is a leftover of a killed write.
+ */
+export const STALE_TMP_AGE_MS = 1000;
 const activeTmps = new Set<string>();
 
 /** Writes `text` to a temporary sibling of `target` and renames it over `target`. */

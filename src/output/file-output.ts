@@ -40,6 +40,12 @@ export interface StoredFile {
   mtimeMs: number;
   /** The file's bytes, or `range` of them; opened only when called. */
   read(range?: ByteRange): Readable;
+  /**
+   * Puts the file at `destination`, an absolute path on this machine outside the output (an
+   * export folder) where nothing exists yet: a hard link where the file system allows one, else a
+   * copy of the bytes (an object store downloads it). Never overwrites; says which it did.
+   */
+  copyTo(destination: string): Promise<'linked' | 'copied'>;
 }
 
 export interface FileOutput {

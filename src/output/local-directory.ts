@@ -2,17 +2,14 @@
 // shared mount). Every directory below the root is made without following symbolic links
 // (./directory-below.ts); files are read only when their real path lies inside the real root,
 // because the database that names them is not trusted to keep them there.
-import { createReadStream } from 'node:fs';
-import { lstat, readdir, readFile, realpath, stat, unlink } from 'node:fs/promises';
+import { constants, createReadStream } from 'node:fs';
+import { copyFile, link, lstat, readdir, readFile, realpath, stat, unlink } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve, sep } from 'node:path';
-import { sweepStaleTemporaries, writeFileAtomic } from './atomic-file.ts';
+import { STALE_TMP_AGE_MS, sweepStaleTemporaries, writeFileAtomic } from './atomic-file.ts';
 import { ensureDirectoryBelow } from './directory-below.ts';
 import type { FileOutput, StoredFile } from './file-output.ts';
 import { localDirectorySink } from './local-part-writer.ts';
 import { safeJoin } from './naming.ts';
-
-/** A temporary file older than this was left by a killed write (a live one lasts milliseconds). */
-const STALE_TMP_AGE_MS = 60_000;
 
 /** The output whose files live under the directory `root`. */
 export function localDirectoryOutput(root: string): FileOutput {
@@ -93,8 +90,22 @@ async function openInside(root: string, relativePath: string): Promise<StoredFil
       mtimeMs: info.mtimeMs,
       read: (range) =>
         range ? createReadStream(realFile, { start: range.start, end: range.end }) : createReadStream(realFile),
+      copyTo: (destination) => linkOrCopy(realFile, destination),
     };
   } catch {
     return null;
   }
+}
+
+/** Hard-links `from` at `to`; copies when the file systems differ or cannot link. Neither replaces an existing `to`. */
+async function linkOrCopy(from: string, to: string): Promise<'linked' | 'copied'> {
+  try {
+    await link(from, to);
+    return 'linked';
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EMLINK') throw error;
+  }
+  await copyFile(from, to, constants.COPYFILE_EXCL);
+  return 'copied';
 }

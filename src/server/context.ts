@@ -4,6 +4,7 @@ import type { Config } from '../core/config.ts';
 import type { SourceId } from '../core/types.ts';
 import { ConfigError } from '../core/errors.ts';
 import type { JobService } from '../jobs/service.ts';
+import type { FileOutput } from '../output/file-output.ts';
 import type { Source } from '../sources/source.ts';
 import type { Store } from '../store/store.ts';
 import type { ServerMetrics } from './metrics.ts';
@@ -12,6 +13,8 @@ export interface AppDeps {
   config: Config;
   jobs: JobService;
   store: Store;
+  /** The saved files the file routes serve (default: the local directory DOWNLOAD_DIR). */
+  output?: FileOutput;
   /** Directory of the built web UI (web-dist/); null serves no UI. */
   webRoot?: string | null;
   /** The download log; default `LOG_DIR/download_errors.log`. */

@@ -1,38 +1,7 @@
-// Finding a job's saved file on disk, safely. The job document stores paths relative to
-// DOWNLOAD_DIR, but the database is not trusted to keep them so: every path is resolved, its
-// symlinks followed, and refused unless the real file lies inside the real DOWNLOAD_DIR.
-import { realpath, stat } from 'node:fs/promises';
-import { extname, isAbsolute, resolve, sep } from 'node:path';
-
-export interface ResolvedFile {
-  absolutePath: string;
-  size: number;
-  mtimeMs: number;
-}
-
-/** Resolves `relativePath` under `downloadDir`; null when it escapes it, is missing or is not a regular file. */
-export async function resolveInside(downloadDir: string, relativePath: string): Promise<ResolvedFile | null> {
-  if (relativePath === '' || relativePath.includes('\0') || isAbsolute(relativePath)) return null;
-  const root = resolve(downloadDir);
-  const candidate = resolve(root, relativePath);
-  if (!candidate.startsWith(root + sep)) return null;
-  let realRoot: string;
-  let realFile: string;
-  try {
-    realRoot = await realpath(root);
-    realFile = await realpath(candidate);
-  } catch {
-    return null;
-  }
-  if (!realFile.startsWith(realRoot + sep)) return null;
-  try {
-    const info = await stat(realFile);
-    if (!info.isFile()) return null;
-    return { absolutePath: realFile, size: info.size, mtimeMs: info.mtimeMs };
-  } catch {
-    return null;
-  }
-}
+// Serving a job's saved files over HTTP: the Content-Type to send, Range parsing and
+// Content-Disposition. The files themselves are found through the file output
+// (docs/ARCHITECTURE.md, "Seams"), which refuses any recorded path that leaves its root.
+import { extname } from 'node:path';
 
 const MIME_BY_EXTENSION: Record<string, string> = {
   '.jpg': 'image/jpeg',

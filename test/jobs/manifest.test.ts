@@ -3,14 +3,9 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { JobDocument, SavedFile } from '../../src/core/types.ts';
-import {
-  CSV_COLUMNS,
-  csvCell,
-  STALE_TMP_AGE_MS,
-  toCsv,
-  writeManifests,
-  type Manifest,
-} from '../../src/jobs/manifest.ts';
+import { STALE_TMP_AGE_MS } from '../../src/output/atomic-file.ts';
+import { localDirectoryOutput } from '../../src/output/local-directory.ts';
+import { CSV_COLUMNS, csvCell, toCsv, writeManifests, type Manifest } from '../../src/jobs/manifest.ts';
 import { makeFile, makeJob, makeSpec, tempEnv } from '../store/store-fixtures.ts';
 
 function jobWith(jobId: string, files: SavedFile[], query = 'nature'): JobDocument {
@@ -34,16 +29,16 @@ test('a job writes manifest.json and manifest.csv with the attribution of every 
       makeFile(2, { source: 'bing_images', path: 'nature/bing_images/nature_002.png', author: null, license: null }),
     ];
     files.forEach((f) => place(env.config.downloadDir, f));
-    const written = await writeManifests(env.config, jobWith('j1', files));
+    const written = await writeManifests(localDirectoryOutput(env.config.downloadDir), jobWith('j1', files));
     const folder = join(env.config.downloadDir, 'nature');
     assert.deepEqual(written, {
-      json: join(folder, 'manifest.json'),
-      csv: join(folder, 'manifest.csv'),
+      json: 'nature/manifest.json',
+      csv: 'nature/manifest.csv',
       sidecars: 0,
       entries: 2,
     });
 
-    const manifest = JSON.parse(readFileSync(written!.json, 'utf8')) as Manifest;
+    const manifest = JSON.parse(readFileSync(join(env.config.downloadDir, written!.json), 'utf8')) as Manifest;
     assert.equal(manifest.query, 'nature');
     assert.deepEqual(
       manifest.jobs.map((j) => j.job_id),
@@ -71,7 +66,7 @@ test('a job writes manifest.json and manifest.csv with the attribution of every 
       saved_at: files[0]!.saved_at,
     });
 
-    const csv = readFileSync(written!.csv, 'utf8').split('\r\n');
+    const csv = readFileSync(join(env.config.downloadDir, written!.csv), 'utf8').split('\r\n');
     assert.equal(csv[0], CSV_COLUMNS.join(','));
     assert.equal(
       csv[0],
@@ -132,7 +127,9 @@ test('with writeMetadata each file gets a JSON sidecar beside it', async () => {
   try {
     const files = [makeFile(1), makeFile(2)];
     files.forEach((f) => place(env.config.downloadDir, f));
-    const written = await writeManifests(env.config, jobWith('j1', files), { writeMetadata: true });
+    const written = await writeManifests(localDirectoryOutput(env.config.downloadDir), jobWith('j1', files), {
+      writeMetadata: true,
+    });
     assert.equal(written?.sidecars, 2);
     const sidecar = JSON.parse(
       readFileSync(join(env.config.downloadDir, 'nature/google_images/nature_001.png.json'), 'utf8'),
@@ -151,11 +148,11 @@ test('jobs sharing a folder share its manifest: a job replaces its own entries, 
   try {
     const first = [makeFile(1), makeFile(2)];
     first.forEach((f) => place(env.config.downloadDir, f));
-    await writeManifests(env.config, jobWith('first', first));
+    await writeManifests(localDirectoryOutput(env.config.downloadDir), jobWith('first', first));
 
     const second = [makeFile(3)];
     second.forEach((f) => place(env.config.downloadDir, f));
-    await writeManifests(env.config, jobWith('second', second));
+    await writeManifests(localDirectoryOutput(env.config.downloadDir), jobWith('second', second));
     let manifest = JSON.parse(readFileSync(join(env.config.downloadDir, 'nature/manifest.json'), 'utf8')) as Manifest;
     assert.deepEqual(
       manifest.files.map((f) => `${f.job_id}:${f.file}`),
@@ -174,7 +171,7 @@ test('jobs sharing a folder share its manifest: a job replaces its own entries, 
     const resumed = [...second, makeFile(4)];
     place(env.config.downloadDir, makeFile(4));
     unlinkSync(join(env.config.downloadDir, makeFile(2).path));
-    await writeManifests(env.config, jobWith('second', resumed));
+    await writeManifests(localDirectoryOutput(env.config.downloadDir), jobWith('second', resumed));
     manifest = JSON.parse(readFileSync(join(env.config.downloadDir, 'nature/manifest.json'), 'utf8')) as Manifest;
     assert.deepEqual(
       manifest.files.map((f) => `${f.job_id}:${f.file}`),
@@ -197,7 +194,10 @@ test('two jobs of the same folder finishing at once both end up in the manifest'
     const a = [makeFile(1)];
     const b = [makeFile(2)];
     [...a, ...b].forEach((f) => place(env.config.downloadDir, f));
-    await Promise.all([writeManifests(env.config, jobWith('a', a)), writeManifests(env.config, jobWith('b', b))]);
+    await Promise.all([
+      writeManifests(localDirectoryOutput(env.config.downloadDir), jobWith('a', a)),
+      writeManifests(localDirectoryOutput(env.config.downloadDir), jobWith('b', b)),
+    ]);
     const manifest = JSON.parse(readFileSync(join(env.config.downloadDir, 'nature/manifest.json'), 'utf8')) as Manifest;
     assert.deepEqual(manifest.files.map((f) => f.job_id).sort(), ['a', 'b']);
   } finally {
@@ -208,7 +208,10 @@ test('two jobs of the same folder finishing at once both end up in the manifest'
 test('a job with no files in a folder with nothing else writes no manifest, and creates no folder', async () => {
   const env = tempEnv();
   try {
-    assert.equal(await writeManifests(env.config, jobWith('empty', [], 'rare query')), null);
+    assert.equal(
+      await writeManifests(localDirectoryOutput(env.config.downloadDir), jobWith('empty', [], 'rare query')),
+      null,
+    );
     assert.equal(existsSync(join(env.config.downloadDir, 'rare-query')), false);
   } finally {
     env.cleanup();
@@ -221,7 +224,7 @@ test('a damaged manifest from before is replaced, not fatal', async () => {
     const files = [makeFile(1)];
     files.forEach((f) => place(env.config.downloadDir, f));
     writeFileSync(join(env.config.downloadDir, 'nature/manifest.json'), '{"files": [tru');
-    const written = await writeManifests(env.config, jobWith('j', files));
+    const written = await writeManifests(localDirectoryOutput(env.config.downloadDir), jobWith('j', files));
     assert.equal(written?.entries, 1);
   } finally {
     env.cleanup();
@@ -246,7 +249,7 @@ test('temporary files a killed write left behind are removed by the next write; 
     for (const name of kept) writeFileSync(join(folder, name), 'x');
     for (const name of kept.slice(0, 3)) utimesSync(join(folder, name), past, past);
 
-    await writeManifests(env.config, jobWith('j1', files), { writeMetadata: true });
+    await writeManifests(localDirectoryOutput(env.config.downloadDir), jobWith('j1', files), { writeMetadata: true });
     assert.deepEqual(readdirSync(folder).sort(), [...kept, 'google_images', 'manifest.csv', 'manifest.json'].sort());
     assert.deepEqual(readdirSync(sourceDir).sort(), ['nature_001.png', 'nature_001.png.json']);
     assert.equal((JSON.parse(readFileSync(join(folder, 'manifest.json'), 'utf8')) as Manifest).files.length, 1);

@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { NotFoundError } from '../../src/core/errors.ts';
 import { emptySourceStats, type SavedFile } from '../../src/core/types.ts';
 import { reconcileJobFiles } from '../../src/jobs/reconcile.ts';
+import { localDirectoryOutput } from '../../src/output/local-directory.ts';
 import { openStore } from '../../src/store/open.ts';
 import { makeFile, makeJob, makeSpec, tempEnv } from '../store/store-fixtures.ts';
 
@@ -48,7 +49,7 @@ test('after a crash: .part leftovers go, rows of missing or wrong files go, inta
     });
     touch(dl, 'nature/google_images/Xy9_random.part', 'half a file');
 
-    const result = await reconcileJobFiles(env.config, store, 'j');
+    const result = await reconcileJobFiles(localDirectoryOutput(env.config.downloadDir), store, 'j');
     assert.deepEqual(result, {
       keptFiles: 1,
       removedRows: 2,
@@ -66,7 +67,7 @@ test('after a crash: .part leftovers go, rows of missing or wrong files go, inta
     assert.equal(doc?.results.source_stats.google_images?.downloaded, 1);
     assert.equal(doc?.results.source_stats.google_images?.bytes, intact.bytes);
     // Running it again changes nothing.
-    assert.deepEqual(await reconcileJobFiles(env.config, store, 'j'), {
+    assert.deepEqual(await reconcileJobFiles(localDirectoryOutput(env.config.downloadDir), store, 'j'), {
       keptFiles: 1,
       removedRows: 0,
       removedFiles: 0,
@@ -88,8 +89,11 @@ test('a file with the right size but other content is caught by its SHA-256 (unl
     await store.jobs.create(makeJob('j'), makeSpec());
     const f = realFile(dl, 1);
     await store.files.record('j', { ...f, sha256: 'f'.repeat(64) });
-    assert.equal((await reconcileJobFiles(env.config, store, 'j', { verify: 'size' })).keptFiles, 1);
-    const result = await reconcileJobFiles(env.config, store, 'j');
+    assert.equal(
+      (await reconcileJobFiles(localDirectoryOutput(env.config.downloadDir), store, 'j', { verify: 'size' })).keptFiles,
+      1,
+    );
+    const result = await reconcileJobFiles(localDirectoryOutput(env.config.downloadDir), store, 'j');
     assert.equal(result.removedRows, 1);
     assert.equal(result.removedFiles, 1);
     assert.equal(existsSync(join(dl, f.path)), false);
@@ -117,7 +121,7 @@ test('unrecorded files: the job’s own newer media files are deleted; older fil
     touch(dl, 'nature/google_images/notes.txt', 'the user’s');
     touch(dl, 'nature/google_images/nature_005.png.json', '{}');
 
-    const result = await reconcileJobFiles(env.config, store, 'j');
+    const result = await reconcileJobFiles(localDirectoryOutput(env.config.downloadDir), store, 'j');
     assert.equal(result.removedFiles, 1);
     assert.deepEqual(dir(dl), ['nature_002.png', 'nature_005.png', 'nature_005.png.json', 'notes.txt']);
     assert.equal((await store.jobs.get('old'))?.results.files.length, 1);
@@ -146,7 +150,7 @@ test('directories shared with another running job are left alone: its .part file
     touch(dl, 'nature/bing_images/nature_001.png', 'the live job is about to record this');
     touch(dl, 'nature/google_images/dead-download.part');
 
-    const result = await reconcileJobFiles(env.config, store, 'j');
+    const result = await reconcileJobFiles(localDirectoryOutput(env.config.downloadDir), store, 'j');
     assert.deepEqual(result.sharedDirectories, ['nature/bing_images']);
     assert.equal(result.removedPartFiles, 1);
     assert.deepEqual(dir(dl, 'bing_images'), ['live-download.part', 'nature_001.png']);
@@ -173,7 +177,7 @@ test('files a job had in flight (its pending rows) are deleted even in a shared 
     touch(dl, 'nature/google_images/nature_070.png', 'another number, not ours');
     touch(dl, 'nature/google_images/other.part', 'the live job’s');
 
-    const result = await reconcileJobFiles(env.config, store, 'j');
+    const result = await reconcileJobFiles(localDirectoryOutput(env.config.downloadDir), store, 'j');
     assert.equal(result.removedFiles, 1);
     assert.equal(result.removedPartFiles, 2);
     assert.equal(result.clearedPending, 3);
@@ -189,7 +193,10 @@ test('reconciling an unknown job is a NotFoundError', async () => {
   const env = tempEnv();
   try {
     const store = await openStore(env.config);
-    await assert.rejects(reconcileJobFiles(env.config, store, 'ghost'), NotFoundError);
+    await assert.rejects(
+      reconcileJobFiles(localDirectoryOutput(env.config.downloadDir), store, 'ghost'),
+      NotFoundError,
+    );
     await store.close();
   } finally {
     env.cleanup();

@@ -14,7 +14,7 @@ import {
   MAX_SHARD_SIZE,
   type ExportFormat,
 } from '../../output/dataset/dataset-record.ts';
-import { resolveInside } from '../../server/job-files.ts';
+import { localDirectoryOutput } from '../../output/local-directory.ts';
 import type { CliContext } from '../context.ts';
 import { cliConfig } from '../cli-config.ts';
 import { terminalLines } from '../format.ts';
@@ -96,7 +96,7 @@ export function registerExport(program: Command, cli: CliContext): void {
         shardSize: opts.shardSize ?? DEFAULT_SHARD_SIZE,
         attribution: opts.attribution === true,
         title: specQueries(doc).join(', '),
-        locate: (file) => resolveInside(downloadDir, file.path),
+        output: localDirectoryOutput(downloadDir),
       });
       for (const path of result.missing)
         cli.stderr.write(`harvester: left out ${terminalLines(path)}: no longer on disk\n`);

@@ -2,17 +2,16 @@
 // response consumes at its own pace: the imagefolder metadata (JSON Lines or CSV) and webdataset
 // shards (a tar of `<key>.<ext>`, `<key>.json`, `<key>.txt` per sample, in that order, so a
 // sample's parts are adjacent as webdataset's readers expect).
-import { createReadStream } from 'node:fs';
 import type { SavedFile } from '../../core/types.ts';
 import { csvCell } from '../csv-cell.ts';
+import type { StoredFile } from '../file-output.ts';
 import { exportFileName, fileExtension, METADATA_COLUMNS, recordOf, type MetadataRow } from './dataset-record.ts';
 import { tarChunks, type TarEntry } from './tar.ts';
 
-/** A file of the job found on disk, ready to be read. */
+/** A file of the job found in its file output, ready to be read. */
 export interface LocatedFile {
   file: SavedFile;
-  absolutePath: string;
-  size: number;
+  stored: StoredFile;
 }
 
 /** A file of the job with its webdataset key. */
@@ -50,9 +49,9 @@ function* sampleEntries(samples: Iterable<Sample>): Generator<TarEntry> {
     const when = Number.isNaN(mtime.getTime()) ? new Date(0) : mtime;
     yield {
       name: `${key}.${fileExtension(file.path)}`,
-      size: sample.size,
+      size: sample.stored.size,
       mtime: when,
-      body: () => createReadStream(sample.absolutePath),
+      body: () => sample.stored.read(),
     };
     const json = Buffer.from(`${JSON.stringify(recordOf(file))}\n`);
     yield { name: `${key}.json`, size: json.length, mtime: when, body: json };

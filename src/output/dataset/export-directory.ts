@@ -4,13 +4,17 @@
 // file at the root and each file hard-linked below it at the path it has under DOWNLOAD_DIR (a
 // copy where a link cannot be made: another file system, or one without links). Webdataset
 // exports write numbered tar shards. Every file is streamed; none is read whole.
-import { constants, createWriteStream } from 'node:fs';
-import { copyFile, link, lstat, mkdir, readdir, stat } from 'node:fs/promises';
+// The job's files are read through its file output (docs/ARCHITECTURE.md, "Seams"). The export
+// folder itself is written with node:fs: it lies outside the output's root, on this machine,
+// where the user asked for it (`--out`), and the training code that reads it wants a plain folder.
+import { createWriteStream } from 'node:fs';
+import { lstat, mkdir, readdir, stat } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ConfigError, DiskError } from '../../core/errors.ts';
 import type { SavedFile } from '../../core/types.ts';
+import type { FileOutput, StoredFile } from '../file-output.ts';
 import { ATTRIBUTION_FILE, attributionMarkdown } from './attribution.ts';
 import { exportFileName, METADATA_FILE, sampleKeys, type ExportFormat } from './dataset-record.ts';
 import { metadataCsv, metadataJsonl, webdatasetShard, type LocatedFile, type Sample } from './dataset-streams.ts';
@@ -24,8 +28,8 @@ export interface ExportOptions {
   attribution: boolean;
   /** A title for ATTRIBUTION.md (the job's queries). */
   title: string;
-  /** Finds a job's file on disk; null when it is gone or not a regular file below DOWNLOAD_DIR. */
-  locate: (file: SavedFile) => Promise<{ absolutePath: string; size: number } | null>;
+  /** The job's file output (its DOWNLOAD_DIR), where the files are read from. */
+  output: FileOutput;
 }
 
 export interface ExportResult {
@@ -64,9 +68,9 @@ export async function exportDataset(files: readonly SavedFile[], options: Export
   const located: LocatedFile[] = [];
   const missing: string[] = [];
   for (const file of files) {
-    const found = await options.locate(file);
-    if (found === null) missing.push(file.path);
-    else located.push({ file, absolutePath: found.absolutePath, size: found.size });
+    const stored = await options.output.open(file.path);
+    if (stored === null) missing.push(file.path);
+    else located.push({ file, stored });
   }
   await claimExportDirectory(options.dir);
   const result: ExportResult = { dir: options.dir, files: located.length, missing, written: [], copied: 0 };
@@ -85,12 +89,8 @@ export async function exportDataset(files: readonly SavedFile[], options: Export
     }
   } else {
     for (const l of located) {
-      const linked = await linkOrCopy(
-        l.absolutePath,
-        join(options.dir, ...exportFileName(l.file).split('/')),
-        options.dir,
-      );
-      if (!linked) result.copied += 1;
+      const how = await placeBelow(l.stored, join(options.dir, ...exportFileName(l.file).split('/')), options.dir);
+      if (how === 'copied') result.copied += 1;
     }
     const name = METADATA_FILE[options.format];
     await writeStream(join(options.dir, name), options.format === 'jsonl' ? metadataJsonl(kept) : metadataCsv(kept));
@@ -113,23 +113,15 @@ async function writeStream(path: string, chunks: AsyncIterable<Buffer | string>)
 }
 
 /**
- * Hard-links `from` at `to` (below `root`, which this export created empty, so no link can lie
- * in the way); copies when the file system cannot link. True when linked.
+ * Puts `stored` at `to` (below `root`, which this export created empty, so no link can lie in the
+ * way): hard-linked where the file system allows, else copied.
  */
-async function linkOrCopy(from: string, to: string, root: string): Promise<boolean> {
+async function placeBelow(stored: StoredFile, to: string, root: string): Promise<'linked' | 'copied'> {
   const rel = relative(root, to);
   if (rel.startsWith('..') || rel.split(sep).includes('..'))
     throw new DiskError(`refusing to write ${to}: it is not below ${root}`);
   await mkdir(dirname(to), { recursive: true });
   const parent = await lstat(dirname(to));
   if (!parent.isDirectory()) throw new DiskError(`cannot write below ${dirname(to)}: it is not a folder`);
-  try {
-    await link(from, to);
-    return true;
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EMLINK') throw error;
-  }
-  await copyFile(from, to, constants.COPYFILE_EXCL);
-  return false;
+  return stored.copyTo(to);
 }

@@ -18,7 +18,7 @@ import { shardName } from '../../output/dataset/export-directory.ts';
 import { querySlug } from '../../output/naming.ts';
 import { Readable } from 'node:stream';
 import type { RouteDeps } from '../context.ts';
-import { contentDisposition, resolveInside } from '../job-files.ts';
+import { contentDisposition } from '../job-files.ts';
 import {
   accessTokenProperty,
   commonErrorResponses,
@@ -41,7 +41,7 @@ interface ExportQuery {
 }
 
 export async function jobExportRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
-  const { jobs, config } = deps;
+  const { jobs, output } = deps;
 
   app.get<{ Params: { id: string }; Querystring: ExportQuery }>(
     '/api/jobs/:id/export',
@@ -96,8 +96,8 @@ export async function jobExportRoutes(app: FastifyInstance, deps: RouteDeps): Pr
       if (!job) throw new NotFoundError(`job ${id} not found`);
       const located: LocatedFile[] = [];
       for (const file of job.results.files) {
-        const found = await resolveInside(config.downloadDir, file.path);
-        if (found) located.push({ file, absolutePath: found.absolutePath, size: found.size });
+        const stored = await output.open(file.path);
+        if (stored) located.push({ file, stored });
       }
       const files = located.map((l) => l.file);
       const slug = querySlug(job.query);

@@ -1,14 +1,13 @@
 // A job's saved files: one file (GET /api/jobs/:id/files/:n, with Range requests) and the whole
 // job as a ZIP streamed while it is written (yazl), never held in memory. Paths come from the
-// store and are resolved safely inside DOWNLOAD_DIR (../job-files.ts).
-import { createReadStream } from 'node:fs';
+// store and are opened through the file output, which refuses any that leaves its root.
 import { basename } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { ZipFile } from 'yazl';
 import { NotFoundError } from '../../core/errors.ts';
 import type { JobDocument } from '../../core/types.ts';
 import type { RouteDeps } from '../context.ts';
-import { contentDisposition, contentTypeOf, parseRange, resolveInside } from '../job-files.ts';
+import { contentDisposition, contentTypeOf, parseRange } from '../job-files.ts';
 import {
   accessTokenProperty,
   commonErrorResponses,
@@ -22,7 +21,7 @@ import {
 const INLINE_TYPES = /^(image\/(jpeg|png|gif|webp|avif|bmp)|video\/(mp4|webm|quicktime))$/;
 
 export async function jobFileRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
-  const { jobs, config } = deps;
+  const { jobs, config, output } = deps;
 
   async function mustGet(id: string): Promise<JobDocument> {
     const doc = await jobs.get(id);
@@ -79,7 +78,7 @@ export async function jobFileRoutes(app: FastifyInstance, deps: RouteDeps): Prom
       const job = await mustGet(id);
       const file = job.results.files[index];
       if (!file) throw new NotFoundError(`job ${id} has no file ${index} (it has ${job.results.files.length})`);
-      const found = await resolveInside(config.downloadDir, file.path);
+      const found = await output.open(file.path);
       if (!found) {
         request.log.warn({ job: id, path: file.path }, 'file missing or outside DOWNLOAD_DIR');
         throw new NotFoundError(`file ${index} of job ${id} is not on disk`);
@@ -116,10 +115,10 @@ export async function jobFileRoutes(app: FastifyInstance, deps: RouteDeps): Prom
           .code(206)
           .header('content-range', `bytes ${range.start}-${range.end}/${found.size}`)
           .header('content-length', range.end - range.start + 1);
-        return reply.send(createReadStream(found.absolutePath, { start: range.start, end: range.end }));
+        return reply.send(found.read(range));
       }
       void reply.header('content-length', found.size);
-      return reply.send(createReadStream(found.absolutePath));
+      return reply.send(found.read());
     },
   );
 
@@ -157,7 +156,7 @@ export async function jobFileRoutes(app: FastifyInstance, deps: RouteDeps): Prom
       const used = new Set<string>();
       let added = 0;
       for (const file of job.results.files) {
-        const found = await resolveInside(config.downloadDir, file.path);
+        const found = await output.open(file.path);
         if (!found) continue;
         const name = uniqueName(`${file.source}/${basename(file.path)}`, used);
         // Opened only when yazl reaches the entry, so a large job does not hold every file open.
@@ -165,7 +164,7 @@ export async function jobFileRoutes(app: FastifyInstance, deps: RouteDeps): Prom
           name,
           { compress: false, size: found.size, mtime: new Date(found.mtimeMs) },
           (callback) => {
-            callback(null, createReadStream(found.absolutePath));
+            callback(null, found.read());
           },
         );
         added += 1;
