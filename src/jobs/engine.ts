@@ -70,10 +70,10 @@ async function openIntake(parts: IntakeParts): Promise<JobService> {
 
 /** Opens every part for a face that runs jobs. A failure closes what was opened and rethrows. */
 export async function openEngine(config: Config, options: EngineOptions = {}): Promise<Engine> {
-  const [{ openDownloadLog }, { createHttpClient }, { localDirectoryOutput }] = await Promise.all([
+  const [{ openDownloadLog }, { createHttpClient }, output] = await Promise.all([
     import('../log/download-log.ts'),
     import('../http/index.ts'),
-    import('../output/local-directory.ts'),
+    openFileOutputs(),
   ]);
   const { store, interrupted } = await openWithChores(config, options.interrupt ?? 'running-and-queued', options.store);
   const closers: (() => Promise<void> | void)[] = [() => store.close()];
@@ -82,7 +82,6 @@ export async function openEngine(config: Config, options: EngineOptions = {}): P
     closers.unshift(() => log.close());
     const http = createHttpClient(config);
     closers.unshift(() => http.close());
-    const output: FileOutputFactory = localDirectoryOutput;
     const jobs = await openIntake({ config, store, log, output, http, onEvent: options.onEvent });
     let closing: Promise<void> | null = null;
     return {
@@ -112,6 +111,15 @@ export async function openEngine(config: Config, options: EngineOptions = {}): P
     await closeAll(closers);
     throw error;
   }
+}
+
+/**
+ * The file output: the one place its implementation is chosen (today the local directory). For
+ * faces that read saved files outside a job (the CLI's export); openEngine uses it too.
+ */
+export async function openFileOutputs(): Promise<FileOutputFactory> {
+  const { localDirectoryOutput } = await import('../output/local-directory.ts');
+  return localDirectoryOutput;
 }
 
 export interface EngineStoreOptions {

@@ -11,7 +11,6 @@ import rateLimit from '@fastify/rate-limit';
 import { join } from 'node:path';
 import { DOWNLOAD_LOG_FILE } from '../log/download-log.ts';
 import { SOURCES } from '../sources/index.ts';
-import { localDirectoryOutput } from '../output/local-directory.ts';
 import { hasValidToken, installAuth, isPublicRoute } from './auth.ts';
 import { installRequestOrigin } from './request-origin.ts';
 import type { AppDeps, RouteDeps } from './context.ts';
@@ -94,7 +93,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     config,
     jobs: deps.jobs,
     store: deps.store,
-    output: deps.output ?? localDirectoryOutput(config.downloadDir),
+    output: deps.output,
     webRoot: deps.webRoot ?? null,
     logFile: deps.logFile ?? join(config.logDir, DOWNLOAD_LOG_FILE),
     heartbeatMs: deps.heartbeatMs ?? 15_000,

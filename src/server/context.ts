@@ -13,8 +13,8 @@ export interface AppDeps {
   config: Config;
   jobs: JobService;
   store: Store;
-  /** The saved files the file routes serve (default: the local directory DOWNLOAD_DIR). */
-  output?: FileOutput;
+  /** The saved files the file routes serve: the file output of the server's DOWNLOAD_DIR. */
+  output: FileOutput;
   /** Directory of the built web UI (web-dist/); null serves no UI. */
   webRoot?: string | null;
   /** The download log; default `LOG_DIR/download_errors.log`. */

@@ -195,6 +195,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       config,
       jobs,
       store,
+      output: engine.output(config.downloadDir),
       logFile: engine.log.path,
       webRoot,
       demo: options.demo ?? false,

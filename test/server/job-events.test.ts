@@ -14,6 +14,7 @@ import { startSimulation } from '../../src/demo/sim-server.ts';
 import { createJobManager } from '../../src/jobs/job-manager.ts';
 import type { JobService } from '../../src/jobs/service.ts';
 import { openStore } from '../../src/store/open.ts';
+import { localDirectoryOutput } from '../../src/output/local-directory.ts';
 import { buildApp } from '../../src/server/app.ts';
 import { call, readSse, serverFactory, submit, type SseMessage } from './helpers.ts';
 
@@ -225,7 +226,13 @@ describe('listeners of the event stream', () => {
         };
       },
     });
-    const { app } = await buildApp({ config, jobs, store, webRoot: null });
+    const { app } = await buildApp({
+      config,
+      jobs,
+      store,
+      output: localDirectoryOutput(config.downloadDir),
+      webRoot: null,
+    });
     try {
       await app.listen({ host: '127.0.0.1', port: 0 });
       const address = app.server.address();

@@ -14,7 +14,6 @@ import {
   MAX_SHARD_SIZE,
   type ExportFormat,
 } from '../../output/dataset/dataset-record.ts';
-import { localDirectoryOutput } from '../../output/local-directory.ts';
 import type { CliContext } from '../context.ts';
 import { cliConfig } from '../cli-config.ts';
 import { terminalLines } from '../format.ts';
@@ -89,14 +88,17 @@ export function registerExport(program: Command, cli: CliContext): void {
         opts.out !== undefined
           ? resolve(cli.cwd, opts.out)
           : resolve(config.downloadDir, exportFolderName(doc.query, doc.job_id));
-      const { exportDataset } = await import('../../output/dataset/export-directory.ts');
+      const [{ exportDataset }, { openFileOutputs }] = await Promise.all([
+        import('../../output/dataset/export-directory.ts'),
+        import('../../jobs/engine.ts'),
+      ]);
       const result = await exportDataset(doc.results.files, {
         format: opts.format,
         dir,
         shardSize: opts.shardSize ?? DEFAULT_SHARD_SIZE,
         attribution: opts.attribution === true,
         title: specQueries(doc).join(', '),
-        output: localDirectoryOutput(downloadDir),
+        output: (await openFileOutputs())(downloadDir),
       });
       for (const path of result.missing)
         cli.stderr.write(`harvester: left out ${terminalLines(path)}: no longer on disk\n`);
