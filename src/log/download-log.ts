@@ -6,13 +6,11 @@
 import { basename, join } from 'node:path';
 import { escapeControlChars } from '../core/control-chars.ts';
 import type { RunnerEvent } from '../core/events.ts';
+import type { LogLevel } from '../core/log-lines.ts';
 import type { JobResults, SourceStats } from '../core/types.ts';
 import { RotatingFile } from './rotating-file.ts';
 
 export const DOWNLOAD_LOG_FILE = 'download_errors.log';
-
-/** Level names as Python's logging writes them. */
-export type LogLevel = 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR' | 'CRITICAL';
 
 /** One log line: timestamp (local time, comma before the milliseconds), level, message. */
 export const LOG_LINE_PATTERN =

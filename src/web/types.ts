@@ -3,7 +3,7 @@
 export type { JobDocument, JobSummary, SavedFile, SourceStats, JobStatus } from '../core/types.ts';
 export type { RunnerEvent } from '../core/events.ts';
 export type { StatsReport, StatsBucket } from '../server/source-stats.ts';
-export type { LogTail, LogLine } from '../server/log-tail.ts';
+export type { LogTail, LogLine } from '../core/log-lines.ts';
 import type { SourceHealth } from '../store/store.ts';
 
 export interface SourceInfo {

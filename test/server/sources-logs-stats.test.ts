@@ -2,11 +2,7 @@
 // real HTTP after a real job (one source times out), plus the pieces behind them.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { JobDocument } from '../../src/core/types.ts';
-import { tailLog } from '../../src/server/log-tail.ts';
 import { buildStats } from '../../src/server/source-stats.ts';
 import type { SourceOutcome } from '../../src/store/store.ts';
 import { call, startTestServer, type TestServer } from './helpers.ts';
@@ -153,57 +149,6 @@ describe('GET /api/logs', () => {
     assert.equal(nothingNew.size, body.size);
     assert.equal((await call(s.url, 'GET', '/api/logs?lines=0')).status, 400);
     assert.equal((await call(s.url, 'GET', '/api/logs?level=LOUD')).status, 400);
-  });
-});
-
-describe('tailLog', () => {
-  test('reads backwards across chunks, skips a half-written last line and notices rotation', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'harvester-tail-'));
-    try {
-      const path = join(dir, 'download_errors.log');
-      const lines = Array.from(
-        { length: 3000 },
-        (_, i) =>
-          `2025-10-02 14:30:00,${String(i % 1000).padStart(3, '0')} | ${i % 10 === 0 ? 'ERROR' : 'INFO'} | line ${i} ${'x'.repeat(40)}`,
-      );
-      writeFileSync(path, `${lines.join('\n')}\n`);
-      const tail = await tailLog(path, { lines: 5 });
-      assert.deepEqual(
-        tail.lines.map((l) => l.message.split(' ').slice(0, 2).join(' ')),
-        ['line 2995', 'line 2996', 'line 2997', 'line 2998', 'line 2999'],
-      );
-      const errors = await tailLog(path, { lines: 250, minLevel: 'ERROR' });
-      assert.equal(errors.lines.length, 250);
-      assert.ok(errors.lines.every((l) => l.level === 'ERROR'));
-      assert.equal(errors.lines[0]!.message.split(' ')[1], '500');
-      appendFileSync(path, '2025-10-02 14:31:00,000 | INFO | half a li');
-      const partial = await tailLog(path, { lines: 1 });
-      assert.match(partial.lines[0]!.message, /^line 2999 /, 'the unfinished line is not shown yet');
-      appendFileSync(path, 'ne\n');
-      const follow = await tailLog(path, { lines: 10, sinceOffset: partial.size });
-      assert.deepEqual(
-        follow.lines.map((l) => l.message),
-        ['half a line'],
-      );
-      writeFileSync(path, '2025-10-02 15:00:00,000 | INFO | after rotation\n');
-      const rotated = await tailLog(path, { lines: 10, sinceOffset: follow.size });
-      assert.equal(rotated.reset, true);
-      assert.deepEqual(
-        rotated.lines.map((l) => l.message),
-        ['after rotation'],
-      );
-      writeFileSync(`${path}.1`, '2025-10-02 14:59:00,000 | ERROR | before rotation\n');
-      const across = await tailLog(path, { lines: 10 });
-      assert.deepEqual(
-        across.lines.map((l) => l.message),
-        ['before rotation', 'after rotation'],
-        'a short current file is preceded by the rotated one',
-      );
-      const missing = await tailLog(join(dir, 'nope.log'), { lines: 10 });
-      assert.deepEqual(missing, { lines: [], size: 0, reset: false });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
   });
 });
 

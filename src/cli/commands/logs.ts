@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { DOWNLOAD_LOG_FILE, isErrorLine } from '../../log/download-log.ts';
-import { followLog, logSize, tailLog } from '../../log/log-tail.ts';
+import { followLog, logLineText, logSize, tailLog } from '../../log/log-tail.ts';
 import type { CliContext } from '../context.ts';
 import { parseCount } from '../options.ts';
 import { cliConfig } from '../cli-config.ts';
@@ -25,16 +25,22 @@ export function registerLogs(program: Command, cli: CliContext): void {
       const config = cliConfig(cli);
       const path = join(config.logDir, DOWNLOAD_LOG_FILE);
       const keep = opts.errors ? isErrorLine : () => true;
-      const start = await logSize(path);
-      const lines = await tailLog(path, opts.lines, keep);
+      const tail = await tailLog(path, { lines: opts.lines, errorsOnly: opts.errors });
+      const lines = tail.lines.map(logLineText);
       if (lines.length > 0) cli.stdout.write(`${terminalLines(lines.join('\n'))}\n`);
-      else if (!opts.follow) cli.stderr.write(start === 0 ? `no log yet at ${path}\n` : 'no matching lines\n');
+      else if (!opts.follow)
+        cli.stderr.write((await logSize(path)) === 0 ? `no log yet at ${path}\n` : 'no matching lines\n');
       if (!opts.follow) return;
       const stop = new AbortController();
       const onSigint = (): void => stop.abort();
       process.on('SIGINT', onSigint);
       try {
-        await followLog(path, start, (line) => keep(line) && cli.stdout.write(`${terminalLines(line)}\n`), stop.signal);
+        await followLog(
+          path,
+          tail.size,
+          (line) => keep(line) && cli.stdout.write(`${terminalLines(line)}\n`),
+          stop.signal,
+        );
       } finally {
         process.off('SIGINT', onSigint);
       }

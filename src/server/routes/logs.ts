@@ -1,9 +1,9 @@
 // GET /api/logs: the tail of the download log, optionally only from a level up, and
 // only what was appended since an earlier answer (the UI's "follow").
 import type { FastifyInstance } from 'fastify';
-import { isErrorLine } from '../../log/download-log.ts';
+import { LOG_LEVELS, type LogLevel } from '../../core/log-lines.ts';
+import { tailLog } from '../../log/log-tail.ts';
 import type { RouteDeps } from '../context.ts';
-import { LOG_LEVELS, tailLog, type LogLevel } from '../log-tail.ts';
 import { commonErrorResponses, integerParameter } from '../schemas/common.ts';
 
 const LINES_MAX = 5000;
@@ -62,14 +62,8 @@ export async function logRoutes(app: FastifyInstance, deps: RouteDeps): Promise<
       },
     },
     async (request) => {
-      const { lines, since } = request.query;
-      const errorsOnly = request.query.errors === true;
-      return tailLog(deps.logFile, {
-        lines,
-        minLevel: request.query.level,
-        sinceOffset: since,
-        ...(errorsOnly ? { filter: (_line, raw) => isErrorLine(raw) } : {}),
-      });
+      const { lines, level, errors, since } = request.query;
+      return tailLog(deps.logFile, { lines, minLevel: level, errorsOnly: errors, sinceOffset: since });
     },
   );
 }
