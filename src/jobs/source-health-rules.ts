@@ -3,7 +3,8 @@
 // seed's "skip known-bad sources temporarily" and "exponential backoff for failing sources"),
 // which cached search answers a failed run must drop, and what "cooling now" means when reading
 // health. The store only records what these decide (./source-health.ts applies them).
-import type { SourceHealth, SourceHealthRecord, SourceOutcome } from '../store/store.ts';
+import type { SourceHealth } from '../core/source-reports.ts';
+import type { SourceHealthRecord, SourceOutcome } from '../store/store.ts';
 import type { SourceCheck } from '../core/types.ts';
 
 /** Consecutive failed runs after which a source starts cooling down. */

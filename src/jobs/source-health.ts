@@ -2,7 +2,8 @@
 // (./source-health-rules.ts) and reads health back as callers show it — every known source,
 // in registry order, then any other source the store has a record of.
 import { SOURCE_IDS, type JobSourceName } from '../core/types.ts';
-import type { SourceHealth, SourceOutcome, Store } from '../store/store.ts';
+import type { SourceHealth } from '../core/source-reports.ts';
+import type { SourceOutcome, Store } from '../store/store.ts';
 import { emptyHealthRecord } from '../store/store.ts';
 import { cachePurgeSinceMs, nextHealthRecord, sourceHealthAt } from './source-health-rules.ts';
 

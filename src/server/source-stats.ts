@@ -1,45 +1,7 @@
 // Per-source statistics over time for GET /api/stats and the dashboard: success rate, average
 // download time and failures, in equal time buckets, from the store's recorded source outcomes.
+import { STATS_RANGES, type StatsRange, type StatsReport, type StatsTotals } from '../core/source-reports.ts';
 import type { SourceOutcome } from '../store/store.ts';
-
-export const STATS_RANGES = {
-  '1h': { spanMs: 3_600_000, bucketMs: 60_000 },
-  '24h': { spanMs: 86_400_000, bucketMs: 3_600_000 },
-  '7d': { spanMs: 7 * 86_400_000, bucketMs: 6 * 3_600_000 },
-  '30d': { spanMs: 30 * 86_400_000, bucketMs: 86_400_000 },
-} as const;
-export type StatsRange = keyof typeof STATS_RANGES;
-
-export interface StatsTotals {
-  runs: number;
-  successes: number;
-  failures: number;
-  /** successes / runs, or null without runs. */
-  success_rate: number | null;
-  downloaded: number;
-  /** Average time per saved file, ms, or null without saved files. */
-  avg_download_ms: number | null;
-}
-
-export interface StatsBucket extends StatsTotals {
-  /** Start of the bucket, ISO-8601. */
-  start: string;
-}
-
-export interface SourceSeries extends StatsTotals {
-  source: string;
-  /** The most recent error in the range (a later success does not clear it). */
-  last_error: string | null;
-  buckets: StatsBucket[];
-}
-
-export interface StatsReport {
-  range: StatsRange;
-  from: string;
-  to: string;
-  bucket_ms: number;
-  sources: SourceSeries[];
-}
 
 interface Accumulator {
   runs: number;

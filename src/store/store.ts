@@ -86,26 +86,6 @@ export interface SourceHealthRecord {
   cooling_until: string | null;
 }
 
-/** Health of one source, for `harvester sources`, /api/sources and /api/stats. */
-export interface SourceHealth {
-  source: JobSourceName;
-  runs: number;
-  successes: number;
-  /** successes / runs, or null with no runs. */
-  success_rate: number | null;
-  /** Average time per saved file, ms, or null. */
-  avg_download_ms: number | null;
-  consecutive_failures: number;
-  /** The most recent error (kept after later successes, with its time, for debugging). */
-  last_error: string | null;
-  last_error_at: string | null;
-  last_run_at: string | null;
-  /** ISO time until which the source is skipped, or null. */
-  cooling_until: string | null;
-  /** The last `sources --check` of the source, or null when it was never checked. */
-  last_check: SourceCheck | null;
-}
-
 export interface JobRepository {
   /** Records a new job (status `queued` or `running`) with the spec it was asked with; this process becomes its owner. */
   create(job: JobDocument, spec: JobSpec): Promise<void>;

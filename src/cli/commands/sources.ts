@@ -7,7 +7,7 @@ import type { Config } from '../../core/config.ts';
 import { escapeControlChars } from '../../core/control-chars.ts';
 import { ConfigError, errorMessage } from '../../core/errors.ts';
 import type { JobSourceName, SourceId } from '../../core/types.ts';
-import type { SourceHealth } from '../../store/store.ts';
+import type { SourceHealth } from '../../core/source-reports.ts';
 import { cliConfig } from '../cli-config.ts';
 import type { CliContext } from '../context.ts';
 import { formatDuration, formatTable, terminalLines } from '../format.ts';

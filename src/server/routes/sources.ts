@@ -5,12 +5,12 @@ import { SOURCE_CHECK_STATUSES, type JobSourceName, type SourceId } from '../../
 import { createHttpClient } from '../../http/index.ts';
 import { checkSources } from '../../jobs/source-check.ts';
 import { listSourceHealth } from '../../jobs/source-health.ts';
-import type { SourceHealth } from '../../store/store.ts';
+import { STATS_RANGES, type SourceHealth, type SourceInfo, type StatsRange } from '../../core/source-reports.ts';
 import { SOURCES } from '../../sources/index.ts';
 import { originOf } from '../../sources/source.ts';
 import { FieldError, type RouteDeps } from '../context.ts';
 import { commonErrorResponses } from '../schemas/common.ts';
-import { STATS_RANGES, buildStats, type StatsRange } from '../source-stats.ts';
+import { buildStats } from '../source-stats.ts';
 
 const nullableNumber = { type: ['number', 'null'] } as const;
 const nullableString = { type: ['string', 'null'] } as const;
@@ -101,7 +101,7 @@ export async function sourceRoutes(app: FastifyInstance, deps: RouteDeps): Promi
     async () => {
       const health = new Map<string, SourceHealth>((await listSourceHealth(store.health)).map((h) => [h.source, h]));
       const now = deps.now().getTime();
-      const sources = deps.sources.map((source) => {
+      const sources = deps.sources.map((source): SourceInfo => {
         const configured = source.configured(config);
         const h = health.get(source.id);
         const coolingUntil = h?.cooling_until ?? null;
