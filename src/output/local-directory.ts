@@ -9,13 +9,16 @@ import { STALE_TMP_AGE_MS, sweepStaleTemporaries, writeFileAtomic } from './atom
 import { ensureDirectoryBelow } from './directory-below.ts';
 import type { FileOutput, StoredFile } from './file-output.ts';
 import { localDirectorySink } from './local-part-writer.ts';
-import { safeJoin } from './naming.ts';
+import { safeJoin, UnsafePathError } from './naming.ts';
 
 /** The output whose files live under the directory `root`. */
 export function localDirectoryOutput(root: string): FileOutput {
   const base = resolve(root);
   /** `path` (forward slashes, relative to the root) as an absolute path; throws UnsafePathError when it would leave the root. */
-  const at = (path: string): string => (path === '' ? base : safeJoin(base, ...path.split('/')));
+  const at = (path: string): string => {
+    if (isAbsolute(path)) throw new UnsafePathError(`not relative to ${root}: ${JSON.stringify(path.slice(0, 200))}`);
+    return path === '' ? base : safeJoin(base, ...path.split('/'));
+  };
 
   return {
     root,
@@ -38,7 +41,13 @@ export function localDirectoryOutput(root: string): FileOutput {
       }
     },
     async open(path) {
-      return openInside(base, path);
+      let candidate: string;
+      try {
+        candidate = at(path);
+      } catch {
+        return null;
+      }
+      return candidate === base ? null : openInside(base, candidate);
     },
     async remove(path) {
       try {
@@ -73,11 +82,8 @@ export function localDirectoryOutput(root: string): FileOutput {
   };
 }
 
-/** The regular file `relativePath` under `root`, its symbolic links followed and refused unless it stays inside the real root. */
-async function openInside(root: string, relativePath: string): Promise<StoredFile | null> {
-  if (relativePath === '' || relativePath.includes('\0') || isAbsolute(relativePath)) return null;
-  const candidate = resolve(root, relativePath);
-  if (!candidate.startsWith(root + sep)) return null;
+/** The regular file `candidate` below `root`, its symbolic links followed and refused unless it stays inside the real root. */
+async function openInside(root: string, candidate: string): Promise<StoredFile | null> {
   let realFile: string;
   try {
     const realRoot = await realpath(root);
