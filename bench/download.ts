@@ -8,15 +8,12 @@
 // Each is measured by /usr/bin/time (wall, user+sys CPU, peak RSS) and checked (2,000 files of
 // the right size). Then one 1 GiB file through downloadFile, the CLI and aria2c. The figures go
 // to the "## Downloads" section of bench/RESULTS.md (other sections are left alone).
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
+import { join } from 'node:path';
+import { ROOT, TSX, countFiles, median, startMediaServer, timed as timedIn } from './harness.ts';
 
-const ROOT = resolve(import.meta.dirname, '..');
-// Children run with cwd in TMP, outside the checkout: name tsx's loader by its resolved URL.
-const TSX = import.meta.resolve('tsx');
 // Outside the checkout: the outputs are large, and the bundled worker must not be linted.
 const TMP = join(tmpdir(), 'harvester-bench-download');
 const args = process.argv.slice(2);
@@ -40,50 +37,16 @@ interface Measure {
   note?: string;
 }
 
-function startServer(): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, ['--import', TSX, join(ROOT, 'bench', 'download-server.ts')], {
-    env: {
-      ...process.env,
-      LATENCY_MS: String(LATENCY_MS),
-      FILE_BYTES: String(FILE_BYTES),
-      BIG_BYTES: String(BIG_BYTES),
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolvePort, reject) => {
-    const lines = createInterface({ input: child.stdout! });
-    lines.once('line', (line) => resolvePort({ child, port: Number(line) }));
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+function startServer() {
+  return startMediaServer({
+    LATENCY_MS: String(LATENCY_MS),
+    FILE_BYTES: String(FILE_BYTES),
+    BIG_BYTES: String(BIG_BYTES),
   });
 }
 
-/** Runs `command` under /usr/bin/time; returns wall, CPU (user+sys) and peak RSS. */
-function timed(
-  command: string,
-  commandArgs: string[],
-  env: NodeJS.ProcessEnv = process.env,
-): { wallS: number; cpuS: number; maxRssMb: number; stdout: string } {
-  const timeFile = join(TMP, 'time.txt');
-  const stdout = execFileSync('/usr/bin/time', ['-f', '%e %U %S %M', '-o', timeFile, command, ...commandArgs], {
-    env,
-    cwd: TMP,
-    maxBuffer: 64 * 1024 * 1024,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  }).toString();
-  const [wall, user, sys, rssKb] = readFileSync(timeFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
-  return { wallS: wall!, cpuS: user! + sys!, maxRssMb: rssKb! / 1024, stdout };
-}
-
-/** Files of exactly `size` bytes under `dir`, recursively. */
-function countFiles(dir: string, size: number): number {
-  let n = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) n += countFiles(path, size);
-    else if (statSync(path).size === size) n++;
-  }
-  return n;
-}
+const timed = (command: string, commandArgs: string[], env: NodeJS.ProcessEnv = process.env) =>
+  timedIn(TMP, command, commandArgs, env);
 
 const OUTPUT_DIRS = ['out-aria2c', 'out-curl', 'out-lib', 'out-bundled', 'out-cli'];
 
@@ -195,12 +158,6 @@ const tools: Record<string, (urlsFile: string, size: number, count: number) => M
     return { ...m, files: countFiles(dir, size) };
   },
 };
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 function table(rows: Array<{ name: string; runs: Measure[] }>, baseline: string, expectedFiles: number): string {
   const base = rows.find((r) => r.name === baseline)!;

@@ -121,12 +121,22 @@ export function queryStatsOf(queries: readonly string[], runs: readonly RunStats
   return out;
 }
 
-/** The job document's `results`, from the per-source stats, the per-query stats and every file. */
+/** How many files a job has and how many of them are images (all of them, when `files` is a page). */
+export interface FileCounts {
+  files: number;
+  images: number;
+}
+
+/**
+ * The job document's `results`, from the per-source stats, the per-query stats and every file —
+ * or, with `counts`, the first of the files (a page) and the counts of all of them.
+ */
 export function jobResults(
   sourceStats: Record<string, SourceStats>,
   order: readonly string[],
   files: SavedFile[],
   queryStats: Record<string, QueryStats>,
+  counts?: FileCounts,
 ): JobResults {
   const names = [
     ...order.filter((id) => sourceStats[id] !== undefined),
@@ -141,11 +151,12 @@ export function jobResults(
     nearDuplicates += s.near_duplicates ?? 0;
     addFilterCounts(reasons, s.filtered_reasons);
   }
-  const images = files.filter((f) => f.kind === 'image').length;
+  const total = counts?.files ?? files.length;
+  const images = counts?.images ?? files.filter((f) => f.kind === 'image').length;
   return {
-    downloaded: files.length,
+    downloaded: total,
     images,
-    videos: files.length - images,
+    videos: total - images,
     filtered,
     filtered_reasons: reasons,
     near_duplicates: nearDuplicates,
@@ -154,6 +165,7 @@ export function jobResults(
     successful_sources: names.filter((id) => sourceStats[id]!.success),
     failed_sources: names.filter((id) => !sourceStats[id]!.success && ended(sourceStats[id]!)),
     files,
+    ...(counts !== undefined ? { files_total: total } : {}),
   };
 }
 

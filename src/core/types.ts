@@ -221,8 +221,14 @@ export type QueryStats = ResultTotals;
 export interface JobResults extends ResultTotals {
   source_stats: Record<string, SourceStats>;
   query_stats: Record<string, QueryStats>;
+  /** The job's files in the order saved; a paged document (the API's) lists only the first of them. */
   files: SavedFile[];
+  /** How many files the job has, when `files` lists only the first of them (the API's document, `job_finished`). */
+  files_total?: number;
 }
+
+/** Files the API's job document and the `job_finished` event list; the rest are paged. */
+export const DOCUMENT_FILES_MAX = 100;
 
 /** The job document: API `GET /api/jobs/:id`, CLI `--json`. */
 export interface JobDocument {

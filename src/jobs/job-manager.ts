@@ -16,6 +16,7 @@ import { localDirectoryOutput } from '../output/local-directory.ts';
 import type { FileOutputFactory } from '../output/file-output.ts';
 import type { DownloadLog } from '../log/download-log.ts';
 import type { JobListFilter, Store } from '../store/store.ts';
+import { snapshot } from './document-snapshot.ts';
 import { createEmitter, nextRunNumber, type Emit } from './job-events.ts';
 import { reconcileJobFiles } from './reconcile.ts';
 import { allRuns, failedRun, runsWhere, unfinishedRun, type RunKey } from './run-keys.ts';
@@ -185,10 +186,22 @@ class JobManager implements JobService {
     }
   }
 
-  async get(jobId: string): Promise<JobDocument | null> {
+  async get(jobId: string, options: { files?: number } = {}): Promise<JobDocument | null> {
     const active = this.active.get(jobId);
-    if (active) return snapshot(active.doc, active.spec);
-    return this.store.jobs.get(jobId);
+    if (active) return snapshot(active.doc, active.spec, options.files);
+    return this.store.jobs.get(jobId, options);
+  }
+
+  async files(jobId: string, page: { offset: number; limit: number }) {
+    const active = this.active.get(jobId);
+    if (active) {
+      const all = active.doc.results.files;
+      return { total: all.length, files: all.slice(page.offset, page.offset + page.limit) };
+    }
+    // The store answers in one read: the count and the page agree.
+    const total = await this.store.files.count(jobId);
+    if (total === 0 && (await this.store.jobs.get(jobId, { files: 0 })) === null) return null;
+    return { total, files: await this.store.files.list(jobId, page) };
   }
 
   list(filter?: JobListFilter) {
@@ -395,13 +408,6 @@ class JobManager implements JobService {
   private warn(message: string): void {
     this.log?.write('WARNING', message);
   }
-}
-
-/** A copy of a live document with its totals brought up to date. */
-function snapshot(doc: JobDocument, spec: JobSpec): JobDocument {
-  const copy = structuredClone(doc);
-  copy.results = jobResults(copy.results.source_stats, spec.sources, copy.results.files, copy.results.query_stats);
-  return copy;
 }
 
 /** `doc` with an empty (pending) stats entry for every source of the job that has none. */

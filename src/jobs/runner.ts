@@ -17,11 +17,12 @@ import {
   skipSourceStats,
 } from '../core/job-results.ts';
 import type { JobDocument, JobSourceName, JobSpec, JobStatus } from '../core/types.ts';
-import { URLS_SOURCE, emptySourceStats, specQueries } from '../core/types.ts';
+import { DOCUMENT_FILES_MAX, URLS_SOURCE, emptySourceStats, specQueries } from '../core/types.ts';
 import { querySlug } from '../output/naming.ts';
 import { getSource } from '../sources/index.ts';
 import { originOf } from '../sources/source.ts';
 import { forEachBounded } from './bounded-pool.ts';
+import { snapshot } from './document-snapshot.ts';
 import { writeManifests } from './manifest.ts';
 import { runKeyId, type RunKey } from './run-keys.ts';
 import type { JobRunShared, RunnableSource } from './source-run-context.ts';
@@ -216,6 +217,8 @@ export async function runJob(input: RunJobInput): Promise<JobDocument> {
     finished_at: job.finished_at,
     duration_ms: job.duration_ms,
   });
-  emit({ type: 'job_finished', status: job.status, job: structuredClone(job) });
+  // The event carries the document's first page of files (as the API's document does): a big
+  // job's event stays small in memory, in the event history and on the event stream.
+  emit({ type: 'job_finished', status: job.status, job: snapshot(job, spec, DOCUMENT_FILES_MAX) });
   return job;
 }

@@ -1,7 +1,7 @@
 // The runner's intake (docs/ARCHITECTURE.md, "Seams"): how a job reaches a runner. The CLI and the server both
 // go through a JobService; a queue consumer can later hand jobs to one the same way.
 import type { EventListener, RunnerEvent } from '../core/events.ts';
-import type { JobDocument, JobSpec, JobSummary } from '../core/types.ts';
+import type { JobDocument, JobSpec, JobSummary, SavedFile } from '../core/types.ts';
 import type { JobListFilter } from '../store/store.ts';
 
 export interface JobService {
@@ -15,7 +15,13 @@ export interface JobService {
   resume(jobId: string): Promise<JobDocument>;
   /** Reruns only the sources of an ended job whose `error` was set. */
   retry(jobId: string): Promise<JobDocument>;
-  get(jobId: string): Promise<JobDocument | null>;
+  /**
+   * The job document, or null. Every file is listed unless `files` caps the list (the API's
+   * document): then only the first `files`, with `results.files_total`.
+   */
+  get(jobId: string, options?: { files?: number }): Promise<JobDocument | null>;
+  /** One page of a job's files in the order saved, and how many it has now; null for an unknown job. */
+  files(jobId: string, page: { offset: number; limit: number }): Promise<{ total: number; files: SavedFile[] } | null>;
   list(filter?: JobListFilter): Promise<JobSummary[]>;
   /** The job's past events after `afterSeq` (from the store). */
   history(jobId: string, afterSeq?: number): Promise<RunnerEvent[]>;

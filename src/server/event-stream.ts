@@ -14,6 +14,7 @@
 // on a retried job sees the earlier runs and then the live one to its end.
 import type { ServerResponse } from 'node:http';
 import { runOf, type JobFinishedEvent, type RunnerEvent } from '../core/events.ts';
+import { DOCUMENT_FILES_MAX } from '../core/types.ts';
 import type { JobService } from '../jobs/service.ts';
 import { isActiveStatus } from '../core/job-actions.ts';
 
@@ -148,7 +149,7 @@ export function startEventStream(res: ServerResponse, options: EventStreamOption
     // From the client's own last event (not sent again), to learn which run it belongs to.
     await fillFromHistory(false, Math.max(0, lastSent - 1));
     filling = true;
-    const job = await jobs.get(jobId);
+    const job = await jobs.get(jobId, { files: DOCUMENT_FILES_MAX });
     if (ended) return;
     const seen = newest as { run: number; type: RunnerEvent['type'] } | null;
     if (!job || isActiveStatus(job.status)) {

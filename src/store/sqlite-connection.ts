@@ -1,6 +1,7 @@
 // What the SQLite repositories share: one database handle, one write queue (one transaction per
 // event-loop turn), prepared statements cached by their SQL, this process as job owner, and the
-// clock. Reads flush the queue first, so they always see what was written before them.
+// clock. Reads flush the queue first, so they always see what was written before them (but for
+// `readCommitted`, the hot path's).
 import type Database from 'better-sqlite3';
 import { NotFoundError, StoreError, errorMessage } from '../core/errors.ts';
 import type { JobOwner } from './job-owner.ts';
@@ -48,6 +49,20 @@ export class SqliteConnection {
     if (this.closed) return this.closedError();
     try {
       this.writes.flush();
+      return Promise.resolve(run());
+    } catch (error) {
+      return Promise.reject(this.wrap(error, 'cannot read'));
+    }
+  }
+
+  /**
+   * A read of what is committed, leaving queued writes queued: for the hot path (the download
+   * archive, asked once or twice per file), where a flush per read would commit one small
+   * transaction per file. The caller accounts for its own queued writes.
+   */
+  readCommitted<T>(run: () => T): Promise<T> {
+    if (this.closed) return this.closedError();
+    try {
       return Promise.resolve(run());
     } catch (error) {
       return Promise.reject(this.wrap(error, 'cannot read'));

@@ -23,6 +23,18 @@ export class SqliteEvents implements EventRepository {
     });
   }
 
+  prune(before: Date): Promise<number> {
+    return this.c.write(
+      () =>
+        this.c
+          .stmt(
+            `DELETE FROM events WHERE job_id IN
+               (SELECT job_id FROM jobs WHERE created_at < ? AND status NOT IN ('queued', 'running'))`,
+          )
+          .run(before.toISOString()).changes,
+    );
+  }
+
   lastSeq(jobId: string): Promise<number> {
     return this.c.read(() => {
       const row = this.c.stmt(`SELECT MAX(seq) AS seq FROM events WHERE job_id = ?`).get(jobId) as {

@@ -1,18 +1,41 @@
 // SQLite file records: saved files (the download archive) and files still in flight.
+import type { FileCounts } from '../core/job-results.ts';
 import type { SavedFile } from '../core/types.ts';
 import type { SqliteConnection } from './sqlite-connection.ts';
 import type { ArchivedFile, FileRepository, PendingFile } from './store.ts';
 
 export class SqliteFiles implements FileRepository {
+  /** Files queued for recording and not committed yet: the download archive answers from them too. */
+  private readonly queued = new Set<ArchivedFile>();
+
   constructor(private readonly c: SqliteConnection) {}
 
-  record(jobId: string, file: SavedFile): Promise<void> {
-    return this.c.writeAtomic(() => {
-      insertFile(this.c, jobId, file);
-      this.c
-        .stmt(`DELETE FROM pending_files WHERE job_id = ? AND path IN (?, ?)`)
-        .run(jobId, file.path, withoutExtension(file.path));
-    });
+  async record(jobId: string, file: SavedFile): Promise<void> {
+    const entry: ArchivedFile = {
+      job_id: jobId,
+      path: file.path,
+      candidate_id: file.candidate_id,
+      sha256: file.sha256,
+    };
+    this.queued.add(entry);
+    try {
+      await this.c.writeAtomic(() => {
+        insertFile(this.c, jobId, file);
+        this.c
+          .stmt(`DELETE FROM pending_files WHERE job_id = ? AND path IN (?, ?)`)
+          .run(jobId, file.path, withoutExtension(file.path));
+      });
+    } finally {
+      this.queued.delete(entry);
+    }
+  }
+
+  list(jobId: string, page: { offset: number; limit: number }): Promise<SavedFile[]> {
+    return this.c.read(() => listFiles(this.c, jobId, page));
+  }
+
+  count(jobId: string): Promise<number> {
+    return this.c.read(() => countFiles(this.c, jobId).files);
   }
 
   remove(jobId: string, paths: string[]): Promise<number> {
@@ -32,7 +55,16 @@ export class SqliteFiles implements FileRepository {
   }
 
   findArchived(query: { candidateId?: string; sha256?: string; excludeJobId?: string }): Promise<ArchivedFile | null> {
-    return this.c.read(() => {
+    // Without a flush: the files of this process not committed yet are answered from `queued`
+    // (the newest of all), the rest from the database.
+    let newest: ArchivedFile | null = null;
+    for (const f of this.queued) {
+      if (f.job_id === query.excludeJobId) continue;
+      if ((query.candidateId && f.candidate_id === query.candidateId) || (query.sha256 && f.sha256 === query.sha256))
+        newest = f;
+    }
+    if (newest !== null) return Promise.resolve({ ...newest });
+    return this.c.readCommitted(() => {
       const exclude = query.excludeJobId ?? null;
       let best: (ArchivedFile & { id: number }) | undefined;
       for (const [column, value] of [
@@ -78,6 +110,31 @@ export class SqliteFiles implements FileRepository {
             .all(jobId) as PendingFile[]),
     );
   }
+}
+
+/** A job's files in the order recorded, one page (read inside a read the caller started). */
+export function listFiles(c: SqliteConnection, jobId: string, page: { offset: number; limit: number }): SavedFile[] {
+  const rows = c
+    .stmt(`SELECT doc, query FROM files WHERE job_id = ? ORDER BY id LIMIT ? OFFSET ?`)
+    .all(jobId, page.limit, page.offset) as { doc: string; query: string | null }[];
+  let jobQuery: string | undefined;
+  return rows.map((r) => {
+    const file = JSON.parse(r.doc) as SavedFile;
+    // Files recorded before jobs had several queries belong to the job's one query.
+    file.query ??=
+      r.query ??
+      (jobQuery ??= (c.stmt(`SELECT query FROM jobs WHERE job_id = ?`).get(jobId) as { query: string }).query);
+    file.phash ??= null;
+    return file;
+  });
+}
+
+/** How many files a job has recorded, and how many of them are images. */
+export function countFiles(c: SqliteConnection, jobId: string): FileCounts {
+  const row = c
+    .stmt(`SELECT COUNT(*) AS files, COALESCE(SUM(kind = 'image'), 0) AS images FROM files WHERE job_id = ?`)
+    .get(jobId) as FileCounts;
+  return row;
 }
 
 /** Inserts one file row (inside a write the caller queued). */

@@ -117,6 +117,10 @@ export class SqliteSourceHealth implements SourceHealthRepository {
     });
   }
 
+  pruneOutcomes(before: Date): Promise<number> {
+    return this.c.write(() => this.c.stmt(`DELETE FROM source_outcomes WHERE at_ms < ?`).run(before.getTime()).changes);
+  }
+
   private record(source: string): SourceHealthRecord {
     return (
       (this.c.stmt(`SELECT * FROM source_health WHERE source = ?`).get(source) as SourceHealthRecord | undefined) ??

@@ -10,12 +10,11 @@ import {
   type JobSpec,
   type JobStatus,
   type JobSummary,
-  type SavedFile,
   type SourceStats,
 } from '../core/types.ts';
 import { ownerAlive } from './job-owner.ts';
 import { clampInt, type SqliteConnection } from './sqlite-connection.ts';
-import { insertFile } from './sqlite-files.ts';
+import { countFiles, insertFile, listFiles } from './sqlite-files.ts';
 import type { JobListFilter, JobRepository } from './store.ts';
 
 interface JobRow {
@@ -156,10 +155,10 @@ export class SqliteJobs implements JobRepository {
     return this.c.read(() => this.runRows(jobId));
   }
 
-  get(jobId: string): Promise<JobDocument | null> {
+  get(jobId: string, options: { files?: number } = {}): Promise<JobDocument | null> {
     return this.c.read(() => {
       const row = this.c.stmt(`SELECT * FROM jobs WHERE job_id = ?`).get(jobId) as JobRow | undefined;
-      return row === undefined ? null : this.buildDocument(row);
+      return row === undefined ? null : this.buildDocument(row, options);
     });
   }
 
@@ -236,7 +235,7 @@ export class SqliteJobs implements JobRepository {
     }));
   }
 
-  private buildDocument(row: JobRow): JobDocument {
+  private buildDocument(row: JobRow, options: { files?: number }): JobDocument {
     const sources = JSON.parse(row.sources) as JobSourceName[];
     const statsRows = this.c.stmt(`SELECT source, stats FROM source_stats WHERE job_id = ?`).all(row.job_id) as {
       source: string;
@@ -248,15 +247,8 @@ export class SqliteJobs implements JobRepository {
     const names = [...sources, ...[...recorded.keys()].filter((s) => !sources.includes(s as JobSourceName))];
     const sourceStats: Record<string, SourceStats> = {};
     for (const name of names) sourceStats[name] = recorded.get(name) ?? emptySourceStats();
-    const files = (
-      this.c.stmt(`SELECT doc FROM files WHERE job_id = ? ORDER BY id`).all(row.job_id) as { doc: string }[]
-    ).map((r) => {
-      // Files recorded before jobs had several queries belong to the job's one query.
-      const file = JSON.parse(r.doc) as SavedFile;
-      file.query ??= row.query;
-      file.phash ??= null;
-      return file;
-    });
+    const all = options.files === undefined;
+    const files = listFiles(this.c, row.job_id, { offset: 0, limit: all ? -1 : Math.max(0, options.files!) });
     const queries = row.queries === null ? [row.query] : (JSON.parse(row.queries) as string[]);
     const runs = queries.length > 1 ? this.runRows(row.job_id) : singleQueryRuns(sourceStats);
     return {
@@ -271,7 +263,13 @@ export class SqliteJobs implements JobRepository {
       started_at: row.started_at,
       finished_at: row.finished_at,
       duration_ms: row.duration_ms,
-      results: jobResults(sourceStats, names, files, queryStatsOf(queries, runs)),
+      results: jobResults(
+        sourceStats,
+        names,
+        files,
+        queryStatsOf(queries, runs),
+        all ? undefined : countFiles(this.c, row.job_id),
+      ),
     };
   }
 }

@@ -111,8 +111,12 @@ export interface JobRepository {
   saveRunStats(jobId: string, run: RunStats): Promise<void>;
   /** Every recorded source run of a job, by query index then source. */
   listRunStats(jobId: string): Promise<RunStats[]>;
-  /** The whole job document, files included (results derived by src/core/job-results.ts), or null. */
-  get(jobId: string): Promise<JobDocument | null>;
+  /**
+   * The job document (results derived by src/core/job-results.ts), or null. Every file is listed
+   * unless `files` caps the list: then it lists the first `files` of them and carries
+   * `results.files_total` (the totals still count every file).
+   */
+  get(jobId: string, options?: { files?: number }): Promise<JobDocument | null>;
   /** The spec a job was created with, or null. */
   getSpec(jobId: string): Promise<JobSpec | null>;
   /** Newest first (creation time, then insertion order), one page. */
@@ -132,6 +136,11 @@ export interface EventRepository {
   append(event: RunnerEvent): Promise<void>;
   /** The job's events with `seq` greater than `afterSeq`, in `seq` order. */
   list(jobId: string, afterSeq?: number): Promise<RunnerEvent[]>;
+  /**
+   * Deletes the events of every job created before `before` that is no longer queued or running
+   * (history pruning: the job, its files and the archive stay). Returns the events deleted.
+   */
+  prune(before: Date): Promise<number>;
   /** The highest `seq` recorded for the job (0 when none), so a resumed run continues the numbering. */
   lastSeq(jobId: string): Promise<number>;
 }
@@ -145,6 +154,10 @@ export interface FileRepository {
   record(jobId: string, file: SavedFile): Promise<void>;
   /** Removes recorded files of a job (reconcile: rows whose file is gone). Returns rows removed. */
   remove(jobId: string, paths: string[]): Promise<number>;
+  /** One page of a job's files, in the order recorded (the job document's `results.files`). */
+  list(jobId: string, page: { offset: number; limit: number }): Promise<SavedFile[]>;
+  /** How many files a job has recorded. */
+  count(jobId: string): Promise<number>;
   /** Which of `paths` (relative to DOWNLOAD_DIR) any job has recorded. */
   recordedPaths(paths: string[]): Promise<string[]>;
   /**
@@ -199,6 +212,8 @@ export interface SourceHealthRepository {
   recordCheck(check: SourceCheck): Promise<void>;
   /** Per-source outcomes over time (for /api/stats charts), newest last. */
   listOutcomes(options?: { since?: Date; source?: JobSourceName; limit?: number }): Promise<SourceOutcome[]>;
+  /** Deletes the outcomes recorded before `before` (history pruning; the health records stay). Returns how many. */
+  pruneOutcomes(before: Date): Promise<number>;
 }
 
 export interface Store {

@@ -86,7 +86,7 @@ export async function jobEventRoutes(app: FastifyInstance, deps: RouteDeps): Pro
       const afterSeq = raw === undefined ? 0 : Number(raw);
       if (!Number.isSafeInteger(afterSeq))
         throw new FieldError(fromHeader !== undefined ? 'last-event-id' : 'after', 'is too large');
-      const job = await deps.jobs.get(id);
+      const job = await deps.jobs.get(id, { files: 0 });
       if (!job) throw new NotFoundError(`job ${id} not found`);
       if (afterSeq > 0 && !isActiveStatus(job.status)) {
         // A finished job whose last event the client already has: 204 tells EventSource to stop

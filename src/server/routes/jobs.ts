@@ -5,6 +5,7 @@ import { findControlChar } from '../../core/control-chars.ts';
 import { ConflictError, NotFoundError } from '../../core/errors.ts';
 import { jobActionRefusal } from '../../core/job-actions.ts';
 import {
+  DOCUMENT_FILES_MAX,
   JOB_STATUSES,
   type JobDocument,
   type JobFilters,
@@ -32,6 +33,8 @@ export const CREATE_JOB_BODY_LIMIT_BYTES = 1024 * 1024;
 const LIST_LIMIT_MAX = 200;
 const LIST_LIMIT_DEFAULT = 50;
 const LIST_OFFSET_MAX = 1_000_000_000;
+const FILES_LIMIT_MAX = 1000;
+const FILES_OFFSET_MAX = 1_000_000_000;
 
 function accepted(reply: FastifyReply, doc: JobDocument): FastifyReply {
   const links = jobLinks(doc.job_id);
@@ -45,8 +48,9 @@ export async function jobRoutes(app: FastifyInstance, deps: RouteDeps): Promise<
   const unsubscribe = jobs.subscribe((event) => cache.observe(event));
   app.addHook('onClose', async () => unsubscribe());
 
+  // The actions below look at the job's status and sources only: no file is listed.
   async function mustGet(id: string): Promise<JobDocument> {
-    const doc = await jobs.get(id);
+    const doc = await jobs.get(id, { files: 0 });
     if (!doc) throw new NotFoundError(`job ${id} not found`);
     return doc;
   }
@@ -152,7 +156,8 @@ export async function jobRoutes(app: FastifyInstance, deps: RouteDeps): Promise<
       schema: {
         summary: 'The job document',
         description:
-          'Status, per-source statistics and every saved file. While the job runs the document may trail its events by up to 0.1 s ' +
+          'Status, per-source statistics and the first 100 saved files (`results.files_total` counts them all; ' +
+          '`GET /api/jobs/{id}/files` pages the rest). While the job runs the document may trail its events by up to 0.1 s ' +
           '(the event stream is the live feed); its start and its end are never late. Supports If-None-Match.',
         tags: ['jobs'],
         params: jobIdParams,
@@ -170,13 +175,69 @@ export async function jobRoutes(app: FastifyInstance, deps: RouteDeps): Promise<
       // documents (the schema above still documents it; tests compare it with the service's).
       const cached = await cache.get(
         id,
-        () => jobs.get(id),
+        () => jobs.get(id, { files: DOCUMENT_FILES_MAX }),
         (doc) => writer.write(doc),
       );
       if (!cached) throw new NotFoundError(`job ${id} not found`);
       void reply.header('etag', cached.etag);
       if (request.headers['if-none-match'] === cached.etag) return reply.code(304).send();
       return reply.type('application/json; charset=utf-8').send(cached.body);
+    },
+  );
+
+  app.get<{ Params: { id: string }; Querystring: { offset: number; limit: number } }>(
+    '/api/jobs/:id/files',
+    {
+      schema: {
+        summary: "One page of a job's files",
+        description:
+          'The entries of `results.files` from `offset`, in the order saved (the job document lists only the first 100). ' +
+          'While the job runs, later pages grow.',
+        tags: ['jobs'],
+        params: jobIdParams,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            offset: integerParameter('Files to skip', 0, FILES_OFFSET_MAX, 0),
+            limit: integerParameter('Page size', 1, FILES_LIMIT_MAX, DOCUMENT_FILES_MAX),
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            required: ['job_id', 'offset', 'limit', 'total', 'next_offset', 'files'],
+            properties: {
+              job_id: { type: 'string' },
+              offset: { type: 'integer' },
+              limit: { type: 'integer' },
+              total: { type: 'integer', description: 'How many files the job has now' },
+              next_offset: {
+                type: ['integer', 'null'],
+                description: 'Offset of the next page, or null on the last page',
+              },
+              files: { type: 'array', items: { $ref: 'SavedFile#' } },
+            },
+          },
+          404: errorRef,
+          ...commonErrorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const { id } = request.params;
+      const { offset, limit } = request.query;
+      const page = await jobs.files(id, { offset, limit });
+      if (page === null) throw new NotFoundError(`job ${id} not found`);
+      const end = offset + page.files.length;
+      return {
+        job_id: id,
+        offset,
+        limit,
+        total: page.total,
+        next_offset: end < page.total ? end : null,
+        files: page.files,
+      };
     },
   );
 
@@ -215,7 +276,7 @@ export async function jobRoutes(app: FastifyInstance, deps: RouteDeps): Promise<
         );
       }
       cache.invalidate(id);
-      const after = (await jobs.get(id)) ?? before;
+      const after = (await jobs.get(id, { files: 0 })) ?? before;
       return reply.code(202).send({ job_id: id, status: after.status, cancelled: true });
     },
   );

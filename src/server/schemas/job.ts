@@ -290,7 +290,12 @@ export const jobDocumentSchema = {
         },
         successful_sources: { type: 'array', items: { type: 'string' } },
         failed_sources: { type: 'array', items: { type: 'string' } },
-        files: { type: 'array', items: { $ref: 'SavedFile#' } },
+        files: {
+          type: 'array',
+          items: { $ref: 'SavedFile#' },
+          description: 'The first 100 files at most (`files_total` counts them all; `/api/jobs/{id}/files` pages them)',
+        },
+        files_total: { type: 'integer', description: 'How many files the job has' },
       },
     },
   },
