@@ -51,6 +51,8 @@ export interface Config {
   logMaxBytes: number;
   /** Rotated log files kept. */
   logBackups: number;
+  /** Hamming distance (of 64 bits) at or under which two images are the same picture; -1: no perceptual hashing. */
+  nearDuplicateDistance: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -162,6 +164,11 @@ export const VARIABLES = {
     parse: int(1024, 10737418240),
   },
   LOG_BACKUPS: { fallback: '5', expected: 'an integer from 0 to 100', parse: int(0, 100) },
+  NEAR_DUPLICATE_DISTANCE: {
+    fallback: '4',
+    expected: 'an integer from -1 (keep near-duplicates, no hashing) to 64',
+    parse: int(-1, 64),
+  },
   URLS_TIMEOUT: { fallback: null, expected: 'seconds, a number from 0.1 to 86400', parse: seconds(0.1, 86400) },
 } satisfies Record<string, Spec<unknown>>;
 
@@ -248,6 +255,7 @@ export function loadConfig(env: Env = process.env, dotenv: Env = readDotenv()): 
     allowPrivateNetworks: read('ALLOW_PRIVATE_NETWORKS', v.ALLOW_PRIVATE_NETWORKS),
     logMaxBytes: read('LOG_MAX_BYTES', v.LOG_MAX_BYTES),
     logBackups: read('LOG_BACKUPS', v.LOG_BACKUPS),
+    nearDuplicateDistance: read('NEAR_DUPLICATE_DISTANCE', v.NEAR_DUPLICATE_DISTANCE),
   };
   if (errors.length > 0) throw new ConfigError(`invalid configuration:\n  ${errors.join('\n  ')}`);
   return config;

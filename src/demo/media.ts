@@ -24,18 +24,33 @@ function chunk(type: string, data: Buffer): Buffer {
   return Buffer.concat([len, body, crc]);
 }
 
-/** A `width`×`height` RGB PNG whose colours derive from `key`. */
+/**
+ * A `width`×`height` RGB PNG of the picture `key`: an 8×8 grid of blocks whose brightness comes
+ * from the key's hash, laid over the whole image. The picture scales with the size, so the same key
+ * at two sizes is the same picture in different bytes (what a perceptual hash must match), and two
+ * keys are different pictures (what it must tell apart).
+ */
 export function makePng(key: string, width = 64, height = 48): Buffer {
   const seed = createHash('sha256').update(key).digest();
   const raw = Buffer.alloc((width * 3 + 1) * height);
+  // Fine noise (xorshift, seeded by the key) keeps the file about as large as a photo's pixels
+  // would make it, without changing the picture's coarse structure.
+  let noise = seed.readUInt32LE(0) | 1;
   for (let y = 0; y < height; y++) {
     const row = y * (width * 3 + 1);
     raw[row] = 0;
+    const by = Math.floor((y * 8) / height);
     for (let x = 0; x < width; x++) {
+      const bx = Math.floor((x * 8) / width);
+      const cell = by * 8 + bx;
+      const level = ((seed[cell >> 1]! >> ((cell & 1) * 4)) & 0x0f) * 14;
+      noise ^= noise << 13;
+      noise ^= noise >>> 17;
+      noise ^= noise << 5;
       const i = row + 1 + x * 3;
-      raw[i] = (seed[0]! + x * 3) & 0xff;
-      raw[i + 1] = (seed[1]! + y * 5) & 0xff;
-      raw[i + 2] = seed[(x + y) % 32]!;
+      raw[i] = level + (noise & 0x1f);
+      raw[i + 1] = (level + seed[0]! + ((noise >>> 8) & 0x1f)) & 0xff;
+      raw[i + 2] = Math.floor(level / 2 + (x * 64) / width) + ((noise >>> 16) & 0x1f);
     }
   }
   const ihdr = Buffer.alloc(13);

@@ -32,6 +32,11 @@ export interface SimulationOptions {
   hang?: readonly SourceId[];
   /** Delay before every answer, ms (default 0). */
   latencyMs?: number;
+  /**
+   * The bytes of a media file instead of the default small one (tests: the same picture at two
+   * sizes, files smaller than their candidate claims); `name` is the media route's file name.
+   */
+  media?: (name: string, source: SourceId) => { body: Buffer; type: string } | undefined;
 }
 
 export interface Simulation {
@@ -67,7 +72,7 @@ export async function startSimulation(options: SimulationOptions = {}): Promise<
       const server = createServer((req, res) => {
         log.push(req.url ?? '');
         if (hang.has(sim.id)) return; // accept, read, never answer
-        const answer = (): void => void serve(sim, req, res, origins[sim.id]!);
+        const answer = (): void => void serve(sim, req, res, origins[sim.id]!, options.media);
         if (options.latencyMs) setTimeout(answer, options.latencyMs);
         else answer();
       });
@@ -100,14 +105,22 @@ async function closeAll(servers: { server: Server; sockets: Set<Socket> }[]): Pr
   );
 }
 
-async function serve(sim: SimSource, req: IncomingMessage, res: ServerResponse, origin: string): Promise<void> {
+async function serve(
+  sim: SimSource,
+  req: IncomingMessage,
+  res: ServerResponse,
+  origin: string,
+  media: SimulationOptions['media'],
+): Promise<void> {
   try {
     const url = new URL(req.url ?? '/', origin);
     if (url.pathname.startsWith(MEDIA_PREFIX)) {
       const name = decodeURIComponent(url.pathname.slice(MEDIA_PREFIX.length));
       const video = name.endsWith('.mp4');
-      const body = video ? makeMp4(name) : makePng(name);
-      res.writeHead(200, { 'content-type': video ? 'video/mp4' : 'image/png', 'content-length': body.length });
+      const given = media?.(name, sim.id);
+      const body = given?.body ?? (video ? makeMp4(name) : makePng(name));
+      const type = given?.type ?? (video ? 'video/mp4' : 'image/png');
+      res.writeHead(200, { 'content-type': type, 'content-length': body.length });
       res.end(body);
       return;
     }

@@ -43,15 +43,33 @@ export function phashOfPixels(pixels: Uint8Array | Buffer): string {
   return hash.toString(16).padStart(16, '0');
 }
 
-/** The pHash of an image file (any format sharp reads; the first frame of an animation). */
-export async function phashOfFile(path: string): Promise<string> {
-  const pixels = await sharp(path, { failOn: 'none' })
+/**
+ * The pHash of an image file, or of an image's bytes (any format sharp reads; the first frame of an
+ * animation). sharp decodes on libuv's thread pool, so the event loop only runs the small DCT.
+ */
+export async function phashOfFile(input: string | Buffer): Promise<string> {
+  const pixels = await sharp(input, { failOn: 'none' })
     .rotate()
     .greyscale()
     .resize(SIZE, SIZE, { fit: 'fill', kernel: 'lanczos3' })
     .raw()
     .toBuffer();
   return phashOfPixels(pixels);
+}
+
+/** The pixel size of an image as its header says (after EXIF rotation), or nulls when sharp cannot read it. */
+export async function imageSizeOfFile(
+  input: string | Buffer,
+): Promise<{ width: number | null; height: number | null }> {
+  try {
+    const meta = await sharp(input, { failOn: 'none' }).metadata();
+    if (meta.width === undefined || meta.height === undefined) return { width: null, height: null };
+    // EXIF orientations 5 to 8 turn the picture a quarter: width and height swap.
+    const turned = (meta.orientation ?? 1) >= 5;
+    return turned ? { width: meta.height, height: meta.width } : { width: meta.width, height: meta.height };
+  } catch {
+    return { width: null, height: null };
+  }
 }
 
 /** Bits that differ between two hashes (0–64). */

@@ -4,11 +4,12 @@
 // archive). Each candidate that passes is saved by ./save-candidate.ts.
 import { errorMessage } from '../core/errors.ts';
 import { countFailure, type FailureCauses } from '../core/job-results.ts';
-import type { MediaCandidate, MediaKind, SourceStats } from '../core/types.ts';
+import type { FilterReason, MediaCandidate, MediaKind, SourceStats } from '../core/types.ts';
 import { URLS_SOURCE } from '../core/types.ts';
 import { bindSourceHttp } from '../http/index.ts';
 import type { SourceHttp } from '../http/types.ts';
 import type { SourceContext } from '../sources/source.ts';
+import { candidateFailure } from './filters.ts';
 import { saveCandidate, type SaveTarget } from './save-candidate.ts';
 import { createCachedSourceHttp } from './search-cache.ts';
 import { afterAbort, raceSignal, type Deadline } from './signals.ts';
@@ -195,8 +196,19 @@ export class CandidatePool {
       return;
     }
     job.seenIds.add(candidate.id);
+    // What the candidate claims (licence, sizes) is checked before anything is downloaded.
+    const failed = job.filters === null ? null : candidateFailure(job.filters, candidate);
+    if (failed !== null) {
+      countFiltered(stats, failed);
+      return;
+    }
     if (await this.archived({ candidateId: candidate.id })) {
       stats.skipped_existing++;
+      return;
+    }
+    if (this.signal.aborted) return;
+    if (await job.nearDuplicates.thumbnailIsKept(job.http, candidate, this.signal)) {
+      stats.near_duplicates++;
       return;
     }
     if (this.signal.aborted) return;
@@ -244,6 +256,12 @@ export class CandidatePool {
       case 'existing':
         stats.skipped_existing++;
         return;
+      case 'filtered':
+        countFiltered(stats, outcome.reason);
+        return;
+      case 'near_duplicate':
+        stats.near_duplicates++;
+        return;
       case 'cut':
         return;
       case 'failed':
@@ -284,4 +302,9 @@ export class CandidatePool {
       error: errorMessage(info.error),
     });
   }
+}
+
+function countFiltered(stats: SourceStats, reason: FilterReason): void {
+  stats.filtered++;
+  stats.filtered_reasons[reason]++;
 }

@@ -23,7 +23,9 @@ import { getSource } from '../sources/index.ts';
 import { originOf } from '../sources/source.ts';
 import { forEachBounded } from './bounded-pool.ts';
 import { snapshot } from './document-snapshot.ts';
+import { activeFilters } from './filters.ts';
 import { writeManifests } from './manifest.ts';
+import { NearDuplicates } from './near-duplicates.ts';
 import { runKeyId, type RunKey } from './run-keys.ts';
 import type { JobRunShared, RunnableSource } from './source-run-context.ts';
 import { runSource } from './source-run.ts';
@@ -176,6 +178,13 @@ export async function runJob(input: RunJobInput): Promise<JobDocument> {
     savedIds: new Set(job.results.files.map((f) => f.candidate_id)),
     seenSha: new Set(job.results.files.map((f) => f.sha256)),
     files: job.results.files,
+    filters: activeFilters(spec.filters),
+    // Seeded with the files of earlier runs (resume, retry): they are kept pictures too.
+    nearDuplicates: new NearDuplicates(
+      spec,
+      config,
+      job.results.files.map((f) => f.phash),
+    ),
   };
 
   await forEachBounded(input.run, config.maxConcurrentSources, async (key) => {

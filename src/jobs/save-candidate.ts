@@ -2,13 +2,14 @@
 // store, then let the downloader rename it into place; undo the record if the rename fails.
 import { performance } from 'node:perf_hooks';
 import { CancelledError, errorMessage } from '../core/errors.ts';
-import type { JobSourceName, MediaCandidate, SavedFile } from '../core/types.ts';
+import type { FilterReason, JobSourceName, MediaCandidate, SavedFile } from '../core/types.ts';
 import { URLS_SOURCE } from '../core/types.ts';
 import { downloadFile } from '../download/index.ts';
 import type { MediaSink } from '../output/file-output.ts';
 import { mediaFileName } from '../output/naming.ts';
 import type { RetryInfo } from '../http/types.ts';
 import { nextFileNumber } from './file-numbering.ts';
+import { judgeFile } from './judge-file.ts';
 import type { JobRunShared, QueryRun } from './source-run-context.ts';
 
 /** Where and under which rules one source run saves its files. */
@@ -31,6 +32,9 @@ export type SaveOutcome =
   | { status: 'saved'; file: SavedFile; index: number }
   /** Same content as a file of this job (`duplicate`) or of another job (`existing`). */
   | { status: 'duplicate' | 'existing' }
+  /** Failed a filter on its real dimensions, or is a near-duplicate of a kept image: deleted. */
+  | { status: 'filtered'; reason: FilterReason }
+  | { status: 'near_duplicate' }
   /** Cut by the deadline or a cancel: not a failure of the download. */
   | { status: 'cut' }
   | { status: 'failed'; error: string };
@@ -43,6 +47,7 @@ export async function saveCandidate(target: SaveTarget, candidate: MediaCandidat
   // Every `.part` is a pending file of the job until the download settles, so that after a
   // crash reconcile knows which partial files are this job's to delete.
   const pending: string[] = [];
+  let partPath = '';
   const sink: MediaSink = {
     open: async () => {
       const part = await target.sink.open();
@@ -54,12 +59,15 @@ export async function saveCandidate(target: SaveTarget, candidate: MediaCandidat
         throw error;
       }
       pending.push(path);
+      partPath = part.path;
       return part;
     },
   };
   // Why `commit` turned the file down (set inside the callback, read after the download).
-  const discarded: { as: 'duplicate' | 'existing' } = { as: 'duplicate' };
+  let discarded: Exclude<SaveOutcome, { status: 'saved' | 'cut' | 'failed' }> = { status: 'duplicate' };
   let recorded: SavedFile | null = null;
+  // A perceptual hash this download claimed as kept: released if the file is not saved after all.
+  let claimed: string | null = null;
   try {
     const outcome = await downloadFile(job.http, {
       url: candidate.url,
@@ -83,9 +91,15 @@ export async function saveCandidate(target: SaveTarget, candidate: MediaCandidat
         if (job.seenSha.has(info.sha256)) return null;
         job.seenSha.add(info.sha256);
         if (await target.archived({ sha256: info.sha256 })) {
-          discarded.as = 'existing';
+          discarded = { status: 'existing' };
           return null;
         }
+        const judgement = await judgeFile(job, { ...info, partPath });
+        if (judgement.status !== 'keep') {
+          discarded = judgement;
+          return null;
+        }
+        claimed = judgement.phash;
         // The deadline may have fired while the archive was asked: do not record a file now.
         signal.throwIfAborted();
         const slug = target.queryRun.slug;
@@ -103,15 +117,15 @@ export async function saveCandidate(target: SaveTarget, candidate: MediaCandidat
           bytes: info.bytes,
           sha256: info.sha256,
           mime: info.mime,
-          width: info.width ?? null,
-          height: info.height ?? null,
+          width: judgement.width,
+          height: judgement.height,
           title: candidate.title ?? null,
           page_url: candidate.pageUrl ?? null,
           thumbnail_url: candidate.thumbnailUrl ?? null,
           author: candidate.author ?? null,
           license: candidate.license ?? null,
           license_url: candidate.licenseUrl ?? null,
-          phash: null,
+          phash: judgement.phash,
           duration_ms: Math.round(performance.now() - startedMs),
           saved_at: new Date().toISOString(),
         };
@@ -121,10 +135,11 @@ export async function saveCandidate(target: SaveTarget, candidate: MediaCandidat
         return fileName;
       },
     });
-    if (outcome.status === 'duplicate') return { status: discarded.as };
+    if (outcome.status === 'duplicate') return discarded;
     const file = recorded!;
     return { status: 'saved', file, index: job.files.indexOf(file) };
   } catch (error) {
+    if (claimed !== null) job.nearDuplicates.release(claimed);
     if (recorded !== null) {
       // Recorded, then the rename failed or was cut: the record must not outlive the file.
       // (Rare: a name taken by another process meanwhile, a disk error. Files listed after

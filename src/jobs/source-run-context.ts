@@ -1,12 +1,13 @@
 // What a source run is given: the source, what every source of the job shares, and which
 // query it searches. Shared by the run's lifecycle, its candidate pool and the saving of a file.
 import type { Config } from '../core/config.ts';
-import type { JobSourceName, JobSpec, MediaCandidate, SavedFile } from '../core/types.ts';
+import type { JobFilters, JobSourceName, JobSpec, MediaCandidate, SavedFile } from '../core/types.ts';
 import type { FileOutput } from '../output/file-output.ts';
 import type { HttpClient } from '../http/types.ts';
 import type { SearchQuery, SourceContext } from '../sources/source.ts';
 import type { Store } from '../store/store.ts';
 import type { Emit } from './job-events.ts';
+import type { NearDuplicates } from './near-duplicates.ts';
 
 /** A source as the runner sees it: a registry source or the pseudo-source `urls`. */
 export interface RunnableSource {
@@ -43,6 +44,10 @@ export interface JobRunShared {
   seenSha: Set<string>;
   /** Every file of the job, in the order recorded (the job document's `results.files`). */
   files: SavedFile[];
+  /** The job's filters that remove anything, or null (./filters.ts). */
+  filters: JobFilters | null;
+  /** Perceptual hashing and near-duplicate removal across the job's sources and queries. */
+  nearDuplicates: NearDuplicates;
 }
 
 /** Which query a source run searches, and what earlier runs of the job left of it. */

@@ -71,8 +71,15 @@ const jobPath = (id: string): string => `/api/jobs/${encodeURIComponent(id)}`;
 
 export const api = {
   sources: () => request<{ sources: SourceInfo[]; demo: boolean }>('GET', '/api/sources'),
-  createJob: (spec: { query: string; sources: string[]; limit: number; type: string }) =>
-    request<{ job_id: string; status: string }>('POST', '/api/jobs', spec),
+  createJob: (spec: {
+    query?: string;
+    queries?: string[];
+    sources: string[];
+    limit: number;
+    type: string;
+    filters?: Record<string, string | number>;
+    keep_near_duplicates?: boolean;
+  }) => request<{ job_id: string; status: string }>('POST', '/api/jobs', spec),
   listJobs: (params: { status?: string; limit?: number; offset?: number }) => {
     const q = new URLSearchParams();
     if (params.status) q.set('status', params.status);

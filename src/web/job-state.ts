@@ -1,6 +1,6 @@
 // The live job view's model: the job as its runner events describe it, folded one event at a
 // time. Pure (no DOM), so the view can re-render only what an event changed.
-import type { JobDocument, JobStatus, RunnerEvent, SavedFile, SourceStats } from './types.ts';
+import type { JobDocument, JobStatus, QueryStats, RunnerEvent, SavedFile, SourceStats } from './types.ts';
 
 export type SourcePhase = 'pending' | 'running' | 'ok' | 'partial' | 'failed' | 'skipped' | 'timeout' | 'cancelled';
 
@@ -30,6 +30,10 @@ export interface ActivityItem {
 export interface JobState {
   jobId: string;
   query: string;
+  /** Every query of the job, in order (one for a one-query job). */
+  queries: string[];
+  /** Per-query results, as the last document fetched gave them. */
+  queryStats: Record<string, QueryStats>;
   status: JobStatus;
   limit: number;
   mediaType: string;
@@ -81,6 +85,8 @@ export function stateFromDocument(doc: JobDocument): JobState {
   const state: JobState = {
     jobId: doc.job_id,
     query: doc.query,
+    queries: doc.queries ?? [doc.query],
+    queryStats: doc.results.query_stats ?? {},
     status: doc.status,
     limit: doc.limit,
     mediaType: doc.type,
@@ -99,6 +105,7 @@ export function stateFromDocument(doc: JobDocument): JobState {
 /** Takes every figure from a job document (a `job_finished` carries the final one). */
 export function applyDocument(state: JobState, doc: JobDocument): Change {
   state.status = doc.status;
+  state.queryStats = doc.results.query_stats ?? state.queryStats;
   state.startedAt = doc.started_at;
   state.finishedAt = doc.finished_at;
   const added: number[] = [];

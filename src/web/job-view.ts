@@ -23,6 +23,26 @@ import type { JobDocument, RunnerEvent, SavedFile } from './types.ts';
 /** A running count of saved files is announced every this many files. */
 const ANNOUNCE_FILES_EVERY = 10;
 
+/** Per-query rows drawn in the table; a 1,000-query job lists the rest in its document. */
+const QUERY_ROWS = 200;
+/** How often a running several-query job's per-query figures are fetched again, ms. */
+const QUERY_REFRESH_MS = 2000;
+
+const REASON_LABELS: Record<string, string> = {
+  min_width: 'too narrow',
+  min_height: 'too low',
+  orientation: 'wrong orientation',
+  license: 'licence',
+};
+
+/** `too narrow 2, licence 1`: the filters that removed pictures, and how many each. */
+function reasonsText(reasons: Record<string, number> | undefined): string {
+  return Object.entries(reasons ?? {})
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${REASON_LABELS[k] ?? k} ${n}`)
+    .join(', ');
+}
+
 const EVENT_TYPES = [
   'job_started',
   'source_started',
@@ -72,6 +92,36 @@ export class JobView {
   /** Indexes of the files whose thumbnail is on the page. */
   private readonly shown = new Set<number>();
   private readonly statsBody = h('tbody');
+  private readonly queryBody = h('tbody');
+  private readonly queryNote = h('p', { class: 'muted small' });
+  private readonly queryPanel = h(
+    'section',
+    { class: 'panel', attrs: { 'aria-labelledby': 'queries-title', hidden: true } },
+    h('h2', { attrs: { id: 'queries-title' } }, 'Per-query results'),
+    h(
+      'div',
+      { class: 'table-wrap', attrs: { tabindex: 0, role: 'region', 'aria-label': 'Per-query results table' } },
+      h(
+        'table',
+        { class: 'stats-table query-table' },
+        h(
+          'thead',
+          null,
+          h(
+            'tr',
+            null,
+            ...['Query', 'Saved', 'Filtered', 'Near-duplicates', 'Failed sources'].map((t) =>
+              h('th', { attrs: { scope: 'col' } }, t),
+            ),
+          ),
+        ),
+        this.queryBody,
+      ),
+    ),
+    this.queryNote,
+  );
+  /** A pending refetch of the document for fresh per-query figures (at most one every QUERY_REFRESH_MS). */
+  private queryRefresh: number | null = null;
   private readonly activityList = h('ul', {
     class: 'activity',
     attrs: { tabindex: 0, 'aria-labelledby': 'activity-title' },
@@ -121,6 +171,7 @@ export class JobView {
           this.activityList,
         ),
       ),
+      this.queryPanel,
       h(
         'section',
         { class: 'panel', attrs: { 'aria-labelledby': 'stats-title' } },
@@ -145,6 +196,8 @@ export class JobView {
                   'Failed',
                   'Duplicates',
                   'Already saved',
+                  'Filtered',
+                  'Near-duplicates',
                   'Bytes',
                   'Time',
                   'Retries',
@@ -197,6 +250,8 @@ export class JobView {
     this.source = null;
     if (this.tick !== null) window.clearInterval(this.tick);
     this.tick = null;
+    if (this.queryRefresh !== null) window.clearTimeout(this.queryRefresh);
+    this.queryRefresh = null;
   }
 
   /** Opens the event stream after `afterSeq` (0: from the job's start). */
@@ -251,6 +306,51 @@ export class JobView {
     if (change.files && change.files.length > 0) this.addThumbnails(change.files);
     if (change.activity) this.renderActivity();
     if (change.source || change.allSources || change.finished) this.renderStats();
+    if (change.finished || change.allSources) this.renderQueries();
+    else if (change.source) this.refreshQueries();
+  }
+
+  /** Fetches the document again, a moment later, for per-query figures (events carry only per-source ones). */
+  private refreshQueries(): void {
+    if (this.queryRefresh !== null || (this.state?.queries.length ?? 0) < 2) return;
+    this.queryRefresh = window.setTimeout(() => {
+      api
+        .job(this.jobId)
+        .then((doc) => {
+          if (!this.state || this.queryRefresh === null) return;
+          this.state.queryStats = doc.results.query_stats ?? this.state.queryStats;
+          this.renderQueries();
+        })
+        .catch(() => {})
+        .finally(() => (this.queryRefresh = null));
+    }, QUERY_REFRESH_MS);
+  }
+
+  private renderQueries(): void {
+    const s = this.state!;
+    this.queryPanel.hidden = s.queries.length < 2;
+    if (s.queries.length < 2) return;
+    const shown = s.queries.slice(0, QUERY_ROWS);
+    const rows = shown.map((q) => {
+      const st = s.queryStats[q];
+      return h(
+        'tr',
+        { attrs: { 'data-query': q } },
+        h('th', { attrs: { scope: 'row' } }, q),
+        h('td', { class: 'num' }, st ? st.downloaded : '–'),
+        h('td', { class: 'num', attrs: { title: st ? reasonsText(st.filtered_reasons) : '' } }, st ? st.filtered : '–'),
+        h('td', { class: 'num' }, st ? st.near_duplicates : '–'),
+        h('td', { class: 'error-cell' }, st ? st.failed_sources.map((id) => this.name(id)).join(', ') : ''),
+      );
+    });
+    replaceChildren(this.queryBody, ...rows);
+    const done = s.queries.filter((q) => {
+      const st = s.queryStats[q];
+      return st !== undefined && st.successful_sources.length + st.failed_sources.length >= s.sources.size;
+    }).length;
+    this.queryNote.textContent =
+      `${done} of ${s.queries.length} queries done` +
+      (s.queries.length > QUERY_ROWS ? `; the first ${QUERY_ROWS} are listed (every one is in the job document)` : '');
   }
 
   private renderAll(): void {
@@ -261,6 +361,7 @@ export class JobView {
     this.addThumbnails([...this.state!.files.keys()]);
     this.renderActivity();
     this.renderStats();
+    this.renderQueries();
   }
 
   private name(id: string): string {
@@ -421,6 +522,21 @@ export class JobView {
         ),
       );
     }
+    const filtered = views.reduce((n, v) => n + (v.stats?.filtered ?? 0), 0);
+    const nearDuplicates = views.reduce((n, v) => n + (v.stats?.near_duplicates ?? 0), 0);
+    if (filtered > 0 || nearDuplicates > 0) {
+      const reasons = views.reduce<Record<string, number>>((sum, v) => {
+        for (const [k, n] of Object.entries(v.stats?.filtered_reasons ?? {})) sum[k] = (sum[k] ?? 0) + n;
+        return sum;
+      }, {});
+      lines.push(
+        h(
+          'p',
+          { attrs: { 'data-outcome': 'removed' } },
+          `Removed: ${filtered} by the filters${filtered > 0 ? ` (${reasonsText(reasons)})` : ''}, ${nearDuplicates} near-duplicate${nearDuplicates === 1 ? '' : 's'} of pictures already kept.`,
+        ),
+      );
+    }
     this.outcome.dataset.kind = warn ? 'warn' : 'info';
     replaceChildren(this.outcome, ...lines);
     this.outcome.hidden = lines.length === 0;
@@ -544,6 +660,8 @@ export class JobView {
         h('td', { class: 'num' }, v.failed),
         h('td', { class: 'num' }, st ? st.skipped_duplicates : '–'),
         h('td', { class: 'num' }, st ? st.skipped_existing : '–'),
+        h('td', { class: 'num', attrs: { title: st ? reasonsText(st.filtered_reasons) : '' } }, st ? st.filtered : '–'),
+        h('td', { class: 'num' }, st ? st.near_duplicates : '–'),
         h('td', { class: 'num' }, st ? formatBytes(st.bytes) : '–'),
         h('td', { class: 'num' }, st ? formatDuration(st.duration_ms) : '–'),
         h('td', { class: 'num' }, v.retries),

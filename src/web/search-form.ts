@@ -1,6 +1,14 @@
-// The search form: query, one checkbox per source with its state (ready, needs a key, cooling
-// down), files per source and media type. Field errors from the API appear next to the field.
-import { DEFAULT_LIMIT, MAX_LIMIT, MAX_QUERY_LENGTH, MIN_LIMIT } from '../core/spec-rules.ts';
+// The search form: one query or several (one a line), one checkbox per source with its state
+// (ready, needs a key, cooling down), files per source, media type, and the data-set filters.
+// Field errors from the API appear next to the field.
+import {
+  DEFAULT_LIMIT,
+  MAX_DIMENSION,
+  MAX_LIMIT,
+  MAX_QUERIES,
+  MIN_LIMIT,
+  parseQueriesFile,
+} from '../core/spec-rules.ts';
 import { ApiError, api } from './api.ts';
 import { h, pill } from './dom.ts';
 import { formatPercent, localizeTimes, relativeAndLocal, relativeTime } from './format.ts';
@@ -18,21 +26,61 @@ const STATE_LABELS: Record<SourceInfo['state'], string> = {
 };
 
 /** What the form held when last submitted, so it comes back the same when the page re-renders. */
-let last: { query: string; sources: string[]; limit: string; type: string } | null = null;
+let last: {
+  query: string;
+  sources: string[];
+  limit: string;
+  type: string;
+  minWidth: string;
+  minHeight: string;
+  orientation: string;
+  license: string;
+  keepNearDuplicates: boolean;
+} | null = null;
+
+/** A whole number of pixels, or empty for no minimum. */
+function dimensionInput(id: string): HTMLInputElement {
+  return h('input', {
+    attrs: { id, name: id, type: 'number', min: 1, max: MAX_DIMENSION, inputmode: 'numeric', placeholder: 'any' },
+  });
+}
 
 export function searchForm(options: SearchFormOptions): HTMLElement {
-  const query = h('input', {
+  const query = h('textarea', {
     attrs: {
       id: 'query',
       name: 'query',
-      type: 'search',
+      rows: 2,
       required: true,
-      maxlength: MAX_QUERY_LENGTH,
-      placeholder: 'e.g. northern lights',
+      placeholder: 'e.g. northern lights\n(several queries: one a line)',
       autocomplete: 'off',
-      'aria-describedby': 'query-error',
+      spellcheck: 'false',
+      'aria-describedby': 'query-hint query-error',
     },
   });
+  const queryHint = h(
+    'p',
+    { class: 'muted small', attrs: { id: 'query-hint' } },
+    `One query a line (up to ${MAX_QUERIES}); every source runs each. Ctrl+Enter starts.`,
+  );
+  const minWidth = dimensionInput('min-width');
+  const minHeight = dimensionInput('min-height');
+  const orientation = h(
+    'select',
+    { attrs: { id: 'orientation', name: 'orientation' } },
+    h('option', { attrs: { value: '', selected: true } }, 'Any'),
+    h('option', { attrs: { value: 'landscape' } }, 'Landscape'),
+    h('option', { attrs: { value: 'portrait' } }, 'Portrait'),
+    h('option', { attrs: { value: 'square' } }, 'Square'),
+  );
+  const license = h(
+    'select',
+    { attrs: { id: 'license', name: 'license' } },
+    h('option', { attrs: { value: 'any', selected: true } }, 'Any'),
+    h('option', { attrs: { value: 'open' } }, 'Open (Creative Commons, public domain)'),
+    h('option', { attrs: { value: 'commercial' } }, 'Allows commercial use'),
+  );
+  const keepNear = h('input', { attrs: { id: 'keep-near-duplicates', type: 'checkbox' } });
   const queryError = h('p', { class: 'field-error', attrs: { id: 'query-error', role: 'alert' } });
   const limit = h('input', {
     attrs: {
@@ -106,7 +154,14 @@ export function searchForm(options: SearchFormOptions): HTMLElement {
     'form',
     { class: 'card search-form', attrs: { 'aria-labelledby': 'search-title', novalidate: true } },
     h('h1', { attrs: { id: 'search-title', tabindex: -1 } }, 'New search'),
-    h('div', { class: 'query-row' }, h('label', { class: 'sr-only', attrs: { for: 'query' } }, 'Query'), query, submit),
+    h(
+      'div',
+      { class: 'query-row' },
+      h('label', { class: 'sr-only', attrs: { for: 'query' } }, 'Query (several: one a line)'),
+      query,
+      submit,
+    ),
+    queryHint,
     queryError,
     h(
       'fieldset',
@@ -122,6 +177,25 @@ export function searchForm(options: SearchFormOptions): HTMLElement {
       h('div', { class: 'field' }, h('label', { attrs: { for: 'limit' } }, 'Files per source'), limit),
       h('div', { class: 'field' }, h('label', { attrs: { for: 'type' } }, 'Media type'), type),
     ),
+    h(
+      'fieldset',
+      { class: 'filters-fieldset' },
+      h('legend', null, 'Filters'),
+      h(
+        'div',
+        { class: 'options-row' },
+        h('div', { class: 'field' }, h('label', { attrs: { for: 'min-width' } }, 'Min. width (px)'), minWidth),
+        h('div', { class: 'field' }, h('label', { attrs: { for: 'min-height' } }, 'Min. height (px)'), minHeight),
+        h('div', { class: 'field' }, h('label', { attrs: { for: 'orientation' } }, 'Orientation'), orientation),
+        h('div', { class: 'field' }, h('label', { attrs: { for: 'license' } }, 'Licence'), license),
+      ),
+      h(
+        'label',
+        { class: 'check-row', attrs: { for: 'keep-near-duplicates' } },
+        keepNear,
+        ' Keep near-duplicates (the same picture from several sources or queries)',
+      ),
+    ),
     formError,
   );
 
@@ -129,7 +203,18 @@ export function searchForm(options: SearchFormOptions): HTMLElement {
     query.value = last.query;
     limit.value = last.limit;
     type.value = last.type;
+    minWidth.value = last.minWidth;
+    minHeight.value = last.minHeight;
+    orientation.value = last.orientation;
+    license.value = last.license;
+    keepNear.checked = last.keepNearDuplicates;
   }
+  query.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      form.requestSubmit();
+    }
+  });
 
   form.addEventListener('submit', (event) => {
     event.preventDefault();
@@ -137,7 +222,8 @@ export function searchForm(options: SearchFormOptions): HTMLElement {
     query.removeAttribute('aria-invalid');
     const chosen = boxes.filter((b) => b.box.checked).map((b) => b.source.id);
     const text = query.value.trim();
-    if (text === '') {
+    const queries = parseQueriesFile(query.value);
+    if (queries.length === 0) {
       queryError.textContent = 'Enter what to search for.';
       query.setAttribute('aria-invalid', 'true');
       query.focus();
@@ -148,15 +234,43 @@ export function searchForm(options: SearchFormOptions): HTMLElement {
       boxes[0]?.box.focus();
       return;
     }
+    if (queries.length > MAX_QUERIES) {
+      queryError.textContent = `At most ${MAX_QUERIES} queries (got ${queries.length}).`;
+      query.setAttribute('aria-invalid', 'true');
+      query.focus();
+      return;
+    }
+    const filters: Record<string, string | number> = {};
+    if (minWidth.value !== '') filters.min_width = Number(minWidth.value);
+    if (minHeight.value !== '') filters.min_height = Number(minHeight.value);
+    if (orientation.value !== '') filters.orientation = orientation.value;
+    if (license.value !== 'any') filters.license = license.value;
     submit.disabled = true;
-    last = { query: text, sources: chosen, limit: limit.value, type: type.value };
+    last = {
+      query: text,
+      sources: chosen,
+      limit: limit.value,
+      type: type.value,
+      minWidth: minWidth.value,
+      minHeight: minHeight.value,
+      orientation: orientation.value,
+      license: license.value,
+      keepNearDuplicates: keepNear.checked,
+    };
     api
-      .createJob({ query: text, sources: chosen, limit: Number(limit.value), type: type.value })
+      .createJob({
+        ...(queries.length > 1 ? { queries } : { query: queries[0]! }),
+        sources: chosen,
+        limit: Number(limit.value),
+        type: type.value,
+        ...(Object.keys(filters).length > 0 ? { filters } : {}),
+        ...(keepNear.checked ? { keep_near_duplicates: true } : {}),
+      })
       .then((answer) => options.onStarted(answer.job_id))
       .catch((error: unknown) => {
         const message = error instanceof Error ? error.message : 'the job could not be started';
         const field = error instanceof ApiError ? (error.field ?? '') : '';
-        if (field.startsWith('query')) queryError.textContent = message;
+        if (field.startsWith('quer')) queryError.textContent = message;
         else if (field.startsWith('sources')) sourcesError.textContent = message;
         else formError.textContent = message;
       })

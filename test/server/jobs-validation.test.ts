@@ -228,11 +228,11 @@ const BAD_BODIES: {
     message: /min_width: must be/,
   },
   {
-    name: 'a filter the runner does not apply yet',
-    body: { query: 'cats', filters: { min_width: 640, orientation: 'landscape' } },
+    name: 'min_height as a string',
+    body: { query: 'cats', filters: { min_height: '640' } },
     status: 400,
-    field: '',
-    message: /filters are not applied yet; refusing filters\.min_width, filters\.orientation/,
+    field: 'filters.min_height',
+    message: /min_height: must be integer/,
   },
   {
     name: 'keep_near_duplicates as a string',
@@ -274,7 +274,7 @@ describe('POST /api/jobs accepts valid input', () => {
         queries: [' red fox', 'arctic fox', 'red fox'],
         sources: ['google_images'],
         limit: 1,
-        filters: { license: 'any' },
+        filters: { min_width: 1, min_height: 1, orientation: 'landscape', license: 'any' },
         keep_near_duplicates: true,
       },
     });

@@ -43,23 +43,23 @@ export function registerSearch(program: Command, cli: CliContext): void {
     .option('--queries <file>', 'read queries from FILE, one a line (# comments and blank lines skipped)')
     .option(
       '--min-width <px>',
-      'keep only pictures at least this wide (not applied yet: refused)',
+      'keep only pictures at least this wide (checked on the claim, then on the file)',
       parseDimension('--min-width'),
     )
     .option(
       '--min-height <px>',
-      'keep only pictures at least this tall (not applied yet: refused)',
+      'keep only pictures at least this tall (checked on the claim, then on the file)',
       parseDimension('--min-height'),
     )
-    .option('--orientation <o>', 'landscape, portrait or square (not applied yet: refused)', parseOrientation)
+    .option('--orientation <o>', 'landscape, portrait or square (sides within 1% of each other)', parseOrientation)
     .option(
       '--license <l>',
-      'any (default), open (Creative Commons or public domain) or commercial (allows commercial use); only any is applied yet',
+      'any (default), open (Creative Commons or public domain) or commercial (allows commercial use); open and commercial drop files without licence information',
       parseLicenseFilter,
     )
     .option(
       '--keep-near-duplicates',
-      'keep images that look the same as one already kept (near-duplicates are not removed yet)',
+      'keep images that look the same as one already kept (by default they are removed, see NEAR_DUPLICATE_DISTANCE)',
     )
     .option('--sources <ids>', 'comma-separated source ids (default: every configured source)', parseSources)
     .option('--limit <n>', 'files to save per source, 1-500', parseLimit, DEFAULT_LIMIT)

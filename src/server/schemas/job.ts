@@ -41,16 +41,25 @@ export const createJobBody = {
       properties: {
         min_width: { type: 'integer', minimum: 1, maximum: MAX_DIMENSION, description: 'Pixels' },
         min_height: { type: 'integer', minimum: 1, maximum: MAX_DIMENSION, description: 'Pixels' },
-        orientation: { type: 'string', enum: [...ORIENTATIONS] },
+        orientation: {
+          type: 'string',
+          enum: [...ORIENTATIONS],
+          description: 'square: the sides differ by at most 1% of the longer one',
+        },
         license: {
           type: 'string',
           enum: [...LICENSE_FILTERS],
           description: 'open: Creative Commons or public domain; commercial: allows commercial use',
         },
       },
-      description: 'What a saved picture must satisfy',
+      description:
+        "What a saved picture must satisfy: checked on the candidate's claims before download, then on an image file's real dimensions (a file that fails is deleted and counted filtered). A video's size is known only from the source's claim. open and commercial exclude candidates without licence information",
     },
-    keep_near_duplicates: { type: 'boolean', description: 'Keep images that look the same as one already kept' },
+    keep_near_duplicates: {
+      type: 'boolean',
+      description:
+        'Keep images that look the same as one already kept (by default an image within NEAR_DUPLICATE_DISTANCE of a kept one is deleted and counted near_duplicates)',
+    },
     sources: {
       type: 'array',
       minItems: 1,
@@ -130,12 +139,13 @@ export const filterCountsSchema = {
   additionalProperties: true,
   required: ['min_width', 'min_height', 'orientation', 'license'],
   properties: {
-    min_width: { type: 'integer' },
-    min_height: { type: 'integer' },
-    orientation: { type: 'integer' },
-    license: { type: 'integer' },
+    min_width: { type: 'integer', description: 'Narrower than filters.min_width (claimed or real)' },
+    min_height: { type: 'integer', description: 'Lower than filters.min_height (claimed or real)' },
+    orientation: { type: 'integer', description: 'Not of filters.orientation' },
+    license: { type: 'integer', description: 'Licence not allowed by filters.license, or no licence information' },
   },
-  description: 'Pictures each filter removed',
+  description:
+    'Pictures each filter removed, each counted under the first filter it failed (license, min_width, min_height, orientation): they add up to filtered',
 } as const;
 
 export const queryStatsSchema = {

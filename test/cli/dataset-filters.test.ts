@@ -1,0 +1,220 @@
+// Filters and near-duplicates through the real CLI over the simulated sources: the same picture
+// at two sizes from two sources (different bytes) is kept once; pictures fail each filter before
+// download (on what the candidate claims) and after it (on the file's real size, whatever the
+// candidate claimed), and leave nothing on disk; `--license open|commercial` over every licence
+// each source gives; the summary and the REMOVED log line say what was removed.
+import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { licenseAllowed, normalizeLicense } from '../../src/core/license.ts';
+import { SOURCE_IDS, type JobDocument, type SourceId } from '../../src/core/types.ts';
+import { makePng } from '../../src/demo/media.ts';
+import { startSimulation } from '../../src/demo/sim-server.ts';
+import { assertDiskAgrees, cliEnv, listFiles, mediaFiles, runCli } from './cli-harness.ts';
+
+const png = (key: string, width: number, height: number) => ({ body: makePng(key, width, height), type: 'image/png' });
+
+test('the same picture at two sizes from two sources is kept once; the other copy is a near-duplicate', async () => {
+  // Every image (and thumbnail) either source serves is one picture: large from openverse, small from pexels.
+  const sim = await startSimulation({
+    sources: ['openverse', 'pexels'],
+    media: (name, source) => (source === 'openverse' ? png('red-fox', 320, 240) : png('red-fox', 160, 120)),
+  });
+  const e = cliEnv({ ...sim.env, MAX_DOWNLOADS_PER_SOURCE: '1' });
+  try {
+    const r = await runCli(['search', 'fox', '--sources', 'openverse,pexels', '--limit', '1', '--json'], e);
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout) as JobDocument;
+    assert.equal(doc.results.files.length, 1, 'one copy of the picture is kept');
+    const kept = doc.results.files[0]!;
+    assert.match(kept.phash ?? '', /^[0-9a-f]{16}$/);
+    const loser = kept.source === 'openverse' ? 'pexels' : 'openverse';
+    const lost = doc.results.source_stats[loser]!;
+    assert.equal(lost.downloaded, 0);
+    assert.ok(lost.near_duplicates >= 1, `${loser} counted its copies as near-duplicates`);
+    assert.equal(lost.filtered, 0, 'near-duplicates are not counted as filtered');
+    assert.equal(
+      doc.results.near_duplicates,
+      lost.near_duplicates + doc.results.source_stats[kept.source]!.near_duplicates,
+    );
+    assert.equal(doc.results.query_stats.fox!.near_duplicates, doc.results.near_duplicates);
+    // Once a picture is kept, a candidate whose thumbnail shows it is not downloaded at all.
+    const fullDownloads = (sim.requests[loser] ?? []).filter(
+      (u) => u.startsWith('/__media/') && !/thumb|compress/.test(u),
+    ).length;
+    assert.ok(
+      fullDownloads < lost.near_duplicates,
+      `${loser}: ${fullDownloads} downloads for ${lost.near_duplicates} near-duplicates`,
+    );
+    assertDiskAgrees(e, doc);
+    assert.equal(mediaFiles(e.downloadDir).length, 1, 'no dropped copy left on disk');
+    assert.ok(!listFiles(e.downloadDir).some((f) => f.endsWith('.part')));
+    // The manifests carry the hash.
+    const manifest = JSON.parse(readFileSync(join(e.downloadDir, 'fox', 'manifest.json'), 'utf8')) as {
+      files: { phash: string | null }[];
+    };
+    assert.equal(manifest.files[0]!.phash, kept.phash);
+    assert.match(r.stderr, new RegExp(`Removed: Filtered: 0 \\| Near-duplicates: ${doc.results.near_duplicates}`));
+    const log = readFileSync(join(e.env.LOG_DIR!, 'download_errors.log'), 'utf8');
+    assert.match(log, new RegExp(`REMOVED \\| Filtered: 0 \\| Near-duplicates: ${doc.results.near_duplicates}`));
+
+    // --keep-near-duplicates keeps both copies; NEAR_DUPLICATE_DISTANCE=-1 does not hash at all.
+    const keep = await runCli(
+      [
+        'search',
+        'fox',
+        '--sources',
+        'openverse,pexels',
+        '--limit',
+        '1',
+        '--keep-near-duplicates',
+        '--no-archive',
+        '--json',
+      ],
+      e,
+    );
+    assert.equal(keep.code, 0, keep.stderr);
+    const both = JSON.parse(keep.stdout) as JobDocument;
+    assert.equal(both.results.files.length, 2);
+    assert.equal(both.results.near_duplicates, 0);
+    for (const f of both.results.files) assert.match(f.phash ?? '', /^[0-9a-f]{16}$/, 'kept copies are still hashed');
+    const off = await runCli(
+      ['search', 'fox', '--sources', 'openverse,pexels', '--limit', '1', '--no-archive', '--json'],
+      {
+        ...e,
+        env: { ...e.env, NEAR_DUPLICATE_DISTANCE: '-1' },
+      },
+    );
+    assert.equal(off.code, 0, off.stderr);
+    const unhashed = JSON.parse(off.stdout) as JobDocument;
+    assert.equal(unhashed.results.files.length, 2);
+    for (const f of unhashed.results.files) assert.equal(f.phash, null);
+  } finally {
+    e.cleanup();
+    await sim.close();
+  }
+});
+
+test('filters apply to the claim before download and to the real file after it; failing files leave nothing', async () => {
+  // Openverse's recorded candidates claim 960×623, 1000×1000, 1240×1263 and 6016×4016. Two lie:
+  // the square one is 500×500, the large landscape one is a portrait 800×1200.
+  const served: Record<string, [number, number]> = {
+    City_of_Duhok: [960, 623],
+    '3550230400': [500, 500],
+    Duhok_in_Iraq: [1240, 1263],
+    XNVBVXO3B7: [800, 1200],
+  };
+  const sim = await startSimulation({
+    sources: ['openverse'],
+    media: (name) => {
+      // Thumbnails come from api.openverse.org; the files from their own hosts.
+      const key = Object.keys(served).find((k) => name.includes(k) && !name.includes('api-openverse'));
+      return key === undefined ? undefined : png(key, ...served[key]!);
+    },
+  });
+  const downloaded = (key: string) =>
+    (sim.requests.openverse ?? []).some(
+      (u) => u.startsWith('/__media/') && u.includes(key) && !u.includes('api-openverse'),
+    );
+  const e = cliEnv({ ...sim.env });
+  try {
+    const r = await runCli(
+      ['search', 'duhok', '--sources', 'openverse', '--min-width', '900', '--min-height', '700', '--json'],
+      e,
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout) as JobDocument;
+    assert.deepEqual(
+      doc.results.files.map((f) => [f.width, f.height]),
+      [[1240, 1263]],
+      'only the picture that really is large enough is kept',
+    );
+    const s = doc.results.source_stats.openverse!;
+    assert.equal(s.filtered, 3);
+    assert.deepEqual(s.filtered_reasons, { min_width: 2, min_height: 1, orientation: 0, license: 0 });
+    assert.equal(doc.results.filtered, 3);
+    assert.deepEqual(doc.results.query_stats.duhok!.filtered_reasons, s.filtered_reasons);
+    assert.equal(downloaded('City_of_Duhok'), false, 'too low by its claim: never downloaded');
+    assert.equal(downloaded('3550230400'), true, 'claims 1000 px, checked on the file: 500 px');
+    assert.equal(downloaded('XNVBVXO3B7'), true);
+    assertDiskAgrees(e, doc);
+    assert.equal(mediaFiles(e.downloadDir).length, 1, 'files that failed a filter are removed');
+    assert.ok(!listFiles(e.downloadDir).some((f) => f.endsWith('.part')));
+    assert.match(r.stderr, /Removed: Filtered: 3 \(min_width 2, min_height 1\) \| Near-duplicates: 0/);
+    const log = readFileSync(join(e.env.LOG_DIR!, 'download_errors.log'), 'utf8');
+    assert.match(log, /REMOVED \| Filtered: 3 \(min_width 2, min_height 1\) \| Near-duplicates: 0/);
+
+    const o = await runCli(
+      ['search', 'duhok', '--sources', 'openverse', '--orientation', 'landscape', '--no-archive', '--json'],
+      e,
+    );
+    assert.equal(o.code, 0, o.stderr);
+    const landscape = JSON.parse(o.stdout) as JobDocument;
+    assert.deepEqual(
+      landscape.results.files.map((f) => [f.width, f.height]),
+      [[960, 623]],
+    );
+    // Square and portrait by their claims; the landscape claim that is a portrait file after download.
+    assert.equal(landscape.results.filtered_reasons.orientation, 3);
+    assert.equal(
+      landscape.results.files.every((f) => f.width! > f.height!),
+      true,
+    );
+  } finally {
+    e.cleanup();
+    await sim.close();
+  }
+});
+
+test('--license open and commercial over every licence each source gives', async () => {
+  const sim = await startSimulation({});
+  const e = cliEnv({ ...sim.env });
+  try {
+    for (const requirement of ['open', 'commercial'] as const) {
+      const r = await runCli(
+        [
+          'search',
+          'nature',
+          '--sources',
+          SOURCE_IDS.join(','),
+          '--limit',
+          '3',
+          '--license',
+          requirement,
+          '--no-archive',
+          '--json',
+        ],
+        e,
+        120_000,
+      );
+      assert.ok(r.code === 0 || r.code === 3, r.stderr);
+      const doc = JSON.parse(r.stdout) as JobDocument;
+      for (const f of doc.results.files) {
+        assert.ok(
+          licenseAllowed(requirement, normalizeLicense(f.license, f.license_url)),
+          `${requirement}: ${f.source} kept ${JSON.stringify(f.license)} ${f.license_url}`,
+        );
+      }
+      const byLicence = (ids: SourceId[]) => ids.map((id) => doc.results.source_stats[id]!);
+      // Scraped engines give no licence: everything they found is excluded, before any download.
+      for (const s of byLicence(['google_images', 'bing_images', 'yandex_images', 'duckduckgo_images'])) {
+        assert.equal(s.downloaded, 0);
+        assert.equal(s.filtered_reasons.license, s.found);
+      }
+      const own = byLicence(['unsplash', 'pexels', 'pixabay']);
+      if (requirement === 'open') {
+        // Their own licences allow reuse but are not Creative Commons or public domain.
+        for (const s of own) assert.equal(s.downloaded, 0);
+        assert.ok(doc.results.source_stats.openverse!.downloaded > 0, 'Creative Commons pictures are kept');
+      } else {
+        for (const s of own) assert.ok(s.downloaded > 0, 'their licences allow commercial use');
+      }
+      assert.equal(doc.results.filtered, doc.results.filtered_reasons.license);
+      assert.ok(doc.results.filtered > 0);
+    }
+  } finally {
+    e.cleanup();
+    await sim.close();
+  }
+});
