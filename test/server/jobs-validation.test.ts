@@ -232,7 +232,7 @@ const BAD_BODIES: {
     body: { query: 'cats', filters: { min_height: '640' } },
     status: 400,
     field: 'filters.min_height',
-    message: /min_height: must be integer/,
+    message: /min_height: must be an integer from 1 to 100000, got "640"/,
   },
   {
     name: 'keep_near_duplicates as a string',
