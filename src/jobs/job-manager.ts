@@ -1,8 +1,9 @@
 // The JobService (src/jobs/service.ts) the CLI and the server share: validates and records
 // jobs, queues them (at most MAX_CONCURRENT_JOBS run at once), runs them with the runner,
 // fans their events out (store history, download log, subscribers), and resumes, retries,
-// cancels and drains them. This is the runner's intake (docs/ARCHITECTURE.md, "Seams"): a queue consumer can
-// later hand jobs to a JobService just as the CLI and the server do.
+// cancels and drains them. This is the in-process queue intake (docs/ARCHITECTURE.md, "Seams"):
+// the engine (./engine.ts) builds it from the parts it chose, and a queue consumer can hand jobs
+// to a JobService just as the CLI and the server do.
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../core/config.ts';
 import { CancelledError, ConflictError, NotFoundError, QueueFullError, errorMessage } from '../core/errors.ts';
@@ -10,9 +11,7 @@ import type { EventListener, RunnerEvent } from '../core/events.ts';
 import { jobActionRefusal, noFailedSource } from '../core/job-actions.ts';
 import { jobResults, queryStatsOf, CANCELLED_BEFORE_START_ERROR, skipSourceStats } from '../core/job-results.ts';
 import { emptySourceStats, specQueries, type JobDocument, type JobSpec, type JobStatus } from '../core/types.ts';
-import { createHttpClient } from '../http/index.ts';
 import type { HttpClient } from '../http/types.ts';
-import { localDirectoryOutput } from '../output/local-directory.ts';
 import type { FileOutputFactory } from '../output/file-output.ts';
 import type { DownloadLog } from '../log/download-log.ts';
 import type { JobListFilter, Store } from '../store/store.ts';
@@ -28,10 +27,10 @@ export interface JobManagerOptions {
   config: Config;
   /** The store; the caller opened it and closes it after `shutdown`. */
   store: Store;
-  /** The HTTP client (one per process, so per-host limits hold across jobs); created and closed here when absent. */
-  http?: HttpClient;
-  /** Opens the file output for a job's DOWNLOAD_DIR (default: the local directory). */
-  output?: FileOutputFactory;
+  /** The HTTP client (one per process, so per-host limits hold across jobs); the caller closes it after `shutdown`. */
+  http: HttpClient;
+  /** Opens the file output for a job's DOWNLOAD_DIR. */
+  output: FileOutputFactory;
   /** The download log: gets every event and the runner's warnings. */
   log?: Pick<DownloadLog, 'onEvent' | 'write' | 'flush'>;
   /** Called with every event of every job (before `subscribe` listeners). */
@@ -62,7 +61,6 @@ class JobManager implements JobService {
   private readonly config: Config;
   private readonly store: Store;
   private readonly http: HttpClient;
-  private readonly ownsHttp: boolean;
   private readonly output: FileOutputFactory;
   private readonly log: JobManagerOptions['log'];
   private readonly onEvent: EventListener | undefined;
@@ -77,9 +75,8 @@ class JobManager implements JobService {
   constructor(options: JobManagerOptions) {
     this.config = options.config;
     this.store = options.store;
-    this.ownsHttp = options.http === undefined;
-    this.http = options.http ?? createHttpClient(options.config);
-    this.output = options.output ?? localDirectoryOutput;
+    this.http = options.http;
+    this.output = options.output;
     this.log = options.log;
     this.onEvent = options.onEvent;
   }
@@ -236,7 +233,6 @@ class JobManager implements JobService {
       await Promise.all(running.map((j) => j.done));
     }
     this.log?.flush();
-    if (this.ownsHttp) await this.http.close();
   }
 
   // ---- internals --------------------------------------------------------------------------

@@ -94,6 +94,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     jobs: deps.jobs,
     store: deps.store,
     output: deps.output,
+    http: deps.http,
     webRoot: deps.webRoot ?? null,
     logFile: deps.logFile ?? join(config.logDir, DOWNLOAD_LOG_FILE),
     heartbeatMs: deps.heartbeatMs ?? 15_000,

@@ -3,6 +3,7 @@
 import type { Config } from '../core/config.ts';
 import type { SourceId } from '../core/types.ts';
 import { ConfigError } from '../core/errors.ts';
+import type { HttpClient } from '../http/types.ts';
 import type { JobService } from '../jobs/service.ts';
 import type { FileOutput } from '../output/file-output.ts';
 import type { Source } from '../sources/source.ts';
@@ -15,6 +16,8 @@ export interface AppDeps {
   store: Store;
   /** The saved files the file routes serve: the file output of the server's DOWNLOAD_DIR. */
   output: FileOutput;
+  /** The process's HTTP client (the engine's): source checks share its per-host limits with jobs. */
+  http: HttpClient;
   /** Directory of the built web UI (web-dist/); null serves no UI. */
   webRoot?: string | null;
   /** The download log; default `LOG_DIR/download_errors.log`. */

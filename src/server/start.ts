@@ -196,6 +196,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       jobs,
       store,
       output: engine.output(config.downloadDir),
+      http: engine.http,
       logFile: engine.log.path,
       webRoot,
       demo: options.demo ?? false,

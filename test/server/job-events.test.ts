@@ -11,10 +11,9 @@ import { loadConfig } from '../../src/core/config.ts';
 import type { RunnerEvent } from '../../src/core/events.ts';
 import { emptySourceStats, type JobDocument } from '../../src/core/types.ts';
 import { startSimulation } from '../../src/demo/sim-server.ts';
-import { createJobManager } from '../../src/jobs/job-manager.ts';
+import { openEngine } from '../../src/jobs/engine.ts';
 import type { JobService } from '../../src/jobs/service.ts';
 import { openStore } from '../../src/store/open.ts';
-import { localDirectoryOutput } from '../../src/output/local-directory.ts';
 import { buildApp } from '../../src/server/app.ts';
 import { call, readSse, serverFactory, submit, type SseMessage } from './helpers.ts';
 
@@ -210,8 +209,8 @@ describe('listeners of the event stream', () => {
       },
       {},
     );
-    const store = await openStore(config);
-    const manager = createJobManager({ config, store });
+    const engine = await openEngine(config);
+    const { store, jobs: manager } = engine;
     // The real job service, counting its subscribers.
     let subscribers = 0;
     let unsubscribed = (): void => {};
@@ -230,7 +229,8 @@ describe('listeners of the event stream', () => {
       config,
       jobs,
       store,
-      output: localDirectoryOutput(config.downloadDir),
+      output: engine.output(config.downloadDir),
+      http: engine.http,
       webRoot: null,
     });
     try {
@@ -253,8 +253,7 @@ describe('listeners of the event stream', () => {
       await jobs.wait(doc.job_id);
     } finally {
       await app.close();
-      await manager.shutdown();
-      await store.close();
+      await engine.close();
       await sim.close();
       rmSync(dir, { recursive: true, force: true });
     }

@@ -2,7 +2,6 @@
 // GET /api/stats: per-source success rate, download time and failures over time.
 import type { FastifyInstance } from 'fastify';
 import { SOURCE_CHECK_STATUSES, type JobSourceName, type SourceId } from '../../core/types.ts';
-import { createHttpClient } from '../../http/index.ts';
 import { checkSources } from '../../jobs/source-check.ts';
 import { listSourceHealth } from '../../jobs/source-health.ts';
 import { STATS_RANGES, type SourceHealth, type SourceInfo, type StatsRange } from '../../core/source-reports.ts';
@@ -173,13 +172,8 @@ export async function sourceRoutes(app: FastifyInstance, deps: RouteDeps): Promi
           'sources',
           `unknown or not offered: ${unknown.join(', ')} (offered: ${offered.join(', ')})`,
         );
-      const http = createHttpClient(config);
-      try {
-        const checks = await checkSources({ config, http, store, ids: wanted as SourceId[], now: deps.now });
-        return { checks };
-      } finally {
-        await http.close();
-      }
+      const checks = await checkSources({ config, http: deps.http, store, ids: wanted as SourceId[], now: deps.now });
+      return { checks };
     },
   );
 
