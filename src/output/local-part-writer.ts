@@ -2,7 +2,7 @@
 // final move is a same-directory link: atomic, and it never overwrites an existing file.
 import { randomBytes } from 'node:crypto';
 import { close, open as openFd, writev } from 'node:fs';
-import { link, mkdir, open, rename, unlink } from 'node:fs/promises';
+import { link, open, rename, unlink } from 'node:fs/promises';
 import { ensureDirectoryBelow } from './directory-below.ts';
 import { basename, join } from 'node:path';
 import { DiskError } from '../core/errors.ts';
@@ -169,11 +169,10 @@ class LocalPartWriter implements PartWriter {
 const ensuredDirectories = new Set<string>();
 const MAX_ENSURED_DIRECTORIES = 1024;
 
-async function ensureDirectory(directory: string, root: string | undefined): Promise<void> {
+async function ensureDirectory(directory: string, root: string): Promise<void> {
   if (ensuredDirectories.has(directory)) return;
   try {
-    if (root === undefined) await mkdir(directory, { recursive: true });
-    else await ensureDirectoryBelow(root, directory);
+    await ensureDirectoryBelow(root, directory);
   } catch (error) {
     throw toDiskError(error, directory);
   }
@@ -198,10 +197,10 @@ function openPart(path: string): Promise<number> {
 
 /**
  * The local-directory sink: `.part` files in `directory`, created (with parents) when missing.
- * With `root` (DOWNLOAD_DIR), every directory from `root` down to `directory` is made and checked
- * without following symbolic links.
+ * Every directory from `root` (DOWNLOAD_DIR) down to `directory` is made and checked without
+ * following symbolic links.
  */
-export function localDirectorySink(directory: string, root?: string): MediaSink {
+export function localDirectorySink(directory: string, root: string): MediaSink {
   return {
     async open() {
       await ensureDirectory(directory, root);
