@@ -7,7 +7,11 @@ import type { Readable } from 'node:stream';
 
 /** One partial file being written: bytes go to a temporary name until `commit` gives it its final one. */
 export interface PartWriter {
-  /** Where the partial bytes are (for messages and crash cleanup). */
+  /**
+   * Where the partial bytes are: a file on this machine's disk, readable once `finish` resolved
+   * and until `commit` or `discard` (the near-duplicate check hashes it there). An implementation
+   * that stores files elsewhere stages its parts locally and uploads them on commit.
+   */
   readonly path: string;
   /** The partial file's own name in its directory (recorded as pending, so reconcile can delete it after a crash). */
   readonly name: string;

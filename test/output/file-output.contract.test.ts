@@ -112,6 +112,8 @@ for (const implementation of IMPLEMENTATIONS) {
       assert.deepEqual(await output.list('cats/google_images'), [part.name]);
       part.write(Buffer.from('0123456789'));
       await part.finish();
+      // The finished part is a local file until commit (the near-duplicate check reads it there).
+      assert.equal(readFileSync(part.path, 'utf8'), '0123456789');
       await part.commit('cats_001.jpg');
       assert.deepEqual(await output.list('cats/google_images'), ['cats_001.jpg']);
       assert.equal(await output.exists('cats/google_images/cats_001.jpg'), true);
