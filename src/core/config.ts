@@ -53,6 +53,8 @@ export interface Config {
   logBackups: number;
   /** Hamming distance (of 64 bits) at or under which two images are the same picture; -1: no perceptual hashing. */
   nearDuplicateDistance: number;
+  /** Days the events and source outcomes of a job are kept; 0 keeps them all. */
+  historyRetentionDays: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -169,6 +171,11 @@ export const VARIABLES = {
     expected: 'an integer from -1 (keep near-duplicates, no hashing) to 64',
     parse: int(-1, 64),
   },
+  HISTORY_RETENTION_DAYS: {
+    fallback: '30',
+    expected: 'days, an integer from 0 (keep all) to 36500',
+    parse: int(0, 36500),
+  },
   URLS_TIMEOUT: { fallback: null, expected: 'seconds, a number from 0.1 to 86400', parse: seconds(0.1, 86400) },
 } satisfies Record<string, Spec<unknown>>;
 
@@ -256,6 +263,7 @@ export function loadConfig(env: Env = process.env, dotenv: Env = readDotenv()): 
     logMaxBytes: read('LOG_MAX_BYTES', v.LOG_MAX_BYTES),
     logBackups: read('LOG_BACKUPS', v.LOG_BACKUPS),
     nearDuplicateDistance: read('NEAR_DUPLICATE_DISTANCE', v.NEAR_DUPLICATE_DISTANCE),
+    historyRetentionDays: read('HISTORY_RETENTION_DAYS', v.HISTORY_RETENTION_DAYS),
   };
   if (errors.length > 0) throw new ConfigError(`invalid configuration:\n  ${errors.join('\n  ')}`);
   return config;

@@ -2,7 +2,8 @@
 // gets its parts, and where each seam's implementation is chosen (docs/ARCHITECTURE.md, "Seams"):
 // the store (openStore picks it from the configuration), the download log, the file output, the
 // HTTP client and the queue intake (`openIntake`). It also runs the start-up chores every face
-// needs: jobs whose process died are marked interrupted, old search-cache entries are pruned.
+// needs: jobs whose process died are marked interrupted, old search-cache entries and the history
+// of old jobs (./history-retention.ts) are pruned.
 // The heavy parts load on demand, so a command that only reads the history does not load the
 // runner.
 import { existsSync } from 'node:fs';
@@ -157,6 +158,8 @@ async function openWithChores(
         ? []
         : await store.jobs.markInterrupted({ includeQueued: interrupt === 'running-and-queued' });
     if (config.searchCacheTtlMs >= 0) await store.cache.prune(config.searchCacheTtlMs);
+    const { pruneHistory } = await import('./history-retention.ts');
+    await pruneHistory(store, config);
     return { store, interrupted };
   } catch (error) {
     await store.close();

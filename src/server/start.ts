@@ -13,6 +13,7 @@ import { SOURCE_IDS, type SourceId } from '../core/types.ts';
 import { DEMO_SERVER_ENV_DEFAULTS, DEMO_SOURCES, startDemoSimulation } from '../demo/scenario.ts';
 import type { Simulation } from '../demo/sim-server.ts';
 import { openEngine, type Engine } from '../jobs/engine.ts';
+import { HISTORY_PRUNE_EVERY_MS, pruneHistory } from '../jobs/history-retention.ts';
 import type { JobService } from '../jobs/service.ts';
 import type { Store } from '../store/store.ts';
 import { buildApp } from './app.ts';
@@ -142,9 +143,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   let engine: Engine | null = null;
   let built: Awaited<ReturnType<typeof buildApp>> | null = null;
   let dataDir = '';
+  let pruner: NodeJS.Timeout | null = null;
 
   const stop = async (): Promise<void> => {
     const steps: [string, (() => Promise<void> | void) | null][] = [
+      ['history pruning', pruner ? () => clearInterval(pruner!) : null],
       // Stop reporting ready first; then interrupt the jobs (resumable; their event streams get
       // the final `job_finished`), then close the app and its remaining connections.
       ['readiness', built ? () => built!.setReady(false) : null],
@@ -184,6 +187,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     engine = await openEngine(config);
     const { jobs, store } = engine;
     dataDir = config.dataDir;
+    // The engine pruned the history at open; a server running for days prunes it again hourly.
+    pruner = setInterval(() => {
+      pruneHistory(store, config).catch((error: unknown) =>
+        stderr.write(`harvester: cannot prune the job history: ${errorMessage(error)}\n`),
+      );
+    }, HISTORY_PRUNE_EVERY_MS).unref();
     // Resumed below: jobs whose server died (the engine marked those still running or queued in
     // the store) and jobs an earlier server interrupted when it stopped.
     const stopped = [];

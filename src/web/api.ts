@@ -1,7 +1,7 @@
 // The UI's API client: JSON over fetch with the token (if any) as a Bearer header, and URLs for
 // the few routes a browser opens by itself (EventSource, <img>, download links), which carry it
 // as `?access_token=` instead because those cannot send headers.
-import type { JobDocument, JobSummary, SourceInfo, StatsReport, LogTail } from './types.ts';
+import type { JobDocument, JobSummary, SavedFile, SourceInfo, StatsReport, LogTail } from './types.ts';
 
 const TOKEN_KEY = 'harvester.apiToken';
 
@@ -89,6 +89,12 @@ export const api = {
     return request<{ jobs: JobSummary[]; next_offset: number | null }>('GET', `/api/jobs${qs ? `?${qs}` : ''}`);
   },
   job: (id: string) => request<JobDocument>('GET', jobPath(id)),
+  /** One page of a job's files (the document lists only the first 100). */
+  jobFiles: (id: string, offset: number, limit: number) =>
+    request<{ total: number; next_offset: number | null; files: SavedFile[] }>(
+      'GET',
+      `${jobPath(id)}/files?offset=${offset}&limit=${limit}`,
+    ),
   cancel: (id: string) => request<{ status: string }>('POST', `${jobPath(id)}/cancel`),
   retry: (id: string) => request<{ job_id: string; status: string }>('POST', `${jobPath(id)}/retry`),
   resume: (id: string) => request<{ job_id: string; status: string }>('POST', `${jobPath(id)}/resume`),

@@ -102,17 +102,23 @@ export function stateFromDocument(doc: JobDocument): JobState {
   return state;
 }
 
+/** Takes one page of the job's files, listed from `offset`; returns the indexes new to the state. */
+export function applyFiles(state: JobState, offset: number, files: readonly SavedFile[]): number[] {
+  const added: number[] = [];
+  files.forEach((file, i) => {
+    if (!state.files.has(offset + i)) added.push(offset + i);
+    state.files.set(offset + i, file);
+  });
+  return added;
+}
+
 /** Takes every figure from a job document (a `job_finished` carries the final one). */
 export function applyDocument(state: JobState, doc: JobDocument): Change {
   state.status = doc.status;
   state.queryStats = doc.results.query_stats ?? state.queryStats;
   state.startedAt = doc.started_at;
   state.finishedAt = doc.finished_at;
-  const added: number[] = [];
-  doc.results.files.forEach((file, index) => {
-    if (!state.files.has(index)) added.push(index);
-    state.files.set(index, file);
-  });
+  const added = applyFiles(state, 0, doc.results.files);
   for (const id of doc.sources) {
     const view = state.sources.get(id) ?? emptySource(id);
     const stats = doc.results.source_stats[id];

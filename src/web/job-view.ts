@@ -16,10 +16,12 @@ import {
   relativeTime,
   withoutRetryAfter,
 } from './format.ts';
-import { applyEvent, isActive, stateFromDocument, type Change, type JobState } from './job-state.ts';
+import { applyEvent, applyFiles, isActive, stateFromDocument, type Change, type JobState } from './job-state.ts';
 import { jobLinks, phaseLabel, renderDeadline, renderSourceCard } from './source-card.ts';
 import type { JobDocument, RunnerEvent, SavedFile } from './types.ts';
 
+/** Files asked for at once when a big job's list is paged in. */
+const FILES_PAGE = 500;
 /** A running count of saved files is announced every this many files. */
 const ANNOUNCE_FILES_EVERY = 10;
 
@@ -229,7 +231,7 @@ export class JobView {
     }
     if (!this.options.fresh)
       this.known = {
-        files: doc.results.files.length,
+        files: doc.results.files_total ?? doc.results.files.length,
         sources: new Set(
           Object.entries(doc.results.source_stats)
             .filter(([, st]) => st.status !== 'pending' && st.status !== 'running')
@@ -243,6 +245,26 @@ export class JobView {
     this.renderAll();
     this.connect(0);
     this.tick = window.setInterval(() => this.renderDeadlines(), 500);
+    await this.loadMoreFiles(doc.results.files.length, doc.results.files_total ?? 0);
+  }
+
+  /**
+   * The document lists a big job's first files only: the rest come page by page (their events
+   * may be gone from the history), each page's thumbnails shown as it lands.
+   */
+  private async loadMoreFiles(from: number, total: number): Promise<void> {
+    let offset: number | null = from < total ? from : null;
+    while (offset !== null && this.state !== null && this.tick !== null) {
+      let page: Awaited<ReturnType<typeof api.jobFiles>>;
+      try {
+        page = await api.jobFiles(this.jobId, offset, FILES_PAGE);
+      } catch {
+        return; // the event stream still brings what it replays
+      }
+      if (this.tick === null) return; // the view was left meanwhile
+      this.apply({ header: true, files: applyFiles(this.state, offset, page.files) });
+      offset = page.next_offset;
+    }
   }
 
   stop(): void {

@@ -65,6 +65,8 @@ for (const [name, value, expected] of [
   ['BING_IMAGES_TIMEOUT', 'soon', 'seconds'],
   ['API_TOKEN', 'short', 'at least 8 characters'],
   ['MAX_FILE_SIZE_MB', '0', 'megabytes'],
+  ['HISTORY_RETENTION_DAYS', '-1', 'days'],
+  ['HISTORY_RETENTION_DAYS', '1.5', 'days'],
 ] as const) {
   test(`${name}=${JSON.stringify(value)} is refused with a message naming it`, () => {
     assert.throws(

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { openEngine, openEngineStore } from '../../src/jobs/engine.ts';
 import { databasePath, openStore } from '../../src/store/open.ts';
-import { makeJob, makeSpec, tempEnv } from '../store/store-fixtures.ts';
+import { makeFile, makeJob, makeSpec, tempEnv } from '../store/store-fixtures.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -80,5 +80,43 @@ test('openEngineStore with ifExists creates nothing when there is no store yet',
     await store.close();
   } finally {
     env.cleanup();
+  }
+});
+
+test('openEngine prunes the events of jobs older than HISTORY_RETENTION_DAYS, keeping the job and its files', async () => {
+  for (const [days, kept] of [
+    ['30', 0],
+    ['0', 1],
+  ] as const) {
+    const env = tempEnv({ HISTORY_RETENTION_DAYS: days });
+    try {
+      const store = await openStore(env.config);
+      const created = new Date(Date.now() - 40 * DAY_MS);
+      await store.jobs.create({ ...makeJob('old', makeSpec(), created), status: 'completed' }, makeSpec());
+      await store.events.append({
+        type: 'job_started',
+        job_id: 'old',
+        ts: created.toISOString(),
+        seq: 1,
+        run: 1,
+        query: 'nature',
+        queries: ['nature'],
+        sources: ['google_images'],
+        limit: 5,
+        media_type: 'image',
+        resumed: false,
+      });
+      await store.files.record('old', makeFile(1));
+      await store.close();
+      const engine = await openEngine(env.config, { interrupt: 'none' });
+      try {
+        assert.equal((await engine.store.events.list('old')).length, kept, `HISTORY_RETENTION_DAYS=${days}`);
+        assert.equal((await engine.store.jobs.get('old'))?.results.files.length, 1);
+      } finally {
+        await engine.close();
+      }
+    } finally {
+      env.cleanup();
+    }
   }
 });

@@ -10,7 +10,7 @@ import type { RunStats } from '../../src/core/job-results.ts';
 import { emptySourceStats, type SourceCheck } from '../../src/core/types.ts';
 import { getSourceHealth, listSourceHealth, recordSourceOutcome } from '../../src/jobs/source-health.ts';
 import { openStore } from '../../src/store/open.ts';
-import type { SourceOutcome, Store } from '../../src/store/store.ts';
+import { emptyHealthRecord, type SourceOutcome, type Store } from '../../src/store/store.ts';
 import { makeFile, makeJob, makeSpec, tempEnv } from './store-fixtures.ts';
 
 /** Options every implementation accepts: the clock, so that time-dependent rules can be tested. */
@@ -693,6 +693,80 @@ for (const impl of IMPLEMENTATIONS) {
         const [file] = (await store.jobs.get('h'))?.results.files ?? [];
         assert.equal(file?.query, 'dogs');
         assert.equal(file?.phash, 'f0e1d2c3b4a59687');
+      }));
+
+    test('files page in the order recorded; a capped document counts them all', () =>
+      withSite(impl, async (open) => {
+        const store = await open();
+        await store.jobs.create(makeJob('p'), makeSpec());
+        for (let n = 1; n <= 7; n++) await store.files.record('p', makeFile(n, n === 3 ? { kind: 'video' } : {}));
+        const all = (await store.jobs.get('p'))!.results.files;
+        assert.equal(all.length, 7);
+        assert.equal(await store.files.count('p'), 7);
+        assert.equal(await store.files.count('nope'), 0);
+        assert.deepEqual(await store.files.list('p', { offset: 2, limit: 3 }), all.slice(2, 5));
+        assert.deepEqual(await store.files.list('p', { offset: 6, limit: 3 }), all.slice(6));
+        assert.deepEqual(await store.files.list('p', { offset: 9, limit: 3 }), []);
+        const capped = (await store.jobs.get('p', { files: 2 }))!;
+        assert.deepEqual(capped.results.files, all.slice(0, 2));
+        assert.deepEqual(
+          [capped.results.files_total, capped.results.downloaded, capped.results.images, capped.results.videos],
+          [7, 7, 6, 1],
+        );
+        assert.equal(
+          (await store.jobs.get('p'))!.results.files_total,
+          undefined,
+          'a whole document has no files_total',
+        );
+      }));
+
+    test('the archive sees a file as soon as its record is asked for, before it is committed', () =>
+      withSite(impl, async (open) => {
+        const store = await open();
+        await store.jobs.create(makeJob('a'), makeSpec());
+        const file = makeFile(1);
+        const recording = store.files.record('a', file);
+        const seen = await store.files.findArchived({ sha256: file.sha256, excludeJobId: 'other' });
+        assert.equal(seen?.path, file.path);
+        await recording;
+        assert.equal(await store.files.findArchived({ sha256: file.sha256, excludeJobId: 'a' }), null);
+      }));
+
+    test('history pruning deletes the events of ended old jobs and old outcomes, nothing else', () =>
+      withSite(impl, async (open) => {
+        const store = await open();
+        const now = Date.parse('2026-06-01T00:00:00Z');
+        const old = new Date(now - 40 * 24 * 3600 * 1000);
+        const recent = new Date(now - 2 * 24 * 3600 * 1000);
+        for (const [id, created, status] of [
+          ['old', old, 'completed'],
+          ['old-running', old, 'running'],
+          ['recent', recent, 'completed'],
+        ] as const) {
+          await store.jobs.create(makeJob(id, makeSpec(), created), makeSpec());
+          await store.jobs.update(id, { status });
+          await store.events.append(sourceStarted(id, 1));
+          await store.events.append(sourceStarted(id, 2));
+          await store.files.record(id, makeFile(1, { path: `${id}/f.png`, sha256: id.padEnd(64, '0') }));
+        }
+        const health = (n: number) => ({ ...emptyHealthRecord('bing_images'), runs: n });
+        await store.health.recordOutcome(outcome({ at: old }), () => health(1));
+        await store.health.recordOutcome(outcome({ at: recent }), () => health(2));
+
+        const cutoff = new Date(now - 30 * 24 * 3600 * 1000);
+        assert.equal(await store.events.prune(cutoff), 2);
+        assert.equal(await store.health.pruneOutcomes(cutoff), 1);
+        assert.deepEqual(await store.events.list('old'), []);
+        assert.equal((await store.events.list('old-running')).length, 2, 'a job still running keeps its events');
+        assert.equal((await store.events.list('recent')).length, 2);
+        assert.deepEqual(
+          (await store.health.listOutcomes()).map((o) => o.at.toISOString()),
+          [recent.toISOString()],
+        );
+        // The job, its files and the archive stay.
+        assert.equal((await store.jobs.get('old'))?.results.files.length, 1);
+        assert.equal((await store.files.findArchived({ sha256: 'old'.padEnd(64, '0') }))?.job_id, 'old');
+        assert.equal((await store.health.get('bing_images')).record.runs, 2);
       }));
   });
 }
