@@ -18,50 +18,82 @@ const MAX_THUMBNAIL_BYTES = 512 * 1024;
 /** A thumbnail gets at most this long (and never past the source's deadline). */
 const THUMBNAIL_TIMEOUT_MS = 5000;
 
-/** 64-bit hashes kept as two 32-bit halves in growing typed arrays: a scan touches no objects. */
+/**
+ * 64-bit hashes kept as two 32-bit halves in growing typed arrays. For distances under 8 the
+ * look-up is a multi-index one: two hashes within 7 bits agree exactly on at least one of their 8
+ * bytes (pigeonhole), so only the hashes sharing a byte at the same position are compared — about
+ * 8/256 of them — instead of every kept hash. Larger distances scan everything.
+ */
 class HashIndex {
   private high = new Uint32Array(256);
   private low = new Uint32Array(256);
+  private alive = new Uint8Array(256);
+  private count = 0;
+  /** Live entries. */
   size = 0;
+  /** Per byte position and value (8 × 256), the entries with that byte there; null: scan. */
+  private readonly buckets: number[][] | null;
 
-  constructor(private readonly distance: number) {}
+  constructor(private readonly distance: number) {
+    this.buckets = distance < 8 ? Array.from({ length: 8 * 256 }, () => []) : null;
+  }
 
-  /** The position of a hash within `distance` bits of `phash`, or -1. */
-  find(phash: string): number {
+  /** Whether a live hash within `distance` bits of `phash` is kept. */
+  has(phash: string): boolean {
     const [h, l] = halves(phash);
-    for (let i = 0; i < this.size; i++) {
-      if (popcount(this.high[i]! ^ h) + popcount(this.low[i]! ^ l) <= this.distance) return i;
+    if (this.buckets === null) {
+      for (let i = 0; i < this.count; i++) if (this.near(i, h, l)) return true;
+      return false;
     }
-    return -1;
+    for (const key of bucketKeys(h, l)) {
+      for (const i of this.buckets[key]!) if (this.near(i, h, l)) return true;
+    }
+    return false;
+  }
+
+  private near(i: number, h: number, l: number): boolean {
+    return this.alive[i] === 1 && popcount(this.high[i]! ^ h) + popcount(this.low[i]! ^ l) <= this.distance;
   }
 
   add(phash: string): void {
-    if (this.size === this.high.length) {
-      const high = new Uint32Array(this.size * 2);
-      const low = new Uint32Array(this.size * 2);
-      high.set(this.high);
-      low.set(this.low);
-      this.high = high;
-      this.low = low;
+    if (this.count === this.high.length) {
+      const grow = <T extends Uint32Array | Uint8Array>(a: T, make: (n: number) => T): T => {
+        const b = make(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.high = grow(this.high, (n) => new Uint32Array(n));
+      this.low = grow(this.low, (n) => new Uint32Array(n));
+      this.alive = grow(this.alive, (n) => new Uint8Array(n));
     }
     const [h, l] = halves(phash);
-    this.high[this.size] = h;
-    this.low[this.size] = l;
+    const i = this.count++;
+    this.high[i] = h;
+    this.low[i] = l;
+    this.alive[i] = 1;
     this.size++;
+    if (this.buckets !== null) for (const key of bucketKeys(h, l)) this.buckets[key]!.push(i);
   }
 
-  /** Removes one entry equal to `phash` (a kept file whose saving failed afterwards). */
+  /** Forgets one entry equal to `phash` (a kept file whose saving failed afterwards). */
   remove(phash: string): void {
     const [h, l] = halves(phash);
-    for (let i = this.size - 1; i >= 0; i--) {
-      if (this.high[i] === h && this.low[i] === l) {
+    for (let i = this.count - 1; i >= 0; i--) {
+      if (this.alive[i] === 1 && this.high[i] === h && this.low[i] === l) {
+        // A tombstone: bucket lists keep their indexes.
+        this.alive[i] = 0;
         this.size--;
-        this.high[i] = this.high[this.size]!;
-        this.low[i] = this.low[this.size]!;
         return;
       }
     }
   }
+}
+
+/** The bucket of each of a hash's 8 bytes: position × 256 + value. */
+function bucketKeys(h: number, l: number): number[] {
+  const keys: number[] = [];
+  for (let b = 0; b < 4; b++) keys.push(b * 256 + ((h >>> (b * 8)) & 0xff), (4 + b) * 256 + ((l >>> (b * 8)) & 0xff));
+  return keys;
 }
 
 function halves(phash: string): [number, number] {
@@ -107,7 +139,7 @@ export class NearDuplicates {
    */
   claim(phash: string): boolean {
     if (!this.removing) return true;
-    if (this.index.find(phash) >= 0) return false;
+    if (this.index.has(phash)) return false;
     this.index.add(phash);
     return true;
   }
@@ -149,7 +181,7 @@ export class NearDuplicates {
         chunks.push(chunk);
       }
       const phash = await phashOfFile(Buffer.concat(chunks));
-      return this.index.find(phash) >= 0;
+      return this.index.has(phash);
     } catch {
       return false;
     }

@@ -393,9 +393,11 @@ export class JobView {
   private renderHeader(): void {
     const s = this.state!;
     const saved = s.files.size;
-    const wanted = s.limit * s.sources.size;
-    this.title.textContent = `“${s.query}”`;
-    this.meta.textContent = `job ${s.jobId} · ${s.mediaType} · up to ${s.limit} per source · started ${s.startedAt ? `${formatTime(s.startedAt)} (${relativeTime(s.startedAt)})` : 'not yet'}`;
+    // `limit` is per source and per query.
+    const wanted = s.limit * s.sources.size * s.queries.length;
+    const more = s.queries.length - 1;
+    this.title.textContent = `“${s.query}”${more > 0 ? ` and ${more} more quer${more === 1 ? 'y' : 'ies'}` : ''}`;
+    this.meta.textContent = `job ${s.jobId} · ${s.mediaType} · up to ${s.limit} per source${more > 0 ? ' and query' : ''} · started ${s.startedAt ? `${formatTime(s.startedAt)} (${relativeTime(s.startedAt)})` : 'not yet'}`;
     replaceChildren(this.statusPill, pill(s.status));
     this.renderActions();
     this.progressBar.setAttribute('aria-valuemax', String(wanted));
