@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { loadConfig } from '../src/core/config.ts';
 import type { RunnerEvent } from '../src/core/events.ts';
 import { emptySourceStats, type SavedFile } from '../src/core/types.ts';
-import { openStore } from '../src/store/open.ts';
+import { openSqliteStore } from '../src/store/open.ts';
 
 const args = process.argv.slice(2);
 const at = args.indexOf('--files');
@@ -46,7 +46,7 @@ async function run(label: string, maxBatch: number | undefined): Promise<string>
   const dir = mkdtempSync(join(tmpdir(), 'harvester-bench-store-'));
   try {
     const config = loadConfig({ DATA_DIR: dir }, {});
-    const store = await openStore(config, maxBatch === undefined ? {} : { maxBatch });
+    const store = await openSqliteStore(config, maxBatch === undefined ? {} : { maxBatch });
     const jobId = 'bench';
     await store.jobs.create(
       {

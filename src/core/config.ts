@@ -55,6 +55,12 @@ export interface Config {
   nearDuplicateDistance: number;
   /** Days the events and source outcomes of a job are kept; 0 keeps them all. */
   historyRetentionDays: number;
+  /** `postgres://…`: the store is this PostgreSQL database instead of SQLite, or null. */
+  databaseUrl: string | null;
+  /** `redis://…[/db]`: jobs go through BullMQ queues on this Redis, or null (needs databaseUrl). */
+  redisUrl: string | null;
+  /** Source runs one `harvester worker` process takes at once. */
+  workerConcurrency: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -64,6 +70,8 @@ interface Spec<T> {
   fallback: string | null;
   expected: string;
   parse: (raw: string) => T | undefined;
+  /** The value as an error message may show it (a URL's password is never shown). */
+  shown?: (raw: string) => string;
 }
 
 const int =
@@ -105,6 +113,23 @@ const hostList: Spec<string[]>['parse'] = (raw) => {
     .filter((name) => name !== '');
   return names.every((name) => /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?$/.test(name)) ? names : undefined;
 };
+/** An optional URL of one of `protocols`, with a host or (PostgreSQL) a socket directory. */
+const serviceUrl =
+  (protocols: readonly string[]): Spec<string | null>['parse'] =>
+  (raw) => {
+    const v = raw.trim();
+    if (v === '') return null;
+    try {
+      const u = new URL(v);
+      if (!protocols.includes(u.protocol)) return undefined;
+      if (u.hostname === '' && !u.searchParams.has('host')) return undefined;
+      return v;
+    } catch {
+      return undefined;
+    }
+  };
+/** `scheme://user:secret@host` → `scheme://user:***@host`. */
+const withoutPassword = (raw: string): string => raw.replace(/(\/\/[^/@:]*:)[^/@]*@/, '$1***@');
 const host: Spec<string>['parse'] = (raw) => (/^[A-Za-z0-9.:[\]-]+$/.test(raw.trim()) ? raw.trim() : undefined);
 
 /** Every configuration variable, with its default and what a valid value looks like. */
@@ -176,6 +201,19 @@ export const VARIABLES = {
     expected: 'days, an integer from 0 (keep all) to 36500',
     parse: int(0, 36500),
   },
+  DATABASE_URL: {
+    fallback: null,
+    expected: 'a PostgreSQL URL such as postgres://user@host:5432/harvester',
+    parse: serviceUrl(['postgres:', 'postgresql:']),
+    shown: withoutPassword,
+  },
+  REDIS_URL: {
+    fallback: null,
+    expected: 'a Redis URL such as redis://host:6379/0',
+    parse: serviceUrl(['redis:', 'rediss:']),
+    shown: withoutPassword,
+  },
+  WORKER_CONCURRENCY: { fallback: null, expected: 'an integer from 1 to 256', parse: int(1, 256) },
   URLS_TIMEOUT: { fallback: null, expected: 'seconds, a number from 0.1 to 86400', parse: seconds(0.1, 86400) },
 } satisfies Record<string, Spec<unknown>>;
 
@@ -207,7 +245,8 @@ export function loadConfig(env: Env = process.env, dotenv: Env = readDotenv()): 
     if (value === null) return null as T;
     const parsed = spec.parse(value);
     if (parsed === undefined) {
-      errors.push(`${name}=${JSON.stringify(raw)} is invalid: expected ${spec.expected}`);
+      const shown = raw === undefined ? raw : (spec.shown?.(raw) ?? raw);
+      errors.push(`${name}=${JSON.stringify(shown)} is invalid: expected ${spec.expected}`);
       return undefined as T;
     }
     return parsed;
@@ -264,7 +303,14 @@ export function loadConfig(env: Env = process.env, dotenv: Env = readDotenv()): 
     logBackups: read('LOG_BACKUPS', v.LOG_BACKUPS),
     nearDuplicateDistance: read('NEAR_DUPLICATE_DISTANCE', v.NEAR_DUPLICATE_DISTANCE),
     historyRetentionDays: read('HISTORY_RETENTION_DAYS', v.HISTORY_RETENTION_DAYS),
+    databaseUrl: read('DATABASE_URL', v.DATABASE_URL),
+    redisUrl: read('REDIS_URL', v.REDIS_URL),
+    workerConcurrency: 0,
   };
+  config.workerConcurrency = read('WORKER_CONCURRENCY', v.WORKER_CONCURRENCY) ?? config.maxConcurrentSources;
+  if (config.redisUrl && config.databaseUrl === null) {
+    errors.push('REDIS_URL is set but DATABASE_URL is not: the distributed mode needs both (or neither)');
+  }
   if (errors.length > 0) throw new ConfigError(`invalid configuration:\n  ${errors.join('\n  ')}`);
   return config;
 }

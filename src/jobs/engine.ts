@@ -6,7 +6,6 @@
 // of old jobs (./history-retention.ts) are pruned.
 // The heavy parts load on demand, so a command that only reads the history does not load the
 // runner.
-import { existsSync } from 'node:fs';
 import type { Config } from '../core/config.ts';
 import type { EventListener } from '../core/events.ts';
 import type { HttpClient } from '../http/types.ts';
@@ -136,8 +135,8 @@ export interface EngineStoreOptions {
  */
 export async function openEngineStore(config: Config, options: EngineStoreOptions = {}): Promise<Store | null> {
   if (options.ifExists === true) {
-    const { databasePath } = await import('../store/open.ts');
-    if (!existsSync(databasePath(config))) return null;
+    const { storeExists } = await import('../store/open.ts');
+    if (!storeExists(config)) return null;
   }
   const { store } = await openWithChores(config, options.interrupt ?? 'none');
   return store;

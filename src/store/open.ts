@@ -1,29 +1,48 @@
-// Opens the embedded store: DATA_DIR/harvester.db (SQLite, WAL, synchronous=NORMAL). Anything
-// that makes the file unusable — not a database, corrupt, written by a newer Harvester, not
+// Opens the store of a configuration: the PostgreSQL database of DATABASE_URL when it is set
+// (./pg-store.ts), otherwise the embedded DATA_DIR/harvester.db (SQLite, WAL, synchronous=NORMAL).
+// Anything that makes the SQLite file unusable — not a database, corrupt, written by a newer Harvester, not
 // writable — is a StoreError with a message naming the file (the CLI exits 2, the server
 // refuses to start). An existing file is never deleted, recreated or "repaired".
-import { closeSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Config } from '../core/config.ts';
 import { StoreError, errorMessage } from '../core/errors.ts';
 import { currentOwner } from './job-owner.ts';
+import type { PgStoreOptions } from './pg-store.ts';
 import { checkVersion, migrate } from './schema.ts';
 import { SqliteStore, type SqliteStoreOptions } from './sqlite-store.ts';
+import type { Store } from './store.ts';
 
 export const DATABASE_FILE = 'harvester.db';
 const SQLITE_HEADER = 'SQLite format 3\0';
 /** How long a write waits for another process's write lock before failing, ms. */
 const BUSY_TIMEOUT_MS = 5_000;
 
-export type OpenStoreOptions = SqliteStoreOptions;
+export type OpenStoreOptions = SqliteStoreOptions & PgStoreOptions;
 
 /** The database file of a configuration. */
 export function databasePath(config: Pick<Config, 'dataDir'>): string {
   return join(config.dataDir, DATABASE_FILE);
 }
 
-export async function openStore(config: Config, options: OpenStoreOptions = {}): Promise<SqliteStore> {
+/** Whether the configuration's store already exists (a command that only reads creates nothing). */
+export function storeExists(config: Pick<Config, 'dataDir' | 'databaseUrl'>): boolean {
+  return config.databaseUrl !== null || existsSync(databasePath(config));
+}
+
+export async function openStore(config: Config, options: OpenStoreOptions = {}): Promise<Store> {
+  if (config.databaseUrl === null) return openSqliteStore(config, options);
+  // `pg` loads only when it is used: the embedded default pays nothing for it.
+  const { openPgStore } = await import('./pg-store.ts');
+  return openPgStore(config.databaseUrl, options);
+}
+
+/** The embedded SQLite store of `config`, whatever DATABASE_URL says (SQLite-only tools and tests). */
+export async function openSqliteStore(
+  config: Pick<Config, 'dataDir'>,
+  options: SqliteStoreOptions = {},
+): Promise<SqliteStore> {
   const file = databasePath(config);
   try {
     mkdirSync(config.dataDir, { recursive: true });

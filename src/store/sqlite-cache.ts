@@ -1,6 +1,7 @@
 // SQLite search cache: successful search answers by key, with when they were stored and last served.
 import type { SqliteConnection } from './sqlite-connection.ts';
 import type { CachedPage, SearchCacheRepository } from './store.ts';
+import { cachedPageOf, storedMs, type CacheRow } from './store-rows.ts';
 
 export class SqliteSearchCache implements SearchCacheRepository {
   constructor(private readonly c: SqliteConnection) {}
@@ -9,28 +10,18 @@ export class SqliteSearchCache implements SearchCacheRepository {
     return this.c.read(() => {
       const row = this.c
         .stmt(`SELECT status, url, headers, text, stored_at, source FROM search_cache WHERE key = ? AND stored_ms >= ?`)
-        .get(key, this.c.now() - maxAgeMs) as
-        (Omit<CachedPage, 'headers' | 'source'> & { headers: string; source: string | null }) | undefined;
+        .get(key, this.c.now() - maxAgeMs) as CacheRow | undefined;
       if (row === undefined) return null;
       // Remembered so that a run this answer fails can drop it (deleteSource).
       void this.c.writes
         .enqueue(() => this.c.stmt(`UPDATE search_cache SET last_hit_ms = ? WHERE key = ?`).run(this.c.now(), key))
         .catch(() => {});
-      const page: CachedPage = {
-        status: row.status,
-        url: row.url,
-        headers: JSON.parse(row.headers) as Record<string, string>,
-        text: row.text,
-        stored_at: row.stored_at,
-      };
-      if (row.source !== null) page.source = row.source;
-      return page;
+      return cachedPageOf(row);
     });
   }
 
   put(key: string, page: CachedPage): Promise<void> {
     return this.c.write(() => {
-      const storedMs = Date.parse(page.stored_at);
       this.c
         .stmt(
           `INSERT OR REPLACE INTO search_cache (key, status, url, headers, text, stored_at, stored_ms, source, last_hit_ms)
@@ -43,7 +34,7 @@ export class SqliteSearchCache implements SearchCacheRepository {
           JSON.stringify(page.headers),
           page.text,
           page.stored_at,
-          Number.isFinite(storedMs) ? storedMs : this.c.now(),
+          storedMs(page, this.c.now()),
           page.source ?? null,
         );
     });

@@ -101,8 +101,3 @@ export class SqliteConnection {
     return new StoreError(`${what} in ${this.file}: ${errorMessage(error)}`, { cause: error });
   }
 }
-
-export function clampInt(n: number, min: number, max: number): number {
-  if (!Number.isFinite(n)) return min;
-  return Math.min(max, Math.max(min, Math.trunc(n)));
-}

@@ -7,10 +7,15 @@ export class SqliteEvents implements EventRepository {
   constructor(private readonly c: SqliteConnection) {}
 
   append(event: RunnerEvent): Promise<void> {
+    return this.c.write(() => this.insert(event));
+  }
+
+  appendNext(event: RunnerEvent): Promise<RunnerEvent> {
+    // Inside the batch's BEGIN IMMEDIATE: no other process can take the same seq in between.
     return this.c.write(() => {
-      this.c
-        .stmt(`INSERT INTO events (job_id, seq, type, data) VALUES (?, ?, ?, ?)`)
-        .run(event.job_id, event.seq, event.type, JSON.stringify(event));
+      const numbered = { ...event, seq: this.last(event.job_id) + 1 };
+      this.insert(numbered);
+      return numbered;
     });
   }
 
@@ -36,11 +41,19 @@ export class SqliteEvents implements EventRepository {
   }
 
   lastSeq(jobId: string): Promise<number> {
-    return this.c.read(() => {
-      const row = this.c.stmt(`SELECT MAX(seq) AS seq FROM events WHERE job_id = ?`).get(jobId) as {
-        seq: number | null;
-      };
-      return row.seq ?? 0;
-    });
+    return this.c.read(() => this.last(jobId));
+  }
+
+  private insert(event: RunnerEvent): void {
+    this.c
+      .stmt(`INSERT INTO events (job_id, seq, type, data) VALUES (?, ?, ?, ?)`)
+      .run(event.job_id, event.seq, event.type, JSON.stringify(event));
+  }
+
+  private last(jobId: string): number {
+    const row = this.c.stmt(`SELECT MAX(seq) AS seq FROM events WHERE job_id = ?`).get(jobId) as {
+      seq: number | null;
+    };
+    return row.seq ?? 0;
   }
 }

@@ -3,6 +3,7 @@ import type { FileCounts } from '../core/job-results.ts';
 import type { SavedFile } from '../core/types.ts';
 import type { SqliteConnection } from './sqlite-connection.ts';
 import type { ArchivedFile, FileRepository, PendingFile } from './store.ts';
+import { fileColumns, savedFileOf, withoutExtension, type FileRow } from './store-rows.ts';
 
 export class SqliteFiles implements FileRepository {
   /** Files queued for recording and not committed yet: the download archive answers from them too. */
@@ -116,17 +117,11 @@ export class SqliteFiles implements FileRepository {
 export function listFiles(c: SqliteConnection, jobId: string, page: { offset: number; limit: number }): SavedFile[] {
   const rows = c
     .stmt(`SELECT doc, query FROM files WHERE job_id = ? ORDER BY id LIMIT ? OFFSET ?`)
-    .all(jobId, page.limit, page.offset) as { doc: string; query: string | null }[];
+    .all(jobId, page.limit, page.offset) as FileRow[];
   let jobQuery: string | undefined;
-  return rows.map((r) => {
-    const file = JSON.parse(r.doc) as SavedFile;
-    // Files recorded before jobs had several queries belong to the job's one query.
-    file.query ??=
-      r.query ??
-      (jobQuery ??= (c.stmt(`SELECT query FROM jobs WHERE job_id = ?`).get(jobId) as { query: string }).query);
-    file.phash ??= null;
-    return file;
-  });
+  const queryOfJob = (): string =>
+    (jobQuery ??= (c.stmt(`SELECT query FROM jobs WHERE job_id = ?`).get(jobId) as { query: string }).query);
+  return rows.map((r) => savedFileOf(r, queryOfJob));
 }
 
 /** How many files a job has recorded, and how many of them are images. */
@@ -142,24 +137,5 @@ export function insertFile(c: SqliteConnection, jobId: string, f: SavedFile): vo
   c.stmt(
     `INSERT INTO files (job_id, path, source, kind, candidate_id, sha256, bytes, saved_at, doc, query, phash)
      VALUES (@job_id, @path, @source, @kind, @candidate_id, @sha256, @bytes, @saved_at, @doc, @query, @phash)`,
-  ).run({
-    job_id: jobId,
-    path: f.path,
-    source: f.source,
-    kind: f.kind,
-    candidate_id: f.candidate_id,
-    sha256: f.sha256,
-    bytes: f.bytes,
-    saved_at: f.saved_at,
-    doc: JSON.stringify(f),
-    query: f.query ?? null,
-    phash: f.phash ?? null,
-  });
-}
-
-/** `a/b/name.jpg` → `a/b/name` (a pending row may name a file before its extension is known). */
-export function withoutExtension(path: string): string {
-  const slash = path.lastIndexOf('/');
-  const dot = path.lastIndexOf('.');
-  return dot > slash + 1 ? path.slice(0, dot) : path;
+  ).run({ job_id: jobId, ...fileColumns(f) });
 }

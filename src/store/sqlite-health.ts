@@ -1,22 +1,14 @@
 // SQLite source health: each source's record (as the health rules computed it), its latest
 // check, and the history of run outcomes.
 import type { JobSourceName, SourceCheck } from '../core/types.ts';
-import { clampInt, type SqliteConnection } from './sqlite-connection.ts';
+import type { SqliteConnection } from './sqlite-connection.ts';
+import { checkOf, outcomeLimit, outcomeOf, outcomeOkColumn, type CheckRow, type OutcomeRow } from './store-rows.ts';
 import {
   emptyHealthRecord,
   type SourceHealthRecord,
   type SourceHealthRepository,
   type SourceOutcome,
 } from './store.ts';
-
-interface CheckRow {
-  source: string;
-  status: SourceCheck['status'];
-  found: number;
-  duration_ms: number;
-  detail: string;
-  checked_at: string;
-}
 
 export class SqliteSourceHealth implements SourceHealthRepository {
   constructor(private readonly c: SqliteConnection) {}
@@ -33,7 +25,7 @@ export class SqliteSourceHealth implements SourceHealthRepository {
         )
         .run(
           outcome.source,
-          outcome.skipped ? -1 : outcome.ok ? 1 : 0,
+          outcomeOkColumn(outcome),
           outcome.error,
           Math.round(outcome.durationMs),
           outcome.downloaded,
@@ -91,29 +83,9 @@ export class SqliteSourceHealth implements SourceHealthRepository {
         .all({
           since: options.since?.getTime() ?? null,
           source: options.source ?? null,
-          limit: clampInt(options.limit ?? 1000, 1, 100_000),
-        }) as {
-        source: string;
-        ok: number;
-        error: string | null;
-        duration_ms: number;
-        downloaded: number;
-        download_ms: number;
-        at: string;
-      }[];
-      return rows.reverse().map((r) => {
-        const outcome: SourceOutcome = {
-          source: r.source as JobSourceName,
-          ok: r.ok === 1,
-          error: r.error,
-          durationMs: r.duration_ms,
-          downloaded: r.downloaded,
-          downloadMs: r.download_ms,
-          at: new Date(r.at),
-        };
-        if (r.ok === -1) outcome.skipped = true;
-        return outcome;
-      });
+          limit: outcomeLimit(options.limit),
+        }) as OutcomeRow[];
+      return rows.reverse().map(outcomeOf);
     });
   }
 
@@ -130,14 +102,6 @@ export class SqliteSourceHealth implements SourceHealthRepository {
 
   private lastCheck(source: string): SourceCheck | null {
     const row = this.c.stmt(`SELECT * FROM source_checks WHERE source = ?`).get(source) as CheckRow | undefined;
-    if (row === undefined) return null;
-    return {
-      id: row.source as SourceCheck['id'],
-      status: row.status,
-      found: row.found,
-      duration_ms: row.duration_ms,
-      detail: row.detail,
-      checked_at: row.checked_at,
-    };
+    return row === undefined ? null : checkOf(row);
   }
 }

@@ -2,41 +2,25 @@
 // document is assembled from those rows and the job's files; its results come from the shared
 // pure rules (src/core/job-results.ts), never from rules of the store's own.
 import { NotFoundError } from '../core/errors.ts';
-import { jobResults, queryStatsOf, singleQueryRuns, type RunStats } from '../core/job-results.ts';
-import {
-  emptySourceStats,
-  type JobDocument,
-  type JobSourceName,
-  type JobSpec,
-  type JobStatus,
-  type JobSummary,
-  type SourceStats,
-} from '../core/types.ts';
-import { ownerAlive } from './job-owner.ts';
-import { clampInt, type SqliteConnection } from './sqlite-connection.ts';
+import type { RunStats } from '../core/job-results.ts';
+import type { JobDocument, JobSourceName, JobSpec, JobStatus, JobSummary, SourceStats } from '../core/types.ts';
+import { ownerAlive, type OwnerRow } from './job-owner.ts';
+import type { SqliteConnection } from './sqlite-connection.ts';
 import { countFiles, insertFile, listFiles } from './sqlite-files.ts';
 import type { JobListFilter, JobRepository } from './store.ts';
-
-interface JobRow {
-  job_id: string;
-  status: JobStatus;
-  query: string;
-  sources: string;
-  limit_per_source: number;
-  media_type: JobDocument['type'];
-  spec: string;
-  queries: string | null;
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-  duration_ms: number | null;
-  owner_token: string | null;
-  owner_pid: number | null;
-  owner_host: string | null;
-  heartbeat_ms: number | null;
-}
-
-const ACTIVE: readonly JobStatus[] = ['queued', 'running'];
+import {
+  ACTIVE_STATUSES as ACTIVE,
+  hasSeveralQueries,
+  jobDocumentOf,
+  jobSummaryOf,
+  listPage,
+  queriesColumn,
+  runStatsOf,
+  type JobRow,
+  type RunRow,
+  type StatsRow,
+  type SummaryRow,
+} from './store-rows.ts';
 
 export interface SqliteJobsOptions {
   /** An owner whose heartbeat is older than this is gone (pid reused or hung), ms. @default 60000 */
@@ -71,7 +55,7 @@ export class SqliteJobs implements JobRepository {
           limit: job.limit,
           type: job.type,
           spec: JSON.stringify(spec),
-          queries: (job.queries?.length ?? 0) > 1 ? JSON.stringify(job.queries) : null,
+          queries: queriesColumn(job),
           created_at: job.created_at,
           started_at: job.started_at,
           finished_at: job.finished_at,
@@ -171,8 +155,7 @@ export class SqliteJobs implements JobRepository {
 
   list(filter: JobListFilter = {}): Promise<JobSummary[]> {
     return this.c.read(() => {
-      const limit = clampInt(filter.limit ?? 50, 1, 10_000);
-      const offset = clampInt(filter.offset ?? 0, 0, Number.MAX_SAFE_INTEGER);
+      const { limit, offset } = listPage(filter);
       const where = filter.status !== undefined ? 'WHERE j.status = @status' : '';
       const rows = this.c
         .stmt(
@@ -182,16 +165,8 @@ export class SqliteJobs implements JobRepository {
            ORDER BY j.created_at DESC, j.rowid DESC
            LIMIT @limit OFFSET @offset`,
         )
-        .all({ status: filter.status, limit, offset }) as (Omit<JobSummary, 'sources'> & { sources: string })[];
-      return rows.map((r) => ({
-        job_id: r.job_id,
-        status: r.status,
-        query: r.query,
-        sources: JSON.parse(r.sources) as JobSourceName[],
-        created_at: r.created_at,
-        finished_at: r.finished_at,
-        downloaded: r.downloaded,
-      }));
+        .all({ status: filter.status, limit, offset }) as SummaryRow[];
+      return rows.map(jobSummaryOf);
     });
   }
 
@@ -203,7 +178,7 @@ export class SqliteJobs implements JobRepository {
           `SELECT job_id, owner_token, owner_pid, owner_host, heartbeat_ms FROM jobs
            WHERE status IN (${statuses.map(() => '?').join(', ')})`,
         )
-        .all(...statuses) as Pick<JobRow, 'job_id' | 'owner_token' | 'owner_pid' | 'owner_host' | 'heartbeat_ms'>[];
+        .all(...statuses) as (OwnerRow & { job_id: string })[];
       const now = this.c.now();
       const { owner } = this.c;
       const dead = rows.filter(
@@ -225,51 +200,20 @@ export class SqliteJobs implements JobRepository {
   }
 
   private runRows(jobId: string): RunStats[] {
-    const rows = this.c
+    return runStatsOf(this.runRowsOf(jobId));
+  }
+
+  private runRowsOf(jobId: string): RunRow[] {
+    return this.c
       .stmt(`SELECT query_index, source, stats FROM query_runs WHERE job_id = ? ORDER BY query_index, source`)
-      .all(jobId) as { query_index: number; source: string; stats: string }[];
-    return rows.map((r) => ({
-      query: r.query_index,
-      source: r.source,
-      stats: { ...emptySourceStats(), ...(JSON.parse(r.stats) as Partial<SourceStats>) },
-    }));
+      .all(jobId) as RunRow[];
   }
 
   private buildDocument(row: JobRow, options: { files?: number }): JobDocument {
-    const sources = JSON.parse(row.sources) as JobSourceName[];
-    const statsRows = this.c.stmt(`SELECT source, stats FROM source_stats WHERE job_id = ?`).all(row.job_id) as {
-      source: string;
-      stats: string;
-    }[];
-    const recorded = new Map(
-      statsRows.map((r) => [r.source, { ...emptySourceStats(), ...(JSON.parse(r.stats) as Partial<SourceStats>) }]),
-    );
-    const names = [...sources, ...[...recorded.keys()].filter((s) => !sources.includes(s as JobSourceName))];
-    const sourceStats: Record<string, SourceStats> = {};
-    for (const name of names) sourceStats[name] = recorded.get(name) ?? emptySourceStats();
+    const stats = this.c.stmt(`SELECT source, stats FROM source_stats WHERE job_id = ?`).all(row.job_id) as StatsRow[];
     const all = options.files === undefined;
     const files = listFiles(this.c, row.job_id, { offset: 0, limit: all ? -1 : Math.max(0, options.files!) });
-    const queries = row.queries === null ? [row.query] : (JSON.parse(row.queries) as string[]);
-    const runs = queries.length > 1 ? this.runRows(row.job_id) : singleQueryRuns(sourceStats);
-    return {
-      job_id: row.job_id,
-      status: row.status,
-      query: row.query,
-      sources,
-      queries,
-      limit: row.limit_per_source,
-      type: row.media_type,
-      created_at: row.created_at,
-      started_at: row.started_at,
-      finished_at: row.finished_at,
-      duration_ms: row.duration_ms,
-      results: jobResults(
-        sourceStats,
-        names,
-        files,
-        queryStatsOf(queries, runs),
-        all ? undefined : countFiles(this.c, row.job_id),
-      ),
-    };
+    const runs = hasSeveralQueries(row) ? this.runRowsOf(row.job_id) : [];
+    return jobDocumentOf(row, stats, files, runs, all ? undefined : countFiles(this.c, row.job_id));
   }
 }

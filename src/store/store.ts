@@ -2,7 +2,7 @@
 // download archive and the in-flight list), the search cache and source health — so each caller
 // depends on the one or two it uses. The store records what it is told and decides nothing: the
 // cool-down schedule and which cached answers to drop are rules in src/jobs/source-health-rules.ts.
-// SQLite implements it today (./sqlite-store.ts, one module per repository); every
+// SQLite (./sqlite-store.ts) and PostgreSQL (./pg-store.ts) implement it, one module per repository; every
 // implementation must pass test/store/store-contract.test.ts (docs/ARCHITECTURE.md, "Seams").
 import type { RunnerEvent } from '../core/events.ts';
 import type { RunStats } from '../core/job-results.ts';
@@ -132,8 +132,14 @@ export interface JobRepository {
 }
 
 export interface EventRepository {
-  /** Appends an event to the job's history (for SSE replay). */
+  /** Appends an event to the job's history (for SSE replay); a `seq` the job already has is a StoreError. */
   append(event: RunnerEvent): Promise<void>;
+  /**
+   * Appends an event at the next free `seq` of its job (the event's own `seq` is ignored) and
+   * returns it as recorded: several writers of one job's history (processes of a cluster) never
+   * get the same `seq`, and each job's history stays ordered without gaps they could cause.
+   */
+  appendNext(event: RunnerEvent): Promise<RunnerEvent>;
   /** The job's events with `seq` greater than `afterSeq`, in `seq` order. */
   list(jobId: string, afterSeq?: number): Promise<RunnerEvent[]>;
   /**

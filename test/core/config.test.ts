@@ -106,3 +106,37 @@ test('.env.example documents every variable', () => {
   assert.match(example, /<ID>_TIMEOUT/);
   assert.match(example, /<ID>_BASE_URL/);
 });
+
+test('DATABASE_URL and REDIS_URL: PostgreSQL and Redis URLs, REDIS_URL only with DATABASE_URL', () => {
+  const none = loadConfig({}, {});
+  assert.equal(none.databaseUrl, null);
+  assert.equal(none.redisUrl, null);
+  assert.equal(none.workerConcurrency, none.maxConcurrentSources);
+  const both = loadConfig(
+    {
+      DATABASE_URL: 'postgres://h:secret@db.internal:5433/harvester',
+      REDIS_URL: 'redis://cache:6379/2',
+      WORKER_CONCURRENCY: '3',
+    },
+    {},
+  );
+  assert.equal(both.databaseUrl, 'postgres://h:secret@db.internal:5433/harvester');
+  assert.equal(both.redisUrl, 'redis://cache:6379/2');
+  assert.equal(both.workerConcurrency, 3);
+  assert.equal(loadConfig({ DATABASE_URL: 'postgresql:///harvester?host=/run/postgresql' }, {}).redisUrl, null);
+
+  assert.throws(
+    () => loadConfig({ DATABASE_URL: 'mysql://u:hunter22@db/x' }, {}),
+    (error: unknown) =>
+      error instanceof ConfigError &&
+      /DATABASE_URL="mysql:\/\/u:\*\*\*@db\/x" is invalid: expected a PostgreSQL URL/.test(error.message) &&
+      !error.message.includes('hunter22'),
+  );
+  assert.throws(() => loadConfig({ DATABASE_URL: 'not a url' }, {}), /DATABASE_URL="not a url" is invalid/);
+  assert.throws(() => loadConfig({ REDIS_URL: 'http://cache' }, {}), /REDIS_URL="http:\/\/cache" is invalid/);
+  assert.throws(
+    () => loadConfig({ REDIS_URL: 'redis://cache:6379' }, {}),
+    (error: unknown) => error instanceof ConfigError && /REDIS_URL .*DATABASE_URL/.test(error.message),
+  );
+  assert.throws(() => loadConfig({ WORKER_CONCURRENCY: '0' }, {}), /WORKER_CONCURRENCY="0" is invalid/);
+});

@@ -9,7 +9,7 @@ import { HttpStatusError, ParseError } from '../../src/core/errors.ts';
 import type { RequestOptions, SourceHttp, TextResponse } from '../../src/http/types.ts';
 import { createCachedSourceHttp, redactUrl, searchCacheKey } from '../../src/jobs/search-cache.ts';
 import { recordSourceOutcome } from '../../src/jobs/source-health.ts';
-import { databasePath, openStore } from '../../src/store/open.ts';
+import { databasePath, openSqliteStore } from '../../src/store/open.ts';
 import type { SqliteStore } from '../../src/store/sqlite-store.ts';
 import { tempEnv, type TempEnv } from '../store/store-fixtures.ts';
 
@@ -45,7 +45,7 @@ async function setup(): Promise<Fixture> {
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const env = tempEnv();
   let offsetMs = 0;
-  const store = await openStore(env.config, { now: () => Date.now() + offsetMs });
+  const store = await openSqliteStore(env.config, { now: () => Date.now() + offsetMs });
   return {
     origin,
     hits,

@@ -3,14 +3,14 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, statSync, writeFileSync, existsSync, openSync, writeSync, closeSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { StoreError } from '../../src/core/errors.ts';
-import { databasePath, openStore } from '../../src/store/open.ts';
+import { databasePath, openSqliteStore } from '../../src/store/open.ts';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../src/store/schema.ts';
 import { makeFile, makeJob, makeSpec, tempEnv } from './store-fixtures.ts';
 
 test('a new database is created in DATA_DIR with WAL, NORMAL sync, foreign keys and the current schema', async () => {
   const env = tempEnv();
   try {
-    const store = await openStore(env.config);
+    const store = await openSqliteStore(env.config);
     const file = databasePath(env.config);
     assert.ok(existsSync(file));
     assert.deepEqual(store.settings(), {
@@ -36,7 +36,7 @@ test('an empty database from before any schema (v0) is migrated to the current v
     const db = new Database(databasePath(env.config));
     db.exec('CREATE TABLE unrelated (x INTEGER)'); // a v0 file may hold anything else
     db.close();
-    const store = await openStore(env.config);
+    const store = await openSqliteStore(env.config);
     await store.jobs.create(makeJob('j'), makeSpec());
     assert.equal((await store.jobs.get('j'))?.status, 'running');
     await store.close();
@@ -51,11 +51,11 @@ test('an empty database from before any schema (v0) is migrated to the current v
 test('reopening an up-to-date database keeps its history', async () => {
   const env = tempEnv();
   try {
-    const a = await openStore(env.config);
+    const a = await openSqliteStore(env.config);
     await a.jobs.create(makeJob('kept'), makeSpec());
     await a.files.record('kept', makeFile(1));
     await a.close();
-    const b = await openStore(env.config);
+    const b = await openSqliteStore(env.config);
     assert.equal((await b.jobs.get('kept'))?.results.files.length, 1);
     await b.close();
   } finally {
@@ -78,7 +78,7 @@ test('a v1 database with history is migrated to the current version and keeps it
       `INSERT INTO search_cache (key, status, url, headers, text, stored_at, stored_ms) VALUES ('k', 200, 'u', '{}', 't', ?, ?)`,
     ).run(new Date().toISOString(), Date.now());
     db.close();
-    const store = await openStore(env.config);
+    const store = await openSqliteStore(env.config);
     assert.equal((await store.jobs.get('old'))?.status, 'completed');
     assert.equal((await store.cache.get('k', 60_000))?.text, 't');
     await store.close();
@@ -105,7 +105,7 @@ test('a database written by a newer Harvester is refused with the versions named
     db.exec('CREATE TABLE future_things (x INTEGER)');
     db.close();
     const before = readFileSync(file);
-    await assert.rejects(openStore(env.config), (error: unknown) => {
+    await assert.rejects(openSqliteStore(env.config), (error: unknown) => {
       assert.ok(error instanceof StoreError);
       assert.equal(
         error.message,
@@ -127,7 +127,7 @@ test('a file that is not a database is refused with a clear message and never re
     const file = databasePath(env.config);
     writeFileSync(file, 'these are my notes, not a database\n'.repeat(200));
     const before = readFileSync(file);
-    await assert.rejects(openStore(env.config), (error: unknown) => {
+    await assert.rejects(openSqliteStore(env.config), (error: unknown) => {
       assert.ok(error instanceof StoreError);
       assert.match(error.message, /^database .*harvester\.db is corrupt or not a Harvester database/);
       return true;
@@ -142,7 +142,7 @@ test('a file that is not a database is refused with a clear message and never re
 test('a database with damaged pages is refused as corrupt, and left as it was', async () => {
   const env = tempEnv();
   try {
-    const store = await openStore(env.config);
+    const store = await openSqliteStore(env.config);
     await store.jobs.create(makeJob('j'), makeSpec());
     await Promise.all(Array.from({ length: 300 }, (_, i) => store.files.record('j', makeFile(i + 1))));
     await store.close();
@@ -153,7 +153,7 @@ test('a database with damaged pages is refused as corrupt, and left as it was', 
     writeSync(fd, Buffer.alloc(8192, 0xa5), 0, 8192, Math.floor(size / 2 / 4096) * 4096);
     closeSync(fd);
     const before = readFileSync(file);
-    await assert.rejects(openStore(env.config), (error: unknown) => {
+    await assert.rejects(openSqliteStore(env.config), (error: unknown) => {
       assert.ok(error instanceof StoreError);
       assert.match(error.message, /^database .*harvester\.db is corrupt \(.+\); nothing was changed/);
       return true;
@@ -169,7 +169,7 @@ test('a DATA_DIR that cannot be created is a StoreError naming it', async () => 
   try {
     writeFileSync(`${env.dir}/blocker`, 'a file where a directory should be');
     const config = { ...env.config, dataDir: `${env.dir}/blocker/data` };
-    await assert.rejects(openStore(config), /cannot create DATA_DIR .*blocker\/data/);
+    await assert.rejects(openSqliteStore(config), /cannot create DATA_DIR .*blocker\/data/);
   } finally {
     env.cleanup();
   }
@@ -181,8 +181,8 @@ test('processes opening a fresh database at the same moment all succeed and all 
     const { spawn } = await import('node:child_process');
     const script = `
       import { loadConfig } from ${JSON.stringify(new URL('../../src/core/config.ts', import.meta.url).href)};
-      import { openStore } from ${JSON.stringify(new URL('../../src/store/open.ts', import.meta.url).href)};
-      const store = await openStore(loadConfig({ DATA_DIR: process.argv[1] }, {}));
+      import { openSqliteStore } from ${JSON.stringify(new URL('../../src/store/open.ts', import.meta.url).href)};
+      const store = await openSqliteStore(loadConfig({ DATA_DIR: process.argv[1] }, {}));
       const id = 'p' + process.pid;
       const now = new Date().toISOString();
       await store.jobs.create({ job_id: id, status: 'running', query: 'q', sources: [], limit: 1, type: 'image', created_at: now,
@@ -204,7 +204,7 @@ test('processes opening a fresh database at the same moment all succeed and all 
         }),
     );
     assert.deepEqual(await Promise.all(runs), [0, 0, 0, 0]);
-    const store = await openStore(env.config);
+    const store = await openSqliteStore(env.config);
     assert.equal((await store.jobs.list()).length, 4);
     await store.close();
   } finally {

@@ -4,13 +4,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import Database from 'better-sqlite3';
-import { databasePath, openStore } from '../../src/store/open.ts';
+import { databasePath, openSqliteStore } from '../../src/store/open.ts';
 import { makeFile, makeJob, makeSpec, tempEnv } from './store-fixtures.ts';
 
 test('thousands of recordFile calls made at once all resolve, in few transactions, and every row is there', async () => {
   const env = tempEnv();
   try {
-    const store = await openStore(env.config);
+    const store = await openSqliteStore(env.config);
     await store.jobs.create(makeJob('bulk'), makeSpec());
     const before = store.writeCounters;
     const n = 3000;
@@ -40,7 +40,7 @@ test('thousands of recordFile calls made at once all resolve, in few transaction
 test('the archive lookup uses the indexes', async () => {
   const env = tempEnv();
   try {
-    const store = await openStore(env.config);
+    const store = await openSqliteStore(env.config);
     await store.close();
     const db = new Database(databasePath(env.config), { readonly: true });
     for (const column of ['candidate_id', 'sha256']) {
@@ -65,7 +65,7 @@ test('markInterrupted tells a dead pid and a live pid with a stale heartbeat fro
   const env = tempEnv();
   try {
     const nowMs = Date.now();
-    const live = await openStore(env.config, { now: () => nowMs });
+    const live = await openSqliteStore(env.config, { now: () => nowMs });
     await live.jobs.create(makeJob('live'), makeSpec());
     await live.jobs.create(makeJob('dead'), makeSpec());
     await live.jobs.create(makeJob('stale'), makeSpec());
@@ -81,7 +81,7 @@ test('markInterrupted tells a dead pid and a live pid with a stale heartbeat fro
     );
     db.close();
 
-    const second = await openStore(env.config, { now: () => nowMs });
+    const second = await openSqliteStore(env.config, { now: () => nowMs });
     assert.deepEqual((await second.jobs.markInterrupted()).sort(), ['dead', 'stale']);
     assert.equal((await second.jobs.get('live'))?.status, 'running');
     await live.close();

@@ -4,13 +4,15 @@
 // batching) is tested in that implementation's own file.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { NotFoundError, StoreError } from '../../src/core/errors.ts';
 import type { RunnerEvent } from '../../src/core/events.ts';
 import type { RunStats } from '../../src/core/job-results.ts';
 import { emptySourceStats, type SourceCheck } from '../../src/core/types.ts';
 import { getSourceHealth, listSourceHealth, recordSourceOutcome } from '../../src/jobs/source-health.ts';
-import { openStore } from '../../src/store/open.ts';
+import { databasePath, openStore } from '../../src/store/open.ts';
 import { emptyHealthRecord, type SourceOutcome, type Store } from '../../src/store/store.ts';
+import { createTestDatabase } from '../helpers/pg-database.ts';
 import { makeFile, makeJob, makeSpec, tempEnv } from './store-fixtures.ts';
 
 /** Options every implementation accepts: the clock, so that time-dependent rules can be tested. */
@@ -37,6 +39,21 @@ const IMPLEMENTATIONS: Implementation[] = [
       return {
         open: (options) => openStore(env.config, options),
         cleanup: async () => env.cleanup(),
+      };
+    },
+  },
+  {
+    name: 'PostgreSQL',
+    site: async () => {
+      const db = await createTestDatabase();
+      const env = tempEnv({ DATABASE_URL: db.url });
+      return {
+        open: (options) => openStore(env.config, options),
+        cleanup: async () => {
+          assert.equal(existsSync(databasePath(env.config)), false, 'no SQLite file beside PostgreSQL');
+          env.cleanup();
+          await db.drop();
+        },
       };
     },
   },
@@ -83,7 +100,8 @@ function outcome(overrides: Partial<SourceOutcome> & Pick<SourceOutcome, 'at'>):
 }
 
 for (const impl of IMPLEMENTATIONS) {
-  describe(`store contract: ${impl.name}`, () => {
+  // Each test has a database of its own, so they may run side by side.
+  describe(`store contract: ${impl.name}`, { concurrency: 4 }, () => {
     test('a full job document round-trips, across a reopen', () =>
       withSite(impl, async (open) => {
         const spec = { ...makeSpec(), options: { noCache: true } };
@@ -290,6 +308,33 @@ for (const impl of IMPLEMENTATIONS) {
         assert.equal(await store.events.lastSeq('e'), 3);
         assert.equal(await store.events.lastSeq('other'), 1);
         await assert.rejects(store.events.append(events[0]!), StoreError);
+      }));
+
+    test('appendNext numbers events of one job from several writers without a duplicate or a gap', () =>
+      withSite(impl, async (open) => {
+        const a = await open();
+        const b = await open();
+        await a.jobs.create(makeJob('n'), makeSpec());
+        await a.events.append(sourceStarted('n', 1));
+        const recorded = await Promise.all(
+          Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? a : b).events.appendNext(sourceStarted('n', 999))),
+        );
+        assert.deepEqual(
+          recorded.map((e) => e.seq).sort((x, y) => x - y),
+          Array.from({ length: 40 }, (_, i) => i + 2),
+        );
+        const history = await b.events.list('n');
+        assert.deepEqual(
+          history.map((e) => e.seq),
+          Array.from({ length: 41 }, (_, i) => i + 1),
+        );
+        assert.deepEqual(
+          history.slice(1),
+          [...recorded].sort((x, y) => x.seq - y.seq),
+          'each as it was returned',
+        );
+        assert.equal(await a.events.lastSeq('n'), 41);
+        await assert.rejects(a.events.appendNext(sourceStarted('no-such-job', 1)), StoreError);
       }));
 
     test('the download archive finds earlier files by candidate id or content hash, newest first, excluding a job', () =>

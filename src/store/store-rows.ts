@@ -1,0 +1,248 @@
+// Rows ↔ documents, the same for every Store implementation (SQLite and PostgreSQL keep the same
+// tables and columns): how a job document, a summary, a run, a cached page, a check and a source
+// outcome are read back from their rows. Only the SQL differs between implementations.
+import { jobResults, queryStatsOf, singleQueryRuns, type FileCounts, type RunStats } from '../core/job-results.ts';
+import {
+  emptySourceStats,
+  type JobDocument,
+  type JobSourceName,
+  type JobStatus,
+  type JobSummary,
+  type SavedFile,
+  type SourceCheck,
+  type SourceStats,
+} from '../core/types.ts';
+import type { CachedPage, JobListFilter, SourceOutcome } from './store.ts';
+
+/** Statuses of a job that a live process owns (it heartbeats them; markInterrupted may take them). */
+export const ACTIVE_STATUSES: readonly JobStatus[] = ['queued', 'running'];
+
+/** The columns of a job row a document is built from. */
+export interface JobRow {
+  job_id: string;
+  status: JobStatus;
+  query: string;
+  sources: string;
+  limit_per_source: number;
+  media_type: JobDocument['type'];
+  queries: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  duration_ms: number | null;
+}
+
+export interface StatsRow {
+  source: string;
+  stats: string;
+}
+
+export interface RunRow {
+  query_index: number;
+  source: string;
+  stats: string;
+}
+
+/** The `queries` column: every query of a several-query job, null for a one-query job. */
+export function queriesColumn(job: JobDocument): string | null {
+  return (job.queries?.length ?? 0) > 1 ? JSON.stringify(job.queries) : null;
+}
+
+function parseStats(json: string): SourceStats {
+  return { ...emptySourceStats(), ...(JSON.parse(json) as Partial<SourceStats>) };
+}
+
+export function runStatsOf(rows: readonly RunRow[]): RunStats[] {
+  return rows.map((r) => ({ query: r.query_index, source: r.source, stats: parseStats(r.stats) }));
+}
+
+/** Whether a job's document needs its query_runs rows (a one-query job's runs are its source stats). */
+export function hasSeveralQueries(row: Pick<JobRow, 'queries'>): boolean {
+  return row.queries !== null && (JSON.parse(row.queries) as string[]).length > 1;
+}
+
+/**
+ * The job document from its row, its source stats rows, its files (in saving order) and, for a
+ * several-query job, its run rows. With `counts`, `files` is the first page of the job's files and
+ * `counts` counts all of them. Results come from the shared rules.
+ */
+export function jobDocumentOf(
+  row: JobRow,
+  statsRows: readonly StatsRow[],
+  files: SavedFile[],
+  runRows: readonly RunRow[],
+  counts?: FileCounts,
+): JobDocument {
+  const sources = JSON.parse(row.sources) as JobSourceName[];
+  const recorded = new Map(statsRows.map((r) => [r.source, parseStats(r.stats)]));
+  const names = [...sources, ...[...recorded.keys()].filter((s) => !sources.includes(s as JobSourceName))];
+  const sourceStats: Record<string, SourceStats> = {};
+  for (const name of names) sourceStats[name] = recorded.get(name) ?? emptySourceStats();
+  const queries = row.queries === null ? [row.query] : (JSON.parse(row.queries) as string[]);
+  const runs = queries.length > 1 ? runStatsOf(runRows) : singleQueryRuns(sourceStats);
+  return {
+    job_id: row.job_id,
+    status: row.status,
+    query: row.query,
+    sources,
+    queries,
+    limit: row.limit_per_source,
+    type: row.media_type,
+    created_at: row.created_at,
+    started_at: row.started_at,
+    finished_at: row.finished_at,
+    duration_ms: row.duration_ms,
+    results: jobResults(sourceStats, names, files, queryStatsOf(queries, runs), counts),
+  };
+}
+
+export interface FileRow {
+  doc: string;
+  query: string | null;
+}
+
+/**
+ * A saved file from its row. Files recorded before jobs had several queries belong to the job's
+ * one query (`jobQuery`, asked only for them).
+ */
+export function savedFileOf(row: FileRow, jobQuery: () => string): SavedFile {
+  const file = JSON.parse(row.doc) as SavedFile;
+  file.query ??= row.query ?? jobQuery();
+  file.phash ??= null;
+  return file;
+}
+
+export type SummaryRow = Omit<JobSummary, 'sources'> & { sources: string };
+
+export function jobSummaryOf(r: SummaryRow): JobSummary {
+  return {
+    job_id: r.job_id,
+    status: r.status,
+    query: r.query,
+    sources: JSON.parse(r.sources) as JobSourceName[],
+    created_at: r.created_at,
+    finished_at: r.finished_at,
+    downloaded: r.downloaded,
+  };
+}
+
+/** One page of a job list: limit 1–10000 (default 50), offset ≥ 0. */
+export function listPage(filter: JobListFilter): { limit: number; offset: number } {
+  return {
+    limit: clampInt(filter.limit ?? 50, 1, 10_000),
+    offset: clampInt(filter.offset ?? 0, 0, Number.MAX_SAFE_INTEGER),
+  };
+}
+
+/** How many outcomes `listOutcomes` returns: 1–100000 (default 1000). */
+export function outcomeLimit(limit: number | undefined): number {
+  return clampInt(limit ?? 1000, 1, 100_000);
+}
+
+function clampInt(n: number, min: number, max: number): number {
+  if (!Number.isFinite(n)) return min;
+  return Math.min(max, Math.max(min, Math.trunc(n)));
+}
+
+/** The `ok` column of an outcome: 1 ok, 0 failed, -1 skipped (recorded, never counted). */
+export function outcomeOkColumn(outcome: SourceOutcome): number {
+  return outcome.skipped ? -1 : outcome.ok ? 1 : 0;
+}
+
+export interface OutcomeRow {
+  source: string;
+  ok: number;
+  error: string | null;
+  duration_ms: number;
+  downloaded: number;
+  download_ms: number;
+  at: string;
+}
+
+export function outcomeOf(r: OutcomeRow): SourceOutcome {
+  const outcome: SourceOutcome = {
+    source: r.source as JobSourceName,
+    ok: r.ok === 1,
+    error: r.error,
+    durationMs: r.duration_ms,
+    downloaded: r.downloaded,
+    downloadMs: r.download_ms,
+    at: new Date(r.at),
+  };
+  if (r.ok === -1) outcome.skipped = true;
+  return outcome;
+}
+
+export interface CheckRow {
+  source: string;
+  status: SourceCheck['status'];
+  found: number;
+  duration_ms: number;
+  detail: string;
+  checked_at: string;
+}
+
+export function checkOf(row: CheckRow): SourceCheck {
+  return {
+    id: row.source as SourceCheck['id'],
+    status: row.status,
+    found: row.found,
+    duration_ms: row.duration_ms,
+    detail: row.detail,
+    checked_at: row.checked_at,
+  };
+}
+
+export type CacheRow = Omit<CachedPage, 'headers' | 'source'> & { headers: string; source: string | null };
+
+export function cachedPageOf(row: CacheRow): CachedPage {
+  const page: CachedPage = {
+    status: row.status,
+    url: row.url,
+    headers: JSON.parse(row.headers) as Record<string, string>,
+    text: row.text,
+    stored_at: row.stored_at,
+  };
+  if (row.source !== null) page.source = row.source;
+  return page;
+}
+
+/** The `stored_ms` column of a cached page: its `stored_at`, or now when that does not parse. */
+export function storedMs(page: CachedPage, nowMs: number): number {
+  const ms = Date.parse(page.stored_at);
+  return Number.isFinite(ms) ? ms : nowMs;
+}
+
+/** The columns of a file row, `doc` being the whole SavedFile. */
+export function fileColumns(f: SavedFile): {
+  path: string;
+  source: string;
+  kind: string;
+  candidate_id: string;
+  sha256: string;
+  bytes: number;
+  saved_at: string;
+  doc: string;
+  query: string | null;
+  phash: string | null;
+} {
+  return {
+    path: f.path,
+    source: f.source,
+    kind: f.kind,
+    candidate_id: f.candidate_id,
+    sha256: f.sha256,
+    bytes: f.bytes,
+    saved_at: f.saved_at,
+    doc: JSON.stringify(f),
+    query: f.query ?? null,
+    phash: f.phash ?? null,
+  };
+}
+
+/** `a/b/name.jpg` → `a/b/name` (a pending row may name a file before its extension is known). */
+export function withoutExtension(path: string): string {
+  const slash = path.lastIndexOf('/');
+  const dot = path.lastIndexOf('.');
+  return dot > slash + 1 ? path.slice(0, dot) : path;
+}
