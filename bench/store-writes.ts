@@ -3,7 +3,9 @@
 // Records FILES saved files and as many events into a fresh SQLite file the way the runner does
 // (every call made at once, each awaited), first with the store's batching (one transaction per
 // event-loop turn), then with batching off (maxBatch 1: one transaction per row, the naive way),
-// and reports rows per second, µs per row and transactions used. Prints a Markdown table.
+// and reports rows per second, µs per row and transactions used; then the same into a fresh
+// PostgreSQL database (the store DATABASE_URL selects; needs the test server of
+// scripts/test-setup.sh, or TEST_DATABASE_URL). Prints a Markdown table.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +14,9 @@ import { loadConfig } from '../src/core/config.ts';
 import type { RunnerEvent } from '../src/core/events.ts';
 import { emptySourceStats, type SavedFile } from '../src/core/types.ts';
 import { openSqliteStore } from '../src/store/open.ts';
+import { openPgStore } from '../src/store/pg-store.ts';
+import type { Store } from '../src/store/store.ts';
+import { createTestDatabase } from '../test/helpers/pg-database.ts';
 
 const args = process.argv.slice(2);
 const at = args.indexOf('--files');
@@ -42,11 +47,31 @@ function file(i: number): SavedFile {
   };
 }
 
-async function run(label: string, maxBatch: number | undefined): Promise<string> {
+/** A store to write into, its write counters when it has them, and how to throw it away. */
+interface Target {
+  store: Store;
+  counters?: () => { transactions: number };
+  dispose(): Promise<void>;
+}
+
+async function sqlite(maxBatch: number | undefined): Promise<Target> {
   const dir = mkdtempSync(join(tmpdir(), 'harvester-bench-store-'));
+  const store = await openSqliteStore(loadConfig({ DATA_DIR: dir }, {}), maxBatch === undefined ? {} : { maxBatch });
+  return {
+    store,
+    counters: () => store.writeCounters,
+    dispose: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+async function postgres(): Promise<Target> {
+  const db = await createTestDatabase();
+  return { store: await openPgStore(db.url), dispose: () => db.drop() };
+}
+
+async function run(label: string, target: Target): Promise<string> {
+  const { store } = target;
   try {
-    const config = loadConfig({ DATA_DIR: dir }, {});
-    const store = await openSqliteStore(config, maxBatch === undefined ? {} : { maxBatch });
     const jobId = 'bench';
     await store.jobs.create(
       {
@@ -77,7 +102,7 @@ async function run(label: string, maxBatch: number | undefined): Promise<string>
       },
       { query: 'nature', sources: ['google_images'], limit: FILES, type: 'image' },
     );
-    const before = store.writeCounters;
+    const before = target.counters?.();
     const started = performance.now();
     await Promise.all(
       Array.from({ length: FILES }, (_, i) => {
@@ -96,12 +121,12 @@ async function run(label: string, maxBatch: number | undefined): Promise<string>
       }),
     );
     const ms = performance.now() - started;
-    const after = store.writeCounters;
+    const after = target.counters?.();
     await store.close();
     const rows = FILES * 2;
-    return `| ${label} | ${rows} | ${Math.round(ms)} | ${Math.round(rows / (ms / 1000))} | ${((ms * 1000) / rows).toFixed(1)} | ${after.transactions - before.transactions} |`;
+    return `| ${label} | ${rows} | ${Math.round(ms)} | ${Math.round(rows / (ms / 1000))} | ${((ms * 1000) / rows).toFixed(1)} | ${after && before ? after.transactions - before.transactions : 'n/a'} |`;
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    await target.dispose();
   }
 }
 
@@ -110,7 +135,8 @@ const lines = [
   '',
   '| mode | rows | wall ms | rows/s | µs/row | transactions |',
   '|---|---|---|---|---|---|',
-  await run('batched (default)', undefined),
-  await run('one transaction per row', 1),
+  await run('SQLite, batched (default)', await sqlite(undefined)),
+  await run('SQLite, one transaction per row', await sqlite(1)),
+  await run('PostgreSQL (pg, one write chain per store)', await postgres()),
 ];
 console.log(lines.join('\n'));
