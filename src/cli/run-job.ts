@@ -7,6 +7,7 @@ import type { JobDocument, JobStatus } from '../core/types.ts';
 import type { Engine } from '../jobs/engine.ts';
 import type { JobService } from '../jobs/service.ts';
 import type { CliContext } from './context.ts';
+import { writeWholeJobJson } from './job-json.ts';
 import { createProgress } from './progress.ts';
 import { formatSummary } from './summary.ts';
 import { statusPainter } from './terminal.ts';
@@ -76,7 +77,7 @@ export async function runJobCommand(
     cli.stderr.write(
       formatSummary(doc, { downloadDir: engine.config.downloadDir, logPath: engine.log.path, cwd: cli.cwd, paint }),
     );
-    if (options.json) cli.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+    if (options.json) await writeWholeJobJson(cli.stdout, doc);
     return exitCodeForJob(doc.status);
   } finally {
     progress.stop();

@@ -13,6 +13,7 @@ import { formatBytes, formatDuration, formatTable, terminalLines } from '../form
 import { statusPainter, type StatusPainter } from '../terminal.ts';
 import { parseCount } from '../options.ts';
 import { cliConfig } from '../cli-config.ts';
+import { writeJobJson } from '../job-json.ts';
 import { escapeControlChars } from '../../core/control-chars.ts';
 
 const STATUSES: readonly JobStatus[] = [
@@ -194,10 +195,14 @@ export function registerJobs(program: Command, cli: CliContext): void {
         return;
       }
       try {
-        const doc = await store.jobs.get(await resolveJobId(store, id));
-        cli.stdout.write(
-          opts.json ? `${JSON.stringify(doc, null, 2)}\n` : formatJobDocument(doc!, statusPainter(cli.stdout, cli.env)),
-        );
+        const jobId = await resolveJobId(store, id);
+        if (opts.json) {
+          // Streamed from the store: a big job is never held whole.
+          const doc = (await store.jobs.get(jobId, { files: 0 }))!;
+          await writeJobJson(cli.stdout, doc, (offset, limit) => store.files.list(jobId, { offset, limit }));
+        } else {
+          cli.stdout.write(formatJobDocument((await store.jobs.get(jobId))!, statusPainter(cli.stdout, cli.env)));
+        }
       } catch (error) {
         if (!(error instanceof NotFoundError)) throw error;
         cli.stderr.write(`harvester: ${terminalLines(error.message)}\n`);
