@@ -15,6 +15,18 @@ export function currentOwner(): JobOwner {
   return { token: randomUUID(), pid: process.pid, host: hostname() };
 }
 
+/**
+ * Refreshes the heartbeat of the jobs a store owns every `everyMs` until the timer is cleared. A
+ * missed beat only matters after ownerStaleMs of them, so a failed one waits for the next tick.
+ */
+export function startHeartbeat(beat: () => Promise<unknown>, everyMs = 5_000): NodeJS.Timeout {
+  const timer = setInterval(() => {
+    beat().catch(() => {});
+  }, everyMs);
+  timer.unref();
+  return timer;
+}
+
 export interface OwnerRow {
   owner_token: string | null;
   owner_pid: number | null;

@@ -1,7 +1,7 @@
 // PostgreSQL search cache: successful search answers by key, with when they were stored and last served.
 import type { PgConnection } from './pg-connection.ts';
 import type { CachedPage, SearchCacheRepository } from './store.ts';
-import { cachedPageOf, storedMs, type CacheRow } from './store-rows.ts';
+import { cacheValues, cachedPageOf, type CacheRow } from './store-rows.ts';
 
 export class PgSearchCache implements SearchCacheRepository {
   constructor(private readonly c: PgConnection) {}
@@ -28,16 +28,7 @@ export class PgSearchCache implements SearchCacheRepository {
          ON CONFLICT (key) DO UPDATE SET status = EXCLUDED.status, url = EXCLUDED.url, headers = EXCLUDED.headers,
            text = EXCLUDED.text, stored_at = EXCLUDED.stored_at, stored_ms = EXCLUDED.stored_ms,
            source = EXCLUDED.source, last_hit_ms = NULL`,
-        [
-          key,
-          page.status,
-          page.url,
-          JSON.stringify(page.headers),
-          page.text,
-          page.stored_at,
-          storedMs(page, this.c.now()),
-          page.source ?? null,
-        ],
+        cacheValues(key, page, this.c.now()),
       );
     });
   }

@@ -9,7 +9,7 @@ import {
   type SourceHealthRepository,
   type SourceOutcome,
 } from './store.ts';
-import { checkOf, outcomeLimit, outcomeOf, outcomeOkColumn, type CheckRow, type OutcomeRow } from './store-rows.ts';
+import { checkOf, outcomeLimit, outcomeOf, outcomeValues, type CheckRow, type OutcomeRow } from './store-rows.ts';
 
 const HEALTH_COLUMNS = `source, runs, successes, downloaded, download_ms, consecutive_failures,
   last_error, last_error_at, last_run_at, cooling_until`;
@@ -26,16 +26,7 @@ export class PgSourceHealth implements SourceHealthRepository {
       await db.query(
         `INSERT INTO source_outcomes (source, ok, error, duration_ms, downloaded, download_ms, at, at_ms)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-        [
-          outcome.source,
-          outcomeOkColumn(outcome),
-          outcome.error,
-          Math.round(outcome.durationMs),
-          outcome.downloaded,
-          Math.round(outcome.downloadMs),
-          outcome.at.toISOString(),
-          outcome.at.getTime(),
-        ],
+        outcomeValues(outcome),
       );
       if (outcome.skipped) return record(db, outcome.source);
       const empty = emptyHealthRecord(outcome.source);

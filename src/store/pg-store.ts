@@ -5,7 +5,7 @@
 import { hostname } from 'node:os';
 import pg from 'pg';
 import { StoreError, errorMessage } from '../core/errors.ts';
-import { currentOwner, type JobOwner } from './job-owner.ts';
+import { currentOwner, startHeartbeat, type JobOwner } from './job-owner.ts';
 import { PgSearchCache } from './pg-cache.ts';
 import { PgConnection, type PgConnectionOptions } from './pg-connection.ts';
 import { PgEvents } from './pg-events.ts';
@@ -42,12 +42,7 @@ export class PgStore implements Store {
     this.files = new PgFiles(this.connection);
     this.cache = new PgSearchCache(this.connection);
     this.health = new PgSourceHealth(this.connection);
-    this.heartbeat = setInterval(() => {
-      this.jobs.heartbeat().catch(() => {
-        // A missed heartbeat only matters after ownerStaleMs of them; the next tick retries.
-      });
-    }, options.heartbeatMs ?? 5_000);
-    this.heartbeat.unref();
+    this.heartbeat = startHeartbeat(() => this.jobs.heartbeat(), options.heartbeatMs);
   }
 
   /** The database without credentials, for messages. */

@@ -1,7 +1,7 @@
 // SQLite search cache: successful search answers by key, with when they were stored and last served.
 import type { SqliteConnection } from './sqlite-connection.ts';
 import type { CachedPage, SearchCacheRepository } from './store.ts';
-import { cachedPageOf, storedMs, type CacheRow } from './store-rows.ts';
+import { cacheValues, cachedPageOf, type CacheRow } from './store-rows.ts';
 
 export class SqliteSearchCache implements SearchCacheRepository {
   constructor(private readonly c: SqliteConnection) {}
@@ -27,16 +27,7 @@ export class SqliteSearchCache implements SearchCacheRepository {
           `INSERT OR REPLACE INTO search_cache (key, status, url, headers, text, stored_at, stored_ms, source, last_hit_ms)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)`,
         )
-        .run(
-          key,
-          page.status,
-          page.url,
-          JSON.stringify(page.headers),
-          page.text,
-          page.stored_at,
-          storedMs(page, this.c.now()),
-          page.source ?? null,
-        );
+        .run(...cacheValues(key, page, this.c.now()));
     });
   }
 

@@ -2,7 +2,7 @@
 // check, and the history of run outcomes.
 import type { JobSourceName, SourceCheck } from '../core/types.ts';
 import type { SqliteConnection } from './sqlite-connection.ts';
-import { checkOf, outcomeLimit, outcomeOf, outcomeOkColumn, type CheckRow, type OutcomeRow } from './store-rows.ts';
+import { checkOf, outcomeLimit, outcomeOf, outcomeValues, type CheckRow, type OutcomeRow } from './store-rows.ts';
 import {
   emptyHealthRecord,
   type SourceHealthRecord,
@@ -23,16 +23,7 @@ export class SqliteSourceHealth implements SourceHealthRepository {
           `INSERT INTO source_outcomes (source, ok, error, duration_ms, downloaded, download_ms, at, at_ms)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(
-          outcome.source,
-          outcomeOkColumn(outcome),
-          outcome.error,
-          Math.round(outcome.durationMs),
-          outcome.downloaded,
-          Math.round(outcome.downloadMs),
-          outcome.at.toISOString(),
-          outcome.at.getTime(),
-        );
+        .run(...outcomeValues(outcome));
       const current = this.record(outcome.source);
       if (outcome.skipped) return current;
       // Inside the batch's BEGIN IMMEDIATE: no other process can change the row in between.

@@ -3,7 +3,7 @@
 // repository queued in the same turn commit in one transaction). Open it with `openStore`
 // (./open.ts).
 import type Database from 'better-sqlite3';
-import type { JobOwner } from './job-owner.ts';
+import { startHeartbeat, type JobOwner } from './job-owner.ts';
 import { SqliteSearchCache } from './sqlite-cache.ts';
 import { SqliteConnection, type SqliteConnectionOptions } from './sqlite-connection.ts';
 import { SqliteEvents } from './sqlite-events.ts';
@@ -33,12 +33,7 @@ export class SqliteStore implements Store {
     this.files = new SqliteFiles(this.connection);
     this.cache = new SqliteSearchCache(this.connection);
     this.health = new SqliteSourceHealth(this.connection);
-    this.heartbeat = setInterval(() => {
-      this.jobs.heartbeat().catch(() => {
-        // A missed heartbeat only matters after ownerStaleMs of them; the next tick retries.
-      });
-    }, options.heartbeatMs ?? 5_000);
-    this.heartbeat.unref();
+    this.heartbeat = startHeartbeat(() => this.jobs.heartbeat(), options.heartbeatMs);
   }
 
   /** The database file, for messages. */

@@ -144,9 +144,21 @@ function clampInt(n: number, min: number, max: number): number {
   return Math.min(max, Math.max(min, Math.trunc(n)));
 }
 
-/** The `ok` column of an outcome: 1 ok, 0 failed, -1 skipped (recorded, never counted). */
-export function outcomeOkColumn(outcome: SourceOutcome): number {
-  return outcome.skipped ? -1 : outcome.ok ? 1 : 0;
+/**
+ * The values of a source_outcomes row, in column order: source, ok (1 ok, 0 failed, -1 skipped:
+ * recorded, never counted), error, duration_ms, downloaded, download_ms, at, at_ms.
+ */
+export function outcomeValues(outcome: SourceOutcome): unknown[] {
+  return [
+    outcome.source,
+    outcome.skipped ? -1 : outcome.ok ? 1 : 0,
+    outcome.error,
+    Math.round(outcome.durationMs),
+    outcome.downloaded,
+    Math.round(outcome.downloadMs),
+    outcome.at.toISOString(),
+    outcome.at.getTime(),
+  ];
 }
 
 export interface OutcomeRow {
@@ -207,10 +219,22 @@ export function cachedPageOf(row: CacheRow): CachedPage {
   return page;
 }
 
-/** The `stored_ms` column of a cached page: its `stored_at`, or now when that does not parse. */
-export function storedMs(page: CachedPage, nowMs: number): number {
+/**
+ * The values of a search_cache row, in column order: key, status, url, headers, text, stored_at,
+ * stored_ms (its `stored_at`, or now when that does not parse), source.
+ */
+export function cacheValues(key: string, page: CachedPage, nowMs: number): unknown[] {
   const ms = Date.parse(page.stored_at);
-  return Number.isFinite(ms) ? ms : nowMs;
+  return [
+    key,
+    page.status,
+    page.url,
+    JSON.stringify(page.headers),
+    page.text,
+    page.stored_at,
+    Number.isFinite(ms) ? ms : nowMs,
+    page.source ?? null,
+  ];
 }
 
 /** The columns of a file row, `doc` being the whole SavedFile. */
