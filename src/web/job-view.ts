@@ -45,6 +45,37 @@ function reasonsText(reasons: Record<string, number> | undefined): string {
     .join(', ');
 }
 
+const QUERY_COLUMNS = ['Query', 'Saved', 'Filtered', 'Near-duplicates', 'Failed sources'];
+const SOURCE_COLUMNS = [
+  'Source',
+  'Status',
+  'Saved',
+  'Found',
+  'Failed',
+  'Duplicates',
+  'Already saved',
+  'Filtered',
+  'Near-duplicates',
+  'Bytes',
+  'Time',
+  'Retries',
+  'Error',
+];
+
+/** A table in a focusable region that scrolls sideways on a narrow screen. */
+function statsTable(label: string, className: string, columns: string[], body: HTMLElement): HTMLElement {
+  return h(
+    'div',
+    { class: 'table-wrap', attrs: { tabindex: 0, role: 'region', 'aria-label': label } },
+    h(
+      'table',
+      { class: className },
+      h('thead', null, h('tr', null, ...columns.map((t) => h('th', { attrs: { scope: 'col' } }, t)))),
+      body,
+    ),
+  );
+}
+
 const EVENT_TYPES = [
   'job_started',
   'source_started',
@@ -100,26 +131,7 @@ export class JobView {
     'section',
     { class: 'panel', attrs: { 'aria-labelledby': 'queries-title', hidden: true } },
     h('h2', { attrs: { id: 'queries-title' } }, 'Per-query results'),
-    h(
-      'div',
-      { class: 'table-wrap', attrs: { tabindex: 0, role: 'region', 'aria-label': 'Per-query results table' } },
-      h(
-        'table',
-        { class: 'stats-table query-table' },
-        h(
-          'thead',
-          null,
-          h(
-            'tr',
-            null,
-            ...['Query', 'Saved', 'Filtered', 'Near-duplicates', 'Failed sources'].map((t) =>
-              h('th', { attrs: { scope: 'col' } }, t),
-            ),
-          ),
-        ),
-        this.queryBody,
-      ),
-    ),
+    statsTable('Per-query results table', 'stats-table query-table', QUERY_COLUMNS, this.queryBody),
     this.queryNote,
   );
   /** A pending refetch of the document for fresh per-query figures (at most one every QUERY_REFRESH_MS). */
@@ -178,38 +190,7 @@ export class JobView {
         'section',
         { class: 'panel', attrs: { 'aria-labelledby': 'stats-title' } },
         h('h2', { attrs: { id: 'stats-title' } }, 'Per-source statistics'),
-        h(
-          'div',
-          { class: 'table-wrap', attrs: { tabindex: 0, role: 'region', 'aria-label': 'Per-source statistics table' } },
-          h(
-            'table',
-            { class: 'stats-table' },
-            h(
-              'thead',
-              null,
-              h(
-                'tr',
-                null,
-                ...[
-                  'Source',
-                  'Status',
-                  'Saved',
-                  'Found',
-                  'Failed',
-                  'Duplicates',
-                  'Already saved',
-                  'Filtered',
-                  'Near-duplicates',
-                  'Bytes',
-                  'Time',
-                  'Retries',
-                  'Error',
-                ].map((t) => h('th', { attrs: { scope: 'col' } }, t)),
-              ),
-            ),
-            this.statsBody,
-          ),
-        ),
+        statsTable('Per-source statistics table', 'stats-table', SOURCE_COLUMNS, this.statsBody),
       ),
     );
   }

@@ -38,6 +38,17 @@ let last: {
   keepNearDuplicates: boolean;
 } | null = null;
 
+/** A drop-down of `[value, label]` options, the first selected. */
+function select(id: string, options: [string, string][]): HTMLSelectElement {
+  return h(
+    'select',
+    { attrs: { id, name: id } },
+    ...options.map(([value, label], i) =>
+      h('option', { attrs: { value, ...(i === 0 ? { selected: true } : {}) } }, label),
+    ),
+  );
+}
+
 /** A whole number of pixels, or empty for no minimum. */
 function dimensionInput(id: string): HTMLInputElement {
   return h('input', {
@@ -65,21 +76,17 @@ export function searchForm(options: SearchFormOptions): HTMLElement {
   );
   const minWidth = dimensionInput('min-width');
   const minHeight = dimensionInput('min-height');
-  const orientation = h(
-    'select',
-    { attrs: { id: 'orientation', name: 'orientation' } },
-    h('option', { attrs: { value: '', selected: true } }, 'Any'),
-    h('option', { attrs: { value: 'landscape' } }, 'Landscape'),
-    h('option', { attrs: { value: 'portrait' } }, 'Portrait'),
-    h('option', { attrs: { value: 'square' } }, 'Square'),
-  );
-  const license = h(
-    'select',
-    { attrs: { id: 'license', name: 'license' } },
-    h('option', { attrs: { value: 'any', selected: true } }, 'Any'),
-    h('option', { attrs: { value: 'open' } }, 'Open (Creative Commons, public domain)'),
-    h('option', { attrs: { value: 'commercial' } }, 'Allows commercial use'),
-  );
+  const orientation = select('orientation', [
+    ['', 'Any'],
+    ['landscape', 'Landscape'],
+    ['portrait', 'Portrait'],
+    ['square', 'Square'],
+  ]);
+  const license = select('license', [
+    ['any', 'Any'],
+    ['open', 'Open (Creative Commons, public domain)'],
+    ['commercial', 'Allows commercial use'],
+  ]);
   const keepNear = h('input', { attrs: { id: 'keep-near-duplicates', type: 'checkbox' } });
   const queryError = h('p', { class: 'field-error', attrs: { id: 'query-error', role: 'alert' } });
   const limit = h('input', {
@@ -94,13 +101,11 @@ export function searchForm(options: SearchFormOptions): HTMLElement {
       inputmode: 'numeric',
     },
   });
-  const type = h(
-    'select',
-    { attrs: { id: 'type', name: 'type' } },
-    h('option', { attrs: { value: 'image', selected: true } }, 'Images'),
-    h('option', { attrs: { value: 'video' } }, 'Videos'),
-    h('option', { attrs: { value: 'any' } }, 'Images and videos'),
-  );
+  const type = select('type', [
+    ['image', 'Images'],
+    ['video', 'Videos'],
+    ['any', 'Images and videos'],
+  ]);
   const sourcesError = h('p', { class: 'field-error', attrs: { id: 'sources-error', role: 'alert' } });
   const formError = h('p', { class: 'field-error', attrs: { role: 'alert' } });
   const submit = h('button', { class: 'button primary', attrs: { type: 'submit' } }, 'Start');
