@@ -5,6 +5,12 @@
 // distance) are the same picture.
 import sharp from 'sharp';
 
+// Each hash decodes on one libvips thread: a job hashes several files at once (one per download
+// worker), so more threads per image would only compete for the same cores; and every file is
+// hashed once, so sharp's operation cache would only hold memory.
+sharp.concurrency(1);
+sharp.cache(false);
+
 const SIZE = 32;
 const LOW = 8;
 

@@ -1,7 +1,8 @@
 // Near-duplicates of a search job: every saved image gets a 64-bit perceptual hash, and an image
 // within NEAR_DUPLICATE_DISTANCE bits of one the job already kept (any source, any query) is the
-// same picture and is dropped. Where a candidate has a thumbnail, the thumbnail is hashed first,
-// so a picture the job already has is not downloaded at all.
+// same picture and is dropped. Once the job has met a near-duplicate (the sources overlap), a
+// candidate's thumbnail is hashed first, so a picture the job already has is not downloaded at all;
+// until then thumbnails would only add a request and a decode to every file.
 //
 // The keep-decision is `claim`: one synchronous look-up-and-insert. JavaScript runs it to the end
 // before any other worker of the job resumes, so two workers that finish the same picture at once
@@ -29,8 +30,6 @@ class HashIndex {
   private low = new Uint32Array(256);
   private alive = new Uint8Array(256);
   private count = 0;
-  /** Live entries. */
-  size = 0;
   /** Per byte position and value (8 × 256), the entries with that byte there; null: scan. */
   private readonly buckets: number[][] | null;
 
@@ -71,7 +70,6 @@ class HashIndex {
     this.high[i] = h;
     this.low[i] = l;
     this.alive[i] = 1;
-    this.size++;
     if (this.buckets !== null) for (const key of bucketKeys(h, l)) this.buckets[key]!.push(i);
   }
 
@@ -82,7 +80,6 @@ class HashIndex {
       if (this.alive[i] === 1 && this.high[i] === h && this.low[i] === l) {
         // A tombstone: bucket lists keep their indexes.
         this.alive[i] = 0;
-        this.size--;
         return;
       }
     }
@@ -114,6 +111,8 @@ export class NearDuplicates {
   /** Whether near-duplicates are removed (hashing, and the job did not ask to keep them). */
   readonly removing: boolean;
   private readonly index: HashIndex;
+  /** Near-duplicates met so far in this run of the job. */
+  private met = 0;
 
   constructor(spec: JobSpec, config: Config, keptHashes: Iterable<string | null>) {
     // A `get` job is a list the user chose: nothing of it is hashed or dropped.
@@ -139,7 +138,10 @@ export class NearDuplicates {
    */
   claim(phash: string): boolean {
     if (!this.removing) return true;
-    if (this.index.has(phash)) return false;
+    if (this.index.has(phash)) {
+      this.met++;
+      return false;
+    }
     this.index.add(phash);
     return true;
   }
@@ -155,8 +157,7 @@ export class NearDuplicates {
    * downloaded and judged on its own bytes.
    */
   async thumbnailIsKept(http: HttpClient, candidate: MediaCandidate, signal: AbortSignal): Promise<boolean> {
-    // Nothing kept yet: nothing to match, and the first picture of a job is never delayed.
-    if (!this.removing || candidate.kind !== 'image' || this.index.size === 0) return false;
+    if (!this.removing || candidate.kind !== 'image' || this.met === 0) return false;
     const url = candidate.thumbnailUrl;
     if (url === undefined || url === candidate.url) return false;
     try {
@@ -181,7 +182,9 @@ export class NearDuplicates {
         chunks.push(chunk);
       }
       const phash = await phashOfFile(Buffer.concat(chunks));
-      return this.index.has(phash);
+      if (!this.index.has(phash)) return false;
+      this.met++;
+      return true;
     } catch {
       return false;
     }
