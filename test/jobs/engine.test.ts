@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
+import type { Config } from '../../src/core/config.ts';
 import { openEngine, openEngineStore } from '../../src/jobs/engine.ts';
 import { databasePath, openStore } from '../../src/store/open.ts';
 import { makeFile, makeJob, makeSpec, tempEnv } from '../store/store-fixtures.ts';
@@ -10,7 +11,7 @@ import { makeFile, makeJob, makeSpec, tempEnv } from '../store/store-fixtures.ts
 const DAY_MS = 86_400_000;
 
 /** A store holding a running and a queued job of a process that has exited, and a two-day-old cached answer. */
-async function leftByDeadProcess(config: Parameters<typeof openStore>[0]): Promise<void> {
+async function leftByDeadProcess(config: Config): Promise<void> {
   const store = await openStore(config);
   await store.jobs.create(makeJob('dead-running'), makeSpec());
   await store.jobs.create({ ...makeJob('dead-queued'), status: 'queued' }, makeSpec());
@@ -28,59 +29,58 @@ async function leftByDeadProcess(config: Parameters<typeof openStore>[0]): Promi
   db.close();
 }
 
-test('openEngine marks a dead process’s jobs interrupted and prunes the search cache at open', async () => {
+/** Runs `body` over a fresh configuration whose store a dead process left behind; removes it after. */
+async function afterDeadProcess(body: (config: Config) => Promise<void>): Promise<void> {
   const env = tempEnv({ SEARCH_CACHE_TTL: '86400' });
   try {
     await leftByDeadProcess(env.config);
-    const engine = await openEngine(env.config);
+    await body(env.config);
+  } finally {
+    env.cleanup();
+  }
+}
+
+test('openEngine marks a dead process’s jobs interrupted and prunes the search cache at open', () =>
+  afterDeadProcess(async (config) => {
+    const engine = await openEngine(config);
     try {
       assert.deepEqual([...engine.interrupted].sort(), ['dead-queued', 'dead-running']);
       assert.equal((await engine.jobs.get('dead-queued'))?.status, 'interrupted');
       assert.equal(await engine.store.cache.get('old', 10 * DAY_MS), null, 'an answer older than the TTL is pruned');
-      assert.equal(engine.log.path.startsWith(env.config.logDir), true);
-      assert.equal(engine.output(env.config.downloadDir).root, env.config.downloadDir);
+      assert.equal(engine.log.path.startsWith(config.logDir), true);
+      assert.equal(engine.output(config.downloadDir).root, config.downloadDir);
     } finally {
       await engine.close();
     }
     // Closed means closed: the store is released (a second engine opens it) and close is idempotent.
     await engine.close();
-    const again = await openEngine(env.config);
+    const again = await openEngine(config);
     assert.deepEqual(again.interrupted, []);
     await again.close();
-  } finally {
-    env.cleanup();
-  }
-});
+  }));
 
-test('openEngine with interrupt "none" leaves a dead process’s jobs as they are', async () => {
-  const env = tempEnv();
-  try {
-    await leftByDeadProcess(env.config);
-    const engine = await openEngine(env.config, { interrupt: 'none' });
-    try {
-      assert.deepEqual(engine.interrupted, []);
-      assert.equal((await engine.store.jobs.get('dead-running'))?.status, 'running');
-    } finally {
-      await engine.close();
-    }
-  } finally {
-    env.cleanup();
-  }
-});
+test('openEngine with interrupt "none" leaves a dead process’s jobs as they are', () =>
+  afterDeadProcess(async (config) => {
+    const engine = await openEngine(config, { interrupt: 'none' });
+    assert.deepEqual(engine.interrupted, []);
+    assert.equal((await engine.store.jobs.get('dead-running'))?.status, 'running');
+    await engine.close();
+  }));
 
 test('openEngineStore with ifExists creates nothing when there is no store yet', async () => {
   const env = tempEnv();
   try {
     assert.equal(await openEngineStore(env.config, { ifExists: true }), null);
     assert.equal(existsSync(env.config.dataDir), false);
-    await leftByDeadProcess(env.config);
-    const store = await openEngineStore(env.config, { ifExists: true, interrupt: 'running-and-queued' });
-    assert.ok(store);
-    assert.equal((await store.jobs.get('dead-running'))?.status, 'interrupted');
-    await store.close();
   } finally {
     env.cleanup();
   }
+  await afterDeadProcess(async (config) => {
+    const store = await openEngineStore(config, { ifExists: true, interrupt: 'running-and-queued' });
+    assert.ok(store);
+    assert.equal((await store.jobs.get('dead-running'))?.status, 'interrupted');
+    await store.close();
+  });
 });
 
 test('openEngine prunes the events of jobs older than HISTORY_RETENTION_DAYS, keeping the job and its files', async () => {
