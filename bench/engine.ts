@@ -69,6 +69,26 @@ function bytesUnder(dir: string): number {
   return n;
 }
 
+function harvesterGet(urls: string[], size: number, env: Record<string, string>): Run {
+  const dir = freshDir('out');
+  const list = join(TMP, 'urls.txt');
+  writeFileSync(list, `${urls.join('\n')}\n`);
+  const data = join(TMP, 'data');
+  const m = timed(TMP, process.execPath, [join(ROOT, 'bin', 'harvester.js'), 'get', '--input', list, '--out', dir], {
+    ...process.env,
+    ALLOW_PRIVATE_NETWORKS: 'true',
+    MAX_DOWNLOADS_PER_SOURCE: String(CONCURRENCY),
+    MAX_CONNECTIONS_PER_HOST: String(CONCURRENCY),
+    URLS_TIMEOUT: '3600',
+    DOWNLOAD_TIMEOUT: '600',
+    MAX_FILE_SIZE_MB: '2048',
+    DATA_DIR: data,
+    LOG_DIR: join(TMP, 'logs'),
+    ...env,
+  });
+  return { ...m, files: countFiles(dir, size), dbBytes: bytesUnder(data), load: loadavg()[0]! };
+}
+
 const tools: Record<string, (urls: string[], size: number) => Run> = {
   aria2c(urls, size) {
     const dir = freshDir('out');
@@ -88,24 +108,10 @@ const tools: Record<string, (urls: string[], size: number) => Run> = {
     const m = timed(TMP, 'curl', ['--parallel', '--parallel-max', String(CONCURRENCY), '-s', '-K', config]);
     return { ...m, files: countFiles(dir, size), load: loadavg()[0]! };
   },
-  'harvester get'(urls, size) {
-    const dir = freshDir('out');
-    const list = join(TMP, 'urls.txt');
-    writeFileSync(list, `${urls.join('\n')}\n`);
-    const data = join(TMP, 'data');
-    const m = timed(TMP, process.execPath, [join(ROOT, 'bin', 'harvester.js'), 'get', '--input', list, '--out', dir], {
-      ...process.env,
-      ALLOW_PRIVATE_NETWORKS: 'true',
-      MAX_DOWNLOADS_PER_SOURCE: String(CONCURRENCY),
-      MAX_CONNECTIONS_PER_HOST: String(CONCURRENCY),
-      URLS_TIMEOUT: '3600',
-      DOWNLOAD_TIMEOUT: '600',
-      MAX_FILE_SIZE_MB: '2048',
-      DATA_DIR: data,
-      LOG_DIR: join(TMP, 'logs'),
-    });
-    return { ...m, files: countFiles(dir, size), dbBytes: bytesUnder(data), load: loadavg()[0]! };
-  },
+  'harvester get': (urls, size) => harvesterGet(urls, size, {}),
+  // Without perceptual hashing (sharp), the path a job takes with near-duplicates kept.
+  'harvester get, NEAR_DUPLICATE_DISTANCE=-1': (urls, size) =>
+    harvesterGet(urls, size, { NEAR_DUPLICATE_DISTANCE: '-1' }),
 };
 
 const urlsFor = (port: number, n: number): string[] =>
