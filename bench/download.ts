@@ -12,7 +12,18 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, TSX, countFiles, median, startMediaServer, timed as timedIn } from './harness.ts';
+import {
+  BIG_BYTES,
+  CONCURRENCY,
+  FILE_BYTES,
+  LATENCY_MS,
+  ROOT,
+  TSX,
+  countFiles,
+  median,
+  startMediaServer,
+  timed as timedIn,
+} from './harness.ts';
 
 // Outside the checkout: the outputs are large, and the bundled worker must not be linted.
 const TMP = join(tmpdir(), 'harvester-bench-download');
@@ -24,10 +35,6 @@ const flag = (name: string, fallback: number): number => {
 const ROUNDS = flag('--rounds', 3);
 const BIG_ROUNDS = flag('--big-rounds', 2);
 const FILES = flag('--files', 2000);
-const FILE_BYTES = 64 * 1024;
-const BIG_BYTES = 1024 * 1024 * 1024;
-const CONCURRENCY = 32;
-const LATENCY_MS = 20;
 
 interface Measure {
   wallS: number;

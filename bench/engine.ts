@@ -11,7 +11,17 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, countFiles, median, startMediaServer, timed } from './harness.ts';
+import {
+  BIG_BYTES,
+  CONCURRENCY,
+  FILE_BYTES,
+  LATENCY_MS,
+  ROOT,
+  countFiles,
+  median,
+  startMediaServer,
+  timed,
+} from './harness.ts';
 
 const TMP = join(tmpdir(), 'harvester-bench-engine');
 const args = process.argv.slice(2);
@@ -27,10 +37,6 @@ const GROWTH = option('--growth', '200,2000,20000')
   .filter((s) => s !== '')
   .map(Number);
 const BIG_ROUNDS = Number(option('--big-rounds', '0'));
-const FILE_BYTES = 64 * 1024;
-const BIG_BYTES = 1024 * 1024 * 1024;
-const CONCURRENCY = 32;
-const LATENCY_MS = 20;
 
 interface Run {
   wallS: number;

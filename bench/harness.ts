@@ -9,6 +9,12 @@ export const ROOT = resolve(import.meta.dirname, '..');
 // Children run with cwd outside the checkout: name tsx's loader by its resolved URL.
 export const TSX = import.meta.resolve('tsx');
 
+/** The setup both benchmarks share: distinct 64 KiB files, 20 ms before each answer, 32 in flight; one 1 GiB file. */
+export const FILE_BYTES = 64 * 1024;
+export const BIG_BYTES = 1024 * 1024 * 1024;
+export const CONCURRENCY = 32;
+export const LATENCY_MS = 20;
+
 export interface Timed {
   wallS: number;
   cpuS: number;
