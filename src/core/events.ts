@@ -32,6 +32,8 @@ export interface SourceStartedEvent extends EventBase {
   /** The query this run of the source searches (a job may have several). */
   query?: string;
   timeout_ms: number;
+  /** The process running this run, `<host>:<pid>`. */
+  worker?: string;
 }
 export interface CandidateFoundEvent extends EventBase {
   type: 'candidate_found';
@@ -76,6 +78,8 @@ export interface SourceFinishedEvent extends EventBase {
   /** The query of this run; `stats` are this run's (one source on one query). */
   query?: string;
   stats: SourceStats;
+  /** The process that finished this run, `<host>:<pid>`. */
+  worker?: string;
 }
 export interface JobFinishedEvent extends EventBase {
   type: 'job_finished';

@@ -199,6 +199,10 @@ export interface SourceStats {
   rate_limit_remaining: number | null;
   /** When a skipped (cooling) source will be tried again. */
   retry_after: string | null;
+  /** The process (`<host>:<pid>`) that finished this source (its last run, with several queries). */
+  worker?: string;
+  /** Every process that ran part of this source, in the order they started. */
+  workers?: string[];
 }
 
 /** The totals a job and each of its queries report. */
@@ -219,6 +223,8 @@ interface ResultTotals {
 export type QueryStats = ResultTotals;
 
 export interface JobResults extends ResultTotals {
+  /** Every process (`<host>:<pid>`) that ran part of the job. */
+  workers?: string[];
   source_stats: Record<string, SourceStats>;
   query_stats: Record<string, QueryStats>;
   /** The job's files in the order saved; a paged document (the API's) lists only the first of them. */

@@ -4,7 +4,6 @@
 // cancels and drains them. This is the in-process queue intake (docs/ARCHITECTURE.md, "Seams"):
 // the engine (./engine.ts) builds it from the parts it chose, and a queue consumer can hand jobs
 // to a JobService just as the CLI and the server do.
-import { randomUUID } from 'node:crypto';
 import type { Config } from '../core/config.ts';
 import { CancelledError, ConflictError, NotFoundError, QueueFullError, errorMessage } from '../core/errors.ts';
 import type { EventListener, RunnerEvent } from '../core/events.ts';
@@ -17,9 +16,11 @@ import type { DownloadLog } from '../log/download-log.ts';
 import type { JobListFilter, Store } from '../store/store.ts';
 import { snapshot } from './document-snapshot.ts';
 import { createEmitter, nextRunNumber, type Emit } from './job-events.ts';
+import { newJobDocument } from './new-job.ts';
 import { reconcileJobFiles } from './reconcile.ts';
 import { allRuns, failedRun, runsWhere, unfinishedRun, type RunKey } from './run-keys.ts';
 import { runJob } from './runner.ts';
+import { storedFilesPage } from './stored-files.ts';
 import type { JobService } from './service.ts';
 import { validateSpec } from './validate-spec.ts';
 
@@ -101,26 +102,7 @@ class JobManager implements JobService {
 
   private async create(spec: JobSpec): Promise<JobDocument> {
     spec.options = { ...spec.options, downloadDir: this.config.downloadDir };
-    const queries = specQueries(spec);
-    const doc: JobDocument = {
-      job_id: randomUUID(),
-      status: 'queued',
-      query: spec.query,
-      sources: spec.sources,
-      queries,
-      limit: spec.limit,
-      type: spec.type,
-      created_at: new Date().toISOString(),
-      started_at: null,
-      finished_at: null,
-      duration_ms: null,
-      results: jobResults(
-        Object.fromEntries(spec.sources.map((s) => [s, emptySourceStats()])),
-        spec.sources,
-        [],
-        queryStatsOf(queries, []),
-      ),
-    };
+    const doc = newJobDocument(spec);
     await this.store.jobs.create(doc, spec);
     return this.enqueue(doc, spec, allRuns(spec), false);
   }
@@ -195,10 +177,7 @@ class JobManager implements JobService {
       const all = active.doc.results.files;
       return { total: all.length, files: all.slice(page.offset, page.offset + page.limit) };
     }
-    // The store answers in one read: the count and the page agree.
-    const total = await this.store.files.count(jobId);
-    if (total === 0 && (await this.store.jobs.get(jobId, { files: 0 })) === null) return null;
-    return { total, files: await this.store.files.list(jobId, page) };
+    return storedFilesPage(this.store, jobId, page);
   }
 
   list(filter?: JobListFilter) {

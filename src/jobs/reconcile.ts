@@ -19,7 +19,7 @@
 // refuses recorded paths that would leave its root.
 import { createHash } from 'node:crypto';
 import { NotFoundError } from '../core/errors.ts';
-import type { JobSummary, SavedFile } from '../core/types.ts';
+import type { JobSourceName, JobSummary, SavedFile } from '../core/types.ts';
 import type { FileOutput, StoredFile } from '../output/file-output.ts';
 import { querySlug } from '../output/naming.ts';
 import type { Store } from '../store/store.ts';
@@ -27,6 +27,11 @@ import type { Store } from '../store/store.ts';
 export interface ReconcileOptions {
   /** How recorded files are checked: size only, or size and SHA-256 (reads every file). @default 'sha256' */
   verify?: 'size' | 'sha256';
+  /**
+   * Only one source run's folder (`<query slug>/<source>`): a source run taken again after its
+   * worker died, while other processes run the job's other runs and their files are in flight.
+   */
+  scope?: { query: string; source: JobSourceName };
 }
 
 export interface ReconcileResult {
@@ -66,11 +71,14 @@ export async function reconcileJobFiles(
     clearedPending: 0,
     sharedDirectories: [],
   };
-  const slug = querySlug(job.query);
+  const slug = querySlug(options.scope?.query ?? job.query);
+  const scopeDir = options.scope ? `${slug}/${options.scope.source}/` : null;
+  const inScope = (path: string): boolean => scopeDir === null || path.startsWith(scopeDir);
 
   // 1. Every recorded file must be there, whole.
   const dropped: SavedFile[] = [];
   for (const file of job.results.files) {
+    if (!inScope(file.path)) continue;
     const state = await checkFile(await output.open(file.path), file, verify);
     if (state === 'ok') {
       result.keptFiles++;
@@ -91,6 +99,7 @@ export async function reconcileJobFiles(
   // 2. What the job had in flight, by name.
   const recorded = new Set((await store.jobs.get(jobId))?.results.files.map((f) => f.path) ?? []);
   for (const pending of await store.files.listPending(jobId)) {
+    if (!inScope(pending.path)) continue;
     const slash = pending.path.lastIndexOf('/');
     const dirRel = pending.path.slice(0, Math.max(slash, 0));
     const base = pending.path.slice(slash + 1);
@@ -117,7 +126,7 @@ export async function reconcileJobFiles(
   );
   const createdMs = Date.parse(job.created_at);
   const ownName = new RegExp(`^${slug.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}_\\d+\\.[A-Za-z0-9]+$`);
-  for (const source of job.sources) {
+  for (const source of options.scope ? [options.scope.source] : job.sources) {
     const dirRel = `${slug}/${source}`;
     if (othersActive.some((j) => j.sources.includes(source))) {
       result.sharedDirectories.push(dirRel);

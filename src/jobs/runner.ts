@@ -6,18 +6,9 @@
 import { performance } from 'node:perf_hooks';
 import type { Config } from '../core/config.ts';
 import { errorMessage } from '../core/errors.ts';
-import {
-  jobResults,
-  oneQueryStats,
-  queryStatsOf,
-  sumSourceStats,
-  type RunStats,
-  CANCELLED_BEFORE_START_ERROR,
-  jobStatusOf,
-  skipSourceStats,
-} from '../core/job-results.ts';
+import { jobResults, CANCELLED_BEFORE_START_ERROR, jobStatusOf, skipSourceStats } from '../core/job-results.ts';
 import type { JobDocument, JobSourceName, JobSpec, JobStatus } from '../core/types.ts';
-import { DOCUMENT_FILES_MAX, URLS_SOURCE, emptySourceStats, specQueries } from '../core/types.ts';
+import { DOCUMENT_FILES_MAX, URLS_SOURCE, specQueries } from '../core/types.ts';
 import { querySlug } from '../output/naming.ts';
 import { getSource } from '../sources/index.ts';
 import { originOf } from '../sources/source.ts';
@@ -26,10 +17,14 @@ import { snapshot } from './document-snapshot.ts';
 import { activeFilters } from './filters.ts';
 import { writeManifests } from './manifest.ts';
 import { NearDuplicates } from './near-duplicates.ts';
-import { runKeyId, type RunKey } from './run-keys.ts';
+import type { Store } from '../store/store.ts';
+import type { Emit } from './job-events.ts';
+import { RunBook } from './run-book.ts';
+import type { RunKey } from './run-keys.ts';
 import type { JobRunShared, RunnableSource } from './source-run-context.ts';
 import { runSource } from './source-run.ts';
 import { urlCandidates } from './urls-source.ts';
+import { processWorkerName } from './worker-name.ts';
 
 export interface RunJobInput extends Pick<
   JobRunShared,
@@ -76,84 +71,42 @@ export async function runJob(input: RunJobInput): Promise<JobDocument> {
   const { job, spec, config, store, signal, emit } = input;
   const startedMs = performance.now();
   const priorDurationMs = input.resumed ? (job.duration_ms ?? 0) : 0;
-  const queries = specQueries(spec);
-  const single = queries.length === 1;
-  job.queries = queries;
+  await startJob(job, spec, store);
+  const book = await RunBook.open(job, spec, store);
+  await book.restart(input.run);
+  emitJobStarted(emit, spec, book.queries, input.resumed);
+
+  const shared = jobRunShared(input, job);
+  await forEachBounded(input.run, config.maxConcurrentSources, (key) => runOneKey(shared, book, key));
+
+  const cut = input.run.some((key) => book.run(key).stats.error_code === 'cancelled');
+  const stats = job.results.source_stats;
+  return finishJob({
+    job,
+    spec,
+    store,
+    output: input.output,
+    emit,
+    warn: input.warn,
+    queryStats: book.queryStats,
+    status:
+      signal.aborted && cut
+        ? (input.abortedStatus?.() ?? 'cancelled')
+        : jobStatusOf(spec.sources.map((n) => stats[n]!)),
+    durationMs: Math.round(priorDurationMs + performance.now() - startedMs),
+  });
+}
+
+/** Marks a job running (its first start time kept across runs). */
+export async function startJob(job: JobDocument, spec: JobSpec, store: Pick<Store, 'jobs'>): Promise<void> {
+  job.queries = specQueries(spec);
   job.status = 'running';
   job.started_at ??= new Date().toISOString();
   job.finished_at = null;
   await store.jobs.update(job.job_id, { status: 'running', started_at: job.started_at });
+}
 
-  const stats = job.results.source_stats;
-  for (const name of spec.sources) stats[name] ??= emptySourceStats();
-  // The stats of each source run. A one-query job's runs are its source stats themselves; a
-  // several-query job records each run and keeps each source's sum over its runs.
-  const runs = new Map<string, RunStats>();
-  const runsOfQuery: RunStats[][] = queries.map(() => []);
-  const runsOfSource = new Map<string, RunStats[]>(spec.sources.map((s) => [s, []]));
-  const recorded = single ? [] : await store.jobs.listRunStats(job.job_id);
-  const recordedById = new Map(recorded.map((r) => [runKeyId(r), r.stats]));
-  for (const [query] of queries.entries()) {
-    for (const source of spec.sources) {
-      const run: RunStats = {
-        query,
-        source,
-        stats: single ? stats[source]! : (recordedById.get(runKeyId({ query, source })) ?? emptySourceStats()),
-      };
-      runs.set(runKeyId(run), run);
-      runsOfQuery[query]!.push(run);
-      runsOfSource.get(source)!.push(run);
-    }
-  }
-  const resum = (source: JobSourceName): void => {
-    if (!single) stats[source] = sumSourceStats(runsOfSource.get(source)!.map((r) => r.stats));
-  };
-  const queryStats = queryStatsOf(queries, [...runs.values()]);
-  const saveRun = async (run: RunStats): Promise<void> => {
-    queryStats[queries[run.query]!] = oneQueryStats(runsOfQuery[run.query]!);
-    if (single) return store.jobs.saveSourceStats(job.job_id, run.source as JobSourceName, { ...run.stats });
-    resum(run.source as JobSourceName);
-    await store.jobs.saveRunStats(job.job_id, { ...run, stats: { ...run.stats } });
-    await store.jobs.saveSourceStats(job.job_id, run.source as JobSourceName, { ...stats[run.source]! });
-  };
-
-  // Files already saved by earlier runs, per run: a rerun starts over from them (facts on disk).
-  const filesOf = new Map<string, { count: number; images: number; bytes: number }>();
-  const queryIndex = new Map(queries.map((q, i) => [q, i]));
-  for (const f of job.results.files) {
-    const id = runKeyId({ query: queryIndex.get(f.query) ?? 0, source: f.source });
-    const entry = filesOf.get(id) ?? { count: 0, images: 0, bytes: 0 };
-    entry.count++;
-    if (f.kind === 'image') entry.images++;
-    entry.bytes += f.bytes;
-    filesOf.set(id, entry);
-  }
-  for (const key of input.run) {
-    const run = runs.get(runKeyId(key))!;
-    const mine = filesOf.get(runKeyId(key)) ?? { count: 0, images: 0, bytes: 0 };
-    Object.assign(run.stats, {
-      status: 'pending',
-      error: null,
-      success: false,
-      downloaded: mine.count,
-      images: mine.images,
-      videos: mine.count - mine.images,
-      bytes: mine.bytes,
-    });
-  }
-  for (const key of input.run) {
-    const run = runs.get(runKeyId(key))!;
-    if (single) await store.jobs.saveSourceStats(job.job_id, key.source, { ...run.stats });
-    else await store.jobs.saveRunStats(job.job_id, { ...run, stats: { ...run.stats } });
-  }
-  if (!single) {
-    for (const source of new Set(input.run.map((k) => k.source))) {
-      resum(source);
-      await store.jobs.saveSourceStats(job.job_id, source, { ...stats[source]! });
-    }
-  }
-  job.results.query_stats = queryStats;
-
+export function emitJobStarted(emit: Emit, spec: JobSpec, queries: string[], resumed: boolean): void {
   emit({
     type: 'job_started',
     query: spec.query,
@@ -161,59 +114,76 @@ export async function runJob(input: RunJobInput): Promise<JobDocument> {
     sources: [...spec.sources],
     limit: spec.limit,
     media_type: spec.type,
-    resumed: input.resumed,
+    resumed,
   });
+}
 
-  const shared: JobRunShared = {
+/** What every source run of one job shares in this process. */
+export function jobRunShared(
+  input: Pick<JobRunShared, 'spec' | 'config' | 'store' | 'http' | 'output' | 'signal' | 'emit' | 'warn'> & {
+    worker?: string;
+  },
+  job: JobDocument,
+): JobRunShared {
+  return {
     jobId: job.job_id,
-    spec,
-    config,
-    store,
+    spec: input.spec,
+    config: input.config,
+    store: input.store,
     http: input.http,
     output: input.output,
-    signal,
-    emit,
+    signal: input.signal,
+    emit: input.emit,
     warn: input.warn,
+    worker: input.worker ?? processWorkerName(),
     seenIds: new Set(),
     savedIds: new Set(job.results.files.map((f) => f.candidate_id)),
     seenSha: new Set(job.results.files.map((f) => f.sha256)),
     files: job.results.files,
-    filters: activeFilters(spec.filters),
-    // Seeded with the files of earlier runs (resume, retry): they are kept pictures too.
+    filters: activeFilters(input.spec.filters),
+    // Seeded with the files of earlier runs (resume, retry, a run taken again): they are kept pictures too.
     nearDuplicates: new NearDuplicates(
-      spec,
-      config,
+      input.spec,
+      input.config,
       job.results.files.map((f) => f.phash),
     ),
   };
+}
 
-  await forEachBounded(input.run, config.maxConcurrentSources, async (key) => {
-    const run = runs.get(runKeyId(key))!;
-    const st = run.stats;
-    const query = queries[key.query]!;
-    if (signal.aborted) {
-      skipSourceStats(st, { error: CANCELLED_BEFORE_START_ERROR, code: 'cancelled' });
-      st.finished_at = new Date().toISOString();
-      await saveRun(run).catch(() => {});
-      emit({ type: 'source_finished', source: key.source, ...(single ? {} : { query }), stats: { ...st } });
-      return;
-    }
-    const savedBefore = filesOf.get(runKeyId(key))?.count ?? 0;
-    await runSource(
-      shared,
-      runnableSource(key.source, spec, config),
-      st,
-      { query, slug: querySlug(query), savedBefore },
-      () => saveRun(run),
-    );
-  });
+/** Runs one source run of the book's job (or records it cancelled when the job was cut before it started). */
+export async function runOneKey(shared: JobRunShared, book: RunBook, key: RunKey): Promise<void> {
+  const run = book.run(key);
+  const st = run.stats;
+  const query = book.queries[key.query]!;
+  if (shared.signal.aborted) {
+    skipSourceStats(st, { error: CANCELLED_BEFORE_START_ERROR, code: 'cancelled' });
+    st.finished_at = new Date().toISOString();
+    await book.save(run).catch(() => {});
+    shared.emit({ type: 'source_finished', source: key.source, ...(book.single ? {} : { query }), stats: { ...st } });
+    return;
+  }
+  await runSource(
+    shared,
+    runnableSource(key.source, shared.spec, shared.config),
+    st,
+    { query, slug: querySlug(query), savedBefore: book.filesOf(key).count },
+    () => book.save(run),
+  );
+}
 
-  const cut = input.run.some((key) => runs.get(runKeyId(key))!.stats.error_code === 'cancelled');
-  job.status =
-    signal.aborted && cut ? (input.abortedStatus?.() ?? 'cancelled') : jobStatusOf(spec.sources.map((n) => stats[n]!));
+export interface FinishJobInput extends Pick<RunJobInput, 'job' | 'spec' | 'store' | 'output' | 'emit' | 'warn'> {
+  queryStats: JobDocument['results']['query_stats'];
+  status: JobStatus;
+  durationMs: number;
+}
+
+/** Ends a job whose runs have ended: its results, its manifests, its final status, `job_finished`. */
+export async function finishJob(input: FinishJobInput): Promise<JobDocument> {
+  const { job, spec, store } = input;
+  job.status = input.status;
   job.finished_at = new Date().toISOString();
-  job.duration_ms = Math.round(priorDurationMs + performance.now() - startedMs);
-  job.results = jobResults(stats, spec.sources, job.results.files, queryStats);
+  job.duration_ms = input.durationMs;
+  job.results = jobResults(job.results.source_stats, spec.sources, job.results.files, input.queryStats);
   // The manifests are written before the job is recorded as ended: a crash in between leaves a
   // job that is still running in the store, so it can be resumed and its resume rewrites them.
   try {
@@ -228,6 +198,6 @@ export async function runJob(input: RunJobInput): Promise<JobDocument> {
   });
   // The event carries the document's first page of files (as the API's document does): a big
   // job's event stays small in memory, in the event history and on the event stream.
-  emit({ type: 'job_finished', status: job.status, job: snapshot(job, spec, DOCUMENT_FILES_MAX) });
+  input.emit({ type: 'job_finished', status: job.status, job: snapshot(job, spec, DOCUMENT_FILES_MAX) });
   return job;
 }

@@ -34,6 +34,8 @@ export interface JobRunShared {
   /** The job's cancel; its reason ends the sources it cuts with error `Cancelled`. */
   signal: AbortSignal;
   emit: Emit;
+  /** This process, `<host>:<pid>` (./worker-name.ts): named in the stats and events of the runs it runs. */
+  worker: string;
   /** Writes a warning that is not a runner event (download log, structured log). */
   warn(message: string): void;
   /** Candidate ids seen in this run of the job (within-job de-duplication). */

@@ -80,8 +80,16 @@ export async function runSource(
   stats.retry_after = null;
   stats.started_at ??= new Date().toISOString();
   stats.finished_at = null;
+  stats.worker = job.worker;
+  if (!(stats.workers ??= []).includes(job.worker)) stats.workers.push(job.worker);
   await saveStats();
-  job.emit({ type: 'source_started', source: id, ...queryField(job, queryRun), timeout_ms: timeoutMs });
+  job.emit({
+    type: 'source_started',
+    source: id,
+    ...queryField(job, queryRun),
+    timeout_ms: timeoutMs,
+    worker: job.worker,
+  });
 
   const deadline = sourceDeadline(job.signal, timeoutMs);
   let run: CandidatePool | undefined;
@@ -128,8 +136,15 @@ export async function runSource(
       at: new Date(),
     }).catch((e: unknown) => job.warn(`${id}: cannot record source health: ${errorMessage(e)}`));
   }
+  stats.worker = job.worker;
   await saveStats();
-  job.emit({ type: 'source_finished', source: id, ...queryField(job, queryRun), stats: { ...stats } });
+  job.emit({
+    type: 'source_finished',
+    source: id,
+    ...queryField(job, queryRun),
+    stats: { ...stats },
+    worker: job.worker,
+  });
 }
 
 /** Events of a several-query job say which query a run searches. */

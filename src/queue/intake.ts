@@ -1,0 +1,356 @@
+// The distributed queue intake (docs/ARCHITECTURE.md, "Seams"): the JobService of a process
+// started with REDIS_URL. It validates and records a job in the shared store and puts it in the
+// `start` queue (./flow.ts); `harvester worker` processes run it. Events come back over Redis
+// (./event-bus.ts) and history from the store, so any number of servers and CLIs follow any job.
+// MAX_QUEUED_JOBS counts the cluster's waiting starts; MAX_CONCURRENT_JOBS is the start queue's
+// global concurrency.
+import type { Config } from '../core/config.ts';
+import { ConflictError, NotFoundError, QueueFullError } from '../core/errors.ts';
+import type { EventListener, RunnerEvent } from '../core/events.ts';
+import { isActiveStatus, jobActionRefusal, noFailedSource } from '../core/job-actions.ts';
+import { CANCELLED_BEFORE_START_ERROR, skipSourceStats } from '../core/job-results.ts';
+import { emptySourceStats, type JobDocument, type JobSpec, type JobStatus } from '../core/types.ts';
+import { nextRunNumber } from '../jobs/job-events.ts';
+import { newJobDocument } from '../jobs/new-job.ts';
+import { reconcileJobFiles } from '../jobs/reconcile.ts';
+import { allRuns, failedRun, runsWhere, unfinishedRun, type RunKey } from '../jobs/run-keys.ts';
+import type { JobService } from '../jobs/service.ts';
+import { storedFilesPage } from '../jobs/stored-files.ts';
+import { validateSpec } from '../jobs/validate-spec.ts';
+import type { Engine } from '../jobs/engine.ts';
+import type { DownloadLog } from '../log/download-log.ts';
+import type { JobListFilter, Store } from '../store/store.ts';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { createClusterEmitter, followClusterEvents } from './event-bus.ts';
+import type { StartData } from './flow.ts';
+import { QUEUES, flowId, keys, openRedis, type QueueSettings } from './keys.ts';
+import { WORKER_LIVE_MS, type WorkerGauges } from './worker.ts';
+
+/** What a refused submission is told to wait before trying again, seconds. */
+const QUEUE_FULL_RETRY_AFTER_S = 30;
+/** How often `wait` looks at the store besides listening for `job_finished`, ms. */
+const WAIT_POLL_MS = 500;
+
+export interface QueueIntakeOptions {
+  config: Config;
+  store: Store;
+  settings: QueueSettings;
+  /** Opens the file output of a job's DOWNLOAD_DIR (resume reconciles through it). */
+  output: Engine['output'];
+  log?: Pick<DownloadLog, 'write'>;
+  /** Called with every event of every job (before `subscribe` listeners). */
+  onEvent?: EventListener;
+}
+
+/** The queue's state for /api/health and /metrics. */
+export interface QueueState {
+  redis: 'ok' | string;
+  /** Job runs waiting for a slot, and running. */
+  jobs: { waiting: number; active: number };
+  /** Source runs waiting, running, failed for good. */
+  runs: { waiting: number; active: number; failed: number };
+  workers: WorkerGauges[];
+}
+
+export interface QueueIntake extends JobService {
+  readonly settings: QueueSettings;
+  queueState(): Promise<QueueState>;
+}
+
+export async function openQueueIntake(options: QueueIntakeOptions): Promise<QueueIntake> {
+  const intake = new ClusterIntake(options);
+  await intake.open();
+  return intake;
+}
+
+class ClusterIntake implements QueueIntake {
+  readonly settings: QueueSettings;
+  private readonly config: Config;
+  private readonly store: Store;
+  private readonly redis: Redis;
+  private readonly startQueue: Queue<StartData>;
+  private readonly runsQueue: Queue;
+  private readonly listeners = new Set<EventListener>();
+  private stopFollowing: (() => Promise<void>) | null = null;
+  private closing = false;
+
+  constructor(private readonly o: QueueIntakeOptions) {
+    this.settings = o.settings;
+    this.config = o.config;
+    this.store = o.store;
+    this.redis = openRedis(o.settings, 'intake');
+    this.redis.on('error', () => {});
+    const common = { connection: this.redis, prefix: o.settings.prefix };
+    this.startQueue = new Queue<StartData>(QUEUES.start, common);
+    this.runsQueue = new Queue(QUEUES.runs, common);
+  }
+
+  async open(): Promise<void> {
+    await this.startQueue.setGlobalConcurrency(this.config.maxConcurrentJobs);
+    this.stopFollowing = await followClusterEvents(this.settings, (event) => this.dispatch(event));
+  }
+
+  async submit(input: JobSpec): Promise<JobDocument> {
+    this.assertOpen();
+    const spec = validateSpec(input, this.config);
+    const waiting = await this.startQueue.getJobCountByTypes('waiting', 'prioritized', 'delayed');
+    if (waiting >= this.config.maxQueuedJobs) {
+      throw new QueueFullError(
+        `the job queue is full (${this.config.maxQueuedJobs} jobs waiting, MAX_QUEUED_JOBS); retry when running jobs have finished`,
+        QUEUE_FULL_RETRY_AFTER_S,
+      );
+    }
+    spec.options = { ...spec.options, downloadDir: this.config.downloadDir };
+    const doc = newJobDocument(spec);
+    await this.store.jobs.create(doc, spec);
+    await this.enqueue(doc, { run: 1, keys: allRuns(spec), resumed: false });
+    return doc;
+  }
+
+  async wait(jobId: string): Promise<JobDocument> {
+    const first = await this.mustGet(jobId);
+    if (!isActiveStatus(first.status)) return first;
+    return new Promise<JobDocument>((resolve, reject) => {
+      let done = false;
+      let timer: NodeJS.Timeout | undefined;
+      const finish = (doc: JobDocument): void => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        unsubscribe();
+        resolve(doc);
+      };
+      const check = (): void => {
+        this.store.jobs.get(jobId).then(
+          (doc) => {
+            if (doc !== null && !isActiveStatus(doc.status)) finish(doc);
+            else if (!done) timer = setTimeout(check, WAIT_POLL_MS);
+          },
+          (error: unknown) => {
+            done = true;
+            unsubscribe();
+            reject(error);
+          },
+        );
+      };
+      const unsubscribe = this.subscribe((event) => {
+        if (event.job_id === jobId && event.type === 'job_finished') finish(event.job);
+      });
+      check();
+    });
+  }
+
+  async cancel(jobId: string): Promise<boolean> {
+    const doc = await this.store.jobs.get(jobId);
+    if (doc === null || !isActiveStatus(doc.status)) return false;
+    await this.redis.set(keys.cancel(this.settings, jobId), '1', 'EX', 86_400);
+    await this.redis.publish(keys.control(this.settings), JSON.stringify({ cancel: jobId }));
+    // Still waiting for a slot: it never starts. (A start already taken ends the job itself.)
+    const run = await this.liveRun(jobId);
+    const entry = await this.startQueue.getJob(flowId(jobId, run));
+    if (entry !== undefined && (await entry.getState()) === 'waiting') {
+      try {
+        await entry.remove();
+      } catch {
+        return true; // taken meanwhile: its worker sees the cancel
+      }
+      await this.endUnstarted(doc, entry.data.keys, run);
+    }
+    return true;
+  }
+
+  async resume(jobId: string): Promise<JobDocument> {
+    this.assertOpen();
+    const before = await this.mustGet(jobId);
+    const refusal = jobActionRefusal('resume', before);
+    if (refusal !== null) throw new ConflictError(refusal);
+    const spec = await this.mustGetSpec(jobId);
+    await this.claim(jobId, before.status);
+    await reconcileJobFiles(this.o.output(this.configFor(spec).downloadDir), this.store, jobId);
+    const doc = await this.mustGet(jobId);
+    for (const s of spec.sources) doc.results.source_stats[s] ??= emptySourceStats();
+    const run = runsWhere(spec, doc, await this.store.jobs.listRunStats(jobId), unfinishedRun);
+    return this.rerun(doc, run);
+  }
+
+  async retry(jobId: string): Promise<JobDocument> {
+    this.assertOpen();
+    const doc = await this.mustGet(jobId);
+    const refusal = jobActionRefusal('retry', doc);
+    if (refusal !== null) throw new ConflictError(refusal);
+    const spec = await this.mustGetSpec(jobId);
+    const run = runsWhere(spec, doc, await this.store.jobs.listRunStats(jobId), failedRun);
+    if (run.length === 0) throw new ConflictError(noFailedSource(jobId));
+    await this.claim(jobId, doc.status);
+    return this.rerun(doc, run);
+  }
+
+  get(jobId: string, options?: { files?: number }): Promise<JobDocument | null> {
+    return this.store.jobs.get(jobId, options);
+  }
+
+  files(jobId: string, page: { offset: number; limit: number }) {
+    return storedFilesPage(this.store, jobId, page);
+  }
+
+  list(filter?: JobListFilter) {
+    return this.store.jobs.list(filter);
+  }
+
+  history(jobId: string, afterSeq?: number): Promise<RunnerEvent[]> {
+    return this.store.events.list(jobId, afterSeq);
+  }
+
+  subscribe(listener: EventListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Stops following; the cluster's jobs go on on its workers. */
+  async shutdown(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    await this.stopFollowing?.();
+    await this.startQueue.close();
+    await this.runsQueue.close();
+    this.redis.disconnect();
+  }
+
+  async queueState(): Promise<QueueState> {
+    let redis = 'ok';
+    try {
+      await this.redis.ping();
+    } catch (error) {
+      redis = String(error);
+    }
+    const [jobs, runs, workers] = await Promise.all([
+      this.startQueue.getJobCounts('waiting', 'prioritized', 'delayed', 'active'),
+      this.runsQueue.getJobCounts('waiting', 'prioritized', 'delayed', 'active', 'failed'),
+      this.liveWorkers(),
+    ]);
+    return {
+      redis,
+      jobs: { waiting: (jobs.waiting ?? 0) + (jobs.prioritized ?? 0) + (jobs.delayed ?? 0), active: jobs.active ?? 0 },
+      runs: {
+        waiting: (runs.waiting ?? 0) + (runs.prioritized ?? 0) + (runs.delayed ?? 0),
+        active: runs.active ?? 0,
+        failed: runs.failed ?? 0,
+      },
+      workers,
+    };
+  }
+
+  // ---- internals --------------------------------------------------------------------------
+
+  private async liveWorkers(): Promise<WorkerGauges[]> {
+    const names = await this.redis.zrangebyscore(keys.workers(this.settings), Date.now() - WORKER_LIVE_MS, '+inf');
+    if (names.length === 0) return [];
+    const raw = await this.redis.mget(names.map((name) => keys.worker(this.settings, name)));
+    return raw.flatMap((json) => (json === null ? [] : [JSON.parse(json) as WorkerGauges]));
+  }
+
+  private async enqueue(doc: JobDocument, data: Omit<StartData, 'jobId' | 'priorDurationMs'>): Promise<void> {
+    const entry: StartData = {
+      jobId: doc.job_id,
+      priorDurationMs: data.resumed ? (doc.duration_ms ?? 0) : 0,
+      ...data,
+    };
+    await this.startQueue.add('start', entry, {
+      jobId: flowId(doc.job_id, data.run),
+      // Taken again when its worker closes or dies while holding the slot.
+      attempts: 1000,
+      removeOnComplete: { age: 3600 },
+      removeOnFail: { age: 86_400 },
+    });
+  }
+
+  /** Resume or retry: the job's next run, numbered after its recorded history. */
+  private async rerun(doc: JobDocument, keysToRun: RunKey[]): Promise<JobDocument> {
+    const jobId = doc.job_id;
+    const lastSeq = await this.store.events.lastSeq(jobId);
+    const run = nextRunNumber(lastSeq > 0 ? await this.store.events.list(jobId, lastSeq - 1) : []);
+    await this.redis.set(keys.seq(this.settings, jobId), String(lastSeq));
+    await this.redis.del(keys.cancel(this.settings, jobId));
+    doc.status = 'queued';
+    await this.store.jobs.update(jobId, { status: 'queued' });
+    await this.enqueue(doc, { run, keys: keysToRun, resumed: true });
+    return doc;
+  }
+
+  /** The run number of a job's latest run (1 for a new job). */
+  private async liveRun(jobId: string): Promise<number> {
+    const lastSeq = await this.store.events.lastSeq(jobId);
+    if (lastSeq === 0) return 1;
+    const [last] = await this.store.events.list(jobId, lastSeq - 1);
+    if (last === undefined) return 1;
+    // A job_finished ends its run: a job queued again after it is in the next one.
+    return last.type === 'job_finished' ? last.run + 1 : last.run;
+  }
+
+  private async endUnstarted(doc: JobDocument, keysToRun: RunKey[], run: number): Promise<void> {
+    for (const name of new Set(keysToRun.map((key) => key.source))) {
+      const st = doc.results.source_stats[name] ?? emptySourceStats();
+      skipSourceStats(st, { error: CANCELLED_BEFORE_START_ERROR, code: 'cancelled' });
+      await this.store.jobs.saveSourceStats(doc.job_id, name, { ...st });
+    }
+    const finishedAt = new Date().toISOString();
+    await this.store.jobs.update(doc.job_id, { status: 'cancelled', finished_at: finishedAt });
+    const final = (await this.store.jobs.get(doc.job_id)) ?? doc;
+    const emitter = createClusterEmitter({
+      settings: this.settings,
+      redis: this.redis,
+      store: this.store,
+      jobId: doc.job_id,
+      run,
+      warn: (message) => this.warn(message),
+    });
+    emitter.emit({ type: 'job_finished', status: 'cancelled', job: final });
+    await emitter.flush();
+    await this.redis.del(keys.cancel(this.settings, doc.job_id));
+  }
+
+  private async claim(jobId: string, from: JobStatus): Promise<void> {
+    if (!(await this.store.jobs.transition(jobId, [from], 'queued'))) {
+      throw new ConflictError(`job ${jobId} is no longer ${from}: another process took it`);
+    }
+  }
+
+  private configFor(spec: JobSpec): Config {
+    const dir = spec.options?.downloadDir;
+    return dir && dir !== this.config.downloadDir ? { ...this.config, downloadDir: dir } : this.config;
+  }
+
+  private async mustGet(jobId: string): Promise<JobDocument> {
+    const doc = await this.store.jobs.get(jobId);
+    if (doc === null) throw new NotFoundError(`no job ${jobId}`);
+    return doc;
+  }
+
+  private async mustGetSpec(jobId: string): Promise<JobSpec> {
+    const spec = await this.store.jobs.getSpec(jobId);
+    if (spec === null) throw new NotFoundError(`no job ${jobId}`);
+    return spec;
+  }
+
+  private assertOpen(): void {
+    if (this.closing) throw new ConflictError('the job service is shutting down');
+  }
+
+  private dispatch(event: RunnerEvent): void {
+    const sinks: EventListener[] = [];
+    if (this.o.onEvent) sinks.push(this.o.onEvent);
+    sinks.push(...this.listeners);
+    for (const sink of sinks) {
+      try {
+        sink(event);
+      } catch (error) {
+        this.warn(`event listener failed: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  private warn(message: string): void {
+    this.o.log?.write('WARNING', message);
+  }
+}

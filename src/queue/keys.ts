@@ -1,0 +1,56 @@
+// Where the distributed mode keeps its state in Redis (docs/ARCHITECTURE.md, "Queue intake"):
+// the BullMQ queues and the few keys beside them, all under one prefix (`harvester` by default;
+// tests give each its own), so several clusters or test runs can share one Redis.
+import { Redis } from 'ioredis';
+
+/** The three queues of a job's flow. */
+export const QUEUES = {
+  /** One entry per job run waiting for a slot (its global concurrency is MAX_CONCURRENT_JOBS). */
+  start: 'start',
+  /** The flow's children: one per source run (one source on one query). */
+  runs: 'runs',
+  /** The flow's parent: ends the job when its children have ended. */
+  finish: 'finish',
+} as const;
+
+export interface QueueSettings {
+  redisUrl: string;
+  /** Prefix of every key (BullMQ's `prefix` too). */
+  prefix: string;
+}
+
+export const DEFAULT_QUEUE_PREFIX = 'harvester';
+
+export const keys = {
+  /** The last event number of a job, across every process that emits its events. */
+  seq: (s: QueueSettings, jobId: string) => `${s.prefix}:seq:${jobId}`,
+  /** Set while a job is cancelled (the workers running its sources check it when they start). */
+  cancel: (s: QueueSettings, jobId: string) => `${s.prefix}:cancel:${jobId}`,
+  /** Pub/sub channel of one job's runner events. */
+  events: (s: QueueSettings, jobId: string) => `${s.prefix}:events:${jobId}`,
+  eventsPattern: (s: QueueSettings) => `${s.prefix}:events:*`,
+  /** Pub/sub channel of cancels, heard by every worker. */
+  control: (s: QueueSettings) => `${s.prefix}:control`,
+  /** Sorted set of live workers by their last heartbeat (ms). */
+  workers: (s: QueueSettings) => `${s.prefix}:workers`,
+  /** A worker's gauges, as JSON, expiring with its heartbeat. */
+  worker: (s: QueueSettings, name: string) => `${s.prefix}:worker:${name}`,
+};
+
+/** The BullMQ id of a job run's entries (ids may not contain `:`). */
+export function flowId(jobId: string, run: number): string {
+  return `${jobId}.r${run}`;
+}
+
+/**
+ * A Redis connection as BullMQ needs it: commands wait for a reconnect instead of failing
+ * (`maxRetriesPerRequest: null`), so a Redis restart delays work rather than losing it.
+ */
+export function openRedis(settings: QueueSettings, name: string): Redis {
+  return new Redis(settings.redisUrl, {
+    maxRetriesPerRequest: null,
+    connectionName: `${settings.prefix}:${name}`,
+    // Reconnect quickly and keep trying: a restarted Redis is back within seconds.
+    retryStrategy: (times) => Math.min(200 * times, 2_000),
+  });
+}
