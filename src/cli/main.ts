@@ -13,6 +13,7 @@ import { registerJobs } from './commands/jobs.ts';
 import { registerResume } from './commands/resume.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerExport } from './commands/export.ts';
+import { registerWorker } from './commands/worker.ts';
 import { terminalLines } from './format.ts';
 
 /** Runs the CLI with `argv` (without `node` and the script) and resolves with the exit code. */
@@ -44,6 +45,7 @@ export async function main(argv: string[], ctx: Partial<CliContext> = {}): Promi
     registerSources,
     registerLogs,
     registerServe,
+    registerWorker,
     registerDemo,
   ]) {
     register(program, cli);

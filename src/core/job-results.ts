@@ -70,8 +70,8 @@ export function sumSourceStats(runs: readonly SourceStats[]): SourceStats {
       total.finished_at = run.finished_at;
     if (run.rate_limit_remaining !== null) total.rate_limit_remaining = run.rate_limit_remaining;
     if (run.retry_after !== null) total.retry_after = run.retry_after;
-    if (run.worker !== undefined && (total.worker === undefined || ended(run))) total.worker = run.worker;
-    for (const w of run.workers ?? []) if (!(total.workers ??= []).includes(w)) total.workers.push(w);
+    if (run.worker != null && (total.worker === null || ended(run))) total.worker = run.worker;
+    for (const w of run.workers ?? []) if (!total.workers.includes(w)) total.workers.push(w);
   }
   if (statuses.has('running')) total.status = 'running';
   else if (statuses.has('pending')) total.status = statuses.size === 1 ? 'pending' : 'running';

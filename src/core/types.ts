@@ -200,9 +200,9 @@ export interface SourceStats {
   /** When a skipped (cooling) source will be tried again. */
   retry_after: string | null;
   /** The process (`<host>:<pid>`) that finished this source (its last run, with several queries). */
-  worker?: string;
+  worker: string | null;
   /** Every process that ran part of this source, in the order they started. */
-  workers?: string[];
+  workers: string[];
 }
 
 /** The totals a job and each of its queries report. */
@@ -304,5 +304,7 @@ export function emptySourceStats(): SourceStats {
     finished_at: null,
     rate_limit_remaining: null,
     retry_after: null,
+    worker: null,
+    workers: [],
   };
 }

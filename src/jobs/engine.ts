@@ -59,11 +59,17 @@ interface IntakeParts {
 }
 
 /**
- * The queue intake: the one place it is chosen. Today every process runs its jobs itself with the
- * in-process queue (MAX_CONCURRENT_JOBS at a time); a distributed intake (a shared queue feeding
- * workers) is picked here from the configuration.
+ * The queue intake: the one place it is chosen. Without REDIS_URL every process runs its jobs
+ * itself with the in-process queue (MAX_CONCURRENT_JOBS at a time). With REDIS_URL jobs go to the
+ * BullMQ queues that `harvester worker` processes take them from (src/queue/intake.ts). The queue
+ * layer sits above this one; it is loaded here, by name, only in the distributed mode, so the
+ * embedded path never loads BullMQ.
  */
 async function openIntake(parts: IntakeParts): Promise<JobService> {
+  if (parts.config.redisUrl !== null) {
+    const { openQueueIntake, queueSettings } = await import('../queue/intake.ts');
+    return openQueueIntake({ ...parts, settings: queueSettings(parts.config) });
+  }
   const { createJobManager } = await import('./job-manager.ts');
   return createJobManager(parts);
 }

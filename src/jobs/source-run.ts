@@ -81,7 +81,8 @@ export async function runSource(
   stats.started_at ??= new Date().toISOString();
   stats.finished_at = null;
   stats.worker = job.worker;
-  if (!(stats.workers ??= []).includes(job.worker)) stats.workers.push(job.worker);
+  stats.workers = [...(stats.workers ?? [])];
+  if (!stats.workers.includes(job.worker)) stats.workers.push(job.worker);
   await saveStats();
   job.emit({
     type: 'source_started',

@@ -24,7 +24,7 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createClusterEmitter, followClusterEvents } from './event-bus.ts';
 import type { StartData } from './flow.ts';
-import { QUEUES, flowId, keys, openRedis, type QueueSettings } from './keys.ts';
+import { DEFAULT_QUEUE_PREFIX, QUEUES, flowId, keys, openRedis, type QueueSettings } from './keys.ts';
 import { WORKER_LIVE_MS, type WorkerGauges } from './worker.ts';
 
 /** What a refused submission is told to wait before trying again, seconds. */
@@ -56,6 +56,17 @@ export interface QueueState {
 export interface QueueIntake extends JobService {
   readonly settings: QueueSettings;
   queueState(): Promise<QueueState>;
+}
+
+/** Where the queues of a configuration live: REDIS_URL, under the `harvester` prefix. */
+export function queueSettings(config: Pick<Config, 'redisUrl'>): QueueSettings {
+  if (config.redisUrl === null) throw new Error('the distributed mode needs REDIS_URL');
+  return { redisUrl: config.redisUrl, prefix: DEFAULT_QUEUE_PREFIX };
+}
+
+/** Whether a job service is the distributed intake (it reports the queue's state). */
+export function isQueueIntake(jobs: JobService): jobs is QueueIntake {
+  return jobs instanceof ClusterIntake;
 }
 
 export async function openQueueIntake(options: QueueIntakeOptions): Promise<QueueIntake> {

@@ -8,6 +8,7 @@ import type { JobService } from '../jobs/service.ts';
 import type { FileOutput } from '../output/file-output.ts';
 import type { Source } from '../sources/source.ts';
 import type { Store } from '../store/store.ts';
+import type { QueueState } from '../queue/intake.ts';
 import type { ServerMetrics } from './metrics.ts';
 
 export interface AppDeps {
@@ -43,6 +44,8 @@ export interface AppDeps {
   logLevel?: 'silent' | 'error' | 'warn' | 'info' | 'debug';
   /** The clock (tests). */
   now?: () => Date;
+  /** The cluster queue's state (distributed mode): /api/health and /metrics show it. */
+  queueState?: (() => Promise<QueueState>) | null;
 }
 
 /** Dependencies as the routes see them: defaults applied, metrics created. */

@@ -33,6 +33,8 @@ export interface ServeOptions {
   host?: string;
   port?: number;
   demo?: boolean;
+  /** Distributed mode: also run a queue worker in this process (`serve --worker`). */
+  worker?: boolean;
   /** Listen on a non-loopback address without API_TOKEN anyway. */
   insecurePublic?: boolean;
   /** Directory of the built UI (default web-dist/ of the package, built when missing or stale); null: no UI. */
@@ -141,6 +143,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   // Everything opened so far, closed in the reverse order by `stop`.
   let simulation: Simulation | null = null;
   let engine: Engine | null = null;
+  let worker: { close(): Promise<void> } | null = null;
   let built: Awaited<ReturnType<typeof buildApp>> | null = null;
   let dataDir = '';
   let pruner: NodeJS.Timeout | null = null;
@@ -151,6 +154,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       // Stop reporting ready first; then interrupt the jobs (resumable; their event streams get
       // the final `job_finished`), then close the app and its remaining connections.
       ['readiness', built ? () => built!.setReady(false) : null],
+      ['worker', worker ? () => worker!.close() : null],
       ['jobs', engine ? () => interruptJobs(engine!.jobs, dataDir) : null],
       ['app', built ? () => built!.app.close() : null],
       ['engine', engine ? () => engine!.close() : null],
@@ -184,8 +188,26 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
 
     const webRoot = options.webRoot === undefined ? await ensureWebBuilt(stderr) : options.webRoot;
 
-    engine = await openEngine(config);
+    const cluster = config.redisUrl !== null;
+    if (options.worker && !cluster) throw new ConfigError('serve --worker needs REDIS_URL and DATABASE_URL (the distributed mode)');
+    // In the distributed mode the queue owns its jobs: a run whose process died goes back to the
+    // queue, so nothing is marked interrupted or resumed here.
+    engine = await openEngine(config, cluster ? { interrupt: 'none' } : {});
     const { jobs, store } = engine;
+    const queue = cluster ? await import('../queue/index.ts') : null;
+    if (queue !== null && options.worker) {
+      const open = engine;
+      const started = await queue.startQueueWorker({
+        config,
+        store,
+        http: open.http,
+        output: open.output,
+        log: open.log,
+        settings: queue.queueSettings(config),
+        concurrency: config.workerConcurrency,
+      });
+      worker = started;
+    }
     dataDir = config.dataDir;
     // The engine pruned the history at open; a server running for days prunes it again hourly.
     pruner = setInterval(() => {
@@ -196,7 +218,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     // Resumed below: jobs whose server died (the engine marked those still running or queued in
     // the store) and jobs an earlier server interrupted when it stopped.
     const stopped = [];
-    for (const id of await takeInterrupted(config.dataDir)) {
+    for (const id of cluster ? [] : await takeInterrupted(config.dataDir)) {
       if ((await store.jobs.get(id))?.status === 'interrupted') stopped.push(id);
     }
     const interrupted = [...new Set([...engine.interrupted, ...stopped])];
@@ -213,6 +235,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       ...(options.heartbeatMs !== undefined ? { heartbeatMs: options.heartbeatMs } : {}),
       ...options.limits,
       ...(options.demo ? { offeredSources: demoOffered(options.env) } : {}),
+      queueState: queue !== null && queue.isQueueIntake(jobs) ? () => jobs.queueState() : null,
     });
 
     const resumed: string[] = [];

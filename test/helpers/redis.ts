@@ -96,3 +96,51 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     },
   };
 }
+
+/** Database numbers tests may lease (0 is the shared default, left alone). */
+const LEASED_DBS = 15;
+
+/**
+ * A Redis database number of this test's own on the shared server, for processes that use the
+ * default `harvester` prefix (the CLI, the server, workers): leased with a key in database 0,
+ * emptied before and after use.
+ */
+export async function leaseRedisDb(url = SHARED_REDIS_URL): Promise<{ url: string; release(): Promise<void> }> {
+  const admin = new Redis(url, { maxRetriesPerRequest: 1 });
+  try {
+    const token = randomUUID();
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      for (let db = 1; db <= LEASED_DBS; db++) {
+        const lease = `harvester-test-db-lease:${db}`;
+        if ((await admin.set(lease, token, 'EX', 900, 'NX')) !== 'OK') continue;
+        const dbUrl = `${url.replace(/\/\d*$/, '')}/${db}`;
+        const flush = async (): Promise<void> => {
+          const c = new Redis(dbUrl, { maxRetriesPerRequest: 1 });
+          try {
+            await c.flushdb();
+          } finally {
+            c.disconnect();
+          }
+        };
+        await flush();
+        return {
+          url: dbUrl,
+          async release() {
+            await flush();
+            const r = new Redis(url, { maxRetriesPerRequest: 1 });
+            try {
+              if ((await r.get(lease)) === token) await r.del(lease);
+            } finally {
+              r.disconnect();
+            }
+          },
+        };
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    throw new Error(`no free Redis database of ${LEASED_DBS} on ${url} within a minute`);
+  } finally {
+    admin.disconnect();
+  }
+}

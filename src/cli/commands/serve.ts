@@ -1,4 +1,5 @@
-// `harvester serve [--host H] [--port N] [--demo] [--insecure-public]`: the HTTP API and web UI.
+// `harvester serve [--host H] [--port N] [--demo] [--worker] [--insecure-public]`: the HTTP API and web UI.
+// With REDIS_URL it accepts, stores and streams jobs that queue workers run (`--worker`: one in here).
 // Runs until SIGINT or SIGTERM; then running jobs are interrupted (the next start
 // resumes them) and the process exits 0.
 import { InvalidArgumentError, type Command } from 'commander';
@@ -11,9 +12,10 @@ interface ServeFlags {
   port?: number;
   demo?: boolean;
   insecurePublic?: boolean;
+  worker?: boolean;
 }
 
-function parsePort(raw: string): number {
+export function parsePort(raw: string): number {
   if (!/^\d{1,5}$/.test(raw) || Number(raw) > 65535)
     throw new InvalidArgumentError('expected a port, an integer from 0 to 65535');
   return Number(raw);
@@ -31,6 +33,7 @@ export function registerServe(program: Command, cli: CliContext): void {
     .option('--host <host>', 'address to listen on (overrides HOST; default 127.0.0.1)', parseHost)
     .option('--port <n>', 'port to listen on (overrides PORT; default 8080; 0 picks a free one)', parsePort)
     .option('--demo', 'run offline against simulated sources (one of them hangs) with short timeouts')
+    .option('--worker', 'distributed mode (REDIS_URL): also take source runs in this process')
     .option('--insecure-public', 'allow a non-loopback address without API_TOKEN (anyone who can reach it can use it)')
     .action(async (flags: ServeFlags) => {
       // Loaded here, not at the top: every other command would otherwise pay for Fastify at start-up.
@@ -42,6 +45,7 @@ export function registerServe(program: Command, cli: CliContext): void {
         port: flags.port,
         demo: flags.demo === true,
         insecurePublic: flags.insecurePublic === true,
+        worker: flags.worker === true,
         stderr: cli.stderr,
       });
       const { config } = server;

@@ -1,5 +1,6 @@
 // Operational routes: readiness, Prometheus metrics and the OpenAPI document.
 import type { FastifyInstance } from 'fastify';
+import { errorMessage } from '../../core/errors.ts';
 import type { RouteDeps } from '../context.ts';
 import type { OpenApiCollector } from '../openapi.ts';
 import { commonErrorResponses, errorRef } from '../schemas/common.ts';
@@ -17,7 +18,8 @@ export async function systemRoutes(
       config: { public: true },
       schema: {
         summary: 'Readiness',
-        description: '200 when the server accepts jobs; 503 while it shuts down. Needs no token.',
+        description:
+          '200 when the server accepts jobs; 503 while it shuts down (or, in the distributed mode, while the store or the queue cannot be reached). Needs no token.',
         tags: ['system'],
         response: {
           200: {
@@ -28,6 +30,22 @@ export async function systemRoutes(
               version: { type: 'string' },
               uptime_s: { type: 'number' },
               demo: { type: 'boolean' },
+              store: { type: 'string', description: 'Distributed mode: `ok`, or why the store cannot be read' },
+              queue: {
+                type: 'object',
+                description: 'Distributed mode: the cluster queue (Redis) and what waits in it',
+                additionalProperties: true,
+                properties: {
+                  redis: { type: 'string' },
+                  jobs: { type: 'object', additionalProperties: { type: 'integer' } },
+                  runs: { type: 'object', additionalProperties: { type: 'integer' } },
+                },
+              },
+              workers: {
+                type: 'array',
+                description: 'Distributed mode: live worker processes and their gauges',
+                items: { type: 'object', additionalProperties: true },
+              },
             },
           },
           503: errorRef,
@@ -44,12 +62,30 @@ export async function systemRoutes(
           message: 'the server is shutting down',
         });
       }
-      return {
+      const health = {
         status: 'ok',
         version: deps.version,
         uptime_s: Math.round((Date.now() - started) / 1000),
         demo: deps.demo,
       };
+      if (deps.queueState === null) return health;
+      const store = await deps.store.jobs.list({ limit: 1 }).then(
+        () => 'ok',
+        (error: unknown) => errorMessage(error),
+      );
+      const { workers, ...queue } = await deps.queueState().catch((error: unknown) => ({
+        redis: errorMessage(error),
+        workers: [],
+      }));
+      if (store !== 'ok' || queue.redis !== 'ok') {
+        return reply.code(503).send({
+          statusCode: 503,
+          error: 'Service Unavailable',
+          code: 'NOT_READY',
+          message: `store: ${store}; queue: ${queue.redis}`,
+        });
+      }
+      return { ...health, store, queue, workers };
     },
   );
 

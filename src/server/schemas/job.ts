@@ -236,6 +236,12 @@ export const sourceStatsSchema = {
     finished_at: nullableString,
     rate_limit_remaining: { type: ['number', 'null'] },
     retry_after: nullableString,
+    worker: { ...nullableString, description: 'The process (`<host>:<pid>`) that finished this source' },
+    workers: {
+      type: 'array',
+      items: { type: 'string' },
+      description: 'Every process (`<host>:<pid>`) that ran part of this source',
+    },
   },
 } as const;
 
@@ -306,6 +312,11 @@ export const jobDocumentSchema = {
           description: 'The first 100 files at most (`files_total` counts them all; `/api/jobs/{id}/files` pages them)',
         },
         files_total: { type: 'integer', description: 'How many files the job has' },
+        workers: {
+          type: 'array',
+          items: { type: 'string' },
+          description: 'Every process (`<host>:<pid>`) that ran part of the job',
+        },
       },
     },
   },

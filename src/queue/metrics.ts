@@ -1,0 +1,75 @@
+// Prometheus gauges of the distributed mode: the queue as a server sees it (job runs waiting for
+// a slot, source runs waiting, active and failed, live workers and each one's gauges), and a
+// worker's own figures for its `--metrics-port` endpoint.
+import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { QueueState } from './intake.ts';
+import type { WorkerGauges } from './worker.ts';
+
+const RUN_STATES = ['waiting', 'active', 'failed'] as const;
+
+/** Adds the queue's gauges to a server's registry; each scrape reads the queue once. */
+export function registerQueueMetrics(registry: Registry, state: () => Promise<QueueState>): void {
+  // One read per scrape, shared by the gauges that collect during it.
+  let current: Promise<QueueState> | null = null;
+  const read = (): Promise<QueueState> => {
+    current ??= state().finally(() => setTimeout(() => (current = null), 100).unref());
+    return current;
+  };
+  new Gauge({
+    name: 'harvester_queue_jobs',
+    help: 'Job runs in the cluster queue: waiting for a slot, or holding one',
+    labelNames: ['state'],
+    registers: [registry],
+    async collect() {
+      const s = await read();
+      this.set({ state: 'waiting' }, s.jobs.waiting);
+      this.set({ state: 'active' }, s.jobs.active);
+    },
+  });
+  new Gauge({
+    name: 'harvester_queue_source_runs',
+    help: 'Source runs in the cluster queue by state (failed: failed for good, kept a day)',
+    labelNames: ['state'],
+    registers: [registry],
+    async collect() {
+      const s = await read();
+      for (const state of RUN_STATES) this.set({ state }, s.runs[state]);
+    },
+  });
+  new Gauge({
+    name: 'harvester_queue_workers',
+    help: 'Live worker processes (a heartbeat within the last seconds)',
+    registers: [registry],
+    async collect() {
+      this.set((await read()).workers.length);
+    },
+  });
+  workerGauges(registry, async () => (await read()).workers);
+}
+
+/** A worker process's own registry (`harvester worker --metrics-port`). */
+export function workerRegistry(gauges: () => WorkerGauges): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'harvester_worker_process_' });
+  workerGauges(registry, async () => [gauges()]);
+  return registry;
+}
+
+function workerGauges(registry: Registry, read: () => Promise<WorkerGauges[]>): void {
+  const perWorker = (name: string, help: string, pick: (w: WorkerGauges) => number): void => {
+    new Gauge({
+      name,
+      help,
+      labelNames: ['worker'],
+      registers: [registry],
+      async collect() {
+        this.reset();
+        for (const w of await read()) this.set({ worker: w.worker }, pick(w));
+      },
+    });
+  };
+  perWorker('harvester_worker_active_source_runs', 'Source runs a worker is running now', (w) => w.active_runs);
+  perWorker('harvester_worker_concurrency', 'Source runs a worker takes at once', (w) => w.concurrency);
+  perWorker('harvester_worker_completed_source_runs', 'Source runs a worker finished since it started', (w) => w.completed_runs);
+  perWorker('harvester_worker_failed_source_runs', 'Source runs that failed on a worker since it started', (w) => w.failed_runs);
+}
