@@ -90,6 +90,7 @@ export async function saveCandidate(target: SaveTarget, candidate: MediaCandidat
       commit: async (info) => {
         if (job.seenSha.has(info.sha256)) return null;
         job.seenSha.add(info.sha256);
+        if (job.claimSha && !(await job.claimSha(info.sha256))) return null;
         if (await target.archived({ sha256: info.sha256 })) {
           discarded = { status: 'existing' };
           return null;

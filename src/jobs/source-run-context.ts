@@ -44,6 +44,11 @@ export interface JobRunShared {
   savedIds: ReadonlySet<string>;
   /** Content hashes of every file of the job. */
   seenSha: Set<string>;
+  /**
+   * When other processes run the job's other runs at the same time (queue workers): claims a
+   * content hash for this run across all of them; false when another run of the job has it.
+   */
+  claimSha?(sha256: string): Promise<boolean>;
   /** Every file of the job, in the order recorded (the job document's `results.files`). */
   files: SavedFile[];
   /** The job's filters that remove anything, or null (./filters.ts). */

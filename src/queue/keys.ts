@@ -26,6 +26,8 @@ export const keys = {
   seq: (s: QueueSettings, jobId: string) => `${s.prefix}:seq:${jobId}`,
   /** Set while a job is cancelled (the workers running its sources check it when they start). */
   cancel: (s: QueueSettings, jobId: string) => `${s.prefix}:cancel:${jobId}`,
+  /** Which source run of a job saved each content hash (de-duplication across workers). */
+  shas: (s: QueueSettings, jobId: string) => `${s.prefix}:shas:${jobId}`,
   /** Pub/sub channel of one job's runner events. */
   events: (s: QueueSettings, jobId: string) => `${s.prefix}:events:${jobId}`,
   eventsPattern: (s: QueueSettings) => `${s.prefix}:events:*`,

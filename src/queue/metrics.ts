@@ -70,6 +70,14 @@ function workerGauges(registry: Registry, read: () => Promise<WorkerGauges[]>): 
   };
   perWorker('harvester_worker_active_source_runs', 'Source runs a worker is running now', (w) => w.active_runs);
   perWorker('harvester_worker_concurrency', 'Source runs a worker takes at once', (w) => w.concurrency);
-  perWorker('harvester_worker_completed_source_runs', 'Source runs a worker finished since it started', (w) => w.completed_runs);
-  perWorker('harvester_worker_failed_source_runs', 'Source runs that failed on a worker since it started', (w) => w.failed_runs);
+  perWorker(
+    'harvester_worker_completed_source_runs',
+    'Source runs a worker finished since it started',
+    (w) => w.completed_runs,
+  );
+  perWorker(
+    'harvester_worker_failed_source_runs',
+    'Source runs that failed on a worker since it started',
+    (w) => w.failed_runs,
+  );
 }

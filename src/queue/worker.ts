@@ -268,6 +268,12 @@ class ClusterWorker implements QueueWorker {
         },
         job,
       );
+      // Two runs of the job on two workers must not both keep the same picture; a run taken again
+      // after its worker died keeps what that worker claimed.
+      const owner = `${key.query}.${key.source}`;
+      const shas = keys.shas(this.o.settings, jobId);
+      shared.claimSha = async (sha) =>
+        (await this.redis.hsetnx(shas, sha, owner)) === 1 || (await this.redis.hget(shas, sha)) === owner;
       await runOneKey(shared, book, key);
       await emitter.flush();
       this.completed++;
@@ -308,7 +314,7 @@ class ClusterWorker implements QueueWorker {
       durationMs: Math.round(entry.data.priorDurationMs + Date.now() - entry.data.startedAtMs),
     });
     await emitter.flush();
-    await this.redis.del(keys.cancel(this.o.settings, jobId));
+    await this.redis.del(keys.cancel(this.o.settings, jobId), keys.shas(this.o.settings, jobId));
     this.o.log.flush();
   }
 

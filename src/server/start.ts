@@ -189,7 +189,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const webRoot = options.webRoot === undefined ? await ensureWebBuilt(stderr) : options.webRoot;
 
     const cluster = config.redisUrl !== null;
-    if (options.worker && !cluster) throw new ConfigError('serve --worker needs REDIS_URL and DATABASE_URL (the distributed mode)');
+    if (options.worker && !cluster)
+      throw new ConfigError('serve --worker needs REDIS_URL and DATABASE_URL (the distributed mode)');
     // In the distributed mode the queue owns its jobs: a run whose process died goes back to the
     // queue, so nothing is marked interrupted or resumed here.
     engine = await openEngine(config, cluster ? { interrupt: 'none' } : {});

@@ -176,6 +176,7 @@ export async function postJob(serverUrl: string, body: Record<string, unknown>):
     body: JSON.stringify(body),
   });
   const json = (await res.json()) as { job_id?: string };
-  if (res.status !== 202 || json.job_id === undefined) throw new Error(`POST /api/jobs: ${res.status} ${JSON.stringify(json)}`);
+  if (res.status !== 202 || json.job_id === undefined)
+    throw new Error(`POST /api/jobs: ${res.status} ${JSON.stringify(json)}`);
   return json.job_id;
 }

@@ -7,7 +7,14 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { RunnerEvent } from '../../src/core/events.ts';
 import type { JobDocument } from '../../src/core/types.ts';
-import { filesBelow, followEvents, openCluster, postJob, type Cluster, type ClusterProcess } from './cluster-harness.ts';
+import {
+  filesBelow,
+  followEvents,
+  openCluster,
+  postJob,
+  type Cluster,
+  type ClusterProcess,
+} from './cluster-harness.ts';
 
 let cluster: Cluster;
 let server: ClusterProcess;
@@ -16,7 +23,11 @@ const workers: ClusterProcess[] = [];
 before(async () => {
   cluster = await openCluster({
     // Every request waits a little, so source runs last long enough to kill a worker mid-run.
-    sim: { sources: ['openverse', 'pexels', 'nasa_images', 'wikimedia_commons', 'pixabay', 'bing_images'], latencyMs: 100, hang: ['bing_images'] },
+    sim: {
+      sources: ['openverse', 'pexels', 'nasa_images', 'wikimedia_commons', 'pixabay', 'bing_images'],
+      latencyMs: 100,
+      hang: ['bing_images'],
+    },
     env: { SOURCE_TIMEOUT: '30', MAX_DOWNLOADS_PER_SOURCE: '1' },
   });
   server = await cluster.serve();
@@ -48,17 +59,31 @@ test('a worker killed after its first saved file: its run is taken again, every 
   assert.equal(doc.status, 'completed', JSON.stringify(doc.results.source_stats, null, 2));
 
   // Every recorded file is on disk once, nothing else is, no `.part` is left.
-  const onDisk = filesBelow(cluster.downloadDir).filter((p) => !p.endsWith('manifest.json') && !p.endsWith('manifest.csv'));
-  assert.deepEqual(onDisk.filter((p) => p.endsWith('.part')), []);
+  const onDisk = filesBelow(cluster.downloadDir).filter(
+    (p) => !p.endsWith('manifest.json') && !p.endsWith('manifest.csv'),
+  );
+  assert.deepEqual(
+    onDisk.filter((p) => p.endsWith('.part')),
+    [],
+  );
   const recorded = doc.results.files.map((f) => f.path).sort();
   assert.deepEqual(onDisk.sort(), recorded);
   assert.equal(new Set(doc.results.files.map((f) => f.sha256)).size, recorded.length);
-  for (const s of sources) assert.equal(doc.results.source_stats[s]!.downloaded, 4, s);
+  // Each source's count is its files (the simulation serves some pictures under several sources:
+  // those are kept once, by whichever run claimed them first).
+  for (const s of sources) {
+    const mine = doc.results.files.filter((f) => f.source === s).length;
+    assert.equal(doc.results.source_stats[s]!.downloaded, mine, s);
+  }
   // The killed worker ran part of the job; the one that took its run again finished it.
   const killedName = (killed as ClusterProcess).line;
   assert.ok(doc.results.workers?.includes(killedName), JSON.stringify(doc.results.workers));
-  const retaken = Object.values(doc.results.source_stats).find((st) => st.workers.includes(killedName))!;
+  const retaken = Object.values(doc.results.source_stats).find(
+    (st) => st.workers.includes(killedName) && st.workers.length > 1,
+  );
+  assert.ok(retaken, `a run of the killed worker was taken again: ${JSON.stringify(doc.results.source_stats)}`);
   assert.notEqual(retaken.worker, killedName);
+  assert.equal(retaken.status, 'ok');
 
   // A server started after the job ended replays its events to job_finished, in order.
   const late = await cluster.serve();
@@ -66,7 +91,11 @@ test('a worker killed after its first saved file: its run is taken again, every 
   // In order; a number the killed worker took but never recorded is a gap, not a reordering.
   assert.ok(replay.every((e, i) => i === 0 || e.seq > replay[i - 1]!.seq));
   assert.equal(replay.at(-1)!.type, 'job_finished');
-  const health = (await (await fetch(`${late.line}/api/health`)).json()) as { store: string; queue: { redis: string }; workers: unknown[] };
+  const health = (await (await fetch(`${late.line}/api/health`)).json()) as {
+    store: string;
+    queue: { redis: string };
+    workers: unknown[];
+  };
   assert.equal(health.store, 'ok');
   assert.equal(health.queue.redis, 'ok');
   assert.equal(health.workers.length, 1);

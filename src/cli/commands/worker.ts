@@ -26,7 +26,7 @@ export function registerWorker(program: Command, cli: CliContext): void {
     .command('worker')
     .description('take source runs from the cluster queue (needs REDIS_URL and DATABASE_URL)')
     .option('--concurrency <n>', 'source runs taken at once (overrides WORKER_CONCURRENCY)', parseConcurrency)
-    .option('--metrics-port <port>', 'serve this worker\'s Prometheus metrics on 127.0.0.1:<port>/metrics', parsePort)
+    .option('--metrics-port <port>', "serve this worker's Prometheus metrics on 127.0.0.1:<port>/metrics", parsePort)
     .action(async (flags: WorkerFlags) => {
       const config = cliConfig(cli);
       if (config.redisUrl === null || config.databaseUrl === null) {
@@ -60,7 +60,9 @@ export function registerWorker(program: Command, cli: CliContext): void {
               res.writeHead(404).end();
               return;
             }
-            void registry.metrics().then((text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text));
+            void registry
+              .metrics()
+              .then((text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text));
           });
           await new Promise<void>((resolve, reject) => {
             metrics!.once('error', reject);
