@@ -47,14 +47,14 @@ async function freePort(): Promise<number> {
 
 export interface PrivateRedis {
   url: string;
-  /** Stops the server (SIGTERM, it saves nothing: no persistence). */
+  /** Stops the server (SIGTERM); its append-only file keeps the data, as a production Redis's would. */
   stop(): Promise<void>;
   /** Starts it again on the same port. */
   start(): Promise<void>;
   close(): Promise<void>;
 }
 
-/** A redis-server of this test alone, on a free port, without persistence. */
+/** A redis-server of this test alone, on a free port, persisting to its own append-only file. */
 export async function startPrivateRedis(): Promise<PrivateRedis> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'harvester-redis-'));
@@ -62,7 +62,20 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
   const start = async (): Promise<void> => {
     child = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'yes',
+        '--appendfsync',
+        'always',
+        '--dir',
+        dir,
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const proc = child;
