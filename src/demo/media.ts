@@ -24,13 +24,45 @@ function chunk(type: string, data: Buffer): Buffer {
   return Buffer.concat([len, body, crc]);
 }
 
+/** An RGB PNG of `raw` rows (each a filter byte 0, then width × RGB). */
+function encodePng(raw: Buffer, width: number, height: number): Buffer {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 2; // colour type: RGB
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+/** A `width`×`height` RGB PNG whose colours derive from `key`. */
+export function makePng(key: string, width = 64, height = 48): Buffer {
+  const seed = createHash('sha256').update(key).digest();
+  const raw = Buffer.alloc((width * 3 + 1) * height);
+  for (let y = 0; y < height; y++) {
+    const row = y * (width * 3 + 1);
+    raw[row] = 0;
+    for (let x = 0; x < width; x++) {
+      const i = row + 1 + x * 3;
+      raw[i] = (seed[0]! + x * 3) & 0xff;
+      raw[i + 1] = (seed[1]! + y * 5) & 0xff;
+      raw[i + 2] = seed[(x + y) % 32]!;
+    }
+  }
+  return encodePng(raw, width, height);
+}
+
 /**
  * A `width`×`height` RGB PNG of the picture `key`: an 8×8 grid of blocks whose brightness comes
  * from the key's hash, laid over the whole image. The picture scales with the size, so the same key
  * at two sizes is the same picture in different bytes (what a perceptual hash must match), and two
  * keys are different pictures (what it must tell apart).
  */
-export function makePng(key: string, width = 64, height = 48): Buffer {
+export function makePicture(key: string, width = 64, height = 48): Buffer {
   const seed = createHash('sha256').update(key).digest();
   const raw = Buffer.alloc((width * 3 + 1) * height);
   // Fine noise (xorshift, seeded by the key) keeps the file about as large as a photo's pixels
@@ -53,17 +85,7 @@ export function makePng(key: string, width = 64, height = 48): Buffer {
       raw[i + 2] = Math.floor(level / 2 + (x * 64) / width) + ((noise >>> 16) & 0x1f);
     }
   }
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 2; // colour type: RGB
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(raw)),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
+  return encodePng(raw, width, height);
 }
 
 /** A minimal MP4 (an `ftyp` box, then a `free` box carrying `key`), `size` bytes at least. */

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { envPrefix } from '../core/config.ts';
 import type { MediaKind, SourceId } from '../core/types.ts';
-import { makeMp4, makePng } from './media.ts';
+import { makeMp4, makePicture } from './media.ts';
 import { SIM_SOURCES } from './sim/index.ts';
 import type { SimHelpers, SimSource } from './sim/types.ts';
 
@@ -118,7 +118,7 @@ async function serve(
       const name = decodeURIComponent(url.pathname.slice(MEDIA_PREFIX.length));
       const video = name.endsWith('.mp4');
       const given = media?.(name, sim.id);
-      const body = given?.body ?? (video ? makeMp4(name) : makePng(name));
+      const body = given?.body ?? (video ? makeMp4(name) : makePicture(name));
       const type = given?.type ?? (video ? 'video/mp4' : 'image/png');
       res.writeHead(200, { 'content-type': type, 'content-length': body.length });
       res.end(body);

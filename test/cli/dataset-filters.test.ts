@@ -9,11 +9,14 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { licenseAllowed, normalizeLicense } from '../../src/core/license.ts';
 import { SOURCE_IDS, type JobDocument, type SourceId } from '../../src/core/types.ts';
-import { makePng } from '../../src/demo/media.ts';
+import { makePicture } from '../../src/demo/media.ts';
 import { startSimulation } from '../../src/demo/sim-server.ts';
 import { assertDiskAgrees, cliEnv, listFiles, mediaFiles, runCli } from './cli-harness.ts';
 
-const png = (key: string, width: number, height: number) => ({ body: makePng(key, width, height), type: 'image/png' });
+const png = (key: string, width: number, height: number) => ({
+  body: makePicture(key, width, height),
+  type: 'image/png',
+});
 
 test('the same picture at two sizes from two sources is kept once; the other copy is a near-duplicate', async () => {
   // Every image (and thumbnail) either source serves is one picture: large from openverse, small from pexels.

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { loadConfig } from '../../src/core/config.ts';
 import type { JobSpec } from '../../src/core/types.ts';
-import { makePng } from '../../src/demo/media.ts';
+import { makePicture } from '../../src/demo/media.ts';
 import { judgeFile } from '../../src/jobs/judge-file.ts';
 import { NearDuplicates } from '../../src/jobs/near-duplicates.ts';
 
@@ -27,7 +27,7 @@ function file(
   height: number,
 ): { kind: 'image'; width: number; height: number; partPath: string } {
   const partPath = join(dir, `${key}-${width}x${height}.part`);
-  writeFileSync(partPath, makePng(key, width, height));
+  writeFileSync(partPath, makePicture(key, width, height));
   return { kind: 'image', width, height, partPath };
 }
 
