@@ -5,11 +5,11 @@
 // the engine (./engine.ts) builds it from the parts it chose, and a queue consumer can hand jobs
 // to a JobService just as the CLI and the server do.
 import type { Config } from '../core/config.ts';
-import { CancelledError, ConflictError, NotFoundError, QueueFullError, errorMessage } from '../core/errors.ts';
+import { CancelledError, ConflictError, QueueFullError, errorMessage } from '../core/errors.ts';
 import type { EventListener, RunnerEvent } from '../core/events.ts';
 import { jobActionRefusal, noFailedSource } from '../core/job-actions.ts';
 import { CANCELLED_BEFORE_START_ERROR, skipSourceStats } from '../core/job-results.ts';
-import { emptySourceStats, type JobDocument, type JobSpec, type JobStatus } from '../core/types.ts';
+import { emptySourceStats, type JobDocument, type JobSpec } from '../core/types.ts';
 import type { HttpClient } from '../http/types.ts';
 import type { FileOutputFactory } from '../output/file-output.ts';
 import type { DownloadLog } from '../log/download-log.ts';
@@ -18,6 +18,7 @@ import { snapshot } from './document-snapshot.ts';
 import { createEmitter, nextRunNumber, type Emit } from './job-events.ts';
 import { newJobDocument } from './new-job.ts';
 import { reconcileJobFiles } from './reconcile.ts';
+import { claimJob, mustGetJob, mustGetSpec } from './recorded-job.ts';
 import { allRuns, failedRun, runsWhere, unfinishedRun, type RunKey } from './run-keys.ts';
 import { runJob } from './runner.ts';
 import { storedFilesPage } from './stored-files.ts';
@@ -111,7 +112,7 @@ class JobManager implements JobService {
     const active = this.active.get(jobId);
     if (active) return active.done;
     // Not running here: ended, interrupted, or run by another process; what is recorded is the answer.
-    return this.mustGet(jobId);
+    return mustGetJob(this.store, jobId);
   }
 
   async cancel(jobId: string): Promise<boolean> {
@@ -129,15 +130,15 @@ class JobManager implements JobService {
   async resume(jobId: string): Promise<JobDocument> {
     this.assertOpen();
     this.assertIdle(jobId);
-    const before = await this.mustGet(jobId);
+    const before = await mustGetJob(this.store, jobId);
     const refusal = jobActionRefusal('resume', before);
     if (refusal !== null) throw new ConflictError(refusal);
-    const spec = await this.mustGetSpec(jobId);
-    await this.claim(jobId, before.status);
+    const spec = await mustGetSpec(this.store, jobId);
+    await claimJob(this.store, jobId, before.status);
     // Disk and store must agree before the job goes on: drop records whose file is gone, delete
     // partial files the crash left. The document read afterwards lists every file that is there.
     await reconcileJobFiles(this.output(this.configFor(spec).downloadDir), this.store, jobId);
-    const doc = await this.mustGet(jobId);
+    const doc = await mustGetJob(this.store, jobId);
     const run = runsWhere(spec, withAllSources(doc, spec), await this.store.jobs.listRunStats(jobId), unfinishedRun);
     return this.enqueue(doc, spec, run, true);
   }
@@ -145,13 +146,13 @@ class JobManager implements JobService {
   async retry(jobId: string): Promise<JobDocument> {
     this.assertOpen();
     this.assertIdle(jobId);
-    const doc = await this.mustGet(jobId);
+    const doc = await mustGetJob(this.store, jobId);
     const refusal = jobActionRefusal('retry', doc);
     if (refusal !== null) throw new ConflictError(refusal);
-    const spec = await this.mustGetSpec(jobId);
+    const spec = await mustGetSpec(this.store, jobId);
     const run = runsWhere(spec, doc, await this.store.jobs.listRunStats(jobId), failedRun);
     if (run.length === 0) throw new ConflictError(noFailedSource(jobId));
-    await this.claim(jobId, doc.status);
+    await claimJob(this.store, jobId, doc.status);
     return this.enqueue(doc, spec, run, true);
   }
 
@@ -159,11 +160,6 @@ class JobManager implements JobService {
    * Takes an ended or interrupted job for this process, atomically in the store: of two processes
    * (two CLIs, a CLI and a server) resuming or retrying the same job at once, exactly one runs it.
    */
-  private async claim(jobId: string, from: JobStatus): Promise<void> {
-    if (!(await this.store.jobs.transition(jobId, [from], 'queued'))) {
-      throw new ConflictError(`job ${jobId} is no longer ${from}: another process took it`);
-    }
-  }
 
   async get(jobId: string, options: { files?: number } = {}): Promise<JobDocument | null> {
     const active = this.active.get(jobId);
@@ -222,18 +218,6 @@ class JobManager implements JobService {
 
   private assertIdle(jobId: string): void {
     if (this.active.has(jobId)) throw new ConflictError(`job ${jobId} is already ${this.active.get(jobId)!.state}`);
-  }
-
-  private async mustGet(jobId: string): Promise<JobDocument> {
-    const doc = await this.store.jobs.get(jobId);
-    if (doc === null) throw new NotFoundError(`no job ${jobId}`);
-    return doc;
-  }
-
-  private async mustGetSpec(jobId: string): Promise<JobSpec> {
-    const spec = await this.store.jobs.getSpec(jobId);
-    if (spec === null) throw new NotFoundError(`no job ${jobId}`);
-    return spec;
   }
 
   private async enqueue(doc: JobDocument, spec: JobSpec, run: RunKey[], resumed: boolean): Promise<JobDocument> {

@@ -5,14 +5,15 @@
 // MAX_QUEUED_JOBS counts the cluster's waiting starts; MAX_CONCURRENT_JOBS is the start queue's
 // global concurrency.
 import type { Config } from '../core/config.ts';
-import { ConflictError, NotFoundError, QueueFullError } from '../core/errors.ts';
+import { ConflictError, QueueFullError } from '../core/errors.ts';
 import type { EventListener, RunnerEvent } from '../core/events.ts';
 import { isActiveStatus, jobActionRefusal, noFailedSource } from '../core/job-actions.ts';
 import { CANCELLED_BEFORE_START_ERROR, skipSourceStats } from '../core/job-results.ts';
-import { emptySourceStats, type JobDocument, type JobSpec, type JobStatus } from '../core/types.ts';
+import { emptySourceStats, type JobDocument, type JobSpec } from '../core/types.ts';
 import { nextRunNumber } from '../jobs/job-events.ts';
 import { newJobDocument } from '../jobs/new-job.ts';
 import { reconcileJobFiles } from '../jobs/reconcile.ts';
+import { claimJob, mustGetJob, mustGetSpec } from '../jobs/recorded-job.ts';
 import { allRuns, failedRun, runsWhere, unfinishedRun, type RunKey } from '../jobs/run-keys.ts';
 import type { JobService } from '../jobs/service.ts';
 import { storedFilesPage } from '../jobs/stored-files.ts';
@@ -120,7 +121,7 @@ class ClusterIntake implements QueueIntake {
   }
 
   async wait(jobId: string): Promise<JobDocument> {
-    const first = await this.mustGet(jobId);
+    const first = await mustGetJob(this.store, jobId);
     if (!isActiveStatus(first.status)) return first;
     return new Promise<JobDocument>((resolve, reject) => {
       let done = false;
@@ -173,13 +174,13 @@ class ClusterIntake implements QueueIntake {
 
   async resume(jobId: string): Promise<JobDocument> {
     this.assertOpen();
-    const before = await this.mustGet(jobId);
+    const before = await mustGetJob(this.store, jobId);
     const refusal = jobActionRefusal('resume', before);
     if (refusal !== null) throw new ConflictError(refusal);
-    const spec = await this.mustGetSpec(jobId);
-    await this.claim(jobId, before.status);
+    const spec = await mustGetSpec(this.store, jobId);
+    await claimJob(this.store, jobId, before.status);
     await reconcileJobFiles(this.o.output(this.configFor(spec).downloadDir), this.store, jobId);
-    const doc = await this.mustGet(jobId);
+    const doc = await mustGetJob(this.store, jobId);
     for (const s of spec.sources) doc.results.source_stats[s] ??= emptySourceStats();
     const run = runsWhere(spec, doc, await this.store.jobs.listRunStats(jobId), unfinishedRun);
     return this.rerun(doc, run);
@@ -187,13 +188,13 @@ class ClusterIntake implements QueueIntake {
 
   async retry(jobId: string): Promise<JobDocument> {
     this.assertOpen();
-    const doc = await this.mustGet(jobId);
+    const doc = await mustGetJob(this.store, jobId);
     const refusal = jobActionRefusal('retry', doc);
     if (refusal !== null) throw new ConflictError(refusal);
-    const spec = await this.mustGetSpec(jobId);
+    const spec = await mustGetSpec(this.store, jobId);
     const run = runsWhere(spec, doc, await this.store.jobs.listRunStats(jobId), failedRun);
     if (run.length === 0) throw new ConflictError(noFailedSource(jobId));
-    await this.claim(jobId, doc.status);
+    await claimJob(this.store, jobId, doc.status);
     return this.rerun(doc, run);
   }
 
@@ -321,27 +322,9 @@ class ClusterIntake implements QueueIntake {
     await this.redis.del(keys.cancel(this.settings, doc.job_id));
   }
 
-  private async claim(jobId: string, from: JobStatus): Promise<void> {
-    if (!(await this.store.jobs.transition(jobId, [from], 'queued'))) {
-      throw new ConflictError(`job ${jobId} is no longer ${from}: another process took it`);
-    }
-  }
-
   private configFor(spec: JobSpec): Config {
     const dir = spec.options?.downloadDir;
     return dir && dir !== this.config.downloadDir ? { ...this.config, downloadDir: dir } : this.config;
-  }
-
-  private async mustGet(jobId: string): Promise<JobDocument> {
-    const doc = await this.store.jobs.get(jobId);
-    if (doc === null) throw new NotFoundError(`no job ${jobId}`);
-    return doc;
-  }
-
-  private async mustGetSpec(jobId: string): Promise<JobSpec> {
-    const spec = await this.store.jobs.getSpec(jobId);
-    if (spec === null) throw new NotFoundError(`no job ${jobId}`);
-    return spec;
   }
 
   private assertOpen(): void {
