@@ -66,21 +66,22 @@ export interface DownloadOptions {
   retryBaseMs?: number;
 }
 
+/** A file one attempt saved: where it is and what it holds. */
+interface SavedMedia {
+  status: 'saved';
+  path: string;
+  fileName: string;
+  bytes: number;
+  sha256: string;
+  mime: string;
+  ext: string;
+  kind: MediaKind;
+  width: number | null;
+  height: number | null;
+}
+
 export type DownloadOutcome =
-  | {
-      status: 'saved';
-      path: string;
-      fileName: string;
-      bytes: number;
-      sha256: string;
-      mime: string;
-      ext: string;
-      kind: MediaKind;
-      width: number | null;
-      height: number | null;
-      durationMs: number;
-      attempts: number;
-    }
+  | (SavedMedia & { durationMs: number; attempts: number })
   | { status: 'duplicate'; sha256: string; bytes: number; durationMs: number };
 
 /** Wraps an error thrown by the caller's `commit`, so it is never retried as a transfer error. */
@@ -183,20 +184,7 @@ function asHarvesterError(error: unknown): HarvesterError {
   });
 }
 
-type AttemptResult =
-  | {
-      status: 'saved';
-      path: string;
-      fileName: string;
-      bytes: number;
-      sha256: string;
-      mime: string;
-      ext: string;
-      kind: MediaKind;
-      width: number | null;
-      height: number | null;
-    }
-  | { status: 'duplicate'; sha256: string; bytes: number };
+type AttemptResult = SavedMedia | { status: 'duplicate'; sha256: string; bytes: number };
 
 /**
  * What a failed attempt leaves for the next one to resume from: the open `.part`,
