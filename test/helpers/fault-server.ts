@@ -301,7 +301,9 @@ export async function startFaultServer(): Promise<FaultServer> {
       if (n === 1 || !range) {
         res.writeHead(200, { ...headers, 'content-length': body.length });
         if (n > 1) return void res.end(body);
-        res.write(body.subarray(0, num(q, 'cut', 10_000)), () => later(20, () => req.socket.destroy()));
+        // The reset waits long enough for the client to take in what was sent: bytes still in its
+        // socket when the connection breaks are lost, and the resume would start from zero.
+        res.write(body.subarray(0, num(q, 'cut', 10_000)), () => later(250, () => req.socket.destroy()));
         return;
       }
       const start = Number(range[1]);
