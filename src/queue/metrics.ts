@@ -47,10 +47,30 @@ export function registerQueueMetrics(registry: Registry, state: () => Promise<Qu
   workerGauges(registry, async () => (await read()).workers);
 }
 
+/**
+ * prom-client's default set has three gauges named `…_total` (a count of what is open now, the
+ * sum of the same gauge's by-type series); they break the convention promtool checks and add nothing.
+ */
+const DROPPED_DEFAULT_METRICS = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
+
+/**
+ * The process's own figures (CPU, memory, event loop) under `harvester_`, the same names on a
+ * server and a worker: each process is its own scrape target, told apart by its `instance`.
+ */
+export function collectProcessMetrics(registry: Registry): void {
+  const prefix = 'harvester_';
+  collectDefaultMetrics({ register: registry, prefix });
+  for (const name of DROPPED_DEFAULT_METRICS) registry.removeSingleMetric(prefix + name);
+}
+
 /** A worker process's own registry (`harvester worker --metrics-port`). */
 export function workerRegistry(gauges: () => WorkerGauges): Registry {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'harvester_worker_process_' });
+  collectProcessMetrics(registry);
   workerGauges(registry, async () => [gauges()]);
   return registry;
 }

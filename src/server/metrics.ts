@@ -3,12 +3,13 @@
 // an onResponse hook labelled by route pattern (not the raw URL, which would explode cardinality).
 // Names follow Prometheus conventions, which `promtool check metrics` checks: one prefix, base
 // units last and then `_total` on counters only; gauges say what is true now.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { FastifyInstance } from 'fastify';
 import type { RunnerEvent } from '../core/events.ts';
 import type { JobService } from '../jobs/service.ts';
 import { ACTIVE_JOB_STATUSES, isActiveStatus } from '../core/job-actions.ts';
 import { JOB_STATUSES } from '../core/types.ts';
+import { collectProcessMetrics } from '../queue/metrics.ts';
 
 export interface ServerMetrics {
   registry: Registry;
@@ -18,23 +19,12 @@ export interface ServerMetrics {
   instrument(app: FastifyInstance): void;
 }
 
-const PREFIX = 'harvester_';
-/**
- * prom-client's default set has three gauges named `…_total` (a count of what is open now, the
- * sum of the same gauge's by-type series); they break the convention and add nothing.
- */
-const DROPPED_DEFAULT_METRICS = [
-  'nodejs_active_handles_total',
-  'nodejs_active_requests_total',
-  'nodejs_active_resources_total',
-];
 /** How a job run can end: every status but the active ones. */
 const FINAL_JOB_STATUSES = JOB_STATUSES.filter((s) => !isActiveStatus(s));
 
 export function createMetrics(jobs: JobService): ServerMetrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: PREFIX });
-  for (const name of DROPPED_DEFAULT_METRICS) registry.removeSingleMetric(PREFIX + name);
+  collectProcessMetrics(registry);
 
   new Gauge({
     name: 'harvester_jobs',

@@ -3,8 +3,8 @@
 // `promtool check metrics`, which exits non-zero on any problem and prints warnings on stdout.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { call, startTestServer, type TestServer } from './helpers.ts';
+import { promtoolCheck } from '../helpers/promtool.ts';
 
 let s: TestServer;
 before(async () => {
@@ -22,21 +22,6 @@ before(async () => {
 after(async () => {
   await s.dispose();
 });
-
-/** Runs `promtool check metrics` on `text`; a missing promtool is a failure, never a skip. */
-function promtoolCheck(text: string): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('promtool', ['check', 'metrics'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('error', (error) =>
-      reject(new Error(`promtool is needed for this test (Debian: apt-get install -y prometheus): ${error.message}`)),
-    );
-    child.on('close', (code) => resolve({ code, output }));
-    child.stdin.end(text);
-  });
-}
 
 test('promtool check metrics passes on the real /metrics with no warning', async () => {
   const response = await fetch(`${s.url}/metrics`);
