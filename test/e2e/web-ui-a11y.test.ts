@@ -334,6 +334,8 @@ describe('the web UI: reloads, tabs, history, phones, zoom, screen readers (axe-
         assert.equal(await tab.title(), 'Harvester · red fox · completed');
         await tab.reload();
         await tab.locator('.job-status .pill-completed').waitFor();
+        // The view rebuilds itself from the replayed events: the thumbnails come back with them.
+        await tab.locator('.thumb img').first().waitFor({ timeout: 10_000 });
         assert.ok((await tab.locator('.thumb img').count()) > 0);
       } finally {
         await tab.close();
