@@ -9,6 +9,7 @@ import { startSimulation, type Simulation } from '../../src/demo/sim-server.ts';
 import { LOG_LINE_PATTERN } from '../../src/log/download-log.ts';
 import { startFaultServer, type FaultServer } from '../helpers/fault-server.ts';
 import { listFiles } from '../jobs/harness.ts';
+import { waitFor } from './cli-harness.ts';
 import { cliWorkspaces, runCli, startCli } from './run-cli.ts';
 
 let sim: Simulation;
@@ -32,14 +33,6 @@ after(async () => {
 function workspace(extra: Record<string, string> = {}): { cwd: string; env: Record<string, string> } {
   // Only the hanging source has a short deadline: a loaded machine must not time out the others.
   return spaces.next({ ...sim.env, ...hanging.env, SOURCE_TIMEOUT: '10', DUCKDUCKGO_IMAGES_TIMEOUT: '1', ...extra });
-}
-
-async function eventually(check: () => boolean, timeoutMs = 2000): Promise<void> {
-  const until = performance.now() + timeoutMs;
-  while (!check()) {
-    if (performance.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 function logLines(cwd: string): string[] {
@@ -203,7 +196,7 @@ describe('harvester search', () => {
     });
     await run.waitForStderr(/saved list-txt\/urls\/list-txt_002/);
     const parts = (): string[] => listFiles(join(ws.cwd, 'downloads')).filter((f) => f.endsWith('.part'));
-    await eventually(() => parts().length === 1); // the stalled download has its .part
+    await waitFor('the stalled download to have its .part', () => parts().length === 1, 2000);
     const interruptedAt = Date.now();
     run.child.kill('SIGINT');
     const r = await run.result;
