@@ -6,6 +6,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { readDotenv } from '../../core/config.ts';
 import { EXIT } from '../../core/errors.ts';
 import type { CliContext } from '../context.ts';
+import { untilStopSignal } from '../stop-signal.ts';
 
 interface ServeFlags {
   host?: string;
@@ -62,18 +63,8 @@ export function registerServe(program: Command, cli: CliContext): void {
       // The machine-readable line a supervisor or test can wait for.
       cli.stdout.write(`${server.url}\n`);
 
-      await new Promise<void>((resolve) => {
-        const stop = (signal: NodeJS.Signals): void => {
-          cli.stderr.write(
-            `harvester: ${signal}: stopping (running jobs are interrupted and resume at the next start)\n`,
-          );
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          resolve();
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      });
+      const signal = await untilStopSignal();
+      cli.stderr.write(`harvester: ${signal}: stopping (running jobs are interrupted and resume at the next start)\n`);
       await server.close();
       cli.exitCode = EXIT.completed;
     });

@@ -8,6 +8,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { ConfigError, EXIT } from '../../core/errors.ts';
 import { cliConfig } from '../cli-config.ts';
 import type { CliContext } from '../context.ts';
+import { untilStopSignal } from '../stop-signal.ts';
 import { parsePort } from './serve.ts';
 
 interface WorkerFlags {
@@ -77,16 +78,8 @@ export function registerWorker(program: Command, cli: CliContext): void {
         );
         // The machine-readable line a supervisor or test can wait for.
         cli.stdout.write(`${worker.name}\n`);
-        await new Promise<void>((resolve) => {
-          const stop = (signal: NodeJS.Signals): void => {
-            cli.stderr.write(`harvester: ${signal}: draining (running source runs end by their deadline)\n`);
-            process.off('SIGINT', stop);
-            process.off('SIGTERM', stop);
-            resolve();
-          };
-          process.on('SIGINT', stop);
-          process.on('SIGTERM', stop);
-        });
+        const signal = await untilStopSignal();
+        cli.stderr.write(`harvester: ${signal}: draining (running source runs end by their deadline)\n`);
         await worker.close();
         cli.exitCode = EXIT.completed;
       } finally {
