@@ -3,13 +3,24 @@
 // greyscale, resize to 32×32, take the 2-D DCT, keep the 8×8 lowest frequencies but the DC term,
 // and set a bit for each coefficient above their median. Two hashes within a few bits (Hamming
 // distance) are the same picture.
-import sharp from 'sharp';
+type Sharp = (typeof import('sharp'))['default'];
 
-// Each hash decodes on one libvips thread: a job hashes several files at once (one per download
-// worker), so more threads per image would only compete for the same cores; and every file is
-// hashed once, so sharp's operation cache would only hold memory.
-sharp.concurrency(1);
-sharp.cache(false);
+let sharpLoaded: Promise<Sharp> | undefined;
+/**
+ * sharp (libvips, tens of MB once loaded) is loaded by the first hash or size read: a job that
+ * hashes nothing (`harvester get`, near-duplicates off) never pays for it.
+ */
+function loadSharp(): Promise<Sharp> {
+  sharpLoaded ??= import('sharp').then(({ default: sharp }) => {
+    // Each hash decodes on one libvips thread: a job hashes several files at once (one per
+    // download worker), so more threads per image would only compete for the same cores; and
+    // every file is hashed once, so sharp's operation cache would only hold memory.
+    sharp.concurrency(1);
+    sharp.cache(false);
+    return sharp;
+  });
+  return sharpLoaded;
+}
 
 const SIZE = 32;
 const LOW = 8;
@@ -54,6 +65,7 @@ export function phashOfPixels(pixels: Uint8Array | Buffer): string {
  * animation). sharp decodes on libuv's thread pool, so the event loop only runs the small DCT.
  */
 export async function phashOfFile(input: string | Buffer): Promise<string> {
+  const sharp = await loadSharp();
   const pixels = await sharp(input, { failOn: 'none' })
     .rotate()
     .greyscale()
@@ -68,6 +80,7 @@ export async function imageSizeOfFile(
   input: string | Buffer,
 ): Promise<{ width: number | null; height: number | null }> {
   try {
+    const sharp = await loadSharp();
     const meta = await sharp(input, { failOn: 'none' }).metadata();
     if (meta.width === undefined || meta.height === undefined) return { width: null, height: null };
     // EXIF orientations 5 to 8 turn the picture a quarter: width and height swap.
