@@ -1,9 +1,11 @@
-// What happens to a downloaded file before it is kept: the job's filters on its real dimensions
-// (whatever the candidate claimed), then, for images of a search job, its perceptual hash and the
+// What happens to a downloaded file before it is kept: its real dimensions read (an image's
+// header, a video's container header: ../download/video-dimensions.ts), the job's filters on
+// them (whatever the candidate claimed), then, for images of a search job, its perceptual hash and the
 // near-duplicate decision. A file that fails is never recorded; the downloader deletes its `.part`.
 // Filters come first, so a filtered picture is never also counted as a near-duplicate.
 import type { FilterReason, MediaKind } from '../core/types.ts';
 import { imageSizeOfFile } from '../download/perceptual-hash.ts';
+import { videoSizeOfFile } from '../download/video-dimensions.ts';
 import { fileFailure, needsDimensions } from './filters.ts';
 import type { JobRunShared } from './source-run-context.ts';
 
@@ -28,9 +30,12 @@ export async function judgeFile(
 ): Promise<Judgement> {
   let { width, height } = file;
   const image = file.kind === 'image';
-  if (job.filters !== null && image) {
-    // The downloader reads the common headers; sharp reads the rest.
-    if (width === null && needsDimensions(job.filters)) ({ width, height } = await imageSizeOfFile(file.partPath));
+  // A video's size is always read (a few small reads of its header) and recorded.
+  if (!image && width === null) ({ width, height } = await videoSizeOfFile(file.partPath));
+  if (job.filters !== null) {
+    // The downloader reads the common image headers; sharp reads the rest.
+    if (image && width === null && needsDimensions(job.filters))
+      ({ width, height } = await imageSizeOfFile(file.partPath));
     const failed = fileFailure(job.filters, width, height);
     if (failed !== null) return { status: 'filtered', reason: failed };
   }

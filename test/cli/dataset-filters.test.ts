@@ -11,6 +11,7 @@ import { licenseAllowed, normalizeLicense } from '../../src/core/license.ts';
 import { SOURCE_IDS, type JobDocument, type SourceId } from '../../src/core/types.ts';
 import { makePicture } from '../../src/demo/media.ts';
 import { startSimulation } from '../../src/demo/sim-server.ts';
+import { mp4WithSize, webmWithSize } from '../helpers/video-files.ts';
 import { assertDiskAgrees, cliEnv, listFiles, mediaFiles, runCli } from './cli-harness.ts';
 
 const png = (key: string, width: number, height: number) => ({
@@ -216,6 +217,91 @@ test('--license open and commercial over every licence each source gives', async
       assert.equal(doc.results.filtered, doc.results.filtered_reasons.license);
       assert.ok(doc.results.filtered > 0);
     }
+  } finally {
+    e.cleanup();
+    await sim.close();
+  }
+});
+
+test('videos are measured from their container header: real sizes recorded, size filters on them', async () => {
+  // Each video the simulated sources serve, with its real size (a header built as the format says).
+  const videos: [string, () => Buffer][] = [
+    ['2834230', () => mp4WithSize('2834230', 1920, 1080, { rotate90: true })], // a portrait phone video
+    ['4838318', () => mp4WithSize('4838318', 960, 540, { rotate90: true, moovLast: true })], // claims 1080×1920
+    ['342571552', () => mp4WithSize('342571552', 1280, 720)],
+    ['365224683_small', () => mp4WithSize('365224683', 640, 360, { version1: true })],
+    ['766917889_large', () => mp4WithSize('766917889', 1920, 1080, { audioFirst: true })],
+    ['Big_Buck_Bunny', () => webmWithSize('bunny', 1920, 1080, { live: true })],
+    ['Moon and Saturn', () => mp4WithSize('moon', 1280, 720)],
+  ];
+  const real = new Map<string, [number, number]>();
+  const sim = await startSimulation({
+    sources: ['pexels', 'pixabay', 'wikimedia_commons', 'nasa_images'],
+    media: (name) => {
+      const found = videos.find(([key]) => name.includes(key));
+      if (found === undefined) return undefined;
+      const body = found[1]();
+      return { body, type: found[0] === 'Big_Buck_Bunny' ? 'video/webm' : 'video/mp4' };
+    },
+  });
+  const e = cliEnv({ ...sim.env });
+  const sources = 'pexels,pixabay,wikimedia_commons,nasa_images';
+  try {
+    // Without filters: every video's real size is recorded.
+    const all = await runCli(['search', 'ocean', '--sources', sources, '--type', 'video', '--limit', '3', '--json'], e);
+    assert.equal(all.code, 0, all.stderr);
+    const doc = JSON.parse(all.stdout) as JobDocument;
+    assert.equal(doc.results.videos, 7);
+    assertDiskAgrees(e, doc);
+    for (const f of doc.results.files) real.set(f.url, [f.width!, f.height!]);
+    const sizeOf = (key: string) => [...real].find(([url]) => decodeURIComponent(url).includes(key))?.[1];
+    assert.deepEqual(sizeOf('2834230'), [1080, 1920]);
+    assert.deepEqual(sizeOf('4838318'), [540, 960]);
+    assert.deepEqual(sizeOf('342571552'), [1280, 720]);
+    assert.deepEqual(sizeOf('365224683_small'), [640, 360]);
+    assert.deepEqual(sizeOf('766917889_large'), [1920, 1080]);
+    assert.deepEqual(sizeOf('Big_Buck_Bunny'), [1920, 1080]);
+    assert.deepEqual(sizeOf('Moon and Saturn'), [1280, 720]);
+    assert.ok(
+      doc.results.files.some((f) => f.path.endsWith('.webm')),
+      'the WebM is saved as what it is',
+    );
+    const manifest = readFileSync(join(e.downloadDir, 'ocean', 'manifest.csv'), 'utf8');
+    assert.match(manifest, /1080,1920/);
+
+    // --min-height 1000: the 960-px video that claims 1920 is downloaded, measured and removed.
+    const tall = await runCli(
+      [
+        'search',
+        'ocean',
+        '--sources',
+        sources,
+        '--type',
+        'video',
+        '--limit',
+        '3',
+        '--min-height',
+        '1000',
+        '--no-archive',
+        '--json',
+      ],
+      e,
+    );
+    assert.equal(tall.code, 0, tall.stderr);
+    const kept = JSON.parse(tall.stdout) as JobDocument;
+    assert.deepEqual(kept.results.files.map((f) => [f.width, f.height]).sort(), [
+      [1080, 1920],
+      [1920, 1080],
+      [1920, 1080],
+    ]);
+    assert.equal(kept.results.filtered, 4);
+    assert.equal(kept.results.filtered_reasons.min_height, 4);
+    assert.ok(
+      (sim.requests.pexels ?? []).filter((u) => u.includes('4838318')).length >= 2,
+      'the video whose claim passed was downloaded, then measured',
+    );
+    assert.equal(mediaFiles(e.downloadDir).length, 7 + 3, 'the removed videos are not left on disk');
+    assert.ok(!listFiles(e.downloadDir).some((f) => f.endsWith('.part')));
   } finally {
     e.cleanup();
     await sim.close();
