@@ -26,7 +26,8 @@ import type { Redis } from 'ioredis';
 import { createClusterEmitter, followClusterEvents } from './event-bus.ts';
 import type { StartData } from './flow.ts';
 import { DEFAULT_QUEUE_PREFIX, QUEUES, flowId, keys, openRedis, type QueueSettings } from './keys.ts';
-import { WORKER_LIVE_MS, type WorkerGauges } from './worker.ts';
+import { MAX_WORKER_LIVE_MS } from './lock-timings.ts';
+import type { WorkerGauges } from './worker.ts';
 
 /** What a refused submission is told to wait before trying again, seconds. */
 const QUEUE_FULL_RETRY_AFTER_S = 30;
@@ -256,7 +257,10 @@ class ClusterIntake implements QueueIntake {
   // ---- internals --------------------------------------------------------------------------
 
   private async liveWorkers(): Promise<WorkerGauges[]> {
-    const names = await this.redis.zrangebyscore(keys.workers(this.settings), Date.now() - WORKER_LIVE_MS, '+inf');
+    // Each worker's gauges expire with its own heartbeat (./lock-timings.ts): a name whose gauges
+    // are gone is a dead worker.
+    const since = Date.now() - MAX_WORKER_LIVE_MS;
+    const names = await this.redis.zrangebyscore(keys.workers(this.settings), since, '+inf');
     if (names.length === 0) return [];
     const raw = await this.redis.mget(names.map((name) => keys.worker(this.settings, name)));
     return raw.flatMap((json) => (json === null ? [] : [JSON.parse(json) as WorkerGauges]));

@@ -3,8 +3,9 @@
 // runner's start and finish of a job (src/jobs/runner.ts) and one source run at a time
 // (`runOneKey`), so a job run by workers is the same job as one run in-process.
 //
-// Nothing lost: a source run holds a short BullMQ lock its worker renews; when the worker dies the
-// lock expires and the stalled check hands the run to another worker within seconds, which first
+// Nothing lost: a source run holds a short BullMQ lock its worker renews (./lock-timings.ts); when
+// the worker dies the lock expires and the stalled check hands the run to another worker within
+// seconds, which first
 // makes disk and store agree for that run's folder (src/jobs/reconcile.ts) and then goes on from
 // the files already recorded. Closing drains: running source runs end by their own deadline.
 import { CancelledError, errorMessage } from '../core/errors.ts';
@@ -23,14 +24,8 @@ import type { Redis } from 'ioredis';
 import { createClusterEmitter } from './event-bus.ts';
 import { runEntryId, type FinishData, type RunData, type StartData } from './flow.ts';
 import { QUEUES, flowId, keys, openRedis, type QueueSettings } from './keys.ts';
+import { lockTimings, type LockTimings } from './lock-timings.ts';
 
-/** How long a source run's lock lasts without renewal, ms: a dead worker's run is free again after about this. */
-export const RUN_LOCK_MS = 6_000;
-/** How often workers look for runs whose lock expired, ms. */
-export const STALLED_CHECK_MS = 3_000;
-/** How often a worker says it is alive, and how long it counts as live after, ms. */
-export const HEARTBEAT_MS = 2_000;
-export const WORKER_LIVE_MS = 3 * HEARTBEAT_MS;
 /** How often a start holding a job's slot looks whether the job has ended, ms. */
 const SLOT_POLL_MS = 250;
 /** A run whose worker failed for good ends with this error. */
@@ -59,6 +54,8 @@ export interface WorkerGauges {
 
 export interface QueueWorker {
   readonly name: string;
+  /** Its lock, renewal, stalled-check and heartbeat intervals (./lock-timings.ts). */
+  readonly timings: LockTimings;
   gauges(): WorkerGauges;
   /** Stops taking work; running source runs end (by their deadline at the latest), then everything closes. */
   close(): Promise<void>;
@@ -72,6 +69,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
 
 class ClusterWorker implements QueueWorker {
   readonly name = processWorkerName();
+  readonly timings: LockTimings;
   private readonly redis: Redis;
   private readonly control: Redis;
   private readonly finishQueue: Queue<FinishData>;
@@ -88,6 +86,7 @@ class ClusterWorker implements QueueWorker {
   private closed: Promise<void> | null = null;
 
   constructor(private readonly o: QueueWorkerOptions) {
+    this.timings = lockTimings(o.config.sourceTimeoutMs);
     this.redis = openRedis(o.settings, `worker:${this.name}`);
     this.control = openRedis(o.settings, `control:${this.name}`);
     for (const c of [this.redis, this.control]) c.on('error', () => {});
@@ -100,7 +99,15 @@ class ClusterWorker implements QueueWorker {
     const { settings, config } = this.o;
     this.control.on('message', (_channel: string, message: string) => this.onControl(message));
     await this.control.subscribe(keys.control(settings));
-    const common = { connection: this.redis, prefix: settings.prefix, autorun: true };
+    const { lockMs, renewMs, stalledCheckMs, heartbeatMs } = this.timings;
+    const common = {
+      connection: this.redis,
+      prefix: settings.prefix,
+      autorun: true,
+      lockDuration: lockMs,
+      lockRenewTime: renewMs,
+      stalledInterval: stalledCheckMs,
+    };
     const startQueue = new Queue(QUEUES.start, { connection: this.redis, prefix: settings.prefix });
     await startQueue.setGlobalConcurrency(config.maxConcurrentJobs);
     await startQueue.close();
@@ -108,15 +115,11 @@ class ClusterWorker implements QueueWorker {
       new Worker<StartData>(QUEUES.start, (job) => this.startRun(job), {
         ...common,
         concurrency: config.maxConcurrentJobs,
-        lockDuration: RUN_LOCK_MS,
-        stalledInterval: STALLED_CHECK_MS,
         maxStalledCount: 100,
       }),
       new Worker<RunData>(QUEUES.runs, (job) => this.sourceRun(job), {
         ...common,
         concurrency: this.o.concurrency,
-        lockDuration: RUN_LOCK_MS,
-        stalledInterval: STALLED_CHECK_MS,
         // A run taken again after a death resumes from its files; a run that kills its worker every
         // time (a crash it causes) ends failed after a few.
         maxStalledCount: 3,
@@ -124,8 +127,6 @@ class ClusterWorker implements QueueWorker {
       new Worker<FinishData>(QUEUES.finish, (job) => this.finishRun(job), {
         ...common,
         concurrency: 2,
-        lockDuration: RUN_LOCK_MS,
-        stalledInterval: STALLED_CHECK_MS,
         maxStalledCount: 100,
       }),
     );
@@ -134,7 +135,7 @@ class ClusterWorker implements QueueWorker {
       await w.waitUntilReady();
     }
     await this.beat();
-    this.heartbeat = setInterval(() => void this.beat(), HEARTBEAT_MS);
+    this.heartbeat = setInterval(() => void this.beat(), heartbeatMs);
     this.heartbeat.unref();
   }
 
@@ -396,7 +397,7 @@ class ClusterWorker implements QueueWorker {
     await this.redis
       .multi()
       .zadd(keys.workers(settings), Date.now(), this.name)
-      .set(keys.worker(settings, this.name), JSON.stringify(this.gauges()), 'PX', WORKER_LIVE_MS)
+      .set(keys.worker(settings, this.name), JSON.stringify(this.gauges()), 'PX', this.timings.liveMs)
       .exec()
       .catch(() => {});
   }

@@ -74,7 +74,8 @@ export function registerWorker(program: Command, cli: CliContext): void {
           cli.stderr.write(`harvester: worker metrics on http://127.0.0.1:${port}/metrics\n`);
         }
         cli.stderr.write(
-          `harvester: worker ${worker.name} takes up to ${worker.gauges().concurrency} source runs at once\n`,
+          `harvester: worker ${worker.name} takes up to ${worker.gauges().concurrency} source runs at once; ` +
+            `if it dies, another worker takes its runs within ${worker.timings.deadWorkerCostMs / 1000} s\n`,
         );
         // The machine-readable line a supervisor or test can wait for.
         cli.stdout.write(`${worker.name}\n`);
