@@ -2,8 +2,10 @@
 // started with REDIS_URL. It validates and records a job in the shared store and puts it in the
 // `start` queue (./flow.ts); `harvester worker` processes run it. Events come back over Redis
 // (./event-bus.ts) and history from the store, so any number of servers and CLIs follow any job.
-// MAX_QUEUED_JOBS counts the cluster's waiting starts; MAX_CONCURRENT_JOBS is the start queue's
-// global concurrency.
+// MAX_QUEUED_JOBS counts the cluster's waiting starts, under a Redis lock that every server's
+// intake takes to admit a job (so two servers never both admit the last place); MAX_CONCURRENT_JOBS
+// is the start queue's global concurrency, which BullMQ enforces in Redis.
+import { randomUUID } from 'node:crypto';
 import type { Config } from '../core/config.ts';
 import { ConflictError, QueueFullError } from '../core/errors.ts';
 import type { EventListener, RunnerEvent } from '../core/events.ts';
@@ -31,6 +33,12 @@ import type { WorkerGauges } from './worker.ts';
 
 /** What a refused submission is told to wait before trying again, seconds. */
 const QUEUE_FULL_RETRY_AFTER_S = 30;
+/** How long one intake may hold the admission lock (a count, a store write, an add: milliseconds), ms. */
+const ADMISSION_LOCK_MS = 5_000;
+/** How long a submission waits for the admission lock before it is told to come back, ms. */
+const ADMISSION_WAIT_MS = 10_000;
+/** Deletes the admission lock only if this intake still holds it. */
+const RELEASE_LOCK_SCRIPT = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0`;
 /** How often `wait` looks at the store besides listening for `job_finished`, ms. */
 const WAIT_POLL_MS = 500;
 
@@ -107,18 +115,20 @@ class ClusterIntake implements QueueIntake {
   async submit(input: JobSpec): Promise<JobDocument> {
     this.assertOpen();
     const spec = validateSpec(input, this.config);
-    const waiting = await this.startQueue.getJobCountByTypes('waiting', 'prioritized', 'delayed');
-    if (waiting >= this.config.maxQueuedJobs) {
-      throw new QueueFullError(
-        `the job queue is full (${this.config.maxQueuedJobs} jobs waiting, MAX_QUEUED_JOBS); retry when running jobs have finished`,
-        QUEUE_FULL_RETRY_AFTER_S,
-      );
-    }
     spec.options = { ...spec.options, downloadDir: this.config.downloadDir };
-    const doc = newJobDocument(spec);
-    await this.store.jobs.create(doc, spec);
-    await this.enqueue(doc, { run: 1, keys: allRuns(spec), resumed: false });
-    return doc;
+    return this.admitted(async () => {
+      const waiting = await this.startQueue.getJobCountByTypes('waiting', 'prioritized', 'delayed');
+      if (waiting >= this.config.maxQueuedJobs) {
+        throw new QueueFullError(
+          `the job queue is full (${this.config.maxQueuedJobs} jobs waiting, MAX_QUEUED_JOBS); retry when running jobs have finished`,
+          QUEUE_FULL_RETRY_AFTER_S,
+        );
+      }
+      const doc = newJobDocument(spec);
+      await this.store.jobs.create(doc, spec);
+      await this.enqueue(doc, { run: 1, keys: allRuns(spec), resumed: false });
+      return doc;
+    });
   }
 
   async wait(jobId: string): Promise<JobDocument> {
@@ -266,6 +276,33 @@ class ClusterIntake implements QueueIntake {
     return raw.flatMap((json) => (json === null ? [] : [JSON.parse(json) as WorkerGauges]));
   }
 
+  /**
+   * Runs `admit` (count the waiting jobs, record one, add it) while this intake holds the cluster's
+   * admission lock, so that the count cannot change between the check and the add: servers admit
+   * one job at a time. The lock expires by itself if its holder dies.
+   */
+  private async admitted<T>(admit: () => Promise<T>): Promise<T> {
+    const key = keys.admission(this.settings);
+    const token = randomUUID();
+    const deadline = Date.now() + ADMISSION_WAIT_MS;
+    while ((await this.redis.set(key, token, 'PX', ADMISSION_LOCK_MS, 'NX')) !== 'OK') {
+      if (Date.now() > deadline) {
+        throw new QueueFullError(
+          'the job queue is busy admitting other jobs; retry in a moment',
+          QUEUE_FULL_RETRY_AFTER_S,
+        );
+      }
+      await sleep(5 + Math.random() * 20);
+    }
+    try {
+      return await admit();
+    } finally {
+      await this.redis.eval(RELEASE_LOCK_SCRIPT, 1, key, token).catch(() => {
+        // Expires by itself.
+      });
+    }
+  }
+
   private async enqueue(doc: JobDocument, data: Omit<StartData, 'jobId' | 'priorDurationMs'>): Promise<void> {
     const entry: StartData = {
       jobId: doc.job_id,
@@ -351,4 +388,8 @@ class ClusterIntake implements QueueIntake {
   private warn(message: string): void {
     this.o.log?.write('WARNING', message);
   }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -33,6 +33,8 @@ export const keys = {
   eventsPattern: (s: QueueSettings) => `${s.prefix}:events:*`,
   /** Pub/sub channel of cancels, heard by every worker. */
   control: (s: QueueSettings) => `${s.prefix}:control`,
+  /** Held by the one intake that is admitting a job (MAX_QUEUED_JOBS across servers). */
+  admission: (s: QueueSettings) => `${s.prefix}:admission`,
   /** Sorted set of live workers by their last heartbeat (ms). */
   workers: (s: QueueSettings) => `${s.prefix}:workers`,
   /** A worker's gauges, as JSON, expiring with its heartbeat. */
