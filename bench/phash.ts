@@ -5,12 +5,18 @@
 // wall ms per image one at a time, CPU ms per image (user+sys of the whole process: sharp's
 // threads included), images per second with `--concurrency` hashes in flight (as a job's
 // download workers would), and the main thread's event-loop delay p99 / max meanwhile (how much
-// hashing holds up everything else). Also the near-duplicate look-up over 100,000 kept hashes.
-// Prints a Markdown table.
+// hashing holds up everything else). Also the near-duplicate look-up over 100,000 kept hashes,
+// and what hashing a candidate's thumbnail before its file costs and saves: through the real HTTP
+// client from a local server, the CPU, bytes and wall time of fetching and hashing a 320×240
+// thumbnail against those of fetching and hashing the file itself (what a duplicate found by its
+// thumbnail saves), and the duplicate rate from which thumbnails first pay. Prints Markdown tables.
 import { cpus, loadavg } from 'node:os';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
 import { loadConfig } from '../src/core/config.ts';
+import { createHttpClient } from '../src/http/client.ts';
 import { phashOfFile } from '../src/download/perceptual-hash.ts';
 import { NearDuplicates } from '../src/jobs/near-duplicates.ts';
 
@@ -108,6 +114,46 @@ const claimUs = (distance: number): number => {
 const indexedUs = claimUs(4);
 const scanUs = claimUs(8);
 
+// Thumbnail first: a candidate's thumbnail fetched and hashed before its file. Per candidate it
+// adds the thumbnail; per duplicate it saves fetching and hashing the file.
+const thumbnail = await image(320, 240, 'jpeg');
+const files = new Map<string, Buffer>();
+const server = createServer((req, res) => {
+  const body = req.url === '/thumbnail.jpg' ? thumbnail : files.get(req.url ?? '');
+  if (body === undefined) return void res.writeHead(404).end();
+  res.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': body.length }).end(body);
+});
+await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+const http = createHttpClient(loadConfig({ ALLOW_PRIVATE_NETWORKS: 'true' }, {}));
+/** Fetches `path` through the engine's HTTP client and hashes it, as the runner does; CPU and wall ms. */
+async function fetchAndHash(path: string): Promise<{ cpuMs: number; wallMs: number }> {
+  const cpu = process.cpuUsage();
+  const t0 = performance.now();
+  for (let i = 0; i < ROUNDS; i++) {
+    const response = await http.request(`${origin}${path}`, { timeoutMs: 10_000 });
+    const chunks: Buffer[] = [];
+    for await (const chunk of response.body as AsyncIterable<Buffer>) chunks.push(chunk);
+    await phashOfFile(Buffer.concat(chunks));
+  }
+  return { cpuMs: cpuMs(cpu) / ROUNDS, wallMs: (performance.now() - t0) / ROUNDS };
+}
+await fetchAndHash('/thumbnail.jpg'); // warm-up: the connection pool
+const thumb = await fetchAndHash('/thumbnail.jpg');
+const thumbRows: string[] = [];
+for (const [name, width, height, format] of SIZES.slice(1)) {
+  const path = `/${width}x${height}.${format}`;
+  files.set(path, await image(width, height, format));
+  const file = await fetchAndHash(path);
+  const bytes = files.get(path)!.length;
+  thumbRows.push(
+    `| ${name} | ${(bytes / 1024).toFixed(0)} | ${file.cpuMs.toFixed(1)} | ${file.wallMs.toFixed(1)} | ` +
+      `${((100 * thumb.cpuMs) / file.cpuMs).toFixed(0)}% | ${((100 * thumbnail.length) / bytes).toFixed(1)}% |`,
+  );
+}
+await http.close();
+server.close();
+
 console.log(
   `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC with \`node --import tsx bench/phash.ts --rounds ${ROUNDS} --concurrency ${CONCURRENCY}\`.`,
 );
@@ -122,3 +168,12 @@ for (const row of rows) console.log(row);
 console.log(
   `\nNear-duplicate look-up and insert against 100,000 kept hashes: ${indexedUs.toFixed(0)} µs per image indexed (distance 4), ${scanUs.toFixed(0)} µs by a full scan (distance 8).`,
 );
+console.log(
+  `\nThumbnail first. A 320×240 JPEG thumbnail (${(thumbnail.length / 1024).toFixed(0)} KiB) fetched through the engine's HTTP client and hashed: ${thumb.cpuMs.toFixed(1)} ms CPU, ${thumb.wallMs.toFixed(1)} ms wall, per candidate. ` +
+    'A duplicate found by its thumbnail saves fetching and hashing its file; thumbnails first pay once this share of the candidates are duplicates:\n',
+);
+console.log(
+  '| file | KiB | file fetched and hashed: CPU ms | wall ms | break-even duplicate rate, CPU | break-even, bytes |',
+);
+console.log('|---|---|---|---|---|---|');
+for (const row of thumbRows) console.log(row);

@@ -170,3 +170,38 @@ export function licenseAllowed(requirement: LicenseRequirement, license: Normali
   if (license === null) return false;
   return requirement === 'open' ? license.open : license.commercial;
 }
+
+/**
+ * How freely a data-set builder may use and share a copy under this licence, higher is freer: the
+ * order in which two copies of one picture of the same size are preferred (near-duplicates, see
+ * docs/ARCHITECTURE.md). Public domain and CC0 (no conditions) first; then Creative Commons by
+ * its conditions — attribution only, share-alike, the GFDL's copyleft with its licence text, no
+ * derivatives, then the non-commercial ones in the same order; then the stock sites' own licences
+ * (free to use, but they forbid redistributing the unaltered pictures, which is what sharing a
+ * data set does); last, no licence information.
+ */
+export function licenseRank(license: NormalizedLicense | null): number {
+  if (license === null) return 0;
+  switch (license.family) {
+    case 'public_domain':
+    case 'cc0':
+      return 10;
+    case 'gfdl':
+      return 7;
+    case 'unsplash':
+    case 'pexels':
+    case 'pixabay':
+      return 1;
+    case 'cc':
+      return CC_RANKS[license.code ?? ''] ?? 1;
+  }
+}
+
+const CC_RANKS: Record<string, number> = {
+  by: 9,
+  'by-sa': 8,
+  'by-nd': 6,
+  'by-nc': 5,
+  'by-nc-sa': 4,
+  'by-nc-nd': 3,
+};

@@ -36,7 +36,7 @@ export interface SimulationOptions {
    * The bytes of a media file instead of the default small one (tests: the same picture at two
    * sizes, files smaller than their candidate claims); `name` is the media route's file name.
    */
-  media?: (name: string, source: SourceId) => { body: Buffer; type: string } | undefined;
+  media?: (name: string, source: SourceId) => { body: Buffer; type: string; delayMs?: number } | undefined;
 }
 
 export interface Simulation {
@@ -120,6 +120,9 @@ async function serve(
       const given = media?.(name, sim.id);
       const body = given?.body ?? (video ? makeMp4(name) : makePicture(name));
       const type = given?.type ?? (video ? 'video/mp4' : 'image/png');
+      // A slow file (tests: a copy still downloading when a better one is found).
+      if (given?.delayMs) await new Promise((resolve) => setTimeout(resolve, given.delayMs));
+      if (res.destroyed) return;
       res.writeHead(200, { 'content-type': type, 'content-length': body.length });
       res.end(body);
       return;

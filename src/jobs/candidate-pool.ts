@@ -10,7 +10,7 @@ import { bindSourceHttp } from '../http/index.ts';
 import type { SourceHttp } from '../http/types.ts';
 import type { SourceContext } from '../sources/source.ts';
 import { candidateFailure } from './filters.ts';
-import { saveCandidate, type SaveTarget } from './save-candidate.ts';
+import { saveCandidate, type SaveOutcome, type SaveTarget } from './save-candidate.ts';
 import { createCachedSourceHttp } from './search-cache.ts';
 import { afterAbort, raceSignal, type Deadline } from './signals.ts';
 import type { JobRunShared, QueryRun, RunnableSource } from './source-run-context.ts';
@@ -207,12 +207,39 @@ export class CandidatePool {
       return;
     }
     if (this.signal.aborted) return;
-    if (await job.nearDuplicates.thumbnailIsKept(job.http, candidate, this.signal)) {
+    // Thumbnail first: a copy of a picture the job has is not downloaded, and of the copies
+    // known before download the best one is (./near-duplicates.ts).
+    const copy = await job.nearDuplicates.enter(job.http, candidate, this.signal);
+    if (copy === 'near_duplicate') {
       stats.near_duplicates++;
       return;
     }
     if (this.signal.aborted) return;
-    await this.save(candidate);
+    if (copy === null) {
+      await this.save(candidate, this.target);
+      return;
+    }
+    try {
+      for (;;) {
+        const turn = await copy.turn(this.signal);
+        if (turn === 'near_duplicate') stats.near_duplicates++;
+        if (turn !== 'download') return;
+        const status = await this.save(candidate, {
+          ...this.target,
+          signal: AbortSignal.any([this.signal, copy.signal]),
+        });
+        if (status === 'cut' && copy.superseded && !this.signal.aborted) {
+          copy.settle('superseded');
+          continue;
+        }
+        copy.settle(
+          status === 'saved' || status === 'duplicate' || status === 'near_duplicate' ? 'has_picture' : 'not_saved',
+        );
+        return;
+      }
+    } finally {
+      copy.drop();
+    }
   }
 
   /**
@@ -233,9 +260,15 @@ export class CandidatePool {
     }
   }
 
-  private async save(candidate: MediaCandidate): Promise<void> {
+  /** Saves one candidate under `target` and counts how it ended; returns how. */
+  private async save(candidate: MediaCandidate, target: SaveTarget): Promise<SaveOutcome['status']> {
+    const outcome = await saveCandidate(target, candidate);
+    this.count(candidate, outcome);
+    return outcome.status;
+  }
+
+  private count(candidate: MediaCandidate, outcome: SaveOutcome): void {
     const { job, stats } = this;
-    const outcome = await saveCandidate(this.target, candidate);
     switch (outcome.status) {
       case 'saved': {
         const { file, index } = outcome;

@@ -1,14 +1,24 @@
 // Near-duplicates of a search job: every saved image gets a 64-bit perceptual hash, and an image
 // within NEAR_DUPLICATE_DISTANCE bits of one the job already kept (any source, any query) is the
-// same picture and is dropped. Once the job has met a near-duplicate (the sources overlap), a
-// candidate's thumbnail is hashed first, so a picture the job already has is not downloaded at all;
-// until then thumbnails would only add a request and a decode to every file.
+// same picture and is dropped.
 //
-// The keep-decision is `claim`: one synchronous look-up-and-insert. JavaScript runs it to the end
-// before any other worker of the job resumes, so two workers that finish the same picture at once
-// cannot both keep it; the later one sees the earlier one's hash.
+// Thumbnail first: before an image candidate is downloaded, its thumbnail (when the source gives
+// one, and the file does not declare itself thumbnail-sized) is fetched and hashed. A picture the
+// job already kept is then not downloaded at all; and the copies of one picture known before
+// download form a group in which only the best copy downloads — the larger (declared width ×
+// height), at equal size the better licence (`licenseRank`) — while the others wait: when it is
+// saved they are near-duplicates, when it fails the next best downloads, and a better copy that
+// arrives meanwhile cuts a worse copy's download. A file already saved is never replaced: it has
+// been reported, numbered and listed (the API and the UI address it by its index), and may be in
+// use; so a better copy that arrives after it is dropped too. The bench (Perceptual hashing in
+// bench/RESULTS.md) weighs the thumbnail's extra request against the transfers it saves.
+//
+// The keep-decision on the file is `claim`: one synchronous look-up-and-insert. JavaScript runs it
+// to the end before any other worker of the job resumes, so two workers that finish the same
+// picture at once cannot both keep it; the later one sees the earlier one's hash.
 import type { Config } from '../core/config.ts';
 import { errorMessage } from '../core/errors.ts';
+import { licenseRank, normalizeLicense } from '../core/license.ts';
 import type { JobSpec, MediaCandidate } from '../core/types.ts';
 import { URLS_SOURCE } from '../core/types.ts';
 import { phashOfFile } from '../download/perceptual-hash.ts';
@@ -18,6 +28,8 @@ import type { HttpClient } from '../http/types.ts';
 const MAX_THUMBNAIL_BYTES = 512 * 1024;
 /** A thumbnail gets at most this long (and never past the source's deadline). */
 const THUMBNAIL_TIMEOUT_MS = 5000;
+/** A file declared this small (pixels) is about a thumbnail's size: it is downloaded without one first. */
+const SMALL_FILE_AREA = 320 * 320;
 
 /**
  * 64-bit hashes kept as two 32-bit halves in growing typed arrays. For distances under 8 the
@@ -104,6 +116,141 @@ function popcount(x: number): number {
   return Math.imul(x, 0x01010101) >>> 24;
 }
 
+/** What makes one copy of a picture better than another: its declared size, then its licence. */
+export interface CopyQuality {
+  /** Width × height in pixels as the candidate declares them; 0 when it does not. */
+  area: number;
+  /** `licenseRank` of its licence (../core/license.ts). */
+  licenseRank: number;
+}
+
+export function qualityOf(candidate: MediaCandidate): CopyQuality {
+  const area = (candidate.width ?? 0) * (candidate.height ?? 0);
+  return {
+    area: Number.isFinite(area) && area > 0 ? area : 0,
+    licenseRank: licenseRank(normalizeLicense(candidate.license, candidate.licenseUrl)),
+  };
+}
+
+/** The larger copy; at equal size, the better-licensed one. */
+export function isBetter(a: CopyQuality, b: CopyQuality): boolean {
+  return a.area > b.area || (a.area === b.area && a.licenseRank > b.licenseRank);
+}
+
+/** How one download of a copy ended, as the group of its picture needs to know. */
+export type CopyOutcome =
+  /** Saved, or its file turned out to be a picture the job already has: the group is done. */
+  | 'has_picture'
+  /** Not saved (failed, filtered, another job has it): the next best copy gets its turn. */
+  | 'not_saved'
+  /** Cut by a better copy that arrived while it downloaded: it waits for its turn again. */
+  | 'superseded';
+
+/** Whose turn it is, as a waiting copy learns it. */
+export type Turn = 'download' | 'near_duplicate' | 'cut';
+
+/**
+ * The copies of one picture known before download (their thumbnails hash within the distance):
+ * the best one downloads, the others wait; when it is saved they are near-duplicates, when it is
+ * not the next best downloads. A better copy that arrives while a worse one downloads cuts that
+ * download (which then waits again), so the transfer goes to the copy that will be kept.
+ */
+class PictureGroup {
+  readonly members = new Set<Copy>();
+  downloading: Copy | null = null;
+  done = false;
+
+  constructor(
+    readonly h: number,
+    readonly l: number,
+  ) {}
+
+  /** Gives the turn to the best waiting copy, cutting a worse download; ends waiting copies when done. */
+  schedule(): void {
+    const waiting = [...this.members].filter((m) => m.waiting !== null);
+    if (this.done) {
+      for (const m of waiting) m.wake('near_duplicate');
+      this.downloading?.supersede();
+      return;
+    }
+    let best: Copy | null = null;
+    for (const m of waiting) if (best === null || isBetter(m.quality, best.quality)) best = m;
+    if (best === null) return;
+    if (this.downloading !== null) {
+      if (!isBetter(best.quality, this.downloading.quality)) return;
+      this.downloading.supersede();
+    }
+    this.downloading = best;
+    best.wake('download');
+  }
+}
+
+/** One candidate's place in the group of its picture. */
+export class Copy {
+  /** Resolves the turn this copy waits for; null while it is not waiting. */
+  waiting: ((turn: Turn) => void) | null = null;
+  private cut = new AbortController();
+
+  constructor(
+    private readonly group: PictureGroup,
+    readonly quality: CopyQuality,
+    private readonly leave: (group: PictureGroup) => void,
+  ) {}
+
+  /** Aborted when a better copy takes over this copy's download (or the picture is kept elsewhere). */
+  get signal(): AbortSignal {
+    return this.cut.signal;
+  }
+
+  get superseded(): boolean {
+    return this.cut.signal.aborted;
+  }
+
+  /** Waits until this copy may download, is a near-duplicate, or `signal` (the source's deadline) fires. */
+  turn(signal: AbortSignal): Promise<Turn> {
+    if (signal.aborted) return Promise.resolve('cut');
+    return new Promise<Turn>((resolve) => {
+      const onAbort = (): void => this.wake('cut');
+      this.waiting = (turn) => {
+        this.waiting = null;
+        signal.removeEventListener('abort', onAbort);
+        resolve(turn);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.group.schedule();
+    });
+  }
+
+  wake(turn: Turn): void {
+    this.waiting?.(turn);
+  }
+
+  supersede(): void {
+    this.cut.abort(new Error('a better copy of this picture is being downloaded'));
+  }
+
+  /** Reports how this copy's download ended. */
+  settle(outcome: CopyOutcome): void {
+    const group = this.group;
+    if (group.downloading === this) group.downloading = null;
+    if (outcome === 'superseded') {
+      this.cut = new AbortController();
+      return; // it waits again through `turn`
+    }
+    if (outcome === 'has_picture') group.done = true;
+    this.drop();
+  }
+
+  /** Leaves the group (a turn ended in a near-duplicate or a cut, or the download settled). */
+  drop(): void {
+    const group = this.group;
+    if (!group.members.delete(this)) return;
+    if (group.downloading === this) group.downloading = null;
+    group.schedule();
+    if (group.members.size === 0) this.leave(group);
+  }
+}
+
 /** The perceptual hashing and near-duplicate removal of one job. */
 export class NearDuplicates {
   /** Whether saved images are hashed (search jobs, NEAR_DUPLICATE_DISTANCE ≥ 0). */
@@ -111,14 +258,18 @@ export class NearDuplicates {
   /** Whether near-duplicates are removed (hashing, and the job did not ask to keep them). */
   readonly removing: boolean;
   private readonly index: HashIndex;
-  /** Near-duplicates met so far in this run of the job. */
-  private met = 0;
+  private readonly distance: number;
+  /** Groups of copies known before download that are not settled yet (a few: one per picture in flight). */
+  private readonly groups = new Set<PictureGroup>();
+  /** Thumbnails fetched and hashed, and of those, how many showed a picture the job has or is getting. */
+  readonly thumbnails = { hashed: 0, nearDuplicates: 0 };
 
   constructor(spec: JobSpec, config: Config, keptHashes: Iterable<string | null>) {
     // A `get` job is a list the user chose: nothing of it is hashed or dropped.
     this.hashing = config.nearDuplicateDistance >= 0 && !spec.sources.includes(URLS_SOURCE);
     this.removing = this.hashing && spec.keepNearDuplicates !== true;
-    this.index = new HashIndex(Math.max(0, config.nearDuplicateDistance));
+    this.distance = Math.max(0, config.nearDuplicateDistance);
+    this.index = new HashIndex(this.distance);
     if (this.removing) for (const h of keptHashes) if (h !== null) this.index.add(h);
   }
 
@@ -138,10 +289,7 @@ export class NearDuplicates {
    */
   claim(phash: string): boolean {
     if (!this.removing) return true;
-    if (this.index.has(phash)) {
-      this.met++;
-      return false;
-    }
+    if (this.index.has(phash)) return false;
     this.index.add(phash);
     return true;
   }
@@ -151,42 +299,79 @@ export class NearDuplicates {
     if (this.removing) this.index.remove(phash);
   }
 
-  /**
-   * Whether the candidate's thumbnail shows a picture the job already kept, so its download can
-   * be skipped. Any failure (no thumbnail, an error, not an image) answers false: the file is then
-   * downloaded and judged on its own bytes.
-   */
-  async thumbnailIsKept(http: HttpClient, candidate: MediaCandidate, signal: AbortSignal): Promise<boolean> {
-    if (!this.removing || candidate.kind !== 'image' || this.met === 0) return false;
+  /** Whether this candidate's thumbnail is hashed before its file is downloaded (see the top of this file). */
+  thumbnailFirst(candidate: MediaCandidate): boolean {
+    if (!this.removing || candidate.kind !== 'image') return false;
     const url = candidate.thumbnailUrl;
     if (url === undefined || url === candidate.url) return false;
-    try {
-      const response = await http.request(url, {
-        signal,
-        timeoutMs: THUMBNAIL_TIMEOUT_MS,
-        headers: candidate.headers,
-      });
-      const declared = Number(response.headers['content-length'] ?? '0');
-      if (!(response.headers['content-type'] ?? '').startsWith('image/') || declared > MAX_THUMBNAIL_BYTES) {
-        await response.dump();
-        return false;
-      }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      for await (const chunk of response.body as AsyncIterable<Buffer>) {
-        size += chunk.length;
-        if (size > MAX_THUMBNAIL_BYTES) {
-          response.body.destroy();
-          return false;
-        }
-        chunks.push(chunk);
-      }
-      const phash = await phashOfFile(Buffer.concat(chunks));
-      if (!this.index.has(phash)) return false;
-      this.met++;
-      return true;
-    } catch {
-      return false;
+    // A file that declares itself about thumbnail-sized costs about what its thumbnail would.
+    const area = (candidate.width ?? 0) * (candidate.height ?? 0);
+    return !(area > 0 && area <= SMALL_FILE_AREA);
+  }
+
+  /**
+   * Before a candidate is downloaded: hashes its thumbnail (when `thumbnailFirst`) and answers
+   * `near_duplicate` when the job already kept that picture, its `Copy` in the group of copies of
+   * that picture known before download (download only in its turn, then `settle`), or null when
+   * the thumbnail says nothing (none, or it failed): the file is then downloaded and judged on its
+   * own bytes.
+   */
+  async enter(
+    http: HttpClient,
+    candidate: MediaCandidate,
+    signal: AbortSignal,
+  ): Promise<Copy | 'near_duplicate' | null> {
+    if (!this.thumbnailFirst(candidate)) return null;
+    const phash = await thumbnailHash(http, candidate, signal);
+    if (phash === null) return null;
+    this.thumbnails.hashed++;
+    if (this.index.has(phash)) {
+      this.thumbnails.nearDuplicates++;
+      return 'near_duplicate';
     }
+    const [h, l] = halves(phash);
+    let group: PictureGroup | undefined;
+    for (const g of this.groups) {
+      if (popcount(g.h ^ h) + popcount(g.l ^ l) <= this.distance) {
+        group = g;
+        break;
+      }
+    }
+    if (group === undefined) {
+      group = new PictureGroup(h, l);
+      this.groups.add(group);
+    } else this.thumbnails.nearDuplicates++;
+    const copy = new Copy(group, qualityOf(candidate), (g) => this.groups.delete(g));
+    group.members.add(copy);
+    return copy;
+  }
+}
+
+/** The pHash of a candidate's thumbnail, or null when there is none to hash (an error, not an image, too large). */
+async function thumbnailHash(http: HttpClient, candidate: MediaCandidate, signal: AbortSignal): Promise<string | null> {
+  try {
+    const response = await http.request(candidate.thumbnailUrl!, {
+      signal,
+      timeoutMs: THUMBNAIL_TIMEOUT_MS,
+      headers: candidate.headers,
+    });
+    const declared = Number(response.headers['content-length'] ?? '0');
+    if (!(response.headers['content-type'] ?? '').startsWith('image/') || declared > MAX_THUMBNAIL_BYTES) {
+      await response.dump();
+      return null;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of response.body as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > MAX_THUMBNAIL_BYTES) {
+        response.body.destroy();
+        return null;
+      }
+      chunks.push(chunk);
+    }
+    return await phashOfFile(Buffer.concat(chunks));
+  } catch {
+    return null;
   }
 }

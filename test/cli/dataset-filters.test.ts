@@ -307,3 +307,42 @@ test('videos are measured from their container header: real sizes recorded, size
     await sim.close();
   }
 });
+
+test('of two copies known before download the larger is kept, whichever source finds it first', async () => {
+  // Pexels' first photo declares 4000×2682 (Pexels License), Openverse's first 960×623 (CC BY 2.0):
+  // both, thumbnails included, are one picture. Openverse's copy would be saved first (its file
+  // takes 1.5 s, Pexels' thumbnail 0.5 s and its file 2.5 s): the larger copy, known 0.5 s in,
+  // cuts the smaller one's download and is the one kept.
+  const copies = ['pexels-photo-238118', 'City_of_Duhok'];
+  const sim = await startSimulation({
+    sources: ['openverse', 'pexels'],
+    media: (name) => {
+      if (!copies.some((c) => name.includes(c)) && !name.includes('03b8a0b8')) return undefined;
+      const thumbnail = /compress|thumb/.test(name);
+      const delayMs = name.includes('City_of_Duhok') ? 1500 : name.includes('238118') ? (thumbnail ? 500 : 2500) : 0;
+      return { ...png('otter', thumbnail ? 120 : 480, thumbnail ? 90 : 360), delayMs };
+    },
+  });
+  const e = cliEnv({ ...sim.env, MAX_DOWNLOADS_PER_SOURCE: '1' });
+  try {
+    const r = await runCli(['search', 'otter', '--sources', 'openverse,pexels', '--limit', '2', '--json'], e);
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout) as JobDocument;
+    const otters = doc.results.files.filter((f) => copies.some((c) => decodeURIComponent(f.url).includes(c)));
+    assert.deepEqual(
+      otters.map((f) => f.source),
+      ['pexels'],
+      'the larger copy is the one kept',
+    );
+    assert.equal(doc.results.source_stats.openverse!.near_duplicates, 1);
+    assert.equal(doc.results.source_stats.pexels!.near_duplicates, 0);
+    assert.equal(doc.results.source_stats.openverse!.downloaded, 2, 'Openverse fills its limit with other pictures');
+    assert.equal(doc.results.files.length, 4);
+    assertDiskAgrees(e, doc);
+    assert.ok(!listFiles(e.downloadDir).some((f) => f.endsWith('.part')));
+    assert.match(r.stderr, /Near-duplicates: 1/);
+  } finally {
+    e.cleanup();
+    await sim.close();
+  }
+});

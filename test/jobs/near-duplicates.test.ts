@@ -1,17 +1,22 @@
 // The keep decision on real image files hashed by sharp: copies of one picture judged at the same
 // time keep exactly one; a filtered file is not also a near-duplicate; hashes of earlier runs
 // (resume) count as kept; a released claim lets the next copy in; `get` jobs and
-// NEAR_DUPLICATE_DISTANCE=-1 hash nothing.
+// NEAR_DUPLICATE_DISTANCE=-1 hash nothing; of the copies of a picture known before download
+// (thumbnails hashed first, served by a real HTTP server) the best one downloads.
 import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, test } from 'node:test';
 import { loadConfig } from '../../src/core/config.ts';
-import type { JobSpec } from '../../src/core/types.ts';
+import { licenseRank, normalizeLicense } from '../../src/core/license.ts';
+import type { JobSpec, MediaCandidate } from '../../src/core/types.ts';
 import { makePicture } from '../../src/demo/media.ts';
+import { createHttpClient } from '../../src/http/client.ts';
 import { judgeFile } from '../../src/jobs/judge-file.ts';
-import { NearDuplicates } from '../../src/jobs/near-duplicates.ts';
+import { isBetter, NearDuplicates } from '../../src/jobs/near-duplicates.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'harvester-near-dup-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -143,4 +148,147 @@ test('the indexed look-up answers as a comparison with every kept hash would (di
       if (expected) kept.push(probe);
     }
   }
+});
+
+// ---- The best copy of a picture known before download (thumbnails first) ----
+
+/** A thumbnail server: `/<key>.png` is that picture, small; anything else is a 404. */
+async function thumbnailServer(): Promise<{ origin: string; requests: string[]; close: () => Promise<void> }> {
+  const requests: string[] = [];
+  const server = createServer((req, res) => {
+    requests.push(req.url ?? '');
+    const key = /^\/(\w[\w-]*)\.png$/.exec(req.url ?? '')?.[1];
+    if (key === undefined) {
+      res.writeHead(404).end();
+      return;
+    }
+    const body = makePicture(key.replace(/-\d+$/, ''), 96, 72);
+    res.writeHead(200, { 'content-type': 'image/png', 'content-length': body.length }).end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    requests,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+test('the best copy known before download is the one downloaded: larger first, then the better licence', async () => {
+  const thumbs = await thumbnailServer();
+  const http = createHttpClient(loadConfig({ ALLOW_PRIVATE_NETWORKS: 'true' }, {}));
+  const never = new AbortController().signal;
+  const candidate = (id: string, picture: string, width: number, height: number, license?: string): MediaCandidate => ({
+    id,
+    source: 'openverse',
+    kind: 'image',
+    url: `${thumbs.origin}/files/${id}.png`,
+    thumbnailUrl: `${thumbs.origin}/${picture}-${id.length}.png`,
+    width,
+    height,
+    ...(license !== undefined ? { license } : {}),
+  });
+  try {
+    const nd = new NearDuplicates(SEARCH, config, []);
+    // A small copy starts downloading; a larger copy of the same picture cuts it and downloads.
+    const small = await nd.enter(http, candidate('a', 'otter', 640, 480, 'CC BY 4.0'), never);
+    assert.ok(small !== null && small !== 'near_duplicate');
+    assert.equal(await small.turn(never), 'download');
+    const large = await nd.enter(http, candidate('bb', 'otter', 1920, 1440), never);
+    assert.ok(large !== null && large !== 'near_duplicate');
+    assert.equal(await large.turn(never), 'download');
+    assert.equal(small.superseded, true, 'the smaller copy’s download is cut');
+    small.settle('superseded');
+    const smallTurn = small.turn(never);
+    // A third, smaller copy waits too; another picture is not held up.
+    const tiny = await nd.enter(http, candidate('ccc', 'otter', 400, 300, 'CC0'), never);
+    assert.ok(tiny !== null && tiny !== 'near_duplicate');
+    const tinyTurn = tiny.turn(never);
+    const other = await nd.enter(http, candidate('dddd', 'badger', 640, 480), never);
+    assert.ok(other !== null && other !== 'near_duplicate');
+    assert.equal(await other.turn(never), 'download');
+    // The larger copy is saved: the waiting copies are near-duplicates, never downloaded.
+    large.settle('has_picture');
+    assert.equal(await smallTurn, 'near_duplicate');
+    assert.equal(await tinyTurn, 'near_duplicate');
+    for (const c of [small, tiny, large]) c.drop();
+
+    // Equal sizes: the better licence. A public-domain copy cuts a stock-licensed one's download.
+    const stock = await nd.enter(http, candidate('s1', 'heron', 800, 600, 'Pexels License'), never);
+    assert.ok(stock instanceof Object);
+    assert.equal(await stock.turn(never), 'download');
+    const free = await nd.enter(http, candidate('s22', 'heron', 800, 600, 'Public domain'), never);
+    assert.ok(free instanceof Object);
+    assert.equal(await free.turn(never), 'download');
+    assert.equal(stock.superseded, true);
+    stock.settle('superseded');
+    const stockTurn = stock.turn(never);
+    // Copies that arrive while the best downloads wait, worse ones are never started; when its
+    // download fails the next best (CC BY-SA over no licence information) gets its turn.
+    const waiting = [];
+    for (const [i, license] of [undefined, 'CC BY-SA 4.0'].entries()) {
+      const c = await nd.enter(http, candidate(`t${'x'.repeat(i)}`, 'heron', 800, 600, license), never);
+      assert.ok(c instanceof Object);
+      waiting.push({ copy: c, turn: c.turn(never) });
+    }
+    free.settle('not_saved');
+    free.drop();
+    assert.equal(await waiting[1]!.turn, 'download');
+    for (const c of [stock, waiting[0]!.copy]) assert.equal(c.superseded, false);
+    waiting[1]!.copy.settle('has_picture');
+    waiting[1]!.copy.drop();
+    assert.deepEqual(await Promise.all([stockTurn, waiting[0]!.turn]), ['near_duplicate', 'near_duplicate']);
+
+    // A copy whose source's deadline fires while it waits is cut, and leaves the group.
+    const first = await nd.enter(http, candidate('f1', 'lynx', 800, 600), never);
+    const late = await nd.enter(http, candidate('f22', 'lynx', 400, 300), never);
+    assert.ok(first instanceof Object && late instanceof Object);
+    assert.equal(await first.turn(never), 'download');
+    const deadline = new AbortController();
+    const lateTurn = late.turn(deadline.signal);
+    deadline.abort();
+    assert.equal(await lateTurn, 'cut');
+    late.drop();
+
+    // Once a file of the picture is kept, a thumbnail that shows it is enough: no download at all.
+    const kept = await judgeFile({ filters: null, nearDuplicates: nd, warn }, file('kingfisher', 640, 480));
+    assert.equal(kept.status, 'keep');
+    assert.equal(await nd.enter(http, candidate('g', 'kingfisher', 4000, 3000), never), 'near_duplicate');
+
+    // No thumbnail first: a missing thumbnail, a video, a file declared thumbnail-sized, keep-near-duplicates.
+    assert.equal(
+      await nd.enter(http, { ...candidate('h', 'x', 800, 600), thumbnailUrl: `${thumbs.origin}/nope` }, never),
+      null,
+    );
+    assert.equal(nd.thumbnailFirst({ ...candidate('i', 'x', 800, 600), kind: 'video' }), false);
+    assert.equal(nd.thumbnailFirst(candidate('j', 'x', 300, 200)), false);
+    assert.equal(nd.thumbnailFirst({ ...candidate('k', 'x', 800, 600), width: undefined }), true);
+    const keep = new NearDuplicates({ ...SEARCH, keepNearDuplicates: true }, config, []);
+    assert.equal(keep.thumbnailFirst(candidate('l', 'x', 800, 600)), false);
+  } finally {
+    await http.close();
+    await thumbs.close();
+  }
+});
+
+test('licence ranks: public domain and CC0, then CC by conditions, then stock licences, then none', () => {
+  const rank = (text: string | null, url?: string) => licenseRank(normalizeLicense(text, url));
+  const ordered = [
+    rank('CC0 1.0'),
+    rank('CC BY 4.0'),
+    rank('CC BY-SA 4.0'),
+    rank('GFDL'),
+    rank('CC BY-ND 4.0'),
+    rank('CC BY-NC 4.0'),
+    rank('CC BY-NC-SA 4.0'),
+    rank('CC BY-NC-ND 4.0'),
+    rank('Unsplash License'),
+    rank(null),
+  ];
+  assert.equal(rank('Public domain'), rank('CC0'));
+  assert.equal(rank('Pexels License'), rank(null, 'https://pixabay.com/service/license-summary/'));
+  for (let i = 1; i < ordered.length; i++) assert.ok(ordered[i - 1]! > ordered[i]!, `rank ${i}: ${ordered.join(' ')}`);
+  assert.ok(isBetter({ area: 2, licenseRank: 0 }, { area: 1, licenseRank: 10 }), 'size first');
+  assert.ok(isBetter({ area: 1, licenseRank: 9 }, { area: 1, licenseRank: 8 }));
+  assert.ok(!isBetter({ area: 1, licenseRank: 8 }, { area: 1, licenseRank: 8 }));
 });
