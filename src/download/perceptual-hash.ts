@@ -7,8 +7,10 @@ type Sharp = (typeof import('sharp'))['default'];
 
 let sharpLoaded: Promise<Sharp> | undefined;
 /**
- * sharp (libvips, tens of MB once loaded) is loaded by the first hash or size read: a job that
- * hashes nothing (`harvester get`, near-duplicates off) never pays for it.
+ * sharp (libvips, tens of MB once loaded) is loaded on demand: a process that hashes nothing
+ * (`harvester get`, near-duplicates off) never pays for it. The engine loads it when it opens for
+ * jobs that hash (`preloadPerceptualHashing`), so that its load, which blocks the event loop for a
+ * good part of a second on a busy machine, never counts against a source's deadline.
  */
 function loadSharp(): Promise<Sharp> {
   sharpLoaded ??= import('sharp').then(({ default: sharp }) => {
@@ -29,6 +31,11 @@ const LOW = 8;
 const COSINES: Float64Array[] = Array.from({ length: LOW }, (_, u) =>
   Float64Array.from({ length: SIZE }, (_, x) => Math.cos(((2 * x + 1) * u * Math.PI) / (2 * SIZE))),
 );
+
+/** Loads what hashing needs now (see loadSharp). */
+export async function preloadPerceptualHashing(): Promise<void> {
+  await loadSharp();
+}
 
 /** The pHash of 32×32 greyscale pixels (row-major), as 16 lowercase hex digits. */
 export function phashOfPixels(pixels: Uint8Array | Buffer): string {

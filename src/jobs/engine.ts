@@ -28,6 +28,12 @@ export interface EngineOptions {
   store?: OpenStoreOptions;
   /** Called with every event of every job, before `subscribe` listeners. */
   onEvent?: EventListener;
+  /**
+   * Whether jobs of this engine may hash images (near-duplicates): then the image decoder is
+   * loaded at open, before any job's clock runs. Default: unless NEAR_DUPLICATE_DISTANCE is
+   * negative; `harvester get` (whose jobs never hash) and source checks pass false.
+   */
+  perceptualHashing?: boolean;
 }
 
 export interface Engine {
@@ -76,10 +82,12 @@ async function openIntake(parts: IntakeParts): Promise<JobService> {
 
 /** Opens every part for a face that runs jobs. A failure closes what was opened and rethrows. */
 export async function openEngine(config: Config, options: EngineOptions = {}): Promise<Engine> {
+  const hashing = options.perceptualHashing ?? config.nearDuplicateDistance >= 0;
   const [{ openDownloadLog }, { createHttpClient }, output] = await Promise.all([
     import('../log/download-log.ts'),
     import('../http/index.ts'),
     openFileOutputs(),
+    hashing && import('../download/perceptual-hash.ts').then((m) => m.preloadPerceptualHashing()),
   ]);
   const { store, interrupted } = await openWithChores(config, options.interrupt ?? 'running-and-queued', options.store);
   const closers: (() => Promise<void> | void)[] = [() => store.close()];

@@ -59,7 +59,8 @@ export function registerGet(program: Command, cli: CliContext): void {
         options: { noArchive: !opts.archive },
       };
       const valid = validateSpec(spec, config);
-      const engine = await openEngine(config);
+      // A list of URLs is never hashed for near-duplicates: no image decoder to load.
+      const engine = await openEngine(config, { perceptualHashing: false });
       try {
         cli.exitCode = await runJobCommand(cli, engine, (service) => service.submit(valid), { json: opts.json });
       } finally {

@@ -97,7 +97,7 @@ async function runChecks(
     import('../../jobs/engine.ts'),
   ]);
   // The checks record their outcome in the store; no job is started, none is marked interrupted.
-  const engine = await openEngine(config, { interrupt: 'none' });
+  const engine = await openEngine(config, { interrupt: 'none', perceptualHashing: false });
   const { http, store } = engine;
   const controller = new AbortController();
   const onInterrupt = () => controller.abort();
