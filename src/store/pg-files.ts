@@ -3,6 +3,7 @@
 import type { FileCounts } from '../core/job-results.ts';
 import type { SavedFile } from '../core/types.ts';
 import type { PgConnection, Queryable } from './pg-connection.ts';
+import { inlineFileEvents } from './pg-events.ts';
 import type { ArchivedFile, FileRepository, PendingFile } from './store.ts';
 import { fileColumns, savedFileOf, withoutExtension, type FileRow } from './store-rows.ts';
 
@@ -30,7 +31,8 @@ export class PgFiles implements FileRepository {
 
   remove(jobId: string, paths: string[]): Promise<number> {
     if (paths.length === 0) return this.c.write(async () => 0);
-    return this.c.write(async (db) => {
+    return this.c.writeAtomic(async (db) => {
+      await inlineFileEvents(db, jobId, paths);
       const { rowCount } = await db.query(`DELETE FROM files WHERE job_id = $1 AND path = ANY($2::text[])`, [
         jobId,
         paths,
@@ -100,7 +102,8 @@ export async function listFiles(
   page: { offset: number; limit: number },
 ): Promise<SavedFile[]> {
   const { rows } = await db.query<FileRow>(
-    `SELECT f.doc, COALESCE(f.query, j.query) AS query FROM files f JOIN jobs j ON j.job_id = f.job_id
+    `SELECT f.path, f.source, f.kind, f.candidate_id, f.sha256, f.bytes, f.saved_at, f.doc,
+       COALESCE(f.query, j.query) AS query, f.phash FROM files f JOIN jobs j ON j.job_id = f.job_id
      WHERE f.job_id = $1 ORDER BY f.id LIMIT $2 OFFSET $3`,
     [jobId, page.limit < 0 ? null : page.limit, Math.max(0, page.offset)],
   );

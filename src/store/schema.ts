@@ -144,6 +144,12 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE files ADD COLUMN query TEXT;
   ALTER TABLE files ADD COLUMN phash TEXT;
   `,
+  // v5: a file_saved event references its file's row instead of holding the file again; an
+  // event's data no longer repeats its job_id, seq and type, a file's doc no longer repeats its
+  // columns (rows written before keep their whole JSON and read back the same).
+  `
+  ALTER TABLE events ADD COLUMN file_id INTEGER;
+  `,
 ];
 
 /** The schema version this build writes and understands. */

@@ -3,7 +3,8 @@ import type { FileCounts } from '../core/job-results.ts';
 import type { SavedFile } from '../core/types.ts';
 import type { SqliteConnection } from './sqlite-connection.ts';
 import type { ArchivedFile, FileRepository, PendingFile } from './store.ts';
-import { fileColumns, savedFileOf, withoutExtension, type FileRow } from './store-rows.ts';
+import { inlineFileEvents } from './sqlite-events.ts';
+import { FILE_COLUMNS, fileColumns, savedFileOf, withoutExtension, type FileRow } from './store-rows.ts';
 
 export class SqliteFiles implements FileRepository {
   /** Files queued for recording and not committed yet: the download archive answers from them too. */
@@ -41,10 +42,16 @@ export class SqliteFiles implements FileRepository {
 
   remove(jobId: string, paths: string[]): Promise<number> {
     return this.c.writeAtomic(() => {
-      const del = this.c.stmt(`DELETE FROM files WHERE job_id = ? AND path = ?`);
-      let removed = 0;
-      for (const p of paths) removed += del.run(jobId, p).changes;
-      return removed;
+      const find = this.c.stmt(`SELECT id FROM files WHERE job_id = ? AND path = ?`);
+      const ids = new Set<number>();
+      for (const p of paths) {
+        const row = find.get(jobId, p) as { id: number } | undefined;
+        if (row !== undefined) ids.add(row.id);
+      }
+      inlineFileEvents(this.c, jobId, ids);
+      const del = this.c.stmt(`DELETE FROM files WHERE id = ?`);
+      for (const id of ids) del.run(id);
+      return ids.size;
     });
   }
 
@@ -116,7 +123,7 @@ export class SqliteFiles implements FileRepository {
 /** A job's files in the order recorded, one page (read inside a read the caller started). */
 export function listFiles(c: SqliteConnection, jobId: string, page: { offset: number; limit: number }): SavedFile[] {
   const rows = c
-    .stmt(`SELECT doc, query FROM files WHERE job_id = ? ORDER BY id LIMIT ? OFFSET ?`)
+    .stmt(`SELECT ${FILE_COLUMNS} FROM files WHERE job_id = ? ORDER BY id LIMIT ? OFFSET ?`)
     .all(jobId, page.limit, page.offset) as FileRow[];
   let jobQuery: string | undefined;
   const queryOfJob = (): string =>

@@ -1,6 +1,7 @@
 // Rows ↔ documents, the same for every Store implementation (SQLite and PostgreSQL keep the same
 // tables and columns): how a job document, a summary, a run, a cached page, a check and a source
 // outcome are read back from their rows. Only the SQL differs between implementations.
+import type { RunnerEvent } from '../core/events.ts';
 import { jobResults, queryStatsOf, singleQueryRuns, type FileCounts, type RunStats } from '../core/job-results.ts';
 import {
   emptySourceStats,
@@ -96,20 +97,82 @@ export function jobDocumentOf(
   };
 }
 
+/** The columns of a file row a saved file is read back from (`bytes` as a number). */
 export interface FileRow {
+  path: string;
+  source: string;
+  kind: string;
+  candidate_id: string;
+  sha256: string;
+  bytes: number;
+  saved_at: string;
+  /** The rest of the file entry (JSON, null fields left out); rows recorded before v5 hold the whole entry. */
   doc: string;
   query: string | null;
+  phash: string | null;
 }
 
+/** The file columns every file read selects (the `doc` of a row holds only the rest). */
+export const FILE_COLUMNS = 'path, source, kind, candidate_id, sha256, bytes, saved_at, doc, query, phash';
+
 /**
- * A saved file from its row. Files recorded before jobs had several queries belong to the job's
- * one query (`jobQuery`, asked only for them).
+ * The fields of a file entry kept in `doc` (the others are columns), in the order of the stored
+ * array: `[url, mime, duration_ms, width, height, title, page_url, thumbnail_url, author,
+ * license, license_url]`, trailing nulls left out.
+ */
+const DOC_FIELDS = [
+  'url',
+  'mime',
+  'duration_ms',
+  'width',
+  'height',
+  'title',
+  'page_url',
+  'thumbnail_url',
+  'author',
+  'license',
+  'license_url',
+] as const;
+
+/**
+ * A saved file from its row, its fields in the order the runner builds them. `doc` is the array
+ * `fileDoc` wrote or, in rows recorded before v5, the whole entry as an object. Files recorded
+ * before jobs had several queries belong to the job's one query (`jobQuery`, asked only for them).
  */
 export function savedFileOf(row: FileRow, jobQuery: () => string): SavedFile {
-  const file = JSON.parse(row.doc) as SavedFile;
-  file.query ??= row.query ?? jobQuery();
-  file.phash ??= null;
-  return file;
+  const parsed = JSON.parse(row.doc) as unknown[] | Partial<SavedFile>;
+  const d: Partial<SavedFile> = Array.isArray(parsed)
+    ? Object.fromEntries(DOC_FIELDS.map((key, i) => [key, parsed[i] ?? null]))
+    : parsed;
+  return {
+    path: row.path,
+    query: row.query ?? d.query ?? jobQuery(),
+    source: row.source as JobSourceName,
+    kind: row.kind as SavedFile['kind'],
+    url: d.url!,
+    candidate_id: row.candidate_id,
+    bytes: Number(row.bytes),
+    sha256: row.sha256,
+    mime: d.mime!,
+    width: d.width ?? null,
+    height: d.height ?? null,
+    title: d.title ?? null,
+    page_url: d.page_url ?? null,
+    thumbnail_url: d.thumbnail_url ?? null,
+    author: d.author ?? null,
+    license: d.license ?? null,
+    license_url: d.license_url ?? null,
+    phash: row.phash ?? d.phash ?? null,
+    duration_ms: d.duration_ms!,
+    saved_at: row.saved_at,
+  };
+}
+
+/** `doc` of a file row: the fields that are not columns, by position (no names), trailing nulls left out. */
+function fileDoc(f: SavedFile): string {
+  const values: unknown[] = DOC_FIELDS.map((key) => f[key] ?? null);
+  while (values.length > 0 && values.at(-1) === null) values.pop();
+  return JSON.stringify(values);
 }
 
 export type SummaryRow = Omit<JobSummary, 'sources'> & { sources: string };
@@ -237,7 +300,7 @@ export function cacheValues(key: string, page: CachedPage, nowMs: number): unkno
   ];
 }
 
-/** The columns of a file row, `doc` being the whole SavedFile. */
+/** The columns of a file row: each field once, `doc` holding those that are not columns. */
 export function fileColumns(f: SavedFile): {
   path: string;
   source: string;
@@ -258,7 +321,7 @@ export function fileColumns(f: SavedFile): {
     sha256: f.sha256,
     bytes: f.bytes,
     saved_at: f.saved_at,
-    doc: JSON.stringify(f),
+    doc: fileDoc(f),
     query: f.query ?? null,
     phash: f.phash ?? null,
   };
@@ -269,4 +332,71 @@ export function withoutExtension(path: string): string {
   const slash = path.lastIndexOf('/');
   const dot = path.lastIndexOf('.');
   return dot > slash + 1 ? path.slice(0, dot) : path;
+}
+
+/**
+ * An event row, with the columns of the file a `file_saved` event references (`file_id`, null
+ * when the event holds its file itself or is of another type).
+ */
+export interface EventRow extends Partial<Omit<FileRow, 'doc'>> {
+  job_id: string;
+  seq: number;
+  type: string;
+  data: string;
+  file_id: number | string | null;
+  /** The referenced file's `doc` (null when there is none). */
+  file_doc?: string | null;
+}
+
+/** `candidate_found` fields in their order; those that may be null are left out of the stored `data`. */
+const CANDIDATE_FIELDS = [
+  'source',
+  'candidate_id',
+  'url',
+  'kind',
+  'title',
+  'page_url',
+  'thumbnail_url',
+  'width',
+  'height',
+];
+const CANDIDATE_NULLABLE = new Set(['title', 'page_url', 'thumbnail_url', 'width', 'height']);
+
+/**
+ * The `data` of an event row: the event without what its columns hold (`job_id`, `seq`, `type`),
+ * without its file when the row references the file's row (`referencesFile`), a
+ * `candidate_found` without its null fields, its time in ms since the epoch and its run left out
+ * when it is the first. `eventOf` gives back the event as it was.
+ */
+export function eventData(event: RunnerEvent, referencesFile: boolean): string {
+  const { type, job_id: _job, seq: _seq, ...fields } = event;
+  const rest = fields as Record<string, unknown>;
+  if (referencesFile && type === 'file_saved') delete rest.file;
+  if (type === 'candidate_found') for (const key of CANDIDATE_NULLABLE) if (rest[key] === null) delete rest[key];
+  // The time as a number when that number gives back the same text (the runner's `toISOString()`).
+  const ms = Date.parse(event.ts);
+  if (Number.isFinite(ms) && new Date(ms).toISOString() === event.ts) rest.ts = ms;
+  if (rest.run === 1) delete rest.run;
+  return JSON.stringify(rest);
+}
+
+/** The event of a row written by `eventData` (or, from before v5, holding the whole event). */
+export function eventOf(row: EventRow): RunnerEvent {
+  const data = JSON.parse(row.data) as Record<string, unknown>;
+  if (typeof data.job_id === 'string') return data as unknown as RunnerEvent;
+  const { ts, run, ...fields } = data;
+  const event: Record<string, unknown> = { type: row.type };
+  if (row.type === 'candidate_found') {
+    for (const key of CANDIDATE_FIELDS) event[key] = fields[key] ?? (CANDIDATE_NULLABLE.has(key) ? null : undefined);
+  } else if (row.file_id !== null && row.file_doc != null) {
+    event.source = fields.source;
+    event.file = savedFileOf({ ...(row as unknown as FileRow), doc: row.file_doc }, () => '');
+  }
+  Object.assign(event, fields, {
+    job_id: row.job_id,
+    ts: typeof ts === 'number' ? new Date(ts).toISOString() : ts,
+    seq: Number(row.seq),
+  });
+  event.run = run ?? 1;
+  return event as unknown as RunnerEvent;
 }

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, statSync, writeFileSync, existsSync, openSync, writeSync, closeSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { StoreError } from '../../src/core/errors.ts';
+import type { RunnerEvent } from '../../src/core/events.ts';
 import { databasePath, openSqliteStore } from '../../src/store/open.ts';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../src/store/schema.ts';
 import { makeFile, makeJob, makeSpec, tempEnv } from './store-fixtures.ts';
@@ -84,6 +85,73 @@ test('a v1 database with history is migrated to the current version and keeps it
     await store.close();
     const check = new Database(databasePath(env.config), { readonly: true });
     assert.equal(check.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+    check.close();
+  } finally {
+    env.cleanup();
+  }
+});
+
+test('a v4 database keeps reading its whole-JSON files and events, and new ones are stored slim', async () => {
+  const env = tempEnv();
+  try {
+    mkdirSync(env.config.dataDir, { recursive: true });
+    const db = new Database(databasePath(env.config));
+    for (const m of MIGRATIONS.slice(0, 4)) db.exec(m);
+    db.pragma('user_version = 4');
+    const job = makeJob('old');
+    const oldFile = makeFile(1);
+    const oldEvents = [
+      { type: 'file_saved', source: 'google_images', file: oldFile, index: 0, job_id: 'old', ts: 't1', seq: 1, run: 1 },
+    ];
+    db.prepare(
+      `INSERT INTO jobs (job_id, status, query, sources, limit_per_source, media_type, spec, created_at)
+       VALUES ('old', 'interrupted', 'nature', '["google_images"]', 5, 'image', ?, ?)`,
+    ).run(JSON.stringify(makeSpec()), job.created_at);
+    db.prepare(
+      `INSERT INTO files (job_id, path, source, kind, candidate_id, sha256, bytes, saved_at, doc, query, phash)
+       VALUES ('old', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      oldFile.path,
+      oldFile.source,
+      oldFile.kind,
+      oldFile.candidate_id,
+      oldFile.sha256,
+      oldFile.bytes,
+      oldFile.saved_at,
+      JSON.stringify(oldFile),
+      oldFile.query,
+      oldFile.phash,
+    );
+    for (const e of oldEvents)
+      db.prepare(`INSERT INTO events (job_id, seq, type, data) VALUES (?, ?, ?, ?)`).run(
+        'old',
+        e.seq,
+        e.type,
+        JSON.stringify(e),
+      );
+    db.close();
+
+    const store = await openSqliteStore(env.config);
+    assert.deepEqual((await store.jobs.get('old'))?.results.files, [oldFile]);
+    assert.deepEqual(await store.events.list('old'), oldEvents);
+    const newFile = makeFile(2);
+    await store.files.record('old', newFile);
+    const newEvent = { ...oldEvents[0]!, file: newFile, index: 1, ts: 't2', seq: 2, run: 2 } as RunnerEvent;
+    await store.events.append(newEvent);
+    assert.deepEqual(await store.files.list('old', { offset: 0, limit: 10 }), [oldFile, newFile]);
+    assert.deepEqual(await store.events.list('old'), [...oldEvents, newEvent]);
+    await store.close();
+
+    const check = new Database(databasePath(env.config), { readonly: true });
+    assert.equal(check.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+    const row = check.prepare(`SELECT data, file_id FROM events WHERE seq = 2`).get() as {
+      data: string;
+      file_id: number;
+    };
+    assert.ok(row.file_id > 0, 'the new event references its file row');
+    assert.ok(!row.data.includes(newFile.sha256) && !row.data.includes('"old"'), row.data);
+    const doc = (check.prepare(`SELECT doc FROM files WHERE path = ?`).get(newFile.path) as { doc: string }).doc;
+    assert.ok(!doc.includes(newFile.path) && !doc.includes(newFile.sha256) && doc.startsWith('['), doc);
     check.close();
   } finally {
     env.cleanup();

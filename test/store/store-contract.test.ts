@@ -310,6 +310,62 @@ for (const impl of IMPLEMENTATIONS) {
         await assert.rejects(store.events.append(events[0]!), StoreError);
       }));
 
+    test('a file_saved event reads back with its file, also after the file is removed; candidates keep their nulls', () =>
+      withSite(impl, async (open) => {
+        const store = await open();
+        await store.jobs.create(makeJob('fs'), makeSpec());
+        const kept = makeFile(1, { thumbnail_url: null, author: null, width: null });
+        const gone = makeFile(2, { phash: 'ffee00112233aabb' });
+        const unrecorded = makeFile(3);
+        // Times as the runner writes them, and one that is not.
+        const stamp = (seq: number) => ({
+          job_id: 'fs',
+          ts: seq === 4 ? 'not a time' : new Date(Date.UTC(2026, 0, 1, 0, 0, seq)).toISOString(),
+          seq,
+          run: 2,
+        });
+        const events: RunnerEvent[] = [
+          {
+            type: 'candidate_found',
+            source: 'google_images',
+            candidate_id: 'google_images:1',
+            url: kept.url,
+            kind: 'image',
+            title: null,
+            page_url: 'https://example.org/p/1',
+            thumbnail_url: null,
+            width: 640,
+            height: null,
+            ...stamp(1),
+          },
+          { type: 'file_saved', source: 'google_images', file: kept, index: 0, ...stamp(2) },
+          { type: 'file_saved', source: 'google_images', file: gone, index: 1, ...stamp(3) },
+          // Recorded without its file row (another writer's, or a row already gone): kept whole.
+          { type: 'file_saved', source: 'google_images', file: unrecorded, index: 2, ...stamp(4) },
+        ];
+        await store.files.record('fs', kept);
+        await store.files.record('fs', gone);
+        for (const e of events) await store.events.append(e);
+        // The same events, their fields in the same order.
+        const sameEvents = (listed: RunnerEvent[]): void => {
+          assert.deepEqual(listed, events);
+          assert.deepEqual(listed.map(Object.keys), events.map(Object.keys));
+        };
+        sameEvents(await store.events.list('fs'));
+        assert.equal(await store.files.remove('fs', [gone.path]), 1);
+        sameEvents(await store.events.list('fs'));
+        assert.deepEqual(await store.files.list('fs', { offset: 0, limit: 10 }), [kept]);
+        // Another file at the removed path is a new file; the old event keeps the old one.
+        const again = makeFile(2, { sha256: 'a'.repeat(64), bytes: 7 });
+        await store.files.record('fs', again);
+        await store.events.append({ type: 'file_saved', source: 'google_images', file: again, index: 1, ...stamp(5) });
+        const listed = await store.events.list('fs', 2);
+        assert.deepEqual(
+          listed.map((e) => (e.type === 'file_saved' ? e.file : null)),
+          [gone, unrecorded, again],
+        );
+      }));
+
     test('appendNext numbers events of one job from several writers without a duplicate or a gap', () =>
       withSite(impl, async (open) => {
         const a = await open();
