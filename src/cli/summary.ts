@@ -1,7 +1,9 @@
 // The summary a job-running command writes at the end (on stderr): the job's outcome and one
-// row per source — status, downloaded, images, videos, failed, time, error.
+// row per source — status, downloaded, images, videos, failed, time, error — and what the filters
+// and the near-duplicate removal took away, in all and per source.
 import { relative } from 'node:path';
 import type { JobDocument } from '../core/types.ts';
+import { URLS_SOURCE } from '../core/types.ts';
 import { removedText } from '../log/download-log.ts';
 import { formatBytes, formatDuration, formatTable } from './format.ts';
 import type { StatusPainter } from './terminal.ts';
@@ -50,7 +52,7 @@ export function formatSummary(
         ? `… and ${queries.length - MAX_QUERY_ROWS} more queries (results.query_stats in --json)\n`
         : '');
   }
-  const removed = (r.filtered ?? 0) > 0 || (r.near_duplicates ?? 0) > 0 ? `Removed: ${removedText(r)}\n` : '';
+  const removed = removedSummary(doc);
   return (
     perQuery +
     `\n${formatTable(['source', 'status', 'downloaded', 'images', 'videos', 'failed', 'time', 'error'], rows, (cell, column) => (column === 1 ? paint(cell) : cell))}\n` +
@@ -62,4 +64,26 @@ export function formatSummary(
     `Succeeded: ${r.successful_sources.join(', ') || 'none'} | Failed: ${r.failed_sources.join(', ') || 'none'}\n` +
     `Log: ${relative(options.cwd, options.logPath) || options.logPath}\n`
   );
+}
+
+/**
+ * `Removed: Filtered: 3 (min_width 2, license 1) | Near-duplicates: 1`, then one line per source
+ * that removed anything; written for every search job (zeros included: the user learns that
+ * nothing was removed), and for a `get` job only when it had filters that removed something.
+ */
+export function removedSummary(doc: JobDocument): string {
+  const r = doc.results;
+  const removedAny = (r.filtered ?? 0) > 0 || (r.near_duplicates ?? 0) > 0;
+  if (!removedAny && doc.sources.includes(URLS_SOURCE)) return '';
+  const perSource = doc.sources.flatMap((name) => {
+    const s = r.source_stats[name];
+    if (s === undefined || ((s.filtered ?? 0) === 0 && (s.near_duplicates ?? 0) === 0)) return [];
+    const reasons = Object.entries(s.filtered_reasons ?? {})
+      .filter(([, n]) => n > 0)
+      .map(([k, n]) => `${k} ${n}`);
+    return [
+      `  ${name}: filtered ${s.filtered ?? 0}${reasons.length > 0 ? ` (${reasons.join(', ')})` : ''}, near-duplicates ${s.near_duplicates ?? 0}`,
+    ];
+  });
+  return `Removed: ${removedText(r)}\n${perSource.map((line) => `${line}\n`).join('')}`;
 }

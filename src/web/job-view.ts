@@ -320,7 +320,8 @@ export class JobView {
       api
         .job(this.jobId)
         .then((doc) => {
-          if (!this.state || this.queryRefresh === null) return;
+          // A document fetched while the job ran must not overwrite the final figures of job_finished.
+          if (!this.state || this.queryRefresh === null || this.state.finished) return;
           this.state.queryStats = doc.results.query_stats ?? this.state.queryStats;
           this.renderQueries();
         })
@@ -534,11 +535,26 @@ export class JobView {
         for (const [k, n] of Object.entries(v.stats?.filtered_reasons ?? {})) sum[k] = (sum[k] ?? 0) + n;
         return sum;
       }, {});
+      // In all, then per source: how many each filter and the near-duplicate removal took away.
+      const perSource = views
+        .filter((v) => (v.stats?.filtered ?? 0) > 0 || (v.stats?.near_duplicates ?? 0) > 0)
+        .map((v) =>
+          h(
+            'li',
+            { attrs: { 'data-source': v.id } },
+            `${this.name(v.id)}: ${v.stats!.filtered} filtered${v.stats!.filtered > 0 ? ` (${reasonsText(v.stats!.filtered_reasons)})` : ''}, ${v.stats!.near_duplicates} near-duplicate${v.stats!.near_duplicates === 1 ? '' : 's'}`,
+          ),
+        );
       lines.push(
         h(
-          'p',
+          'div',
           { attrs: { 'data-outcome': 'removed' } },
-          `Removed: ${filtered} by the filters${filtered > 0 ? ` (${reasonsText(reasons)})` : ''}, ${nearDuplicates} near-duplicate${nearDuplicates === 1 ? '' : 's'} of pictures already kept.`,
+          h(
+            'p',
+            null,
+            `Removed: ${filtered} by the filters${filtered > 0 ? ` (${reasonsText(reasons)})` : ''}, ${nearDuplicates} near-duplicate${nearDuplicates === 1 ? '' : 's'} of pictures already kept.`,
+          ),
+          h('ul', { class: 'removed-by-source' }, ...perSource),
         ),
       );
     }

@@ -60,6 +60,8 @@ test('the same picture at two sizes from two sources is kept once; the other cop
     };
     assert.equal(manifest.files[0]!.phash, kept.phash);
     assert.match(r.stderr, new RegExp(`Removed: Filtered: 0 \\| Near-duplicates: ${doc.results.near_duplicates}`));
+    // Per source, under the total: the source whose copies were dropped.
+    assert.match(r.stderr, new RegExp(`\\n  ${loser}: filtered 0, near-duplicates ${lost.near_duplicates}\\n`));
     const log = readFileSync(join(e.env.LOG_DIR!, 'download_errors.log'), 'utf8');
     assert.match(log, new RegExp(`REMOVED \\| Filtered: 0 \\| Near-duplicates: ${doc.results.near_duplicates}`));
 
@@ -146,6 +148,14 @@ test('filters apply to the claim before download and to the real file after it; 
     assert.equal(mediaFiles(e.downloadDir).length, 1, 'files that failed a filter are removed');
     assert.ok(!listFiles(e.downloadDir).some((f) => f.endsWith('.part')));
     assert.match(r.stderr, /Removed: Filtered: 3 \(min_width 2, min_height 1\) \| Near-duplicates: 0/);
+    assert.match(r.stderr, /\n {2}openverse: filtered 3 \(min_width 2, min_height 1\), near-duplicates 0\n/);
+    // `harvester job` says the same afterwards.
+    const shown = await runCli(['job', doc.job_id], e);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(
+      shown.stdout,
+      /Removed: Filtered: 3 \(min_width 2, min_height 1\) \| Near-duplicates: 0\n {2}openverse: filtered 3/,
+    );
     const log = readFileSync(join(e.env.LOG_DIR!, 'download_errors.log'), 'utf8');
     assert.match(log, /REMOVED \| Filtered: 3 \(min_width 2, min_height 1\) \| Near-duplicates: 0/);
 

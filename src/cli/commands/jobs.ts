@@ -14,6 +14,7 @@ import { statusPainter, type StatusPainter } from '../terminal.ts';
 import { parseCount } from '../options.ts';
 import { cliConfig } from '../cli-config.ts';
 import { writeJobJson } from '../job-json.ts';
+import { removedSummary } from '../summary.ts';
 import { escapeControlChars } from '../../core/control-chars.ts';
 
 const STATUSES: readonly JobStatus[] = [
@@ -100,6 +101,9 @@ export function formatJobDocument(doc: JobDocument, paint: StatusPainter = plain
     `Finished: ${doc.finished_at ?? '-'}${doc.duration_ms !== null ? ` (${formatDuration(doc.duration_ms)})` : ''}`,
     `Files:    ${r.downloaded} (${r.images} images, ${r.videos} videos, ${formatBytes(r.files.reduce((s, f) => s + f.bytes, 0))})`,
     `Succeeded: ${r.successful_sources.join(', ') || 'none'} | Failed: ${r.failed_sources.join(', ') || 'none'}`,
+    ...removedSummary(doc)
+      .split('\n')
+      .filter((line) => line !== ''),
     '',
   ];
   const sourceRows = doc.sources.map((name) => {
