@@ -107,11 +107,22 @@ export async function writeManifests(
 ): Promise<WrittenManifests | null> {
   const queries = job.queries ?? [job.query];
   if (queries.length <= 1) return writeQueryManifests(output, job, options);
-  // A job of several queries writes one manifest per query folder, each describing that query's files.
-  const byQuery = new Map<string, SavedFile[]>(queries.map((q) => [q, []]));
-  for (const f of job.results.files) byQuery.get(f.query)?.push(f);
+  // A job of several queries writes one manifest per query folder, each describing that folder's
+  // files. Queries that differ only in case or punctuation ("Red Fox", "red fox") share a folder,
+  // so its manifest lists the files of all of them (each entry keeps its own `query`).
+  const bySlug = new Map<string, { query: string; files: SavedFile[] }>();
+  const slugOf = new Map<string, string>();
+  for (const q of queries) {
+    const slug = querySlug(q);
+    slugOf.set(q, slug);
+    if (!bySlug.has(slug)) bySlug.set(slug, { query: q, files: [] });
+  }
+  for (const f of job.results.files) {
+    const slug = slugOf.get(f.query);
+    if (slug !== undefined) bySlug.get(slug)!.files.push(f);
+  }
   let written: WrittenManifests | null = null;
-  for (const [query, files] of byQuery) {
+  for (const { query, files } of bySlug.values()) {
     const one = await writeQueryManifests(output, { ...job, query, results: { ...job.results, files } }, options);
     written ??= one;
   }

@@ -2,7 +2,7 @@
 // folder, `queries` and `results.query_stats` in the job document, and a 100-query job that is
 // SIGKILLed mid-way and resumed finishes every (source, query) run exactly once.
 import { strict as assert } from 'node:assert';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { JobDocument } from '../../src/core/types.ts';
@@ -63,6 +63,36 @@ test('several queries as arguments and --queries FILE: one job, each source runs
     assert.deepEqual(stored.queries, doc.queries);
     assert.deepEqual(stored.results.query_stats, doc.results.query_stats);
     assert.deepEqual(stored.results.source_stats.openverse!.downloaded, doc.results.source_stats.openverse!.downloaded);
+  } finally {
+    e.cleanup();
+  }
+});
+
+test('queries that differ only in case or punctuation share a folder, and its manifest lists both', async () => {
+  const e = cliEnv({ ...sim.env });
+  try {
+    const r = await runCli(['search', 'Red Fox', 'red fox!', '--sources', 'openverse', '--limit', '1', '--json'], e);
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout) as JobDocument;
+    assert.deepEqual(doc.queries, ['Red Fox', 'red fox!']);
+    assert.deepEqual(
+      doc.results.files.map((f) => [f.query, f.path.split('/')[0]]),
+      [
+        ['Red Fox', 'red-fox'],
+        ['red fox!', 'red-fox'],
+      ],
+    );
+    const manifest = JSON.parse(readFileSync(join(e.downloadDir, 'red-fox', 'manifest.json'), 'utf8')) as {
+      files: { file: string }[];
+    };
+    assert.deepEqual(
+      manifest.files.map((f) => `red-fox/${f.file}`).sort(),
+      doc.results.files.map((f) => f.path).sort(),
+      "the folder's manifest lists the files of both queries",
+    );
+    const csv = readFileSync(join(e.downloadDir, 'red-fox', 'manifest.csv'), 'utf8');
+    assert.equal(csv.trim().split('\r\n').length, 1 + 2);
+    assertDiskAgrees(e, doc);
   } finally {
     e.cleanup();
   }
