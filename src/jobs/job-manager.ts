@@ -66,6 +66,8 @@ class JobManager implements JobService {
   private readonly output: FileOutputFactory;
   private readonly log: JobManagerOptions['log'];
   private readonly onEvent: EventListener | undefined;
+  /** The download log's listener, bound once. */
+  private readonly logEvent: EventListener | undefined;
   private readonly listeners = new Set<EventListener>();
   private readonly active = new Map<string, ActiveJob>();
   private readonly queue: ActiveJob[] = [];
@@ -81,6 +83,8 @@ class JobManager implements JobService {
     this.output = options.output;
     this.log = options.log;
     this.onEvent = options.onEvent;
+    const log = options.log;
+    this.logEvent = log ? (event) => log.onEvent(event) : undefined;
   }
 
   async submit(input: JobSpec): Promise<JobDocument> {
@@ -350,17 +354,18 @@ class JobManager implements JobService {
       .catch((error: unknown) =>
         this.warn(`cannot record event ${event.seq} of job ${event.job_id}: ${errorMessage(error)}`),
       );
-    const sinks: EventListener[] = [];
-    if (this.log) sinks.push((e) => this.log!.onEvent(e));
-    if (this.onEvent) sinks.push(this.onEvent);
-    sinks.push(...this.listeners);
-    for (const sink of sinks) {
-      try {
-        sink(event);
-      } catch (error) {
-        // A broken subscriber (a closed SSE stream) must not stop the job or other subscribers.
-        this.warn(`event listener failed: ${errorMessage(error)}`);
-      }
+    // The log, the engine's listener, then the subscribers as they were when the event came.
+    if (this.logEvent) this.deliver(this.logEvent, event);
+    if (this.onEvent) this.deliver(this.onEvent, event);
+    if (this.listeners.size > 0) for (const listener of [...this.listeners]) this.deliver(listener, event);
+  }
+
+  private deliver(sink: EventListener, event: RunnerEvent): void {
+    try {
+      sink(event);
+    } catch (error) {
+      // A broken subscriber (a closed SSE stream) must not stop the job or other subscribers.
+      this.warn(`event listener failed: ${errorMessage(error)}`);
     }
   }
 

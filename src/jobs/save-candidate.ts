@@ -66,6 +66,8 @@ export async function saveCandidate(target: SaveTarget, candidate: MediaCandidat
   // Why `commit` turned the file down (set inside the callback, read after the download).
   let discarded: Exclude<SaveOutcome, { status: 'saved' | 'cut' | 'failed' }> = { status: 'duplicate' };
   let recorded: SavedFile | null = null;
+  /** Where `recorded` was listed (files listed after it move up when an earlier one is unrecorded). */
+  let listedAt = -1;
   // A perceptual hash this download claimed as kept: released if the file is not saved after all.
   let claimed: string | null = null;
   try {
@@ -132,13 +134,14 @@ export async function saveCandidate(target: SaveTarget, candidate: MediaCandidat
         };
         await job.store.files.record(job.jobId, recorded);
         // Listed in the order recorded, so the live document, the store's and the numbering agree.
-        job.files.push(recorded);
+        listedAt = job.files.push(recorded) - 1;
         return fileName;
       },
     });
     if (outcome.status === 'duplicate') return discarded;
     const file = recorded!;
-    return { status: 'saved', file, index: job.files.indexOf(file) };
+    // The index without a search through every file of the job (O(n) per file), unless a file listed before moved it.
+    return { status: 'saved', file, index: job.files[listedAt] === file ? listedAt : job.files.indexOf(file) };
   } catch (error) {
     if (claimed !== null) job.nearDuplicates.release(claimed);
     if (recorded !== null) {
