@@ -1,40 +1,56 @@
 #!/usr/bin/env node
-// Entry point of the `harvester` command. It runs the compiled build in dist/ (made by
-// `npm run build`, which `npm ci` runs through `prepare`) when that build is at least as new as
-// every file under src/; otherwise — a checkout being edited — it runs the TypeScript sources
-// through tsx's loader, so the command never runs stale code. The compiled path starts about a
-// second faster and uses some 30 MB less memory (no transpiler in the process).
-import { existsSync, readdirSync, statSync } from 'node:fs';
+// Entry point of the `harvester` command. It runs the build in dist/ (made by `npm run build`,
+// which `npm ci` runs through `prepare`) when that build is current: no source file it was built
+// from changed since (dist/build-stamp lists them and is dated when the build started). Otherwise
+// — a checkout being edited — it runs the TypeScript sources through tsx's loader, so the command
+// never runs stale code. The build starts several times faster and uses some 30 MB less memory
+// (no transpiler in the process, one bundle instead of some two hundred modules).
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const compiled = join(root, 'dist', 'cli', 'main.js');
+const argv = process.argv.slice(2);
 
-/** Newest modification time of any file below `dir`, in ms. */
-function newestMtimeMs(dir) {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    const mtime = entry.isDirectory() ? newestMtimeMs(path) : statSync(path).mtimeMs;
-    if (mtime > newest) newest = mtime;
+/**
+ * Whether dist/ may run: it exists and none of the source files it was built from is newer than
+ * its stamp (or gone). A source file the build did not use can only matter once a used one imports
+ * it, and that import changes the used one. One stat per source file, no directory listing.
+ */
+function builtIsCurrent() {
+  if (process.env.HARVESTER_FROM_SOURCE === '1') return false;
+  const stampPath = join(root, 'dist', 'build-stamp');
+  let lines;
+  let builtAt;
+  try {
+    lines = readFileSync(stampPath, 'utf8').split('\n');
+    builtAt = statSync(stampPath).mtimeMs;
+  } catch {
+    return false;
   }
-  return newest;
+  // Line 1 says what the file is; then one source path (relative to the root) a line.
+  for (let i = 1; i < lines.length; i++) {
+    if (lines[i] === '') continue;
+    const source = statSync(join(root, lines[i]), { throwIfNoEntry: false });
+    // A source file deleted since the build: stale; no src/ at all: a package that ships only its build.
+    if (source === undefined) return !existsSync(join(root, 'src'));
+    if (source.mtimeMs > builtAt) return false;
+  }
+  return true;
 }
 
-function compiledIsFresh() {
-  if (process.env.HARVESTER_FROM_SOURCE === '1' || !existsSync(compiled)) return false;
-  const srcDir = join(root, 'src');
-  if (!existsSync(srcDir)) return true; // an installed package ships only what it built
-  return statSync(compiled).mtimeMs >= newestMtimeMs(srcDir);
-}
-
-let main;
-if (compiledIsFresh()) {
-  ({ main } = await import(compiled));
+// `harvester --version` alone is answered here, from package.json as the CLI itself answers it,
+// before anything else is loaded.
+if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+  process.stdout.write(`${JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version}\n`);
 } else {
+  const { main } = builtIsCurrent() ? await import('../dist/cli/main.js') : await importSources();
+  process.exitCode = await main(argv);
+}
+
+/** The CLI from the TypeScript sources, through tsx's loader. */
+async function importSources() {
   const { register } = await import('tsx/esm/api');
   register();
-  ({ main } = await import('../src/cli/main.ts'));
+  return import('../src/cli/main.ts');
 }
-process.exitCode = await main(process.argv.slice(2));

@@ -1,5 +1,6 @@
 // The `harvester` command: parses argv and hands each command to its module under
 // ./commands/. Usage and configuration errors exit 2, before any work.
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ConfigError, EXIT, errorMessage, exitCodeFor } from '../core/errors.ts';
 import { endQuietlyOnClosedPipe } from './closed-pipe.ts';
@@ -16,6 +17,12 @@ import { registerExport } from './commands/export.ts';
 import { registerWorker } from './commands/worker.ts';
 import { terminalLines } from './format.ts';
 
+/** The package's version, from its package.json (bin/harvester.js answers `--version` alone from it too). */
+function packageVersion(): string {
+  const packageJson = new URL('../../package.json', import.meta.url);
+  return (JSON.parse(readFileSync(packageJson, 'utf8')) as { version: string }).version;
+}
+
 /** Runs the CLI with `argv` (without `node` and the script) and resolves with the exit code. */
 export async function main(argv: string[], ctx: Partial<CliContext> = {}): Promise<number> {
   const cli: CliContext = {
@@ -28,7 +35,7 @@ export async function main(argv: string[], ctx: Partial<CliContext> = {}): Promi
   endQuietlyOnClosedPipe(cli);
   const program = new Command('harvester')
     .description('Search many image and video sources at once and download what they find, under hard timeouts.')
-    .version('0.1.0')
+    .version(packageVersion())
     .exitOverride()
     .configureOutput({
       writeOut: (s) => cli.stdout.write(s),
