@@ -2,10 +2,11 @@
 // at most MAX_CONNECTIONS_PER_HOST connections to one origin. undici fixes the connect timeout
 // per Agent, so there is one pool per connect timeout; requests without their own (all of the
 // engine's) share the default one, so the per-host cap holds.
-import { Agent, EnvHttpProxyAgent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { MAX_TIMER_MS } from './abort.ts';
 import type { LookupFunction } from './address-guard.ts';
 import type { ProxySettings } from './proxy.ts';
+import { UndiciAgent, envHttpProxyAgent } from './undici-parts.ts';
 
 export interface PoolOptions {
   connectionsPerHost: number;
@@ -43,8 +44,8 @@ export function createPool(options: PoolOptions): ConnectionPool {
           connect: { timeout: undiciTimeout(connectTimeoutMs), ...(options.lookup ? { lookup: options.lookup } : {}) },
         };
         dispatcher = options.proxy
-          ? new EnvHttpProxyAgent({ ...agentOptions, ...options.proxy })
-          : new Agent(agentOptions);
+          ? new (envHttpProxyAgent())({ ...agentOptions, ...options.proxy })
+          : new UndiciAgent(agentOptions);
         dispatchers.set(connectTimeoutMs, dispatcher);
       }
       return dispatcher;
