@@ -2,8 +2,8 @@
 // directory, then defaults. Seconds in the environment, milliseconds everywhere in code:
 // the conversion happens here, once. Any invalid value is a ConfigError naming the variable.
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
-import { parse as parseDotenv } from 'dotenv';
 import { ConfigError } from './errors.ts';
 import { SOURCE_IDS, type SourceId } from './types.ts';
 
@@ -231,7 +231,9 @@ export function readDotenv(cwd: string = process.cwd()): Env {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
     throw new ConfigError(`cannot read .env: ${(error as Error).message}`);
   }
-  return parseDotenv(raw);
+  // dotenv (and the crypto and os modules it loads) only when there is a .env to parse.
+  const { parse } = createRequire(import.meta.url)('dotenv') as typeof import('dotenv');
+  return parse(raw);
 }
 
 /** Builds the configuration from `env` (process env), then `dotenv` (.env), then defaults. */

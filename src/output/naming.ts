@@ -30,7 +30,9 @@ const NOT_KEPT = /[^\p{L}\p{M}\p{N}\u200c\u200d]+/gu;
 const EDGE_JUNK = /^[\p{M}\u200c\u200d-]+|[\u200c\u200d-]+$/gu;
 // eslint-disable-next-line no-misleading-character-class -- as above
 const SLUG_PATTERN = /^[\p{L}\p{N}][\p{L}\p{M}\p{N}\u200c\u200d-]*$/u;
-const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+// Made on the first query long enough to cut: loading ICU's segmenter costs some 15 ms, which
+// every command would otherwise pay at start-up.
+let graphemes: Intl.Segmenter | undefined;
 const utf8 = new TextEncoder();
 
 /** `text` cut to at most `maxBytes` UTF-8 bytes at a grapheme boundary (no character or cluster split). */
@@ -38,6 +40,7 @@ function capBytes(text: string, maxBytes: number): string {
   if (utf8.encode(text).length <= maxBytes) return text;
   let out = '';
   let bytes = 0;
+  graphemes ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' });
   for (const { segment } of graphemes.segment(text)) {
     const size = utf8.encode(segment).length;
     if (bytes + size > maxBytes) break;

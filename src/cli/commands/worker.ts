@@ -3,7 +3,7 @@
 // (src/queue/worker.ts). It prints its name (`<host>:<pid>`) on stdout once it takes work. On
 // SIGTERM or SIGINT it stops taking runs and drains: the runs it holds end by their deadline at
 // the latest, then it exits 0.
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { InvalidArgumentError, type Command } from 'commander';
 import { ConfigError, EXIT } from '../../core/errors.ts';
 import { cliConfig } from '../cli-config.ts';
@@ -35,12 +35,15 @@ export function registerWorker(program: Command, cli: CliContext): void {
           'harvester worker needs REDIS_URL and DATABASE_URL: the cluster queue and the shared store (see the README, "Running a cluster")',
         );
       }
-      const [{ openEngine }, { startQueueWorker }, { queueSettings }, { workerRegistry }] = await Promise.all([
-        import('../../jobs/engine.ts'),
-        import('../../queue/worker.ts'),
-        import('../../queue/intake.ts'),
-        import('../../queue/metrics.ts'),
-      ]);
+      // Loaded here, not at the top: every other command would otherwise pay for them at start-up.
+      const [{ createServer }, { openEngine }, { startQueueWorker }, { queueSettings }, { workerRegistry }] =
+        await Promise.all([
+          import('node:http'),
+          import('../../jobs/engine.ts'),
+          import('../../queue/worker.ts'),
+          import('../../queue/intake.ts'),
+          import('../../queue/metrics.ts'),
+        ]);
       // A worker marks nothing interrupted: a run whose worker died goes back to the queue.
       const engine = await openEngine(config, { interrupt: 'none' });
       let metrics: Server | null = null;
