@@ -211,6 +211,15 @@ export class StoreError extends HarvesterError {
   override readonly code = 'STORE';
 }
 
+/**
+ * The shared store's server cannot be reached (refused, reset, timed out, shutting down): the
+ * database is fine, the connection is not. At start-up it stops the program like any StoreError;
+ * in a running job it ends the work that needs the store (docs/ARCHITECTURE.md, "PostgreSQL lost").
+ */
+export class StoreUnreachableError extends StoreError {
+  override readonly errorCode: SourceErrorCode = 'network';
+}
+
 /** The one retry decision: transient errors only, and only while attempts remain. */
 export function shouldRetry(error: unknown, attempt: number, maxRetries: number): boolean {
   if (attempt >= maxRetries) return false;

@@ -4,7 +4,13 @@
 // (./candidate-pool.ts), which saves each file through ./save-candidate.ts.
 import { performance } from 'node:perf_hooks';
 import { sourceTimeoutMs } from '../core/config.ts';
-import { CoolingDownError, SourceTimeoutError, errorMessage, sourceErrorCodeOf } from '../core/errors.ts';
+import {
+  CoolingDownError,
+  SourceTimeoutError,
+  StoreUnreachableError,
+  errorMessage,
+  sourceErrorCodeOf,
+} from '../core/errors.ts';
 import {
   CANCELLED_ERROR,
   everyDownloadFailedError,
@@ -108,7 +114,12 @@ export async function runSource(
   const signal = deadline.signal;
   let failure: SourceFailure | null = null;
   let cancelled = false;
-  if (run?.abortedEarly) {
+  if (run?.abortedEarly && signal.reason instanceof StoreUnreachableError) {
+    // The shared store went away under a queue worker (docs/ARCHITECTURE.md, "PostgreSQL lost"):
+    // not the source's doing, so its health is left alone, as for a cancel.
+    cancelled = true;
+    failure = { error: errorMessage(signal.reason), code: signal.reason.errorCode };
+  } else if (run?.abortedEarly) {
     cancelled = !(signal.reason instanceof SourceTimeoutError);
     failure = cancelled
       ? { error: CANCELLED_ERROR, code: 'cancelled' }

@@ -311,8 +311,10 @@ class ClusterIntake implements QueueIntake {
     };
     await this.startQueue.add('start', entry, {
       jobId: flowId(doc.job_id, data.run),
-      // Taken again when its worker closes or dies while holding the slot.
+      // Taken again when its worker closes or dies while holding the slot, or cannot reach the
+      // store to start the job (then after a second, not in a tight loop).
       attempts: 1000,
+      backoff: { type: 'fixed', delay: 1_000 },
       removeOnComplete: { age: 3600 },
       removeOnFail: { age: 86_400 },
     });

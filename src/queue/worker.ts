@@ -8,7 +8,7 @@
 // seconds, which first
 // makes disk and store agree for that run's folder (src/jobs/reconcile.ts) and then goes on from
 // the files already recorded. Closing drains: running source runs end by their own deadline.
-import { CancelledError, errorMessage } from '../core/errors.ts';
+import { CancelledError, StoreUnreachableError, errorMessage } from '../core/errors.ts';
 import { sourceTimeoutMs, type Config } from '../core/config.ts';
 import { CANCELLED_BEFORE_START_ERROR, jobStatusOf, skipSourceStats } from '../core/job-results.ts';
 import type { JobDocument, JobSpec } from '../core/types.ts';
@@ -30,6 +30,17 @@ import { lockTimings, type LockTimings } from './lock-timings.ts';
 const SLOT_POLL_MS = 250;
 /** A run whose worker failed for good ends with this error. */
 const LOST_RUN_ERROR = 'its worker failed';
+/**
+ * A source run that failed (its store unreachable: see docs/ARCHITECTURE.md, "PostgreSQL lost")
+ * is taken again after 1, 2, 4, 8 and 16 s: a store back within about half a minute costs the job
+ * nothing; past that the run fails for good and the job ends saying why.
+ */
+const RUN_RETRIES = { attempts: 6, backoff: { type: 'exponential', delay: 1_000 } } as const;
+/**
+ * Ending a job needs the store: its finish waits for it, trying every 5 s for an hour, so a job
+ * whose store came back late still ends with its real status rather than staying `running`.
+ */
+const FINISH_RETRIES = { attempts: 720, backoff: { type: 'fixed', delay: 5_000 } } as const;
 
 export interface QueueWorkerOptions {
   config: Config;
@@ -202,13 +213,14 @@ class ClusterWorker implements QueueWorker {
           priorDurationMs: entry.data.priorDurationMs,
           startedAtMs: Date.now(),
         } satisfies FinishData,
-        opts: { jobId: id, removeOnComplete: { age: 3600 }, removeOnFail: { age: 86_400 } },
+        opts: { jobId: id, ...FINISH_RETRIES, removeOnComplete: { age: 3600 }, removeOnFail: { age: 86_400 } },
         children: entry.data.keys.map((key) => ({
           name: 'run',
           queueName: QUEUES.runs,
           data: { jobId, run, ...key, timeoutMs: sourceTimeoutMs(config, key.source) } satisfies RunData,
           opts: {
             jobId: runEntryId(id, key),
+            ...RUN_RETRIES,
             // A run that failed for good still lets the parent end the job (it names the run's failure).
             ignoreDependencyOnFailure: true,
             removeOnComplete: { age: 3600 },
@@ -255,11 +267,18 @@ class ClusterWorker implements QueueWorker {
       const book = await RunBook.open(job, spec, this.o.store, { shared: true });
       await book.restart([key]);
       const emitter = this.emitter(jobId, run);
+      // The first write or read that finds the store unreachable stops the run at once: nothing it
+      // saved after could be recorded. The entry then fails and is taken again later (RUN_RETRIES).
+      let unreachable: StoreUnreachableError | null = null;
+      const store = watchedStore(this.o.store, (error) => {
+        unreachable ??= error;
+        controller.abort(error);
+      });
       const shared = jobRunShared(
         {
           spec,
           config,
-          store: this.o.store,
+          store,
           http: this.o.http,
           output: this.o.output(config.downloadDir),
           signal: controller.signal,
@@ -277,6 +296,10 @@ class ClusterWorker implements QueueWorker {
         (await this.redis.hsetnx(shas, sha, owner)) === 1 || (await this.redis.hget(shas, sha)) === owner;
       await runOneKey(shared, book, key);
       await emitter.flush();
+      if (unreachable !== null) {
+        this.warn(`${jobId} ${key.source}: ${errorMessage(unreachable)}; the run goes back to the queue`);
+        throw unreachable;
+      }
       this.completed++;
       return book.run(key).stats.status;
     } catch (error) {
@@ -293,11 +316,29 @@ class ClusterWorker implements QueueWorker {
   /** Ends a job run whose source runs have all ended: status, summary, manifests, `job_finished`. */
   private async finishRun(entry: Job<FinishData>): Promise<void> {
     const { jobId, run } = entry.data;
-    const loaded = await this.load(jobId);
+    let loaded = await this.load(jobId);
+    if (loaded === null) return;
+    if (loaded.job.status !== 'running') return; // already ended (this entry taken again after it finished)
+    // Runs that failed for good (their store unreachable through every retry, a worker that kept
+    // dying): their folders may hold what their last attempt left half-done, and they end with
+    // its reason, counting the files they did record.
+    const failures = await entry.getIgnoredChildrenFailures();
+    const failed = entry.data.keys.flatMap((key) => {
+      const reason = failures[`${this.o.settings.prefix}:${QUEUES.runs}:${runEntryId(flowId(jobId, run), key)}`];
+      return reason === undefined ? [] : [{ key, reason }];
+    });
+    for (const { key } of failed) {
+      const query = loaded.job.queries[key.query] ?? loaded.job.query;
+      await reconcileJobFiles(this.o.output(this.configFor(loaded.spec).downloadDir), this.o.store, jobId, {
+        scope: { query, source: key.source },
+      });
+    }
+    if (failed.length > 0) loaded = await this.load(jobId);
     if (loaded === null) return;
     const { job, spec } = loaded;
-    if (job.status !== 'running') return; // already ended (this entry taken again after it finished)
     const book = await RunBook.open(job, spec, this.o.store, { shared: true });
+    await book.restart(failed.map((f) => f.key));
+    for (const { key, reason } of failed) await book.settle([key], { error: reason, code: 'network' });
     await book.settle(entry.data.keys, { error: LOST_RUN_ERROR, code: 'network' });
     const cancelled = await this.isCancelled(jobId);
     const cut = entry.data.keys.some((key) => book.run(key).stats.error_code === 'cancelled');
@@ -405,6 +446,36 @@ class ClusterWorker implements QueueWorker {
   private warn(message: string): void {
     this.o.log.write('WARNING', message);
   }
+}
+
+/**
+ * `store` as one source run sees it: every repository call that fails because the server is
+ * unreachable also calls `onUnreachable` (which stops the run), then fails as it would have.
+ */
+function watchedStore(store: Store, onUnreachable: (error: StoreUnreachableError) => void): Store {
+  const watch = <T extends object>(repository: T): T =>
+    new Proxy(repository, {
+      get(target, property) {
+        const value: unknown = Reflect.get(target, property, target);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          const result: unknown = (value as (...a: unknown[]) => unknown).apply(target, args);
+          if (!(result instanceof Promise)) return result;
+          return result.catch((error: unknown) => {
+            if (error instanceof StoreUnreachableError) onUnreachable(error);
+            throw error;
+          });
+        };
+      },
+    });
+  return {
+    jobs: watch(store.jobs),
+    events: watch(store.events),
+    files: watch(store.files),
+    cache: watch(store.cache),
+    health: watch(store.health),
+    close: () => store.close(),
+  };
 }
 
 function sleep(ms: number): Promise<void> {

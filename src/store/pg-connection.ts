@@ -5,7 +5,7 @@
 // before them and then run on any pooled connection, so they see them. Across processes the
 // database itself (row locks, unique keys) keeps writes apart.
 import pg from 'pg';
-import { NotFoundError, StoreError, errorMessage } from '../core/errors.ts';
+import { NotFoundError, StoreError, StoreUnreachableError, errorMessage } from '../core/errors.ts';
 import type { JobOwner } from './job-owner.ts';
 
 /** What a repository runs its SQL on: the pool, or the client of a transaction. */
@@ -94,8 +94,48 @@ export class PgConnection {
 
   private wrap(error: unknown, what: string): unknown {
     if (error instanceof NotFoundError || error instanceof StoreError) return error;
+    if (isConnectionFailure(error)) {
+      return new StoreUnreachableError(`${this.label} is unreachable (${what}): ${connectionFailureMessage(error)}`, {
+        cause: error,
+      });
+    }
     return new StoreError(`${what} in ${this.label}: ${errorMessage(error)}`, { cause: error });
   }
+}
+
+/** System errors of a connection that went away or never came. */
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+]);
+/** What `pg` says when a connection ends or times out (it gives these no code). */
+const CONNECTION_MESSAGES =
+  /Connection terminated|connection timeout|timeout exceeded when trying to connect|Query read timeout|not queryable|Connection ended/i;
+
+/**
+ * Whether `error` means the server cannot be reached, rather than that a statement failed: a
+ * refused, reset or timed-out connection, or the server shutting down (SQLSTATE 57P01-57P03) or
+ * dropping the connection (class 08).
+ */
+export function isConnectionFailure(error: unknown): boolean {
+  if (error instanceof AggregateError) return error.errors.some((e: unknown) => isConnectionFailure(e));
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && (CONNECTION_CODES.has(code) || /^(08|57P0[123])/.test(code))) return true;
+  return error instanceof Error && CONNECTION_MESSAGES.test(error.message);
+}
+
+/** Node reports a refused connection to a name with several addresses as an AggregateError with no message. */
+export function connectionFailureMessage(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0) {
+    return [...new Set(error.errors.map((e: unknown) => errorMessage(e)))].join('; ');
+  }
+  return errorMessage(error);
 }
 
 /** Whether `error` is PostgreSQL's unique_violation (another writer took the key first). */

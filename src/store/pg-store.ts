@@ -4,10 +4,15 @@
 // keys and the repositories' row locks keep them apart. Open it with `openStore` (./open.ts).
 import { hostname } from 'node:os';
 import pg from 'pg';
-import { StoreError, errorMessage } from '../core/errors.ts';
+import { StoreError, StoreUnreachableError, errorMessage } from '../core/errors.ts';
 import { currentOwner, startHeartbeat, type JobOwner } from './job-owner.ts';
 import { PgSearchCache } from './pg-cache.ts';
-import { PgConnection, type PgConnectionOptions } from './pg-connection.ts';
+import {
+  PgConnection,
+  connectionFailureMessage,
+  isConnectionFailure,
+  type PgConnectionOptions,
+} from './pg-connection.ts';
 import { PgEvents } from './pg-events.ts';
 import { PgFiles } from './pg-files.ts';
 import { PgSourceHealth } from './pg-health.ts';
@@ -20,8 +25,17 @@ export interface PgStoreOptions extends PgConnectionOptions, PgJobsOptions {
   heartbeatMs?: number;
   /** How long connecting may take before it fails, ms. @default 5000 */
   connectTimeoutMs?: number;
+  /** How long one statement may wait for the server's answer before the store counts it unreachable, ms. @default 20000 */
+  queryTimeoutMs?: number;
 }
 
+/**
+ * A server that stops answering without closing the connection (a network partition, a frozen
+ * host) would otherwise keep a statement waiting for TCP to give up, many minutes: past this the
+ * statement fails and the store reports the server unreachable. Well above any statement
+ * Harvester runs (milliseconds), so only a server that is gone reaches it.
+ */
+const QUERY_TIMEOUT_MS = 20_000;
 /** Connections one process keeps to the database at most. */
 const POOL_SIZE = 10;
 const INT8_OID = 20;
@@ -80,6 +94,9 @@ export async function openPgStore(url: string, options: PgStoreOptions = {}): Pr
     connectionString: url,
     max: POOL_SIZE,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
+    query_timeout: options.queryTimeoutMs ?? QUERY_TIMEOUT_MS,
+    // Idle connections to a server that vanished are noticed by TCP keep-alive probes.
+    keepAlive: true,
     application_name: `harvester ${hostname()}:${process.pid}`,
     // A commit returns before its WAL reaches the disk (PostgreSQL flushes it within a fraction of
     // a second): a crash of the database server, not of Harvester, may lose the last writes but
@@ -100,7 +117,10 @@ export async function openPgStore(url: string, options: PgStoreOptions = {}): Pr
     client = await pool.connect();
   } catch (error) {
     await pool.end().catch(() => {});
-    throw new StoreError(`cannot connect to ${label}: ${connectError(error)}`, { cause: error });
+    const Failure = isConnectionFailure(error) ? StoreUnreachableError : StoreError;
+    throw new Failure(`cannot connect to ${label} (DATABASE_URL): ${connectionFailureMessage(error)}`, {
+      cause: error,
+    });
   }
   try {
     await client.query('BEGIN');
@@ -115,12 +135,4 @@ export async function openPgStore(url: string, options: PgStoreOptions = {}): Pr
   }
   client.release();
   return new PgStore(pool, label, currentOwner(), options);
-}
-
-/** Node reports a refused connection to a name with several addresses as an AggregateError with no message. */
-function connectError(error: unknown): string {
-  if (error instanceof AggregateError && error.errors.length > 0) {
-    return [...new Set(error.errors.map((e: unknown) => errorMessage(e)))].join('; ');
-  }
-  return errorMessage(error);
 }

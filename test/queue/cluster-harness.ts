@@ -26,8 +26,9 @@ export interface Cluster {
   downloadDir: string;
   env: Record<string, string>;
   sim: Simulation;
-  serve(args?: string[]): Promise<ClusterProcess>;
-  worker(args?: string[]): Promise<ClusterProcess>;
+  /** `env` adds to (or replaces) the cluster's environment for this process alone. */
+  serve(args?: string[], env?: Record<string, string>): Promise<ClusterProcess>;
+  worker(args?: string[], env?: Record<string, string>): Promise<ClusterProcess>;
   /** Runs the CLI to its end. */
   cli(args: string[], timeoutMs?: number): Promise<{ code: number | null; stdout: string; stderr: string }>;
   close(): Promise<void>;
@@ -60,8 +61,12 @@ export async function openCluster(
     DATA_DIR: join(dir, 'data'),
     ...options.env,
   };
-  const start = (args: string[], pattern: RegExp): Promise<ClusterProcess> => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const start = (args: string[], pattern: RegExp, own: Record<string, string> = {}): Promise<ClusterProcess> => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: dir,
+      env: { ...env, ...own },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
@@ -93,8 +98,8 @@ export async function openCluster(
     downloadDir: env.DOWNLOAD_DIR!,
     env,
     sim,
-    serve: (args = []) => start(['serve', '--port', '0', ...args], /^(http:\/\/\S+:\d+)\n/m),
-    worker: (args = []) => start(['worker', ...args], /^(\S+:\d+)\n/m),
+    serve: (args = [], own = {}) => start(['serve', '--port', '0', ...args], /^(http:\/\/\S+:\d+)\n/m, own),
+    worker: (args = [], own = {}) => start(['worker', ...args], /^(\S+:\d+)\n/m, own),
     cli(args, timeoutMs = 90_000) {
       const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';

@@ -129,6 +129,6 @@ test('a missing database is a StoreError naming it', async () => {
   url.pathname = '/harvester_test_does_not_exist';
   await assert.rejects(
     openPgStore(url.href),
-    /cannot connect to PostgreSQL at .*\/harvester_test_does_not_exist: .*does not exist/,
+    /cannot connect to PostgreSQL at .*\/harvester_test_does_not_exist \(DATABASE_URL\): .*does not exist/,
   );
 });
