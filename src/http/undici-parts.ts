@@ -5,7 +5,16 @@
 // also adds `request` (with the API methods the client does not use) to the dispatcher prototype;
 // so does this module. The whole of undici is loaded only when a proxy is configured.
 import { createRequire } from 'node:module';
+import { setFlagsFromString } from 'node:v8';
 import type { Agent, EnvHttpProxyAgent } from 'undici';
+
+// undici parses HTTP/1.1 with llhttp compiled to WebAssembly, compiled at the first connection.
+// V8's optimising compiler spends about 0.15-0.3 s of CPU and 35 MB of peak memory on that module;
+// its baseline compiler (Liftoff) compiles it at once, and its code parses headers fast enough
+// (a body goes through llhttp as spans, not byte by byte). Measured on one `harvester get`: peak
+// RSS 102 -> 66 MB; one 1 GiB file: 129 -> 104 MB, CPU 4.7 -> 4.2 s. It applies to every
+// WebAssembly module of the process; undici's llhttp is the only one.
+setFlagsFromString('--liftoff-only');
 
 const requireUndici = createRequire(import.meta.url);
 
