@@ -58,7 +58,9 @@ export function nextHealthRecord(prev: SourceHealthRecord, outcome: SourceOutcom
  */
 export function cachePurgeSinceMs(outcome: SourceOutcome): number | null {
   if (outcome.skipped || outcome.ok) return null;
-  return outcome.at.getTime() - outcome.durationMs - 1000;
+  // Whole ms: a duration measured with performance.now() has a fraction, which PostgreSQL's
+  // BIGINT refuses (and the whole outcome would go unrecorded).
+  return Math.floor(outcome.at.getTime() - outcome.durationMs - 1000);
 }
 
 /** What a source's health reads as at `nowMs`: rates derived, a cool-down that has passed shown as none. */

@@ -4,6 +4,7 @@ import {
   COOLDOWN_BASE_MS,
   COOLDOWN_MAX_MS,
   COOLDOWN_THRESHOLD,
+  cachePurgeSinceMs,
   cooldownMs,
 } from '../../src/jobs/source-health-rules.ts';
 
@@ -25,4 +26,19 @@ test('the cool-down is capped at 6 hours, however many failures', () => {
   assert.equal(cooldownMs(10), 6 * 60 * MIN);
   assert.equal(cooldownMs(1_000), 6 * 60 * MIN);
   assert.equal(cooldownMs(Number.POSITIVE_INFINITY), 0); // not a count: no schedule
+});
+
+test('the cache purge of a failed run starts at a whole ms (PostgreSQL stores it as BIGINT)', () => {
+  const at = new Date(1_796_215_216_329);
+  const since = cachePurgeSinceMs({
+    source: 'bing_images',
+    ok: false,
+    error: 'Timeout after 3s',
+    durationMs: 3003.9595,
+    downloaded: 0,
+    downloadMs: 0,
+    at,
+  });
+  assert.equal(since, 1_796_215_212_325);
+  assert.ok(Number.isInteger(since));
 });
