@@ -61,6 +61,8 @@ export interface Config {
   redisUrl: string | null;
   /** Source runs one `harvester worker` process takes at once. */
   workerConcurrency: number;
+  /** Prefix of the cluster's Redis keys and BullMQ queues: processes with the same prefix are one cluster. */
+  queuePrefix: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -128,8 +130,13 @@ const serviceUrl =
       return undefined;
     }
   };
-/** `scheme://user:secret@host` → `scheme://user:***@host`. */
-const withoutPassword = (raw: string): string => raw.replace(/(\/\/[^/@:]*:)[^/@]*@/, '$1***@');
+/**
+ * A service URL as messages and logs may show it: `scheme://user:secret@host/db?password=secret` →
+ * `scheme://user:***@host/db?password=***`.
+ */
+export function maskUrl(raw: string): string {
+  return raw.replace(/(\/\/[^/@:]*:)[^/@]*@/, '$1***@').replace(/([?&]password=)[^&#]*/gi, '$1***');
+}
 const host: Spec<string>['parse'] = (raw) => (/^[A-Za-z0-9.:[\]-]+$/.test(raw.trim()) ? raw.trim() : undefined);
 
 /** Every configuration variable, with its default and what a valid value looks like. */
@@ -205,15 +212,23 @@ export const VARIABLES = {
     fallback: null,
     expected: 'a PostgreSQL URL such as postgres://user@host:5432/harvester',
     parse: serviceUrl(['postgres:', 'postgresql:']),
-    shown: withoutPassword,
+    shown: maskUrl,
   },
   REDIS_URL: {
     fallback: null,
     expected: 'a Redis URL such as redis://host:6379/0',
     parse: serviceUrl(['redis:', 'rediss:']),
-    shown: withoutPassword,
+    shown: maskUrl,
   },
   WORKER_CONCURRENCY: { fallback: null, expected: 'an integer from 1 to 256', parse: int(1, 256) },
+  QUEUE_PREFIX: {
+    fallback: 'harvester',
+    expected: 'letters, digits, `_`, `-` and `.` in parts joined by `:`, at most 64 characters',
+    parse: (raw: string) => {
+      const v = raw.trim();
+      return v.length <= 64 && /^[A-Za-z0-9_.-]+(:[A-Za-z0-9_.-]+)*$/.test(v) ? v : undefined;
+    },
+  },
   URLS_TIMEOUT: { fallback: null, expected: 'seconds, a number from 0.1 to 86400', parse: seconds(0.1, 86400) },
 } satisfies Record<string, Spec<unknown>>;
 
@@ -308,6 +323,7 @@ export function loadConfig(env: Env = process.env, dotenv: Env = readDotenv()): 
     databaseUrl: read('DATABASE_URL', v.DATABASE_URL),
     redisUrl: read('REDIS_URL', v.REDIS_URL),
     workerConcurrency: 0,
+    queuePrefix: read('QUEUE_PREFIX', v.QUEUE_PREFIX),
   };
   config.workerConcurrency = read('WORKER_CONCURRENCY', v.WORKER_CONCURRENCY) ?? config.maxConcurrentSources;
   if (config.redisUrl && config.databaseUrl === null) {

@@ -25,6 +25,13 @@ export const DEMO_LIMIT = 5;
 export const DEMO_CLI_ENV = { SOURCE_TIMEOUT: '3' } as const;
 
 /**
+ * `demo --cluster`: two workers taking two source runs each, so the five source runs spread over
+ * both and one waits for a free slot.
+ */
+export const DEMO_CLUSTER_WORKERS = 2;
+export const DEMO_CLUSTER_WORKER_CONCURRENCY = 2;
+
+/**
  * `serve --demo`: defaults the environment may override. Short deadlines so that the hanging
  * source times out within seconds of a search started in the web UI.
  */

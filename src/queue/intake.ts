@@ -27,7 +27,7 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createClusterEmitter, followClusterEvents } from './event-bus.ts';
 import type { StartData } from './flow.ts';
-import { DEFAULT_QUEUE_PREFIX, QUEUES, flowId, keys, openRedis, type QueueSettings } from './keys.ts';
+import { QUEUES, flowId, keys, openRedis, type QueueSettings } from './keys.ts';
 import { MAX_WORKER_LIVE_MS } from './lock-timings.ts';
 import type { WorkerGauges } from './worker.ts';
 
@@ -68,10 +68,10 @@ export interface QueueIntake extends JobService {
   queueState(): Promise<QueueState>;
 }
 
-/** Where the queues of a configuration live: REDIS_URL, under the `harvester` prefix. */
-export function queueSettings(config: Pick<Config, 'redisUrl'>): QueueSettings {
+/** Where the queues of a configuration live: REDIS_URL, under QUEUE_PREFIX (`harvester`). */
+export function queueSettings(config: Pick<Config, 'redisUrl' | 'queuePrefix'>): QueueSettings {
   if (config.redisUrl === null) throw new Error('the distributed mode needs REDIS_URL');
-  return { redisUrl: config.redisUrl, prefix: DEFAULT_QUEUE_PREFIX };
+  return { redisUrl: config.redisUrl, prefix: config.queuePrefix };
 }
 
 /** Whether a job service is the distributed intake (it reports the queue's state). */

@@ -1,6 +1,7 @@
 // Where the distributed mode keeps its state in Redis (docs/ARCHITECTURE.md, "Queue intake"):
-// the BullMQ queues and the few keys beside them, all under one prefix (`harvester` by default;
-// tests give each its own), so several clusters or test runs can share one Redis.
+// the BullMQ queues and the few keys beside them, all under one prefix (QUEUE_PREFIX, `harvester`
+// by default; tests and `harvester demo --cluster` give each its own), so several clusters or test
+// runs can share one Redis.
 import { Redis } from 'ioredis';
 
 /** The three queues of a job's flow. */
@@ -18,8 +19,6 @@ export interface QueueSettings {
   /** Prefix of every key (BullMQ's `prefix` too). */
   prefix: string;
 }
-
-export const DEFAULT_QUEUE_PREFIX = 'harvester';
 
 export const keys = {
   /** The last event number of a job, across every process that emits its events. */
@@ -57,4 +56,24 @@ export function openRedis(settings: QueueSettings, name: string): Redis {
     // Reconnect quickly and keep trying: a restarted Redis is back within seconds.
     retryStrategy: (times) => Math.min(200 * times, 2_000),
   });
+}
+
+/** Deletes every key under a prefix (a cluster that lived only for a while: `harvester demo --cluster`). */
+export async function dropQueueKeys(settings: QueueSettings): Promise<number> {
+  // Not openRedis: a Redis that is gone makes this fail rather than wait for it.
+  const redis = new Redis(settings.redisUrl, { maxRetriesPerRequest: 1, connectionName: `${settings.prefix}:cleanup` });
+  redis.on('error', () => {});
+  let dropped = 0;
+  try {
+    let cursor = '0';
+    do {
+      // The prefix holds no glob characters (QUEUE_PREFIX's rule in src/core/config.ts).
+      const [next, found] = await redis.scan(cursor, 'MATCH', `${settings.prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (found.length > 0) dropped += await redis.unlink(...found);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+  return dropped;
 }

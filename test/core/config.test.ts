@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig, readDotenv, sourceTimeoutMs, VARIABLES } from '../../src/core/config.ts';
+import { loadConfig, maskUrl, readDotenv, sourceTimeoutMs, VARIABLES } from '../../src/core/config.ts';
 import { ConfigError } from '../../src/core/errors.ts';
 
 test('defaults are the seed values, converted once to milliseconds', () => {
@@ -139,4 +139,23 @@ test('DATABASE_URL and REDIS_URL: PostgreSQL and Redis URLs, REDIS_URL only with
     (error: unknown) => error instanceof ConfigError && /REDIS_URL .*DATABASE_URL/.test(error.message),
   );
   assert.throws(() => loadConfig({ WORKER_CONCURRENCY: '0' }, {}), /WORKER_CONCURRENCY="0" is invalid/);
+});
+
+test('QUEUE_PREFIX: `harvester` by default, parts joined by `:`, never a glob or a space', () => {
+  assert.equal(loadConfig({}, {}).queuePrefix, 'harvester');
+  assert.equal(loadConfig({ QUEUE_PREFIX: 'harvester:demo-1f2e' }, {}).queuePrefix, 'harvester:demo-1f2e');
+  assert.equal(loadConfig({}, { QUEUE_PREFIX: 'staging.images' }).queuePrefix, 'staging.images');
+  for (const bad of ['harvester:*', 'a b', 'a::b', ':a', 'a:', 'x'.repeat(65), '']) {
+    assert.throws(() => loadConfig({ QUEUE_PREFIX: bad }, {}), /QUEUE_PREFIX=.* is invalid/, JSON.stringify(bad));
+  }
+});
+
+test('maskUrl hides a password in the user part and in a password= parameter', () => {
+  assert.equal(maskUrl('postgres://h:s3cret@db:5432/x'), 'postgres://h:***@db:5432/x');
+  assert.equal(maskUrl('redis://:s3cret@cache:6379/2'), 'redis://:***@cache:6379/2');
+  assert.equal(
+    maskUrl('postgres://db/x?sslmode=require&password=s3cret'),
+    'postgres://db/x?sslmode=require&password=***',
+  );
+  assert.equal(maskUrl('redis://cache:6379/0'), 'redis://cache:6379/0');
 });

@@ -64,7 +64,8 @@ export function registerServe(program: Command, cli: CliContext): void {
       cli.stdout.write(`${server.url}\n`);
 
       const signal = await untilStopSignal();
-      cli.stderr.write(`harvester: ${signal}: stopping (running jobs are interrupted and resume at the next start)\n`);
+      const why = signal === 'disconnect' ? 'the process that started this server ended' : signal;
+      cli.stderr.write(`harvester: ${why}: stopping (running jobs are interrupted and resume at the next start)\n`);
       await server.close();
       cli.exitCode = EXIT.completed;
     });

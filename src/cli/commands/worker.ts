@@ -83,7 +83,8 @@ export function registerWorker(program: Command, cli: CliContext): void {
         // The machine-readable line a supervisor or test can wait for.
         cli.stdout.write(`${worker.name}\n`);
         const signal = await untilStopSignal();
-        cli.stderr.write(`harvester: ${signal}: draining (running source runs end by their deadline)\n`);
+        const why = signal === 'disconnect' ? 'the process that started this worker ended' : signal;
+        cli.stderr.write(`harvester: ${why}: draining (running source runs end by their deadline)\n`);
         await worker.close();
         cli.exitCode = EXIT.completed;
       } finally {
