@@ -7,21 +7,54 @@ import type { WorkerGauges } from './worker.ts';
 
 const RUN_STATES = ['waiting', 'active', 'failed'] as const;
 
-/** Adds the queue's gauges to a server's registry; each scrape reads the queue once. */
+/** How long /api/health and /metrics wait for the queue's state, ms: Redis's commands wait for a reconnect. */
+export const QUEUE_STATE_TIMEOUT_MS = 2_000;
+
+/**
+ * The queue's state, or an error when it has not come within `ms` — while Redis is away its
+ * commands wait for the reconnect, and a health check or a scrape must answer rather than hang.
+ */
+export function queueStateWithin(state: () => Promise<QueueState>, ms: number): () => Promise<QueueState> {
+  return () => {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms / 1000} s`)), ms);
+    });
+    return Promise.race([state(), late]).finally(() => clearTimeout(timer));
+  };
+}
+
+/**
+ * Adds the queue's gauges to a server's registry; each scrape reads the queue once. When the
+ * queue cannot be read, `harvester_queue_up` is 0 and the queue's gauges have no series (the
+ * rest of the scrape is unaffected).
+ */
 export function registerQueueMetrics(registry: Registry, state: () => Promise<QueueState>): void {
   // One read per scrape, shared by the gauges that collect during it.
-  let current: Promise<QueueState> | null = null;
-  const read = (): Promise<QueueState> => {
-    current ??= state().finally(() => setTimeout(() => (current = null), 100).unref());
+  let current: Promise<QueueState | null> | null = null;
+  const read = (): Promise<QueueState | null> => {
+    current ??= state()
+      .catch(() => null)
+      .finally(() => setTimeout(() => (current = null), 100).unref());
     return current;
   };
+  new Gauge({
+    name: 'harvester_queue_up',
+    help: 'Whether the cluster queue (Redis) answered this scrape: 1, or 0',
+    registers: [registry],
+    async collect() {
+      this.set((await read()) === null ? 0 : 1);
+    },
+  });
   new Gauge({
     name: 'harvester_queue_jobs',
     help: 'Job runs in the cluster queue: waiting for a slot, or holding one',
     labelNames: ['state'],
     registers: [registry],
     async collect() {
+      this.reset();
       const s = await read();
+      if (s === null) return;
       this.set({ state: 'waiting' }, s.jobs.waiting);
       this.set({ state: 'active' }, s.jobs.active);
     },
@@ -32,7 +65,9 @@ export function registerQueueMetrics(registry: Registry, state: () => Promise<Qu
     labelNames: ['state'],
     registers: [registry],
     async collect() {
+      this.reset();
       const s = await read();
+      if (s === null) return;
       for (const state of RUN_STATES) this.set({ state }, s.runs[state]);
     },
   });
@@ -41,10 +76,12 @@ export function registerQueueMetrics(registry: Registry, state: () => Promise<Qu
     help: 'Live worker processes (a heartbeat within the last seconds)',
     registers: [registry],
     async collect() {
-      this.set((await read()).workers.length);
+      const s = await read();
+      if (s === null) this.reset();
+      else this.set(s.workers.length);
     },
   });
-  workerGauges(registry, async () => (await read()).workers);
+  workerGauges(registry, async () => (await read())?.workers ?? []);
 }
 
 /**

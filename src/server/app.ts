@@ -16,7 +16,7 @@ import { installRequestOrigin } from './request-origin.ts';
 import type { AppDeps, RouteDeps } from './context.ts';
 import { errorBody, installErrorHandler } from './error-handler.ts';
 import { createMetrics } from './metrics.ts';
-import { registerQueueMetrics } from '../queue/metrics.ts';
+import { QUEUE_STATE_TIMEOUT_MS, queueStateWithin, registerQueueMetrics } from '../queue/metrics.ts';
 import { collectOpenApi } from './openapi.ts';
 import { errorSchema } from './schemas/common.ts';
 import {
@@ -90,7 +90,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.server.maxConnections = deps.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
   let ready = true;
   const metrics = createMetrics(deps.jobs);
-  if (deps.queueState) registerQueueMetrics(metrics.registry, deps.queueState);
+  const queueState = deps.queueState ? queueStateWithin(deps.queueState, QUEUE_STATE_TIMEOUT_MS) : null;
+  if (queueState) registerQueueMetrics(metrics.registry, queueState);
   const routeDeps: RouteDeps = {
     config,
     jobs: deps.jobs,
@@ -108,7 +109,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     demo: deps.demo ?? false,
     version: deps.version ?? '0.1.0',
     now: deps.now ?? (() => new Date()),
-    queueState: deps.queueState ?? null,
+    queueState,
     metrics,
     isReady: () => ready,
     sources: deps.offeredSources ? SOURCES.filter((s) => deps.offeredSources!.includes(s.id)) : SOURCES,

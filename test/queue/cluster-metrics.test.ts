@@ -5,13 +5,14 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { RunnerEvent } from '../../src/core/events.ts';
+import type { SourceId } from '../../src/core/types.ts';
 import { promtoolCheck } from '../helpers/promtool.ts';
 import { followEvents, openCluster, postJob, type Cluster, type ClusterProcess } from './cluster-harness.ts';
 
 let cluster: Cluster;
 let server: ClusterProcess;
 const workers: ClusterProcess[] = [];
-const SOURCES = ['openverse', 'pexels', 'nasa_images', 'wikimedia_commons', 'pixabay'];
+const SOURCES: SourceId[] = ['openverse', 'pexels', 'nasa_images', 'wikimedia_commons', 'pixabay'];
 
 before(async () => {
   cluster = await openCluster({
