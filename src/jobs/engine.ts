@@ -166,8 +166,10 @@ async function openWithChores(
   const store = await openStore(config, storeOptions);
   try {
     // The store only marks jobs whose owning process is gone: another live process's are left alone.
+    // In the distributed mode the queue owns a job's life (a dead worker's runs go back to the
+    // queue), so the process that submitted it dying interrupts nothing, whichever command opens.
     const interrupted =
-      interrupt === 'none'
+      interrupt === 'none' || config.redisUrl !== null
         ? []
         : await store.jobs.markInterrupted({ includeQueued: interrupt === 'running-and-queued' });
     if (config.searchCacheTtlMs >= 0) await store.cache.prune(config.searchCacheTtlMs);

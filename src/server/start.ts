@@ -193,7 +193,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       throw new ConfigError('serve --worker needs REDIS_URL and DATABASE_URL (the distributed mode)');
     // In the distributed mode the queue owns its jobs: a run whose process died goes back to the
     // queue, so nothing is marked interrupted or resumed here.
-    engine = await openEngine(config, cluster ? { interrupt: 'none' } : {});
+    engine = await openEngine(config);
     const { jobs, store } = engine;
     const queue = cluster ? await import('../queue/index.ts') : null;
     if (queue !== null && options.worker) {

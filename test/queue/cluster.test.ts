@@ -131,3 +131,19 @@ test('harvester search with REDIS_URL enqueues, follows the job on the workers a
   assert.match(r.stderr, /\[pixabay\] ok:/);
   assert.ok(workers.some((w) => doc.results.workers?.includes(w.line)));
 });
+
+test('the server that accepted a job dies: the job goes on, and no later command marks it interrupted', async () => {
+  const other = await cluster.serve();
+  // bing_images hangs: the job runs until it is cancelled below.
+  const jobId = await postJob(other.line, { query: 'meadow', sources: ['bing_images'], limit: 1 });
+  await other.stop('SIGKILL');
+  // `job` opens the store the way every command does (jobs of dead processes are marked at open).
+  const shown = await cluster.cli(['job', jobId, '--json']);
+  assert.equal(shown.code, 0, shown.stderr);
+  const doc = JSON.parse(shown.stdout) as JobDocument;
+  assert.ok(['queued', 'running'].includes(doc.status), `the job is ${doc.status}`);
+  await fetch(`${server.line}/api/jobs/${jobId}/cancel`, { method: 'POST' });
+  const events = await followEvents(server.line, jobId);
+  const finished = events.at(-1) as Extract<RunnerEvent, { type: 'job_finished' }>;
+  assert.equal(finished.status, 'cancelled');
+});

@@ -91,8 +91,7 @@ export function registerDemo(program: Command, cli: CliContext): void {
           `Harvester demo: searching "${DEMO_QUERY}" on ${DEMO_SOURCES.length} simulated sources (limit ${DEMO_LIMIT} each, ` +
             `SOURCE_TIMEOUT=${DEMO_CLI_ENV.SOURCE_TIMEOUT}s); ${DEMO_HANGING_SOURCE} accepts connections and never answers.\n\n`,
         );
-        // In the distributed mode the queue owns its jobs: nothing is marked interrupted here.
-        const engine = await openEngine(config, services ? { interrupt: 'none' } : {});
+        const engine = await openEngine(config);
         const logPath = engine.log.path;
         const logStart = await logSize(logPath);
         try {
