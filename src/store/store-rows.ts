@@ -301,18 +301,7 @@ export function cacheValues(key: string, page: CachedPage, nowMs: number): unkno
 }
 
 /** The columns of a file row: each field once, `doc` holding those that are not columns. */
-export function fileColumns(f: SavedFile): {
-  path: string;
-  source: string;
-  kind: string;
-  candidate_id: string;
-  sha256: string;
-  bytes: number;
-  saved_at: string;
-  doc: string;
-  query: string | null;
-  phash: string | null;
-} {
+export function fileColumns(f: SavedFile): FileRow {
   return {
     path: f.path,
     source: f.source,
