@@ -4,6 +4,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HarvesterError, QueueFullError, errorMessage, httpStatusFor } from '../core/errors.ts';
+import { drainUnreadBody } from './unread-body.ts';
 import { describeValidation, type SchemaError } from './validation-errors.ts';
 
 export interface ErrorBody {
@@ -69,9 +70,11 @@ export function installErrorHandler(app: FastifyInstance): void {
     const body = toErrorBody(error, request.log);
     if (body.statusCode === 401) void reply.header('www-authenticate', 'Bearer');
     if (error instanceof QueueFullError) void reply.header('retry-after', String(error.retryAfterS));
+    drainUnreadBody(request, reply);
     void reply.code(body.statusCode).type('application/json; charset=utf-8').send(body);
   });
   app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {
+    drainUnreadBody(request, reply);
     void reply.code(404).send(errorBody(404, 'NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`));
   });
 }

@@ -63,6 +63,55 @@ describe('request time limits', () => {
   );
 });
 
+describe('bodies refused before they are read', () => {
+  /** Sends a POST /api/jobs head announcing `length` bytes, waits for the answer, then sends `sendAfter` bytes of body. */
+  async function refuseThenSend(port: number, length: number, sendAfter: number) {
+    const socket = connect(port, '127.0.0.1');
+    await once(socket, 'connect');
+    let answer = '';
+    let writeError: string | null = null;
+    socket.on('data', (c: Buffer) => (answer += c.toString('latin1')));
+    socket.on('error', (e: NodeJS.ErrnoException) => (writeError = e.code ?? e.message));
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    socket.write(
+      `POST /api/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n\r\n`,
+    );
+    while (!answer.includes('\r\n\r\n') || !answer.includes('}')) await once(socket, 'data');
+    const refusal = answer;
+    answer = '';
+    const chunk = Buffer.alloc(64 * 1024, 0x20);
+    for (let sent = 0; sent < sendAfter && !socket.destroyed; sent += chunk.length) {
+      if (!socket.write(chunk)) await Promise.race([new Promise((r) => socket.once('drain', r)), closed]);
+    }
+    return { socket, closed, refusal, answer: () => answer, writeError: () => writeError };
+  }
+
+  test('a too-large body is answered 413 and read to its end: the connection serves the next request', async () => {
+    const s = await startTestServer();
+    servers.push(s);
+    const length = 3 * 1024 * 1024;
+    const r = await refuseThenSend(portOf(s), length, length);
+    assert.match(r.refusal, /^HTTP\/1\.1 413/);
+    assert.match(r.refusal, /"code":"BODY_TOO_LARGE"/);
+    assert.doesNotMatch(r.refusal, /connection: close/i);
+    r.socket.write('GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+    while (!/\r\n\r\n[\s\S]*\}/.test(r.answer()) && !r.socket.destroyed) await once(r.socket, 'data');
+    assert.equal(r.writeError(), null, 'the body was sent whole, without a reset');
+    assert.match(r.answer(), /^HTTP\/1\.1 200/, 'the same connection answers the next request');
+    r.socket.destroy();
+  });
+
+  test('past 8 MiB of a refused body the server cuts the connection and stays up', async () => {
+    const s = await startTestServer();
+    servers.push(s);
+    const r = await refuseThenSend(portOf(s), 64 * 1024 * 1024, 32 * 1024 * 1024);
+    assert.match(r.refusal, /^HTTP\/1\.1 413/);
+    await r.closed;
+    assert.ok(r.writeError() !== null, 'the connection was cut');
+    assert.equal((await call(s.url, 'GET', '/api/health')).status, 200);
+  });
+});
+
 describe('connection and stream caps', () => {
   test(
     'connections past the cap are refused at accept; room comes back when one closes',
