@@ -18,6 +18,23 @@ setFlagsFromString('--liftoff-only');
 
 const requireUndici = createRequire(import.meta.url);
 
+// undici compiles llhttp synchronously on the main thread at the first connection (`new
+// WebAssembly.Module`, some 10-15 ms with the decoding of its bytes). Compiled here instead, as
+// soon as the HTTP layer loads, V8 does it on its background threads while the command opens the
+// store; undici's own compile then finds the module in V8's cache of compiled modules (keyed by
+// their bytes) and takes well under a millisecond. The same bytes undici picks: its SIMD build,
+// but where undici would not use it (UNDICI_NO_WASM_SIMD=1, ppc64), where nothing is compiled
+// early. A failed compile changes nothing: undici compiles for itself as before.
+const compiledParsers: WebAssembly.Module[] = [];
+if (process.env.UNDICI_NO_WASM_SIMD !== '1' && process.arch !== 'ppc64') {
+  const bytes = requireUndici('undici/lib/llhttp/llhttp_simd-wasm.js') as Uint8Array<ArrayBuffer>;
+  // Held so the cached module outlives the compile until undici asks for it.
+  WebAssembly.compile(bytes).then(
+    (module) => compiledParsers.push(module),
+    () => {},
+  );
+}
+
 function undiciModule<T>(path: string): T {
   return requireUndici(`undici/lib/${path}`) as T;
 }
