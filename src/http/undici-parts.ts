@@ -4,7 +4,7 @@
 // about 100 ms of CPU and several MB at every start of a command that makes a request. The index
 // also adds `request` (with the API methods the client does not use) to the dispatcher prototype;
 // so does this module. The whole of undici is loaded only when a proxy is configured.
-import { createRequire } from 'node:module';
+import { Module, createRequire } from 'node:module';
 import { setFlagsFromString } from 'node:v8';
 import type { Agent, EnvHttpProxyAgent } from 'undici';
 
@@ -38,6 +38,39 @@ if (process.env.UNDICI_NO_WASM_SIMD !== '1' && process.arch !== 'ppc64') {
 function undiciModule<T>(path: string): T {
   return requireUndici(`undici/lib/${path}`) as T;
 }
+
+/**
+ * Puts a stand-in for one of undici's modules that exports a single function in require's cache:
+ * the real module loads at the stand-in's first call, from the same cache as the rest of undici.
+ * Nothing happens when the module is missing (another undici) or already loaded.
+ */
+function deferFunctionModule(path: string): void {
+  let file: string;
+  try {
+    file = requireUndici.resolve(`undici/lib/${path}`);
+  } catch {
+    return;
+  }
+  if (requireUndici.cache[file] !== undefined) return;
+  let real: ((...args: unknown[]) => unknown) | undefined;
+  const standIn = new Module(file);
+  standIn.filename = file;
+  standIn.loaded = true;
+  standIn.exports = function loadOnFirstCall(this: unknown, ...args: unknown[]): unknown {
+    if (real === undefined) {
+      delete requireUndici.cache[file];
+      real = requireUndici(file) as (...args: unknown[]) => unknown;
+    }
+    return real.apply(this, args);
+  };
+  requireUndici.cache[file] = standIn;
+}
+
+// undici's client requires its HTTP/2 connector at load, and with it Node's http2 and tls (some
+// 20 built-in modules, about 10 ms of CPU at every start). It calls it only on a connection that
+// negotiated h2, which takes `allowH2`: our agents never set it (an https download loads tls when
+// it connects). So the connector loads when first called, if ever.
+deferFunctionModule('dispatcher/client-h2.js');
 
 const dispatcherPrototype = undiciModule<{ prototype: { request?: unknown } }>('dispatcher/dispatcher.js').prototype;
 dispatcherPrototype.request ??= undiciModule<unknown>('api/api-request.js');
