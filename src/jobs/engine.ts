@@ -34,6 +34,8 @@ export interface EngineOptions {
    * negative; `harvester get` (whose jobs never hash) and source checks pass false.
    */
   perceptualHashing?: boolean;
+  /** Gets the warnings of the distributed mode's intake (Redis lost and back) besides the log. */
+  notify?: (message: string) => void;
 }
 
 export interface Engine {
@@ -62,6 +64,7 @@ interface IntakeParts {
   output: FileOutputFactory;
   http: HttpClient;
   onEvent?: EventListener;
+  notify?: (message: string) => void;
 }
 
 /**
@@ -96,7 +99,15 @@ export async function openEngine(config: Config, options: EngineOptions = {}): P
     closers.unshift(() => log.close());
     const http = createHttpClient(config);
     closers.unshift(() => http.close());
-    const jobs = await openIntake({ config, store, log, output, http, onEvent: options.onEvent });
+    const jobs = await openIntake({
+      config,
+      store,
+      log,
+      output,
+      http,
+      onEvent: options.onEvent,
+      notify: options.notify,
+    });
     let closing: Promise<void> | null = null;
     return {
       config,

@@ -29,6 +29,8 @@ import { createClusterEmitter, followClusterEvents } from './event-bus.ts';
 import type { StartData } from './flow.ts';
 import { QUEUES, flowId, keys, openRedis, type QueueSettings } from './keys.ts';
 import { MAX_WORKER_LIVE_MS } from './lock-timings.ts';
+import { redisOutageReporter } from './redis-outage.ts';
+import { REDIS_CLOSE_MS, settlesWithin } from './within.ts';
 import type { WorkerGauges } from './worker.ts';
 
 /** What a refused submission is told to wait before trying again, seconds. */
@@ -51,6 +53,8 @@ export interface QueueIntakeOptions {
   log?: Pick<DownloadLog, 'write'>;
   /** Called with every event of every job (before `subscribe` listeners). */
   onEvent?: EventListener;
+  /** Gets the intake's warnings (Redis lost and back), which also go to the log as WARNING lines. */
+  notify?: (message: string) => void;
 }
 
 /** The queue's state for /api/health and /metrics. */
@@ -101,10 +105,16 @@ class ClusterIntake implements QueueIntake {
     this.config = o.config;
     this.store = o.store;
     this.redis = openRedis(o.settings, 'intake');
-    this.redis.on('error', () => {});
+    const outage = redisOutageReporter('job intake', (message) => {
+      o.log?.write('WARNING', message);
+      o.notify?.(message);
+    });
+    outage.watch(this.redis);
     const common = { connection: this.redis, prefix: o.settings.prefix };
     this.startQueue = new Queue<StartData>(QUEUES.start, common);
     this.runsQueue = new Queue(QUEUES.runs, common);
+    // Their errors are their connection's, which the outage reporter already follows.
+    for (const q of [this.startQueue, this.runsQueue]) q.on('error', (error) => void outage.error(error));
   }
 
   async open(): Promise<void> {
@@ -235,8 +245,8 @@ class ClusterIntake implements QueueIntake {
     if (this.closing) return;
     this.closing = true;
     await this.stopFollowing?.();
-    await this.startQueue.close();
-    await this.runsQueue.close();
+    // Closing a queue waits for Redis; while Redis is away the intake stops waiting after a while.
+    await settlesWithin(Promise.all([this.startQueue.close(), this.runsQueue.close()]), REDIS_CLOSE_MS);
     this.redis.disconnect();
   }
 

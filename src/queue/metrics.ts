@@ -4,6 +4,7 @@
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { QueueState } from './intake.ts';
 import type { WorkerGauges } from './worker.ts';
+import { within } from './within.ts';
 
 const RUN_STATES = ['waiting', 'active', 'failed'] as const;
 
@@ -15,13 +16,7 @@ export const QUEUE_STATE_TIMEOUT_MS = 2_000;
  * commands wait for the reconnect, and a health check or a scrape must answer rather than hang.
  */
 export function queueStateWithin(state: () => Promise<QueueState>, ms: number): () => Promise<QueueState> {
-  return () => {
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms / 1000} s`)), ms);
-    });
-    return Promise.race([state(), late]).finally(() => clearTimeout(timer));
-  };
+  return () => within(state(), ms, `Redis did not answer within ${ms / 1000} s`);
 }
 
 /**

@@ -25,6 +25,8 @@ import { createClusterEmitter } from './event-bus.ts';
 import { runEntryId, type FinishData, type RunData, type StartData } from './flow.ts';
 import { QUEUES, flowId, keys, openRedis, type QueueSettings } from './keys.ts';
 import { lockTimings, type LockTimings } from './lock-timings.ts';
+import { redisOutageReporter, type RedisOutageReporter } from './redis-outage.ts';
+import { REDIS_CLOSE_MS, settlesWithin } from './within.ts';
 
 /** How often a start holding a job's slot looks whether the job has ended, ms. */
 const SLOT_POLL_MS = 250;
@@ -40,6 +42,9 @@ const RUN_RETRIES = { attempts: 6, backoff: { type: 'exponential', delay: 1_000 
  * Ending a job needs the store: its finish waits for it, trying every 5 s for an hour, so a job
  * whose store came back late still ends with its real status rather than staying `running`.
  */
+/** How long a drain waits past the longest run deadline for the runs' last writes and reports, ms. */
+const DRAIN_GRACE_MS = 5_000;
+
 const FINISH_RETRIES = { attempts: 720, backoff: { type: 'fixed', delay: 5_000 } } as const;
 
 export interface QueueWorkerOptions {
@@ -51,6 +56,8 @@ export interface QueueWorkerOptions {
   settings: QueueSettings;
   /** Source runs taken at once (WORKER_CONCURRENCY). */
   concurrency: number;
+  /** Also gets the warnings written to the log (the CLI prints them on stderr). */
+  notify?: (message: string) => void;
 }
 
 /** What a worker reports about itself (/api/health, /metrics). */
@@ -68,8 +75,12 @@ export interface QueueWorker {
   /** Its lock, renewal, stalled-check and heartbeat intervals (./lock-timings.ts). */
   readonly timings: LockTimings;
   gauges(): WorkerGauges;
-  /** Stops taking work; running source runs end (by their deadline at the latest), then everything closes. */
-  close(): Promise<void>;
+  /**
+   * Stops taking work; running source runs end (by their deadline at the latest), then everything
+   * closes. Resolves false when Redis was away and the worker stopped waiting for it: its queue
+   * client then still holds reconnect timers, and the process must exit rather than wait for them.
+   */
+  close(): Promise<boolean>;
 }
 
 export async function startQueueWorker(options: QueueWorkerOptions): Promise<QueueWorker> {
@@ -85,6 +96,7 @@ class ClusterWorker implements QueueWorker {
   private readonly control: Redis;
   private readonly finishQueue: Queue<FinishData>;
   private readonly flows: FlowProducer;
+  private readonly outage: RedisOutageReporter;
   private readonly workers: Worker[] = [];
   /** Abort controllers of the source runs in progress, by job id. */
   private readonly running = new Map<string, Set<AbortController>>();
@@ -94,16 +106,23 @@ class ClusterWorker implements QueueWorker {
   private failed = 0;
   private active = 0;
   private heartbeat: NodeJS.Timeout | undefined;
-  private closed: Promise<void> | null = null;
+  private closed: Promise<boolean> | null = null;
+  /** The longest deadline of a run this worker took (or may take), ms: how long a drain may last. */
+  private longestDeadlineMs: number;
 
   constructor(private readonly o: QueueWorkerOptions) {
     this.timings = lockTimings(o.config.sourceTimeoutMs);
+    this.longestDeadlineMs = Math.max(o.config.sourceTimeoutMs, ...Object.values(o.config.sourceTimeoutOverridesMs));
     this.redis = openRedis(o.settings, `worker:${this.name}`);
     this.control = openRedis(o.settings, `control:${this.name}`);
-    for (const c of [this.redis, this.control]) c.on('error', () => {});
+    this.outage = redisOutageReporter(`worker ${this.name}`, (message) => this.warn(message));
+    for (const c of [this.redis, this.control]) this.outage.watch(c);
     const connection = this.redis;
     this.finishQueue = new Queue<FinishData>(QUEUES.finish, { connection, prefix: o.settings.prefix });
     this.flows = new FlowProducer({ connection, prefix: o.settings.prefix });
+    // Their errors are their connection's, which the outage reporter already follows.
+    this.finishQueue.on('error', (error) => void this.outage.error(error));
+    this.flows.on('error', (error) => void this.outage.error(error));
   }
 
   async start(): Promise<void> {
@@ -120,6 +139,7 @@ class ClusterWorker implements QueueWorker {
       stalledInterval: stalledCheckMs,
     };
     const startQueue = new Queue(QUEUES.start, { connection: this.redis, prefix: settings.prefix });
+    startQueue.on('error', (error) => void this.outage.error(error));
     await startQueue.setGlobalConcurrency(config.maxConcurrentJobs);
     await startQueue.close();
     this.workers.push(
@@ -142,7 +162,9 @@ class ClusterWorker implements QueueWorker {
       }),
     );
     for (const w of this.workers) {
-      w.on('error', (error) => this.warn(`queue worker: ${errorMessage(error)}`));
+      w.on('error', (error) => {
+        if (!this.outage.error(error)) this.warn(`queue worker: ${errorMessage(error)}`);
+      });
       await w.waitUntilReady();
     }
     await this.beat();
@@ -161,22 +183,36 @@ class ClusterWorker implements QueueWorker {
     };
   }
 
-  close(): Promise<void> {
+  close(): Promise<boolean> {
     this.closed ??= (async () => {
       this.closing.abort();
       clearInterval(this.heartbeat);
-      await Promise.all(this.workers.map((w) => w.close()));
-      await this.redis
-        .multi()
-        .zrem(keys.workers(this.o.settings), this.name)
-        .del(keys.worker(this.o.settings, this.name))
-        .exec()
-        .catch(() => {});
-      await this.flows.close();
-      await this.finishQueue.close();
+      // Runs end by their deadline; BullMQ's close then reports them, which needs Redis. While
+      // Redis is away that wait has no end, so it stops at the longest deadline plus a grace (at
+      // once when no run is going on): what could not be reported goes back to the queue when
+      // its lock expires, and resumes.
+      const drainMs = this.active > 0 ? this.longestDeadlineMs + DRAIN_GRACE_MS : REDIS_CLOSE_MS;
+      const drained = await settlesWithin(Promise.all(this.workers.map((w) => w.close())), drainMs);
+      if (!drained) {
+        this.warn(
+          `worker ${this.name}: the drain did not end within ${drainMs / 1000} s (Redis does not answer); ` +
+            'stopping: its unfinished runs go back to the queue when their lock expires',
+        );
+      }
+      const quick = (work: Promise<unknown>): Promise<boolean> => settlesWithin(work, REDIS_CLOSE_MS);
+      await quick(
+        this.redis
+          .multi()
+          .zrem(keys.workers(this.o.settings), this.name)
+          .del(keys.worker(this.o.settings, this.name))
+          .exec(),
+      );
+      await quick(this.flows.close());
+      await quick(this.finishQueue.close());
       this.o.log.flush();
       this.control.disconnect();
       this.redis.disconnect();
+      return drained;
     })();
     return this.closed;
   }
@@ -245,6 +281,7 @@ class ClusterWorker implements QueueWorker {
     const { jobId, run } = entry.data;
     const key = { query: entry.data.query, source: entry.data.source };
     const controller = new AbortController();
+    this.longestDeadlineMs = Math.max(this.longestDeadlineMs, entry.data.timeoutMs);
     const mine = this.running.get(jobId) ?? new Set();
     mine.add(controller);
     this.running.set(jobId, mine);
@@ -445,6 +482,7 @@ class ClusterWorker implements QueueWorker {
 
   private warn(message: string): void {
     this.o.log.write('WARNING', message);
+    this.o.notify?.(message);
   }
 }
 

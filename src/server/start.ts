@@ -8,6 +8,7 @@ import type { Writable } from 'node:stream';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { envPrefix, loadConfig, type Config } from '../core/config.ts';
+import { escapeControlChars } from '../core/control-chars.ts';
 import { ConfigError, errorMessage } from '../core/errors.ts';
 import { SOURCE_IDS, type SourceId } from '../core/types.ts';
 import { DEMO_SERVER_ENV_DEFAULTS, DEMO_SOURCES, startDemoSimulation } from '../demo/scenario.ts';
@@ -57,8 +58,12 @@ export interface RunningServer {
   simulation: Simulation | null;
   /** Ids of the jobs resumed at start. */
   resumed: string[];
-  /** Stops accepting requests, interrupts running jobs (resumable), closes everything. Idempotent. */
-  close(): Promise<void>;
+  /**
+   * Stops accepting requests, interrupts running jobs (resumable), closes everything. Idempotent.
+   * Resolves false when its queue worker (`--worker`) stopped waiting for an unreachable Redis:
+   * the process must then exit rather than wait for the queue client's reconnect timers.
+   */
+  close(): Promise<boolean>;
 }
 
 /** Whether an IP address (bracketed or not) is a loopback address. Names are not addresses: resolve them first. */
@@ -143,18 +148,19 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   // Everything opened so far, closed in the reverse order by `stop`.
   let simulation: Simulation | null = null;
   let engine: Engine | null = null;
-  let worker: { close(): Promise<void> } | null = null;
+  let worker: { close(): Promise<boolean> } | null = null;
+  let clean = true;
   let built: Awaited<ReturnType<typeof buildApp>> | null = null;
   let dataDir = '';
   let pruner: NodeJS.Timeout | null = null;
 
-  const stop = async (): Promise<void> => {
+  const stop = async (): Promise<boolean> => {
     const steps: [string, (() => Promise<void> | void) | null][] = [
       ['history pruning', pruner ? () => clearInterval(pruner!) : null],
       // Stop reporting ready first; then interrupt the jobs (resumable; their event streams get
       // the final `job_finished`), then close the app and its remaining connections.
       ['readiness', built ? () => built!.setReady(false) : null],
-      ['worker', worker ? () => worker!.close() : null],
+      ['worker', worker ? async () => void (clean = await worker!.close()) : null],
       ['jobs', engine ? () => interruptJobs(engine!.jobs, dataDir) : null],
       ['app', built ? () => built!.app.close() : null],
       ['engine', engine ? () => engine!.close() : null],
@@ -168,6 +174,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         stderr.write(`harvester: while closing the ${what}: ${errorMessage(error)}\n`);
       }
     }
+    return clean;
   };
 
   try {
@@ -193,7 +200,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       throw new ConfigError('serve --worker needs REDIS_URL and DATABASE_URL (the distributed mode)');
     // In the distributed mode the queue owns its jobs: a run whose process died goes back to the
     // queue, so nothing is marked interrupted or resumed here.
-    engine = await openEngine(config);
+    const notify = (message: string): void => void stderr.write(`harvester: ${escapeControlChars(message)}\n`);
+    engine = await openEngine(config, { notify });
     const { jobs, store } = engine;
     const queue = cluster ? await import('../queue/index.ts') : null;
     if (queue !== null && options.worker) {
@@ -206,6 +214,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         log: open.log,
         settings: queue.queueSettings(config),
         concurrency: config.workerConcurrency,
+        notify,
       });
       worker = started;
     }
@@ -263,7 +272,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const port = typeof address === 'object' && address ? address.port : config.port;
     const hostForUrl = config.host.includes(':') && !config.host.startsWith('[') ? `[${config.host}]` : config.host;
 
-    let closing: Promise<void> | null = null;
+    let closing: Promise<boolean> | null = null;
     return {
       url: `http://${hostForUrl}:${port}`,
       config,

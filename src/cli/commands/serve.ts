@@ -6,7 +6,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { readDotenv } from '../../core/config.ts';
 import { EXIT } from '../../core/errors.ts';
 import type { CliContext } from '../context.ts';
-import { untilStopSignal } from '../stop-signal.ts';
+import { exitAbandoningRedis, untilStopSignal } from '../stop-signal.ts';
 
 interface ServeFlags {
   host?: string;
@@ -66,7 +66,7 @@ export function registerServe(program: Command, cli: CliContext): void {
       const signal = await untilStopSignal();
       const why = signal === 'disconnect' ? 'the process that started this server ended' : signal;
       cli.stderr.write(`harvester: ${why}: stopping (running jobs are interrupted and resume at the next start)\n`);
-      await server.close();
+      if (!(await server.close())) exitAbandoningRedis(cli);
       cli.exitCode = EXIT.completed;
     });
 }

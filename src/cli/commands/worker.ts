@@ -5,10 +5,11 @@
 // the latest, then it exits 0.
 import type { Server } from 'node:http';
 import { InvalidArgumentError, type Command } from 'commander';
+import { escapeControlChars } from '../../core/control-chars.ts';
 import { ConfigError, EXIT } from '../../core/errors.ts';
 import { cliConfig } from '../cli-config.ts';
 import type { CliContext } from '../context.ts';
-import { untilStopSignal } from '../stop-signal.ts';
+import { exitAbandoningRedis, untilStopSignal } from '../stop-signal.ts';
 import { parsePort } from './serve.ts';
 
 interface WorkerFlags {
@@ -47,6 +48,7 @@ export function registerWorker(program: Command, cli: CliContext): void {
       // A worker marks nothing interrupted: a run whose worker died goes back to the queue.
       const engine = await openEngine(config, { interrupt: 'none' });
       let metrics: Server | null = null;
+      let drained: boolean;
       try {
         const worker = await startQueueWorker({
           config,
@@ -56,6 +58,7 @@ export function registerWorker(program: Command, cli: CliContext): void {
           log: engine.log,
           settings: queueSettings(config),
           concurrency: flags.concurrency ?? config.workerConcurrency,
+          notify: (message) => cli.stderr.write(`harvester: ${escapeControlChars(message)}\n`),
         });
         if (flags.metricsPort !== undefined) {
           const registry = workerRegistry(() => worker.gauges());
@@ -85,11 +88,12 @@ export function registerWorker(program: Command, cli: CliContext): void {
         const signal = await untilStopSignal();
         const why = signal === 'disconnect' ? 'the process that started this worker ended' : signal;
         cli.stderr.write(`harvester: ${why}: draining (running source runs end by their deadline)\n`);
-        await worker.close();
+        drained = await worker.close();
         cli.exitCode = EXIT.completed;
       } finally {
         metrics?.close();
         await engine.close();
       }
+      if (!drained) exitAbandoningRedis(cli);
     });
 }
