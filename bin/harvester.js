@@ -46,6 +46,10 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
 } else {
   const { main } = builtIsCurrent() ? await import('../dist/cli/main.js') : await importSources();
   process.exitCode = await main(argv);
+  // When nothing is left to run (every write, close and timer done: 'beforeExit' only fires on an
+  // empty event loop), leave without tearing down the JavaScript heap and Node's environment: that
+  // teardown cost a one-URL get some 18 ms of CPU (half its exit) and leaves nothing on disk.
+  process.once('beforeExit', () => process.exit());
 }
 
 /** The CLI from the TypeScript sources, through tsx's loader. */
