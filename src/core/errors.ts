@@ -194,6 +194,11 @@ export class ConflictError extends HarvesterError {
   override readonly code = 'CONFLICT';
 }
 
+/** Redis (REDIS_URL) cannot be reached when a face of the distributed mode starts: like the store, it stops the program (exit 2). */
+export class QueueUnreachableError extends HarvesterError {
+  override readonly code = 'QUEUE_UNREACHABLE';
+}
+
 /** The job queue is full (MAX_QUEUED_JOBS): HTTP 503 with Retry-After; the client should come back later. */
 export class QueueFullError extends HarvesterError {
   override readonly code = 'QUEUE_FULL';
@@ -231,7 +236,8 @@ export const EXIT = { completed: 0, failed: 1, usage: 2, partial: 3, interrupted
 
 /** Maps an error that ends a command to its exit code. */
 export function exitCodeFor(error: unknown): number {
-  if (error instanceof ConfigError || error instanceof StoreError) return EXIT.usage;
+  if (error instanceof ConfigError || error instanceof StoreError || error instanceof QueueUnreachableError)
+    return EXIT.usage;
   if (error instanceof CancelledError) return EXIT.interrupted;
   return EXIT.failed;
 }
@@ -241,7 +247,8 @@ export function httpStatusFor(error: unknown): number {
   if (error instanceof ConfigError) return 400;
   if (error instanceof NotFoundError) return 404;
   if (error instanceof ConflictError) return 409;
-  if (error instanceof StoreError || error instanceof QueueFullError) return 503;
+  if (error instanceof StoreError || error instanceof QueueFullError || error instanceof QueueUnreachableError)
+    return 503;
   return 500;
 }
 

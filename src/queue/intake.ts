@@ -27,7 +27,7 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createClusterEmitter, followClusterEvents } from './event-bus.ts';
 import type { StartData } from './flow.ts';
-import { QUEUES, flowId, keys, openRedis, type QueueSettings } from './keys.ts';
+import { QUEUES, flowId, keys, openRedis, redisReachable, type QueueSettings } from './keys.ts';
 import { MAX_WORKER_LIVE_MS } from './lock-timings.ts';
 import { redisOutageReporter } from './redis-outage.ts';
 import { REDIS_CLOSE_MS, settlesWithin } from './within.ts';
@@ -118,6 +118,12 @@ class ClusterIntake implements QueueIntake {
   }
 
   async open(): Promise<void> {
+    try {
+      await redisReachable(this.redis, this.settings);
+    } catch (error) {
+      this.redis.disconnect();
+      throw error;
+    }
     await this.startQueue.setGlobalConcurrency(this.config.maxConcurrentJobs);
     this.stopFollowing = await followClusterEvents(this.settings, (event) => this.dispatch(event));
   }

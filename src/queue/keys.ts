@@ -3,6 +3,12 @@
 // by default; tests and `harvester demo --cluster` give each its own), so several clusters or test
 // runs can share one Redis.
 import { Redis } from 'ioredis';
+import { maskUrl } from '../core/config.ts';
+import { QueueUnreachableError, errorMessage } from '../core/errors.ts';
+import { within } from './within.ts';
+
+/** How long a face of the distributed mode waits for Redis when it starts, ms (PostgreSQL's too). */
+export const REDIS_CONNECT_TIMEOUT_MS = 5_000;
 
 /** The three queues of a job's flow. */
 export const QUEUES = {
@@ -56,6 +62,36 @@ export function openRedis(settings: QueueSettings, name: string): Redis {
     // Reconnect quickly and keep trying: a restarted Redis is back within seconds.
     retryStrategy: (times) => Math.min(200 * times, 2_000),
   });
+}
+
+/**
+ * Resolves once `redis` is connected; rejects with a QueueUnreachableError naming REDIS_URL
+ * (without its password) and the last connection error when it is not within `timeoutMs`. A face
+ * that starts while Redis is down stops at once rather than waiting silently for it.
+ */
+export async function redisReachable(
+  redis: Redis,
+  settings: QueueSettings,
+  timeoutMs = REDIS_CONNECT_TIMEOUT_MS,
+): Promise<void> {
+  if (redis.status === 'ready') return;
+  let last: unknown = null;
+  const remember = (error: unknown): void => void (last = error);
+  redis.on('error', remember);
+  try {
+    await within(
+      new Promise<void>((resolve) => redis.once('ready', () => resolve())),
+      timeoutMs,
+      `no answer within ${timeoutMs / 1000} s`,
+    );
+  } catch (error) {
+    const why = last === null ? errorMessage(error) : errorMessage(last);
+    throw new QueueUnreachableError(`cannot connect to Redis at ${maskUrl(settings.redisUrl)} (REDIS_URL): ${why}`, {
+      cause: last ?? error,
+    });
+  } finally {
+    redis.off('error', remember);
+  }
 }
 
 /** Deletes every key under a prefix (a cluster that lived only for a while: `harvester demo --cluster`). */

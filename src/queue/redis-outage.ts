@@ -31,13 +31,15 @@ export interface RedisOutageReporter {
   watch(redis: Redis): void;
 }
 
-/** `report` gets one line when Redis is lost and one when it is back, naming `what` lost it. */
+/** `report` gets one line when Redis is lost and one when it is back, naming `what` lost it (not before it first connected). */
 export function redisOutageReporter(what: string, report: (message: string) => void): RedisOutageReporter {
   let lostAt: number | null = null;
+  // Before the first connection, failing to connect is the start-up check's to report (redisReachable).
+  let connected = false;
   const reporter: RedisOutageReporter = {
     error(error) {
       if (!isConnectionError(error)) return false;
-      if (lostAt === null) {
+      if (connected && lostAt === null) {
         lostAt = Date.now();
         report(`${what}: Redis unreachable (${errorMessage(error)}); retrying until it is back`);
       }
@@ -46,6 +48,7 @@ export function redisOutageReporter(what: string, report: (message: string) => v
     watch(redis) {
       redis.on('error', (error) => reporter.error(error));
       redis.on('ready', () => {
+        connected = true;
         if (lostAt === null) return;
         report(`${what}: Redis reachable again after ${((Date.now() - lostAt) / 1000).toFixed(1)} s`);
         lostAt = null;

@@ -23,7 +23,7 @@ import { FlowProducer, Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createClusterEmitter } from './event-bus.ts';
 import { runEntryId, type FinishData, type RunData, type StartData } from './flow.ts';
-import { QUEUES, flowId, keys, openRedis, type QueueSettings } from './keys.ts';
+import { QUEUES, flowId, keys, openRedis, redisReachable, type QueueSettings } from './keys.ts';
 import { lockTimings, type LockTimings } from './lock-timings.ts';
 import { redisOutageReporter, type RedisOutageReporter } from './redis-outage.ts';
 import { REDIS_CLOSE_MS, settlesWithin } from './within.ts';
@@ -127,6 +127,13 @@ class ClusterWorker implements QueueWorker {
 
   async start(): Promise<void> {
     const { settings, config } = this.o;
+    try {
+      await redisReachable(this.redis, settings);
+    } catch (error) {
+      this.redis.disconnect();
+      this.control.disconnect();
+      throw error;
+    }
     this.control.on('message', (_channel: string, message: string) => this.onControl(message));
     await this.control.subscribe(keys.control(settings));
     const { lockMs, renewMs, stalledCheckMs, heartbeatMs } = this.timings;
