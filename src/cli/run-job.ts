@@ -3,11 +3,11 @@
 // code of ExitCode (core/errors.ts). Ctrl-C cancels every source at once and still writes the summary and the
 // log (exit 130); a second Ctrl-C leaves immediately.
 import { EXIT } from '../core/errors.ts';
-import type { JobDocument, JobStatus } from '../core/types.ts';
+import { DOCUMENT_FILES_MAX, type JobDocument, type JobStatus } from '../core/types.ts';
 import type { Engine } from '../jobs/engine.ts';
 import type { JobService } from '../jobs/service.ts';
 import type { CliContext } from './context.ts';
-import { writeWholeJobJson } from './job-json.ts';
+import { writeJobJson } from './job-json.ts';
 import { createProgress } from './progress.ts';
 import { formatSummary } from './summary.ts';
 import { statusPainter } from './terminal.ts';
@@ -70,14 +70,22 @@ export async function runJobCommand(
     jobId = started.job_id;
     // Ctrl-C (or a closed pipe) while the job was being recorded: cancel it now that it has an id.
     if (interrupts > 0 || cli.pipeClosed) await service.cancel(jobId);
-    const doc = await service.wait(jobId);
+    // The document with its first files only; --json reads the rest page by page (issue 13).
+    const doc = await service.wait(jobId, { files: DOCUMENT_FILES_MAX });
     progress.stop();
     if (cli.pipeClosed) return EXIT.completed;
     const paint = statusPainter(cli.stderr, cli.env);
     cli.stderr.write(
       formatSummary(doc, { downloadDir: engine.config.downloadDir, logPath: engine.log.path, cwd: cli.cwd, paint }),
     );
-    if (options.json) await writeWholeJobJson(cli.stdout, doc);
+    if (options.json) {
+      const id = jobId;
+      await writeJobJson(
+        cli.stdout,
+        doc,
+        async (offset, limit) => (await service.files(id, { offset, limit }))?.files ?? [],
+      );
+    }
     return exitCodeForJob(doc.status);
   } finally {
     progress.stop();

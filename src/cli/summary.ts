@@ -31,7 +31,11 @@ export function formatSummary(
       s.error ?? '',
     ];
   });
-  const bytes = r.files.reduce((sum, f) => sum + f.bytes, 0);
+  // A document that lists only its first files (files_total) has its bytes in the sources' stats.
+  const bytes =
+    r.files_total === undefined
+      ? r.files.reduce((sum, f) => sum + f.bytes, 0)
+      : Object.values(r.source_stats).reduce((sum, s) => sum + s.bytes, 0);
   const where = relative(options.cwd, options.downloadDir) || '.';
   const queries = doc.queries ?? [doc.query];
   let perQuery = '';

@@ -2,11 +2,13 @@
 // goes on changing the live one.
 import { jobResults } from '../core/job-results.ts';
 import type { JobDocument, JobSpec, SourceStats } from '../core/types.ts';
+import { fileCounts } from './job-file-list.ts';
 
 /**
  * A live document as it is now, with its totals brought up to date. Shallow: saved files never change once listed, so they are shared, not copied
  * (a deep copy of a 2,000-file document cost milliseconds on every read); with `files`, only the
- * first `files` of them are listed (and `results.files_total`).
+ * first `files` of them are listed (and `results.files_total`). A running job's document lists
+ * at most its first DOCUMENT_FILES_MAX files (with `files_total`): the store has the rest.
  */
 export function snapshot(doc: JobDocument, spec: Pick<JobSpec, 'sources'>, files?: number): JobDocument {
   const { results } = doc;
@@ -19,8 +21,8 @@ export function snapshot(doc: JobDocument, spec: Pick<JobSpec, 'sources'>, files
   );
   const all = results.files;
   const page = files === undefined ? all.slice() : all.slice(0, Math.max(0, files));
-  const counts =
-    files === undefined ? undefined : { files: all.length, images: all.filter((f) => f.kind === 'image').length };
+  // A runner's document lists only its first files and counts them all (./job-file-list.ts).
+  const counts = files === undefined && results.files_total === undefined ? undefined : fileCounts(results);
   return {
     ...doc,
     sources: [...doc.sources],
@@ -31,4 +33,10 @@ export function snapshot(doc: JobDocument, spec: Pick<JobSpec, 'sources'>, files
 
 function copyStats(stats: SourceStats): SourceStats {
   return { ...stats, existing_jobs: [...stats.existing_jobs], filtered_reasons: { ...stats.filtered_reasons } };
+}
+
+/** `doc` listing only its first `files` files, with `results.files_total` counting them all. */
+export function firstFiles(doc: JobDocument, files: number): JobDocument {
+  const total = fileCounts(doc.results).files;
+  return { ...doc, results: { ...doc.results, files: doc.results.files.slice(0, files), files_total: total } };
 }

@@ -14,7 +14,7 @@ import type { HttpClient } from '../http/types.ts';
 import type { FileOutputFactory } from '../output/file-output.ts';
 import type { DownloadLog } from '../log/download-log.ts';
 import type { JobListFilter, Store } from '../store/store.ts';
-import { snapshot } from './document-snapshot.ts';
+import { firstFiles, snapshot } from './document-snapshot.ts';
 import { createEmitter, nextRunNumber, type Emit } from './job-events.ts';
 import { newJobDocument } from './new-job.ts';
 import { reconcileJobFiles } from './reconcile.ts';
@@ -112,11 +112,11 @@ class JobManager implements JobService {
     return this.enqueue(doc, spec, allRuns(spec), false);
   }
 
-  async wait(jobId: string): Promise<JobDocument> {
+  async wait(jobId: string, options: { files?: number } = {}): Promise<JobDocument> {
     const active = this.active.get(jobId);
-    if (active) return active.done;
+    if (active) return this.listing(await active.done, options.files);
     // Not running here: ended, interrupted, or run by another process; what is recorded is the answer.
-    return mustGetJob(this.store, jobId);
+    return mustGetJob(this.store, jobId, options);
   }
 
   async cancel(jobId: string): Promise<boolean> {
@@ -167,17 +167,25 @@ class JobManager implements JobService {
 
   async get(jobId: string, options: { files?: number } = {}): Promise<JobDocument | null> {
     const active = this.active.get(jobId);
-    if (active) return snapshot(active.doc, active.spec, options.files);
+    if (active) return this.listing(snapshot(active.doc, active.spec, options.files), options.files);
     return this.store.jobs.get(jobId, options);
   }
 
-  async files(jobId: string, page: { offset: number; limit: number }) {
-    const active = this.active.get(jobId);
-    if (active) {
-      const all = active.doc.results.files;
-      return { total: all.length, files: all.slice(page.offset, page.offset + page.limit) };
-    }
+  files(jobId: string, page: { offset: number; limit: number }) {
+    // A running job's too: the runner lists only its first files, and records each in the store first.
     return storedFilesPage(this.store, jobId, page);
+  }
+
+  /**
+   * `doc` listing `files` of its files, or every one of them: a runner's document lists only its
+   * first files (./job-file-list.ts), so the whole list comes from the store, where every file is.
+   */
+  private async listing(doc: JobDocument, files: number | undefined): Promise<JobDocument> {
+    const { files_total: total, ...results } = doc.results;
+    if (total === undefined) return doc;
+    if (files !== undefined) return firstFiles(doc, files);
+    const all = await this.store.files.list(doc.job_id, { offset: 0, limit: await this.store.files.count(doc.job_id) });
+    return { ...doc, results: { ...results, files: all } };
   }
 
   list(filter?: JobListFilter) {

@@ -57,7 +57,18 @@ export interface Manifest {
 export interface WriteManifestsOptions {
   /** Also write `<file>.json` beside each file of this job (`--write-metadata`). */
   writeMetadata?: boolean;
+  /**
+   * Reads the job's files a page at a time, in the order recorded (the runner's: from the store,
+   * whose document lists only the first files). Without it, `job.results.files` are all of them.
+   */
+  files?: FilePages;
 }
+
+/** One page of a job's files: `limit` of them from `offset`; a shorter page is the last. */
+export type FilePages = (offset: number, limit: number) => Promise<SavedFile[]>;
+
+/** Files read at once while a manifest is written. */
+const PAGE = 500;
 
 export interface WrittenManifests {
   /** Where manifest.json is, relative to the output's root (`nature/manifest.json`). */
@@ -106,7 +117,9 @@ export async function writeManifests(
   options: WriteManifestsOptions = {},
 ): Promise<WrittenManifests | null> {
   const queries = job.queries ?? [job.query];
-  if (queries.length <= 1) return writeQueryManifests(output, job, options);
+  const pages = options.files ?? pagesOf(job.results.files);
+  // One query: its folder's manifest streams the job's files page by page, never all in memory.
+  if (queries.length <= 1) return writeQueryManifests(output, job, job.query, () => eachFile(pages), options);
   // A job of several queries writes one manifest per query folder, each describing that folder's
   // files. Queries that differ only in case or punctuation ("Red Fox", "red fox") share a folder,
   // so its manifest lists the files of all of them (each entry keeps its own `query`).
@@ -117,28 +130,45 @@ export async function writeManifests(
     slugOf.set(q, slug);
     if (!bySlug.has(slug)) bySlug.set(slug, { query: q, files: [] });
   }
-  for (const f of job.results.files) {
+  for await (const f of eachFile(pages)) {
     const slug = slugOf.get(f.query);
     if (slug !== undefined) bySlug.get(slug)!.files.push(f);
   }
   let written: WrittenManifests | null = null;
   for (const { query, files } of bySlug.values()) {
-    const one = await writeQueryManifests(output, { ...job, query, results: { ...job.results, files } }, options);
+    const one = await writeQueryManifests(output, job, query, () => eachFile(pagesOf(files)), options);
     written ??= one;
   }
   return written;
 }
 
-/** Writes the manifests of `job.query`'s folder, describing `job.results.files`. */
+function pagesOf(files: readonly SavedFile[]): FilePages {
+  return (offset, limit) => Promise.resolve(files.slice(offset, offset + limit));
+}
+
+async function* eachFile(pages: FilePages): AsyncGenerator<SavedFile> {
+  for (let offset = 0; ; offset += PAGE) {
+    const page = await pages(offset, PAGE);
+    yield* page;
+    if (page.length < PAGE) return;
+  }
+}
+
+/** This job's files of one folder, read anew each time (the manifests and sidecars each go through them). */
+type FolderFiles = () => AsyncIterable<SavedFile>;
+
+/** Writes the manifests of `query`'s folder, describing `files` and other jobs' files still there. */
 async function writeQueryManifests(
   output: FileOutput,
   job: JobDocument,
+  query: string,
+  files: FolderFiles,
   options: WriteManifestsOptions,
 ): Promise<WrittenManifests | null> {
-  const folder = querySlug(job.query);
+  const folder = querySlug(query);
   const lock = `${output.root}\0${folder}`;
   const previous = folderLocks.get(lock) ?? Promise.resolve();
-  const run = previous.catch(() => {}).then(() => writeLocked(output, job, folder, options));
+  const run = previous.catch(() => {}).then(() => writeLocked(output, job, query, folder, files, options));
   folderLocks.set(lock, run);
   try {
     return await run;
@@ -150,7 +180,9 @@ async function writeQueryManifests(
 async function writeLocked(
   output: FileOutput,
   job: JobDocument,
+  query: string,
   folder: string,
+  files: FolderFiles,
   options: WriteManifestsOptions,
 ): Promise<WrittenManifests | null> {
   const jsonPath = `${folder}/${MANIFEST_JSON}`;
@@ -161,27 +193,37 @@ async function writeLocked(
     // A recorded path is data, not trusted: the output refuses one that leaves its root.
     if (e.job_id !== job.job_id && typeof e.path === 'string' && (await output.exists(e.path))) others.push(e);
   }
-  const mine = job.results.files.map((f) => entryOf(job.job_id, folder, f));
-  if (mine.length === 0 && others.length === 0) return null;
+  let any = others.length > 0;
+  if (!any) {
+    for await (const _ of files()) {
+      any = true;
+      break;
+    }
+  }
+  if (!any) return null;
 
   const otherJobIds = new Set(others.map((e) => e.job_id));
-  const manifest: Manifest = {
+  const shell: Manifest = {
     generator: 'harvester',
-    query: job.query,
+    query,
     folder,
     updated_at: new Date().toISOString(),
     jobs: [
       ...(earlier?.jobs ?? []).filter((j) => j.job_id !== job.job_id && otherJobIds.has(j.job_id)),
       { job_id: job.job_id, status: job.status, created_at: job.created_at, finished_at: job.finished_at },
     ],
-    files: [...others, ...mine],
+    files: [],
+  };
+  const entries = async function* (): AsyncGenerator<ManifestEntry> {
+    yield* others;
+    for await (const f of files()) yield entryOf(job.job_id, folder, f);
   };
 
   const swept = new Set<string>([folder]);
   await output.sweepTemporaries(folder);
   let sidecars = 0;
   if (options.writeMetadata) {
-    for (const f of job.results.files) {
+    for await (const f of files()) {
       if (!(await output.exists(f.path))) continue;
       const dir = f.path.slice(0, Math.max(f.path.lastIndexOf('/'), 0));
       if (!swept.has(dir)) {
@@ -195,15 +237,59 @@ async function writeLocked(
       sidecars++;
     }
   }
-  await output.writeAtomic(jsonPath, `${JSON.stringify(manifest, null, 2)}\n`);
-  await output.writeAtomic(csvPath, toCsv(manifest.files));
-  return { json: jsonPath, csv: csvPath, sidecars, entries: manifest.files.length };
+  let count = 0;
+  const counted = async function* (): AsyncGenerator<ManifestEntry> {
+    for await (const e of entries()) {
+      count++;
+      yield e;
+    }
+  };
+  await output.writeAtomic(jsonPath, manifestJson(shell, counted()));
+  await output.writeAtomic(csvPath, csvText(entries()));
+  return { json: jsonPath, csv: csvPath, sidecars, entries: count };
+}
+
+/**
+ * `JSON.stringify(manifest, null, 2)` and a newline, with `entries` as its `files`, a piece at a
+ * time: a folder of any size is written without its whole text (or every entry) in memory.
+ */
+async function* manifestJson(shell: Manifest, entries: AsyncIterable<ManifestEntry>): AsyncGenerator<string> {
+  const text = JSON.stringify(shell, null, 2);
+  // `files` is the manifest's last field: its empty array is the text's last `"files": []`.
+  const at = text.lastIndexOf('"files": []');
+  let chunk = text.slice(0, at + '"files": '.length);
+  let first = true;
+  for await (const e of entries) {
+    chunk += `${first ? '[\n' : ',\n'}    ${JSON.stringify(e, null, 2).replaceAll('\n', '\n    ')}`;
+    first = false;
+    if (chunk.length >= 64 * 1024) {
+      yield chunk;
+      chunk = '';
+    }
+  }
+  yield `${chunk}${first ? '[]' : '\n  ]'}${text.slice(at + '"files": []'.length)}\n`;
+}
+
+async function* csvText(entries: AsyncIterable<ManifestEntry>): AsyncGenerator<string> {
+  let chunk = `${CSV_COLUMNS.join(',')}\r\n`;
+  for await (const e of entries) {
+    chunk += `${csvRow(e)}\r\n`;
+    if (chunk.length >= 64 * 1024) {
+      yield chunk;
+      chunk = '';
+    }
+  }
+  yield chunk;
+}
+
+function csvRow(e: ManifestEntry): string {
+  return CSV_COLUMNS.map((c) => csvCell(e[c])).join(',');
 }
 
 /** RFC 4180 CSV (CRLF, quoted where needed) with spreadsheet formulas defused. */
 export function toCsv(entries: readonly ManifestEntry[]): string {
   const lines = [CSV_COLUMNS.join(',')];
-  for (const e of entries) lines.push(CSV_COLUMNS.map((c) => csvCell(e[c])).join(','));
+  for (const e of entries) lines.push(csvRow(e));
   return `${lines.join('\r\n')}\r\n`;
 }
 

@@ -5,8 +5,12 @@ import { ConflictError, NotFoundError } from '../core/errors.ts';
 import type { JobDocument, JobSpec, JobStatus } from '../core/types.ts';
 import type { Store } from '../store/store.ts';
 
-export async function mustGetJob(store: Pick<Store, 'jobs'>, jobId: string): Promise<JobDocument> {
-  const doc = await store.jobs.get(jobId);
+export async function mustGetJob(
+  store: Pick<Store, 'jobs'>,
+  jobId: string,
+  options: { files?: number } = {},
+): Promise<JobDocument> {
+  const doc = await store.jobs.get(jobId, options);
   if (doc === null) throw new NotFoundError(`no job ${jobId}`);
   return doc;
 }

@@ -13,6 +13,7 @@ import { querySlug } from '../output/naming.ts';
 import { getSource } from '../sources/index.ts';
 import { originOf } from '../sources/source.ts';
 import { forEachBounded } from './bounded-pool.ts';
+import { JobFileList, fileCounts } from './job-file-list.ts';
 import { snapshot } from './document-snapshot.ts';
 import { activeFilters } from './filters.ts';
 import { writeManifests } from './manifest.ts';
@@ -43,14 +44,14 @@ export interface RunJobInput extends Pick<
 /** The source object the runner runs for a job's source name. */
 export function runnableSource(name: JobSourceName, spec: JobSpec, config: Config): RunnableSource {
   if (name === URLS_SOURCE) {
-    const candidates = urlCandidates(spec.urls ?? []);
+    const urls = spec.urls ?? [];
     return {
       id: URLS_SOURCE,
       origin: '',
       notConfigured: null,
       tracked: false,
       async *search() {
-        yield* candidates;
+        yield* urlCandidates(urls);
       },
     };
   }
@@ -125,6 +126,8 @@ export function jobRunShared(
   },
   job: JobDocument,
 ): JobRunShared {
+  // The files earlier runs saved (resume, retry, a run taken again): the whole list, read from the store.
+  const earlier = job.results.files;
   return {
     jobId: job.job_id,
     spec: input.spec,
@@ -137,15 +140,18 @@ export function jobRunShared(
     warn: input.warn,
     worker: input.worker ?? processWorkerName(),
     seenIds: new Set(),
-    savedIds: new Set(job.results.files.map((f) => f.candidate_id)),
-    seenSha: new Set(job.results.files.map((f) => f.sha256)),
-    files: job.results.files,
+    savedIds: new Set(earlier.map((f) => f.candidate_id)),
+    seenSha: new Set(earlier.map((f) => f.sha256)),
+    // From here on the job keeps its files' counts and first page; every file is in the store.
+    files: new JobFileList(job.results, () =>
+      input.store.files.list(job.job_id, { offset: 0, limit: DOCUMENT_FILES_MAX }),
+    ),
     filters: activeFilters(input.spec.filters),
     // Seeded with the files of earlier runs (resume, retry, a run taken again): they are kept pictures too.
     nearDuplicates: new NearDuplicates(
       input.spec,
       input.config,
-      job.results.files.map((f) => f.phash),
+      earlier.map((f) => f.phash),
     ),
   };
 }
@@ -183,11 +189,22 @@ export async function finishJob(input: FinishJobInput): Promise<JobDocument> {
   job.status = input.status;
   job.finished_at = new Date().toISOString();
   job.duration_ms = input.durationMs;
-  job.results = jobResults(job.results.source_stats, spec.sources, job.results.files, input.queryStats);
+  // The counts cover every file even where the document lists only the first (a runner's own).
+  job.results = jobResults(
+    job.results.source_stats,
+    spec.sources,
+    job.results.files,
+    input.queryStats,
+    fileCounts(job.results),
+  );
   // The manifests are written before the job is recorded as ended: a crash in between leaves a
   // job that is still running in the store, so it can be resumed and its resume rewrites them.
   try {
-    await writeManifests(input.output, job, { writeMetadata: spec.options?.writeMetadata === true });
+    await writeManifests(input.output, job, {
+      writeMetadata: spec.options?.writeMetadata === true,
+      // Every file from the store, a page at a time: the document lists only the first of them.
+      files: (offset, limit) => store.files.list(job.job_id, { offset, limit }),
+    });
   } catch (error) {
     input.warn(`job ${job.job_id}: cannot write the manifest: ${errorMessage(error)}`);
   }

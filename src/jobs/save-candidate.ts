@@ -9,6 +9,7 @@ import type { MediaSink } from '../output/file-output.ts';
 import { mediaFileName } from '../output/naming.ts';
 import type { RetryInfo } from '../http/types.ts';
 import { nextFileNumber } from './file-numbering.ts';
+import type { Listing } from './job-file-list.ts';
 import { judgeFile } from './judge-file.ts';
 import type { JobRunShared, QueryRun } from './source-run-context.ts';
 
@@ -67,7 +68,7 @@ export async function saveCandidate(target: SaveTarget, candidate: MediaCandidat
   let discarded: Exclude<SaveOutcome, { status: 'saved' | 'cut' | 'failed' }> = { status: 'duplicate' };
   let recorded: SavedFile | null = null;
   /** Where `recorded` was listed (files listed after it move up when an earlier one is unrecorded). */
-  let listedAt = -1;
+  let listing: Listing | null = null;
   // A perceptual hash this download claimed as kept: released if the file is not saved after all.
   let claimed: string | null = null;
   try {
@@ -134,25 +135,28 @@ export async function saveCandidate(target: SaveTarget, candidate: MediaCandidat
         };
         await job.store.files.record(job.jobId, recorded);
         // Listed in the order recorded, so the live document, the store's and the numbering agree.
-        listedAt = job.files.push(recorded) - 1;
+        listing = job.files.add(recorded);
         return fileName;
       },
     });
     if (outcome.status === 'duplicate') return discarded;
-    const file = recorded!;
-    // The index without a search through every file of the job (O(n) per file), unless a file listed before moved it.
-    return { status: 'saved', file, index: job.files[listedAt] === file ? listedAt : job.files.indexOf(file) };
+    return { status: 'saved', file: recorded!, index: job.files.indexOf(listing as unknown as Listing) };
   } catch (error) {
     if (claimed !== null) job.nearDuplicates.release(claimed);
     if (recorded !== null) {
       // Recorded, then the rename failed or was cut: the record must not outlive the file.
       // (Rare: a name taken by another process meanwhile, a disk error. Files listed after
       // this one move up by one.)
-      job.files.splice(job.files.indexOf(recorded), 1);
       const path = (recorded as SavedFile).path;
       await job.store.files
         .remove(job.jobId, [path])
         .catch((e: unknown) => job.warn(`cannot unrecord ${path}: ${errorMessage(e)}`));
+      const listed = listing as Listing | null;
+      if (listed !== null) {
+        await job.files
+          .remove(listed, recorded)
+          .catch((e: unknown) => job.warn(`cannot read the job's first files again: ${errorMessage(e)}`));
+      }
     }
     // Cut by the source's deadline or a cancel: not a failure of this download.
     if (signal.aborted || error instanceof CancelledError) return { status: 'cut' };

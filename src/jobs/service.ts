@@ -7,8 +7,11 @@ import type { JobListFilter } from '../store/store.ts';
 export interface JobService {
   /** Validates and records a job, queues it (at most MAX_CONCURRENT_JOBS run at once) and returns its document (status `queued` or `running`). */
   submit(spec: JobSpec): Promise<JobDocument>;
-  /** Resolves with the final document when the job ends (completed, partial, failed, cancelled). */
-  wait(jobId: string): Promise<JobDocument>;
+  /**
+   * Resolves with the final document when the job ends (completed, partial, failed, cancelled).
+   * Every file is listed unless `files` caps the list, as for `get`.
+   */
+  wait(jobId: string, options?: { files?: number }): Promise<JobDocument>;
   /** Cancels a queued or running job: in-flight work is aborted, completed files are kept. Returns false when the job is not active. */
   cancel(jobId: string): Promise<boolean>;
   /** Resumes an `interrupted` (or cancelled) job: sources that had not ended run again; files already saved are kept and not downloaded again. */

@@ -1,12 +1,13 @@
 // What a source run is given: the source, what every source of the job shares, and which
 // query it searches. Shared by the run's lifecycle, its candidate pool and the saving of a file.
 import type { Config } from '../core/config.ts';
-import type { JobFilters, JobSourceName, JobSpec, MediaCandidate, SavedFile } from '../core/types.ts';
+import type { JobFilters, JobSourceName, JobSpec, MediaCandidate } from '../core/types.ts';
 import type { FileOutput } from '../output/file-output.ts';
 import type { HttpClient } from '../http/types.ts';
 import type { SearchQuery, SourceContext } from '../sources/source.ts';
 import type { Store } from '../store/store.ts';
 import type { Emit } from './job-events.ts';
+import type { JobFileList } from './job-file-list.ts';
 import type { NearDuplicates } from './near-duplicates.ts';
 
 /** A source as the runner sees it: a registry source or the pseudo-source `urls`. */
@@ -49,8 +50,8 @@ export interface JobRunShared {
    * content hash for this run across all of them; false when another run of the job has it.
    */
   claimSha?(sha256: string): Promise<boolean>;
-  /** Every file of the job, in the order recorded (the job document's `results.files`). */
-  files: SavedFile[];
+  /** The job's files: their count and the document's first page (the store has every one). */
+  files: JobFileList;
   /** The job's filters that remove anything, or null (./filters.ts). */
   filters: JobFilters | null;
   /** Perceptual hashing and near-duplicate removal across the job's sources and queries. */

@@ -39,9 +39,9 @@ function guessKind(url: URL): MediaKind {
   return ext !== undefined && VIDEO_EXTENSIONS.has(ext) ? 'video' : 'image';
 }
 
-/** The candidates of a URL list, in order. */
-export function urlCandidates(urls: readonly string[]): MediaCandidate[] {
-  return urls.map((raw) => {
+/** The candidates of a URL list, in order, each made when it is pulled (not a second list as long as the URLs). */
+export function* urlCandidates(urls: readonly string[]): Generator<MediaCandidate> {
+  for (const raw of urls) {
     const url = new URL(raw);
     let title: string | undefined;
     try {
@@ -56,8 +56,8 @@ export function urlCandidates(urls: readonly string[]): MediaCandidate[] {
       url: url.href,
     };
     if (title !== undefined) candidate.title = title;
-    return candidate;
-  });
+    yield candidate;
+  }
 }
 
 /** The job's query for a URL list: the input file's name, the single URL, or `N urls`. */

@@ -16,8 +16,8 @@ const TMP_NAME = /^\.[0-9a-f]{12}\.tmp$/;
 export const STALE_TMP_AGE_MS = 1000;
 const activeTmps = new Set<string>();
 
-/** Writes `text` to a temporary sibling of `target` and renames it over `target`. */
-export async function writeFileAtomic(target: string, text: string): Promise<void> {
+/** Writes `text` (whole, or piece by piece) to a temporary sibling of `target` and renames it over `target`. */
+export async function writeFileAtomic(target: string, text: string | AsyncIterable<string>): Promise<void> {
   const tmp = join(dirname(target), `.${randomBytes(6).toString('hex')}.tmp`);
   activeTmps.add(tmp);
   try {

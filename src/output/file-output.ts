@@ -65,8 +65,11 @@ export interface FileOutput {
   open(path: string): Promise<StoredFile | null>;
   /** Deletes `path`; false when it was not there. */
   remove(path: string): Promise<boolean>;
-  /** Writes `text` to `path` so that a reader sees the old or the new content, never half of it (manifests, sidecars). */
-  writeAtomic(path: string, text: string): Promise<void>;
+  /**
+   * Writes `text` to `path` so that a reader sees the old or the new content, never half of it
+   * (manifests, sidecars); text given in pieces is written as they come (a big manifest).
+   */
+  writeAtomic(path: string, text: string | AsyncIterable<string>): Promise<void>;
   /** Reads a text file written by writeAtomic; null when missing or unreadable. */
   readText(path: string): Promise<string | null>;
   /** Removes temporary files that a killed writeAtomic left in `dir` (best effort). */

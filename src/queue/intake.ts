@@ -15,6 +15,7 @@ import { emptySourceStats, type JobDocument, type JobSpec } from '../core/types.
 import { nextRunNumber } from '../jobs/job-events.ts';
 import { newJobDocument } from '../jobs/new-job.ts';
 import { reconcileJobFiles } from '../jobs/reconcile.ts';
+import { firstFiles } from '../jobs/document-snapshot.ts';
 import { claimJob, mustGetJob, mustGetSpec } from '../jobs/recorded-job.ts';
 import { allRuns, failedRun, runsWhere, unfinishedRun, type RunKey } from '../jobs/run-keys.ts';
 import type { JobService } from '../jobs/service.ts';
@@ -147,7 +148,15 @@ class ClusterIntake implements QueueIntake {
     });
   }
 
-  async wait(jobId: string): Promise<JobDocument> {
+  async wait(jobId: string, options: { files?: number } = {}): Promise<JobDocument> {
+    const doc = await this.ended(jobId);
+    // `job_finished` carries the document's first files: the whole list comes from the store.
+    if (options.files !== undefined) return firstFiles(doc, options.files);
+    return doc.results.files_total === undefined ? doc : mustGetJob(this.store, jobId);
+  }
+
+  /** The job's document once it has ended (listing every file, or its first ones). */
+  private async ended(jobId: string): Promise<JobDocument> {
     const first = await mustGetJob(this.store, jobId);
     if (!isActiveStatus(first.status)) return first;
     return new Promise<JobDocument>((resolve, reject) => {

@@ -75,9 +75,11 @@ export async function jobFileRoutes(app: FastifyInstance, deps: RouteDeps): Prom
     async (request, reply) => {
       const { id } = request.params;
       const index = request.params.n;
-      const job = await mustGet(id);
-      const file = job.results.files[index];
-      if (!file) throw new NotFoundError(`job ${id} has no file ${index} (it has ${job.results.files.length})`);
+      // One file read from the store, not the job's whole list (issue 13: a job of any size).
+      const page = await jobs.files(id, { offset: index, limit: 1 });
+      if (page === null) throw new NotFoundError(`job ${id} not found`);
+      const file = page.files[0];
+      if (!file) throw new NotFoundError(`job ${id} has no file ${index} (it has ${page.total})`);
       const found = await output.open(file.path);
       if (!found) {
         request.log.warn({ job: id, path: file.path }, 'file missing or outside DOWNLOAD_DIR');
