@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { envPrefix } from '../core/config.ts';
 import type { MediaKind, SourceId } from '../core/types.ts';
 import { makeMp4, makePicture } from './media.ts';
+import { generatedResults, type GeneratedResults } from './sim/generated.ts';
 import { SIM_SOURCES } from './sim/index.ts';
 import type { SimHelpers, SimSource } from './sim/types.ts';
 
@@ -37,6 +38,13 @@ export interface SimulationOptions {
    * sizes, files smaller than their candidate claims); `name` is the media route's file name.
    */
   media?: (name: string, source: SourceId) => { body: Buffer; type: string; delayMs?: number } | undefined;
+  /**
+   * Benchmarks: every image search finds this many distinct pictures per query instead of the
+   * recorded few — copies of the source's recorded items, each with its own id and media files
+   * (./sim/generated.ts). Only for sources whose simulation generates (openverse, pexels, pixabay,
+   * wikimedia_commons, nasa_images); other requests answer as recorded. Default: off.
+   */
+  generated?: number;
 }
 
 export interface Simulation {
@@ -54,6 +62,10 @@ const MEDIA_PREFIX = '/__media/';
 export async function startSimulation(options: SimulationOptions = {}): Promise<Simulation> {
   const wanted = new Set(options.sources ?? SIM_SOURCES.map((s) => s.id));
   const hang = new Set(options.hang ?? []);
+  if (options.generated !== undefined) {
+    const cannot = SIM_SOURCES.filter((s) => wanted.has(s.id) && !s.generates).map((s) => s.id);
+    if (cannot.length > 0) throw new Error(`generated answers are not simulated for ${cannot.join(', ')}`);
+  }
   const servers: { server: Server; sockets: Set<Socket> }[] = [];
   const origins: Simulation['origins'] = {};
   const requests: Simulation['requests'] = {};
@@ -68,11 +80,12 @@ export async function startSimulation(options: SimulationOptions = {}): Promise<
       if (!wanted.has(sim.id)) continue;
       const log: string[] = [];
       requests[sim.id] = log;
+      const generated = options.generated === undefined ? undefined : generatedResults(sim.id, options.generated);
       const sockets = new Set<Socket>();
       const server = createServer((req, res) => {
         log.push(req.url ?? '');
         if (hang.has(sim.id)) return; // accept, read, never answer
-        const answer = (): void => void serve(sim, req, res, origins[sim.id]!, options.media);
+        const answer = (): void => void serve(sim, req, res, origins[sim.id]!, options.media, generated);
         if (options.latencyMs) setTimeout(answer, options.latencyMs);
         else answer();
       });
@@ -111,6 +124,7 @@ async function serve(
   res: ServerResponse,
   origin: string,
   media: SimulationOptions['media'],
+  generated: GeneratedResults | undefined,
 ): Promise<void> {
   try {
     const url = new URL(req.url ?? '/', origin);
@@ -132,6 +146,7 @@ async function serve(
       mediaUrl: (key: string, kind: MediaKind) =>
         `${origin}${MEDIA_PREFIX}${encodeURIComponent(key.replace(/[^A-Za-z0-9_-]+/g, '-'))}.${kind === 'video' ? 'mp4' : 'png'}`,
       fixture: readFixture,
+      ...(generated && { generated }),
     };
     const answer = await sim.handle(
       { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers },

@@ -1,8 +1,11 @@
 // Simulated NASA Image and Video Library API (fixtures/nasa_images/NOTES.md): GET /search with
 // Collection+JSON pages (rel=next links) and GET /asset/{nasa_id} with the recorded file lists.
 // Media hrefs move to the simulation with their raw paths (spaces, Unicode) and http://, as
-// NASA writes them, so clients must encode them.
+// NASA writes them, so clients must encode them. With generated answers, an image search finds
+// `generated.perQuery` copies of the recorded image item (each with its own nasa_id and files, all
+// listed in its links, so no asset list is needed), paged by page_size.
 import type { SimHelpers, SimRequest, SimResponse, SimSource } from './types.ts';
+import { pageRange, pictureHelpers, templateFor, withId } from './generated.ts';
 import { jsonAnswer, pageParam } from './json-media-urls.ts';
 
 type Item = { data: { nasa_id: string; media_type: string }[] } & Record<string, unknown>;
@@ -34,11 +37,8 @@ function pool(sim: SimHelpers): Item[][] {
   ];
 }
 
-function search(req: SimRequest, sim: SimHelpers): SimResponse {
-  const types = (req.query.get('media_type') ?? 'image,video,audio').split(',');
-  const page = pageParam(req.query);
-  const pages = pool(sim).map((items) => items.filter((i) => types.includes(i.data[0]!.media_type)));
-  const items = pages[page - 1] ?? [];
+/** The search's Collection+JSON answer: `items`, a `next` link while `more`, `total` hits. */
+function collectionAnswer(req: SimRequest, sim: SimHelpers, page: number, items: Item[], more: boolean, total: number) {
   const self = new URLSearchParams(req.query);
   const nextQuery = new URLSearchParams(req.query);
   nextQuery.set('page', String(page + 1));
@@ -46,11 +46,38 @@ function search(req: SimRequest, sim: SimHelpers): SimResponse {
     version: '1.0',
     href: `${sim.origin}/search?${self.toString()}`,
     items,
-    metadata: { total_hits: new Set(pages.flat().map((i) => i.data[0]!.nasa_id)).size },
+    metadata: { total_hits: total },
   };
-  if (items.length > 0)
-    collection.links = [{ rel: 'next', prompt: 'Next', href: `${sim.origin}/search?${nextQuery.toString()}` }];
+  if (more) collection.links = [{ rel: 'next', prompt: 'Next', href: `${sim.origin}/search?${nextQuery.toString()}` }];
   return jsonAnswer(moveHrefs({ collection }, sim));
+}
+
+/** A page of generated image items (none for a search without images), by page_size. */
+function generatedSearch(req: SimRequest, sim: SimHelpers, page: number, images: boolean): SimResponse {
+  const total = images ? sim.generated!.perQuery : 0;
+  const query = req.query.get('q') ?? '';
+  const pageSize = Math.min(100, Math.max(1, Number.parseInt(req.query.get('page_size') ?? '100', 10) || 100));
+  const templates = (JSON.parse(sim.fixture('nasa_images/search-image.json')) as { collection: { items: Item[] } })
+    .collection.items;
+  const { from, to } = pageRange(total, page, pageSize);
+  const items: Item[] = [];
+  for (let n = from; n < to; n++) {
+    const { item, id } = templateFor(templates, query, n, sim);
+    const copy = withId(item, item.data[0]!.nasa_id, `generated-${id}`);
+    // Each item's files on its own media names (moveHrefs below would give them the shared prefix).
+    items.push(moveHrefs(copy, pictureHelpers(sim, id)) as Item);
+  }
+  return collectionAnswer(req, sim, page, items, to < total, total);
+}
+
+function search(req: SimRequest, sim: SimHelpers): SimResponse {
+  const types = (req.query.get('media_type') ?? 'image,video,audio').split(',');
+  const page = pageParam(req.query);
+  if (sim.generated) return generatedSearch(req, sim, page, types.includes('image'));
+  const pages = pool(sim).map((items) => items.filter((i) => types.includes(i.data[0]!.media_type)));
+  const items = pages[page - 1] ?? [];
+  const total = new Set(pages.flat().map((i) => i.data[0]!.nasa_id)).size;
+  return collectionAnswer(req, sim, page, items, items.length > 0, total);
 }
 
 const ASSETS: Record<string, string> = {
@@ -80,4 +107,5 @@ export const sim: SimSource = {
     }
     return { status: 404, headers: { 'content-type': 'text/plain' }, body: 'Not Found' };
   },
+  generates: true,
 };

@@ -1,7 +1,9 @@
 // Simulated Pixabay API (fixtures/pixabay/NOTES.md): GET /api/ and GET /api/videos/ with
 // `key=` (else a plain-text 400), page 1, page 2, then an empty page; media on the simulation.
+// With generated answers, image searches find `generated.perQuery` copies of page 1's hits.
 import type { SimHelpers, SimRequest, SimResponse, SimSource } from './types.ts';
-import { jsonAnswer, kindByPath, pageParam, rewriteMediaUrls } from './json-media-urls.ts';
+import { pageRange, pictureHelpers, templateFor, withId } from './generated.ts';
+import { jsonAnswer, kindByPath, pageParam, rewriteMediaUrls, type MediaUrlMatcher } from './json-media-urls.ts';
 
 const PAGES = {
   images: [
@@ -18,6 +20,27 @@ const PAGES = {
 /** Documented default: 100 requests per 60 seconds. */
 const RATE_LIMIT = 100;
 
+const isMedia: MediaUrlMatcher = (url) => {
+  if (url.hostname === 'cdn.pixabay.com') return kindByPath(url);
+  return url.hostname === 'pixabay.com' && url.pathname.startsWith('/get/') ? 'image' : null;
+};
+
+/** A page of generated image hits, in the recorded answer's shape. */
+function generatedHits(req: SimRequest, sim: SimHelpers, page: number): unknown {
+  const total = sim.generated!.perQuery;
+  const query = req.query.get('q') ?? '';
+  const perPage = Math.min(200, Math.max(3, Number.parseInt(req.query.get('per_page') ?? '20', 10) || 20));
+  const { from, to } = pageRange(total, page, perPage);
+  const recorded = JSON.parse(sim.fixture(PAGES.images[0])) as { hits: { id: number }[] } & Record<string, unknown>;
+  const hits: unknown[] = [];
+  for (let n = from; n < to; n++) {
+    const { item, id } = templateFor(recorded.hits, query, n, sim);
+    const copy = withId(item, String(item.id), String(id)) as Record<string, unknown>;
+    hits.push(rewriteMediaUrls({ ...copy, id }, pictureHelpers(sim, id), isMedia));
+  }
+  return { ...recorded, total, totalHits: total, hits };
+}
+
 function answer(req: SimRequest, sim: SimHelpers, kind: 'images' | 'videos'): SimResponse {
   if (!req.query.get('key')) {
     return {
@@ -28,11 +51,10 @@ function answer(req: SimRequest, sim: SimHelpers, kind: 'images' | 'videos'): Si
   }
   const page = pageParam(req.query);
   const files = PAGES[kind];
-  const recorded = JSON.parse(sim.fixture(files[Math.min(page, files.length) - 1]!)) as unknown;
-  const body = rewriteMediaUrls(recorded, sim, (url) => {
-    if (url.hostname === 'cdn.pixabay.com') return kindByPath(url);
-    return url.hostname === 'pixabay.com' && url.pathname.startsWith('/get/') ? 'image' : null;
-  });
+  const body =
+    sim.generated && kind === 'images'
+      ? generatedHits(req, sim, page)
+      : rewriteMediaUrls(JSON.parse(sim.fixture(files[Math.min(page, files.length) - 1]!)), sim, isMedia);
   return jsonAnswer(body, 200, {
     'x-ratelimit-limit': String(RATE_LIMIT),
     'x-ratelimit-remaining': String(RATE_LIMIT - page),
@@ -47,4 +69,5 @@ export const sim: SimSource = {
     if (req.method === 'GET' && req.path === '/api/videos/') return answer(req, helpers, 'videos');
     return { status: 404, headers: { 'content-type': 'text/plain' }, body: 'Not Found' };
   },
+  generates: true,
 };

@@ -2,6 +2,7 @@
 // responses (fixtures/<source>/), media URLs rewritten to the simulation's own media route.
 import type { IncomingHttpHeaders } from 'node:http';
 import type { MediaKind, SourceId } from '../../core/types.ts';
+import type { GeneratedResults } from './generated.ts';
 
 export interface SimRequest {
   method: string;
@@ -24,10 +25,14 @@ export interface SimHelpers {
   mediaUrl(key: string, kind: MediaKind): string;
   /** Reads `fixtures/<path>` as UTF-8 (cached). */
   fixture(path: string): string;
+  /** Set when searches are answered with generated pictures instead of the recorded ones (./generated.ts). */
+  generated?: GeneratedResults;
 }
 
 export interface SimSource {
   id: SourceId;
   /** Answers one request at the real path; anything else should be a 404. */
   handle(req: SimRequest, sim: SimHelpers): SimResponse | Promise<SimResponse>;
+  /** Whether `handle` answers image searches with generated pictures when `sim.generated` is set. */
+  generates?: boolean;
 }
