@@ -137,6 +137,11 @@ const serviceUrl =
 export function maskUrl(raw: string): string {
   return raw.replace(/(\/\/[^/@:]*:)[^/@]*@/, '$1***@').replace(/([?&]password=)[^&#]*/gi, '$1***');
 }
+/** Where a distributed-mode process keeps its state, for start-up lines: passwords masked. */
+export function describeCluster(config: Pick<Config, 'databaseUrl' | 'redisUrl' | 'queuePrefix'>): string {
+  const store = config.databaseUrl === null ? 'SQLite' : maskUrl(config.databaseUrl);
+  return `store ${store}, queues ${config.queuePrefix} on ${config.redisUrl === null ? '-' : maskUrl(config.redisUrl)}`;
+}
 const host: Spec<string>['parse'] = (raw) => (/^[A-Za-z0-9.:[\]-]+$/.test(raw.trim()) ? raw.trim() : undefined);
 
 /** Every configuration variable, with its default and what a valid value looks like. */

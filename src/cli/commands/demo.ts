@@ -15,7 +15,7 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { envPrefix, loadConfig, maskUrl, readDotenv, VARIABLES } from '../../core/config.ts';
+import { describeCluster, envPrefix, loadConfig, readDotenv, VARIABLES } from '../../core/config.ts';
 import { ConfigError, errorMessage } from '../../core/errors.ts';
 import { SOURCE_IDS, type JobDocument, type JobSpec } from '../../core/types.ts';
 import {
@@ -166,7 +166,7 @@ async function runOnCluster(
     cli.stderr.write(
       `Cluster: server ${server.line} (pid ${server.pid}) and ${workers.length} workers ` +
         `${workers.map((w) => w.line).join(', ')} (${DEMO_CLUSTER_WORKER_CONCURRENCY} source runs each), ` +
-        `store ${maskUrl(config.databaseUrl!)}, queues ${config.queuePrefix} on ${maskUrl(config.redisUrl!)}; ` +
+        `${describeCluster(config)}; ` +
         `their output: ${workers
           .concat(server)
           .map((p) => relative(cli.cwd, p.logFile) || p.logFile)

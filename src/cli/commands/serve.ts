@@ -1,9 +1,9 @@
 // `harvester serve [--host H] [--port N] [--demo] [--worker] [--insecure-public]`: the HTTP API and web UI.
 // With REDIS_URL it accepts, stores and streams jobs that queue workers run (`--worker`: one in here).
-// Runs until SIGINT or SIGTERM; then running jobs are interrupted (the next start
-// resumes them) and the process exits 0.
+// Runs until SIGINT or SIGTERM; then running jobs are interrupted (the next start resumes them;
+// in the distributed mode the queue keeps them) and the process exits 0.
 import { InvalidArgumentError, type Command } from 'commander';
-import { readDotenv } from '../../core/config.ts';
+import { describeCluster, readDotenv } from '../../core/config.ts';
 import { EXIT } from '../../core/errors.ts';
 import type { CliContext } from '../context.ts';
 import { exitAbandoningRedis, untilStopSignal } from '../stop-signal.ts';
@@ -53,7 +53,8 @@ export function registerServe(program: Command, cli: CliContext): void {
       cli.stderr.write(
         `harvester: serving ${server.url}/ ` +
           `(API ${server.url}/api, ${config.apiToken ? 'token required' : 'no token'}, ` +
-          `at most ${config.maxConcurrentJobs} jobs at once, files in ${config.downloadDir})\n`,
+          `at most ${config.maxConcurrentJobs} jobs at once, files in ${config.downloadDir}` +
+          `${config.redisUrl === null ? '' : `; ${describeCluster(config)}`})\n`,
       );
       if (server.simulation) {
         cli.stderr.write(
@@ -65,7 +66,13 @@ export function registerServe(program: Command, cli: CliContext): void {
 
       const signal = await untilStopSignal();
       const why = signal === 'disconnect' ? 'the process that started this server ended' : signal;
-      cli.stderr.write(`harvester: ${why}: stopping (running jobs are interrupted and resume at the next start)\n`);
+      const jobsThen =
+        config.redisUrl === null
+          ? 'running jobs are interrupted and resume at the next start'
+          : flags.worker === true
+            ? 'the queue keeps its jobs; the source runs of this process end by their deadline'
+            : 'the queue keeps its jobs; workers go on with them';
+      cli.stderr.write(`harvester: ${why}: stopping (${jobsThen})\n`);
       if (!(await server.close())) exitAbandoningRedis(cli);
       cli.exitCode = EXIT.completed;
     });

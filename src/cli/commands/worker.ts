@@ -5,6 +5,7 @@
 // the latest, then it exits 0.
 import type { Server } from 'node:http';
 import { InvalidArgumentError, type Command } from 'commander';
+import { describeCluster } from '../../core/config.ts';
 import { escapeControlChars } from '../../core/control-chars.ts';
 import { ConfigError, EXIT } from '../../core/errors.ts';
 import { cliConfig } from '../cli-config.ts';
@@ -80,7 +81,8 @@ export function registerWorker(program: Command, cli: CliContext): void {
           cli.stderr.write(`harvester: worker metrics on http://127.0.0.1:${port}/metrics\n`);
         }
         cli.stderr.write(
-          `harvester: worker ${worker.name} takes up to ${worker.gauges().concurrency} source runs at once; ` +
+          `harvester: worker ${worker.name} (${describeCluster(config)}) ` +
+            `takes up to ${worker.gauges().concurrency} source runs at once; ` +
             `if it dies, another worker takes its runs within ${worker.timings.deadWorkerCostMs / 1000} s\n`,
         );
         // The machine-readable line a supervisor or test can wait for.
