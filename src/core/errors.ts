@@ -129,6 +129,9 @@ export class DiskError extends HarvesterError {
   override readonly code = 'DISK';
 }
 
+/** A file's final name exists already (another process took it): nothing was overwritten. */
+export class NameTakenError extends DiskError {}
+
 /** A source's page had no recognisable result markup: the layout changed. */
 export class ParseError extends HarvesterError {
   override readonly code = 'PARSE';

@@ -8,6 +8,7 @@ import { createHash, type Hash } from 'node:crypto';
 import {
   ContentError,
   HarvesterError,
+  NameTakenError,
   NetworkError,
   StalledError,
   TimeoutError,
@@ -47,6 +48,9 @@ export interface DownloadOptions {
    *  name (no directory) for the sniffed extension, or null to discard the file (a duplicate).
    *  The downloader then commits the partial file under that name (never overwriting an existing file). */
   commit(info: CommitInfo): string | null | Promise<string | null>;
+  /** Called when the name `commit` returned exists by the time of the rename (another process
+   *  wrote it): returns another name to commit under. Without it, such a download fails. */
+  renamed?(taken: string): string | Promise<string>;
   /** Expected kind ('image' | 'video'); content of another kind is a ContentError. Omit to accept both. */
   kind?: MediaKind;
   /** The source deadline + job cancel. */
@@ -355,10 +359,18 @@ async function attemptDownload(
     }
     if (fileName === null) return { status: 'duplicate', sha256, bytes };
     let path: string;
-    try {
-      path = await s.part.commit(fileName);
-    } catch (error) {
-      throw new CommitFailure(error);
+    for (;;) {
+      try {
+        path = await s.part.commit(fileName);
+        break;
+      } catch (error) {
+        if (!(error instanceof NameTakenError) || options.renamed === undefined) throw new CommitFailure(error);
+      }
+      try {
+        fileName = await options.renamed(fileName);
+      } catch (error) {
+        throw new CommitFailure(error);
+      }
     }
     committed = true;
     return {

@@ -17,15 +17,12 @@ async function highestIn(output: FileOutput, dir: string, slug: string): Promise
 }
 
 /**
- * The next free number for `<slug>_<NNN>.*` in `dir` of `output`. `taken(n)` tells whether a
- * number is in use by a file another process wrote since the scan (checked with the final name).
+ * The next number for `<slug>_<NNN>.*` in `dir` of `output`, after the highest one there when
+ * the folder was first scanned. A file another process writes under that name since is not looked
+ * for here (no file-system call per file): the rename into place refuses to overwrite it and the
+ * caller asks for the next number (src/jobs/save-candidate.ts).
  */
-export async function nextFileNumber(
-  output: FileOutput,
-  dir: string,
-  slug: string,
-  taken: (n: number) => Promise<boolean>,
-): Promise<number> {
+export async function nextFileNumber(output: FileOutput, dir: string, slug: string): Promise<number> {
   const key = `${output.root}\0${dir}\0${slug}`;
   let counter = counters.get(key);
   if (counter === undefined) {
@@ -33,8 +30,5 @@ export async function nextFileNumber(
     counters.set(key, counter);
   }
   const reserved = await counter;
-  for (;;) {
-    const n = reserved.next++;
-    if (!(await taken(n))) return n;
-  }
+  return reserved.next++;
 }

@@ -71,6 +71,23 @@ export async function saveCandidate(target: SaveTarget, candidate: MediaCandidat
   let listing: Listing | null = null;
   // A perceptual hash this download claimed as kept: released if the file is not saved after all.
   let claimed: string | null = null;
+  let recordedExt = '';
+  /**
+   * Records `file` under the next number of its folder and lists it; returns its file name. The
+   * number is not looked up on disk: the rename refuses a name another process wrote since the
+   * folder was scanned (never overwriting it), and `renamed` below moves the record on.
+   */
+  const recordUnderNextNumber = async (file: SavedFile, ext: string): Promise<string> => {
+    const slug = target.queryRun.slug;
+    recordedExt = ext;
+    const fileName = mediaFileName(slug, await nextFileNumber(job.output, target.relativeDir, slug), ext);
+    file.path = `${target.relativeDir}/${fileName}`;
+    recorded = file;
+    await job.store.files.record(job.jobId, file);
+    // Listed in the order recorded, so the live document, the store's and the numbering agree.
+    listing = job.files.add(file);
+    return fileName;
+  };
   try {
     const outcome = await downloadFile(job.http, {
       url: candidate.url,
@@ -106,13 +123,8 @@ export async function saveCandidate(target: SaveTarget, candidate: MediaCandidat
         claimed = judgement.phash;
         // The deadline may have fired while the archive was asked: do not record a file now.
         signal.throwIfAborted();
-        const slug = target.queryRun.slug;
-        const n = await nextFileNumber(job.output, target.relativeDir, slug, (k) =>
-          job.output.exists(`${target.relativeDir}/${mediaFileName(slug, k, info.ext)}`),
-        );
-        const fileName = mediaFileName(slug, n, info.ext);
-        recorded = {
-          path: `${target.relativeDir}/${fileName}`,
+        const file: SavedFile = {
+          path: '',
           query: target.queryRun.query,
           source: target.sourceId,
           kind: info.kind,
@@ -133,10 +145,17 @@ export async function saveCandidate(target: SaveTarget, candidate: MediaCandidat
           duration_ms: Math.round(performance.now() - startedMs),
           saved_at: new Date().toISOString(),
         };
-        await job.store.files.record(job.jobId, recorded);
-        // Listed in the order recorded, so the live document, the store's and the numbering agree.
-        listing = job.files.add(recorded);
-        return fileName;
+        return recordUnderNextNumber(file, info.ext);
+      },
+      // Another process wrote a file under the recorded name since the folder was scanned: the
+      // record moves to the next free number (rare: two processes saving into one folder).
+      renamed: async () => {
+        const file = recorded!;
+        await job.store.files.remove(job.jobId, [file.path]);
+        if (listing !== null) await job.files.remove(listing, file);
+        listing = null;
+        recorded = null;
+        return recordUnderNextNumber({ ...file }, recordedExt);
       },
     });
     if (outcome.status === 'duplicate') return discarded;
@@ -145,8 +164,7 @@ export async function saveCandidate(target: SaveTarget, candidate: MediaCandidat
     if (claimed !== null) job.nearDuplicates.release(claimed);
     if (recorded !== null) {
       // Recorded, then the rename failed or was cut: the record must not outlive the file.
-      // (Rare: a name taken by another process meanwhile, a disk error. Files listed after
-      // this one move up by one.)
+      // (Rare: a disk error, a deadline. Files listed after this one move up by one.)
       const path = (recorded as SavedFile).path;
       await job.store.files
         .remove(job.jobId, [path])

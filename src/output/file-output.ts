@@ -21,7 +21,10 @@ export interface PartWriter {
   drain(): Promise<void>;
   /** Flushes and closes; rejects with a DiskError if any write failed. */
   finish(): Promise<void>;
-  /** Moves the finished file to `fileName` (a plain name) without overwriting; returns where it is. */
+  /**
+   * Moves the finished file to `fileName` (a plain name) without overwriting; returns where it is.
+   * A name that exists already rejects with a NameTakenError.
+   */
   commit(fileName: string): Promise<string>;
   /** Closes and deletes the partial file; never throws. */
   discard(): Promise<void>;

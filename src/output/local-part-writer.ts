@@ -5,7 +5,7 @@ import { close, open as openFd, writev } from 'node:fs';
 import { link, open, rename, unlink } from 'node:fs/promises';
 import { ensureDirectoryBelow } from './directory-below.ts';
 import { basename, join } from 'node:path';
-import { DiskError } from '../core/errors.ts';
+import { DiskError, NameTakenError } from '../core/errors.ts';
 import type { MediaSink, PartWriter } from './file-output.ts';
 import { assertPlainName, safeJoin } from './naming.ts';
 
@@ -134,7 +134,7 @@ class LocalPartWriter implements PartWriter {
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'EEXIST')
-        throw new DiskError(`${fileName} already exists in ${this.directory}; not overwritten`, { cause: error });
+        throw new NameTakenError(`${fileName} already exists in ${this.directory}; not overwritten`, { cause: error });
       if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS')
         throw toDiskError(error, target);
       // No hard links on this file system: claim the name exclusively, then move over our own claim.
@@ -144,7 +144,7 @@ class LocalPartWriter implements PartWriter {
         return target;
       } catch (fallbackError) {
         if ((fallbackError as NodeJS.ErrnoException).code === 'EEXIST') {
-          throw new DiskError(`${fileName} already exists in ${this.directory}; not overwritten`, {
+          throw new NameTakenError(`${fileName} already exists in ${this.directory}; not overwritten`, {
             cause: fallbackError,
           });
         }

@@ -147,6 +147,28 @@ describe('saving', () => {
     assert.deepEqual(partsIn(dir), []);
   });
 
+  test('a name taken at the rename: renamed gives another, and the file there is left as it was', async () => {
+    writeFileSync(join(dir, 'taken_001.png'), 'precious');
+    writeFileSync(join(dir, 'taken_002.png'), 'precious too');
+    const asked: string[] = [];
+    const outcome = await downloadFile(
+      http,
+      options('/ok.png?key=moved', {
+        commit: () => 'taken_001.png',
+        renamed: (taken) => {
+          asked.push(taken);
+          return `taken_00${asked.length + 1}.png`;
+        },
+      }),
+    );
+    assert.deepEqual(asked, ['taken_001.png', 'taken_002.png']);
+    assert.ok(outcome.status === 'saved' && outcome.fileName === 'taken_003.png');
+    assert.deepEqual(readFileSync(join(dir, 'taken_003.png')), makePng('moved'));
+    assert.equal(readFileSync(join(dir, 'taken_001.png'), 'utf8'), 'precious');
+    assert.equal(readFileSync(join(dir, 'taken_002.png'), 'utf8'), 'precious too');
+    assert.deepEqual(partsIn(dir), []);
+  });
+
   test('a hostile name from commit cannot escape the directory', async () => {
     for (const name of ['../escape.png', '/tmp/escape.png', '..', 'a/b.png']) {
       const error = await rejection(downloadFile(http, options('/ok.png', { commit: () => name })));

@@ -1,7 +1,7 @@
 // The runner through the JobService, on real parts: simulated sources on port 0 answering
 // their real paths, the real HTTP client and downloader, a SQLite store and real files.
 import { strict as assert } from 'node:assert';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, test } from 'node:test';
 import type { RunnerEvent } from '../../src/core/events.ts';
@@ -412,6 +412,37 @@ describe('runner: what gets downloaded', () => {
       'arch/urls/arch_003.png',
       'arch/urls/arch_004.png',
     ]);
+  });
+
+  test('a file another process writes under the next name meanwhile is kept; the job takes the number after it', async () => {
+    const h = await harness({ sim: { sources: ['pexels'] }, env: { MAX_DOWNLOADS_PER_SOURCE: '1' } });
+    const folder = join(h.config.downloadDir, 'race', 'urls');
+    let written = false;
+    // Once the first file is saved (the folder was scanned for numbers then), "another process"
+    // writes the name the second file would get.
+    const unsubscribe = h.service.subscribe((e) => {
+      if (e.type !== 'file_saved' || written) return;
+      written = true;
+      mkdirSync(folder, { recursive: true });
+      writeFileSync(join(folder, 'race_002.png'), 'theirs');
+    });
+    const urls = ['p', 'q'].map((k) => `${h.sim.origins.pexels}/__media/${k}.png`);
+    const doc = await h.service.wait(
+      (await h.service.submit({ query: 'race', sources: [], limit: 2, type: 'any', urls })).job_id,
+    );
+    unsubscribe();
+    assert.equal(doc.status, 'completed');
+    assert.deepEqual(
+      doc.results.files.map((f) => f.path),
+      ['race/urls/race_001.png', 'race/urls/race_003.png'],
+    );
+    const stored = await h.store.files.list(doc.job_id, { offset: 0, limit: 10 });
+    assert.deepEqual(
+      stored.map((f) => f.path),
+      ['race/urls/race_001.png', 'race/urls/race_003.png'],
+    );
+    assert.equal(readFileSync(join(folder, 'race_002.png'), 'utf8'), 'theirs');
+    assert.deepEqual(listFiles(folder), ['race_001.png', 'race_002.png', 'race_003.png']);
   });
 
   test('when every download fails the source fails, saying so and naming the commonest cause', async () => {
