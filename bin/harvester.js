@@ -8,6 +8,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
@@ -44,6 +45,7 @@ function builtIsCurrent() {
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
   process.stdout.write(`${JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version}\n`);
 } else {
+  tuneGarbageCollection();
   const { main } = builtIsCurrent() ? await import('../dist/cli/main.js') : await importSources();
   process.exitCode = await main(argv);
   // When nothing is left to run (every write, close and timer done: 'beforeExit' only fires on an
@@ -57,4 +59,18 @@ async function importSources() {
   const { register } = await import('tsx/esm/api');
   register();
   return import('../src/cli/main.ts');
+}
+
+/**
+ * Garbage collection tuned for memory (issue 13; bench/RESULTS.md, "Session 5: memory"). V8 reads
+ * both flags whenever it resizes a heap space, so setting them here, before the CLI loads, works
+ * without node's command-line flags (which `node bin/harvester.js` would not get).
+ * - The young generation stays at its first size (1 MB semi-spaces) instead of growing to 16 MB:
+ *   a download's short-lived objects and network read buffers are collected sooner.
+ * - The old generation may grow to twice what was live after the last full collection, not up to
+ *   4×: a job's heap stays near what it holds.
+ */
+function tuneGarbageCollection() {
+  setFlagsFromString('--semi-space-growth-factor=1');
+  setFlagsFromString('--heap-growing-percent=100');
 }
