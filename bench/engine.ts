@@ -1,7 +1,10 @@
 // Engine benchmark (run by hand, not a test): the whole `harvester get` job against aria2c and
 // curl, and how its CPU per file and peak memory grow with the size of a job.
 //   node --import tsx bench/engine.ts --label after [--rounds 5] [--files 2000]
-//     [--growth 200,2000,20000] [--big-rounds 2] [--no-compare]
+//     [--growth 200,2000,20000] [--big-rounds 2] [--no-compare] [--base DIR]
+// --base DIR also runs the `harvester` of another built checkout (a worktree of the code before a
+// change, or a copy of its bin/, dist/ and package.json beside a node_modules link) in every
+// round and beside each growth job, so that before and after meet the same machine.
 // A local server (its own process, bench/download-server.ts) answers each request after 20 ms
 // with a distinct 64 KiB file; every tool keeps 32 transfers in flight. Rounds alternate the
 // tools so that each sees the same machine. Each figure is /usr/bin/time's wall, user+sys CPU and
@@ -37,6 +40,7 @@ const GROWTH = option('--growth', '200,2000,20000')
   .filter((s) => s !== '')
   .map(Number);
 const BIG_ROUNDS = Number(option('--big-rounds', '0'));
+const BASE = option('--base', '');
 
 interface Run {
   wallS: number;
@@ -54,6 +58,8 @@ interface Figures {
   machine: string;
   compare: Record<string, Run[]>;
   growth: Array<{ files: number; run: Run }>;
+  /** The same growth jobs of `--base`'s harvester, each run just before this one's. */
+  baseGrowth?: Array<{ files: number; run: Run }>;
   big: Record<string, Run[]>;
 }
 
@@ -75,12 +81,12 @@ function bytesUnder(dir: string): number {
   return n;
 }
 
-function harvesterGet(urls: string[], size: number, env: Record<string, string>): Run {
+function harvesterGet(urls: string[], size: number, env: Record<string, string>, root = ROOT): Run {
   const dir = freshDir('out');
   const list = join(TMP, 'urls.txt');
   writeFileSync(list, `${urls.join('\n')}\n`);
   const data = join(TMP, 'data');
-  const m = timed(TMP, process.execPath, [join(ROOT, 'bin', 'harvester.js'), 'get', '--input', list, '--out', dir], {
+  const m = timed(TMP, process.execPath, [join(root, 'bin', 'harvester.js'), 'get', '--input', list, '--out', dir], {
     ...process.env,
     ALLOW_PRIVATE_NETWORKS: 'true',
     MAX_DOWNLOADS_PER_SOURCE: String(CONCURRENCY),
@@ -118,6 +124,9 @@ const tools: Record<string, (urls: string[], size: number) => Run> = {
   // Without perceptual hashing (sharp), the path a job takes with near-duplicates kept.
   'harvester get, NEAR_DUPLICATE_DISTANCE=-1': (urls, size) =>
     harvesterGet(urls, size, { NEAR_DUPLICATE_DISTANCE: '-1' }),
+  ...(BASE === ''
+    ? {}
+    : { 'harvester get (base)': (urls: string[], size: number) => harvesterGet(urls, size, {}, BASE) }),
 };
 
 const urlsFor = (port: number, n: number): string[] =>
@@ -157,6 +166,11 @@ async function measure(): Promise<Figures> {
       }
     }
     for (const n of GROWTH) {
+      if (BASE !== '') {
+        const base = tools['harvester get (base)']!(urlsFor(port, n), FILE_BYTES);
+        (figures.baseGrowth ??= []).push({ files: n, run: base });
+        log(`growth ${n} (base)`, base, n);
+      }
       const run = tools['harvester get']!(urlsFor(port, n), FILE_BYTES);
       figures.growth.push({ files: n, run });
       log(`growth ${n}`, run, n);
@@ -204,9 +218,13 @@ function growthTable(f: Figures): string {
     '| files | wall s | CPU s | CPU ms per file | peak RSS MB | database bytes per file | files ok | load (1 min) |',
     '|---|---|---|---|---|---|---|---|',
   ];
-  for (const { files, run } of f.growth) {
+  const rows = [
+    ...(f.baseGrowth ?? []).map((g) => ({ ...g, what: `${g.files} (base)` })),
+    ...f.growth.map((g) => ({ ...g, what: String(g.files) })),
+  ].sort((a, b) => a.files - b.files);
+  for (const { files, run, what } of rows) {
     lines.push(
-      `| ${files} | ${fixed(run.wallS)} | ${fixed(run.cpuS)} | ${fixed((run.cpuS * 1000) / files)} | ${fixed(run.maxRssMb, 0)} | ${fixed((run.dbBytes ?? 0) / files, 0)} | ${run.files}/${files} | ${fixed(run.load, 1)} |`,
+      `| ${what} | ${fixed(run.wallS)} | ${fixed(run.cpuS)} | ${fixed((run.cpuS * 1000) / files)} | ${fixed(run.maxRssMb, 0)} | ${fixed((run.dbBytes ?? 0) / files, 0)} | ${run.files}/${files} | ${fixed(run.load, 1)} |`,
     );
   }
   return lines.join('\n');

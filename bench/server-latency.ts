@@ -2,6 +2,7 @@
 // in the same server, and the job's wall time with and without that load.
 //
 //   node --import tsx bench/server-latency.ts [--files 2000] [--latency-ms 20] [--runs 2] [--write]
+//     [--load-after-files N]
 //
 // The server is the real one (startServer, as `harvester serve` runs it, rate limit off); the job
 // is a `get`-style job of FILES URLs on a fake media host in its own process (LATENCY_MS per file);
@@ -24,6 +25,9 @@ const FILES = flag('files', 2000);
 const LATENCY_MS = flag('latency-ms', 20);
 const RUNS = flag('runs', 2);
 const WRITE = process.argv.includes('--write');
+// wrk starts once the job has saved this many files (default: at once), so that a big job's
+// document is measured when it is big.
+const LOAD_AFTER_FILES = flag('load-after-files', 0);
 
 interface WrkResult {
   p50Ms: number;
@@ -133,6 +137,12 @@ async function runOnce(origin: string, withLoad: boolean): Promise<RunResult> {
     });
     let wrk: Promise<WrkResult> | null = null;
     if (withLoad) {
+      while (LOAD_AFTER_FILES > 0) {
+        const now = await server.jobs.get(doc.job_id, { files: 0 });
+        const active = now?.status === 'queued' || now?.status === 'running';
+        if (!active || (now.results.files_total ?? 0) >= LOAD_AFTER_FILES) break;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
       wrk = new Promise<WrkResult>((resolve, reject) => {
         const child = spawn('wrk', ['-t1', '-c8', '-d10s', '--latency', `${server.url}/api/jobs/${doc.job_id}`], {
           stdio: ['ignore', 'pipe', 'inherit'],
