@@ -3,6 +3,7 @@
 // item is a copy of one of the source's recorded items — the same shape, the same fields — with
 // its own id and its own media files, paged the way the source pages.
 import type { SimHelpers } from './types.ts';
+import { mapJsonStrings } from './json-media-urls.ts';
 
 export interface GeneratedResults {
   /** The simulated source: part of every generated picture's name, so no two sources share one. */
@@ -55,14 +56,7 @@ export function pictureHelpers(sim: SimHelpers, id: number): SimHelpers {
  * media paths) replaced by the generated one.
  */
 export function withId(value: unknown, from: string, to: string): unknown {
-  if (typeof value === 'string') return value.split(from).join(to);
-  if (Array.isArray(value)) return value.map((v) => withId(v, from, to));
-  if (typeof value === 'object' && value !== null) {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = withId(v, from, to);
-    return out;
-  }
-  return value;
+  return mapJsonStrings(value, (text) => text.split(from).join(to));
 }
 
 /** Generated picture `n` of `query`: recorded item `n` modulo their count, and its id. */

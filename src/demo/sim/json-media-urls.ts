@@ -7,27 +7,32 @@ import type { SimHelpers } from './types.ts';
 /** Decides whether a string is a media URL to rewrite, and as which kind; null keeps it. */
 export type MediaUrlMatcher = (url: URL) => MediaKind | null;
 
-/** A copy of `value` with every string the matcher accepts replaced by `sim.mediaUrl`. */
-export function rewriteMediaUrls(value: unknown, sim: SimHelpers, match: MediaUrlMatcher): unknown {
-  if (typeof value === 'string') {
-    if (!/^https?:\/\//i.test(value)) return value;
-    let url: URL;
-    try {
-      url = new URL(value);
-    } catch {
-      return value;
-    }
-    const kind = match(url);
-    // The whole URL (path and query) is the key: Pexels serves sizes of one photo under one path.
-    return kind ? sim.mediaUrl(`${url.hostname}${url.pathname}${url.search}`, kind) : value;
-  }
-  if (Array.isArray(value)) return value.map((v) => rewriteMediaUrls(v, sim, match));
+/** A copy of a JSON value with every string passed through `change` (keys and other values kept). */
+export function mapJsonStrings(value: unknown, change: (text: string) => string): unknown {
+  if (typeof value === 'string') return change(value);
+  if (Array.isArray(value)) return value.map((v) => mapJsonStrings(v, change));
   if (typeof value === 'object' && value !== null) {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = rewriteMediaUrls(v, sim, match);
+    for (const [k, v] of Object.entries(value)) out[k] = mapJsonStrings(v, change);
     return out;
   }
   return value;
+}
+
+/** A copy of `value` with every string the matcher accepts replaced by `sim.mediaUrl`. */
+export function rewriteMediaUrls(value: unknown, sim: SimHelpers, match: MediaUrlMatcher): unknown {
+  return mapJsonStrings(value, (text) => {
+    if (!/^https?:\/\//i.test(text)) return text;
+    let url: URL;
+    try {
+      url = new URL(text);
+    } catch {
+      return text;
+    }
+    const kind = match(url);
+    // The whole URL (path and query) is the key: Pexels serves sizes of one photo under one path.
+    return kind ? sim.mediaUrl(`${url.hostname}${url.pathname}${url.search}`, kind) : text;
+  });
 }
 
 /** `video` for paths of video files (and streaming playlists), else `image`. */
