@@ -6,13 +6,12 @@
 // recorded, every record's file on disk, no `.part`, no pending row.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
 import type { JobDocument } from '../../src/core/types.ts';
-import { startCli, type CliResult } from '../cli/run-cli.ts';
+import { openDeadPorts, startUpAgainst } from '../helpers/dead-ports.ts';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.ts';
 import {
   filesBelow,
@@ -34,42 +33,15 @@ const WAIT_MARGIN_MS = 5_000;
 
 test('worker, serve and search with a DATABASE_URL nobody answers: exit 2 within the connect timeout, the database named, its password not', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'harvester-pg-down-'));
-  // One port that accepts and never answers (a firewall that drops), one that refuses.
-  const sockets = new Set<Socket>();
-  const silent = createServer((s) => void sockets.add(s));
-  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-  const silentPort = (silent.address() as { port: number }).port;
-  const refused = createServer();
-  await new Promise<void>((resolve) => refused.listen(0, '127.0.0.1', resolve));
-  const refusedPort = (refused.address() as { port: number }).port;
-  await new Promise<void>((resolve) => refused.close(() => resolve()));
+  const dead = await openDeadPorts();
+  const { silentPort, refusedPort } = dead;
   try {
-    const cases = [['worker'], ['serve', '--port', '0'], ['search', 'nature', '--sources', 'openverse']].flatMap(
-      (args) => [silentPort, refusedPort].map((port) => ({ args, port })),
-    );
-    // One command at a time, its silent and refusing cases together (so both pay the same start-up).
-    const results: (CliResult & { args: string[]; port: number })[] = [];
-    for (let i = 0; i < cases.length; i += 2) {
-      results.push(
-        ...(await Promise.all(
-          cases.slice(i, i + 2).map(({ args, port }) =>
-            startCli(args, {
-              cwd: dir,
-              env: {
-                DATABASE_URL: `postgres://harvester:s3cret-pw@127.0.0.1:${port}/harvester`,
-                REDIS_URL: 'redis://127.0.0.1:6379/15',
-                DATA_DIR: join(dir, 'data'),
-                LOG_DIR: join(dir, 'logs'),
-                DOWNLOAD_DIR: join(dir, 'downloads'),
-              },
-              timeoutMs: 60_000,
-            }).result.then((r) => ({ ...r, args, port })),
-          ),
-        )),
-      );
-    }
+    const results = await startUpAgainst(dead, dir, (port) => ({
+      DATABASE_URL: `postgres://harvester:s3cret-pw@127.0.0.1:${port}/harvester`,
+      REDIS_URL: 'redis://127.0.0.1:6379/15',
+    }));
     for (const r of results) {
-      const what = `${r.args[0]} on ${r.port === silentPort ? 'a silent' : 'a refusing'} port`;
+      const { what } = r;
       t.diagnostic(`${what}: exit ${r.code} after ${Math.round(r.durationMs)} ms: ${r.stderr.trim()}`);
       assert.equal(r.code, 2, `${what}: ${r.stderr}`);
       assert.match(r.stderr, new RegExp(`cannot connect to PostgreSQL at 127\\.0\\.0\\.1:${r.port}/harvester`), what);
@@ -84,8 +56,7 @@ test('worker, serve and search with a DATABASE_URL nobody answers: exit 2 within
       assert.ok(extraMs < CONNECT_TIMEOUT_MS + WAIT_MARGIN_MS, `${command}: a silent server cost ${extraMs} ms more`);
     }
   } finally {
-    for (const s of sockets) s.destroy();
-    await new Promise<void>((resolve) => silent.close(() => resolve()));
+    await dead.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });

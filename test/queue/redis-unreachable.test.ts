@@ -4,11 +4,10 @@
 // instead of waiting silently for a Redis that may never come.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { startCli, type CliResult } from '../cli/run-cli.ts';
+import { openDeadPorts, startUpAgainst } from '../helpers/dead-ports.ts';
 import { createTestDatabase } from '../helpers/pg-database.ts';
 
 /** How long a face waits for Redis at start-up (src/queue/keys.ts). */
@@ -19,38 +18,15 @@ const WAIT_MARGIN_MS = 5_000;
 test('worker, serve and search with a REDIS_URL nobody answers: exit 2 within the connect timeout, Redis named, its password not', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'harvester-redis-down-'));
   const db = await createTestDatabase();
-  const sockets = new Set<Socket>();
-  const silent = createServer((s) => void sockets.add(s));
-  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-  const silentPort = (silent.address() as { port: number }).port;
-  const refused = createServer();
-  await new Promise<void>((resolve) => refused.listen(0, '127.0.0.1', resolve));
-  const refusedPort = (refused.address() as { port: number }).port;
-  await new Promise<void>((resolve) => refused.close(() => resolve()));
+  const dead = await openDeadPorts();
+  const { silentPort, refusedPort } = dead;
   try {
-    const results: (CliResult & { args: string[]; port: number })[] = [];
-    for (const args of [['worker'], ['serve', '--port', '0'], ['search', 'nature', '--sources', 'openverse']]) {
-      // The silent and the refusing case together, so both pay the same start-up.
-      results.push(
-        ...(await Promise.all(
-          [silentPort, refusedPort].map((port) =>
-            startCli(args, {
-              cwd: dir,
-              env: {
-                DATABASE_URL: db.url,
-                REDIS_URL: `redis://:s3cret-pw@127.0.0.1:${port}/3`,
-                DATA_DIR: join(dir, 'data'),
-                LOG_DIR: join(dir, 'logs'),
-                DOWNLOAD_DIR: join(dir, 'downloads'),
-              },
-              timeoutMs: 60_000,
-            }).result.then((r) => ({ ...r, args, port })),
-          ),
-        )),
-      );
-    }
+    const results = await startUpAgainst(dead, dir, (port) => ({
+      DATABASE_URL: db.url,
+      REDIS_URL: `redis://:s3cret-pw@127.0.0.1:${port}/3`,
+    }));
     for (const r of results) {
-      const what = `${r.args[0]} on ${r.port === silentPort ? 'a silent' : 'a refusing'} port`;
+      const { what } = r;
       t.diagnostic(`${what}: exit ${r.code} after ${Math.round(r.durationMs)} ms: ${r.stderr.trim()}`);
       assert.equal(r.code, 2, `${what}: ${r.stderr}`);
       assert.match(
@@ -74,8 +50,7 @@ test('worker, serve and search with a REDIS_URL nobody answers: exit 2 within th
       );
     }
   } finally {
-    for (const s of sockets) s.destroy();
-    await new Promise<void>((resolve) => silent.close(() => resolve()));
+    await dead.close();
     await db.drop();
     rmSync(dir, { recursive: true, force: true });
   }
