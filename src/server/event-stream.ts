@@ -29,9 +29,12 @@ export interface EventStreamOptions {
   maxBufferedBytes: number;
   /** Browsers wait this long before reconnecting, ms. */
   retryMs: number;
-  /** How long to wait for the store to catch up before giving up on a gap, ms. */
+  /** How long between looks at the store for a gap's missing event, ms (GAP_WAIT_STEPS looks). */
   gapWaitMs?: number;
 }
+
+/** How many times a gap is looked up again, `gapWaitMs` apart, before it is skipped (2 s by default). */
+const GAP_WAIT_STEPS = 20;
 
 export interface EventStream {
   /** Resolves when the stream has ended, for whatever reason. */
@@ -128,7 +131,11 @@ export function startEventStream(res: ServerResponse, options: EventStreamOption
     filling = true;
     try {
       let events = await jobs.history(jobId, from);
-      if (isGap && events.length === 0 && gapWaitMs > 0) {
+      // Several processes number a job's events (the distributed mode): one that took seq n may
+      // still be writing it when n + 1 arrives. Wait for n while it is likely in flight — up to
+      // GAP_WAIT_STEPS looks — rather than skip it for good.
+      for (let look = 1; isGap && look <= GAP_WAIT_STEPS && gapWaitMs > 0 && !ended; look++) {
+        if (events.some((e) => e.seq === lastSent + 1)) break;
         await new Promise((r) => setTimeout(r, gapWaitMs));
         events = await jobs.history(jobId, lastSent);
       }
