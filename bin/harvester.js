@@ -62,7 +62,7 @@ async function importSources() {
 }
 
 /**
- * Garbage collection tuned for memory (issue 13; bench/RESULTS.md, "Session 5: memory"). V8 reads
+ * Garbage collection tuned for memory (bench/RESULTS.md, "Session 5: memory"). V8 reads
  * both flags whenever it resizes a heap space, so setting them here, before the CLI loads, works
  * without node's command-line flags (which `node bin/harvester.js` would not get).
  * - The young generation stays at its first size (1 MB semi-spaces) instead of growing to 16 MB:

@@ -70,7 +70,7 @@ export async function runJobCommand(
     jobId = started.job_id;
     // Ctrl-C (or a closed pipe) while the job was being recorded: cancel it now that it has an id.
     if (interrupts > 0 || cli.pipeClosed) await service.cancel(jobId);
-    // The document with its first files only; --json reads the rest page by page (issue 13).
+    // The document with its first files only; --json reads the rest page by page, so memory stays flat.
     const doc = await service.wait(jobId, { files: DOCUMENT_FILES_MAX });
     progress.stop();
     if (cli.pipeClosed) return EXIT.completed;

@@ -2,7 +2,7 @@
 // the first DOCUMENT_FILES_MAX of them (the page that the API's document and `job_finished`
 // list). Every file is in the store, recorded before it is listed here, so readers page the rest
 // from there. Keeping no more than this is what keeps a job's memory flat however many files it
-// saves (issue 13: at 20,000 files the whole list was most of the live heap, and V8 lets the heap
+// saves (at 20,000 files the whole list was most of the live heap, and V8 lets the heap
 // grow to several times what is live).
 import { DOCUMENT_FILES_MAX, type JobResults, type SavedFile } from '../core/types.ts';
 

@@ -75,7 +75,7 @@ export async function jobFileRoutes(app: FastifyInstance, deps: RouteDeps): Prom
     async (request, reply) => {
       const { id } = request.params;
       const index = request.params.n;
-      // One file read from the store, not the job's whole list (issue 13: a job of any size).
+      // One file read from the store, not the job's whole list (a job of any size: docs/ARCHITECTURE.md).
       const page = await jobs.files(id, { offset: index, limit: 1 });
       if (page === null) throw new NotFoundError(`job ${id} not found`);
       const file = page.files[0];
